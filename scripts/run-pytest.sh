@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the test suite. Database tests run on SQLite always and on PostgreSQL too when
+# VALUECENTER_TEST_DATABASE_URL points at one (tests/conftest.py parametrizes them).
+# pytest's exit code 5 (no tests collected) means the suite is broken: say so and fail.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+if [ -n "${VALUECENTER_TEST_DATABASE_URL:-}" ]; then
+  echo "pytest on SQLite and PostgreSQL (${VALUECENTER_TEST_DATABASE_URL%%@*}@…)"
+else
+  echo "pytest on SQLite only (set VALUECENTER_TEST_DATABASE_URL for PostgreSQL)"
+fi
+.venv/bin/pytest "$@"
+rc=$?
+if [ "$rc" -eq 5 ]; then
+  echo "error: pytest collected no tests" >&2
+fi
+exit "$rc"

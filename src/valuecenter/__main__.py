@@ -1,0 +1,3 @@
+from valuecenter.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The command-line front door (Typer): thin commands over the domain services."""

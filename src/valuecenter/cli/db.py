@@ -1,0 +1,33 @@
+"""``valuecenter db …``: schema migrations."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from valuecenter.cli import context
+from valuecenter.db import migrate
+
+app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
+
+
+@app.command()
+def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Migrate the database in VALUECENTER_DATABASE_URL to the newest schema."""
+    url = context.settings().database_url
+    migrate.upgrade(url, revision)
+    revision_now = migrate.current_revision(context.engine(check_schema=False))
+    typer.echo(f"database at revision {revision_now}")
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """Show the database's revision and the code's."""
+    current = migrate.current_revision(context.engine(check_schema=False))
+    head = migrate.head_revision()
+    if as_json:
+        typer.echo(json.dumps({"current": current, "head": head, "up_to_date": current == head}))
+    else:
+        state = "up to date" if current == head else "behind: run `valuecenter db upgrade`"
+        typer.echo(f"database {current or '(empty)'}, code {head}: {state}")

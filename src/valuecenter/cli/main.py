@@ -1,0 +1,29 @@
+"""The ``valuecenter`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from valuecenter import __version__
+from valuecenter.cli import db, serve, users
+from valuecenter.cli.errors import run_guarded
+
+app = typer.Typer(
+    help="valuecenter: the customer-service department as a profit center.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="users")
+app.command("serve")(serve.serve)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    run_guarded(lambda: app(standalone_mode=True))

@@ -1,0 +1,32 @@
+"""``valuecenter serve``: web pages and API with uvicorn."""
+
+from __future__ import annotations
+
+import typer
+
+from valuecenter.cli import context
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, help="Worker processes."),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+) -> None:
+    """Serve the web pages and the API (OpenAPI at /docs)."""
+    import uvicorn
+
+    settings = context.settings()
+    context.engine()  # refuse to start on a schema behind the code
+    if settings.uses_development_secret:
+        typer.echo("note: development secret key in use; set VALUECENTER_SECRET_KEY in production")
+    typer.echo(f"valuecenter on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        "valuecenter.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        log_level="info",
+    )

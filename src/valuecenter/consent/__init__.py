@@ -1,0 +1,1 @@
+"""Consents: opt-in and opt-out per purpose and channel (C10)."""

@@ -1,0 +1,40 @@
+"""Consent events. The current state of a (customer, purpose, channel) is its latest event;
+a withdrawal is an event with ``granted = false`` and takes effect from its timestamp."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from valuecenter.db.base import Base, BigId, UTCDateTime
+from valuecenter.db.types import str_enum
+
+
+class Purpose(enum.StrEnum):
+    SERVICE = "service"
+    MARKETING = "marketing"
+    PROFILING = "profiling"
+
+
+class ConsentChannel(enum.StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    SMS = "sms"
+    POST = "post"
+    ANY = "any"
+
+
+class Consent(Base):
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("customer_id", "purpose", "channel", "recorded_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose, "purpose"))
+    channel: Mapped[ConsentChannel] = mapped_column(str_enum(ConsentChannel, "consent_channel"))
+    granted: Mapped[bool]
+    source: Mapped[str | None] = mapped_column(String(120))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

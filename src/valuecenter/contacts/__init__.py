@@ -1,0 +1,1 @@
+"""Contacts across every channel, their reasons, and the cases they belong to."""

@@ -1,0 +1,1 @@
+"""Subscription contracts: plan, fee, term, renewal and cancellation."""

@@ -1,0 +1,1 @@
+"""Customers, account managers and their fixed pools; the customer 360."""

@@ -1,0 +1,33 @@
+"""Imports every domain's models so ``Base.metadata`` knows all tables (Alembic, tests)."""
+
+from valuecenter.agents.models import Agent, EmployeeSurvey, Team
+from valuecenter.consent.models import Consent
+from valuecenter.contacts.models import Case, Contact, ContactReason
+from valuecenter.contracts.models import Contract
+from valuecenter.customers.models import AccountManager, Customer
+from valuecenter.db.base import Base
+from valuecenter.orders.models import Order, OrderLine
+from valuecenter.products.models import Category, Product
+from valuecenter.surveys.models import Survey
+from valuecenter.users.models import ApiToken, User
+
+__all__ = [
+    "AccountManager",
+    "Agent",
+    "ApiToken",
+    "Base",
+    "Case",
+    "Category",
+    "Consent",
+    "Contact",
+    "ContactReason",
+    "Contract",
+    "Customer",
+    "EmployeeSurvey",
+    "Order",
+    "OrderLine",
+    "Product",
+    "Survey",
+    "Team",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""The demo company: a deterministic, plausible wholesale or telecom company."""

@@ -1,0 +1,1 @@
+"""The importer: CSV, Parquet and XLSX into the database, validated, in one transaction."""

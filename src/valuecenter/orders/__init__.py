@@ -1,0 +1,1 @@
+"""Orders and order lines."""

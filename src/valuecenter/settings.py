@@ -1,0 +1,56 @@
+"""Settings: one class, read once at start-up from ``VALUECENTER_*`` variables and passed down.
+
+Outside development mode the secret key must be set to a long, non-default value; the
+application refuses to start otherwise (the rule of fastapi/full-stack-fastapi-template).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "development-only-insecure-secret-key"
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a valuecenter installation."""
+
+    model_config = SettingsConfigDict(env_prefix="VALUECENTER_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./valuecenter.db"
+    secret_key: str = DEV_SECRET_KEY
+    session_max_age_seconds: int = Field(default=8 * 3600, gt=0)
+    token_max_age_days: int = Field(default=90, gt=0)
+    page_size_max: int = Field(default=200, gt=0)
+    cookie_secure: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_secret(self) -> Settings:
+        unsafe = (
+            not self.secret_key
+            or self.secret_key == DEV_SECRET_KEY
+            or len(self.secret_key) < MIN_SECRET_LENGTH
+        )
+        if unsafe and self.environment != "development":
+            raise ValueError(
+                "VALUECENTER_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters outside development mode "
+                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @property
+    def uses_development_secret(self) -> bool:
+        """True when the secret key is the built-in development one (refused in production)."""
+        return self.secret_key == DEV_SECRET_KEY
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    return Settings()

@@ -1,0 +1,105 @@
+"""Use cases on users: create, authenticate by password or bearer token, issue tokens."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from valuecenter.db.base import utcnow
+from valuecenter.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from valuecenter.users import repository
+from valuecenter.users.models import ApiToken, Role, User
+from valuecenter.users.security import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    new_token,
+    token_hash,
+    verify_password,
+)
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidInput("role", f"'{value}' is not a role; use one of {allowed}") from None
+
+
+def create_user(
+    session: Session, *, username: str, password: str, role: Role, full_name: str | None = None
+) -> User:
+    """Create a user; the password is stored as an argon2id hash."""
+    if not USERNAME_RE.match(username):
+        raise InvalidInput(
+            "username",
+            "use 2–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+        )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if repository.get_by_username(session, username) is not None:
+        raise Conflict(f"user '{username}' exists already")
+    user = User(
+        username=username, password_hash=hash_password(password), role=role, full_name=full_name
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, *, username: str, password: str) -> User:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    user = repository.get_by_username(session, username)
+    if user is None:
+        raise NotFound(f"no user '{username}'")
+    user.password_hash = hash_password(password)
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User:
+    """Return the active user with this password, or raise :class:`NotAuthenticated`."""
+    user = repository.get_by_username(session, username.strip().lower())
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        raise NotAuthenticated("wrong username or password")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def issue_token(session: Session, *, username: str, days: int) -> str:
+    """Create a bearer token for ``username`` valid for ``days``; return it (shown once)."""
+    user = repository.get_by_username(session, username)
+    if user is None:
+        raise NotFound(f"no user '{username}'")
+    if not user.active:
+        raise Conflict(f"user '{username}' is not active")
+    token = new_token()
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            expires_at=utcnow() + timedelta(days=days),
+        )
+    )
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User:
+    """The active user a bearer token belongs to, or raise :class:`NotAuthenticated`."""
+    found = repository.get_by_token_hash(session, token_hash(token))
+    if found is None:
+        raise NotAuthenticated("invalid bearer token")
+    api_token, user = found
+    now = utcnow()
+    if api_token.revoked_at is not None or api_token.expires_at <= now or not user.active:
+        raise NotAuthenticated("bearer token expired or revoked")
+    api_token.last_used_at = now
+    return user

@@ -1,0 +1,89 @@
+"""Shared fixtures.
+
+Database tests use the ``db_url`` fixture, which runs each test on SQLite and — when
+``VALUECENTER_TEST_DATABASE_URL`` points at PostgreSQL — on PostgreSQL too. The schema is
+built once per backend by the real Alembic migrations; every table is emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from valuecenter.db.engine import make_engine, make_sessionmaker
+from valuecenter.db.migrate import upgrade
+from valuecenter.db.models import Base
+from valuecenter.settings import get_settings
+
+PG_URL = os.environ.get("VALUECENTER_TEST_DATABASE_URL", "")
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A freshly migrated database of each backend, built once per test session."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        if not PG_URL:
+            pytest.skip("VALUECENTER_TEST_DATABASE_URL is not set")
+        url = PG_URL
+        _reset_postgres(url)
+    upgrade(url)
+    return url
+
+
+def empty_all_tables(engine: Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def db_url(migrated_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The URL of a migrated, empty database; ``VALUECENTER_DATABASE_URL`` points at it."""
+    monkeypatch.setenv("VALUECENTER_DATABASE_URL", migrated_url)
+    get_settings.cache_clear()
+    yield migrated_url
+    get_settings.cache_clear()
+    engine = make_engine(migrated_url)
+    empty_all_tables(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    with sessions() as s:
+        yield s
