@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, BigId, UTCDateTime
@@ -37,7 +37,10 @@ class EmployeeSurvey(Base):
     """One answer of an agent to the employee NPS question (0–10)."""
 
     __tablename__ = "employee_surveys"
-    __table_args__ = (CheckConstraint("score BETWEEN 0 AND 10", name="score_range"),)
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 0 AND 10", name="score_range"),
+        UniqueConstraint("agent_id", "answered_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)

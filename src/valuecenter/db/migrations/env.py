@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
 from valuecenter.db import models
+from valuecenter.db.base import UTCDateTime
 from valuecenter.db.engine import make_engine
 
 config = context.config
@@ -21,12 +25,21 @@ def _url() -> str:
     return get_settings().database_url
 
 
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+    """Render the UTC timestamp type as plain ``sa.DateTime(timezone=True)`` so migrations do
+    not import application code."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
 
 

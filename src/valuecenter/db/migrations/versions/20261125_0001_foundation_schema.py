@@ -2,15 +2,13 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 00:25:30.409082
+Create Date: 2026-11-25 00:28:01.295098
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-import valuecenter.db.base
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -61,8 +59,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_login_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
     )
@@ -106,10 +104,10 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
         ),
@@ -160,7 +158,7 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("customer_since", sa.Date(), nullable=True),
-        sa.Column("created_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_manager_id"],
             ["account_managers.id"],
@@ -181,7 +179,7 @@ def upgrade() -> None:
         "employee_surveys",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("answered_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("score", sa.SmallInteger(), nullable=False),
         sa.Column("comment", sa.Text(), nullable=True),
         sa.CheckConstraint("score BETWEEN 0 AND 10", name=op.f("ck_employee_surveys_score_range")),
@@ -189,6 +187,9 @@ def upgrade() -> None:
             ["agent_id"], ["agents.id"], name=op.f("fk_employee_surveys_agent_id_agents")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_employee_surveys")),
+        sa.UniqueConstraint(
+            "agent_id", "answered_at", name=op.f("uq_employee_surveys_agent_id_answered_at")
+        ),
     )
     with op.batch_alter_table("employee_surveys", schema=None) as batch_op:
         batch_op.create_index(
@@ -202,8 +203,8 @@ def upgrade() -> None:
         sa.Column(
             "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
-        sa.Column("opened_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "status",
             sa.Enum(
@@ -255,7 +256,7 @@ def upgrade() -> None:
         ),
         sa.Column("granted", sa.Boolean(), nullable=False),
         sa.Column("source", sa.String(length=120), nullable=True),
-        sa.Column("recorded_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["customer_id"], ["customers.id"], name=op.f("fk_consents_customer_id_customers")
         ),
@@ -315,7 +316,7 @@ def upgrade() -> None:
         sa.Column(
             "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("ordered_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ordered_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("country", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
@@ -360,7 +361,7 @@ def upgrade() -> None:
         ),
         sa.Column("queue", sa.String(length=64), nullable=True),
         sa.Column("agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("started_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("wait_seconds", sa.Integer(), nullable=False),
         sa.Column("talk_seconds", sa.Integer(), nullable=False),
         sa.Column("wrap_seconds", sa.Integer(), nullable=False),
@@ -452,7 +453,7 @@ def upgrade() -> None:
         sa.Column(
             "contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
-        sa.Column("answered_at", valuecenter.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("nps", sa.SmallInteger(), nullable=False),
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("channel", sa.String(length=32), nullable=True),
