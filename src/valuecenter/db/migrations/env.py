@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -25,7 +25,7 @@ def _url() -> str:
     return get_settings().database_url
 
 
-def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Render the UTC timestamp type as plain ``sa.DateTime(timezone=True)`` so migrations do
     not import application code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
