@@ -1,0 +1,33 @@
+"""Settings refuse unsafe secrets outside development (fastapi/full-stack-fastapi-template rule)."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from valuecenter.settings import DEV_SECRET_KEY, Settings
+
+
+@pytest.mark.parametrize("secret", ["", DEV_SECRET_KEY, "short-secret"])
+def test_production_refuses_weak_or_default_secret(secret: str) -> None:
+    with pytest.raises(ValidationError, match="VALUECENTER_SECRET_KEY"):
+        Settings(environment="production", secret_key=secret)
+
+
+def test_production_accepts_a_long_random_secret() -> None:
+    settings = Settings(environment="production", secret_key="x" * 48)
+    assert not settings.uses_development_secret
+
+
+def test_development_allows_the_default_secret_but_says_so() -> None:
+    settings = Settings(environment="development")
+    assert settings.uses_development_secret
+
+
+def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VALUECENTER_DATABASE_URL", "sqlite:///elsewhere.db")
+    monkeypatch.setenv("VALUECENTER_ENVIRONMENT", "test")
+    monkeypatch.setenv("VALUECENTER_SECRET_KEY", "k" * 40)
+    settings = Settings()
+    assert settings.database_url == "sqlite:///elsewhere.db"
+    assert settings.environment == "test"
