@@ -1,0 +1,207 @@
+"""Response models of the customer domain: the searchable list and the customer 360.
+
+Money is integer cents with its currency (never floats); timestamps are UTC-aware.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from valuecenter.consent.models import ConsentChannel, Purpose
+from valuecenter.contacts.models import Channel, Direction
+from valuecenter.contracts.models import ContractStatus
+from valuecenter.customers.models import CustomerKind
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Money(_Out):
+    amount_cents: int
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class CustomerFilters(BaseModel):
+    """What a customer search may narrow by; all optional, all combined with AND."""
+
+    q: str | None = None
+    country: str | None = None
+    segment: str | None = None
+    account_manager: str | None = None
+
+
+class CustomerListItem(_Out):
+    id: int
+    customer_id: str = Field(description="The external customer id (from the source system).")
+    name: str | None
+    kind: CustomerKind
+    country: str | None
+    language: str | None
+    segment: str | None
+    account_manager: str | None = Field(description="Code of the account manager, if any.")
+
+
+class CustomerPage(_Out):
+    items: list[CustomerListItem]
+    page: int
+    page_size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+class AccountManagerRef(_Out):
+    code: str
+    name: str | None
+
+
+class CustomerProfile(_Out):
+    id: int
+    customer_id: str
+    name: str | None
+    kind: CustomerKind
+    country: str | None
+    language: str | None
+    city: str | None
+    email: str | None
+    phone: str | None
+    segment: str | None
+    customer_since: date | None
+    account_manager: AccountManagerRef | None
+
+
+class OrderLineOut(_Out):
+    line_no: int
+    product_id: int
+    product_external_id: str
+    product_name: str | None
+    quantity: int
+    unit_price_cents: int
+    total_cents: int
+
+
+class OrderOut(_Out):
+    id: int
+    order_id: str
+    ordered_at: datetime
+    currency: str
+    country: str | None
+    total_cents: int
+    lines: list[OrderLineOut]
+
+
+class OrdersBlock(_Out):
+    items: list[OrderOut] = Field(description="The newest orders, newest first.")
+    total: int = Field(description="How many orders the customer has in all.")
+
+
+class ContractOut(_Out):
+    id: int
+    contract_id: str
+    plan: str
+    monthly_fee_cents: int
+    start_date: date
+    end_date: date | None
+    status: ContractStatus
+    renewed_at: date | None
+    cancelled_at: date | None
+    cancel_reason: str | None
+
+
+class ContactOut(_Out):
+    id: int
+    contact_id: str
+    channel: Channel
+    direction: Direction
+    started_at: datetime
+    queue: str | None
+    agent: str | None = Field(description="The agent's name (or external id).")
+    wait_seconds: int
+    talk_seconds: int
+    abandoned: bool
+    transferred: bool = Field(description="The contact was handed on to another contact.")
+    transferred_from_id: int | None
+    resolved: bool | None
+    case_id: str | None = Field(description="External id of the case, if any.")
+    intent: str | None
+    reasons: list[str]
+
+
+class ContactsBlock(_Out):
+    items: list[ContactOut] = Field(description="The newest contacts, newest first.")
+    total: int
+
+
+class SurveyOut(_Out):
+    id: int
+    survey_id: str
+    answered_at: datetime
+    nps: int
+    comment: str | None
+    channel: str | None
+    contact_id: int | None
+    contact_external_id: str | None
+    contact_channel: Channel | None
+
+
+class SurveysBlock(_Out):
+    items: list[SurveyOut]
+    total: int
+
+
+class ConsentOut(_Out):
+    purpose: Purpose
+    channel: ConsentChannel
+    granted: bool
+    source: str | None
+    recorded_at: datetime
+
+
+class ConsentsBlock(_Out):
+    current: list[ConsentOut] = Field(description="Latest event per purpose × channel.")
+    history: list[ConsentOut] = Field(description="The newest events, newest first.")
+    history_total: int
+
+
+class LastNps(_Out):
+    nps: int
+    answered_at: datetime
+
+
+class Summary(_Out):
+    revenue_12m: list[Money] = Field(
+        description="Net revenue of the last 365 days per currency, largest first (EUR 0 if none)."
+    )
+    orders_count: int
+    contacts_count: int
+    contacts_by_channel: dict[str, int]
+    last_contact_at: datetime | None
+    last_nps: LastNps | None
+
+
+class Customer360(_Out):
+    profile: CustomerProfile
+    summary: Summary
+    orders: OrdersBlock
+    contracts: list[ContractOut]
+    contacts: ContactsBlock
+    surveys: SurveysBlock
+    consents: ConsentsBlock
+
+
+class TimelineEntry(_Out):
+    """One line of the unified timeline on the 360 page."""
+
+    at: datetime
+    kind: str = Field(description="order, contact, survey, contract or consent")
+    title: str
+    detail: str | None = None
+    channel: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    money: Money | None = None
+    score: int | None = None

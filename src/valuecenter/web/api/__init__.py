@@ -1,0 +1,12 @@
+"""The JSON API under ``/api/v1`` (bearer tokens; OpenAPI at ``/docs``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from valuecenter.web.api import auth, customers, health
+
+router = APIRouter()
+router.include_router(health.router)
+router.include_router(auth.router)
+router.include_router(customers.router)

@@ -1,0 +1,60 @@
+"""``GET /customers`` (search, filter, page) and ``GET /customers/{id}`` (the 360).
+
+An account manager sees only his own pool: filters narrow that set, never widen it, and a
+customer outside it is 404 exactly like a missing one (customers/repository.py).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from valuecenter.customers import service
+from valuecenter.customers.schemas import Customer360, CustomerPage
+from valuecenter.web.deps import CurrentUser, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or invalid bearer token."},
+    422: {"description": "A parameter is wrong; `detail` names it."},
+}
+
+
+@router.get("", response_model=CustomerPage, responses=_ERRORS)
+def list_customers(
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, description="At most settings.page_size_max.")] = 50,
+    q: Annotated[
+        str | None, Query(description="Customer id (exact or prefix) or part of the name.")
+    ] = None,
+    country: str | None = None,
+    segment: str | None = None,
+    account_manager: Annotated[str | None, Query(description="Account manager code.")] = None,
+) -> CustomerPage:
+    """The customers the caller may see, ordered by name then id."""
+    filters = service.normalize_filters(
+        q=q, country=country, segment=segment, account_manager=account_manager
+    )
+    return service.list_customers(
+        session,
+        viewer=user,
+        filters=filters,
+        page=page,
+        page_size=page_size,
+        page_size_max=settings.page_size_max,
+    )
+
+
+@router.get(
+    "/{customer_id}",
+    response_model=Customer360,
+    responses={**_ERRORS, 404: {"description": "No such customer visible to the caller."}},
+)
+def customer_360(session: SessionDep, user: CurrentUser, customer_id: int) -> Customer360:
+    """Profile, orders, contracts, contacts, surveys, consents and a summary of one customer."""
+    return service.customer_360(session, viewer=user, customer_id=customer_id)

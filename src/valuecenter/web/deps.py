@@ -1,0 +1,111 @@
+"""Request dependencies: the database session, the current user and role checks.
+
+``get_session`` is the web tier's only commit point (with ``db/uow.py`` for the CLI): one
+session per request, committed when the handler returns normally and rolled back when it
+raises. It runs in FastAPI's "function" scope, so the commit happens before the response
+is sent and a failed commit becomes an error response, never a false success.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from valuecenter.errors import Forbidden, NotAuthenticated
+from valuecenter.settings import Settings
+from valuecenter.users import service as users
+from valuecenter.users.models import Role, User
+from valuecenter.web.security import end_session, session_user_id
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    factory: sessionmaker[Session] = request.app.state.sessions
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="An API token from `valuecenter users token <username>` (starts with vc_).",
+)
+
+
+def api_user(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The user of the bearer token in ``Authorization: Bearer vc_…`` (API only)."""
+    if credentials is None or not credentials.credentials:
+        raise NotAuthenticated("missing bearer token (send Authorization: Bearer vc_…)")
+    return users.user_for_token(session, credentials.credentials)
+
+
+CurrentUser = Annotated[User, Depends(api_user)]
+
+
+def page_user(request: Request, session: SessionDep) -> User:
+    """The user logged in with the session cookie (pages only)."""
+    uid = session_user_id(request)
+    if uid is None:
+        raise NotAuthenticated("please log in")
+    user = session.get(User, uid)
+    if user is None or not user.active:
+        end_session(request)
+        raise NotAuthenticated("please log in")
+    return user
+
+
+PageUser = Annotated[User, Depends(page_user)]
+
+
+def _checker(roles: frozenset[Role]) -> Callable[[User], User]:
+    allowed = ", ".join(sorted(r.value for r in roles))
+
+    def check(user: User) -> User:
+        if user.role not in roles:
+            raise Forbidden(f"this needs one of the roles: {allowed}")
+        return user
+
+    return check
+
+
+def require_roles(*roles: Role) -> Callable[[User], User]:
+    """An API dependency admitting only users with one of ``roles`` (403 otherwise)."""
+    check = _checker(frozenset(roles))
+
+    def dependency(user: CurrentUser) -> User:
+        return check(user)
+
+    return dependency
+
+
+def require_page_roles(*roles: Role) -> Callable[[User], User]:
+    """A page dependency admitting only users with one of ``roles`` (403 page otherwise)."""
+    check = _checker(frozenset(roles))
+
+    def dependency(user: PageUser) -> User:
+        return check(user)
+
+    return dependency

@@ -1,0 +1,148 @@
+"""Map errors to HTTP: JSON ``{"error": code, "detail": message}`` for the API, a friendly
+page for the browser. No traceback ever reaches a user; unexpected errors are logged here.
+
+Services raise the :mod:`valuecenter.errors` family, never HTTP codes (DESIGN.md); this
+module is the one place that knows their status codes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from valuecenter.errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    SchemaBehind,
+)
+from valuecenter.web.templating import templates
+
+log = logging.getLogger("valuecenter.web")
+
+
+STATUS: dict[type[AppError], int] = {
+    NotFound: 404,
+    InvalidInput: 422,
+    Conflict: 409,
+    NotAuthenticated: 401,
+    Forbidden: 403,
+    SchemaBehind: 503,
+}
+
+TITLES = {
+    400: "Bad request",
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "Conflict",
+    422: "Please check your input",
+    429: "Too many attempts",
+    500: "Something went wrong",
+    503: "Temporarily unavailable",
+}
+
+
+def status_of(exc: AppError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def is_api(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path in ("/docs", "/redoc", "/openapi.json")
+
+
+def _json(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+
+
+def _page(request: Request, status: int, detail: str) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status, "title": TITLES.get(status, "Error"), "detail": detail},
+        status_code=status,
+    )
+
+
+def _login_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = f"/login?next={quote(target, safe='')}"
+    if request.headers.get("HX-Request") == "true":
+        # htmx follows HX-Redirect with a full page load (the session expired mid-search).
+        return Response(status_code=401, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
+
+
+def _respond(request: Request, status: int, code: str, detail: str) -> Response:
+    if is_api(request):
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return _json(status, code, detail, headers)
+    if status == 401:
+        return _login_redirect(request)
+    return _page(request, status, detail)
+
+
+async def app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    status = status_of(exc)
+    return _respond(request, status, exc.code, str(exc))
+
+
+def describe_validation(errors: Any) -> str:
+    """One line naming each wrong field: ``page_size: Input should be …``."""
+    parts = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path", "header")]
+        field = ".".join(loc) or "request"
+        parts.append(f"{field}: {err.get('msg', 'invalid value')}")
+    return "; ".join(parts) or "invalid request"
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return _respond(request, 422, InvalidInput.code, describe_validation(exc.errors()))
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: NotFound.code, 401: NotAuthenticated.code, 403: Forbidden.code}
+    code = codes.get(exc.status_code, "http_error")
+    detail = str(exc.detail) if exc.detail else TITLES.get(exc.status_code, "error")
+    if exc.status_code == 404:
+        detail = "no such page or resource"
+    return _respond(request, exc.status_code, code, detail)
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return _respond(request, 503, "database_unavailable", "the database is not reachable")
+
+
+async def unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    if is_api(request):
+        return _json(500, "internal", "internal error (logged)")
+    return _page(request, 500, "An unexpected error occurred. It has been logged; please retry.")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, app_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_exception_handler(Exception, unexpected)

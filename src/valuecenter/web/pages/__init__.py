@@ -1,0 +1,12 @@
+"""Server-rendered pages (Jinja2 + htmx). Every unsafe request is CSRF-checked here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from valuecenter.web.pages import auth, customers
+from valuecenter.web.security import verify_csrf
+
+router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+router.include_router(auth.router)
+router.include_router(customers.router)

@@ -1,0 +1,86 @@
+"""The customer pages: search with live results, and the customer 360 on one screen."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from valuecenter.customers import service
+from valuecenter.web.deps import PageUser, SessionDep
+from valuecenter.web.templating import templates
+
+router = APIRouter()
+
+PAGE_SIZE = 25
+TIMELINE_KINDS = ("order", "contact", "survey", "contract", "consent")
+
+
+def _wants_results_only(request: Request) -> bool:
+    """An htmx search update (not a history restore, which needs the whole page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Target") == "results"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/customers", status_code=303)
+
+
+@router.get("/customers")
+def customer_search(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    country: str | None = None,
+    account_manager: str | None = None,
+    segment: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    filters = service.normalize_filters(
+        q=q, country=country, segment=segment, account_manager=account_manager
+    )
+    result = service.list_customers(
+        session, viewer=user, filters=filters, page=page, page_size=PAGE_SIZE
+    )
+    context = {"user": user, "filters": filters, "result": result}
+    if _wants_results_only(request):
+        response = templates.TemplateResponse(request, "customers/_results.html", context)
+    else:
+        context["options"] = service.filter_options(session, viewer=user)
+        context["pool"] = service.pool_of(session, viewer=user)
+        response = templates.TemplateResponse(request, "customers/search.html", context)
+    response.headers["Vary"] = "HX-Request, HX-Target"
+    return response
+
+
+@router.get("/customers/{customer_id}")
+def customer_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    customer_id: int,
+    show: str | None = None,
+) -> Response:
+    c360 = service.customer_360(session, viewer=user, customer_id=customer_id)
+    entries = service.timeline(c360)
+    counts = {kind: sum(1 for e in entries if e.kind == kind) for kind in TIMELINE_KINDS}
+    kind = show if show in TIMELINE_KINDS else None
+    if kind:
+        entries = [e for e in entries if e.kind == kind]
+    return templates.TemplateResponse(
+        request,
+        "customers/detail.html",
+        {
+            "user": user,
+            "c": c360,
+            "timeline": entries,
+            "counts": counts,
+            "show": kind,
+        },
+    )
