@@ -31,3 +31,29 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
     settings = Settings()
     assert settings.database_url == "sqlite:///elsewhere.db"
     assert settings.environment == "test"
+
+
+def test_display_timezone_defaults_to_amsterdam_and_refuses_unknown_zones() -> None:
+    assert Settings().display_zone.key == "Europe/Amsterdam"
+    assert Settings(display_timezone="UTC").display_zone.key == "UTC"
+    for bad in ("Mars/Olympus", "", "../../etc/passwd"):
+        with pytest.raises(ValidationError, match="unknown time zone"):
+            Settings(display_timezone=bad)
+
+
+def test_bad_setting_is_one_line_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from valuecenter.cli import context
+    from valuecenter.errors import InvalidInput
+    from valuecenter.settings import get_settings
+
+    monkeypatch.setenv("VALUECENTER_DISPLAY_TIMEZONE", "Mars/Olympus")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(InvalidInput) as caught:
+            context.settings()
+    finally:
+        get_settings.cache_clear()
+    assert str(caught.value) == (
+        "VALUECENTER_DISPLAY_TIMEZONE: unknown time zone 'Mars/Olympus'; "
+        "use an IANA name such as Europe/Amsterdam or UTC"
+    )

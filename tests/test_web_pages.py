@@ -12,7 +12,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.test_web_fixtures import World, build_world, cheap_argon2, login, make_client
+from tests.test_web_fixtures import (
+    World,
+    bearer,
+    build_world,
+    cheap_argon2,
+    login,
+    make_client,
+    test_settings,
+)
 from valuecenter.web.templating import day, duration, money, money_short, nps_class, stamp
 
 REPO = Path(__file__).resolve().parents[1]
@@ -178,12 +186,95 @@ def test_security_headers(client: TestClient, world: World) -> None:
     static = client.get("/static/vendor/htmx.min.js")
     assert static.status_code == 200
     assert "no-store" not in static.headers.get("Cache-Control", "")
-    assert "Content-Security-Policy" not in client.get("/docs").headers
+
+
+def test_api_docs_are_served_from_vendored_swagger_ui(client: TestClient) -> None:
+    import base64
+    import hashlib
+
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    html = docs.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"):
+        assert f'"/static/vendor/swagger-ui/{asset}"' in html, asset
+    assert re.findall(r"https?://", html) == [], "a URL to another host (a CDN?)"
+    assert "url: '/openapi.json'" in html
+    assert '"validatorUrl": null' in html
+
+    # Self only; the one inline script (Swagger UI's start-up call) allowed by its hash.
+    csp = dict(d.strip().split(" ", 1) for d in docs.headers["Content-Security-Policy"].split(";"))
+    (inline,) = re.findall(r"<script>(.*?)</script>", html, flags=re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+    assert csp["script-src"] == f"'self' 'sha256-{digest}'"
+    assert csp["style-src"] == "'self'"
+    assert csp["default-src"] == "'self'"
+    assert "unsafe" not in docs.headers["Content-Security-Policy"]
+    assert docs.headers["Cache-Control"] == "no-store"
+
+    for asset, kind, size in (
+        ("swagger-ui-bundle.js", "javascript", 1_000_000),
+        ("swagger-ui.css", "text/css", 100_000),
+        ("favicon-32x32.png", "image/png", 100),
+    ):
+        got = client.get(f"/static/vendor/swagger-ui/{asset}")
+        assert got.status_code == 200, asset
+        assert kind in got.headers["content-type"], asset
+        assert len(got.content) > size, asset
+    assert client.get("/redoc").status_code == 404
+    assert "/docs" not in client.get("/openapi.json").json()["paths"]
+
+
+def test_contact_time_is_shown_in_the_display_timezone(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    from datetime import UTC, datetime
+
+    from valuecenter.contacts.models import Channel, Contact
+
+    with sessions() as session, session.begin():
+        for ext, at in (
+            ("K-TZ1", datetime(2026, 3, 2, 8, 0, tzinfo=UTC)),  # CET, UTC+1
+            ("K-TZ2", datetime(2026, 3, 2, 23, 30, tzinfo=UTC)),  # already 3 March there
+        ):
+            session.add(
+                Contact(
+                    external_id=ext, customer_id=world.own.id, channel=Channel.SMS, started_at=at
+                )
+            )
+    login(client, "agent")
+    html = client.get(f"/customers/{world.own.id}", params={"show": "contact"}).text
+    when = dict(re.findall(r'<time class="tl-when" datetime="([^"]+)"><span>([^<]*)</span>', html))
+    clock = dict(re.findall(r'<time class="tl-when" datetime="([^"]+)">.*?muted">([^<]*)<', html))
+    # the page shows Amsterdam time; the machine-readable attribute stays UTC
+    assert when["2026-03-02T08:00:00+00:00"] == "2 Mar 2026"
+    assert clock["2026-03-02T08:00:00+00:00"] == "09:00"
+    assert when["2026-03-02T23:30:00+00:00"] == "3 Mar 2026"
+    assert clock["2026-03-02T23:30:00+00:00"] == "00:30"
+    assert "times in Europe/Amsterdam" in html
+    api = client.get(f"/api/v1/customers/{world.own.id}", headers=bearer(world.tokens["agent"]))
+    started = {k["started_at"] for k in api.json()["contacts"]["items"]}
+    assert {"2026-03-02T08:00:00Z", "2026-03-02T23:30:00Z"} <= started  # the API stays UTC
+
+
+def test_display_timezone_is_a_setting(db_url: str, world: World) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="unknown time zone 'Mars/Olympus'"):
+        test_settings(db_url, display_timezone="Mars/Olympus")
+    with make_client(db_url, display_timezone="UTC") as utc:
+        login(utc, "agent")
+        assert "times in UTC" in utc.get("/customers").text
 
 
 def test_formatting() -> None:
     from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
 
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    assert stamp(datetime(2026, 3, 2, 8, 0, tzinfo=UTC), amsterdam) == "2 Mar 2026 09:00"
+    assert stamp(datetime(2026, 7, 1, 8, 0, tzinfo=UTC), amsterdam) == "1 Jul 2026 10:00"  # CEST
+    assert day(datetime(2026, 3, 2, 23, 30, tzinfo=UTC), amsterdam) == "3 Mar 2026"
+    assert day(date(2026, 3, 2), amsterdam) == "2 Mar 2026"  # a date is not shifted
     assert money(123456) == "€ 1.234,56"
     assert money(-1250) == "€ -12,50"
     assert money(5) == "€ 0,05"
@@ -216,12 +307,30 @@ def test_vendored_htmx_is_pinned_with_its_licence() -> None:
     assert "npm pack" in script
 
 
-@pytest.mark.slow
+def test_vendored_swagger_ui_is_pinned_with_its_licence() -> None:
+    swagger = REPO / "src/valuecenter/web/static/vendor/swagger-ui"
+    assert sorted(p.name for p in swagger.iterdir()) == [
+        "LICENSE",
+        "NOTICE",
+        "favicon-32x32.png",
+        "swagger-ui-bundle.js",
+        "swagger-ui-bundle.js.LICENSE.txt",
+        "swagger-ui.css",
+    ]
+    assert "Apache License" in (swagger / "LICENSE").read_text()
+    assert "SmartBear" in (swagger / "NOTICE").read_text()
+    assert (
+        "swagger-ui-dist 5.35.0"
+        in (REPO / "src/valuecenter/web/static/vendor/VERSIONS.txt").read_text()
+    )
+    assert "SWAGGER_UI_VERSION=5.35.0" in (REPO / "scripts/vendor-assets.sh").read_text()
+
+
 def test_wheel_contains_templates_and_static(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    # Builds offline with the hatchling in this environment; without one it cannot build.
+    # Builds offline (~1.5 s) with the hatchling of the dev extras; without it, it cannot build.
     pytest.importorskip("hatchling", reason="hatchling (the build backend) is not installed")
 
     subprocess.run(
@@ -247,5 +356,7 @@ def test_wheel_contains_templates_and_static(tmp_path: Path) -> None:
         "valuecenter/web/static/app.css",
         "valuecenter/web/static/vendor/htmx.min.js",
         "valuecenter/web/static/vendor/htmx.LICENSE",
+        "valuecenter/web/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        "valuecenter/web/static/vendor/swagger-ui/LICENSE",
     ):
         assert needed in names, needed

@@ -2,14 +2,16 @@
 
 Outside development mode the secret key must be set to a long, non-default value; the
 application refuses to start otherwise (the rule of fastapi/full-stack-fastapi-template).
+``display_timezone`` is the IANA zone pages show times in; the database and the API stay UTC.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "development-only-insecure-secret-key"
@@ -28,6 +30,18 @@ class Settings(BaseSettings):
     token_max_age_days: int = Field(default=90, gt=0)
     page_size_max: int = Field(default=200, gt=0)
     cookie_secure: bool = False
+    display_timezone: str = "Europe/Amsterdam"
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Europe/Amsterdam or UTC"
+            ) from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:
@@ -43,6 +57,11 @@ class Settings(BaseSettings):
                 "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return self
+
+    @property
+    def display_zone(self) -> ZoneInfo:
+        """The zone of ``display_timezone`` (validated at start-up)."""
+        return ZoneInfo(self.display_timezone)
 
     @property
     def uses_development_secret(self) -> bool:

@@ -129,3 +129,49 @@ def test_login_search_and_customer_360(live_server: tuple[str, World]) -> None:
         finally:
             browser.close()
     assert problems == [], f"browser console errors: {problems}"
+
+
+def test_api_docs_render_from_vendored_swagger_ui(live_server: tuple[str, World]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _world = live_server
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems: list[str] = []
+    foreign: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.on(
+                "console",
+                lambda msg: problems.append(msg.text) if msg.type == "error" else None,
+            )
+            page.on("pageerror", lambda exc: problems.append(str(exc)))
+            page.on(
+                "request",
+                lambda req: None if req.url.startswith(base) else foreign.append(req.url),
+            )
+            page.goto(f"{base}/docs")
+            expect(page.locator(".swagger-ui .info .title")).to_contain_text("valuecenter")
+            operations = page.locator(".opblock-summary-path")
+            expect(operations.first).to_be_visible()
+            paths = set(operations.all_inner_texts())
+            assert {"/api/v1/health", "/api/v1/customers", "/api/v1/me"} <= {
+                p.replace("\u200b", "") for p in paths
+            }
+            page.locator(".opblock-summary", has_text="/api/v1/health").first.click()
+            page.click("button:has-text('Try it out')")
+            page.click("button:has-text('Execute')")  # a same-origin fetch, allowed by the CSP
+            live = page.locator(".live-responses-table tbody .response-col_status")
+            expect(live.first).to_have_text("200")
+            expect(page.locator(".live-responses-table .highlight-code").first).to_contain_text(
+                '"database": "ok"'
+            )
+            model = page.locator("section.models article", has_text="Customer360").first
+            model.locator("button.json-schema-2020-12-accordion").first.click()
+            expect(model).to_contain_text("consents")
+            page.screenshot(path=ARTIFACTS / "05-api-docs.png", full_page=True)
+        finally:
+            browser.close()
+    assert problems == [], f"browser console errors: {problems}"
+    assert foreign == [], f"requests to other hosts: {foreign}"

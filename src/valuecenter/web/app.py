@@ -1,5 +1,9 @@
 """The FastAPI application: ``create_app(settings)`` wires engine, sessions, middleware,
-the API under ``/api/v1``, the pages and ``/static``.
+the API under ``/api/v1``, the pages, ``/static`` and the API reference at ``/docs``.
+
+``/docs`` is Swagger UI served from ``/static/vendor/swagger-ui/`` (vendored from npm by
+``scripts/vendor-assets.sh``; front-end assets never come from a CDN) under the site's CSP plus
+the hash of its one inline start-up script. There is no ``/redoc``.
 
 ``valuecenter serve`` runs it with ``uvicorn.run("valuecenter.web.app:create_app",
 factory=True)``. It refuses to start on a schema behind the code (SchemaBehind: run
@@ -10,10 +14,13 @@ outside development.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -23,10 +30,19 @@ from valuecenter.db.migrate import ensure_current
 from valuecenter.errors import SchemaBehind
 from valuecenter.settings import Settings, get_settings
 from valuecenter.web import api, errors, pages
-from valuecenter.web.security import SESSION_COOKIE, LoginThrottle, SecurityHeaders
+from valuecenter.web.security import (
+    SESSION_COOKIE,
+    LoginThrottle,
+    SecurityHeaders,
+    content_security_policy,
+)
 from valuecenter.web.templating import STATIC
 
 log = logging.getLogger("valuecenter.web")
+
+DOCS_URL = "/docs"
+OPENAPI_URL = "/openapi.json"
+SWAGGER_UI = "/static/vendor/swagger-ui"
 
 DESCRIPTION = """\
 The customer-service department as a profit center.
@@ -58,6 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version=__version__,
         lifespan=lifespan,
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -78,4 +97,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
+    _add_docs(app)
     return app
+
+
+def _add_docs(app: FastAPI) -> None:
+    """``GET /docs``: Swagger UI from the vendored files, its inline start-up script allowed
+    by hash (the page is the same for every request, so the hash is computed once)."""
+    html = bytes(
+        get_swagger_ui_html(
+            openapi_url=OPENAPI_URL,
+            title=f"{app.title} – API",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+            # No spec-validator badge: it would send the spec to validator.swagger.io.
+            swagger_ui_parameters={"validatorUrl": None},
+        ).body
+    ).decode()
+    inline = re.findall(r"<script>(.*?)</script>", html, flags=re.DOTALL)
+    if len(inline) != 1:  # FastAPI changed its page: fail at start-up, not in the browser
+        raise RuntimeError(
+            f"expected one inline script in the Swagger UI page, found {len(inline)}"
+        )
+    headers = {
+        "Content-Security-Policy": content_security_policy(
+            inline_script=inline[0], inline_styles=False
+        )
+    }
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(html, headers=headers)

@@ -63,7 +63,7 @@ def status_of(exc: AppError) -> int:
 
 def is_api(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or path in ("/docs", "/redoc", "/openapi.json")
+    return path.startswith("/api/") or path in ("/docs", "/openapi.json")
 
 
 def _json(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> Response:

@@ -1,16 +1,20 @@
 """The Jinja2 environment of the pages and its filters.
 
-Amounts are shown Dutch-style everywhere ("€ 1.234,56", "€ -12,50"); times in UTC as
-"2 Mar 2026 09:14" (the database keeps UTC and there is no per-user zone yet).
+Amounts are shown Dutch-style everywhere ("€ 1.234,56", "€ -12,50"); times as
+"2 Mar 2026 09:14" in ``settings.display_timezone`` (default Europe/Amsterdam). The database
+and the API keep UTC; only the page filters convert, and the day of a datetime is the day in
+that zone. Plain dates (contract start, customer since) are shown as they are.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.requests import Request
 
 from valuecenter import __version__
@@ -55,16 +59,32 @@ def money_short(cents: int | None, currency: str = "EUR") -> str:
     return f"{symbol} {sign}{grouped(round(abs(cents) / 100))}"
 
 
-def day(value: date | datetime | None) -> str:
+def local(value: datetime, zone: tzinfo = UTC) -> datetime:
+    """``value`` in ``zone``; a naive datetime is taken as UTC (what the database holds)."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+
+
+def day(value: date | datetime | None, zone: tzinfo = UTC) -> str:
+    """'2 Mar 2026'; a datetime is first put in ``zone``, a date is shown as it is."""
     if value is None:
         return "–"
+    if isinstance(value, datetime):
+        value = local(value, zone)
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
-def stamp(value: datetime | None) -> str:
+def clock(value: datetime | None, zone: tzinfo = UTC) -> str:
+    """'09:14' in ``zone``."""
+    if value is None:
+        return ""
+    return f"{local(value, zone):%H:%M}"
+
+
+def stamp(value: datetime | None, zone: tzinfo = UTC) -> str:
+    """'2 Mar 2026 09:14' in ``zone``."""
     if value is None:
         return "–"
-    return f"{day(value)} {value:%H:%M}"
+    return f"{day(value, zone)} {clock(value, zone)}"
 
 
 def duration(seconds: int | None) -> str:
@@ -91,15 +111,43 @@ def nps_class(score: int | None) -> str:
 def _context(request: Request) -> dict[str, Any]:
     # Only read the token here: creating one would change the session on every response.
     token = request.session.get("csrf") if "session" in request.scope else None
-    return {"csrf_token": token or "", "version": __version__}
+    settings = request.app.state.settings
+    return {
+        "csrf_token": token or "",
+        "version": __version__,
+        "display_timezone": settings.display_timezone,
+        "display_zone": settings.display_zone,
+    }
+
+
+def _zone(ctx: Context) -> tzinfo:
+    zone = ctx["display_zone"]  # set by _context for every page
+    assert isinstance(zone, tzinfo)
+    return zone
+
+
+@pass_context
+def _day(ctx: Context, value: date | datetime | None) -> str:
+    return day(value, _zone(ctx))
+
+
+@pass_context
+def _clock(ctx: Context, value: datetime | None) -> str:
+    return clock(value, _zone(ctx))
+
+
+@pass_context
+def _stamp(ctx: Context, value: datetime | None) -> str:
+    return stamp(value, _zone(ctx))
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES), context_processors=[_context])
 templates.env.filters.update(
     money=money,
     money_short=money_short,
-    day=day,
-    stamp=stamp,
+    day=_day,
+    clock=_clock,
+    stamp=_stamp,
     duration=duration,
     grouped=grouped,
     channel_label=channel_label,
