@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from valuecenter import __version__
-from valuecenter.cli import db, serve, users
+from valuecenter.cli import db, demo, serve, users
+from valuecenter.cli import importer as importer_cli
 from valuecenter.cli.errors import run_guarded
 
 app = typer.Typer(
@@ -17,6 +18,9 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+app.command("bootstrap")(demo.bootstrap)
+app.command("import")(importer_cli.import_command)
 
 
 @app.command()

@@ -1,0 +1,346 @@
+"""Benchmark of ``valuecenter import orders``: 1,000,000 order lines, end to end.
+
+Generates 100k orders x 10 lines over 20k customers and 5k products (the customers and
+products are imported first, untimed), then runs the real importer exactly as the CLI does
+(``import_file`` inside ``unit_of_work``) into a fresh SQLite file and a fresh PostgreSQL
+database (``valuecenter_bench``, created and dropped here). It times the whole (file read +
+validation + load + commit) and each phase, and compares with a named comparator in the same
+run: a naive SQLAlchemy ORM load (``session.add_all``) of the first 100k lines, scaled.
+Writes the "Import" section of docs/benchmarks.md (other sections are kept).
+
+    .venv/bin/python bench/import_bench.py [--rows 1000000] [--pg-url URL] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import re
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+
+from valuecenter.customers.models import Customer
+from valuecenter.db.engine import make_engine, make_sessionmaker
+from valuecenter.db.migrate import upgrade
+from valuecenter.db.uow import unit_of_work
+from valuecenter.importer import service
+from valuecenter.importer.service import ImportOptions, import_file
+from valuecenter.orders.models import Order, OrderLine
+from valuecenter.products.models import Product
+
+REPO = Path(__file__).resolve().parents[1]
+DOC = REPO / "docs" / "benchmarks.md"
+TARGETS = {"SQLite": 150_000, "PostgreSQL": 300_000}
+BENCH_DB = "valuecenter_bench"
+
+
+def generate(workdir: Path, rows: int) -> tuple[Path, Path, Path]:
+    """orders.csv (``rows`` lines), customers.csv (20k) and products.csv (5k)."""
+    rng = np.random.default_rng(2026)
+    n_orders = rows // 10
+    order = np.repeat(np.arange(n_orders), 10)[:rows]
+    customer_of_order = rng.integers(0, 20_000, n_orders)
+    start = np.datetime64("2025-01-01T00:00:00")
+    stamp_of_order = start + rng.integers(0, 365 * 86_400, n_orders).astype("timedelta64[s]")
+    orders = pa.table(
+        {
+            "order_id": np.char.add("O", order.astype(str)),
+            "customer_id": np.char.add("C", customer_of_order[order].astype(str)),
+            "ordered_at": np.datetime_as_string(stamp_of_order[order], unit="s"),
+            "product_id": np.char.add("P", rng.integers(0, 5_000, rows).astype(str)),
+            "quantity": rng.integers(-2, 20, rows),
+            "unit_price": rng.integers(50, 50_000, rows) / 100,
+            "currency": np.full(rows, "EUR"),
+            "country": np.full(rows, "NL"),
+        }
+    )
+    customers = pa.table(
+        {
+            "customer_id": np.char.add("C", np.arange(20_000).astype(str)),
+            "name": np.char.add("Customer ", np.arange(20_000).astype(str)),
+            "country": np.full(20_000, "NL"),
+        }
+    )
+    products = pa.table(
+        {
+            "product_id": np.char.add("P", np.arange(5_000).astype(str)),
+            "name": np.char.add("Product ", np.arange(5_000).astype(str)),
+            "list_price": rng.integers(50, 50_000, 5_000) / 100,
+        }
+    )
+    paths = (workdir / "orders.csv", workdir / "customers.csv", workdir / "products.csv")
+    for table, path in zip((orders, customers, products), paths, strict=True):
+        pcsv.write_csv(table, path, pcsv.WriteOptions(quoting_style="needed"))
+    return paths
+
+
+@dataclass
+class Run:
+    backend: str
+    rows: int
+    phases: dict[str, float] = field(default_factory=dict)
+    orm_rows_per_s: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return sum(self.phases.values())
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.total
+
+
+def timed_import(url: str, path: Path, rows: int, backend: str) -> Run:
+    """The CLI's path, with the phases split by wrapping the reader and the progress hook."""
+    run = Run(backend, rows)
+    factory = make_sessionmaker(make_engine(url))
+    marks: dict[str, float] = {}
+    real_read = service.read_file
+
+    def read(*args: object, **kwargs: object) -> object:
+        began = time.perf_counter()
+        frame = real_read(*args, **kwargs)  # type: ignore[arg-type]
+        marks["read"] = time.perf_counter() - began
+        marks["validate_from"] = time.perf_counter()
+        return frame
+
+    def progress(done: int, total: int) -> None:
+        if "load_from" not in marks:
+            marks["load_from"] = time.perf_counter()
+
+    service.read_file = read  # type: ignore[assignment]
+    try:
+        began = time.perf_counter()
+        with unit_of_work(factory) as session:
+            result = import_file(
+                session, "orders", path, options=ImportOptions(), progress=progress
+            )
+            loaded = time.perf_counter()
+        committed = time.perf_counter()
+    finally:
+        service.read_file = real_read
+    if result.inserted != rows or result.rejected:
+        raise SystemExit(f"unexpected result: {result}")
+    run.phases = {
+        "read": marks["read"],
+        "validate": marks["load_from"] - marks["validate_from"],
+        "load": loaded - marks["load_from"],
+        "commit": committed - loaded,
+    }
+    overhead = (committed - began) - sum(run.phases.values())
+    run.phases["validate"] += max(0.0, overhead)  # mapping, option checks: count as validation
+    return run
+
+
+def orm_load(url: str, path: Path, rows: int) -> float:
+    """The comparator: read with ``csv``, build ORM objects, ``add_all``, flush, commit."""
+    factory = make_sessionmaker(make_engine(url))
+    began = time.perf_counter()
+    with unit_of_work(factory) as session:
+        customers = {r[0]: r[1] for r in session.execute(select(Customer.external_id, Customer.id))}
+        products = {r[0]: r[1] for r in session.execute(select(Product.external_id, Product.id))}
+        orders: dict[str, Order] = {}
+        lines: list[tuple[str, int, dict[str, str]]] = []
+        with path.open(newline="") as fh:
+            for i, row in enumerate(csv.DictReader(fh)):
+                if i >= rows:
+                    break
+                if row["order_id"] not in orders:
+                    orders[row["order_id"]] = Order(
+                        external_id=row["order_id"],
+                        customer_id=customers[row["customer_id"]],
+                        ordered_at=datetime.fromisoformat(row["ordered_at"]).replace(tzinfo=UTC),
+                        currency=row["currency"],
+                        country=row["country"],
+                    )
+                line_no = sum(1 for o, _, _ in lines[-10:] if o == row["order_id"]) + 1
+                lines.append((row["order_id"], line_no, row))
+        session.add_all(orders.values())
+        session.flush()
+        session.add_all(
+            OrderLine(
+                order_id=orders[order_id].id,
+                line_no=line_no,
+                product_id=products[row["product_id"]],
+                quantity=int(row["quantity"]),
+                unit_price_cents=round(float(row["unit_price"]) * 100),
+            )
+            for order_id, line_no, row in lines
+        )
+    return rows / (time.perf_counter() - began)
+
+
+def prepare(url: str, customers: Path, products: Path) -> None:
+    upgrade(url)
+    factory = make_sessionmaker(make_engine(url))
+    for entity, path in (("customers", customers), ("products", products)):
+        with unit_of_work(factory) as session:
+            import_file(session, entity, path)
+
+
+def clear_orders(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM order_lines"))
+        conn.execute(text("DELETE FROM orders"))
+    engine.dispose()
+
+
+def bench_backend(
+    backend: str, url: str, paths: tuple[Path, Path, Path], rows: int, orm_rows: int
+) -> Run:
+    orders, customers, products = paths
+    prepare(url, customers, products)
+    run = timed_import(url, orders, rows, backend)
+    print(f"{backend}: {run.rows_per_s:,.0f} rows/s  " + fmt_phases(run))
+    clear_orders(url)
+    run.orm_rows_per_s = orm_load(url, orders, orm_rows)
+    print(f"{backend}: ORM comparator {run.orm_rows_per_s:,.0f} rows/s on {orm_rows:,} lines")
+    return run
+
+
+def fmt_phases(run: Run) -> str:
+    return (
+        ", ".join(f"{k} {v:.2f} s" for k, v in run.phases.items()) + f" (total {run.total:.2f} s)"
+    )
+
+
+def with_database(admin_url: str, action: Callable[[str], Run]) -> Run:
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
+        conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
+    try:
+        url = make_url(admin_url).set(database=BENCH_DB).render_as_string(hide_password=False)
+        engine_url = url
+        return action(engine_url)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE datname = '{BENCH_DB}' AND pid <> pg_backend_pid()"
+                )
+            )
+            conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB}"))
+        admin.dispose()
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
+def section(runs: list[Run], rows: int, orm_rows: int, pg_version: str) -> str:
+    lines = [
+        "## Import",
+        "",
+        f"`bench/import_bench.py`, run {date.today().isoformat()} on {machine()}; SQLite "
+        f"{sqlite3.sqlite_version}, {pg_version}. {rows:,} order lines "
+        f"({rows // 10:,} orders x 10 lines over 20,000 customers and 5,000 products, "
+        "imported first), "
+        "imported as `valuecenter import orders` does it: `import_file` inside `unit_of_work`, "
+        "end to end (file read + validation + load + commit) into a fresh database.",
+        "",
+        "| backend | rows/s | target | met? | read | validate | load | commit | total "
+        "| ORM comparator | ratio |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        target = TARGETS[run.backend]
+        met = "met" if run.rows_per_s >= target else "**not met**"
+        p = run.phases
+        lines.append(
+            f"| {run.backend} | {run.rows_per_s:,.0f} | ≥{target:,} | {met} | {p['read']:.2f} s "
+            f"| {p['validate']:.2f} s | {p['load']:.2f} s | {p['commit']:.2f} s "
+            f"| {run.total:.2f} s | {run.orm_rows_per_s:,.0f} rows/s "
+            f"| {run.rows_per_s / run.orm_rows_per_s:.1f}x |"
+        )
+    lines += [
+        "",
+        f"The comparator is a naive SQLAlchemy ORM load of the first {orm_rows:,} lines of the "
+        "same file (csv.DictReader, one `Order` and `OrderLine` object per row, `add_all`, "
+        "flush, commit), run in the same process right after the importer; ratio = importer "
+        "rows/s ÷ ORM rows/s.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(text_: str) -> None:
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    current = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    notes_marker = "<!-- import notes -->"
+    notes = ""
+    if "## Import" in current:
+        old = re.search(r"## Import\n.*?(?=\n## |\Z)", current, flags=re.S)
+        assert old is not None
+        block = old.group(0)
+        if notes_marker in block:
+            notes = "\n" + block[block.index(notes_marker) :].rstrip() + "\n"
+        current = current[: old.start()] + text_ + notes + current[old.end() :]
+    else:
+        current = current.rstrip() + "\n\n" + text_
+    DOC.write_text(current.rstrip() + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--orm-rows", type=int, default=100_000)
+    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-write", action="store_true", help="Do not update docs/benchmarks.md.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="vc-import-bench-") as tmp:
+        workdir = Path(tmp)
+        began = time.perf_counter()
+        paths = generate(workdir, args.rows)
+        print(f"generated {args.rows:,} lines in {time.perf_counter() - began:.1f} s")
+        runs = [
+            bench_backend(
+                "SQLite", f"sqlite:///{workdir / 'bench.db'}", paths, args.rows, args.orm_rows
+            )
+        ]
+        pg_version = "PostgreSQL not run"
+        if not args.no_postgres:
+
+            def on_pg(url: str) -> Run:
+                nonlocal pg_version
+                engine = make_engine(url)
+                with engine.connect() as conn:
+                    pg_version = "PostgreSQL " + str(conn.scalar(text("SHOW server_version")))
+                engine.dispose()
+                return bench_backend("PostgreSQL", url, paths, args.rows, args.orm_rows)
+
+            runs.append(with_database(args.pg_url, on_pg))
+    text_ = section(runs, args.rows, args.orm_rows, pg_version)
+    print()
+    print(text_)
+    if not args.no_write:
+        write_section(text_)
+        print(f"updated {DOC.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()

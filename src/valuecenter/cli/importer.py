@@ -1,0 +1,133 @@
+"""``valuecenter import ENTITY FILE``: load a CSV, Parquet or XLSX export in one transaction."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+
+from valuecenter.cli import context
+from valuecenter.db.uow import unit_of_work
+from valuecenter.errors import InvalidInput
+from valuecenter.importer.service import (
+    ENTITIES,
+    ImportOptions,
+    ImportResult,
+    entity_spec,
+    import_file,
+)
+
+
+def parse_mapping(pairs: list[str]) -> dict[str, str]:
+    """``["InvoiceNo=order_id", …]`` -> ``{"InvoiceNo": "order_id", …}``."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        source, sep, target = pair.partition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise InvalidInput("--map", f"'{pair}' is not SOURCE=COLUMN (e.g. InvoiceNo=order_id)")
+        mapping[source.strip()] = target.strip()
+    return mapping
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _progress(show_bar: bool, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich bar on a terminal; otherwise one "loading…" line on stderr (unless quiet)."""
+    if show_bar:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("importing"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,} rows"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("import", total=None)
+
+            def update(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            yield update
+        return
+    if quiet:
+        yield None
+        return
+    announced = False
+
+    def announce(done: int, total: int) -> None:
+        nonlocal announced
+        if not announced:
+            announced = True
+            _say(f"loading {total:,} rows…")
+
+    yield announce
+
+
+def _summary(result: ImportResult) -> str:
+    parts = [
+        f"{result.entity}: read {result.read:,}",
+        f"inserted {result.inserted:,}",
+        f"updated {result.updated:,}",
+        f"unchanged {result.unchanged:,}",
+        f"rejected {result.rejected:,}"
+        + (f" (see {result.rejected_file})" if result.rejected_file else ""),
+    ]
+    if result.created:
+        parts.append("created " + ", ".join(f"{k} {v:,}" for k, v in result.created.items()))
+    if result.ignored_columns:
+        parts.append("ignored columns " + ", ".join(result.ignored_columns))
+    return " · ".join(parts) + f" · {result.seconds:.1f} s"
+
+
+def import_command(
+    entity: str = typer.Argument(..., help=f"What the file holds: {', '.join(ENTITIES)}."),
+    file: Path = typer.Argument(..., help="A CSV, Parquet (.parquet) or XLSX (.xlsx) file."),
+    sep: str | None = typer.Option(None, "--sep", help="CSV separator (default: sniffed)."),
+    mapping: list[str] = typer.Option(
+        [], "--map", help="SOURCE=COLUMN: read the file's column SOURCE as COLUMN (repeatable)."
+    ),
+    date_format: str | None = typer.Option(
+        None, "--date-format", help='strftime format of dates/timestamps, e.g. "%d-%m-%Y %H:%M".'
+    ),
+    decimal: str = typer.Option(".", "--decimal", help='Decimal mark of amounts: "." or ",".'),
+    create_customers: bool = typer.Option(
+        False, "--create-customers", help="Create unknown customers instead of rejecting rows."
+    ),
+    sheet: str | None = typer.Option(None, "--sheet", help="XLSX sheet (default: the first)."),
+    timezone: str = typer.Option(
+        "UTC", "--timezone", help="Zone of timestamps without an offset, e.g. Europe/Amsterdam."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Import ENTITY rows from FILE in one transaction: bad rows go to FILE.rejected.csv with
+    their line and reason, good rows are inserted or updated; re-importing changes nothing."""
+    spec = entity_spec(entity)
+    options = ImportOptions(
+        sep=sep,
+        mapping=parse_mapping(mapping),
+        date_format=date_format,
+        decimal=decimal,
+        create_customers=create_customers,
+        sheet=sheet,
+        timezone=timezone,
+    )
+    factory = context.sessions()  # refuses a database whose schema is behind the code
+    show_bar = not as_json and sys.stderr.isatty()
+    with _progress(show_bar, quiet=as_json) as progress, unit_of_work(factory) as session:
+        result = import_file(session, spec.name, file, options=options, progress=progress)
+        if not show_bar and not as_json:
+            _say("committing…")
+    if as_json:
+        typer.echo(json.dumps(result.as_json()))
+    else:
+        typer.echo(_summary(result))

@@ -1,0 +1,199 @@
+"""Contracts: chains of fixed-term contracts per subscription line (seed 001: one- or
+two-year contracts, renewed at the end or cancelled; renewals of customers who would have
+renewed silently anyway are the discounts you do not want to give).
+
+A chain starts with the contract running when the window opens (or when the customer joins)
+and steps term by term: a customer who leaves mid-term cancels (``cancelled``), one who
+leaves around the term end lets it end (``ended``); otherwise the contract is renewed
+(``renewed``, the next one starts at its end) or rolls on month to month (``active``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from valuecenter.demo.latent import CustomerLatent
+from valuecenter.demo.presets import Preset
+from valuecenter.demo.timeline import IntArray, Window, days_since_epoch, to_dates
+from valuecenter.demo.vector import nullable, owners
+
+_CANCEL_REASONS = {
+    "b2b": ("price", "no longer needed", "service", "switch to competitor", "business closed"),
+    "b2c": ("price", "competitor offer", "coverage", "service", "moving abroad", "not needed"),
+}
+_RENEW = 0.62
+_LEAVE_AT_END_BEFORE = 45  # days: a customer leaving this close to the end lets it run out
+_LEAVE_AT_END_AFTER = 90
+
+
+@dataclass(frozen=True)
+class Contracts:
+    frame: pd.DataFrame
+    handset_customer: IntArray  # customer row of contracts with a handset started in window
+    handset_day: IntArray
+    revenue_cents: IntArray  # fees each customer paid inside the window
+
+
+def _term_days(months: IntArray) -> IntArray:
+    return np.round(months * 365.25 / 12).astype(np.int64)
+
+
+def generate_contracts(
+    preset: Preset,
+    latent: CustomerLatent,
+    customer_ids: pd.Series,
+    window: Window,
+    rng: np.random.Generator,
+) -> Contracts:
+    n = len(customer_ids)
+    value = latent.column("value_potential")
+    rel = value / np.median(value)
+    if preset.contract_share >= 1.0:
+        has = np.ones(n, dtype=bool)
+    else:
+        p = rel**0.5
+        has = rng.random(n) < np.clip(p * preset.contract_share / p.mean(), 0.0, 0.9)
+    holders = np.flatnonzero(has)
+    lines = 1 + rng.poisson(preset.extra_lines * np.minimum(rel[holders], 4.0) ** 0.3)
+    cust = owners(lines)
+    cust = holders[cust]
+    m = len(cust)
+
+    start_day = days_since_epoch(window.start)
+    end_day = start_day + window.days
+    since = latent.int_column("since_day")[cust]
+    churn = latent.int_column("churn_day")[cust]
+    sens = latent.column("offer_sensitivity")[cust]
+
+    fees = np.array([p.monthly_fee_cents for p in preset.plans])
+    by_fee = np.argsort(fees, kind="stable")
+    weights = np.array([p.weight for p in preset.plans])[by_fee]
+    cum = np.cumsum(weights) / weights.sum()
+    z_value = np.log(rel[cust]) / 1.76
+
+    def pick_plan() -> IntArray:
+        # Richer customers take dearer plans: a latent index correlated with value.
+        u = 1.0 / (1.0 + np.exp(-1.702 * (0.6 * z_value + 0.8 * rng.standard_normal(m))))
+        return by_fee[np.minimum(np.searchsorted(cum, u), len(cum) - 1)].astype(np.int64)
+
+    def pick_term(plan: IntArray) -> IntArray:
+        out = np.empty(m, dtype=np.int64)
+        for k, p in enumerate(preset.plans):
+            mask = plan == k
+            out[mask] = np.asarray(p.term_months)[rng.integers(0, len(p.term_months), mask.sum())]
+        return out
+
+    plan = pick_plan()
+    term = pick_term(plan)
+    first = np.where(
+        since >= start_day, since, np.maximum(since, start_day - rng.integers(1, 730, m))
+    )
+    begin = first.astype(np.int64)
+    alive = np.ones(m, dtype=bool)
+    discount = np.zeros(m)
+    rows: list[pd.DataFrame] = []
+    reasons = np.asarray(_CANCEL_REASONS[preset.kind], dtype=object)
+    handset_c: list[IntArray] = []
+    handset_d: list[IntArray] = []
+    while alive.any():
+        idx = np.flatnonzero(alive)
+        b = begin[idx]
+        e = b + _term_days(term[idx])
+        ch = churn[idx]
+        leaves = ch >= 0
+        near_end = (ch >= e - _LEAVE_AT_END_BEFORE) & (ch < e + _LEAVE_AT_END_AFTER)
+        ends_with_leave = leaves & near_end & (e <= end_day)
+        cancels = leaves & ~ends_with_leave & (ch < e)
+        open_end = ~cancels & ~ends_with_leave & (e >= end_day)
+        rest = ~cancels & ~ends_with_leave & ~open_end
+        renew = rest & (rng.random(len(idx)) < _RENEW)
+        rollover = rest & ~renew
+        # A rolled-over contract is cancelled when the customer leaves later.
+        roll_cancel = rollover & leaves
+        status = np.select(
+            [cancels | roll_cancel, ends_with_leave, renew],
+            ["cancelled", "ended", "renewed"],
+            default="active",
+        )
+        cancelled_at = np.where(cancels | roll_cancel, ch, -1)
+        end_date = np.where(cancels, np.minimum(ch + 30, e), e)
+        end_date = np.where(roll_cancel, ch + 30, end_date)
+        renewed_at = np.where(renew, e - rng.integers(0, 60, len(idx)), -1)
+        fee = np.round(fees[plan[idx]] * (1.0 - discount[idx])).astype(np.int64)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "_begin": b,
+                    "_cust": cust[idx],
+                    "plan": np.asarray([p.code for p in preset.plans], dtype=object)[plan[idx]],
+                    "monthly_fee": fee / 100,
+                    "_start": b,
+                    "_end": end_date,
+                    "status": status,
+                    "_renewed": renewed_at,
+                    "_cancelled": cancelled_at,
+                    "cancel_reason": nullable(
+                        reasons[rng.integers(0, len(reasons), len(idx))], cancelled_at >= 0
+                    ),
+                }
+            )
+        )
+        handset = np.array([p.handset for p in preset.plans])[plan[idx]]
+        in_window = handset & (b >= start_day) & (b < end_day)
+        handset_c.append(cust[idx][in_window])
+        handset_d.append(b[in_window])
+        # Next step: only renewed contracts continue, possibly on another plan with a discount.
+        begin[idx] = e
+        alive[idx] = renew & (e < end_day)
+        switch = rng.random(m) < 0.2
+        new_plan = pick_plan()
+        plan = np.where(switch & alive, new_plan, plan)
+        term = np.where(alive, pick_term(plan), term)
+        discount = np.where(alive & (rng.random(m) < 0.1 + 0.4 * sens), 0.1, 0.0)
+
+    frame = pd.concat(rows, ignore_index=True)
+    running_to = np.where(
+        frame["status"].to_numpy() == "active", end_day, frame["_end"].to_numpy(dtype=np.int64)
+    )
+    overlap = np.clip(
+        np.minimum(running_to, end_day) - np.maximum(frame["_start"].to_numpy(), start_day),
+        0,
+        None,
+    )
+    fee_cents = np.round(frame["monthly_fee"].to_numpy(dtype=np.float64) * 100)
+    paid = np.bincount(
+        frame["_cust"].to_numpy(), weights=overlap * fee_cents * 12 / 365.25, minlength=n
+    )
+    frame = frame.sort_values(["_begin", "_cust"], kind="stable").reset_index(drop=True)
+    width = max(7, len(str(len(frame))))
+    frame.insert(0, "contract_id", [f"CT{i:0{width}d}" for i in range(1, len(frame) + 1)])
+    frame.insert(1, "customer_id", customer_ids.to_numpy()[frame["_cust"].to_numpy()])
+    frame["start_date"] = to_dates(frame["_start"].to_numpy())
+    frame["end_date"] = to_dates(frame["_end"].to_numpy())
+    frame["renewed_at"] = _optional_dates(frame["_renewed"].to_numpy())
+    frame["cancelled_at"] = _optional_dates(frame["_cancelled"].to_numpy())
+    columns = [
+        "contract_id",
+        "customer_id",
+        "plan",
+        "monthly_fee",
+        "start_date",
+        "end_date",
+        "status",
+        "renewed_at",
+        "cancelled_at",
+        "cancel_reason",
+    ]
+    return Contracts(
+        frame=frame[columns],
+        handset_customer=np.concatenate(handset_c).astype(np.int64),
+        handset_day=np.concatenate(handset_d).astype(np.int64),
+        revenue_cents=np.round(paid).astype(np.int64),
+    )
+
+
+def _optional_dates(days: IntArray) -> pd.Series:
+    return pd.Series(nullable(to_dates(np.maximum(days, 0)).to_numpy(), days >= 0))

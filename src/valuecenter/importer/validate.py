@@ -1,0 +1,212 @@
+"""Validation of a whole frame at once: headers, every cell, required values, ranges, lengths
+and duplicate natural keys. Bad rows are collected with a readable reason; nothing here
+touches the database (references to stored rows are checked by ``loaders.py`` in SQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from valuecenter.errors import InvalidInput
+from valuecenter.importer.convert import Formats, convert
+from valuecenter.importer.entities import Entity, Kind
+
+FIRST_LINE = 2  # the header is line 1, so the first data row is line 2
+
+
+class Rejects:
+    """The reason of every rejected row, by position; several problems are joined by '; '."""
+
+    def __init__(self, n: int) -> None:
+        self.reasons = np.full(n, None, dtype=object)
+        self.bad = np.zeros(n, dtype=bool)
+
+    def add(self, mask: np.ndarray, messages: str | Iterable[str]) -> None:
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        texts = [messages] * len(idx) if isinstance(messages, str) else list(messages)
+        for i, text in zip(idx.tolist(), texts, strict=True):
+            old = self.reasons[i]
+            self.reasons[i] = text if old is None else f"{old}; {text}"
+        self.bad[idx] = True
+
+    def add_positions(self, positions: Iterable[int], message: str | Iterable[str]) -> None:
+        mask = np.zeros(len(self.bad), dtype=bool)
+        pos = np.fromiter(positions, dtype=np.int64)
+        if not len(pos):
+            return
+        if isinstance(message, str):
+            mask[pos] = True
+            self.add(mask, message)
+            return
+        order = np.argsort(pos, kind="stable")
+        texts = list(message)
+        mask[pos] = True
+        self.add(mask, [texts[i] for i in order])
+
+    @property
+    def ok(self) -> np.ndarray:
+        return ~self.bad
+
+
+@dataclass
+class Validated:
+    """The typed columns of a frame and the rows rejected so far."""
+
+    entity: Entity
+    n: int
+    values: dict[str, pa.Array]
+    present: frozenset[str]  # canonical columns that were in the input
+    rejects: Rejects
+    ignored: tuple[str, ...] = ()
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def line(self, positions: np.ndarray) -> np.ndarray:
+        return positions + FIRST_LINE
+
+
+def canonical_names(
+    columns: Iterable[object], entity: Entity, mapping: Mapping[str, str]
+) -> dict[str, str]:
+    """Map each input column to its canonical name (input -> canonical) or leave it out.
+
+    Headers are matched after trimming and case-insensitively; ``mapping`` (source -> canonical)
+    is applied first. A mapping to an unknown canonical column is an error.
+    """
+    known = {name.lower(): name for name in entity.names}
+    for source, target in mapping.items():
+        if target.strip().lower() not in known:
+            raise InvalidInput(
+                "--map",
+                f"{source}={target}: '{target}' is not a column of {entity.name} "
+                f"(columns: {', '.join(entity.names)})",
+            )
+    by_source = {str(s).strip().lower(): known[t.strip().lower()] for s, t in mapping.items()}
+    result: dict[str, str] = {}
+    taken: dict[str, str] = {}
+    for col in columns:
+        header = str(col).strip().lstrip("\ufeff").strip()
+        canonical = by_source.get(header.lower()) or known.get(header.lower())
+        if canonical is None:
+            continue
+        if canonical in taken:
+            raise InvalidInput(
+                "columns",
+                f"both '{taken[canonical]}' and '{header}' give column {canonical} "
+                f"of {entity.name}",
+            )
+        taken[canonical] = header
+        result[str(col)] = canonical
+    return result
+
+
+def check_columns(columns: Iterable[object], entity: Entity, names: Mapping[str, str]) -> None:
+    """Refuse the whole input when a required column is missing (after mapping)."""
+    present = set(names.values())
+    missing = [c for c in entity.required if c not in present]
+    if missing:
+        found = ", ".join(str(c) for c in columns) or "(none)"
+        plural = "s" if len(missing) > 1 else ""
+        raise InvalidInput(
+            "columns",
+            f"missing required column{plural} {', '.join(missing)} for {entity.name} "
+            f"(columns found: {found}); use --map SOURCE={missing[0]} to name a column",
+        )
+
+
+def validate(frame: pd.DataFrame, entity: Entity, formats: Formats) -> Validated:
+    """Read and check every cell of ``frame`` (canonical column names) for ``entity``."""
+    n = len(frame)
+    rejects = Rejects(n)
+    present = frozenset(c for c in frame.columns if c in entity.names)
+    ignored = tuple(str(c) for c in frame.columns if c not in entity.names)
+    values: dict[str, pa.Array] = {}
+    unreadable: dict[str, np.ndarray] = {}
+    for column in entity.columns:
+        if column.name not in present:
+            continue
+        converted = convert(frame[column.name], column, formats)
+        rejects.add(converted.bad, (f"{column.name}: {p}" for p in converted.problems))
+        unreadable[column.name] = converted.bad
+        arr = converted.values
+        if column.max_len is not None and column.kind is not Kind.CODES:
+            too_long = _mask(pc.greater(pc.utf8_length(arr), column.max_len))
+            rejects.add(too_long, f"{column.name} is longer than {column.max_len} characters")
+            arr = _null_where(arr, too_long)
+            unreadable[column.name] = unreadable[column.name] | too_long
+        if column.min is not None or column.max is not None:
+            out = np.zeros(n, dtype=bool)
+            if column.min is not None:
+                out |= _mask(pc.less(arr, column.min))
+            if column.max is not None:
+                out |= _mask(pc.greater(arr, column.max))
+            if out.any():
+                shown = arr.filter(pa.array(out)).to_pylist()
+                rng = f"{column.min if column.min is not None else ''}–{column.max or ''}"
+                rejects.add(out, (f"{column.name} {v} is out of range ({rng})" for v in shown))
+                arr = _null_where(arr, out)
+                unreadable[column.name] = unreadable[column.name] | out
+        if column.default is not None:
+            arr = pc.fill_null(arr, pa.scalar(column.default, arr.type))
+        values[column.name] = arr
+    for column in entity.columns:
+        if not column.required:
+            continue
+        arr = values[column.name]
+        missing = _mask(pc.is_null(arr)) & ~unreadable[column.name]
+        rejects.add(missing, f"{column.name} is missing")
+    return Validated(entity, n, values, present, rejects, ignored)
+
+
+def reject_duplicates(validated: Validated, key: tuple[str, ...]) -> None:
+    """Reject later rows whose natural key repeats an earlier (still valid) row's key."""
+    ok = validated.rejects.ok
+    if not ok.any():
+        return
+    codes = [_codes(validated.values[k]) for k in key]
+    positions = np.flatnonzero(ok)
+    frame = pd.DataFrame({f"k{i}": c[positions] for i, c in enumerate(codes)})
+    dup = frame.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    sub = frame[dup].copy()
+    sub["pos"] = positions[dup]
+    first = sub.groupby(list(frame.columns), sort=False)["pos"].transform("min").to_numpy()
+    later = sub["pos"].to_numpy() != first
+    rows = sub["pos"].to_numpy()[later]
+    firsts = first[later] + FIRST_LINE
+    validated.rejects.add_positions(
+        rows, [f"duplicate key, first seen on line {f}" for f in firsts]
+    )
+
+
+def _codes(arr: pa.Array) -> np.ndarray:
+    """Integer codes equal for equal values (null gets its own code)."""
+    encoded = pc.dictionary_encode(arr, null_encoding="encode")
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def codes(arr: pa.Array) -> np.ndarray:
+    return _codes(arr)
+
+
+def _mask(arr: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def mask(arr: pa.Array) -> np.ndarray:
+    return _mask(arr)
+
+
+def _null_where(arr: pa.Array, where: np.ndarray) -> pa.Array:
+    if not where.any():
+        return arr
+    return pc.if_else(pa.array(where), pa.scalar(None, arr.type), arr)

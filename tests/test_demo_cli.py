@@ -1,0 +1,136 @@
+"""``valuecenter demo`` and ``valuecenter bootstrap`` on every backend: the demo goes through
+the importer, fills every table in one transaction, and refuses a non-empty database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from valuecenter.cli.errors import run_guarded
+from valuecenter.cli.main import app
+from valuecenter.customers.models import AccountManager
+from valuecenter.demo.world import ENTITY_ORDER
+from valuecenter.users.models import Role, User
+
+DATA_TABLES = (
+    "account_managers",
+    "agents",
+    "cases",
+    "categories",
+    "consents",
+    "contact_reasons",
+    "contacts",
+    "contracts",
+    "customers",
+    "employee_surveys",
+    "order_lines",
+    "orders",
+    "products",
+    "surveys",
+    "teams",
+)
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the command as ``valuecenter`` does (errors become one line and an exit code)."""
+    with pytest.raises(SystemExit) as exit_info:
+        run_guarded(lambda: app(args, standalone_mode=True))
+    captured = capsys.readouterr()
+    code = exit_info.value.code
+    return (code if isinstance(code, int) else 1), captured.out, captured.err
+
+
+def count(session: Session, table: str) -> int:
+    return int(session.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+
+
+def test_demo_fills_every_table_through_the_importer(
+    db_url: str, sessions: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["demo", "--customers", "300", "--seed", "5", "--json"], capsys)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert tuple(summary["rows"]) == ENTITY_ORDER
+    with sessions() as session:
+        for table in DATA_TABLES:
+            assert count(session, table) > 0, table
+        assert count(session, "customers") == 300
+        assert count(session, "order_lines") == summary["rows"]["orders"]
+        assert count(session, "contacts") == summary["rows"]["contacts"]
+        assert count(session, "surveys") == summary["rows"]["surveys"]
+        named = session.scalars(select(AccountManager)).all()
+        assert len(named) == summary["account_managers"] >= 5
+        assert all(am.name and am.country == am.code[:2] for am in named)
+        reasons = count(session, "contact_reasons") / count(session, "contacts")
+        assert 1.5 <= reasons <= 3.0
+
+
+def test_demo_into_a_database_with_customers_is_a_one_line_error(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["demo", "--customers", "50"], capsys)[0] == 0
+    code, _out, err = run(["demo", "--customers", "50"], capsys)
+    assert code == 4
+    assert err.strip() == (
+        "error: the database already has 50 customers; demo loads only into an empty database"
+    )
+
+
+def test_demo_csv_files_load_through_the_importer_cli(
+    db_url: str,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out_dir = tmp_path / "demo"
+    code, out, err = run(
+        ["demo", "--preset", "telecom", "--customers", "200", "--seed", "2", "--out", str(out_dir)],
+        capsys,
+    )
+    assert code == 0, err
+    assert (out_dir / "README.txt").read_text(encoding="utf-8").count("\n") == 1
+    with sessions() as session:
+        assert count(session, "customers") == 0  # --out writes files only
+    first_stamp = (out_dir / "contacts.csv").read_text(encoding="utf-8").splitlines()[1]
+    assert "+00:00" in first_stamp
+    for entity in ENTITY_ORDER:
+        path = out_dir / f"{entity}.csv"
+        code, out, err = run(["import", entity, str(path), "--json"], capsys)
+        assert code == 0, f"{entity}: {err}"
+        result = json.loads(out)
+        assert result["rejected"] == 0, f"{entity}: {result}"
+        lines = sum(1 for _ in path.open(encoding="utf-8")) - 1
+        assert result["read"] == lines
+    with sessions() as session:
+        assert count(session, "customers") == 200
+        assert count(session, "contracts") > 200
+
+
+def test_bootstrap_loads_once_and_shows_the_admin_password_once(
+    db_url: str, sessions: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["bootstrap", "--customers", "300", "--seed", "1"], capsys)
+    assert code == 0, err
+    assert out.count("password (shown once):") == 1
+    assert "loaded" in out
+    with sessions() as session:
+        assert count(session, "customers") == 300
+        admins = session.scalars(select(User).where(User.role == Role.ADMIN)).all()
+        assert [u.username for u in admins] == ["admin"]
+        managers = session.scalars(select(AccountManager)).all()
+        assert managers
+        assert all(am.user_id is not None for am in managers)
+        logins = session.scalars(select(User.username).where(User.role == Role.ACCOUNT_MANAGER))
+        assert sorted(logins) == sorted(f"am-{am.code.lower()}" for am in managers)
+
+    code, out, err = run(["bootstrap", "--customers", "300", "--seed", "1"], capsys)
+    assert code == 0, err
+    assert "password" not in out
+    assert "database is ready" in out
+    with sessions() as session:
+        assert count(session, "customers") == 300
+        assert session.scalar(select(func.count()).select_from(User)) == 1 + len(managers)
