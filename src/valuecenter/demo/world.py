@@ -22,19 +22,10 @@ from valuecenter.demo.presets import DEFAULT_END, DEFAULT_MONTHS, Preset
 from valuecenter.demo.products import catalogue
 from valuecenter.demo.timeline import IntArray, LoadProfile, Window
 from valuecenter.errors import InvalidInput
+from valuecenter.importer.entities import ENTITIES
 
 # The importer's order: what a row refers to is loaded before the row.
-ENTITY_ORDER = (
-    "agents",
-    "customers",
-    "products",
-    "contracts",
-    "orders",
-    "contacts",
-    "surveys",
-    "consents",
-    "employee_surveys",
-)
+ENTITY_ORDER = ENTITIES
 MAX_CUSTOMERS = 5_000_000
 # Seed 001: six value segments. Shares of the ranked active customers, best first.
 _SEGMENT_SHARES = (0.01, 0.04, 0.10, 0.25, 1.0)

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
+from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import Forbidden, NotAuthenticated
 from valuecenter.settings import Settings
 from valuecenter.users import service as users
@@ -23,16 +24,10 @@ from valuecenter.web.security import end_session, session_user_id
 
 
 def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, committed when the handler returns (see ``db/uow.py``)."""
     factory: sessionmaker[Session] = request.app.state.sessions
-    session = factory()
-    try:
+    with unit_of_work(factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
