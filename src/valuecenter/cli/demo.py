@@ -119,9 +119,13 @@ def _summary(
     }
 
 
+# What one row of each import entity is, in words a user reads.
+_ROW_NAMES = {"orders": "order lines", "employee_surveys": "employee surveys"}
+
+
 def _print_rows(rows: dict[str, int], verb: str) -> None:
     for entity, count in rows.items():
-        typer.echo(f"{verb} {count:>10,} {entity}")
+        typer.echo(f"{verb} {count:>10,} {_ROW_NAMES.get(entity, entity)}")
 
 
 def demo(
