@@ -1,0 +1,117 @@
+"""PostgreSQL's bulk-load path: what ``pg_restore`` does, inside the import's one transaction.
+
+Inserting many rows into a table with foreign keys and secondary indexes costs, per row, one
+``SELECT … FOR KEY SHARE`` per foreign key (the referential-integrity triggers) and one b-tree
+insertion per index. For a large load it is much cheaper to drop the table's foreign keys,
+unique constraints and secondary indexes, insert with a plain ``INSERT … SELECT``, then build
+each index once (a sort) and re-add each foreign key (``ALTER TABLE … ADD CONSTRAINT …
+FOREIGN KEY`` checks every row in one set-based join). Integrity is unchanged: the re-added
+constraints check every row, old and new, and a violation fails the whole import.
+
+The rule (:func:`bulk_wanted`): PostgreSQL only, at least :data:`BULK_MIN_ROWS` new rows,
+and at least as many new rows as the table holds now (counted exactly, but reading at most
+``new_rows + 1`` rows). Below that, re-building the indexes over the rows already there
+would cost more than the per-row work it saves.
+
+Everything is DDL generated from the SQLAlchemy metadata (``valuecenter.db.models``), never
+hard-coded names, and PostgreSQL's DDL is transactional: a failure, a rollback or a killed
+process leaves the table, its rows and its constraints exactly as they were.
+
+Locks: ``ACCESS EXCLUSIVE`` on the loaded table *and* on every table its foreign keys refer to
+(PostgreSQL takes it on both sides when a foreign key is dropped), held until the import's
+transaction ends. While a large import runs, other sessions cannot even read those tables.
+
+SQLite never takes this path (its inserts do not pay per-row foreign-key queries the same way,
+and its DDL would rebuild the table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Table, UniqueConstraint, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
+
+from valuecenter.db.models import Base
+from valuecenter.errors import Conflict
+
+BULK_MIN_ROWS = 50_000  # fewer new rows than this: the normal path (tests lower it)
+INDEX_BUILD_MEMORY = "256MB"  # maintenance_work_mem while building the indexes (SET LOCAL)
+
+
+def bulk_wanted(conn: Connection, table: str, new_rows: int) -> bool:
+    """Whether ``new_rows`` new rows into ``table`` should take the bulk path (see the rule in
+    the module docstring)."""
+    if conn.dialect.name != "postgresql" or new_rows < BULK_MIN_ROWS:
+        return False
+    name = Base.metadata.tables[table].name
+    held = conn.execute(
+        text(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT :n) x"), {"n": new_rows + 1}
+    ).scalar_one()
+    return int(held) <= new_rows
+
+
+def _referenced_columns(table: Table) -> set[frozenset[str]]:
+    """Column sets of ``table`` that foreign keys (of any table) point at."""
+    found: set[frozenset[str]] = set()
+    for other in Base.metadata.tables.values():
+        for fk in other.foreign_key_constraints:
+            if fk.referred_table is table:
+                found.add(frozenset(e.column.name for e in fk.elements))
+    return found
+
+
+@contextmanager
+def rebuilt_constraints(conn: Connection, table_name: str) -> Iterator[None]:
+    """Drop ``table_name``'s foreign keys, unique constraints (those no foreign key points at)
+    and secondary indexes; run the body; re-create them all with the same names and ``ANALYZE``
+    the table. PostgreSQL only; call it inside the import's transaction.
+
+    Takes ``ACCESS EXCLUSIVE`` on the table and on the tables its foreign keys refer to, until
+    the transaction ends. If the re-added constraints fail (a row breaks a foreign key or a
+    unique constraint) it raises :class:`Conflict` with PostgreSQL's one-line reason; the
+    transaction is then aborted and its rollback restores everything. When the body raises,
+    nothing is re-created: the rollback does that.
+    """
+    if conn.dialect.name != "postgresql":
+        raise ValueError("the bulk-load path is for PostgreSQL only")
+    table = Base.metadata.tables[table_name]
+    pointed_at = _referenced_columns(table)
+    fks = sorted(table.foreign_key_constraints, key=lambda c: str(c.name))
+    uniques = sorted(
+        (
+            c
+            for c in table.constraints
+            if isinstance(c, UniqueConstraint)
+            and frozenset(col.name for col in c.columns) not in pointed_at
+        ),
+        key=lambda c: str(c.name),
+    )
+    indexes = sorted(table.indexes, key=lambda i: str(i.name))
+    conn.execute(text(f"LOCK TABLE {table.name} IN ACCESS EXCLUSIVE MODE"))
+    for fk in fks:
+        conn.execute(DropConstraint(fk))
+    for unique in uniques:
+        conn.execute(DropConstraint(unique))
+    for index in indexes:
+        conn.execute(DropIndex(index))
+    yield
+    previous = conn.execute(text("SHOW maintenance_work_mem")).scalar_one()
+    conn.execute(
+        text("SELECT set_config('maintenance_work_mem', :v, true)"), {"v": INDEX_BUILD_MEMORY}
+    )
+    try:
+        for index in indexes:
+            conn.execute(CreateIndex(index))
+        for unique in uniques:
+            conn.execute(AddConstraint(unique))
+        for fk in fks:
+            conn.execute(AddConstraint(fk))
+    except IntegrityError as exc:
+        reason = str(exc.orig).strip().splitlines()[0]
+        raise Conflict(f"bulk load into {table.name}: {reason}; nothing was loaded") from exc
+    conn.execute(text("SELECT set_config('maintenance_work_mem', :v, true)"), {"v": previous})
+    # Fresh statistics: the import's next statements join against this table.
+    conn.execute(text(f"ANALYZE {table.name}"))

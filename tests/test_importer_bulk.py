@@ -1,0 +1,200 @@
+"""PostgreSQL's bulk-load path (``importer/bulk.py``): constraints and indexes dropped and
+re-built in the import's transaction, forced here on small tables by lowering the threshold."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from valuecenter.customers.models import Customer
+from valuecenter.db.uow import unit_of_work
+from valuecenter.errors import Conflict
+from valuecenter.importer import bulk
+from valuecenter.importer.service import ImportOptions, import_file
+from valuecenter.orders.models import OrderLine
+
+from .test_importer_atomic import SMALL, table_counts
+
+BULK_TABLES = ("order_lines", "orders", "customers", "contacts", "contact_reasons", "cases")
+
+
+def schema_of(engine: Engine, tables: tuple[str, ...] = BULK_TABLES) -> dict[str, object]:
+    """Every constraint and index of ``tables``, by name, as the database reports them."""
+    inspector = inspect(engine)
+    found: dict[str, object] = {}
+    for table in tables:
+        found[table] = {
+            "pk": inspector.get_pk_constraint(table),
+            "fks": sorted(inspector.get_foreign_keys(table), key=lambda f: str(f["name"])),
+            "uniques": sorted(
+                inspector.get_unique_constraints(table), key=lambda u: str(u["name"])
+            ),
+            "indexes": sorted(inspector.get_indexes(table), key=lambda i: str(i["name"])),
+        }
+    return found
+
+
+@pytest.fixture
+def pg(engine: Engine) -> Engine:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the bulk-load path is PostgreSQL's")
+    return engine
+
+
+@pytest.fixture
+def bulk_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tables loaded through ``rebuilt_constraints``."""
+    calls: list[str] = []
+    real = bulk.rebuilt_constraints
+
+    def spy(conn: Connection, table: str) -> AbstractContextManager[None]:
+        calls.append(table)
+        return real(conn, table)
+
+    monkeypatch.setattr(bulk, "rebuilt_constraints", spy)
+    return calls
+
+
+def write(tmp_path: Path, name: str, content: str) -> Path:
+    path = tmp_path / name
+    path.write_text(content)
+    return path
+
+
+def test_forced_bulk_path_loads_and_rebuilds_the_same_constraints(
+    pg: Engine,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bulk_calls: list[str],
+) -> None:
+    before = schema_of(pg)
+    monkeypatch.setattr(bulk, "BULK_MIN_ROWS", 1)
+    with unit_of_work(sessions) as s:
+        result = import_file(
+            s,
+            "orders",
+            write(tmp_path, "o.csv", SMALL),
+            options=ImportOptions(create_customers=True),
+        )
+    assert (result.inserted, result.rejected) == (3, 0)
+    assert bulk_calls == ["customers", "orders", "order_lines"]
+    with sessions() as s:
+        lines = s.execute(
+            select(OrderLine.line_no, OrderLine.quantity, OrderLine.unit_price_cents).order_by(
+                OrderLine.order_id, OrderLine.line_no
+            )
+        ).all()
+    assert [tuple(r) for r in lines] == [(1, 1, 100), (2, 2, 200), (1, 3, 100)]
+    assert schema_of(pg) == before
+    # The re-added foreign keys are real: a line of a missing order is refused.
+    with pytest.raises(IntegrityError, match="fk_order_lines_order_id_orders"), pg.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO order_lines (order_id, line_no, product_id, quantity, "
+                "unit_price_cents) SELECT 999999, 1, id, 1, 1 FROM products LIMIT 1"
+            )
+        )
+
+
+def test_bulk_path_updates_changed_rows_and_inserts_new_ones(
+    pg: Engine,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bulk_calls: list[str],
+) -> None:
+    header = "customer_id,name,country\n"
+    with unit_of_work(sessions) as s:
+        import_file(s, "customers", write(tmp_path, "a.csv", header + "C1,One,NL\nC2,Two,BE\n"))
+    assert bulk_calls == []  # two rows: the normal path
+    monkeypatch.setattr(bulk, "BULK_MIN_ROWS", 1)
+    again = header + "C1,One,NL\nC2,Two renamed,BE\nC3,Three,DE\nC4,Four,FR\n"
+    with unit_of_work(sessions) as s:
+        result = import_file(s, "customers", write(tmp_path, "b.csv", again))
+    assert bulk_calls == ["customers"]  # 2 new rows >= the 2 held
+    assert (result.inserted, result.updated, result.unchanged) == (2, 1, 1)
+    with sessions() as s:
+        rows = s.execute(select(Customer.external_id, Customer.name).order_by(Customer.id)).all()
+    assert [tuple(r) for r in rows] == [
+        ("C1", "One"),
+        ("C2", "Two renamed"),
+        ("C3", "Three"),
+        ("C4", "Four"),
+    ]
+    # Fewer new rows than the table holds: the normal path even above the threshold.
+    with unit_of_work(sessions) as s:
+        result = import_file(s, "customers", write(tmp_path, "c.csv", header + "C5,Five,NL\n"))
+    assert result.inserted == 1
+    assert bulk_calls == ["customers"]
+
+
+def test_a_broken_foreign_key_fails_the_bulk_load_and_changes_nothing(
+    pg: Engine, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with unit_of_work(sessions) as s:
+        import_file(
+            s,
+            "orders",
+            write(tmp_path, "o.csv", SMALL),
+            options=ImportOptions(create_customers=True),
+        )
+    counts, schema = table_counts(pg), schema_of(pg)
+
+    # Past the importer's own checks: straight into the helper, with a line of no order.
+    def load_a_line_of_no_order() -> None:
+        with unit_of_work(sessions) as s:
+            conn = s.connection()
+            with bulk.rebuilt_constraints(conn, "order_lines"):
+                conn.execute(
+                    text(
+                        "INSERT INTO order_lines (order_id, line_no, product_id, quantity, "
+                        "unit_price_cents) SELECT o.id, 9, (SELECT MIN(id) FROM products), 1, 1 "
+                        "FROM orders o UNION ALL SELECT 999999, 1, MIN(id), 1, 1 FROM products"
+                    )
+                )
+
+    with pytest.raises(Conflict) as caught:
+        load_a_line_of_no_order()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("bulk load into order_lines: ")
+    assert "fk_order_lines_order_id_orders" in message
+    assert table_counts(pg) == counts
+    assert schema_of(pg) == schema
+
+
+def test_small_loads_take_the_normal_path(
+    engine: Engine, sessions: sessionmaker[Session], tmp_path: Path, bulk_calls: list[str]
+) -> None:
+    with unit_of_work(sessions) as s:
+        result = import_file(
+            s,
+            "orders",
+            write(tmp_path, "o.csv", SMALL),
+            options=ImportOptions(create_customers=True),
+        )
+    assert result.inserted == 3
+    assert bulk_calls == []
+    with engine.connect() as conn:
+        assert not bulk.bulk_wanted(conn, "order_lines", 3)
+        # On SQLite never; on PostgreSQL from the threshold on, into a table this small.
+        wanted = bulk.bulk_wanted(conn, "order_lines", bulk.BULK_MIN_ROWS)
+    assert wanted is (engine.dialect.name == "postgresql")
+
+
+def test_the_helper_refuses_sqlite(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+
+    with (
+        engine.connect() as conn,
+        pytest.raises(ValueError, match="PostgreSQL only"),
+        bulk.rebuilt_constraints(conn, "orders"),
+    ):
+        pass
