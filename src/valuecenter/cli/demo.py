@@ -141,8 +141,11 @@ def demo(
     months: int | None = typer.Option(None, "--months", help="Months of history (default 24)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON summary."),
 ) -> None:
-    """Generate a deterministic demo company and load it into an empty database (one
-    transaction, through the importer) or write it as CSV files."""
+    """Generate a deterministic demo company (into an empty database, or --out DIR as CSV).
+
+    The company is loaded through the importer in one transaction; the same seed always
+    gives the same company.
+    """
     from valuecenter.demo import load as demo_load
 
     get_preset(preset)
@@ -193,8 +196,11 @@ def bootstrap(
     customers: int = typer.Option(5000, "--customers", min=1, help="Number of demo customers."),
     seed: int = typer.Option(1, "--seed", min=0),
 ) -> None:
-    """Make the database ready: migrate it, load the demo company when it has no customers,
-    create an ``admin`` user (password shown once) when there is none."""
+    """Make the database ready: migrate, load the demo when empty, create the admin user.
+
+    The demo company is loaded only when the database has no customers; the ``admin`` user
+    is created (its password shown once) only when there is no admin. Safe to run again.
+    """
     from valuecenter.demo import load as demo_load
 
     get_preset(preset)

@@ -109,8 +109,11 @@ def import_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Import ENTITY rows from FILE in one transaction: bad rows go to FILE.rejected.csv with
-    their line and reason, good rows are inserted or updated; re-importing changes nothing."""
+    """Import ENTITY rows from FILE (CSV, Parquet or XLSX) in one transaction.
+
+    Bad rows go to FILE.rejected.csv with their line number and reason; good rows are
+    inserted or updated; re-importing the same file changes nothing. Columns: docs/data-format.md.
+    """
     spec = entity_spec(entity)
     options = ImportOptions(
         sep=sep,
