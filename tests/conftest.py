@@ -20,6 +20,8 @@ from valuecenter.db.migrate import upgrade
 from valuecenter.db.models import Base
 from valuecenter.settings import get_settings
 
+pytest_plugins = ["tests.web_fixtures"]
+
 PG_URL = os.environ.get("VALUECENTER_TEST_DATABASE_URL", "")
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

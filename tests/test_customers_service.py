@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.test_web_fixtures import NOW, World, build_world
+from tests.web_fixtures import NOW, World
 from valuecenter.consent.models import Consent, ConsentChannel, Purpose
 from valuecenter.contacts.models import Channel, Contact, ContactReason
 from valuecenter.customers import repository, service
@@ -20,12 +20,6 @@ from valuecenter.errors import InvalidInput, NotFound
 from valuecenter.orders.models import Order, OrderLine
 from valuecenter.products.models import Product
 from valuecenter.users.models import Role, User
-
-
-@pytest.fixture
-def world(sessions: sessionmaker[Session]) -> World:
-    with sessions() as session:
-        return build_world(session)
 
 
 @contextmanager

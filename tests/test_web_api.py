@@ -11,17 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.test_web_fixtures import World, bearer, build_world, cheap_argon2, make_client
+from tests.web_fixtures import World, bearer, make_client
 from valuecenter.customers.models import Customer
 from valuecenter.db.engine import make_engine
 from valuecenter.web.deps import SessionDep
-
-
-@pytest.fixture
-def world(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> World:
-    cheap_argon2(monkeypatch)
-    with sessions() as session:
-        return build_world(session)
 
 
 @pytest.fixture

@@ -15,17 +15,15 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.test_web_fixtures import (
+from tests.web_fixtures import (
     PASSWORD,
     SECRET,
     World,
     bearer,
-    build_world,
-    cheap_argon2,
     csrf_from,
     login,
     make_client,
-    test_settings,
+    settings_for,
 )
 from valuecenter.customers.models import AccountManager
 from valuecenter.db.base import utcnow
@@ -39,13 +37,6 @@ from valuecenter.web.security import LoginThrottle, safe_next
 ANON = "anonymous"
 ApiManager = Annotated[User, Depends(require_roles(Role.MANAGER, Role.ADMIN))]
 PageManager = Annotated[User, Depends(require_page_roles(Role.MANAGER, Role.ADMIN))]
-
-
-@pytest.fixture
-def world(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> World:
-    cheap_argon2(monkeypatch)
-    with sessions() as session:
-        return build_world(session)
 
 
 @pytest.fixture
@@ -344,7 +335,7 @@ def test_csrf_token_of_another_session_is_refused(
 
 
 def test_require_roles_for_api_and_pages(db_url: str, world: World) -> None:
-    app = create_app(test_settings(db_url))
+    app = create_app(settings_for(db_url))
 
     def api_view(user: ApiManager) -> dict[str, str]:
         return {"user": user.username}
@@ -389,4 +380,4 @@ def test_production_refuses_the_default_secret(
 def test_start_up_refuses_a_schema_behind_the_code(tmp_path) -> None:  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     with pytest.raises(SchemaBehind, match="run `valuecenter db upgrade`"):
-        create_app(test_settings(url))
+        create_app(settings_for(url))

@@ -12,26 +12,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.test_web_fixtures import (
+from tests.web_fixtures import (
     World,
     bearer,
-    build_world,
-    cheap_argon2,
     login,
     make_client,
-    test_settings,
+    settings_for,
 )
 from valuecenter.web.templating import day, duration, money, money_short, nps_class, stamp
 
 REPO = Path(__file__).resolve().parents[1]
 HTMX = {"HX-Request": "true", "HX-Target": "results"}
-
-
-@pytest.fixture
-def world(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> World:
-    cheap_argon2(monkeypatch)
-    with sessions() as session:
-        return build_world(session)
 
 
 @pytest.fixture
@@ -260,7 +251,7 @@ def test_display_timezone_is_a_setting(db_url: str, world: World) -> None:
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match="unknown time zone 'Mars/Olympus'"):
-        test_settings(db_url, display_timezone="Mars/Olympus")
+        settings_for(db_url, display_timezone="Mars/Olympus")
     with make_client(db_url, display_timezone="UTC") as utc:
         login(utc, "agent")
         assert "times in UTC" in utc.get("/customers").text

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, Page
 
-from tests.test_web_fixtures import PASSWORD, World, build_world, test_settings
+from tests.web_fixtures import PASSWORD, World, build_world, settings_for
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import upgrade
 from valuecenter.web.app import create_app
@@ -57,7 +58,7 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, World]]:
     engine.dispose()
     port = _free_port()
     config = uvicorn.Config(
-        create_app(test_settings(url)), host="127.0.0.1", port=port, log_level="warning"
+        create_app(settings_for(url)), host="127.0.0.1", port=port, log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -72,6 +73,14 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, World]]:
     thread.join(timeout=10)
 
 
+def _watched_page(browser: Browser, problems: list[str]) -> Page:
+    """A desktop-sized page whose console errors and uncaught exceptions land in ``problems``."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    return page
+
+
 def test_login_search_and_customer_360(live_server: tuple[str, World]) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -81,12 +90,7 @@ def test_login_search_and_customer_360(live_server: tuple[str, World]) -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.on(
-                "console",
-                lambda msg: problems.append(msg.text) if msg.type == "error" else None,
-            )
-            page.on("pageerror", lambda exc: problems.append(str(exc)))
+            page = _watched_page(browser, problems)
 
             page.goto(f"{base}/customers")
             expect(page).to_have_url(f"{base}/login?next=%2Fcustomers")
@@ -141,12 +145,7 @@ def test_api_docs_render_from_vendored_swagger_ui(live_server: tuple[str, World]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.on(
-                "console",
-                lambda msg: problems.append(msg.text) if msg.type == "error" else None,
-            )
-            page.on("pageerror", lambda exc: problems.append(str(exc)))
+            page = _watched_page(browser, problems)
             page.on(
                 "request",
                 lambda req: None if req.url.startswith(base) else foreign.append(req.url),

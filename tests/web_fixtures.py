@@ -1,7 +1,8 @@
 """A small company for the web and customer tests: one user per role, two account-manager
 pools, customers with orders, contracts, contacts on several channels, surveys and consents.
 
-Imported by the ``test_web_*``, ``test_customers_*`` and browser tests; holds no tests itself.
+Loaded as a pytest plugin by ``tests/conftest.py`` (the ``world`` fixture) and imported by the
+``test_web_*``, ``test_customers_*`` and browser tests for its helpers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import lru_cache
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from valuecenter.agents.models import Agent, Team
 from valuecenter.consent.models import Consent, ConsentChannel, Purpose
@@ -50,7 +51,7 @@ def password_hash() -> str:
     return CHEAP_HASHER.hash(PASSWORD)
 
 
-def test_settings(db_url: str, **overrides: object) -> Settings:
+def settings_for(db_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": db_url,
         "environment": "test",
@@ -58,9 +59,6 @@ def test_settings(db_url: str, **overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
-
-
-test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
 @dataclass
@@ -309,9 +307,17 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
 
 def make_client(db_url: str, **settings: object) -> TestClient:
     """A test client of a fresh app on ``db_url``; server errors become responses."""
-    app = create_app(test_settings(db_url, **settings))
+    app = create_app(settings_for(db_url, **settings))
     return TestClient(app, raise_server_exceptions=False)
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> World:
+    """The small company above in the test database, with cheap argon2 for fast log-ins."""
+    cheap_argon2(monkeypatch)
+    with sessions() as session:
+        return build_world(session)
