@@ -19,6 +19,8 @@ from valuecenter.users.models import Role, User
 DATA_TABLES = (
     "account_managers",
     "agents",
+    "campaign_members",
+    "campaigns",
     "cases",
     "categories",
     "consents",
@@ -32,6 +34,12 @@ DATA_TABLES = (
     "products",
     "surveys",
     "teams",
+    "truth_agents",
+    "truth_contacts",
+    "truth_customers",
+    "truth_nps_drivers",
+    "truth_responses",
+    "truth_worlds",
 )
 
 
@@ -66,7 +74,7 @@ def test_demo_fills_every_table_through_the_importer(
         assert len(named) == summary["account_managers"] >= 5
         assert all(am.name and am.country == am.code[:2] for am in named)
         reasons = count(session, "contact_reasons") / count(session, "contacts")
-        assert 1.5 <= reasons <= 3.0
+        assert 3.0 <= reasons <= 4.0  # seed 002: three or four questions per contact
 
 
 def test_demo_into_a_database_with_customers_is_a_one_line_error(
@@ -134,3 +142,107 @@ def test_bootstrap_loads_once_and_shows_the_admin_password_once(
     with sessions() as session:
         assert count(session, "customers") == 300
         assert session.scalar(select(func.count()).select_from(User)) == 1 + len(managers)
+
+
+_FIGURES = (
+    "customers",
+    "top1_share",
+    "top10_share",
+    "reasons_per_contact",
+    "ivr_share",
+    "monday_peak_factor",
+    "yearly_churn",
+)
+
+
+def test_demo_stores_its_truth_and_stats_read_only_the_observable_tables(
+    db_url: str, sessions: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from valuecenter.demo.presets import TELECOM
+    from valuecenter.demo.stats import world_stats
+    from valuecenter.demo.world import build_world
+
+    args = ["--preset", "telecom", "--customers", "800", "--seed", "2", "--scenario", "recession"]
+    code, _out, err = run(["demo", *args], capsys)
+    assert code == 0, err
+    world = build_world(TELECOM, 800, 2, scenarios=("recession",))
+    with sessions() as session:
+        for name, frame in world.truth.items():
+            assert count(session, name) == len(frame), name
+        assert count(session, "truth_market_shocks") == 1
+        assert count(session, "campaign_members") == len(world.frames["campaign_members"])
+        assert count(session, "contacts") == len(world.frames["contacts"])
+        ivr = session.scalar(text("SELECT count(*) FROM contacts WHERE queue = 'ivr'"))
+        assert ivr == (world.frames["contacts"]["queue"] == "ivr").sum()
+        transfers = session.scalar(
+            text("SELECT count(*) FROM contacts WHERE transferred_from_id IS NOT NULL")
+        )
+        assert transfers == world.frames["contacts"]["transferred_from"].notna().sum()
+    code, out, err = run(["demo", "stats", "--json"], capsys)
+    assert code == 0, err
+    figures = json.loads(out)
+    expected = world_stats(world.frames)
+    for key in _FIGURES:
+        assert figures[key] == pytest.approx(expected[key], abs=1e-3), key
+    assert figures["response_by_channel"] == pytest.approx(expected["response_by_channel"])
+    assert "database" in figures["source"]
+
+
+def test_demo_respond_re_simulates_a_treatment_on_the_truth(
+    db_url: str,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(["demo", "respond", "--action", "sms", "--random", "0.5"], capsys)
+    assert code == 3
+    assert err.strip().startswith("error: no truth for sms: this database holds no simulated")
+    assert run(["demo", "--preset", "telecom", "--customers", "600", "--seed", "4"], capsys)[0] == 0
+
+    code, out, err = run(
+        ["demo", "respond", "--action", "retention-offer", "--random", "0.5", "--json"], capsys
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["treated"] + summary["control"] == summary["customers"] > 400
+    assert summary["observed_effect"]["treated_n"] == summary["treated"]
+    assert isinstance(summary["covers_true_uplift"], bool)
+
+    with sessions() as session:
+        a, b, c, d = session.scalars(
+            text("SELECT customer_id FROM truth_responses WHERE action = 'sms' ORDER BY 1 LIMIT 4")
+        ).all()
+    plan = tmp_path / "plan.csv"
+    plan.write_text(f"customer_id,treated\n{a},true\n{b},false\n{c},1\n{d},no\n", encoding="utf-8")
+    outcomes = tmp_path / "outcomes.csv"
+    code, out, err = run(
+        ["demo", "respond", "--action", "sms", "--file", str(plan), "--out", str(outcomes)],
+        capsys,
+    )
+    assert code == 0, err
+    rows = outcomes.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "customer_id,treated,outcome,p_control,p_treated"
+    assert len(rows) == 5
+    assert all(row.split(",")[2] == "False" for row in rows[1:] if row.split(",")[1] == "False")
+
+    plan.write_text(f"customer_id,treated\n{a},maybe\n", encoding="utf-8")
+    code, _out, err = run(["demo", "respond", "--action", "sms", "--file", str(plan)], capsys)
+    assert code == 2
+    assert err.strip() == "error: treated: line 2: 'maybe' is not true or false"
+    plan.write_text(f"customer_id,treated\nC9999999,true\n{a},false\n", encoding="utf-8")
+    code, _out, err = run(["demo", "respond", "--action", "sms", "--file", str(plan)], capsys)
+    assert code == 2
+    assert "C9999999 has no truth for sms" in err
+
+
+def test_an_unknown_scenario_or_action_is_a_one_line_error(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out, err = run(["demo", "--customers", "50", "--scenario", "boom"], capsys)
+    assert code == 2
+    assert err.strip() == (
+        "error: scenario: 'boom' is not a scenario; use one of recession, peak-season"
+    )
+    code, _out, err = run(["demo", "respond", "--action", "bribe", "--random", "0.5"], capsys)
+    assert code == 2
+    assert "'bribe' is not an action" in err

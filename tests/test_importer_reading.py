@@ -42,6 +42,8 @@ def test_entities_are_in_dependency_order() -> None:
         "surveys",
         "consents",
         "employee_surveys",
+        "campaigns",
+        "campaign_members",
     )
 
 

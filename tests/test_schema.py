@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, select
+from alembic import command
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from valuecenter.db.migrate import current_revision, ensure_current, head_revision
+from valuecenter.db.migrate import (
+    alembic_config,
+    current_revision,
+    ensure_current,
+    head_revision,
+    upgrade,
+)
 from valuecenter.db.models import Base, Contact, Customer, Survey
 from valuecenter.errors import SchemaBehind
 
@@ -73,3 +81,55 @@ def test_unknown_channel_is_refused(session: Session) -> None:
     session.add(Contact(external_id="K1", channel="pigeon", started_at=datetime.now(UTC)))
     with pytest.raises(StatementError, match="pigeon"):
         session.flush()
+
+
+CAMPAIGN_AND_TRUTH_TABLES = {
+    "campaigns",
+    "campaign_members",
+    "truth_worlds",
+    "truth_customers",
+    "truth_responses",
+    "truth_contacts",
+    "truth_agents",
+    "truth_nps_drivers",
+    "truth_market_shocks",
+}
+
+
+def test_campaigns_and_truth_migration_downgrades_and_upgrades_again(tmp_path: Path) -> None:
+    from valuecenter.db.engine import make_engine
+
+    url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
+    upgrade(url)
+    eng = make_engine(url)
+    assert set(inspect(eng).get_table_names()) >= CAMPAIGN_AND_TRUTH_TABLES
+    command.downgrade(alembic_config(url), "0001")
+    left = set(inspect(eng).get_table_names())
+    assert not CAMPAIGN_AND_TRUTH_TABLES & left
+    assert {"customers", "contacts", "employee_surveys"} <= left
+    assert current_revision(eng) == "0001"
+    upgrade(url)
+    assert set(inspect(eng).get_table_names()) >= CAMPAIGN_AND_TRUTH_TABLES
+    eng.dispose()
+
+
+def test_campaign_arm_outside_the_enum_is_refused_by_the_database(session: Session) -> None:
+    customer = Customer(external_id="C1")
+    session.add(customer)
+    session.flush()
+    session.execute(
+        text(
+            "INSERT INTO campaigns (external_id, channel, started_at, cost_per_contact_cents) "
+            "VALUES ('CMP1', 'email', :at, 0)"
+        ),
+        {"at": datetime(2026, 1, 1, tzinfo=UTC)},
+    )
+    campaign_id = session.scalar(text("SELECT id FROM campaigns"))
+    with pytest.raises(IntegrityError):
+        session.execute(
+            text(
+                "INSERT INTO campaign_members (campaign_id, customer_id, arm, revenue_cents) "
+                "VALUES (:campaign, :customer, 'placebo', 0)"
+            ),
+            {"campaign": campaign_id, "customer": customer.id},
+        )

@@ -27,7 +27,7 @@ from valuecenter.users.security import new_password
 from valuecenter.users.service import create_user
 
 if TYPE_CHECKING:
-    from valuecenter.demo.world import DemoWorld
+    from valuecenter.demo.world import Plan
 
 # The generator and the importer (numpy, pandas, pyarrow) are imported when a command here
 # runs, so that every other command starts fast.
@@ -94,33 +94,42 @@ def _parse_start(start: str | None) -> date | None:
         raise InvalidInput("--start", f"'{start}' is not a date like 2024-11-01") from None
 
 
-def _generate(
-    preset: str, customers: int, seed: int, start: str | None, months: int | None, steps: _Steps
-) -> DemoWorld:
-    from valuecenter.demo.world import build_world, default_window
+def _plan(
+    preset: str,
+    customers: int,
+    seed: int,
+    start: str | None,
+    months: int | None,
+    scenario: list[str] | None,
+) -> Plan:
+    from valuecenter.demo.scenarios import parse_scenarios
+    from valuecenter.demo.world import default_window, plan_world
 
     window = default_window(_parse_start(start), months)
-    return build_world(get_preset(preset), customers, seed, window, progress=steps.step)
+    return plan_world(get_preset(preset), customers, seed, window, parse_scenarios(scenario))
 
 
-def _summary(
-    world: DemoWorld, rows: dict[str, int], seconds: dict[str, float]
-) -> dict[str, object]:
+def _summary(plan: Plan, rows: dict[str, int], seconds: dict[str, float]) -> dict[str, object]:
     return {
-        "preset": world.preset.name,
-        "customers": len(world.frames["customers"]),
-        "seed": world.seed,
-        "start": world.window.start.isoformat(),
-        "end": world.window.last_day.isoformat(),
+        "preset": plan.preset.name,
+        "customers": plan.customers,
+        "seed": plan.seed,
+        "scenarios": list(plan.scenarios),
+        "start": plan.window.start.isoformat(),
+        "end": plan.window.last_day.isoformat(),
         "rows": rows,
-        "account_managers": len(world.account_managers),
+        "account_managers": len(plan.account_managers),
         "seconds": round(sum(seconds.values()), 2),
         "step_seconds": {k: round(v, 2) for k, v in seconds.items()},
     }
 
 
 # What one row of each import entity is, in words a user reads.
-_ROW_NAMES = {"orders": "order lines", "employee_surveys": "employee surveys"}
+_ROW_NAMES = {
+    "orders": "order lines",
+    "employee_surveys": "employee surveys",
+    "campaign_members": "campaign members",
+}
 
 
 def _print_rows(rows: dict[str, int], verb: str) -> None:
@@ -128,24 +137,44 @@ def _print_rows(rows: dict[str, int], verb: str) -> None:
         typer.echo(f"{verb} {count:>10,} {_ROW_NAMES.get(entity, entity)}")
 
 
+_PRESET = typer.Option("wholesale", "--preset", help="wholesale (B2B) or telecom (B2C).")
+_SCENARIO = typer.Option(
+    None,
+    "--scenario",
+    help="recession and/or peak-season (repeat the option or separate with commas).",
+)
+
+app = typer.Typer(
+    help="A simulated company with its hidden truth: generate, inspect, re-simulate.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+
+
+@app.callback()
 def demo(
-    preset: str = typer.Option("wholesale", "--preset", help="wholesale (B2B) or telecom (B2C)."),
+    ctx: typer.Context,
+    preset: str = _PRESET,
     customers: int = typer.Option(5000, "--customers", min=1, help="Number of customers."),
     seed: int = typer.Option(1, "--seed", min=0, help="Same seed, same company."),
     out: Path | None = typer.Option(
-        None, "--out", help="Write <entity>.csv files here instead of loading the database."
+        None, "--out", help="Write <entity>.csv files (and truth/) here instead of the database."
     ),
     start: str | None = typer.Option(
         None, "--start", help="First day of the history (default: 24 months to 2026-10-31)."
     ),
     months: int | None = typer.Option(None, "--months", help="Months of history (default 24)."),
+    scenario: list[str] | None = _SCENARIO,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON summary."),
 ) -> None:
-    """Generate a deterministic demo company (into an empty database, or --out DIR as CSV).
+    """Generate a deterministic simulated company (into an empty database, or --out DIR).
 
-    The company is loaded through the importer in one transaction; the same seed always
-    gives the same company.
+    The company is loaded through the importer in one transaction, block by block, with its
+    hidden truth in the truth_* tables; the same seed always gives the same company.
+    Subcommands: stats (its figures next to the seeds'), respond (re-simulate a treatment).
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from valuecenter.demo import load as demo_load
 
     get_preset(preset)
@@ -154,26 +183,26 @@ def demo(
     with _steps() as steps:
         if out is not None:
             began = time.perf_counter()
-            world = _generate(preset, customers, seed, start, months, steps)
-            seconds["generate"] = time.perf_counter() - began
+            plan = _plan(preset, customers, seed, start, months, scenario)
+            seconds["plan"] = time.perf_counter() - began
             began = time.perf_counter()
-            files = demo_load.write_csv(world, out)
-            seconds["write"] = time.perf_counter() - began
-            rows = world.rows()
+            files = demo_load.write_plan_csv(plan, out, step=steps.step)
+            seconds["generate_and_write"] = time.perf_counter() - began
+            rows = {entity: _lines(path) for entity, path in files.items()}
         else:
             factory = context.sessions()
             with factory() as probe:
                 demo_load.ensure_empty(probe)
             began = time.perf_counter()
-            world = _generate(preset, customers, seed, start, months, steps)
-            seconds["generate"] = time.perf_counter() - began
+            plan = _plan(preset, customers, seed, start, months, scenario)
+            seconds["plan"] = time.perf_counter() - began
             began = time.perf_counter()
             with unit_of_work(factory) as session:
-                results = demo_load.load_world(session, world, progress=steps.rows)
-            seconds["load"] = time.perf_counter() - began
+                results = demo_load.load_plan(session, plan, progress=steps.rows, step=steps.step)
+            seconds["generate_and_load"] = time.perf_counter() - began
             rows = {entity: r.inserted for entity, r in results.items()}
             entity_seconds = {entity: r.seconds for entity, r in results.items()}
-    summary = _summary(world, rows, seconds)
+    summary = _summary(plan, rows, seconds)
     if entity_seconds:
         summary["load_seconds"] = {k: round(v, 2) for k, v in entity_seconds.items()}
     if as_json:
@@ -182,13 +211,138 @@ def demo(
         return
     if out is not None:
         _print_rows(rows, "wrote")
-        typer.echo(f"files in {out} ({len(files)} CSV files and README.txt)")
+        typer.echo(f"files in {out} ({len(files)} CSV files, truth/ and README.txt)")
     else:
         _print_rows(rows, "loaded")
     typer.echo(
-        f"demo company '{world.preset.name}', seed {seed}: {len(world.frames['customers']):,} "
-        f"customers, {world.window.start} to {world.window.last_day}, {summary['seconds']} s"
+        f"demo company '{plan.preset.name}', seed {seed}: {plan.customers:,} customers, "
+        f"{plan.window.start} to {plan.window.last_day}, {summary['seconds']} s"
     )
+
+
+def _lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle) - 1
+
+
+@app.command("stats")
+def stats(
+    preset: str | None = typer.Option(
+        None, "--preset", help="Generate this preset in memory instead of reading the database."
+    ),
+    customers: int = typer.Option(100_000, "--customers", min=1, help="With --preset."),
+    seed: int = typer.Option(1, "--seed", min=0, help="With --preset."),
+    scenario: list[str] | None = _SCENARIO,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The company's observable figures next to the seeds' figures.
+
+    Computed from the observable tables (never the truth): of the database, or of a company
+    generated in memory with --preset. Shares are fractions 0–1.
+    """
+    from valuecenter.demo import stats as demo_stats
+
+    if preset is not None:
+        from valuecenter.demo.scenarios import parse_scenarios
+        from valuecenter.demo.world import build_world
+
+        with _steps() as steps:
+            world = build_world(
+                get_preset(preset),
+                customers,
+                seed,
+                progress=steps.step,
+                scenarios=parse_scenarios(scenario),
+            )
+        figures = demo_stats.world_stats(world.frames)
+        figures["source"] = {
+            "generated": world.preset.name,
+            "seed": seed,
+            "scenarios": list(world.scenarios),
+        }
+    else:
+        with context.sessions()() as session:
+            figures = demo_stats.database_stats(session)
+        figures["source"] = {"database": _redacted(context.settings().database_url)}
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    _print_stats(figures)
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _print_stats(figures: dict[str, object]) -> None:
+    seeds = figures.get("seeds")
+    seed_figures = seeds if isinstance(seeds, dict) else {}
+    for key, value in figures.items():
+        if key in ("seeds", "source"):
+            continue
+        ref = seed_figures.get(key)
+        note = ""
+        if isinstance(ref, dict) and "value" in ref and ref["value"] is not None:
+            note = f"   (seeds: {ref['value']})"
+        elif isinstance(ref, dict) and "low" in ref:
+            note = f"   (seeds: {ref['low']}–{ref['high']})"
+        typer.echo(f"{key:<22} {json.dumps(value)}{note}")
+    typer.echo(f"source                 {json.dumps(figures.get('source'))}")
+
+
+@app.command("respond")
+def respond(
+    action: str = typer.Option(
+        ...,
+        "--action",
+        help="renewal-offer, retention-offer, cross-sell, direct-mail, sms, email or phone.",
+    ),
+    file: Path | None = typer.Option(
+        None, "--file", help="CSV with customer_id and treated (true/false) columns."
+    ),
+    random_share: float | None = typer.Option(
+        None,
+        "--random",
+        min=0.0,
+        max=1.0,
+        help="Instead of --file: a random experiment, this share treated, over every customer "
+        "with truth for the action.",
+    ),
+    seed: int = typer.Option(1, "--seed", min=0, help="Seed of the --random assignment."),
+    out: Path | None = typer.Option(None, "--out", help="Write each customer's outcome here."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Re-simulate a treatment on the simulated company in the database, on its truth.
+
+    Every listed customer gets his outcome from his true probabilities (truth_responses);
+    the summary shows the observed effect with its 95% interval next to the true uplift.
+    """
+    from valuecenter.demo import truth as demo_truth
+    from valuecenter.demo.treatments import ACTIONS
+
+    if action not in ACTIONS:
+        raise InvalidInput(
+            "--action", f"'{action}' is not an action; use one of {', '.join(ACTIONS)}"
+        )
+    if (file is None) == (random_share is None):
+        raise InvalidInput("--file", "give either --file or --random SHARE")
+    with context.sessions()() as session:
+        truth = demo_truth.responses(session, action)
+    if file is not None:
+        ids, treated = demo_truth.read_assignment(file)
+    else:
+        ids, treated = demo_truth.random_assignment(truth, float(random_share or 0.0), seed)
+    result = demo_truth.experiment(truth, action, ids, treated)
+    if out is not None:
+        result.outcome.frame.to_csv(out, index=False)
+    summary = result.as_json()
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    for key, value in summary.items():
+        typer.echo(f"{key:<26} {json.dumps(value)}")
 
 
 def bootstrap(
@@ -216,10 +370,10 @@ def bootstrap(
     logins: list[str] = []
     rows: dict[str, int] = {}
     with _steps() as steps:
-        world = None if has_customers else _generate(preset, customers, seed, None, None, steps)
+        plan = None if has_customers else _plan(preset, customers, seed, None, None, None)
         with unit_of_work(factory) as session:
-            if world is not None:
-                results = demo_load.load_world(session, world, progress=steps.rows)
+            if plan is not None:
+                results = demo_load.load_plan(session, plan, progress=steps.rows, step=steps.step)
                 rows = {entity: r.inserted for entity, r in results.items()}
                 logins = demo_load.account_manager_logins(session)
             if has_admin is None:
@@ -231,10 +385,10 @@ def bootstrap(
                     role=Role.ADMIN,
                     full_name="Administrator",
                 )
-    if world is not None:
+    if plan is not None:
         _print_rows(rows, "loaded")
         typer.echo(
-            f"demo company '{world.preset.name}' (seed {seed}) loaded; "
+            f"demo company '{plan.preset.name}' (seed {seed}) loaded; "
             f"{len(logins)} account-manager logins (am-…) without a password: "
             "set one with `valuecenter users password am-…`"
         )

@@ -18,7 +18,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve)
-app.command("demo")(demo.demo)
+app.add_typer(demo.app, name="demo")
 app.command("bootstrap")(demo.bootstrap)
 app.command("import")(importer_cli.import_command)
 

@@ -1,11 +1,21 @@
 """Imports every domain's models so ``Base.metadata`` knows all tables (Alembic, tests)."""
 
 from valuecenter.agents.models import Agent, EmployeeSurvey, Team
+from valuecenter.campaigns.models import Campaign, CampaignMember
 from valuecenter.consent.models import Consent
 from valuecenter.contacts.models import Case, Contact, ContactReason
 from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.db.base import Base
+from valuecenter.demo.truth_models import (
+    TruthAgent,
+    TruthContact,
+    TruthCustomer,
+    TruthMarketShock,
+    TruthNpsDriver,
+    TruthResponse,
+    TruthWorld,
+)
 from valuecenter.orders.models import Order, OrderLine
 from valuecenter.products.models import Category, Product
 from valuecenter.surveys.models import Survey
@@ -16,6 +26,8 @@ __all__ = [
     "Agent",
     "ApiToken",
     "Base",
+    "Campaign",
+    "CampaignMember",
     "Case",
     "Category",
     "Consent",
@@ -29,5 +41,12 @@ __all__ = [
     "Product",
     "Survey",
     "Team",
+    "TruthAgent",
+    "TruthContact",
+    "TruthCustomer",
+    "TruthMarketShock",
+    "TruthNpsDriver",
+    "TruthResponse",
+    "TruthWorld",
     "User",
 ]

@@ -21,7 +21,6 @@ transferred (``transferred_from``) or repeated within days under the same case.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +28,7 @@ import pandas as pd
 
 from valuecenter.demo.latent import CustomerLatent, active_bounds
 from valuecenter.demo.presets import CHANNELS, Preset
+from valuecenter.demo.scenarios import Shock
 from valuecenter.demo.timeline import (
     DAY,
     HOUR,
@@ -38,13 +38,37 @@ from valuecenter.demo.timeline import (
     local_to_utc,
     to_timestamps,
 )
-from valuecenter.demo.vector import nullable, owners
+from valuecenter.demo.vector import nullable, numbered, owners
 from valuecenter.demo.workforce import Team, Workforce, assign_agents
 
 PHONE, CHAT, EMAIL, WEBCARE, SMS, FAX, SELF = range(len(CHANNELS))
 _OFFICE_CHANNELS = (PHONE, CHAT, FAX)
-# Reasons per contact: 1, 2, 3 or 4 (mean 2.2).
-_REASON_COUNTS = np.array([0.32, 0.33, 0.22, 0.13])
+# Reasons per contact: 1–5, mean 3.4 (seed 002: customers ask 3–4 questions per contact).
+_REASON_COUNTS = np.array([0.06, 0.12, 0.27, 0.35, 0.20])
+# The share of contacts for a need that better service or self-service would have avoided
+# (seed 000: 70% of the calls are orders that could go online; seed 003: prevent contact
+# reasons at peaks). Repeats, callbacks and transfers are failure demand: always avoidable.
+AVOIDABLE = {
+    "order": 0.8,
+    "delivery": 0.6,
+    "invoice": 0.4,
+    "how-to": 0.7,
+    "product-info": 0.5,
+    "account": 0.5,
+    "price": 0.3,
+    "return": 0.3,
+    "device": 0.3,
+    "plan-change": 0.5,
+    "payment": 0.5,
+    "roaming": 0.6,
+    "outage": 0.2,
+    "contract-end": 0.2,
+}
+ORIGINS = ("service", "order", "leaving", "outbound", "transfer", "repeat", "callback")
+# The tick box: an agent ticks "resolved" for a question really solved almost always, and for
+# one that is not in almost half the cases (seed 003: first-contact fix rose, NPS did not).
+_TICK_WHEN_SOLVED = 0.97
+_TICK_WHEN_NOT = 0.45
 _TALK_MEDIAN = {PHONE: 240, CHAT: 420, EMAIL: 300, WEBCARE: 180, SMS: 90, FAX: 240, SELF: 150}
 _WRAP_MEDIAN = {PHONE: 45, CHAT: 30, EMAIL: 60, WEBCARE: 40, SMS: 20, FAX: 60, SELF: 0}
 _WAIT_MEAN = {PHONE: 75, CHAT: 40, EMAIL: 6 * HOUR, WEBCARE: HOUR, SMS: 20 * 60, FAX: 8 * HOUR}
@@ -53,7 +77,6 @@ _PATIENCE_MEAN = 420.0
 # nor the repeats and callbacks added later; the IVR's share of all calls is then ivr_share.
 _IVR_ELIGIBLE = 0.85
 _TRANSFER = 0.07
-_FIRST_CONTACT_FIX = 0.8
 _REPEAT_WHEN_UNRESOLVED = 0.7
 _CALLBACK_AFTER_ABANDON = 0.5
 
@@ -69,7 +92,14 @@ class ContactDraw:
     agent: IntArray  # agent row or -1
     utc_s: IntArray
     transferred: np.ndarray
-    resolved: np.ndarray  # 1, 0, or -1 (unknown)
+    resolved: np.ndarray  # the tick box: 1, 0, or -1 (unknown)
+    true_resolved: np.ndarray  # 1, 0, or -1 (abandoned)
+    e2e_seconds: np.ndarray  # from the case's first contact to the end of this one
+    case_last: np.ndarray  # the last contact of its case (the case is closed after it)
+    case_transfers: np.ndarray  # transfers in this contact's case
+    truth: pd.DataFrame  # truth_contacts rows
+    next_contact_no: int
+    next_case_no: int
 
 
 def teams_for(preset: Preset) -> list[Team]:
@@ -104,14 +134,15 @@ def _reasons(
     codes = np.asarray([code for code, _ in preset.reasons] + ["offer"], dtype=object)
     weights = np.array([w for _, w in preset.reasons] + [0.0])
     n = len(primary)
-    count = 1 + rng.choice(4, size=n, p=_REASON_COUNTS)
+    top = len(_REASON_COUNTS)
+    count = 1 + rng.choice(top, size=n, p=_REASON_COUNTS)
     # Gumbel top-k: further reasons drawn without replacement, proportional to the weights.
     with np.errstate(divide="ignore"):
         keys = np.log(weights)[None, :] + rng.gumbel(size=(n, len(weights)))
     keys[np.arange(n), primary] = np.inf
-    order = np.argsort(-keys, axis=1)[:, :4]
+    order = np.argsort(-keys, axis=1)[:, :top]
     text = codes[order[:, 0]]
-    for j in range(1, 4):
+    for j in range(1, top):
         text = np.where(count > j, text + ";" + codes[order[:, j]], text)
     return np.asarray(text, dtype=object), count.astype(np.int64)
 
@@ -130,9 +161,13 @@ def generate_contacts(
     rng: np.random.Generator,
     reason_rng: np.random.Generator,
     handling_rng: np.random.Generator,
-    build_agents: Callable[[list[Team], IntArray], Workforce],
-) -> tuple[ContactDraw, Workforce]:
-    """All contacts; ``build_agents(teams, handled_per_team)`` returns the workforce."""
+    workforce: Workforce,
+    shocks: tuple[Shock, ...] = (),
+    first_contact_no: int = 1,
+    first_case_no: int = 1,
+) -> ContactDraw:
+    """All contacts of these customers, handled by ``workforce``; contact and case numbers
+    start at ``first_contact_no`` and ``first_case_no``."""
     n = len(customer_ids)
     lo, hi = active_bounds(latent, window)
     reason_codes = [code for code, _ in preset.reasons]
@@ -142,6 +177,7 @@ def generate_contacts(
     offer_reason = len(reason_codes)
     mixes = np.array([np.asarray(c.channel_mix) / sum(c.channel_mix) for c in preset.countries])
     pref = latent.int_column("channel_pref")
+    countries = np.asarray([c.code for c in preset.countries], dtype=object)[country_index]
     parts = _Parts()
 
     def channel_for(who: IntArray) -> IntArray:
@@ -157,16 +193,31 @@ def generate_contacts(
         at[~live] = digital.sample(rng, a[~live], b[~live])
         return at
 
-    # Service contacts, proportional to the load the customer's active months carry.
-    mass = 0.5 * (office.mass(lo, hi) + digital.mass(lo, hi))
-    count = rng.poisson(latent.column("contact_rate") * window.months * mass)
-    who = owners(count)
-    channel = channel_for(who)
-    at = timed(who, channel, lo[who], hi[who])
-    primary = rng.choice(len(reason_codes), size=len(who), p=reason_p)
-    parts.add(
-        who=who, channel=channel, at=at, primary=primary, kind=np.full(len(who), KIND_SERVICE)
-    )
+    def service(count: IntArray, a: IntArray, b: IntArray, reasons: IntArray | None) -> None:
+        who = owners(count)
+        channel = channel_for(who)
+        at = timed(who, channel, a[who], b[who])
+        if reasons is None:
+            primary = rng.choice(len(reason_codes), size=len(who), p=reason_p)
+        else:
+            primary = reasons[rng.integers(0, len(reasons), len(who))]
+        parts.add(
+            who=who, channel=channel, at=at, primary=primary, kind=np.full(len(who), KIND_SERVICE)
+        )
+
+    # Service needs, proportional to the load the customer's active months carry.
+    rate = latent.column("contact_rate") * window.months
+    service(rng.poisson(rate * 0.5 * (office.mass(lo, hi) + digital.mass(lo, hi))), lo, hi, None)
+    # A recession brings extra price and invoice questions in its market and months.
+    for shock in shocks:
+        if shock.scenario != "recession" or shock.contact_factor <= 1.0:
+            continue
+        a = np.maximum(lo, shock.start_s)
+        b = np.maximum(np.minimum(hi, shock.end_s), a)
+        extra = rate * 0.5 * (office.mass(a, b) + digital.mass(a, b)) * (shock.contact_factor - 1)
+        hit = countries == shock.country
+        worried = np.asarray([r_index[c] for c in ("price", "invoice") if c in r_index])
+        service(np.where(hit, rng.poisson(extra), 0), a, b, worried if len(worried) else None)
 
     # Orders placed through the contact centre.
     assisted = np.array([c.assisted_orders for c in preset.countries])[
@@ -211,6 +262,7 @@ def generate_contacts(
     )
 
     # Proactive outbound calls (offers, renewals).
+    mass = 0.5 * (office.mass(lo, hi) + digital.mass(lo, hi))
     out_count = rng.poisson(0.02 * latent.column("offer_sensitivity") * window.months * mass)
     x_who = owners(out_count)
     x_at = office.sample(rng, lo[x_who], hi[x_who])
@@ -228,7 +280,7 @@ def generate_contacts(
         base["channel"],
         base["at"],
         base["primary"].astype(np.int64),
-        base["kind"],
+        base["kind"].astype(np.int64),
     )
     m = len(who)
     lang = languages[who]
@@ -238,7 +290,7 @@ def generate_contacts(
     ivr = (channel == PHONE) & (kind != KIND_OUTBOUND) & ~cancel
     ivr &= handling_rng.random(m) < min(1.0, preset.ivr_share / _IVR_ELIGIBLE)
     queue = np.empty(m, dtype=object)
-    teams = teams_for(preset)
+    teams = workforce.teams
     team_index = {t.code: i for i, t in enumerate(teams)}
     team = np.full(m, -1, dtype=np.int64)
     channel_names = np.asarray(CHANNELS, dtype=object)
@@ -282,20 +334,28 @@ def generate_contacts(
     wait = np.where(abandoned, patience, wait)
     reasons, n_reasons = _reasons(preset, reason_rng, primary)
     talk_median = np.array([_TALK_MEDIAN[c] for c in range(len(CHANNELS))])[channel]
-    talk = talk_median * (1 + 0.3 * (n_reasons - 1)) * handling_rng.lognormal(0.0, 0.5, m)
+    talk = talk_median * (1 + 0.25 * (n_reasons - 1)) * handling_rng.lognormal(0.0, 0.5, m)
     wrap_median = np.array([_WRAP_MEDIAN[c] for c in range(len(CHANNELS))])[channel]
     wrap = wrap_median * handling_rng.lognormal(0.0, 0.4, m)
     talk[abandoned] = 0
     wrap[abandoned] = 0
-    resolved = np.where(handling_rng.random(m) < _FIRST_CONTACT_FIX, 1, 0)
-    resolved[abandoned] = -1
-    resolved[self_service] = np.where(handling_rng.random(int(self_service.sum())) < 0.75, 1, 0)
     handled = ~abandoned & ~self_service
+    agent = np.full(m, -1, dtype=np.int64)
+    agent[handled] = assign_agents(workforce, team[handled], at[handled], handling_rng)
+    quality = np.where(agent >= 0, workforce.quality[np.maximum(agent, 0)], 0.0)
 
-    # Transfers: the original ends unresolved; the follow-up goes to another team.
-    transfer = handled & np.isin(channel, (PHONE, CHAT)) & (handling_rng.random(m) < _TRANSFER)
+    # True resolution depends on the agent's quality; the tick box is sometimes wrong.
+    solved_p = np.where(self_service, 0.75, np.clip(0.72 + 0.08 * quality, 0.4, 0.95))
+    true_res = np.where(handling_rng.random(m) < solved_p, 1, 0)
+    # Transfers: the original ends unsolved; the follow-up goes to another team.
+    transfer_p = _TRANSFER * np.exp(-0.4 * quality)
+    transfer = handled & np.isin(channel, (PHONE, CHAT)) & (handling_rng.random(m) < transfer_p)
+    true_res[transfer] = 0
+    true_res[abandoned] = -1
+    resolved = _tick_box(true_res, handling_rng)
+    resolved[self_service] = true_res[self_service]
+    resolved[transfer] = 0  # nobody ticks "resolved" on a call he transfers
     t_idx = np.flatnonzero(transfer)
-    resolved[t_idx] = 0
     second = [t for t in teams if t.function != "service" and t.function != "webcare"]
     t_team = team[t_idx].copy()
     t_queue = queue[t_idx].copy()
@@ -310,9 +370,17 @@ def generate_contacts(
             t_team[j] = team_index[f"service-{lang[i]}"]
             t_queue[j] = f"{CHANNELS[channel[i]]}-{lang[i]}"
 
-    # Repeats: an unresolved question comes back within days, under the same case.
-    unresolved = handled & (resolved == 0) & ~transfer
-    r_idx = np.flatnonzero(unresolved & (handling_rng.random(m) < _REPEAT_WHEN_UNRESOLVED))
+    # Repeats: a question not really solved comes back within days, under the same case.
+    unsolved = handled & (true_res == 0) & ~transfer
+    r_idx = np.flatnonzero(unsolved & (handling_rng.random(m) < _REPEAT_WHEN_UNRESOLVED))
+    # … in the channel's opening hours, and only while he is still a customer.
+    r_lo = at[r_idx] + DAY // 2
+    r_hi = np.minimum(at[r_idx] + 10 * DAY, hi[who[r_idx]])
+    room = r_hi > r_lo + HOUR
+    live = np.isin(channel[r_idx], _OFFICE_CHANNELS)
+    room &= np.where(live, office.mass(r_lo, r_hi), digital.mass(r_lo, r_hi)) > 0
+    r_idx, r_lo, r_hi = r_idx[room], r_lo[room], r_hi[room]
+    r_at = timed(who[r_idx], channel[r_idx], r_lo, r_hi)
     # Callbacks after an abandoned call start a new case.
     c_idx = np.flatnonzero(abandoned & (handling_rng.random(m) < _CALLBACK_AFTER_ABANDON))
 
@@ -324,7 +392,7 @@ def generate_contacts(
     f_at = np.concatenate(
         [
             at[t_idx] + wait[t_idx].astype(np.int64) + talk[t_idx].astype(np.int64) + 5,
-            at[r_idx] + handling_rng.integers(DAY // 2, 10 * DAY, len(r_idx)),
+            r_at,
             at[c_idx]
             + wait[c_idx].astype(np.int64)
             + handling_rng.integers(300, 2 * HOUR, len(c_idx)),
@@ -336,32 +404,40 @@ def generate_contacts(
     f_wait = handling_rng.exponential(1.0, f) * np.where(f_kind == 1, 20.0, wait_mean[f_parent])
     f_talk = talk_median[f_parent] * handling_rng.lognormal(0.0, 0.5, f)
     f_wrap = wrap_median[f_parent] * handling_rng.lognormal(0.0, 0.4, f)
-    f_resolved = np.where(handling_rng.random(f) < 0.82, 1, 0)
+    f_agent = assign_agents(workforce, f_team, f_at, handling_rng)
+    f_quality = np.where(f_agent >= 0, workforce.quality[np.maximum(f_agent, 0)], 0.0)
+    f_true = np.where(handling_rng.random(f) < np.clip(0.8 + 0.08 * f_quality, 0.5, 0.97), 1, 0)
+    f_resolved = _tick_box(f_true, handling_rng)
 
     all_who = np.concatenate([who, who[f_parent]])
     all_at = np.concatenate([at, f_at]).astype(np.int64)
     keep = (all_at >= window.start_s) & (all_at < window.end_s - 60)
     all_channel = np.concatenate([channel, f_channel])
-    all_team = np.concatenate([team, f_team])
     all_queue = np.concatenate([queue, f_queue])
     all_wait = np.concatenate([wait, f_wait]).astype(np.int64)
     all_talk = np.concatenate([talk, f_talk]).astype(np.int64)
     all_wrap = np.concatenate([wrap, f_wrap]).astype(np.int64)
     all_abandoned = np.concatenate([abandoned, np.zeros(f, dtype=bool)])
     all_resolved = np.concatenate([resolved, f_resolved])
+    all_true = np.concatenate([true_res, f_true])
     all_reasons = np.concatenate([reasons, reasons[f_parent]])
     all_primary = np.concatenate([primary, primary[f_parent]])
     all_outbound = np.concatenate([outbound, outbound[f_parent]])
+    all_agent = np.concatenate([agent, f_agent])
+    all_origin = np.concatenate([kind, 3 + f_kind])
     parent = np.concatenate([np.full(m, -1), np.where(f_kind == 1, f_parent, -1)])
     # Case: handled contacts open one; transfers and repeats join the parent's case.
     case_root = np.concatenate(
         [np.where(handled, np.arange(m), -1), np.where(f_kind == 3, m + np.arange(f), f_parent)]
     )
     case_root = np.where(case_root >= 0, case_root, -1)
-
-    handled_team = all_team[keep & ~all_abandoned & (all_team >= 0)]
-    workforce = build_agents(teams, np.bincount(handled_team, minlength=len(teams)))
-    agent = assign_agents(workforce, np.where(all_abandoned, -1, all_team), all_at, handling_rng)
+    ends = all_at + all_wait + all_talk
+    by_case = pd.DataFrame({"case": case_root, "at": all_at, "moved": parent >= 0})
+    first_at = by_case.groupby("case")["at"].transform("min").to_numpy()
+    last_at = by_case.groupby("case")["at"].transform("max").to_numpy()
+    moves = by_case.groupby("case")["moved"].transform("sum").to_numpy()
+    e2e = np.where(case_root >= 0, ends - first_at, all_wait + all_talk)
+    is_last = (case_root >= 0) & (all_at == last_at)
 
     # Chronological contact ids; a transfer always starts after its parent.
     sel = np.flatnonzero(keep)
@@ -369,8 +445,7 @@ def generate_contacts(
     total = len(all_at)
     new_pos = np.full(total, -1, dtype=np.int64)
     new_pos[order] = np.arange(len(order))
-    width = max(8, len(str(len(order))))
-    ids = np.asarray([f"K{i:0{width}d}" for i in range(1, len(order) + 1)], dtype=object)
+    ids = numbered("K", first_contact_no, len(order), 8)
 
     def id_of(index: IntArray) -> np.ndarray:
         pos = np.where(index >= 0, new_pos[np.maximum(index, 0)], -1)
@@ -382,14 +457,13 @@ def generate_contacts(
     case_no = np.full(total, -1, dtype=np.int64)
     case_no[first_seen] = np.arange(len(first_seen))
     case_of = np.where(roots >= 0, case_no[np.maximum(roots, 0)], -1)
-    cwidth = max(7, len(str(len(first_seen))))
-    case_ids = np.asarray([f"CS{i + 1:0{cwidth}d}" for i in range(len(first_seen))], dtype=object)
+    case_ids = numbered("CS", first_case_no, len(first_seen), 7)
     case_text = nullable(np.append(case_ids, "")[case_of], case_of >= 0)
 
     utc = local_to_utc(all_at[order])
     res = all_resolved[order]
     agent_ids = workforce.agents["agent_id"].to_numpy()
-    ag = agent[order]
+    ag = all_agent[order]
     intent_codes = np.asarray([*reason_codes, "offer"], dtype=object)
     frame = pd.DataFrame(
         {
@@ -411,13 +485,42 @@ def generate_contacts(
             "intent": intent_codes[all_primary[order]],
         }
     )
+    need = intent_codes[all_primary[order]]
+    origin = all_origin[order]
+    avoid_p = np.asarray([AVOIDABLE.get(str(code), 0.0) for code in intent_codes])[
+        all_primary[order]
+    ]
+    avoidable = (origin >= 4) | (handling_rng.random(len(order)) < avoid_p)
+    truth_res = all_true[order]
+    truth = pd.DataFrame(
+        {
+            "contact_id": ids,
+            "need": need,
+            "origin": np.asarray(ORIGINS, dtype=object)[origin],
+            "avoidable": avoidable,
+            "true_resolved": nullable(truth_res == 1, truth_res >= 0),
+        }
+    )
     transferred = np.isin(np.arange(total), parent[parent >= 0])[order]
-    draw = ContactDraw(
+    return ContactDraw(
         frame=frame,
         customer=all_who[order],
         agent=ag,
         utc_s=utc,
         transferred=transferred,
         resolved=res,
+        true_resolved=truth_res,
+        e2e_seconds=e2e[order],
+        case_last=is_last[order],
+        case_transfers=np.where(case_root >= 0, moves, 0)[order].astype(np.int64),
+        truth=truth,
+        next_contact_no=first_contact_no + len(order),
+        next_case_no=first_case_no + len(first_seen),
     )
-    return draw, workforce
+
+
+def _tick_box(true_resolved: IntArray, rng: np.random.Generator) -> IntArray:
+    """What the agent ticks: 1 or 0 (-1 where nobody could: abandoned)."""
+    u = rng.random(len(true_resolved))
+    tick = np.where(true_resolved == 1, u < _TICK_WHEN_SOLVED, u < _TICK_WHEN_NOT).astype(np.int64)
+    return np.where(true_resolved < 0, -1, tick).astype(np.int64)

@@ -15,16 +15,32 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from valuecenter.demo.latent import CustomerLatent
+from valuecenter.demo.latent import CHURN_CAUSES, CustomerLatent
 from valuecenter.demo.presets import Preset
-from valuecenter.demo.timeline import IntArray, Window, days_since_epoch, to_dates
-from valuecenter.demo.vector import nullable, owners
+from valuecenter.demo.timeline import FloatArray, IntArray, Window, days_since_epoch, to_dates
+from valuecenter.demo.treatments import AT_CONTRACT_END, stay_with_offer
+from valuecenter.demo.vector import nullable, numbered, owners, position_in_group
 
 _CANCEL_REASONS = {
     "b2b": ("price", "no longer needed", "service", "switch to competitor", "business closed"),
     "b2c": ("price", "competitor offer", "coverage", "service", "moving abroad", "not needed"),
 }
-_RENEW = 0.62
+_RENEW = 0.62  # further lines: renewed rather than rolling on month to month
+# The company's historical renewal policy: it offers a discount more often to customers it
+# thinks are sensitive (so naive comparisons of offered and not offered are confounded), and
+# holds a random tenth of the selected out as a control.
+_POLICY_BASE = 0.15
+_CONTROL_SHARE = 0.1
+_NO_OFFERS = pd.DataFrame(
+    {
+        "_cust": np.zeros(0, dtype=np.int64),
+        "_end": np.zeros(0, dtype=np.int64),
+        "_treated": np.zeros(0, dtype=bool),
+        "_stays": np.zeros(0, dtype=bool),
+        "_fee": np.zeros(0, dtype=np.int64),
+        "_months": np.zeros(0, dtype=np.int64),
+    }
+)
 _LEAVE_AT_END_BEFORE = 45  # days: a customer leaving this close to the end lets it run out
 _LEAVE_AT_END_AFTER = 90
 
@@ -35,6 +51,10 @@ class Contracts:
     handset_customer: IntArray  # customer row of contracts with a handset started in window
     handset_day: IntArray
     revenue_cents: IntArray  # fees each customer paid inside the window
+    churn_day: IntArray  # per customer: the decisions at contract ends folded in (-1: stays)
+    churn_cause: IntArray  # per customer, index into CHURN_CAUSES (-1: stays)
+    open_term_years: FloatArray  # per customer: term of the contract open at the end, or NaN
+    renewals: pd.DataFrame  # the renewal campaign's members (see renewal_members)
 
 
 def _term_days(months: IntArray) -> IntArray:
@@ -47,7 +67,12 @@ def generate_contracts(
     customer_ids: pd.Series,
     window: Window,
     rng: np.random.Generator,
+    first_contract_no: int = 1,
 ) -> Contracts:
+    """Contract chains. The customer decides at each end of his first line's contract (seed
+    001): he stays with chance ``exp(-0.75 · hazard · term)``, or — when the renewal campaign
+    offered him a discount — with the chance his response type gives (``treatments``). The
+    other quarter of his hazard are mid-term cancellations. Further lines follow him."""
     n = len(customer_ids)
     value = latent.column("value_potential")
     rel = value / np.median(value)
@@ -58,15 +83,33 @@ def generate_contracts(
         has = rng.random(n) < np.clip(p * preset.contract_share / p.mean(), 0.0, 0.9)
     holders = np.flatnonzero(has)
     lines = 1 + rng.poisson(preset.extra_lines * np.minimum(rel[holders], 4.0) ** 0.3)
-    cust = owners(lines)
-    cust = holders[cust]
+    cust = holders[owners(lines)]
+    primary = position_in_group(lines) == 0
     m = len(cust)
 
     start_day = days_since_epoch(window.start)
     end_day = start_day + window.days
-    since = latent.int_column("since_day")[cust]
-    churn = latent.int_column("churn_day")[cust]
-    sens = latent.column("offer_sensitivity")[cust]
+    since = latent.int_column("since_day")
+    hazard = latent.column("hazard")
+    kind = latent.int_column("response_type")
+    sens_c = latent.column("offer_sensitivity")
+
+    # Churn of contract customers: mid-term (a quarter of the hazard, or a recession) here;
+    # the contract-end decisions in the loop below.
+    churn = latent.int_column("churn_day").copy()
+    cause = latent.int_column("churn_cause").copy()
+    begin_active = np.maximum(since, start_day)
+    mid = begin_active + rng.exponential(
+        365.0 / np.maximum((1.0 - AT_CONTRACT_END) * hazard, 1e-9)
+    ).astype(np.int64)
+    recession = cause == CHURN_CAUSES.index("recession")
+    mid = np.where(recession, churn, mid)
+    churn[has] = np.where(mid[has] < end_day, mid[has], -1)
+    cause[has] = np.where(
+        churn[has] < 0,
+        -1,
+        np.where(recession[has], cause[has], CHURN_CAUSES.index("mid-term-cancel")),
+    )
 
     fees = np.array([p.monthly_fee_cents for p in preset.plans])
     by_fee = np.argsort(fees, kind="stable")
@@ -89,27 +132,62 @@ def generate_contracts(
     plan = pick_plan()
     term = pick_term(plan)
     first = np.where(
-        since >= start_day, since, np.maximum(since, start_day - rng.integers(1, 730, m))
+        since[cust] >= start_day,
+        since[cust],
+        np.maximum(since[cust], start_day - rng.integers(1, 730, m)),
     )
     begin = first.astype(np.int64)
     alive = np.ones(m, dtype=bool)
     discount = np.zeros(m)
     rows: list[pd.DataFrame] = []
+    offers: list[pd.DataFrame] = []
     reasons = np.asarray(_CANCEL_REASONS[preset.kind], dtype=object)
     handset_c: list[IntArray] = []
     handset_d: list[IntArray] = []
+    open_term = np.full(n, np.nan)
     while alive.any():
         idx = np.flatnonzero(alive)
         b = begin[idx]
         e = b + _term_days(term[idx])
-        ch = churn[idx]
+        who = cust[idx]
+        first_line = primary[idx]
+        # The decision at the end of the first line's term (the other lines follow it).
+        decide = first_line & (e >= start_day) & (e < end_day)
+        decide &= (churn[who] < 0) | (churn[who] >= e)
+        p_stay = np.exp(-AT_CONTRACT_END * hazard[who] * term[idx] / 12.0)
+        offered = (
+            decide & (e >= start_day) & (rng.random(len(idx)) < _POLICY_BASE + 0.5 * sens_c[who])
+        )
+        offered &= preset.renewal_campaign
+        control = offered & (rng.random(len(idx)) < _CONTROL_SHARE)
+        treated = offered & ~control
+        p = np.where(treated, stay_with_offer(p_stay, kind[who]), p_stay)
+        leaves_at_end = decide & (rng.random(len(idx)) >= p)
+        churn[who[leaves_at_end]] = e[leaves_at_end]
+        cause[who[leaves_at_end]] = CHURN_CAUSES.index("contract-end")
+        if offered.any():
+            offers.append(
+                pd.DataFrame(
+                    {
+                        "_cust": who[offered],
+                        "_end": e[offered],
+                        "_treated": treated[offered],
+                        "_stays": ~leaves_at_end[offered],
+                        "_fee": np.round(
+                            fees[plan[idx[offered]]] * (1.0 - np.where(treated[offered], 0.1, 0.0))
+                        ).astype(np.int64),
+                        "_months": term[idx[offered]],
+                    }
+                )
+            )
+        ch = churn[who]
         leaves = ch >= 0
         near_end = (ch >= e - _LEAVE_AT_END_BEFORE) & (ch < e + _LEAVE_AT_END_AFTER)
         ends_with_leave = leaves & near_end & (e <= end_day)
         cancels = leaves & ~ends_with_leave & (ch < e)
         open_end = ~cancels & ~ends_with_leave & (e >= end_day)
         rest = ~cancels & ~ends_with_leave & ~open_end
-        renew = rest & (rng.random(len(idx)) < _RENEW)
+        renew = rest & (first_line | (rng.random(len(idx)) < _RENEW))
         rollover = rest & ~renew
         # A rolled-over contract is cancelled when the customer leaves later.
         roll_cancel = rollover & leaves
@@ -127,7 +205,7 @@ def generate_contracts(
             pd.DataFrame(
                 {
                     "_begin": b,
-                    "_cust": cust[idx],
+                    "_cust": who,
                     "plan": np.asarray([p.code for p in preset.plans], dtype=object)[plan[idx]],
                     "monthly_fee": fee / 100,
                     "_start": b,
@@ -141,18 +219,23 @@ def generate_contracts(
                 }
             )
         )
+        still_open = first_line & open_end
+        open_term[who[still_open]] = term[idx[still_open]] / 12.0
         handset = np.array([p.handset for p in preset.plans])[plan[idx]]
         in_window = handset & (b >= start_day) & (b < end_day)
-        handset_c.append(cust[idx][in_window])
+        handset_c.append(who[in_window])
         handset_d.append(b[in_window])
-        # Next step: only renewed contracts continue, possibly on another plan with a discount.
+        # Next step: only renewed contracts continue, possibly on another plan; a renewal the
+        # campaign bought carries its discount.
         begin[idx] = e
+        was_treated = np.zeros(m, dtype=bool)
+        was_treated[idx] = treated
         alive[idx] = renew & (e < end_day)
         switch = rng.random(m) < 0.2
         new_plan = pick_plan()
         plan = np.where(switch & alive, new_plan, plan)
         term = np.where(alive, pick_term(plan), term)
-        discount = np.where(alive & (rng.random(m) < 0.1 + 0.4 * sens), 0.1, 0.0)
+        discount = np.where(alive & was_treated, 0.1, 0.0)
 
     frame = pd.concat(rows, ignore_index=True)
     running_to = np.where(
@@ -168,8 +251,7 @@ def generate_contracts(
         frame["_cust"].to_numpy(), weights=overlap * fee_cents * 12 / 365.25, minlength=n
     )
     frame = frame.sort_values(["_begin", "_cust"], kind="stable").reset_index(drop=True)
-    width = max(7, len(str(len(frame))))
-    frame.insert(0, "contract_id", [f"CT{i:0{width}d}" for i in range(1, len(frame) + 1)])
+    frame.insert(0, "contract_id", numbered("CT", first_contract_no, len(frame), 7))
     frame.insert(1, "customer_id", customer_ids.to_numpy()[frame["_cust"].to_numpy()])
     frame["start_date"] = to_dates(frame["_start"].to_numpy())
     frame["end_date"] = to_dates(frame["_end"].to_numpy())
@@ -192,6 +274,10 @@ def generate_contracts(
         handset_customer=np.concatenate(handset_c).astype(np.int64),
         handset_day=np.concatenate(handset_d).astype(np.int64),
         revenue_cents=np.round(paid).astype(np.int64),
+        churn_day=churn.astype(np.int64),
+        churn_cause=cause.astype(np.int64),
+        open_term_years=open_term,
+        renewals=pd.concat(offers, ignore_index=True) if offers else _NO_OFFERS.copy(),
     )
 
 

@@ -9,6 +9,13 @@ Value potential follows the concentration of seed 001 (a data warehouse showed t
 customers bring 14% of revenue and the top 10% bring 61%): a lognormal whose upper tail is
 flattened above the 97th percentile, because a pure lognormal with a 61% top decile gives the
 top 1% about 22%.
+
+Response types (seed 001: "you don't want to give those discounts to customers who renew
+silently anyway"): every customer is a *sure thing* (stays with or without an offer), a
+*persuadable* (stays only with an offer), a *lost cause* (leaves either way) or a *sleeping
+dog* (an offer reminds him to shop around). The type sets the hazard of leaving — lost causes
+and persuadables leave more often — and how an offer changes it (``treatments.py``), so risk
+and uplift are related but not the same: targeting by risk wastes offers on lost causes.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from valuecenter.demo.presets import CHANNELS, Preset
+from valuecenter.demo.scenarios import Shock
 from valuecenter.demo.timeline import DAY, FloatArray, IntArray, Window, days_since_epoch
 
 PROCESSES = (
@@ -47,6 +55,12 @@ _VALUE_SIGMA = 1.76
 _TAIL_Z = 1.88
 _TAIL_SIGMA = 0.5
 
+RESPONSE_TYPES = ("sure-thing", "persuadable", "lost-cause", "sleeping-dog")
+SURE_THING, PERSUADABLE, LOST_CAUSE, SLEEPING_DOG = range(len(RESPONSE_TYPES))
+# Hazard of leaving relative to the preset's annual churn, per response type.
+_TYPE_HAZARD = np.array([0.35, 1.6, 3.0, 0.6])
+CHURN_CAUSES = ("attrition", "contract-end", "mid-term-cancel", "recession")
+
 
 def streams(seed: int) -> dict[str, np.random.Generator]:
     """One independent generator per process, all derived from ``seed``."""
@@ -65,8 +79,10 @@ class CustomerLatent:
     orders: higher is more regular); ``basket_lines`` (mean lines per order); ``since_day``
     and ``churn_day`` (days since 1970-01-01; churn ``-1`` when the customer stays);
     ``decline_days`` (how long before churning orders thin out); ``offer_sensitivity``
-    (0–1, the response to an offer); ``channel_pref`` (index into CHANNELS);
-    ``contact_rate`` (service contacts per month); ``satisfaction`` (baseline NPS 0–10).
+    (0–1, the response to an offer); ``response_type`` (index into RESPONSE_TYPES);
+    ``hazard`` (annual hazard of leaving); ``churn_cause`` (index into CHURN_CAUSES, -1
+    when staying); ``channel_pref`` (index into CHANNELS); ``contact_rate`` (service
+    contacts per month); ``satisfaction`` (baseline NPS 0–10).
     """
 
     frame: pd.DataFrame
@@ -87,12 +103,53 @@ def value_potential(rng: np.random.Generator, n: int) -> FloatArray:
     return np.asarray(180.0 * np.exp(log_v), dtype=np.float64)
 
 
+def response_types(rng: np.random.Generator, sensitivity: FloatArray) -> IntArray:
+    """Sensitive customers are more often persuadable and less often lost causes."""
+    u = rng.random(len(sensitivity))
+    persuadable = 0.1 + 0.7 * sensitivity
+    sleeping = np.full(len(sensitivity), 0.05)
+    lost = 0.2 * (1.0 - sensitivity)
+    edges = np.cumsum(np.stack([persuadable, sleeping, lost]), axis=0)
+    kind = np.select(
+        [u < edges[0], u < edges[1], u < edges[2]],
+        [PERSUADABLE, SLEEPING_DOG, LOST_CAUSE],
+        SURE_THING,
+    )
+    return np.asarray(kind, dtype=np.int64)
+
+
+def _recession_churn(
+    rng: np.random.Generator,
+    shocks: tuple[Shock, ...],
+    countries: np.ndarray,
+    hazard: FloatArray,
+    begin: IntArray,
+    churn_at: IntArray,
+) -> tuple[IntArray, np.ndarray]:
+    """A competing risk: the extra hazard of a recession, inside its months only."""
+    hit = np.zeros(len(hazard), dtype=bool)
+    churn_at = churn_at.copy()
+    for shock in shocks:
+        if shock.scenario != "recession" or shock.churn_factor <= 1.0:
+            continue
+        lo = days_since_epoch(shock.starts)
+        hi = days_since_epoch(shock.ends)
+        extra = hazard * (shock.churn_factor - 1.0)
+        start = np.maximum(begin, lo)
+        when = start + rng.exponential(365.0 / np.maximum(extra, 1e-9)).astype(np.int64)
+        now = (countries == shock.country) & (when < hi) & (when < churn_at) & (start < hi)
+        churn_at = np.where(now, when, churn_at)
+        hit |= now
+    return churn_at, hit
+
+
 def draw_latent(
     preset: Preset,
     customer_ids: pd.Series,
     country_index: IntArray,
     window: Window,
     rng: dict[str, np.random.Generator],
+    shocks: tuple[Shock, ...] = (),
 ) -> CustomerLatent:
     """Draw every hidden trait of ``len(customer_ids)`` customers."""
     n = len(customer_ids)
@@ -117,16 +174,23 @@ def draw_latent(
         start_day - 1 - (tenure_years * 365).astype(np.int64),
         start_day + (c.random(n) * (window.days - 30)).astype(np.int64),
     )
-    # Smaller customers and new customers leave more often (annual hazard).
-    hazard = preset.annual_churn * rel**-0.25 * np.where(tenure_years < 1.0, 1.6, 1.0)
-    hazard = np.clip(hazard, 0.01, 0.8)
+    offer_sensitivity = rng["offer"].beta(2.0, 5.0, n)
+    kind = response_types(rng["offer"], offer_sensitivity)
+
+    # Smaller customers and new customers leave more often (annual hazard); lost causes and
+    # persuadables far more often than sure things. Scaled so the average is the preset's.
+    type_hazard = _TYPE_HAZARD[kind] / float(_TYPE_HAZARD[kind].mean())
+    hazard = preset.annual_churn * type_hazard * rel**-0.25 * np.where(tenure_years < 1.0, 1.6, 1.0)
+    hazard = np.clip(hazard, 0.005, 0.9)
     life_days = c.exponential(365.0 / hazard)
     begin = np.maximum(since_day, start_day)
     churn_at = begin + life_days.astype(np.int64)
+    countries = np.asarray([k.code for k in preset.countries], dtype=object)[country_index]
+    churn_at, recession = _recession_churn(c, shocks, countries, hazard, begin, churn_at)
     churn_day = np.where(churn_at < end_day, churn_at, -1).astype(np.int64)
+    cause = np.where(recession, CHURN_CAUSES.index("recession"), 0)
+    churn_cause = np.where(churn_day >= 0, cause, -1).astype(np.int64)
     decline_days = c.integers(45, 150, n)
-
-    offer_sensitivity = rng["offer"].beta(2.0, 5.0, n)
 
     ch = rng["channel"]
     pref = np.empty(n, dtype=np.int64)
@@ -148,6 +212,9 @@ def draw_latent(
             "churn_day": churn_day,
             "decline_days": decline_days.astype(np.int64),
             "offer_sensitivity": offer_sensitivity,
+            "response_type": kind,
+            "hazard": hazard,
+            "churn_cause": churn_cause,
             "channel_pref": pref,
             "contact_rate": contact_rate,
             "satisfaction": satisfaction,

@@ -1,30 +1,49 @@
 """The demo company into a directory of CSV files or through the importer into the database.
 
 The database load goes through ``importer.service.import_frame``, so the demo exercises the
-same path as a real company's data, one entity after the other in the importer's order,
-inside the caller's unit of work (never commits). Account-manager names cannot be set
-through the customers import (only codes), so they are set afterwards by code.
+same path as a real company's data: first the shared entities (agents, customers, products,
+employee surveys, campaigns), then block by block the rest in the importer's order, inside
+the caller's unit of work (never commits) — memory stays at one block. The hidden truth goes
+into the ``truth_*`` tables with the importer's bulk staging (COPY on PostgreSQL). Account-
+manager names cannot be set through the customers import (only codes), so they are set
+afterwards by code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, func, select, update
+import pyarrow as pa
+from sqlalchemy import Boolean, Column, Date, Float, Integer, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from valuecenter.customers.models import AccountManager, Customer
-from valuecenter.demo.world import DemoWorld
+from valuecenter.db.base import Base
+from valuecenter.demo.vector import nullable
+from valuecenter.demo.world import (
+    BLOCK_ENTITIES,
+    ENTITY_ORDER,
+    GLOBAL_ENTITIES,
+    TRUTH_TABLES,
+    Block,
+    DemoWorld,
+    Plan,
+    generate_blocks,
+)
 from valuecenter.errors import AppError, Conflict
+from valuecenter.importer.load import Db, StageColumn
 from valuecenter.importer.service import ImportOptions, ImportResult, import_frame
 from valuecenter.users.models import Role
 from valuecenter.users.security import new_password
 from valuecenter.users.service import create_user
 
 RowProgress = Callable[[str, int, int], None]
+StepProgress = Callable[[str], None]
 
 
 def customer_count(session: Session) -> int:
@@ -40,34 +59,133 @@ def ensure_empty(session: Session) -> None:
         )
 
 
-def load_world(
-    session: Session, world: DemoWorld, progress: RowProgress | None = None
-) -> dict[str, ImportResult]:
-    """Import every frame (in the importer's order); return the importer's result per entity.
+def _import(
+    session: Session,
+    entity: str,
+    frame: pd.DataFrame,
+    progress: RowProgress | None,
+    label: str | None = None,
+) -> ImportResult:
+    """One frame through the importer; a rejected row means the generator and the importer
+    disagree: that is a bug, and the load stops with the first reason (the caller's unit of
+    work rolls everything back)."""
 
-    A rejected row means the generator and the importer disagree: that is a bug, and the
-    load stops with the first reason (the caller's unit of work rolls everything back).
-    """
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress(label or entity, done, total)
+
+    result, rejected = import_frame(
+        session, entity, frame, options=ImportOptions(create_customers=False), progress=report
+    )
+    if result.rejected:
+        first = rejected.iloc[0]
+        raise AppError(
+            f"demo {entity}: the importer rejected {result.rejected} rows "
+            f"(line {first['line']}: {first['reason']})"
+        )
+    return result
+
+
+def _add(total: dict[str, ImportResult], result: ImportResult) -> None:
+    before = total.get(result.entity)
+    if before is None:
+        total[result.entity] = result
+        return
+    total[result.entity] = dataclasses.replace(
+        before,
+        read=before.read + result.read,
+        inserted=before.inserted + result.inserted,
+        updated=before.updated + result.updated,
+        unchanged=before.unchanged + result.unchanged,
+        seconds=before.seconds + result.seconds,
+    )
+
+
+def load_plan(
+    session: Session,
+    plan: Plan,
+    progress: RowProgress | None = None,
+    step: StepProgress | None = None,
+    blocks: Iterable[Block] | None = None,
+) -> dict[str, ImportResult]:
+    """Load a planned world block by block (generating each block only when it is loaded);
+    return the importer's result per entity, in the importer's order."""
     ensure_empty(session)
     results: dict[str, ImportResult] = {}
-    for entity, frame in world.frames.items():
-
-        def report(done: int, total: int, entity: str = entity) -> None:
-            if progress is not None:
-                progress(entity, done, total)
-
-        result, rejected = import_frame(
-            session, entity, frame, options=ImportOptions(create_customers=False), progress=report
-        )
-        if result.rejected:
-            first = rejected.iloc[0]
-            raise AppError(
-                f"demo {entity}: the importer rejected {result.rejected} rows "
-                f"(line {first['line']}: {first['reason']})"
+    for entity in GLOBAL_ENTITIES:
+        _add(results, _import(session, entity, plan.frames[entity], progress))
+    _name_account_managers(session, plan.account_managers)
+    insert_truth(session, plan.truth)
+    for block in blocks if blocks is not None else generate_blocks(plan):
+        if step is not None:
+            step(f"block {block.index + 1}/{plan.blocks}")
+        label = f"{block.index + 1}/{plan.blocks}"
+        for entity in BLOCK_ENTITIES:
+            _add(
+                results,
+                _import(session, entity, block.frames[entity], progress, f"{entity} {label}"),
             )
-        results[entity] = result
-    _name_account_managers(session, world.account_managers)
-    return results
+        insert_truth(session, block.truth)
+    return {entity: results[entity] for entity in ENTITY_ORDER}
+
+
+def _stage_kind(column: Column[Any]) -> str:
+    """The staging type of a truth column, from the table (not from the frame's dtype: a
+    boolean column with gaps is an object column in pandas)."""
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, Integer):
+        return "int"
+    if isinstance(kind, Float):
+        return "float"
+    return "text"
+
+
+def insert_truth(session: Session, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Append ``truth_*`` frames to their tables (bulk staging, then one INSERT … SELECT)."""
+    db = Db(session)
+    counts: dict[str, int] = {}
+    try:
+        for name, frame in frames.items():
+            if name not in TRUTH_TABLES:
+                raise AppError(f"demo: {name} is not a truth table")
+            table = Base.metadata.tables[name]
+            if frame.empty:
+                counts[name] = 0
+                continue
+            columns = [c for c in frame.columns if c in table.c]
+            stage_cols = [StageColumn(c, _stage_kind(table.c[c])) for c in columns]
+            data = {}
+            for col in stage_cols:
+                values = frame[col.name]
+                if col.type == "bool":
+                    data[col.name] = pa.array(values.tolist(), type=pa.bool_())
+                else:
+                    data[col.name] = pa.array(values.to_numpy(), from_pandas=True)
+            stage = f"vc_stage_{name}"
+            db.stage(stage, stage_cols, data)
+            names = ", ".join(columns)
+            db.execute(
+                f"INSERT INTO {name} ({names}) SELECT {_casts(db, table, columns)} FROM {stage}"
+            )
+            counts[name] = len(frame)
+        db.drop_stages()
+    except Exception:
+        db.abandon()
+        raise
+    return counts
+
+
+def _casts(db: Db, table: Table, columns: list[str]) -> str:
+    """The staged text dates as dates on PostgreSQL (SQLite stores dates as text anyway)."""
+    out = []
+    for c in columns:
+        if db.pg and isinstance(table.c[c].type, Date):
+            out.append(f"CAST({c} AS date)")
+        else:
+            out.append(c)
+    return ", ".join(out)
 
 
 def _name_account_managers(session: Session, managers: pd.DataFrame) -> None:
@@ -109,22 +227,69 @@ def account_manager_logins(session: Session) -> list[str]:
 
 
 def write_csv(world: DemoWorld, out: Path) -> dict[str, Path]:
-    """Write ``<entity>.csv`` per frame (UTC timestamps as ISO 8601 with ``+00:00``) and a
-    README line; return the files in load order."""
+    """Write an in-memory world: ``<entity>.csv`` per frame and ``truth/<table>.csv``."""
+    return _write_files(
+        out,
+        world.preset.name,
+        world.seed,
+        f"{world.window.start} to {world.window.last_day}",
+        len(world.frames["customers"]),
+        iter([(dict(world.frames), dict(world.truth))]),
+    )
+
+
+def write_plan_csv(plan: Plan, out: Path, step: StepProgress | None = None) -> dict[str, Path]:
+    """Write a planned world block by block (memory stays at one block)."""
+
+    def parts() -> Iterator[tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]]:
+        yield dict(plan.frames), dict(plan.truth)
+        for block in generate_blocks(plan):
+            if step is not None:
+                step(f"block {block.index + 1}/{plan.blocks}")
+            yield block.frames, block.truth
+
+    return _write_files(
+        out,
+        plan.preset.name,
+        plan.seed,
+        f"{plan.window.start} to {plan.window.last_day}",
+        plan.customers,
+        parts(),
+    )
+
+
+def _write_files(
+    out: Path,
+    preset: str,
+    seed: int,
+    period: str,
+    customers: int,
+    parts: Iterator[tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]],
+) -> dict[str, Path]:
+    """Append every part's frames to their files, headers once; return the entity files in
+    load order. Files are written under temporary names and renamed at the end, so an
+    interrupted run leaves no file that looks complete."""
     out.mkdir(parents=True, exist_ok=True)
-    files: dict[str, Path] = {}
-    for entity, frame in world.frames.items():
-        path = out / f"{entity}.csv"
-        _for_csv(frame).to_csv(path, index=False)
-        files[entity] = path
-    order = " ".join(files)
+    (out / "truth").mkdir(exist_ok=True)
+    started: set[Path] = set()
+    paths = {name: out / f"{name}.csv" for name in ENTITY_ORDER}
+    paths |= {name: out / "truth" / f"{name}.csv" for name in TRUTH_TABLES}
+    for frames, truth in parts:
+        for name, frame in (frames | truth).items():
+            path = paths[name].with_suffix(".csv.part")
+            first = path not in started
+            started.add(path)
+            _for_csv(frame).to_csv(path, index=False, header=first, mode="w" if first else "a")
+    for path in paths.values():
+        path.with_suffix(".csv.part").replace(path)
+    order = " ".join(ENTITY_ORDER)
     (out / "README.txt").write_text(
-        f"valuecenter demo company '{world.preset.name}' ({len(world.frames['customers']):,} "
-        f"customers, seed {world.seed}, {world.window.start} to {world.window.last_day}); "
-        f"load with `valuecenter import ENTITY FILE` in this order: {order}\n",
+        f"valuecenter demo company '{preset}' ({customers:,} customers, seed {seed}, "
+        f"{period}); load with `valuecenter import ENTITY FILE` in this order: {order}; "
+        "truth/ holds the simulation's hidden truth (never imported)\n",
         encoding="utf-8",
     )
-    return files
+    return {name: paths[name] for name in ENTITY_ORDER}
 
 
 def _for_csv(frame: pd.DataFrame) -> pd.DataFrame:
@@ -133,6 +298,6 @@ def _for_csv(frame: pd.DataFrame) -> pd.DataFrame:
         column = out[name]
         if isinstance(column.dtype, pd.DatetimeTZDtype):
             seconds = column.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[s]")
-            text = np.datetime_as_string(seconds, unit="s")
-            out[name] = pd.Series(text, index=out.index, dtype=object) + "+00:00"
+            text = np.char.add(np.datetime_as_string(seconds, unit="s"), "+00:00")
+            out[name] = pd.Series(nullable(text, column.notna().to_numpy()), index=out.index)
     return out

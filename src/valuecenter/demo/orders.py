@@ -17,6 +17,7 @@ import pandas as pd
 from valuecenter.demo.latent import CustomerLatent, active_bounds
 from valuecenter.demo.presets import Preset
 from valuecenter.demo.products import Catalogue, draw_products
+from valuecenter.demo.scenarios import Shock, market_factor
 from valuecenter.demo.timeline import (
     DAY,
     BoolArray,
@@ -27,7 +28,7 @@ from valuecenter.demo.timeline import (
     local_to_utc,
     to_timestamps,
 )
-from valuecenter.demo.vector import cumsum_in_group, owners, position_in_group
+from valuecenter.demo.vector import cumsum_in_group, numbered, owners, position_in_group
 
 MONTH_DAYS = 30.44
 _DECLINE_KEEP = 0.45  # share of orders still placed in the months before leaving
@@ -44,6 +45,27 @@ class Orders:
     order_ids: np.ndarray
     declining: BoolArray  # placed in the decline before the customer left
     revenue_cents: IntArray  # revenue of every customer over the window
+    extra_revenue_cents: IntArray  # revenue of each extra order, in the order given
+
+
+@dataclass(frozen=True)
+class ExtraOrders:
+    """One-line orders placed for a known reason: a handset that comes with a contract (sold
+    below list price) or a campaign conversion (a product of the campaign's category)."""
+
+    customer: IntArray
+    local_s: IntArray  # the day (local seconds); the time of day comes from the profile
+    category: IntArray
+    subsidised: BoolArray
+
+    @staticmethod
+    def combine(*parts: ExtraOrders) -> ExtraOrders:
+        return ExtraOrders(
+            customer=np.concatenate([p.customer for p in parts]).astype(np.int64),
+            local_s=np.concatenate([p.local_s for p in parts]).astype(np.int64),
+            category=np.concatenate([p.category for p in parts]).astype(np.int64),
+            subsidised=np.concatenate([p.subsidised for p in parts]).astype(bool),
+        )
 
 
 def generate_orders(
@@ -56,10 +78,12 @@ def generate_orders(
     rng_orders: np.random.Generator,
     rng_lines: np.random.Generator,
     profile: LoadProfile,
-    handsets: tuple[IntArray, IntArray] | None = None,
+    extras: ExtraOrders | None = None,
+    shocks: tuple[Shock, ...] = (),
+    first_order_no: int = 1,
 ) -> Orders:
-    """Orders of every customer; ``handsets`` (customer rows, days) adds the one-line orders
-    of the handsets that come with a contract (sold below list price)."""
+    """Orders of every customer, plus the one-line ``extras``; a recession thins the orders
+    of its market in its months (``scenarios.py``)."""
     n = len(customer_ids)
     lo, hi = active_bounds(latent, window)
     rate = latent.column("order_rate")
@@ -84,14 +108,21 @@ def generate_orders(
         churn >= 0, (churn - latent.int_column("decline_days")) * DAY, np.iinfo(np.int64).max
     )
     declining = at >= np.repeat(decline_from, slots)
-    keep &= ~declining | (rng_orders.random(len(at)) < _DECLINE_KEEP)
+    u = rng_orders.random(len(at))
+    keep &= ~declining | (u < _DECLINE_KEEP)
+    if shocks:
+        dip = market_factor(shocks, countries[who], at.astype(np.int64), "order_factor")
+        keep &= rng_orders.random(len(at)) < dip
     who, at, declining = who[keep], at[keep].astype(np.int64), declining[keep]
-    handset = np.zeros(len(who), dtype=bool)
-    if handsets is not None and len(handsets[0]):
-        who = np.concatenate([who, handsets[0]])
-        at = np.concatenate([at, handsets[1] * DAY])
-        declining = np.concatenate([declining, np.zeros(len(handsets[0]), dtype=bool)])
-        handset = np.concatenate([handset, np.ones(len(handsets[0]), dtype=bool)])
+    extras = extras or ExtraOrders.combine()
+    n_base = len(who)
+    extra_of = np.full(n_base + len(extras.customer), -1, dtype=np.int64)
+    extra_of[n_base:] = np.arange(len(extras.customer))
+    who = np.concatenate([who, extras.customer])
+    at = np.concatenate([at, (extras.local_s // DAY) * DAY])
+    declining = np.concatenate([declining, np.zeros(len(extras.customer), dtype=bool)])
+    handset = np.concatenate([np.zeros(n_base, dtype=bool), extras.subsidised])
+    forced = np.concatenate([np.full(n_base, -1, dtype=np.int64), extras.category])
 
     # The time of day comes from the load profile of the day the order falls on.
     day = np.asarray((at // DAY) * DAY, dtype=np.int64)
@@ -101,13 +132,13 @@ def generate_orders(
     local = np.minimum(local, window.end_s - 60)
     order = np.lexsort((who, local))
     who, local, declining, handset = who[order], local[order], declining[order], handset[order]
+    forced, extra_of = forced[order], extra_of[order]
     n_orders = len(who)
-    width = max(8, len(str(n_orders)))
-    order_ids = np.asarray([f"O{i:0{width}d}" for i in range(1, n_orders + 1)], dtype=object)
+    order_ids = numbered("O", first_order_no, n_orders, 8)
 
     basket = latent.column("basket_lines")[who] * np.where(declining, _DECLINE_BASKET, 1.0)
     n_lines = 1 + rng_lines.poisson(np.maximum(basket - 1.0, 0.0))
-    n_lines[handset] = 1
+    n_lines[forced >= 0] = 1
     line_order = owners(n_lines)
     line_no = position_in_group(n_lines) + 1
     line_who = who[line_order]
@@ -122,9 +153,8 @@ def generate_orders(
         rng_lines.choice(n_cat, size=len(line_who), p=cat.category_weight),
     )
     line_handset = handset[line_order]
-    codes = [code for code, _, _ in preset.categories]
-    if "handsets" in codes:
-        category = np.where(line_handset, codes.index("handsets"), category)
+    line_forced = forced[line_order]
+    category = np.where(line_forced >= 0, line_forced, category)
     product = draw_products(cat, rng_lines, category.astype(np.int64))
 
     value = latent.column("value_potential")
@@ -143,7 +173,12 @@ def generate_orders(
     subsidised = np.round(list_cents * rng_lines.uniform(0.05, 0.4, len(line_who)) / 100) * 100 - 1
     unit_cents = np.where(line_handset, np.maximum(subsidised, 99), unit_cents).astype(np.int64)
 
-    revenue = np.bincount(line_who, weights=quantity * unit_cents, minlength=n)
+    amount = quantity * unit_cents
+    revenue = np.bincount(line_who, weights=amount, minlength=n)
+    # Extras are one-line orders, so the line's amount is the order's.
+    line_extra = extra_of[line_order]
+    extra_revenue = np.zeros(len(extras.customer), dtype=np.int64)
+    extra_revenue[line_extra[line_extra >= 0]] = amount[line_extra >= 0]
     utc = local_to_utc(local)
     lines = pd.DataFrame(
         {
@@ -165,4 +200,5 @@ def generate_orders(
         order_ids=order_ids,
         declining=declining,
         revenue_cents=np.round(revenue).astype(np.int64),
+        extra_revenue_cents=extra_revenue,
     )

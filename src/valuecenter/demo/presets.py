@@ -53,6 +53,27 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class CampaignSpec:
+    """A campaign in the demo's history: one action through one channel to a share of the
+    eligible customers at ``month`` (months after the window start), with a random control
+    hold-out (seed 004: pilot with success criteria fixed beforehand, measured on a control)."""
+
+    code: str
+    name: str
+    channel: str  # a CampaignChannel value
+    action: str  # a treatments.ACTIONS key
+    month: int
+    share: float  # of the eligible (active, consenting) customers
+    control_share: float
+    cost_cents: int  # per contacted member
+    category: str | None = None  # what a conversion buys (cross-sell)
+
+
+# Seed 001: "direct mail responds 3–5%, SMS about 50%". Base response of an average customer.
+CHANNEL_RESPONSE = {"direct-mail": 0.04, "sms": 0.5, "email": 0.09, "phone": 0.35}
+
+
+@dataclass(frozen=True)
 class Preset:
     """One demo company."""
 
@@ -74,6 +95,9 @@ class Preset:
     functions: tuple[str, ...]  # agent teams besides the language service desks
     segment_labels: tuple[str, ...]  # six value segments (seed 001), best first
     seasonal_peak: float  # extra contact load in the week before Valentine/Mother's Day/Xmas
+    campaigns: tuple[CampaignSpec, ...] = ()
+    recession_country: str = "NL"  # the market --scenario recession hits
+    renewal_campaign: bool = False  # contract renewals are offered by an outbound campaign
 
 
 COUNTRIES_WHOLESALE = (
@@ -171,6 +195,30 @@ WHOLESALE = Preset(
     functions=("orderdesk", "webcare"),
     segment_labels=("platinum", "gold", "silver", "bronze", "standard", "dormant"),
     seasonal_peak=0.25,
+    campaigns=(
+        CampaignSpec(
+            "CAT-DM", "Spring catalogue", "direct-mail", "cross-sell", 3, 0.5, 0.1, 180, "furniture"
+        ),
+        CampaignSpec(
+            "COFFEE-EMAIL", "Coffee corner offer", "email", "cross-sell", 9, 0.8, 0.1, 2, "catering"
+        ),
+        CampaignSpec(
+            "TONER-SMS", "Toner reorder reminder", "sms", "cross-sell", 13, 1.0, 0.1, 9, "ink"
+        ),
+        CampaignSpec(
+            "AM-CALL",
+            "Account-manager call: office chairs",
+            "phone",
+            "cross-sell",
+            18,
+            0.3,
+            0.1,
+            650,
+            "furniture",
+        ),
+    ),
+    recession_country="DE",
+    renewal_campaign=True,
 )
 
 TELECOM = Preset(
@@ -232,6 +280,54 @@ TELECOM = Preset(
     functions=("retention", "webcare"),
     segment_labels=("platinum", "gold", "silver", "bronze", "standard", "dormant"),
     seasonal_peak=0.45,
+    campaigns=(
+        CampaignSpec(
+            "UPGRADE-DM",
+            "Handset upgrade mailing",
+            "direct-mail",
+            "cross-sell",
+            5,
+            0.4,
+            0.1,
+            150,
+            "handsets",
+        ),
+        CampaignSpec(
+            "ROAMING-SMS",
+            "Summer roaming bundle",
+            "sms",
+            "cross-sell",
+            8,
+            1.0,
+            0.1,
+            9,
+            "accessories",
+        ),
+        CampaignSpec(
+            "CASE-EMAIL",
+            "Accessories newsletter",
+            "email",
+            "cross-sell",
+            13,
+            0.9,
+            0.1,
+            2,
+            "accessories",
+        ),
+        CampaignSpec(
+            "XMAS-DM",
+            "Christmas handset offer",
+            "direct-mail",
+            "cross-sell",
+            13,
+            0.4,
+            0.1,
+            150,
+            "handsets",
+        ),
+    ),
+    recession_country="NL",
+    renewal_campaign=True,
 )
 
 PRESETS = {p.name: p for p in (WHOLESALE, TELECOM)}

@@ -1,9 +1,12 @@
 """NPS surveys after contacts and the consent log.
 
-NPS (seed 002, 003): a survey goes out after some handled contacts; the score starts from the
-customer's hidden satisfaction and drops with transfers, long waits, an unresolved question
-and an approaching departure; engaged agents lift it (employees' and customers' NPS
-correlate, seed 002). NPS = % promoters (9–10) − % detractors (0–6).
+NPS (seed 002, 003): a survey goes out when a case is closed (after its last contact). The
+answer follows a stated causal model (``NPS_DRIVERS``, stored as ``truth_nps_drivers``): it
+starts from the customer's hidden satisfaction and drops with every transfer in the case and
+with the end-to-end time of the case (the Customer Speed Index of seed 003), a little with the
+wait, and before a departure; engaged agents lift it (employees' and customers' NPS correlate,
+seed 002). Whether the agent ticked "resolved" (first-contact fix) has no effect at all —
+seed 003's puzzle: FCF rose while NPS did not. NPS = % promoters (9–10) − % detractors (0–6).
 
 Consents (seed 004: right of withdrawal, opt-in and opt-out, the telemarketing code): service
 contact for every customer; marketing by e-mail, phone and SMS and profiling for some; a share
@@ -19,9 +22,22 @@ from valuecenter.demo.contacts import ContactDraw
 from valuecenter.demo.latent import CustomerLatent, active_bounds
 from valuecenter.demo.presets import Preset
 from valuecenter.demo.timeline import DAY, HOUR, Window, local_to_utc, to_timestamps
+from valuecenter.demo.vector import numbered
 from valuecenter.demo.workforce import Workforce
 
-_SURVEYED = 0.15
+_SURVEYED = 0.2
+# (driver, effect on the 0–10 answer per unit, unit, note): the true causal model.
+NPS_DRIVERS = (
+    ("baseline", 0.0, "customer", "each customer's hidden satisfaction, normal(8.3, 1.2)"),
+    ("transfers", -1.5, "per transfer in the case", "seed 003: number of transfers"),
+    ("end_to_end_days", -0.5, "per day, up to 8", "seed 003: Customer Speed Index"),
+    ("wait_minutes", -0.15, "per minute on phone or chat, up to 10", "queue time"),
+    ("first_contact_fix", 0.0, "tick box ticked", "seed 003: FCF rose, NPS did not"),
+    ("agent_engagement", 0.5, "per standard deviation", "seed 002: eNPS ~ NPS"),
+    ("leaving_within_90_days", -1.5, "customer leaves soon", "seed 000: early warning"),
+    ("noise", 1.3, "standard deviation", "normal noise"),
+)
+_EFFECT = {name: effect for name, effect, _unit, _note in NPS_DRIVERS}
 _COMMENTS = {
     "nl": (
         ("Drie keer doorverbonden voor één vraag.", "Lang gewacht, niemand belde terug."),
@@ -48,27 +64,27 @@ def nps_surveys(
     languages: np.ndarray,
     window: Window,
     rng: np.random.Generator,
+    first_survey_no: int = 1,
 ) -> pd.DataFrame:
     f = contacts.frame
     handled = (contacts.agent >= 0) & ~f["abandoned"].to_numpy(dtype=bool)
-    pick = np.flatnonzero(handled & (rng.random(len(f)) < _SURVEYED))
+    pick = np.flatnonzero(handled & contacts.case_last & (rng.random(len(f)) < _SURVEYED))
     cust = contacts.customer[pick]
     wait = f["wait_seconds"].to_numpy()[pick]
     live = np.isin(f["channel"].to_numpy()[pick], ["phone", "chat"])
-    transfers = (
-        contacts.transferred[pick].astype(np.int64) + f["transferred_from"].notna().to_numpy()[pick]
-    )
     churn = latent.int_column("churn_day")[cust]
     end_of_contact = contacts.utc_s[pick] + f["talk_seconds"].to_numpy()[pick]
     leaving = (churn >= 0) & (churn * DAY - end_of_contact < 90 * DAY)
+    e2e_days = contacts.e2e_seconds[pick] / DAY
     score = (
         latent.column("satisfaction")[cust]
-        - 1.8 * transfers
-        - 0.5 * np.where(live, np.minimum(wait / 60.0, 6.0), 0.0)
-        - 1.5 * (contacts.resolved[pick] == 0)
-        - 1.5 * leaving
-        + 0.5 * workforce.engagement[contacts.agent[pick]]
-        + rng.normal(0.0, 1.3, len(pick))
+        + _EFFECT["transfers"] * contacts.case_transfers[pick]
+        + _EFFECT["end_to_end_days"] * np.minimum(e2e_days, 8.0)
+        + _EFFECT["wait_minutes"] * np.where(live, np.minimum(wait / 60.0, 10.0), 0.0)
+        + _EFFECT["first_contact_fix"] * (contacts.resolved[pick] == 1)
+        + _EFFECT["leaving_within_90_days"] * leaving
+        + _EFFECT["agent_engagement"] * workforce.engagement[contacts.agent[pick]]
+        + rng.normal(0.0, _EFFECT["noise"], len(pick))
     )
     nps = np.clip(np.round(score), 0, 10).astype(np.int64)
     answered = end_of_contact + 600 + rng.exponential(20 * HOUR, len(pick)).astype(np.int64)
@@ -87,10 +103,9 @@ def nps_surveys(
             for w in range(2):
                 mask = with_comment & (lang == code) & (band == b) & (which == w)
                 comment[mask] = bands[b][w]
-    width = max(7, len(str(len(pick))))
     return pd.DataFrame(
         {
-            "survey_id": [f"S{i:0{width}d}" for i in range(1, len(pick) + 1)],
+            "survey_id": numbered("S", first_survey_no, len(pick), 7),
             "customer_id": f["customer_id"].to_numpy()[pick],
             "answered_at": to_timestamps(answered),
             "nps": nps,

@@ -1,5 +1,6 @@
 """Time for the demo: the history window, Dutch/German/Belgian local time to UTC, and the
-load profiles contacts and orders are drawn from.
+load profiles contacts and orders are drawn from (the office is closed on Dutch public
+holidays).
 
 Times are kept as ``int64`` seconds (local or UTC) until the frames are built. The profiles
 carry the patterns the seeds describe: the Monday-morning peak of customers who waited all
@@ -114,6 +115,16 @@ def mothers_day(year: int) -> date:
     return first + timedelta(days=(6 - first.weekday()) % 7 + 7)
 
 
+def dutch_holidays(days: list[date]) -> np.ndarray:
+    """Per day: a Dutch public holiday (New Year, Easter, King's Day, Ascension, Whitsun,
+    Christmas; Liberation Day in lustrum years), from the ``holidays`` package."""
+    import holidays
+
+    years = sorted({d.year for d in days})
+    off = holidays.country_holidays("NL", years=years)
+    return np.array([d in off for d in days], dtype=bool)
+
+
 def seasonal_factor(days: list[date], peak: float) -> FloatArray:
     """Extra load in the week before Valentine's Day and Mother's Day and in December before
     Christmas (seed 003); quiet between Christmas and New Year."""
@@ -159,9 +170,12 @@ class LoadProfile:
             grid[weekday == 6] = 0.0
             sat = np.where(np.arange(24) < 13, 0.4, 0.0) * (hours > 0) if saturday else 0.0
             grid[weekday == 5] = sat
-            holidays = {(1, 1), (12, 25), (12, 26)}
-            off = np.array([(d.month, d.day) in holidays for d in days])
-            grid[off] = 0.0
+            closed = dutch_holidays(days)
+            grid[closed] = 0.0
+            # The working day after a holiday catches up what waited.
+            after = np.roll(closed, 1) & ~closed & (weekday < 5)
+            after[0] = False
+            grid[after] *= 1.3
         else:
             grid[weekday >= 5] *= 0.6
         monday = weekday == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from valuecenter.demo.timeline import FloatArray, IntArray
 
@@ -34,3 +35,9 @@ def nullable(values: np.ndarray, present: np.ndarray) -> np.ndarray:
     out = np.asarray(values, dtype=object).copy()
     out[~present] = None
     return out
+
+
+def numbered(prefix: str, first: int, count: int, width: int) -> np.ndarray:
+    """``prefix`` + zero-padded numbers ``first`` … ``first + count - 1`` (an object array)."""
+    numbers = pd.Series(np.arange(first, first + count, dtype=np.int64)).astype(str)
+    return np.asarray((prefix + numbers.str.zfill(width)).to_numpy(), dtype=object)

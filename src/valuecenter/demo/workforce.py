@@ -3,8 +3,13 @@
 A team has a number of seats sized by the contacts it handles. Each seat is held by a chain of
 agents: when one leaves (annual attrition around 25%, seed 004: three weeks of initial
 training), the successor is hired three weeks before and takes over the seat on the leaving
-day. An agent's hidden ``engagement`` lengthens tenure, raises his employee NPS, and lifts
-the NPS of the customers he serves (seed 002: employees' and customers' NPS correlate).
+day. Seats are planned from the forecast volume of each team, not from what later happened.
+
+An agent's hidden ``engagement`` is his team's climate plus his own part; it lengthens
+tenure, raises his employee NPS, and lifts the NPS of the customers he serves (seed 002:
+employees' and customers' NPS correlate 80%), so a team's eNPS and its customers' NPS move
+together. His ``quality`` (correlated with engagement) makes him solve more questions and
+transfer fewer.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from valuecenter.demo import names
 from valuecenter.demo.timeline import (
     DAY,
     HOUR,
+    FloatArray,
     IntArray,
     Window,
     days_since_epoch,
@@ -48,10 +54,14 @@ class Team:
 
 @dataclass(frozen=True)
 class Workforce:
-    """Agents (importer columns), hidden engagement, and the seats that route contacts."""
+    """Agents (importer columns), hidden engagement and quality, and the seats that route
+    contacts."""
 
     agents: pd.DataFrame
+    teams: list[Team]
     engagement: np.ndarray  # per agent row
+    quality: np.ndarray  # per agent row
+    climate: np.ndarray  # per agent row: his team's climate
     hire_day: IntArray
     leave_day: IntArray  # -1: still employed at the window end
     team_codes: list[str]
@@ -74,6 +84,7 @@ def build_workforce(
     engagement: list[float] = []
     seat_agents: dict[int, list[IntArray]] = {}
     seat_from: dict[int, list[IntArray]] = {}
+    climate = rng.normal(0.0, 0.6, len(teams))
     for t in range(len(teams)):
         per_month = handled_per_team[t] / window.months
         seats = max(2, math.ceil(per_month / CONTACTS_PER_SEAT_MONTH))
@@ -85,7 +96,7 @@ def build_workforce(
             hired = start_day - int(rng.integers(30, 8 * 365))
             current = start_day
             while True:
-                e = float(rng.standard_normal())
+                e = float(climate[t] + 0.8 * rng.standard_normal())
                 tenure = rng.exponential(_MEAN_TENURE_YEARS * 365 * math.exp(0.4 * e))
                 leaves = int(current + tenure)
                 rows.append(len(hire))
@@ -104,6 +115,8 @@ def build_workforce(
             seat_from[t].append(np.asarray(froms, dtype=np.int64))
     team_idx = np.asarray(agent_team, dtype=np.int64)
     n = len(team_idx)
+    eng = np.asarray(engagement)
+    quality = 0.5 * eng + 0.85 * rng.standard_normal(n)
     languages = np.asarray(
         [teams[t].language or ("nl" if i % 3 else "de") for i, t in enumerate(agent_team)],
         dtype=object,
@@ -126,13 +139,40 @@ def build_workforce(
     )
     return Workforce(
         agents=agents,
-        engagement=np.asarray(engagement),
+        teams=list(teams),
+        engagement=eng,
+        quality=quality,
+        climate=climate[team_idx],
         hire_day=hire_day,
         leave_day=leave_day,
         team_codes=[t.code for t in teams],
         seat_agents=seat_agents,
         seat_from=seat_from,
     )
+
+
+def expected_volume(
+    teams: list[Team],
+    languages: np.ndarray,
+    service_contacts: FloatArray,
+    assisted_orders: FloatArray,
+    ivr_share: float,
+) -> IntArray:
+    """The forecast contacts each team handles over the window, from each customer's expected
+    service contacts and orders placed through the contact centre (the staffing plan)."""
+    handled = service_contacts * 0.8 * (1.0 - 0.6 * ivr_share)
+    out = np.zeros(len(teams), dtype=np.float64)
+    for t, team in enumerate(teams):
+        mine = languages == team.language if team.language else np.ones(len(languages), bool)
+        if team.function == "service":
+            out[t] = handled[mine].sum() * 0.9
+        elif team.function == "orderdesk":
+            out[t] = assisted_orders[mine].sum()
+        elif team.function == "retention":
+            out[t] = handled[mine].sum() * 0.08
+        else:
+            out[t] = handled.sum() * 0.04
+    return np.round(out * 1.15).astype(np.int64)  # transfers, repeats and callbacks
 
 
 def assign_agents(

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from valuecenter.campaigns.models import Arm, CampaignChannel
 from valuecenter.consent.models import ConsentChannel, Purpose
 from valuecenter.contacts.models import Channel, Direction
 from valuecenter.contracts.models import ContractStatus
@@ -238,6 +239,52 @@ EMPLOYEE_SURVEYS = Entity(
     key=("agent_id", "answered_at"),
 )
 
+# Campaigns (C7, C9): the action, its channel and its cost per contact (seed 004: register
+# costs and conversions), then one member row per selected customer in the treatment or the
+# control arm, so uplift is measured as the difference between the arms.
+CAMPAIGNS = Entity(
+    "campaigns",
+    (
+        _id("campaign_id", required=True),
+        _text("name", 200),
+        Column(
+            "channel",
+            Kind.ENUM,
+            required=True,
+            choices=_values(CampaignChannel),
+            aliases=MappingProxyType(
+                {
+                    "mail": "direct-mail",
+                    "post": "direct-mail",
+                    "direct_mail": "direct-mail",
+                    "call": "phone",
+                    "telephone": "phone",
+                }
+            ),
+        ),
+        _text("action", 64),
+        Column("started_at", Kind.TIMESTAMP, required=True),
+        Column("ended_at", Kind.TIMESTAMP),
+        Column("cost_per_contact", Kind.MONEY, default=0),
+        _text("description", None),
+    ),
+    key=("campaign_id",),
+)
+
+CAMPAIGN_MEMBERS = Entity(
+    "campaign_members",
+    (
+        _id("campaign_id", required=True),
+        _id("customer_id", required=True),
+        Column("arm", Kind.ENUM, required=True, choices=_values(Arm)),
+        Column("contacted_at", Kind.TIMESTAMP),
+        Column("responded_at", Kind.TIMESTAMP),
+        Column("converted_at", Kind.TIMESTAMP),
+        Column("revenue", Kind.MONEY, default=0),
+    ),
+    key=("campaign_id", "customer_id"),
+)
+
 SPECS: Mapping[str, Entity] = MappingProxyType(
     {
         e.name: e
@@ -251,6 +298,8 @@ SPECS: Mapping[str, Entity] = MappingProxyType(
             SURVEYS,
             CONSENTS,
             EMPLOYEE_SURVEYS,
+            CAMPAIGNS,
+            CAMPAIGN_MEMBERS,
         )
     }
 )

@@ -31,6 +31,7 @@ STAGE_TYPES: Mapping[str, tuple[str, str]] = {
     "ts": ("timestamptz", "TEXT"),
     "bool": ("boolean", "INTEGER"),
     "key": ("bigint PRIMARY KEY", "INTEGER PRIMARY KEY"),
+    "float": ("double precision", "REAL"),
 }
 # Bound parameters per statement: 32766 since SQLite 3.32, 999 before.
 SQLITE_MAX_VARIABLES = 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999

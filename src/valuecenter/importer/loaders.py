@@ -107,6 +107,7 @@ CUSTOMER = Ref(
     (("kind", "'b2b'"), ("created_at", ":now")),
 )
 AGENT = Ref("agent_id", "agents", "external_id", "agent_id", "agent", "reject")
+CAMPAIGN = Ref("campaign_id", "campaigns", "external_id", "campaign_id", "campaign", "reject")
 
 
 def _code_ref(column: str, table: str, fk: str, extra: tuple[tuple[str, str], ...] = ()) -> Ref:
@@ -224,6 +225,32 @@ TARGETS: dict[str, Target] = {
         (("answered_at", "answered_at"), ("score", "score"), ("comment", "comment")),
         (AGENT,),
     ),
+    "campaigns": Target(
+        "campaigns",
+        ("external_id",),
+        (
+            ("external_id", "campaign_id"),
+            ("name", "name"),
+            ("channel", "channel"),
+            ("action", "action"),
+            ("started_at", "started_at"),
+            ("ended_at", "ended_at"),
+            ("cost_per_contact_cents", "cost_per_contact"),
+            ("description", "description"),
+        ),
+    ),
+    "campaign_members": Target(
+        "campaign_members",
+        ("campaign_id", "customer_id"),
+        (
+            ("arm", "arm"),
+            ("contacted_at", "contacted_at"),
+            ("responded_at", "responded_at"),
+            ("converted_at", "converted_at"),
+            ("revenue_cents", "revenue"),
+        ),
+        (CAMPAIGN, CUSTOMER),
+    ),
 }
 
 
@@ -255,7 +282,9 @@ def _column_values(v: Validated, name: str) -> pa.Array:
     if name in v.values:
         return v.values[name]
     column = v.entity.column(name)
-    arrow_type = {Kind.BOOL: pa.bool_(), Kind.INT: pa.int64()}.get(column.kind, pa.string())
+    arrow_type = {Kind.BOOL: pa.bool_(), Kind.INT: pa.int64(), Kind.MONEY: pa.int64()}.get(
+        column.kind, pa.string()
+    )
     return pa.array([column.default] * v.n, type=arrow_type)
 
 
