@@ -45,6 +45,7 @@ test: lint typecheck contracts migrations-check pytest
 
 bench: install
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/demo_bench.py --sizes 100000,1000000
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -213,3 +213,21 @@ def test_engaged_agents_have_happier_customers(wholesale: DemoWorld) -> None:
     both = pd.concat([employee, customer], axis=1, join="inner")
     assert len(both) >= 15
     assert both.corr().iloc[0, 1] > 0.3
+
+
+@pytest.mark.parametrize("name", ["wholesale", "telecom"])
+def test_team_enps_moves_with_the_teams_customer_nps(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    # Seed 002: employees' NPS and customers' NPS correlate 80%; per team, from the observable
+    # employee surveys and the NPS of the customers the team's agents served.
+    world: DemoWorld = request.getfixturevalue(name)
+    team = world.frames["agents"].set_index("agent_id")["team"]
+    employee = world.frames["employee_surveys"]
+    enps = employee["score"].groupby(employee["agent_id"].map(team)).mean()
+    surveys = world.frames["surveys"]
+    agent = surveys["contact_id"].map(world.frames["contacts"].set_index("contact_id")["agent_id"])
+    nps = surveys["nps"].groupby(agent.map(team)).mean()
+    both = pd.concat([enps, nps], axis=1, join="inner")
+    assert len(both) >= 5
+    assert both.corr().iloc[0, 1] > 0.6

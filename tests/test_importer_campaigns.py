@@ -5,7 +5,6 @@ insert nothing, and a changed response that counts as an update."""
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.test_importer_cli import cli
 from valuecenter.campaigns.models import Campaign, CampaignMember
-from valuecenter.cli.main import main
 from valuecenter.customers.models import Customer
 from valuecenter.db.uow import unit_of_work
 from valuecenter.importer.service import (
@@ -248,18 +247,6 @@ def test_members_of_unknown_customers_are_rejected_unless_created(
     assert created.created == {"customers": 1}
     assert rejected["reason"].tolist() == ["unknown campaign 'CMP9'"]
     assert set(members_by_key(sessions)) == {("CMP1", "C7")}
-
-
-def cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """Run the real entry point (with its error mapping) in-process."""
-    monkeypatch.setattr(sys, "argv", ["valuecenter", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    out = capsys.readouterr()
-    code = done.value.code
-    return (code if isinstance(code, int) else 0 if code is None else 1), out.out, out.err
 
 
 def test_cli_imports_campaigns_and_members(

@@ -145,7 +145,9 @@ _SCENARIO = typer.Option(
 )
 
 app = typer.Typer(
-    help="A simulated company with its hidden truth: generate, inspect, re-simulate.",
+    help="Generate a simulated company with its hidden truth (into an empty database, or "
+    "--out DIR as CSV); 'stats' shows its figures next to the seeds', 'respond' re-simulates a "
+    "treatment on its truth. The same seed always gives the same company.",
     no_args_is_help=False,
     invoke_without_command=True,
 )

@@ -42,6 +42,16 @@ def _quarter(day: int) -> str:
     return f"RENEW-{d.year}Q{(d.month - 1) // 3 + 1}"
 
 
+def _quarters(days: IntArray) -> np.ndarray:
+    """``RENEW-<year>Q<quarter>`` of every day, vectorised."""
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    year = (months // 12 + 1970).astype(str)
+    quarter = (months % 12 // 3 + 1).astype(str)
+    return np.asarray(
+        np.char.add(np.char.add(np.char.add("RENEW-", year), "Q"), quarter), dtype=object
+    )
+
+
 def campaign_frame(preset: Preset, window: Window) -> pd.DataFrame:
     """The campaigns (importer columns), the renewal quarters included."""
     rows: list[dict[str, object]] = []
@@ -239,7 +249,7 @@ def _renewal_members(renewals: pd.DataFrame, ids: np.ndarray, window: Window) ->
     converted = np.minimum((end - 10) * DAY + 12 * HOUR, window.end_s - HOUR)
     frame = pd.DataFrame(
         {
-            "campaign_id": [_quarter(int(d)) for d in end],
+            "campaign_id": _quarters(end),
             "customer_id": ids[renewals["_cust"].to_numpy(dtype=np.int64)],
             "arm": np.where(treated, "treatment", "control"),
             "_contacted": np.where(treated, np.maximum(contacted, window.start_s), -1),

@@ -302,7 +302,7 @@ def generate_contacts(
         codes = np.where(
             team_code_prefix == "webcare", "webcare", team_code_prefix + "-" + lang[mask]
         )
-        team[mask] = [team_index[c] for c in codes]
+        team[mask] = _lookup(team_index, codes)
 
     service_queue = channel_names[channel] + "-" + lang
     route(np.ones(m, dtype=bool), "service", service_queue)
@@ -356,19 +356,22 @@ def generate_contacts(
     resolved[self_service] = true_res[self_service]
     resolved[transfer] = 0  # nobody ticks "resolved" on a call he transfers
     t_idx = np.flatnonzero(transfer)
-    second = [t for t in teams if t.function != "service" and t.function != "webcare"]
-    t_team = team[t_idx].copy()
-    t_queue = queue[t_idx].copy()
-    for j, i in enumerate(t_idx):
-        if teams[team[i]].function == "service" and second:
-            target = f"{second[0].function}-{lang[i]}"
-            t_team[j] = team_index[target]
-            t_queue[j] = ("orders-" if second[0].function == "orderdesk" else "retention-") + str(
-                lang[i]
-            )
-        else:
-            t_team[j] = team_index[f"service-{lang[i]}"]
-            t_queue[j] = f"{CHANNELS[channel[i]]}-{lang[i]}"
+    # From the service desk to the second line (order desk or retention) in the caller's
+    # language; from anywhere else back to the service desk.
+    second = [t for t in teams if t.function not in ("service", "webcare")]
+    t_lang = lang[t_idx]
+    service_desk = "service-" + t_lang
+    to_second = np.zeros(len(t_idx), dtype=bool)
+    second_team = service_desk
+    second_queue = channel_names[channel[t_idx]] + "-" + t_lang
+    if second:
+        is_service = np.asarray([t.function == "service" for t in teams], dtype=bool)
+        to_second = is_service[team[t_idx]]
+        second_team = f"{second[0].function}-" + t_lang
+        prefix = "orders-" if second[0].function == "orderdesk" else "retention-"
+        second_queue = np.where(to_second, prefix + t_lang, second_queue)
+    t_team = _lookup(team_index, np.where(to_second, second_team, service_desk))
+    t_queue = np.asarray(second_queue, dtype=object)
 
     # Repeats: a question not really solved comes back within days, under the same case.
     unsolved = handled & (true_res == 0) & ~transfer
@@ -517,6 +520,11 @@ def generate_contacts(
         next_contact_no=first_contact_no + len(order),
         next_case_no=first_case_no + len(first_seen),
     )
+
+
+def _lookup(index: dict[str, int], codes: np.ndarray) -> IntArray:
+    """``index[code]`` for every code, vectorised."""
+    return np.asarray(pd.Series(codes, dtype=object).map(index).to_numpy(), dtype=np.int64)
 
 
 def _tick_box(true_resolved: IntArray, rng: np.random.Generator) -> IntArray:

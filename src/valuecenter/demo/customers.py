@@ -17,6 +17,7 @@ import pandas as pd
 from valuecenter.demo import names
 from valuecenter.demo.presets import Preset
 from valuecenter.demo.timeline import IntArray
+from valuecenter.demo.vector import numbered
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def population(preset: Preset, n: int, rng: np.random.Generator) -> Population:
             rng.choice(len(langs), size=int(mask.sum()), p=weights / weights.sum())
         ]
     width = max(7, len(str(n)))
-    ids = pd.Series([f"C{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+    ids = pd.Series(numbered("C", 1, n, width), dtype=object)
     return Population(ids, country_index, countries, languages)
 
 
