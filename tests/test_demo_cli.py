@@ -246,3 +246,8 @@ def test_an_unknown_scenario_or_action_is_a_one_line_error(
     code, _out, err = run(["demo", "respond", "--action", "bribe", "--random", "0.5"], capsys)
     assert code == 2
     assert "'bribe' is not an action" in err
+    code, _out, err = run(
+        ["demo", "stats", "--preset", "telecom", "--customers", "2000000"], capsys
+    )
+    assert code == 2
+    assert err.startswith("error: --customers: --preset builds the company in memory, up to")

@@ -34,36 +34,49 @@ if TYPE_CHECKING:
 
 
 class _Steps:
-    """Rich progress on stderr when it is a terminal; silent otherwise."""
+    """Rich progress on stderr when it is a terminal; silent otherwise. Three bars at most,
+    whatever the size: the plan, the blocks (``block k/n``), and the entity being loaded."""
 
     def __init__(self, progress: Progress | None) -> None:
         self.progress = progress
-        self.task: TaskID | None = None
-        self.name = ""
+        self.plan: TaskID | None = None
+        self.blocks: TaskID | None = None
+        self.load: TaskID | None = None
+        self.label = ""
 
     def step(self, name: str) -> None:
         if self.progress is None:
             return
-        self._finish()
-        self.name = name
-        self.task = self.progress.add_task(f"generate {name}", total=1, rows="")
+        self._done(self.plan)
+        if not name.startswith("block "):
+            self.plan = self.progress.add_task(f"generate {name}", total=1, rows="")
+            return
+        k, n = (int(part) for part in name.split()[1].split("/"))
+        if self.blocks is None:
+            self.blocks = self.progress.add_task("blocks", total=n, rows="")
+        self.progress.update(
+            self.blocks, completed=k - 1, description=f"block {k} of {n}", rows=f"{n:,} blocks"
+        )
 
-    def rows(self, entity: str, done: int, total: int) -> None:
+    def rows(self, label: str, done: int, total: int) -> None:
         if self.progress is None:
             return
-        if entity != self.name:
-            self._finish()
-            self.name = entity
-            self.task = self.progress.add_task(
-                f"load {entity}", total=max(total, 1), rows=f"{total:,} rows"
-            )
-        if self.task is not None:
-            self.progress.update(self.task, completed=done)
+        if self.load is None:
+            self.load = self.progress.add_task("load", total=1, rows="")
+        if label != self.label:
+            self.label = label
+            self.progress.reset(self.load, total=max(total, 1), description=f"load {label}")
+            self.progress.update(self.load, rows=f"{total:,} rows")
+        self.progress.update(self.load, completed=done)
 
-    def _finish(self) -> None:
-        if self.progress is not None and self.task is not None:
-            total = self.progress.tasks[self.task].total or 1
-            self.progress.update(self.task, total=total, completed=total)
+    def _done(self, task: TaskID | None) -> None:
+        if self.progress is not None and task is not None:
+            total = self.progress.tasks[task].total or 1
+            self.progress.update(task, total=total, completed=total)
+
+    def finish(self) -> None:
+        for task in (self.plan, self.blocks, self.load):
+            self._done(task)
 
 
 @contextmanager
@@ -82,7 +95,7 @@ def _steps() -> Iterator[_Steps]:
     with progress:
         steps = _Steps(progress)
         yield steps
-        steps._finish()
+        steps.finish()
 
 
 def _parse_start(start: str | None) -> date | None:
@@ -137,6 +150,7 @@ def _print_rows(rows: dict[str, int], verb: str) -> None:
         typer.echo(f"{verb} {count:>10,} {_ROW_NAMES.get(entity, entity)}")
 
 
+IN_MEMORY_MAX = 300_000
 _PRESET = typer.Option("wholesale", "--preset", help="wholesale (B2B) or telecom (B2C).")
 _SCENARIO = typer.Option(
     None,
@@ -247,6 +261,14 @@ def stats(
     if preset is not None:
         from valuecenter.demo.scenarios import parse_scenarios
         from valuecenter.demo.world import build_world
+
+        if customers > IN_MEMORY_MAX:
+            raise InvalidInput(
+                "--customers",
+                f"--preset builds the company in memory, up to {IN_MEMORY_MAX:,} customers; "
+                "load a larger one with `valuecenter demo` and run `valuecenter demo stats` "
+                "on the database",
+            )
 
         with _steps() as steps:
             world = build_world(
