@@ -8,6 +8,7 @@ application refuses to start otherwise (the rule of fastapi/full-stack-fastapi-t
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,6 +32,8 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=200, gt=0)
     cookie_secure: bool = False
     display_timezone: str = "Europe/Amsterdam"
+    # The six value segments (valuecenter/value/segments.toml when unset).
+    segments_file: Path | None = None
 
     @field_validator("display_timezone")
     @classmethod

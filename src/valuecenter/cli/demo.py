@@ -390,7 +390,11 @@ def bootstrap(
     if has_customers and has_admin is not None:
         typer.echo("database is ready (schema current, customers and an admin present)")
         return
+    from valuecenter.value.segments import load_segmentation
+    from valuecenter.value.service import run_score
+
     password: str | None = None
+    run_id: str | None = None
     logins: list[str] = []
     rows: dict[str, int] = {}
     with _steps() as steps:
@@ -400,6 +404,10 @@ def bootstrap(
                 results = demo_load.load_plan(session, plan, progress=steps.rows, step=steps.step)
                 rows = {entity: r.inserted for entity, r in results.items()}
                 logins = demo_load.account_manager_logins(session)
+                steps.step("score run")
+                run_id = run_score(
+                    session, load_segmentation(context.settings().segments_file)
+                ).run_id
             if has_admin is None:
                 password = new_password()
                 create_user(
@@ -416,6 +424,8 @@ def bootstrap(
             f"{len(logins)} account-manager logins (am-…) without a password: "
             "set one with `valuecenter users password am-…`"
         )
+    if run_id is not None:
+        typer.echo(f"scored every customer (score run {run_id}); see /value")
     if password is not None:
         typer.echo("created user admin (admin)")
         typer.echo(f"password (shown once): {password}")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import typer
 
 from valuecenter import __version__
-from valuecenter.cli import db, demo, serve, users
+from valuecenter.cli import db, demo, score, serve, users
 from valuecenter.cli import importer as importer_cli
+from valuecenter.cli import value as value_cli
 from valuecenter.cli.errors import run_guarded
 
 app = typer.Typer(
@@ -21,6 +22,9 @@ app.command("serve")(serve.serve)
 app.add_typer(demo.app, name="demo")
 app.command("bootstrap")(demo.bootstrap)
 app.command("import")(importer_cli.import_command)
+app.command("score")(score.score)
+app.add_typer(value_cli.clv_app, name="clv")
+app.add_typer(value_cli.value_app, name="value")
 
 
 @app.command()

@@ -184,9 +184,28 @@ class Summary(_Out):
     last_nps: LastNps | None
 
 
+class ValueScore(_Out):
+    """The customer's scores of the latest score run, with the run that made them."""
+
+    run_id: str = Field(description="The score run (valuecenter score) these figures come from.")
+    scored_at: datetime
+    as_of: date = Field(description="The run used the order history before this day.")
+    segment: str
+    treatment: str | None
+    clv: Money | None = Field(description="Discounted expected value over the horizon.")
+    horizon_months: int
+    p_alive: float | None
+    expected_purchases: float | None
+    revenue_12m: Money
+    rfm: str | None = Field(description='R, F and M quintile scores, e.g. "543" (5 best).')
+    rfm_segment: str | None
+    models: str = Field(description="The models and their fitted parameters.")
+
+
 class Customer360(_Out):
     profile: CustomerProfile
     summary: Summary
+    value: ValueScore | None = Field(description="None until a score run has scored him.")
     orders: OrdersBlock
     contracts: list[ContractOut]
     contacts: ContactsBlock

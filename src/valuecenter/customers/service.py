@@ -38,10 +38,13 @@ from valuecenter.customers.schemas import (
     SurveyOut,
     SurveysBlock,
     TimelineEntry,
+    ValueScore,
 )
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput, NotFound
 from valuecenter.users.models import User
+from valuecenter.value import repository as value_repository
+from valuecenter.value.describe import describe_models, treatment_of
 
 ORDERS_SHOWN = 50
 CONTACTS_SHOWN = 100
@@ -309,11 +312,39 @@ def customer_360(
             last_contact_at=max(contact_dates, default=None),
             last_nps=LastNps(nps=last.nps, answered_at=last.answered_at) if last else None,
         ),
+        value=_value(session, customer.id),
         orders=orders,
         contracts=[_contract(c) for c in repository.contracts_of(session, customer.id)],
         contacts=_contacts(session, customer.id, contacts_total),
         surveys=surveys,
         consents=_consents(session, customer.id),
+    )
+
+
+def _value(session: Session, customer_id: int) -> ValueScore | None:
+    run = value_repository.latest_run(session)
+    if run is None:
+        return None
+    score = value_repository.score_of(session, run, customer_id)
+    if score is None:
+        return None
+    treatment = treatment_of(run.segments, score.segment)
+    return ValueScore(
+        run_id=run.run_id,
+        scored_at=run.finished_at,
+        as_of=run.as_of,
+        segment=score.segment,
+        treatment=treatment,
+        clv=None
+        if score.clv_cents is None
+        else Money(amount_cents=score.clv_cents, currency=DEFAULT_CURRENCY),
+        horizon_months=run.horizon_months,
+        p_alive=score.p_alive,
+        expected_purchases=score.expected_purchases,
+        revenue_12m=Money(amount_cents=score.revenue_12m_cents, currency=DEFAULT_CURRENCY),
+        rfm=None if score.r is None else f"{score.r}{score.f}{score.m}",
+        rfm_segment=score.rfm_segment,
+        models=describe_models(run.models),
     )
 
 

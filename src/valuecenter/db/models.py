@@ -20,6 +20,7 @@ from valuecenter.orders.models import Order, OrderLine
 from valuecenter.products.models import Category, Product
 from valuecenter.surveys.models import Survey
 from valuecenter.users.models import ApiToken, User
+from valuecenter.value.models import CustomerScore, ScoreRun
 
 __all__ = [
     "AccountManager",
@@ -35,10 +36,12 @@ __all__ = [
     "ContactReason",
     "Contract",
     "Customer",
+    "CustomerScore",
     "EmployeeSurvey",
     "Order",
     "OrderLine",
     "Product",
+    "ScoreRun",
     "Survey",
     "Team",
     "TruthAgent",

@@ -1,0 +1,129 @@
+"""Measure ``valuecenter score`` on the 1,000,000-customer demo company (≈24M order lines) in a
+fresh process — features in the database, BG/NBD + Gamma-Gamma fits, CLV, RFM, segments, one
+million score rows written — and write the figures to the "Score run" section of
+docs/benchmarks.md (other sections are left as they are).
+
+    .venv/bin/python bench/score_bench.py [--customers 1000000] [--database URL] [--no-write]
+
+Without ``--database`` the demo company is generated first into a fresh SQLite file (about
+7 minutes, not measured); with it, an already loaded database is migrated and scored.
+Target (issue 5): ≤ 120 s and ≤ 4 GB RSS on this 2-core machine; the comparator is the target
+(ratio = measured ÷ target).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from valuecenter.db.engine import make_engine
+
+REPO = Path(__file__).resolve().parents[1]
+DOC = REPO / "docs" / "benchmarks.md"
+CLI = str(Path(sys.executable).with_name("valuecenter"))
+HEADING = "## Score run"
+TARGET_SECONDS = 120.0
+TARGET_GB = 4.0
+
+
+def _score(url: str) -> tuple[float, float, dict[str, object]]:
+    env = {**os.environ, "VALUECENTER_DATABASE_URL": url}
+    subprocess.run([CLI, "db", "upgrade"], env=env, check=True, capture_output=True)
+    began = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen([CLI, "score", "--json"], env=env, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - began
+        out.seek(0)
+        err.seek(0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"score failed: {err.read().decode(errors='replace')}")
+        summary = json.loads(out.read())
+    return wall, usage.ru_maxrss / 1024**2, summary
+
+
+def _lines(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        n = int(conn.execute(text("SELECT count(*) FROM order_lines")).scalar_one())
+    engine.dispose()
+    return n
+
+
+def _section(database: str, lines: int, wall: float, peak: float, s: dict[str, object]) -> str:
+    met = wall <= TARGET_SECONDS and peak <= TARGET_GB
+    bg = s["models"]["bgnbd"] if isinstance(s.get("models"), dict) else {}  # type: ignore[index]
+    return "\n".join(
+        [
+            HEADING,
+            "",
+            f"`valuecenter score` in a fresh process on the demo company ({s['customers']:,} "
+            f"customers, {lines:,} order lines, {database}): purchase features per customer in "
+            "SQL, BG/NBD and Gamma-Gamma fitted by maximum likelihood, P(alive), expected "
+            "purchases, CLV over 12 months, RFM and the six segments, and one score row per "
+            "customer written under the run id, in one transaction. Measured by "
+            f"`bench/score_bench.py` on {platform.machine()} with {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}. Target (issue 5): "
+            "≤ 120 s and ≤ 4 GB RSS; comparator: the target.",
+            "",
+            "| customers | scored | wall (s) | ÷ 120 s | peak RSS (GB) | ÷ 4 GB | met |",
+            "|---:|---:|---:|---:|---:|---:|---|",
+            f"| {s['customers']:,} | {s['scored']:,} | {wall:.1f} | {wall / TARGET_SECONDS:.2f} | "
+            f"{peak:.2f} | {peak / TARGET_GB:.2f} | {'met' if met else 'NOT met'} |",
+            "",
+            f"The run's own timer (inside the transaction, without process start-up and commit): "
+            f"{s['seconds']} s. BG/NBD fitted on {s['scored']:,} customers: "
+            f"r = {float(bg.get('r', 0)):.4g}, α = {float(bg.get('alpha', 0)):.4g}, "
+            f"log-likelihood {float(bg.get('log_likelihood', 0)):,.1f}.",
+            "",
+        ]
+    )
+
+
+def _write(section: str) -> None:
+    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _m: section + "\n", current)
+    else:
+        updated = current.rstrip("\n") + "\n\n" + section
+    DOC.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--database", help="An already loaded database to score.")
+    parser.add_argument("--no-write", action="store_true", help="Print, do not edit the doc.")
+    opts = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = opts.database or f"sqlite:///{Path(tmp) / 'score.db'}"
+        if opts.database is None:
+            env = {**os.environ, "VALUECENTER_DATABASE_URL": url}
+            subprocess.run([CLI, "db", "upgrade"], env=env, check=True, capture_output=True)
+            demo = [CLI, "demo", "--customers", str(opts.customers), "--seed", "1"]
+            print(f"generating the demo company ({opts.customers:,} customers)…", flush=True)
+            subprocess.run(demo, env=env, check=True, capture_output=True)
+        wall, peak, summary = _score(url)
+        database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+        section = _section(database, _lines(url), wall, peak, summary)
+    print(f"score: {wall:.1f} s, peak {peak:.2f} GB", flush=True)
+    if opts.no_write:
+        print(section)
+    else:
+        _write(section)
+        print(f"wrote the '{HEADING[3:]}' section of {DOC.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()

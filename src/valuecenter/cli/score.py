@@ -1,0 +1,55 @@
+"""``valuecenter score``: the nightly score run (revenue, RFM, CLV, P(alive), value segment)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import typer
+
+from valuecenter.cli import context
+from valuecenter.db.uow import unit_of_work
+from valuecenter.errors import InvalidInput
+
+
+def score(
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Score the history before this day (default: all of it)."
+    ),
+    horizon_months: int = typer.Option(12, "--horizon-months", help="CLV horizon in months."),
+    discount_rate: float = typer.Option(0.10, "--discount-rate", help="Yearly discount rate."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary."),
+) -> None:
+    """Score every customer and store the scores under a new run id (one transaction).
+
+    Fits BG/NBD and Gamma-Gamma on the order history, computes RFM, CLV and P(alive), and
+    assigns the six value segments of the segments file (VALUECENTER_SEGMENTS_FILE).
+    """
+    from valuecenter.value.segments import load_segmentation
+    from valuecenter.value.service import ScoreOptions, run_score
+
+    day: date | None = None
+    if as_of is not None:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise InvalidInput("--as-of", f"'{as_of}' is not a date like 2026-11-01") from None
+    segmentation = load_segmentation(context.settings().segments_file)
+    options = ScoreOptions(as_of=day, horizon_months=horizon_months, discount_rate=discount_rate)
+    with unit_of_work(context.sessions()) as session:
+        run = run_score(session, segmentation, options)
+        summary = {
+            "run_id": run.run_id,
+            "as_of": run.as_of.isoformat(),
+            "customers": run.customers,
+            "scored": run.scored,
+            "models": run.models,
+            "seconds": run.seconds,
+        }
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    typer.echo(
+        f"run {summary['run_id']}: {run.scored:,} of {run.customers:,} customers scored "
+        f"(history before {summary['as_of']}) in {summary['seconds']} s"
+    )

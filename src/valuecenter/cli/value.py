@@ -1,0 +1,432 @@
+"""``valuecenter clv fit FILE`` and ``valuecenter value concentration FILE``: customer value on a
+transactions file, without a database.
+
+Reads CSV (any single-character separator, or ``--sep whitespace`` for space-aligned files such
+as CDNOW's), Parquet or XLSX; one row per transaction. Rows without a customer id are skipped and
+counted; an unreadable date or amount is a one-line error naming the line. The models are those
+of :mod:`valuecenter.analytics.clv` and :mod:`valuecenter.analytics.concentration`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from valuecenter.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, scipy and the models are imported when a command here runs, so that every other
+# command starts fast.
+
+clv_app = typer.Typer(
+    help="Customer lifetime value models (BG/NBD, Gamma-Gamma) fitted on a transactions file.",
+    no_args_is_help=True,
+)
+value_app = typer.Typer(
+    help="Customer value figures (concentration) computed on a transactions file.",
+    no_args_is_help=True,
+)
+
+WHITESPACE = ("whitespace", "space", "\\s+", r"\s+")
+# The analytics core names its own arguments; a user knows the options.
+_OPTION_OF = {
+    "values": "--amount-col",
+    "amount": "--amount-col",
+    "when": "--date-col",
+    "customer": "--customer-col",
+    "calibration_end": "--calibration-end",
+    "observation_end": "--horizon",
+}
+
+
+@contextmanager
+def _analytics_errors() -> Iterator[None]:
+    """Turn an analytics :class:`InputError` ("field: message") into :class:`InvalidInput`."""
+    from valuecenter.analytics.errors import InputError
+
+    try:
+        yield
+    except InputError as exc:
+        field, _, message = str(exc).partition(": ")
+        if not message:
+            raise InvalidInput("", field) from None
+        raise InvalidInput(_OPTION_OF.get(field, field), message) from None
+
+
+@dataclass(frozen=True)
+class Transactions:
+    """The columns the models need, cleaned: one row per transaction with a customer."""
+
+    customer: pd.Series
+    when: pd.Series | None
+    amount: pd.Series | None
+    rows_skipped: int
+
+
+def _read(path: Path, sep: str | None) -> pd.DataFrame:
+    if sep is not None and sep.strip().lower() in WHITESPACE:
+        return _read_whitespace(path)
+    from valuecenter.importer.readers import read_file
+
+    return read_file(path, sep=sep)
+
+
+def _read_whitespace(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    if not path.is_file():
+        raise InvalidInput("file", f"{path}: no such file")
+    try:
+        frame = pd.read_csv(path, sep=r"\s+", dtype=str, keep_default_na=False, engine="c")
+    except pd.errors.EmptyDataError:
+        raise InvalidInput("file", f"{path}: the file is empty") from None
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidInput("file", f"{path}: cannot read it: {first}") from None
+    return frame
+
+
+def _column(frame: pd.DataFrame, name: str, option: str) -> pd.Series:
+    if name not in frame.columns:
+        columns = ", ".join(str(c) for c in frame.columns)
+        raise InvalidInput(option, f"no column '{name}' in the file (columns: {columns})")
+    series: pd.Series = frame[name].astype("string").str.strip()
+    return series
+
+
+def _line(position: int) -> int:
+    return position + 2  # the header is line 1
+
+
+def _parse_dates(text: pd.Series, date_format: str | None) -> pd.Series:
+    import pandas as pd
+
+    # ISO 8601 covers "2024-01-31", "2024-01-31 09:30:00" and the basic "20240131".
+    parsed = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        first = int(bad.nonzero()[0][0])
+        value = text.iloc[first]
+        expected = f" (expected {date_format})" if date_format else " (give --date-format)"
+        shown = f"'{value}'" if isinstance(value, str) and value else "an empty value"
+        raise InvalidInput(
+            "--date-col",
+            f"line {_line(first)}: cannot read {shown} as a date{expected}",
+        )
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.reset_index(drop=True)
+
+
+def _parse_amounts(text: pd.Series) -> pd.Series:
+    import numpy as np
+    import pandas as pd
+
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        first = int(bad.nonzero()[0][0])
+        value = text.iloc[first]
+        shown = f"'{value}'" if isinstance(value, str) and value else "an empty value"
+        raise InvalidInput("--amount-col", f"line {_line(first)}: {shown} is not a number")
+    return pd.Series(values)
+
+
+def load_transactions(
+    path: Path,
+    *,
+    customer_col: str,
+    date_col: str | None,
+    amount_col: str | None,
+    sep: str | None,
+    date_format: str | None,
+) -> Transactions:
+    """Read FILE and return its customer, date and amount columns, rows without a customer
+    dropped; any other unreadable value is an :class:`InvalidInput` naming the line."""
+    frame = _read(path, sep)
+    if len(frame) == 0:
+        raise InvalidInput("file", f"{path}: has no rows below the header")
+    customer = _column(frame, customer_col, "--customer-col")
+    date_text = _column(frame, date_col, "--date-col") if date_col else None
+    amount_text = _column(frame, amount_col, "--amount-col") if amount_col else None
+    keep = (customer.fillna("") != "").to_numpy()
+    if not keep.any():
+        raise InvalidInput("--customer-col", f"column '{customer_col}' is empty on every row")
+    customer = customer[keep].reset_index(drop=True)
+    lines = keep.nonzero()[0]
+    when = amount = None
+    try:
+        if date_text is not None:
+            when = _parse_dates(date_text[keep].reset_index(drop=True), date_format)
+        if amount_text is not None:
+            amount = _parse_amounts(amount_text[keep].reset_index(drop=True))
+    except InvalidInput as exc:
+        raise _renumber(exc, lines) from None
+    return Transactions(
+        customer=customer.astype(str),
+        when=when,
+        amount=amount,
+        rows_skipped=int((~keep).sum()),
+    )
+
+
+def _renumber(exc: InvalidInput, lines: Any) -> InvalidInput:
+    """Map "line k" of the kept rows back to the file's own line number."""
+    detail = exc.detail
+    if detail.startswith("line "):
+        number, _, rest = detail[len("line ") :].partition(":")
+        original = int(lines[int(number) - 2]) + 2
+        detail = f"line {original}:{rest}"
+    return InvalidInput(exc.field, detail)
+
+
+def _number(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def _print(result: dict[str, Any], as_json: bool, lines: list[str]) -> None:
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    for line in lines:
+        typer.echo(line)
+
+
+def _fit_lines(result: dict[str, Any], freq: str) -> list[str]:
+    params = result["params"]
+    unit = {"D": "days", "W": "weeks"}[freq]
+    b = "inf" if params["b"] is None else f"{params['b']:.4f}"
+    lines = [
+        f"BG/NBD on {result['customers']:,} customers (time in {unit})"
+        + (" · degenerated to the NBD: no dropout" if result["degenerate"] else ""),
+        f"  r {params['r']:.4f}   alpha {params['alpha']:.4f}   a {params['a']:.4f}   b {b}",
+        f"  log-likelihood {result['log_likelihood']:,.2f}",
+    ]
+    gg = result["gamma_gamma"]
+    if gg is not None:
+        lines += [
+            f"Gamma-Gamma on {gg['customers']:,} repeat buyers",
+            f"  p {gg['p']:.4f}   q {gg['q']:.4f}   v {gg['v']:.4f}",
+        ]
+    if "holdout" in result:
+        h = result["holdout"]
+        lines.append(
+            f"Holdout ({h['periods']:g} {unit}): actual {h['actual']:,.0f} repeat purchases, "
+            f"predicted {h['predicted']:,.1f}"
+        )
+    if "forecast" in result:
+        f = result["forecast"]
+        value = "" if f["value"] is None else f", worth {f['value']:,.2f}"
+        lines.append(
+            f"Next {f['periods']} {unit}: {f['expected_purchases']:,.1f} expected purchases{value}"
+        )
+    lines.append(
+        f"{result['rows_skipped']:,} rows without a customer skipped · {result['seconds']:.2f} s"
+    )
+    return lines
+
+
+@clv_app.command("fit")
+def fit(
+    file: Path = typer.Argument(..., help="Transactions: CSV, Parquet (.parquet) or XLSX (.xlsx)."),
+    customer_col: str = typer.Option(..., "--customer-col", help="Column of the customer id."),
+    date_col: str = typer.Option(..., "--date-col", help="Column of the transaction date."),
+    amount_col: str | None = typer.Option(
+        None, "--amount-col", help="Column of the transaction value (adds the Gamma-Gamma fit)."
+    ),
+    sep: str | None = typer.Option(
+        None, "--sep", help='CSV separator (default: sniffed); "whitespace" for aligned columns.'
+    ),
+    date_format: str | None = typer.Option(
+        None, "--date-format", help='strftime format of the dates, e.g. "%d-%m-%Y" (default ISO).'
+    ),
+    freq: str = typer.Option("D", "--freq", help="Period: D (day) or W (week, Monday–Sunday)."),
+    calibration_end: str | None = typer.Option(
+        None,
+        "--calibration-end",
+        help="YYYY-MM-DD: fit on data up to this date (inclusive), test on the rest.",
+    ),
+    horizon: int | None = typer.Option(
+        None,
+        "--horizon",
+        min=1,
+        help="Periods to predict: the holdout length with --calibration-end (default: to the "
+        "last date), else a forecast of the next N periods.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Fit the BG/NBD (and, with --amount-col, the Gamma-Gamma) model on FILE.
+
+    One purchase per customer per period of --freq; frequency counts repeat periods and time is
+    measured in periods (Fader, Hardie & Lee 2005). With --calibration-end the model is fitted
+    on the calibration period and its prediction of repeat purchases in the holdout is compared
+    with what happened.
+    """
+    started = time.perf_counter()
+    if freq not in ("D", "W"):
+        raise InvalidInput("--freq", f"'{freq}' is not D (day) or W (week)")
+    data = load_transactions(
+        file,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        sep=sep,
+        date_format=date_format,
+    )
+    with _analytics_errors():
+        result = _fit(data, freq, calibration_end, horizon)
+    result["rows_skipped"] = data.rows_skipped
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    _print(result, as_json, _fit_lines(result, freq))
+
+
+def _calibration_end(text: str) -> Any:
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+    except (ValueError, TypeError):
+        raise InvalidInput("--calibration-end", f"'{text}' is not a date YYYY-MM-DD") from None
+
+
+def _fit(
+    data: Transactions, freq: Any, calibration_end: str | None, horizon: int | None
+) -> dict[str, Any]:
+    import numpy as np
+    import pandas as pd
+
+    from valuecenter.analytics.clv import (
+        calibration_and_holdout,
+        expected_average_value,
+        expected_purchases,
+        fit_bgnbd,
+        fit_gamma_gamma,
+        transaction_summary,
+    )
+
+    when = data.when
+    if when is None:
+        raise InvalidInput("--date-col", "the fit needs a date column")
+    holdout: pd.DataFrame | None = None
+    if calibration_end is not None:
+        end = _calibration_end(calibration_end)
+        observation_end = None
+        if horizon is not None:  # `horizon` periods later, or the last date if that is sooner
+            later = end + pd.Timedelta(days=horizon * (1 if freq == "D" else 7))
+            observation_end = max(min(later, when.max()), end)
+        split = calibration_and_holdout(
+            data.customer, when, data.amount, end, freq, observation_end=observation_end
+        )
+        summary = split.rename(
+            columns={
+                "frequency_cal": "frequency",
+                "recency_cal": "recency",
+                "T_cal": "T",
+                "monetary_value_cal": "monetary_value",
+            }
+        )
+        if float(split["duration_holdout"].iloc[0]) > 0:
+            holdout = split
+    else:
+        summary = transaction_summary(data.customer, when, data.amount, freq=freq)
+    x, t_x, age = (summary[c].to_numpy() for c in ("frequency", "recency", "T"))
+    if not (x > 0).any():
+        raise InvalidInput(
+            "--customer-col",
+            "no repeat buyers: every customer bought in one period only, so there is no "
+            "purchase rhythm to fit",
+        )
+    bg = fit_bgnbd(x, t_x, age)
+    result: dict[str, Any] = {
+        "model": "bgnbd",
+        "customers": bg.customers,
+        "params": {
+            "r": bg.r,
+            "alpha": bg.alpha,
+            "a": bg.a,
+            "b": _number(bg.b),
+        },
+        "log_likelihood": bg.log_likelihood,
+        "degenerate": bg.degenerate,
+        "gamma_gamma": None,
+    }
+    gg = None
+    if "monetary_value" in summary:
+        money = summary["monetary_value"].to_numpy()
+        eligible = (x > 0) & (money > 0)
+        if eligible.any():
+            gg = fit_gamma_gamma(x[eligible], money[eligible])
+            result["gamma_gamma"] = {"p": gg.p, "q": gg.q, "v": gg.v, "customers": gg.customers}
+    if holdout is not None:
+        periods = float(holdout["duration_holdout"].iloc[0])
+        predicted = expected_purchases(bg, periods, x, t_x, age).sum()
+        result["holdout"] = {
+            "actual": float(holdout["frequency_holdout"].sum()),
+            "predicted": float(predicted),
+            "periods": periods,
+        }
+    elif horizon is not None and calibration_end is None:
+        expected = expected_purchases(bg, float(horizon), x, t_x, age)
+        value = None
+        if gg is not None and gg.q > 1:
+            money = np.where(x > 0, summary["monetary_value"].to_numpy(), 0.0)
+            value = float((expected * expected_average_value(gg, x, np.maximum(money, 0))).sum())
+        result["forecast"] = {
+            "periods": horizon,
+            "expected_purchases": float(expected.sum()),
+            "value": value,
+        }
+    return result
+
+
+@value_app.command("concentration")
+def concentration_command(
+    file: Path = typer.Argument(..., help="Transactions: CSV, Parquet (.parquet) or XLSX (.xlsx)."),
+    customer_col: str = typer.Option(..., "--customer-col", help="Column of the customer id."),
+    amount_col: str = typer.Option(..., "--amount-col", help="Column of the transaction value."),
+    sep: str | None = typer.Option(
+        None, "--sep", help='CSV separator (default: sniffed); "whitespace" for aligned columns.'
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """How concentrated value is: the top 1/5/10/20% customers' share of it, and the Gini.
+
+    Each customer's value is the sum of his amounts in FILE; a customer whose returns exceed
+    his purchases counts as 0.
+    """
+    started = time.perf_counter()
+    data = load_transactions(
+        file,
+        customer_col=customer_col,
+        date_col=None,
+        amount_col=amount_col,
+        sep=sep,
+        date_format=None,
+    )
+    from valuecenter.analytics.concentration import concentration
+
+    assert data.amount is not None
+    per_customer = data.amount.groupby(data.customer.to_numpy()).sum()
+    with _analytics_errors():
+        figures = concentration(per_customer.to_numpy())
+    result: dict[str, Any] = {**figures, "rows_skipped": data.rows_skipped}
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    lines = [
+        f"{figures['customers']:,} customers",
+        *(
+            f"  top {k:>2}% hold {figures[f'top{k}_share']:.1%} of the value"
+            for k in (1, 5, 10, 20)
+        ),
+        f"  Gini {figures['gini']:.3f}",
+    ]
+    _print(result, as_json, lines)

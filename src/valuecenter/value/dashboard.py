@@ -1,0 +1,92 @@
+"""The value dashboard: concentration (seed 001: top 1% → 14%, top 10% → 61%), the Lorenz
+curve, the six segments with their treatment, and the RFM grid — of the latest score run,
+over the customers the viewer may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from valuecenter.analytics.concentration import concentration, lorenz
+from valuecenter.customers.repository import visible_customers
+from valuecenter.users.models import User
+from valuecenter.value import repository
+from valuecenter.value.describe import describe_models, treatment_of
+from valuecenter.value.models import ScoreRun
+from valuecenter.value.segments import NOT_SCORED
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    name: str
+    treatment: str | None
+    customers: int
+    customer_share: float
+    revenue_share: float
+    average_clv_cents: int | None
+    churn_risk: float | None  # 1 − mean P(alive)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    run: ScoreRun
+    models: str
+    customers: int
+    figures: dict[str, float | int]  # concentration of the last 12 months' revenue
+    lorenz: list[dict[str, float]]
+    segments: list[SegmentRow]
+    rfm: list[dict[str, int]]
+
+
+def dashboard(session: Session, *, viewer: User) -> Dashboard | None:
+    """The dashboard of the latest run, or None before the first run."""
+    run = repository.latest_run(session)
+    if run is None:
+        return None
+    visible = visible_customers(viewer)
+    revenue = np.asarray(repository.revenue_12m(session, run, visible), dtype=np.float64)
+    figures: dict[str, float | int] = concentration(revenue) if len(revenue) else {"customers": 0}
+    x, y = lorenz(revenue, points=51) if revenue.sum() > 0 else (np.zeros(0), np.zeros(0))
+    rows = repository.segment_table(session, run, visible)
+    total = sum(n for _, n, _, _, _ in rows) or 1
+    revenue_total = sum(r for _, _, r, _, _ in rows) or 1
+    order = {name: k for k, name in enumerate(_segment_names(run))}
+    segments = [
+        SegmentRow(
+            name=name,
+            treatment=treatment_of(run.segments, name),
+            customers=n,
+            customer_share=n / total,
+            revenue_share=rev / revenue_total,
+            average_clv_cents=None if name == NOT_SCORED else round(clv / n),
+            churn_risk=None if alive is None else 1.0 - alive,
+        )
+        for name, n, rev, clv, alive in sorted(rows, key=lambda r: order.get(r[0], 99))
+    ]
+    return Dashboard(
+        run=run,
+        models=describe_models(run.models),
+        customers=int(figures.get("customers", 0)),
+        figures=figures,
+        lorenz=[
+            {"customers": round(float(a), 4), "revenue": round(float(b), 4)}
+            for a, b in zip(x, y, strict=True)
+        ],
+        segments=segments,
+        rfm=[
+            {"r": r, "f": f, "customers": n}
+            for r, f, n in repository.rfm_grid(session, run, visible)
+        ],
+    )
+
+
+def _segment_names(run: ScoreRun) -> list[str]:
+    listed = run.segments.get("segment")
+    names = (
+        [str(s.get("name")) for s in listed if isinstance(s, dict)]
+        if isinstance(listed, list)
+        else []
+    )
+    return [*names, NOT_SCORED]

@@ -1,0 +1,157 @@
+"""The value dashboard of the demo company, in Debian's Chromium (issue 5): the top-1% and
+top-10% revenue shares and the segment table of a real score run, the two Vega-Lite charts
+drawn under the app's CSP (no 'unsafe-eval'), and the customer 360's value strip."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import uvicorn
+from sqlalchemy import text
+
+from tests.browser.test_browser_customer360 import (
+    ARTIFACTS,
+    CHROMIUM,
+    LAUNCH_ARGS,
+    _free_port,
+    _require_chromium,
+    _watched_page,
+)
+from tests.web_fixtures import PASSWORD, password_hash, settings_for
+from valuecenter.db.engine import make_engine, make_sessionmaker
+from valuecenter.db.migrate import upgrade
+from valuecenter.db.uow import unit_of_work
+from valuecenter.demo.load import load_plan
+from valuecenter.demo.presets import WHOLESALE
+from valuecenter.demo.world import build_world, plan_world
+from valuecenter.users.models import Role, User
+from valuecenter.value.segments import load_segmentation
+from valuecenter.value.service import run_score
+from valuecenter.web.app import create_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CUSTOMERS, SEED = 3000, 1
+
+
+def _expected_shares(as_of: pd.Timestamp) -> tuple[float, float]:
+    """Top-1% and top-10% shares of the last 12 months' revenue, from the generator's frames
+    (what was imported), independently of the score run's SQL."""
+    world = build_world(WHOLESALE, CUSTOMERS, SEED)
+    orders = world.frames["orders"]
+    day = orders["ordered_at"].dt.floor("D")
+    recent = orders[(day >= as_of - timedelta(days=365)) & (day < as_of)]
+    cents = (
+        (recent["quantity"] * (recent["unit_price"] * 100).round())
+        .groupby(recent["customer_id"])
+        .sum()
+    )
+    revenue = np.sort(
+        cents.reindex(world.frames["customers"]["customer_id"], fill_value=0).to_numpy()
+    )[::-1]
+    total = revenue.sum()
+    top = [revenue[: math.ceil(share * len(revenue))].sum() / total for share in (0.01, 0.10)]
+    return float(top[0]), float(top[1])
+
+
+@pytest.fixture
+def scored_server(tmp_path: Path) -> Iterator[tuple[str, pd.Timestamp, int]]:
+    _require_chromium()
+    url = f"sqlite:///{tmp_path / 'value.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        load_plan(session, plan_world(WHOLESALE, CUSTOMERS, SEED))
+        session.add(
+            User(
+                username="manager",
+                full_name="Marieke Manager",
+                password_hash=password_hash(),
+                role=Role.MANAGER,
+            )
+        )
+        run = run_score(session, load_segmentation())
+        as_of = pd.Timestamp(run.as_of, tz="UTC")
+        champion = session.execute(
+            text("SELECT customer_id FROM customer_scores WHERE segment = 'champions' LIMIT 1")
+        ).scalar_one()
+    engine.dispose()
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings_for(url)), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start within 10 s")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}", as_of, int(champion)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_value_dashboard_shows_the_demo_concentration_segments_and_charts(
+    scored_server: tuple[str, pd.Timestamp, int],
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, as_of, champion = scored_server
+    top1, top10 = _expected_shares(as_of)
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = _watched_page(browser, problems)
+            page.goto(f"{base}/login?next=/value")
+            page.fill("input[name=username]", "manager")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button:has-text('Log in')")
+            expect(page).to_have_url(f"{base}/value")
+            expect(page.locator("#top1")).to_have_text(f"{100 * top1:.1f}%")
+            expect(page.locator("#top10")).to_have_text(f"{100 * top10:.1f}%")
+            assert 0.11 <= top1 <= 0.17  # seed 001: 14%
+            assert 0.55 <= top10 <= 0.67  # seed 001: 61%
+            rows = page.locator("table.segments tbody tr")
+            expect(rows).to_have_count(7)  # the six segments and the customers without orders
+            names = [n.strip() for n in rows.locator("td:first-child").all_inner_texts()]
+            assert names == [
+                "champions",
+                "save-first",
+                "grow",
+                "win-back",
+                "serve-digital",
+                "let-go",
+                "no-purchases",
+            ]
+            counts = [
+                int(c.replace(".", "")) for c in rows.locator("td:nth-child(3)").all_inner_texts()
+            ]
+            assert sum(counts) == CUSTOMERS
+            expect(page.locator("#source")).to_contain_text("Score run score-")
+            expect(page.locator("#source")).to_contain_text("BG/NBD r=")
+            expect(page.locator("[data-rendered=true]")).to_have_count(2)
+            expect(page.locator("#lorenz svg")).to_be_visible()
+            expect(page.locator("#rfm svg")).to_be_visible()
+            page.screenshot(path=ARTIFACTS / "06-value-dashboard.png", full_page=True)
+
+            page.goto(f"{base}/customers/{champion}")
+            strip = page.locator("#value")
+            expect(strip).to_contain_text("champions")
+            expect(strip).to_contain_text("score run score-")
+            expect(strip).to_contain_text("P(alive)")
+            page.screenshot(path=ARTIFACTS / "07-customer-360-value.png", full_page=True)
+        finally:
+            browser.close()
+    assert problems == [], f"browser console errors: {problems}"
