@@ -50,6 +50,9 @@ def dashboard(session: Session, *, viewer: User) -> Dashboard | None:
     figures: dict[str, float | int] = concentration(revenue) if len(revenue) else {"customers": 0}
     x, y = lorenz(revenue, points=51) if revenue.sum() > 0 else (np.zeros(0), np.zeros(0))
     rows = repository.segment_table(session, run, visible)
+    present = {name for name, *_ in rows}
+    # Every defined segment is listed, an empty one with zeros.
+    rows += [(name, 0, 0, 0, None) for name in _segment_names(run) if name not in present]
     total = sum(n for _, n, _, _, _ in rows) or 1
     revenue_total = sum(r for _, _, r, _, _ in rows) or 1
     order = {name: k for k, name in enumerate(_segment_names(run))}
@@ -60,7 +63,7 @@ def dashboard(session: Session, *, viewer: User) -> Dashboard | None:
             customers=n,
             customer_share=n / total,
             revenue_share=rev / revenue_total,
-            average_clv_cents=None if name == NOT_SCORED else round(clv / n),
+            average_clv_cents=None if name == NOT_SCORED or n == 0 else round(clv / n),
             churn_risk=None if alive is None else 1.0 - alive,
         )
         for name, n, rev, clv, alive in sorted(rows, key=lambda r: order.get(r[0], 99))
