@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from benchdoc import write_section
 from valuecenter.db.engine import make_engine
 
 REPO = Path(__file__).resolve().parents[1]
@@ -155,17 +155,6 @@ def _section(runs: list[Run]) -> str:
     return "\n".join(lines)
 
 
-def _write(section: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: section + "\n", current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section
-    DOC.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def _sizes(text_value: str) -> list[int]:
     return [int(part) for part in text_value.split(",") if part.strip()]
 
@@ -189,7 +178,7 @@ def main() -> None:
     if opts.no_write:
         print(section)
     else:
-        _write(section)
+        write_section(HEADING, section)
         print(f"wrote the '{HEADING[3:]}' section of {DOC.relative_to(REPO)}")
 
 

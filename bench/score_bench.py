@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from benchdoc import write_section
 from valuecenter.db.engine import make_engine
 
 REPO = Path(__file__).resolve().parents[1]
@@ -90,16 +90,6 @@ def _section(database: str, lines: int, wall: float, peak: float, s: dict[str, o
     )
 
 
-def _write(section: str) -> None:
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: section + "\n", current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section
-    DOC.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -121,7 +111,7 @@ def main() -> None:
     if opts.no_write:
         print(section)
     else:
-        _write(section)
+        write_section(HEADING, section)
         print(f"wrote the '{HEADING[3:]}' section of {DOC.relative_to(REPO)}")
 
 

@@ -4,7 +4,6 @@ CDNOW and Online Retail transactions, and one-line errors with exit code 2 on br
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,22 +11,10 @@ import pandas as pd
 import pytest
 
 from tests.conftest import FIXTURES
-from valuecenter.cli.main import main
+from tests.test_importer_cli import cli
 
 ONLINE_RETAIL = FIXTURES / "importer" / "online_retail_2010-12_to_2011-02.csv"
 KEYS = {"model", "customers", "params", "log_likelihood", "gamma_gamma", "seconds"}
-
-
-def cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """Run the real entry point (with its error mapping) in-process."""
-    monkeypatch.setattr(sys, "argv", ["valuecenter", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    out = capsys.readouterr()
-    code = done.value.code
-    return (code if isinstance(code, int) else 0 if code is None else 1), out.out, out.err
 
 
 @pytest.fixture(scope="module")

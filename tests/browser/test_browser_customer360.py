@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,13 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, World]]:
     with make_sessionmaker(engine)() as session:
         world = build_world(session)
     engine.dispose()
+    with serve(url) as base:
+        yield base, world
+
+
+@contextmanager
+def serve(url: str) -> Iterator[str]:
+    """The app on ``url``'s database under uvicorn in a background thread; yields its base URL."""
     port = _free_port()
     config = uvicorn.Config(
         create_app(settings_for(url)), host="127.0.0.1", port=port, log_level="warning"
@@ -68,9 +76,11 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, World]]:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("uvicorn did not start within 10 s")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", world
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def _watched_page(browser: Browser, problems: list[str]) -> Page:

@@ -5,8 +5,6 @@ drawn under the app's CSP (no 'unsafe-eval'), and the customer 360's value strip
 from __future__ import annotations
 
 import math
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,18 +12,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import uvicorn
 from sqlalchemy import text
 
 from tests.browser.test_browser_customer360 import (
     ARTIFACTS,
     CHROMIUM,
     LAUNCH_ARGS,
-    _free_port,
     _require_chromium,
     _watched_page,
+    serve,
 )
-from tests.web_fixtures import PASSWORD, password_hash, settings_for
+from tests.web_fixtures import PASSWORD, password_hash
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import upgrade
 from valuecenter.db.uow import unit_of_work
@@ -35,7 +32,6 @@ from valuecenter.demo.world import build_world, plan_world
 from valuecenter.users.models import Role, User
 from valuecenter.value.segments import load_segmentation
 from valuecenter.value.service import run_score
-from valuecenter.web.app import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CUSTOMERS, SEED = 3000, 1
@@ -83,22 +79,8 @@ def scored_server(tmp_path: Path) -> Iterator[tuple[str, pd.Timestamp, int]]:
             text("SELECT customer_id FROM customer_scores WHERE segment = 'champions' LIMIT 1")
         ).scalar_one()
     engine.dispose()
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings_for(url)), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start within 10 s")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", as_of, int(champion)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(url) as base:
+        yield base, as_of, int(champion)
 
 
 def test_value_dashboard_shows_the_demo_concentration_segments_and_charts(
