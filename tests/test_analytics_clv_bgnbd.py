@@ -12,13 +12,15 @@ from scipy import optimize
 from tests.conftest import FIXTURES
 from valuecenter.analytics.clv import (
     BgNbdFit,
+    bgnbd,
     expected_purchases,
     fit_bgnbd,
     log_likelihood,
     p_alive,
     p_purchases,
 )
-from valuecenter.analytics.clv.bgnbd import _bgnbd_objective, _Data
+from valuecenter.analytics.clv._checks import counts_by_value, newton_maximise
+from valuecenter.analytics.clv.bgnbd import _bgnbd_evaluate, _bgnbd_objective, _Data
 from valuecenter.analytics.errors import InputError
 
 # Fader, Hardie & Lee (2005), section 4, on the 2,357 CDNOW customers (39-week calibration).
@@ -128,6 +130,30 @@ def test_analytic_gradient_matches_finite_differences(cdnow: pd.DataFrame) -> No
         assert error < 1e-6
 
 
+def test_exact_hessian_matches_finite_differences_of_the_gradient(cdnow: pd.DataFrame) -> None:
+    x, t_x, age = (cdnow[c].to_numpy(np.float64) for c in ("x", "t_x", "T"))
+    weights = np.random.default_rng(3).uniform(0.5, 2.0, len(x))
+    data = _Data.build(x, t_x, age, weights)
+    for point in ([0.243, 4.414, 0.793, 2.426], [1.5, 0.5, 3.0, 0.3], [0.05, 30.0, 0.01, 50.0]):
+        theta = np.log(point)
+        value, grad, hess = _bgnbd_evaluate(theta, data, order=2)
+        assert value == pytest.approx(float(weights @ log_likelihood(_params(point), x, t_x, age)))
+        step = 1e-6
+        numeric = np.array(
+            [
+                _bgnbd_evaluate(theta + e, data, 1)[1] - _bgnbd_evaluate(theta - e, data, 1)[1]
+                for e in np.eye(4) * step
+            ]
+        ) / (2 * step)
+        np.testing.assert_allclose(hess, numeric, rtol=1e-6, atol=1e-6 * np.abs(hess).max())
+        np.testing.assert_allclose(hess, hess.T)
+        assert np.abs(grad - _bgnbd_evaluate(theta, data, 1)[1]).max() == 0
+
+
+def _params(point: list[float]) -> BgNbdFit:
+    return BgNbdFit(*point, log_likelihood=0.0, customers=0, degenerate=None, iterations=0)
+
+
 def test_weights_stand_for_repeated_customers(cdnow: pd.DataFrame) -> None:
     rows = cdnow.iloc[:400]
     counts = np.arange(400) % 3 + 1
@@ -235,3 +261,112 @@ def test_extreme_parameters_still_predict() -> None:
     np.testing.assert_allclose(
         expected_purchases(at_pole, *args), expected_purchases(near, *args), rtol=1e-4
     )
+
+
+def _bgnbd_customers(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Customers drawn from the BG/NBD process (FHL 2005, section 3) at the CDNOW estimates.
+
+    With N ~ Poisson(λT) purchase opportunities and J ~ Geometric(p) purchases before dropout,
+    x = min(N, J), and the x-th of N uniform times on (0, T] is T times a Beta(x, N − x + 1).
+    """
+    rng = np.random.default_rng(seed)
+    rate = rng.gamma(0.243, 1 / 4.414, n)
+    dropout = rng.beta(0.793, 2.426, n)
+    age = rng.uniform(20, 80, n)
+    events = rng.poisson(rate * age)
+    x = np.minimum(events, rng.geometric(dropout))
+    t_x = np.where(x > 0, age * rng.beta(np.maximum(x, 1), events - x + 1), 0.0)
+    return x.astype(np.float64), t_x, age
+
+
+def _spy_on_warm_start(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Record what each warm start returned (None: it handed over to the cold fit)."""
+    seen: list[object] = []
+    original = bgnbd._warm_fit
+
+    def spy(*args: np.ndarray) -> object:
+        result = original(*args)  # type: ignore[arg-type]
+        seen.append(result)
+        return result
+
+    monkeypatch.setattr(bgnbd, "_warm_fit", spy)
+    return seen
+
+
+def test_subsample_warm_start_reaches_the_cold_start_optimum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    x, t_x, age = _bgnbd_customers(4 * bgnbd._SUBSAMPLE + 5000, seed=11)
+    seen = _spy_on_warm_start(monkeypatch)
+    warm = fit_bgnbd(x, t_x, age)
+    assert len(seen) == 1
+    assert seen[0] is not None  # the warm start was taken and converged
+    cold = bgnbd._fit(x, t_x, age, np.ones_like(x), warm=False)
+    assert warm.degenerate is cold.degenerate is None
+    for name in ("r", "alpha", "a", "b"):
+        assert getattr(warm, name) == pytest.approx(getattr(cold, name), rel=1e-6)
+    assert warm.log_likelihood == pytest.approx(cold.log_likelihood, abs=1e-6)
+    assert warm.log_likelihood == pytest.approx(float(log_likelihood(warm, x, t_x, age).sum()))
+    # Near the truth, and deterministic (the subsample's seed is fixed).
+    assert warm.r == pytest.approx(0.243, rel=0.05)
+    assert warm.a == pytest.approx(0.793, rel=0.1)
+    assert fit_bgnbd(x, t_x, age) == warm
+
+
+def test_warm_start_is_not_used_when_the_subsample_shows_no_dropout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = _nbd_customers(4 * bgnbd._SUBSAMPLE, seed=5)
+    x, t_x, age = (data[c].to_numpy(np.float64) for c in ("x", "t_x", "T"))
+    seen = _spy_on_warm_start(monkeypatch)
+    fit = fit_bgnbd(x, t_x, age)
+    assert seen == [None]  # the subsample pointed at the boundary: both models on all data
+    assert fit == bgnbd._fit(x, t_x, age, np.ones_like(x), warm=False)
+    # No dropout to speak of: the NBD limit, or a sliver of it (this draw's maximum is interior,
+    # at a mean dropout probability a / (a + b) of 0.1 %, 2 log-likelihood units above it).
+    assert fit.degenerate == "nbd" or fit.a / (fit.a + fit.b) < 0.01
+    nbd, _bg = bgnbd._cold_fit(_Data.build(x, t_x, age, np.ones_like(x)))
+    assert fit.log_likelihood >= nbd.log_likelihood
+    assert fit.r == pytest.approx(0.8, rel=0.05)
+    assert fit.alpha == pytest.approx(5.0, rel=0.05)
+
+
+def test_newton_maximises_and_gives_up_on_a_supremum_at_infinity() -> None:
+    # A concave quadratic in two variables: one step, then the decrement is 0.
+    target = np.array([1.0, -2.0])
+    curvature = np.array([[3.0, 1.0], [1.0, 2.0]])
+
+    def quadratic(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        gap = theta - target
+        return float(-0.5 * gap @ curvature @ gap), -curvature @ gap, -curvature
+
+    result = newton_maximise(quadratic, np.zeros(2), bound=10.0)
+    assert result is not None
+    np.testing.assert_allclose(result.theta, target, atol=1e-12)
+    assert result.iterations == 1
+    # ln(1 + e^θ) − e^−θ... grows without bound: the steps leave the box, so no result.
+
+    def unbounded(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        t = float(theta[0])
+        return -math.exp(-t), np.array([math.exp(-t)]), np.array([[-math.exp(-t)]])
+
+    assert newton_maximise(unbounded, np.zeros(1), bound=10.0) is None
+    # Far from the maximum of a non-concave function the Hessian is modified, and it still
+    # climbs to the maximum of −cos at π.
+
+    def wave(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        t = float(theta[0])
+        return -math.cos(t), np.array([math.sin(t)]), np.array([[math.cos(t)]])
+
+    climbed = newton_maximise(wave, np.array([0.3]), bound=10.0)
+    assert climbed is not None
+    assert climbed.theta[0] == pytest.approx(math.pi, abs=1e-8)
+
+
+@pytest.mark.parametrize("top", [7.0, 1e9])  # a bincount, and a sort where x has a huge value
+def test_x_values_are_counted_with_their_weights(top: float) -> None:
+    x = np.array([3.0, 0.0, 3.0, top, 1.0, 3.0])
+    w = np.array([1.0, 2.0, 0.5, 4.0, 1.0, 0.0])
+    values, counts = counts_by_value(x, w)
+    np.testing.assert_array_equal(values, [0.0, 1.0, 3.0, top])
+    np.testing.assert_array_equal(counts, [2.0, 1.0, 1.5, 4.0])
