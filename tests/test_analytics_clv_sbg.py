@@ -113,3 +113,34 @@ def test_bad_rates_and_periods() -> None:
         retention_curve(fit, 0)
     with pytest.raises(InputError, match="t: needs whole periods ≥ 0"):
         survival(fit, 1.5)
+
+
+@pytest.mark.parametrize("cohort", [REGULAR[:8], HIGH_END[:8]])
+def test_individual_histories_give_the_cohort_fit(cohort: list[int]) -> None:
+    # FH 2007's cohort likelihood is the individual one with everybody starting together: the
+    # paper's estimates come back from the same customers given one row each.
+    from valuecenter.analytics.clv.sbg import fit_sbg_individual, next_renewal, retention_curve
+
+    n = np.asarray(cohort)
+    lost = n[:-1] - n[1:]
+    renewals = np.concatenate([np.repeat(np.arange(len(lost)), lost), np.full(n[-1], len(lost))])
+    cancelled = np.concatenate([np.ones(lost.sum(), bool), np.zeros(n[-1], bool)])
+    cohort_fit = fit_sbg(cohort)
+    individual = fit_sbg_individual(renewals, cancelled)
+    assert individual.gamma == pytest.approx(cohort_fit.gamma, rel=1e-5)
+    assert individual.delta == pytest.approx(cohort_fit.delta, rel=1e-5)
+    assert individual.log_likelihood == pytest.approx(cohort_fit.log_likelihood, rel=1e-9)
+    assert individual.customers == n[0]
+    # The next decision after k renewals is period k + 1 of the retention curve.
+    np.testing.assert_allclose(
+        next_renewal(individual, [0, 3, 6]), retention_curve(individual, [1, 4, 7]), rtol=1e-12
+    )
+
+
+def test_individual_fit_needs_a_cancellation() -> None:
+    from valuecenter.analytics.clv.sbg import fit_sbg_individual
+
+    with pytest.raises(InputError, match="nobody cancelled"):
+        fit_sbg_individual([0, 1, 2], [False, False, False])
+    with pytest.raises(InputError, match="whole numbers"):
+        fit_sbg_individual([0.5], [True])

@@ -66,14 +66,17 @@ def test_the_database_features_follow_the_clv_convention(
     by_id = {str(external): score for external, score in rows}
     assert len(by_id) == CUSTOMERS
     assert run_row.run_id == scored["run_id"]
-    assert run_row.scored == len(summary) == scored["scored"]
+    contracts = world.frames["contracts"]
+    with_contract = set(contracts.loc[contracts["start_date"] < str(as_of.date()), "customer_id"])
+    assert run_row.scored == len(set(summary.index) | with_contract) == scored["scored"]
     for customer, row in summary.iterrows():
         score = by_id[str(customer)]
         assert score.purchases == row["frequency"] + 1
         assert score.recency_days == int(row["T"] - row["recency"])
     for customer, score in by_id.items():
-        assert score.revenue_12m_cents == int(revenue_12m.get(customer, 0)), customer
-        if customer not in summary.index:
+        if customer not in with_contract:  # contract fees count too (tested below)
+            assert score.revenue_12m_cents == int(revenue_12m.get(customer, 0)), customer
+        if customer not in summary.index and customer not in with_contract:
             assert score.segment == NOT_SCORED
             assert score.clv_cents is None
     # The run's BG/NBD is the fit of those features (in weeks).
@@ -95,7 +98,10 @@ def test_every_customer_is_scored_into_one_of_the_six_segments(
     modelled = [s for s in scores if s.segment != NOT_SCORED]
     assert all(0.0 <= (s.p_alive or 0) <= 1.0 for s in modelled)
     assert all((s.clv_cents or 0) >= 0 for s in modelled)
-    assert all(1 <= (s.r or 0) <= 5 and 1 <= (s.f or 0) <= 5 for s in modelled)
+    rated = [s for s in modelled if s.r is not None]  # contract-only customers have no RFM
+    assert rated
+    assert all(1 <= (s.r or 0) <= 5 for s in rated)
+    assert all(1 <= (s.f or 0) <= 5 for s in rated)
     clv = np.array([s.clv_cents for s in modelled], dtype=float)
     champions = np.array([s.segment == "champions" for s in modelled])
     assert clv[champions].min() >= np.quantile(clv, 0.85)  # the top tier by CLV
@@ -184,3 +190,61 @@ def test_score_errors_are_one_line(
     code, _out, err = run(["score", "--as-of", "yesterday"], capsys)
     assert code == 2
     get_settings.cache_clear()
+
+
+def test_contract_customers_are_valued_by_their_fees_and_renewal_chance(
+    db_url: str, sessions: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Telecom: most customers buy little and pay fees; an sBG on their renewals (Fader & Hardie
+    # 2007) gives the chance they renew at their next contract end.
+    code, _out, err = run(
+        ["demo", "--preset", "telecom", "--customers", "500", "--seed", "2"], capsys
+    )
+    assert code == 0, err
+    code, out, err = run(["score", "--json"], capsys)
+    assert code == 0, err
+    summary = json.loads(out)
+    sbg = summary["models"]["sbg"]
+    assert sbg["customers"] > 0
+    assert summary["scored"] == summary["customers"] == 500
+    as_of = pd.Timestamp(summary["as_of"]).date()
+    with sessions() as session:
+        contracts = pd.read_sql(
+            text(
+                "SELECT customer_id, monthly_fee_cents AS fee, start_date, end_date, status "
+                "FROM contracts"
+            ),
+            session.connection(),
+        )
+        scores = pd.read_sql(
+            text("SELECT customer_id, clv_cents, p_alive, segment FROM customer_scores"),
+            session.connection(),
+        ).set_index("customer_id")
+        bought = {int(c) for c in session.scalars(text("SELECT DISTINCT customer_id FROM orders"))}
+    contracts["end_date"] = pd.to_datetime(contracts["end_date"]).dt.date
+    contracts["start_date"] = pd.to_datetime(contracts["start_date"]).dt.date
+    running = contracts[
+        (contracts["start_date"] < as_of)
+        & (
+            contracts["status"].eq("active")
+            | (contracts["status"].eq("renewed") & (contracts["end_date"] >= as_of))
+        )
+    ]
+    # One single-line customer without orders, worked by hand.
+    lines = contracts.groupby("customer_id").size()
+    single = running[running["customer_id"].map(lines).eq(1)]
+    single = single[~single["customer_id"].isin(bought)]
+    row = single.iloc[0]
+    months = np.arange(1, 13)
+    discount = (1.10 ** (1 / 12)) ** -months
+    to_end = max((row["end_date"] - as_of).days, 0) / (365.25 / 12)
+    renew = sbg["delta"] / (sbg["gamma"] + sbg["delta"])  # k = 0 renewals on one line
+    expected = row["fee"] * np.where(months <= to_end, 1.0, renew) @ discount
+    assert scores.loc[row["customer_id"], "clv_cents"] == pytest.approx(expected, abs=1)
+    # Customers who left (no running contract, no orders) are worth nothing and not alive.
+    left = set(contracts["customer_id"]) - set(running["customer_id"]) - bought
+    assert left
+    gone = scores.loc[sorted(left)]
+    assert (gone["clv_cents"] == 0).all()
+    assert (gone["p_alive"] == 0).all()
+    assert set(gone["segment"]) <= {"let-go", "win-back", "save-first"}

@@ -49,6 +49,20 @@ def _expected_shares(as_of: pd.Timestamp) -> tuple[float, float]:
         .groupby(recent["customer_id"])
         .sum()
     )
+    # Contract fees of the same 365 days (a contract runs to its end or cancellation; an
+    # active one up to as_of).
+    c = world.frames["contracts"]
+    day = pd.Timestamp(as_of.date())
+    start = pd.to_datetime(c["start_date"])
+    far = pd.Timestamp("2100-01-01")
+    cancelled = pd.to_datetime(c["cancelled_at"]).fillna(far)
+    end = pd.to_datetime(c["end_date"]).fillna(far)
+    stop = cancelled.where(c["status"].eq("active"), end.where(end < cancelled, cancelled))
+    stop = stop.clip(upper=day)
+    first = start.clip(lower=day - timedelta(days=365))
+    days = (stop - first).dt.days.clip(lower=0).to_numpy()
+    fees = pd.Series(np.round(np.round(c["monthly_fee"] * 100) * days * 12 / 365.25))
+    cents = cents.add(fees.groupby(c["customer_id"].to_numpy()).sum(), fill_value=0)
     revenue = np.sort(
         cents.reindex(world.frames["customers"]["customer_id"], fill_value=0).to_numpy()
     )[::-1]

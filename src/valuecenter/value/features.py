@@ -24,6 +24,7 @@ import numpy.typing as npt
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.orders.models import Order
 
 IntArray = npt.NDArray[np.int64]
@@ -163,4 +164,81 @@ def _summary(
         total_cents=table[:, 4],
         first_cents=first,
         recent_cents=table[:, 6],
+    )
+
+
+@dataclass(frozen=True)
+class ContractSummary:
+    """Per customer with a contract that started before ``as_of`` (database ids, ascending).
+
+    A contract chain ends in exactly one contract that is not ``renewed`` (still ``active``, or
+    ``ended``/``cancelled``), so a customer's chains are his non-renewed contracts and his
+    renewals per chain are ``renewed contracts ÷ chains``: the k of the sBG model.
+    """
+
+    customer_id: IntArray
+    open_fee_cents: IntArray  # monthly fees of the contracts running at as_of
+    days_to_end: IntArray  # until the earliest end of a running contract (0: rolling on)
+    renewals: npt.NDArray[np.float64]  # per chain
+    running: npt.NDArray[np.bool_]  # has a contract running at as_of
+    fees_12m_cents: IntArray  # fees of the 365 days before as_of
+
+
+def contract_summary(session: Session, as_of: date) -> ContractSummary:
+    """Contract features from the contracts table (one row each, a few columns)."""
+    c = Contract
+    rows = session.execute(
+        select(
+            c.customer_id,
+            c.monthly_fee_cents,
+            c.start_date,
+            c.end_date,
+            c.cancelled_at,
+            c.status,
+        )
+        .where(c.start_date < as_of)
+        .order_by(c.customer_id)
+    ).all()
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return ContractSummary(empty, empty, empty, np.zeros(0), np.zeros(0, bool), empty)
+    end_day = (as_of - EPOCH).days
+    frame = np.asarray(
+        [
+            (
+                customer,
+                fee,
+                (start - EPOCH).days,
+                (end - EPOCH).days if end is not None else end_day + 36_500,
+                (cancelled - EPOCH).days if cancelled is not None else end_day + 36_500,
+                status == ContractStatus.RENEWED,
+                status == ContractStatus.ACTIVE,
+            )
+            for customer, fee, start, end, cancelled, status in rows
+        ],
+        dtype=np.int64,
+    )
+    customer, fee, start, end, cancelled, renewed, active = frame.T
+    running = ((active == 1) | ((renewed == 1) & (end >= end_day))) & (cancelled >= end_day)
+    stop = np.where(active == 1, np.minimum(cancelled, end_day), np.minimum(end, cancelled))
+    overlap = np.clip(np.minimum(stop, end_day) - np.maximum(start, end_day - 365), 0, None)
+    paid = np.round(fee * overlap * 12 / 365.25).astype(np.int64)
+    ids, index = np.unique(customer, return_inverse=True)
+    index = index.reshape(-1)
+
+    def total(values: npt.NDArray[np.int64] | npt.NDArray[np.bool_]) -> IntArray:
+        return np.bincount(index, weights=values, minlength=len(ids)).round().astype(np.int64)
+
+    to_end = np.where(running, np.maximum(end - end_day, 0), 1 << 40)
+    first_end = np.full(len(ids), 1 << 40, dtype=np.int64)
+    np.minimum.at(first_end, index, to_end)
+    chains = np.maximum(total(renewed == 0), 1)
+    is_running = total(running) > 0
+    return ContractSummary(
+        customer_id=ids.astype(np.int64),
+        open_fee_cents=total(np.where(running, fee, 0)),
+        days_to_end=np.where(is_running, np.where(first_end >= 1 << 40, 0, first_end), 0),
+        renewals=total(renewed == 1) / chains,
+        running=is_running,
+        fees_12m_cents=total(paid),
     )

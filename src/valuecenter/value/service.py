@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.analytics.clv.bgnbd import expected_purchases, fit_bgnbd, p_alive
 from valuecenter.analytics.clv.gamma_gamma import expected_average_value, fit_gamma_gamma
+from valuecenter.analytics.clv.sbg import fit_sbg_individual, next_renewal
 from valuecenter.analytics.clv.value import customer_lifetime_value
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.rfm import rfm_scores
@@ -36,7 +37,13 @@ from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
 from valuecenter.importer.load import Db, StageColumn
-from valuecenter.value.features import PurchaseSummary, latest_order_day, purchase_summary
+from valuecenter.value.features import (
+    ContractSummary,
+    PurchaseSummary,
+    contract_summary,
+    latest_order_day,
+    purchase_summary,
+)
 from valuecenter.value.models import ScoreRun
 from valuecenter.value.segments import NOT_SCORED, Segmentation
 
@@ -112,6 +119,49 @@ def _models(f: PurchaseSummary, options: ScoreOptions) -> tuple[dict[str, object
     return params, figures
 
 
+def _contract_value(
+    contracts: ContractSummary, options: ScoreOptions, params: dict[str, object]
+) -> pd.DataFrame:
+    """Contract customers' value over the horizon: the running fees until the next contract
+    end, then the same fees times the chance he renews there, r = (δ + k) / (γ + δ + k) of an
+    sBG fitted on every customer's renewals (Fader & Hardie 2007, eq. 8), discounted monthly.
+    A horizon longer than one term counts the renewed fees to its end (one more decision
+    inside the horizon is not modelled)."""
+    columns = ["customer_id", "contract_clv_cents", "contract_p_alive", "contract_running"]
+    if len(contracts.customer_id) == 0:
+        return pd.DataFrame(columns=[*columns, "contract_12m_cents"])
+    renew = np.ones(len(contracts.customer_id))
+    cancelled = ~contracts.running
+    if cancelled.any() and (~cancelled).any():
+        fit = fit_sbg_individual(np.round(contracts.renewals), cancelled)
+        renew = next_renewal(fit, np.round(contracts.renewals))
+        params["sbg"] = {
+            "gamma": fit.gamma,
+            "delta": fit.delta,
+            "log_likelihood": fit.log_likelihood,
+            "customers": fit.customers,
+            "unit": "contract term",
+        }
+    months = np.arange(1, options.horizon_months + 1, dtype=np.float64)
+    monthly = (1.0 + options.discount_rate) ** (1.0 / 12.0) - 1.0
+    discount = (1.0 + monthly) ** -months
+    to_end = contracts.days_to_end / (365.25 / 12)
+    before = months[None, :] <= to_end[:, None]
+    weight = np.where(before, 1.0, renew[:, None]) @ discount
+    decides = to_end < options.horizon_months
+    return pd.DataFrame(
+        {
+            "customer_id": contracts.customer_id,
+            "contract_clv_cents": np.where(
+                contracts.running, np.round(contracts.open_fee_cents * weight), 0.0
+            ),
+            "contract_p_alive": np.where(decides, renew, 1.0),
+            "contract_running": contracts.running,
+            "contract_12m_cents": contracts.fees_12m_cents,
+        }
+    )
+
+
 def run_score(
     session: Session, segmentation: Segmentation, options: ScoreOptions | None = None
 ) -> ScoreRun:
@@ -133,7 +183,7 @@ def run_score(
         features.periods,
         features.total_cents / features.periods,
     )
-    scored = pd.DataFrame(
+    orders = pd.DataFrame(
         {
             "customer_id": features.customer_id,
             "revenue_12m_cents": features.recent_cents,
@@ -147,14 +197,31 @@ def run_score(
             "p_alive": figures["p_alive"].to_numpy(),
             "expected_purchases": figures["expected_purchases"].to_numpy(),
             "clv_cents": figures["clv_cents"].to_numpy(),
-            "segment": segmentation.assign(figures["clv_cents"], figures["p_alive"]),
         }
     )
+    contracts = contract_summary(session, as_of)
+    contract_frame = _contract_value(contracts, options, params)
     everyone = np.asarray(session.scalars(select(Customer.id).order_by(Customer.id)).all())
-    frame = pd.DataFrame({"customer_id": everyone}).merge(scored, on="customer_id", how="left")
-    frame["segment"] = frame["segment"].fillna(NOT_SCORED)
-    for column in ("revenue_12m_cents", "revenue_cents", "purchases"):
+    frame = pd.DataFrame({"customer_id": everyone}).merge(orders, on="customer_id", how="left")
+    frame = frame.merge(contract_frame, on="customer_id", how="left")
+    for column in ("revenue_12m_cents", "revenue_cents", "purchases", "contract_12m_cents"):
         frame[column] = frame[column].fillna(0).astype(np.int64)
+    frame["revenue_12m_cents"] += frame["contract_12m_cents"]
+    has_contract = frame["contract_clv_cents"].notna()
+    frame["clv_cents"] = frame["clv_cents"].fillna(0) + frame["contract_clv_cents"].fillna(0)
+    frame["clv_cents"] = frame["clv_cents"].where(frame["purchases"].gt(0) | has_contract)
+    # A running contract defines whether he is still a customer; else his buying does.
+    frame["p_alive"] = frame["contract_p_alive"].where(
+        frame["contract_running"].eq(True), frame["p_alive"]
+    )
+    frame["p_alive"] = frame["p_alive"].where(frame["p_alive"].notna() | ~has_contract, 0.0)
+    scored_mask = frame["clv_cents"].notna().to_numpy()
+    segments = np.full(len(frame), NOT_SCORED, dtype=object)
+    segments[scored_mask] = segmentation.assign(
+        frame.loc[scored_mask, "clv_cents"], frame.loc[scored_mask, "p_alive"]
+    )
+    frame["segment"] = segments
+    scored = frame[scored_mask]
     run = ScoreRun(
         run_id=f"score-{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}",
         started_at=started,

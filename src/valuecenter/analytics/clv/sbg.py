@@ -179,3 +179,71 @@ def derl(fit: SbgFit, discount_rate: float, renewals: npt.ArrayLike) -> FloatArr
     g, d = fit.gamma, fit.delta
     value: FloatArray = (d + k) / (g + d + k) * special.hyp2f1(1.0, d + k + 1, g + d + k + 1, z)
     return value
+
+
+def fit_sbg_individual(renewals: npt.ArrayLike, cancelled: npt.ArrayLike) -> SbgFit:
+    """Fit the sBG model to individual contract histories by maximum likelihood.
+
+    A customer who cancelled at his (k + 1)-th renewal decision after ``k`` renewals
+    contributes ln P(T = k + 1); one still under contract after ``k`` renewals contributes
+    ln S(k) (right-censored). With all customers starting together this is FH 2007, eq. 9;
+    it also takes customers who started at different times (FH 2007, §"Model estimation";
+    Fader & Hardie 2010).
+
+    Parameters
+    ----------
+    renewals : array_like of int
+        Renewals each customer made (k ≥ 0).
+    cancelled : array_like of bool
+        Whether he cancelled at his next decision (else he is still under contract).
+
+    Returns
+    -------
+    SbgFit
+        ``periods`` is the largest number of decisions seen; ``customers`` the number of
+        histories.
+    """
+    k = as_float_array(renewals, "renewals")
+    gone = np.asarray(cancelled, dtype=bool)
+    if k.shape != gone.shape:
+        raise InputError("cancelled: needs one value per customer")
+    if len(k) == 0 or (k < 0).any() or (k != np.round(k)).any():
+        raise InputError("renewals: needs whole numbers ≥ 0 for at least one customer")
+    if not gone.any():
+        raise InputError("cancelled: nobody cancelled, so there is no churn to fit")
+    # Collapse to counts per (k, cancelled): the likelihood depends on nothing else.
+    keys, counts = np.unique(np.stack([k, gone.astype(np.float64)]), axis=1, return_counts=True)
+    kk, cc, w = keys[0], keys[1].astype(bool), counts.astype(np.float64)
+
+    def log_likelihood(theta: FloatArray) -> float:
+        gamma, delta = np.exp(theta)
+        beta = special.betaln(gamma, delta)
+        terms = np.where(
+            cc,
+            special.betaln(gamma + 1.0, delta + kk) - beta,
+            special.betaln(gamma, delta + kk) - beta,
+        )
+        return float(w @ terms)
+
+    result = optimize.minimize(
+        lambda theta: -log_likelihood(theta) / w.sum(),
+        np.zeros(2),
+        method="L-BFGS-B",
+        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 2,
+        options={"ftol": 1e-15, "gtol": 1e-11},
+    )
+    gamma, delta = np.exp(result.x)
+    return SbgFit(
+        gamma=float(gamma),
+        delta=float(delta),
+        log_likelihood=log_likelihood(result.x),
+        periods=int(k.max() + gone[k == k.max()].any()),
+        customers=len(k),
+    )
+
+
+def next_renewal(fit: SbgFit, renewals: npt.ArrayLike) -> FloatArray:
+    """The chance that a customer with ``renewals`` renewals renews at his next decision:
+    r_{k+1} = (δ + k) / (γ + δ + k) (FH 2007, eq. 8, updated on his survival)."""
+    k = as_float_array(renewals, "renewals")
+    return np.asarray((fit.delta + k) / (fit.gamma + fit.delta + k), dtype=np.float64)
