@@ -20,6 +20,7 @@ and γ, δ are fitted by maximum likelihood on the survivor counts of a cohort (
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +79,18 @@ def _log_likelihood(theta: FloatArray, survivors: FloatArray) -> float:
     return float(lost @ log_p + survivors[-1] * log_s)
 
 
+def _maximise(log_likelihood: Callable[[FloatArray], float], customers: float) -> FloatArray:
+    """(ln γ, ln δ) maximising ``log_likelihood`` (L-BFGS-B on the mean, from γ = δ = 1)."""
+    result = optimize.minimize(
+        lambda theta: -log_likelihood(theta) / customers,
+        np.zeros(2),
+        method="L-BFGS-B",
+        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 2,
+        options={"ftol": 1e-15, "gtol": 1e-11},
+    )
+    return np.asarray(result.x, dtype=np.float64)
+
+
 def fit_sbg(survivors: npt.ArrayLike) -> SbgFit:
     """Fit the sBG model to a cohort's survivor counts by maximum likelihood (FH 2007, eq. 9).
 
@@ -94,18 +107,12 @@ def fit_sbg(survivors: npt.ArrayLike) -> SbgFit:
     n = _survivors(survivors)
     if n[-1] == n[0]:
         raise InputError("survivors: nobody cancelled, so there is no churn to fit")
-    result = optimize.minimize(
-        lambda theta: -_log_likelihood(theta, n) / n[0],
-        np.zeros(2),
-        method="L-BFGS-B",
-        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 2,
-        options={"ftol": 1e-15, "gtol": 1e-11},
-    )
-    gamma, delta = np.exp(result.x)
+    theta = _maximise(lambda theta: _log_likelihood(theta, n), float(n[0]))
+    gamma, delta = np.exp(theta)
     return SbgFit(
         gamma=float(gamma),
         delta=float(delta),
-        log_likelihood=_log_likelihood(result.x, n),
+        log_likelihood=_log_likelihood(theta, n),
         periods=len(n) - 1,
         customers=int(n[0]),
     )
@@ -225,18 +232,12 @@ def fit_sbg_individual(renewals: npt.ArrayLike, cancelled: npt.ArrayLike) -> Sbg
         )
         return float(w @ terms)
 
-    result = optimize.minimize(
-        lambda theta: -log_likelihood(theta) / w.sum(),
-        np.zeros(2),
-        method="L-BFGS-B",
-        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 2,
-        options={"ftol": 1e-15, "gtol": 1e-11},
-    )
-    gamma, delta = np.exp(result.x)
+    theta = _maximise(log_likelihood, float(w.sum()))
+    gamma, delta = np.exp(theta)
     return SbgFit(
         gamma=float(gamma),
         delta=float(delta),
-        log_likelihood=log_likelihood(result.x),
+        log_likelihood=log_likelihood(theta),
         periods=int(k.max() + gone[k == k.max()].any()),
         customers=len(k),
     )
