@@ -12,14 +12,12 @@ afterwards by code.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-from sqlalchemy import Boolean, Column, Date, Float, Integer, Table, bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from valuecenter.customers.models import AccountManager, Customer
@@ -30,13 +28,12 @@ from valuecenter.demo.world import (
     ENTITY_ORDER,
     GLOBAL_ENTITIES,
     TRUTH_TABLES,
-    Block,
     DemoWorld,
     Plan,
     generate_blocks,
 )
 from valuecenter.errors import AppError, Conflict
-from valuecenter.importer.load import Db, StageColumn
+from valuecenter.importer.load import insert_frame
 from valuecenter.importer.service import ImportOptions, ImportResult, import_frame
 from valuecenter.users.models import Role
 from valuecenter.users.security import new_password
@@ -106,7 +103,6 @@ def load_plan(
     plan: Plan,
     progress: RowProgress | None = None,
     step: StepProgress | None = None,
-    blocks: Iterable[Block] | None = None,
 ) -> dict[str, ImportResult]:
     """Load a planned world block by block (generating each block only when it is loaded);
     return the importer's result per entity, in the importer's order."""
@@ -116,7 +112,7 @@ def load_plan(
         _add(results, _import(session, entity, plan.frames[entity], progress))
     _name_account_managers(session, plan.account_managers)
     insert_truth(session, plan.truth)
-    for block in blocks if blocks is not None else generate_blocks(plan):
+    for block in generate_blocks(plan):
         if step is not None:
             step(f"block {block.index + 1}/{plan.blocks}")
         label = f"{block.index + 1}/{plan.blocks}"
@@ -129,63 +125,14 @@ def load_plan(
     return {entity: results[entity] for entity in ENTITY_ORDER}
 
 
-def _stage_kind(column: Column[Any]) -> str:
-    """The staging type of a truth column, from the table (not from the frame's dtype: a
-    boolean column with gaps is an object column in pandas)."""
-    kind = column.type
-    if isinstance(kind, Boolean):
-        return "bool"
-    if isinstance(kind, Integer):
-        return "int"
-    if isinstance(kind, Float):
-        return "float"
-    return "text"
-
-
 def insert_truth(session: Session, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
-    """Append ``truth_*`` frames to their tables (bulk staging, then one INSERT … SELECT)."""
-    db = Db(session)
+    """Append ``truth_*`` frames to their tables (the importer's bulk staging path)."""
     counts: dict[str, int] = {}
-    try:
-        for name, frame in frames.items():
-            if name not in TRUTH_TABLES:
-                raise AppError(f"demo: {name} is not a truth table")
-            table = Base.metadata.tables[name]
-            if frame.empty:
-                counts[name] = 0
-                continue
-            columns = [c for c in frame.columns if c in table.c]
-            stage_cols = [StageColumn(c, _stage_kind(table.c[c])) for c in columns]
-            data = {}
-            for col in stage_cols:
-                values = frame[col.name]
-                if col.type == "bool":
-                    data[col.name] = pa.array(values.tolist(), type=pa.bool_())
-                else:
-                    data[col.name] = pa.array(values.to_numpy(), from_pandas=True)
-            stage = f"vc_stage_{name}"
-            db.stage(stage, stage_cols, data)
-            names = ", ".join(columns)
-            db.execute(
-                f"INSERT INTO {name} ({names}) SELECT {_casts(db, table, columns)} FROM {stage}"
-            )
-            counts[name] = len(frame)
-        db.drop_stages()
-    except Exception:
-        db.abandon()
-        raise
+    for name, frame in frames.items():
+        if name not in TRUTH_TABLES:
+            raise AppError(f"demo: {name} is not a truth table")
+        counts[name] = insert_frame(session, Base.metadata.tables[name], frame)
     return counts
-
-
-def _casts(db: Db, table: Table, columns: list[str]) -> str:
-    """The staged text dates as dates on PostgreSQL (SQLite stores dates as text anyway)."""
-    out = []
-    for c in columns:
-        if db.pg and isinstance(table.c[c].type, Date):
-            out.append(f"CAST({c} AS date)")
-        else:
-            out.append(c)
-    return ", ".join(out)
 
 
 def _name_account_managers(session: Session, managers: pd.DataFrame) -> None:

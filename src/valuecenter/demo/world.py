@@ -17,7 +17,7 @@ companies); ``load.py`` and the CSV writer stream them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -129,6 +129,7 @@ class Block:
     index: int
     frames: dict[str, pd.DataFrame]  # the BLOCK_ENTITIES
     truth: dict[str, pd.DataFrame]  # customers, responses, contacts
+    latent: CustomerLatent  # the block's customers, contract-end decisions folded in
 
 
 @dataclass
@@ -138,7 +139,6 @@ class _Counters:
     contact: int = 1
     case: int = 1
     survey: int = 1
-    extra: dict[str, int] = field(default_factory=dict)
 
 
 def _segments(preset: Preset, latent: CustomerLatent, window: Window) -> np.ndarray:
@@ -372,6 +372,7 @@ def _block(plan: Plan, b: int, counters: _Counters) -> Block:
             ),
             "truth_contacts": draw.truth,
         },
+        latent=latent,
     )
 
 
@@ -440,23 +441,17 @@ def build_world(
     step("plan")
     plan = plan_world(preset, customers, seed, window, scenarios)
     parts: dict[str, list[pd.DataFrame]] = {}
-    churn: list[IntArray] = []
-    cause: list[IntArray] = []
+    latents: list[pd.DataFrame] = []
     for block in generate_blocks(plan):
         step(f"block {block.index + 1}/{plan.blocks}")
         for name, frame in (block.frames | block.truth).items():
             parts.setdefault(name, []).append(frame)
-        latent_block = block.truth["truth_customers"]
-        churn.append(np.asarray(_days(latent_block["churn_date"]), dtype=np.int64))
-        codes = latent_block["churn_cause"].map({c: i for i, c in enumerate(CHURN_CAUSES)})
-        cause.append(np.asarray(codes.fillna(-1).to_numpy(dtype=np.int64), dtype=np.int64))
+        latents.append(block.latent.frame)
     joined = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
     frames = {
         name: plan.frames[name] if name in plan.frames else joined[name] for name in ENTITY_ORDER
     }
-    latent = plan.latent.frame.copy()
-    latent["churn_day"] = np.concatenate(churn)
-    latent["churn_cause"] = np.concatenate(cause)
+    latent = pd.concat(latents, ignore_index=True)
     truth = {
         name: plan.truth[name] if name in plan.truth else joined[name] for name in TRUTH_TABLES
     }
@@ -470,9 +465,3 @@ def build_world(
         account_managers=plan.account_managers,
         latent=CustomerLatent(latent),
     )
-
-
-def _days(dates: pd.Series) -> IntArray:
-    stamps = pd.to_datetime(dates, format="%Y-%m-%d")
-    days = (stamps - pd.Timestamp("1970-01-01")).dt.days
-    return np.asarray(days.fillna(-1).to_numpy(dtype=np.int64), dtype=np.int64)

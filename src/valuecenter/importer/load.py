@@ -15,10 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-from sqlalchemy import Connection, text
+from sqlalchemy import Boolean, Connection, Date, Float, Integer, Table, text
 from sqlalchemy.orm import Session
 
 CHUNK = 200_000
@@ -195,3 +197,57 @@ def _sqlite_values(arr: pa.Array, kind: str) -> list[Any]:
     if arr.null_count == 0 and (pa.types.is_integer(arr.type)):
         return list(arr.to_numpy().tolist())
     return list(arr.to_pylist())
+
+
+def _stage_kind(column: Any) -> str:
+    """The staging type of a table column (not of the frame's dtype: an integer or boolean
+    column with gaps is a float or object column in pandas)."""
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, Integer):
+        return "int"
+    if isinstance(kind, Float):
+        return "float"
+    if isinstance(kind, Date):
+        return "date"
+    return "text"
+
+
+def _arrow(values: pd.Series, kind: str) -> pa.Array:
+    if kind == "int":
+        return pa.array(values.to_numpy(dtype=np.float64), from_pandas=True).cast(pa.int64())
+    if kind == "float":
+        return pa.array(values.to_numpy(dtype=np.float64), from_pandas=True)
+    if kind == "bool":
+        return pa.array(values.tolist(), type=pa.bool_())
+    return pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+
+
+def insert_frame(
+    session: Session,
+    table: Table,
+    frame: pd.DataFrame,
+    constants: Mapping[str, object] | None = None,
+) -> int:
+    """Append ``frame``'s columns that ``table`` has (plus ``constants``, the same value in
+    every row) with the bulk staging path: one staging table, one ``INSERT … SELECT``, in
+    the caller's transaction. Types come from the table; blanks become NULL."""
+    if frame.empty:
+        return 0
+    columns = [StageColumn(c, _stage_kind(table.c[c])) for c in frame.columns if c in table.c]
+    data = {c.name: _arrow(frame[c.name], c.type) for c in columns}
+    db = Db(session)
+    try:
+        db.tune()
+        stage = f"vc_stage_{table.name}"
+        db.stage(stage, columns, data)
+        fixed = dict(constants or {})
+        names = ", ".join([*fixed, *(c.name for c in columns)])
+        values = ", ".join([*(f":{k}" for k in fixed), *(c.name for c in columns)])
+        db.execute(f"INSERT INTO {table.name} ({names}) SELECT {values} FROM {stage}", fixed)
+        db.finish()
+    except Exception:
+        db.abandon()
+        raise
+    return len(frame)

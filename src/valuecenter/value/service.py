@@ -23,7 +23,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,9 +33,9 @@ from valuecenter.analytics.clv.value import customer_lifetime_value
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.rfm import rfm_scores
 from valuecenter.customers.models import Customer
-from valuecenter.db.base import utcnow
+from valuecenter.db.base import Base, utcnow
 from valuecenter.errors import InvalidInput
-from valuecenter.importer.load import Db, StageColumn
+from valuecenter.importer.load import insert_frame
 from valuecenter.value.features import (
     ContractSummary,
     PurchaseSummary,
@@ -44,7 +43,7 @@ from valuecenter.value.features import (
     latest_order_day,
     purchase_summary,
 )
-from valuecenter.value.models import ScoreRun
+from valuecenter.value.models import CustomerScore, ScoreRun
 from valuecenter.value.segments import NOT_SCORED, Segmentation
 
 WEEK_DAYS = 7.0
@@ -244,47 +243,6 @@ def run_score(
     return run
 
 
-_SCORE_COLUMNS = (
-    ("customer_id", "int"),
-    ("revenue_12m_cents", "int"),
-    ("revenue_cents", "int"),
-    ("purchases", "int"),
-    ("recency_days", "int"),
-    ("r", "int"),
-    ("f", "int"),
-    ("m", "int"),
-    ("rfm_segment", "text"),
-    ("p_alive", "float"),
-    ("expected_purchases", "float"),
-    ("clv_cents", "int"),
-    ("segment", "text"),
-)
-
-
 def _insert_scores(session: Session, run_pk: int, frame: pd.DataFrame) -> None:
-    db = Db(session)
-    columns = [StageColumn(name, kind) for name, kind in _SCORE_COLUMNS]
-    data: dict[str, pa.Array] = {}
-    for name, kind in _SCORE_COLUMNS:
-        values = frame[name]
-        if kind == "int":
-            data[name] = pa.array(values.to_numpy(dtype=np.float64), from_pandas=True).cast(
-                pa.int64()
-            )
-        elif kind == "float":
-            data[name] = pa.array(values.to_numpy(dtype=np.float64), from_pandas=True)
-        else:
-            data[name] = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    try:
-        db.tune()
-        db.stage("vc_stage_scores", columns, data)
-        names = ", ".join(name for name, _ in _SCORE_COLUMNS)
-        db.execute(
-            f"INSERT INTO customer_scores (run_id, {names}) "
-            f"SELECT :run, {names} FROM vc_stage_scores",
-            {"run": run_pk},
-        )
-        db.finish()
-    except Exception:
-        db.abandon()
-        raise
+    table = Base.metadata.tables[CustomerScore.__tablename__]
+    insert_frame(session, table, frame, {"run_id": run_pk})
