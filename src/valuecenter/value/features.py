@@ -29,6 +29,7 @@ from valuecenter.orders.models import Order
 
 IntArray = npt.NDArray[np.int64]
 SQLITE_CACHE_KIB = 524_288
+_NEVER = 10_000_000  # a day number far beyond any date: no end, no cancellation
 EPOCH = date(1970, 1, 1)
 
 _PER_ORDER = (
@@ -209,8 +210,8 @@ def contract_summary(session: Session, as_of: date) -> ContractSummary:
                 customer,
                 fee,
                 (start - EPOCH).days,
-                (end - EPOCH).days if end is not None else end_day + 36_500,
-                (cancelled - EPOCH).days if cancelled is not None else end_day + 36_500,
+                (end - EPOCH).days if end is not None else _NEVER,
+                (cancelled - EPOCH).days if cancelled is not None else _NEVER,
                 status == ContractStatus.RENEWED,
                 status == ContractStatus.ACTIVE,
             )
@@ -229,15 +230,15 @@ def contract_summary(session: Session, as_of: date) -> ContractSummary:
     def total(values: npt.NDArray[np.int64] | npt.NDArray[np.bool_]) -> IntArray:
         return np.bincount(index, weights=values, minlength=len(ids)).round().astype(np.int64)
 
-    to_end = np.where(running, np.maximum(end - end_day, 0), 1 << 40)
-    first_end = np.full(len(ids), 1 << 40, dtype=np.int64)
+    to_end = np.where(running, np.maximum(end - end_day, 0), _NEVER)
+    first_end = np.full(len(ids), _NEVER, dtype=np.int64)
     np.minimum.at(first_end, index, to_end)
     chains = np.maximum(total(renewed == 0), 1)
     is_running = total(running) > 0
     return ContractSummary(
         customer_id=ids.astype(np.int64),
         open_fee_cents=total(np.where(running, fee, 0)),
-        days_to_end=np.where(is_running, np.where(first_end >= 1 << 40, 0, first_end), 0),
+        days_to_end=np.where(is_running, first_end, 0),
         renewals=total(renewed == 1) / chains,
         running=is_running,
         fees_12m_cents=total(paid),

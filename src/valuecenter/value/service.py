@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valuecenter.analytics.clv.bgnbd import expected_purchases, fit_bgnbd, p_alive
-from valuecenter.analytics.clv.gamma_gamma import expected_average_value, fit_gamma_gamma
+from valuecenter.analytics.clv.gamma_gamma import fit_gamma_gamma
 from valuecenter.analytics.clv.sbg import fit_sbg_individual, next_renewal
 from valuecenter.analytics.clv.value import customer_lifetime_value
 from valuecenter.analytics.errors import InputError
@@ -91,7 +91,6 @@ def _models(f: PurchaseSummary, options: ScoreOptions) -> tuple[dict[str, object
         {
             "p_alive": p_alive(bg, x, t_x, age),
             "expected_purchases": expected_purchases(bg, horizon, x, t_x, age),
-            "average_value": expected_average_value(gg, x, monetary),
             "clv_cents": np.round(np.asarray(clv) * 100.0),
         }
     )
@@ -177,18 +176,15 @@ def run_score(
     if len(features.customer_id) == 0:
         raise InvalidInput("--as-of", f"no customer bought anything before {as_of}")
     params, figures = _models(features, options)
-    rfm = rfm_scores(
-        features.end_day - features.last_day,
-        features.periods,
-        features.total_cents / features.periods,
-    )
+    recency_days = features.end_day - features.last_day
+    rfm = rfm_scores(recency_days, features.periods, features.total_cents / features.periods)
     orders = pd.DataFrame(
         {
             "customer_id": features.customer_id,
             "revenue_12m_cents": features.recent_cents,
             "revenue_cents": features.total_cents,
             "purchases": features.periods,
-            "recency_days": features.end_day - features.last_day,
+            "recency_days": recency_days,
             "r": rfm["r"].to_numpy(),
             "f": rfm["f"].to_numpy(),
             "m": rfm["m"].to_numpy(),
@@ -220,14 +216,13 @@ def run_score(
         frame.loc[scored_mask, "clv_cents"], frame.loc[scored_mask, "p_alive"]
     )
     frame["segment"] = segments
-    scored = frame[scored_mask]
     run = ScoreRun(
         run_id=f"score-{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}",
         started_at=started,
         finished_at=started,
         as_of=as_of,
         customers=len(frame),
-        scored=len(scored),
+        scored=int(scored_mask.sum()),
         horizon_months=options.horizon_months,
         discount_rate=options.discount_rate,
         models=params,
@@ -236,13 +231,10 @@ def run_score(
     )
     session.add(run)
     session.flush()
-    _insert_scores(session, run.id, frame)
+    insert_frame(
+        session, Base.metadata.tables[CustomerScore.__tablename__], frame, {"run_id": run.id}
+    )
     run.finished_at = utcnow()
     run.seconds = round(time.perf_counter() - began, 3)
     session.flush()
     return run
-
-
-def _insert_scores(session: Session, run_pk: int, frame: pd.DataFrame) -> None:
-    table = Base.metadata.tables[CustomerScore.__tablename__]
-    insert_frame(session, table, frame, {"run_id": run_pk})
