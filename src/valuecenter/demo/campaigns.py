@@ -37,11 +37,6 @@ _RESPONSE_DELAY = {"direct-mail": 4 * DAY, "email": DAY, "sms": 3 * HOUR, "phone
 RENEWAL_COST_CENTS = 450  # an outbound retention call
 
 
-def _quarter(day: int) -> str:
-    d = pd.Timestamp(day, unit="D")
-    return f"RENEW-{d.year}Q{(d.month - 1) // 3 + 1}"
-
-
 def _quarters(days: IntArray) -> np.ndarray:
     """``RENEW-<year>Q<quarter>`` of every day, vectorised."""
     months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
@@ -76,10 +71,11 @@ def campaign_frame(preset: Preset, window: Window) -> pd.DataFrame:
         while quarter.date() < window.end:
             q_start = days_since_epoch(max(quarter.date(), window.start))
             q_end = days_since_epoch(min((quarter + pd.DateOffset(months=3)).date(), window.end))
+            code = str(_quarters(np.array([q_start], dtype=np.int64))[0])
             rows.append(
                 {
-                    "campaign_id": _quarter(q_start),
-                    "name": f"Contract renewal calls {_quarter(q_start)[7:]}",
+                    "campaign_id": code,
+                    "name": f"Contract renewal calls {code.removeprefix('RENEW-')}",
                     "channel": "phone",
                     "action": "renewal-offer",
                     "_start": (q_start - 45) * DAY + 9 * HOUR,
