@@ -180,7 +180,6 @@ def members(
         conv_at = np.minimum(conv_at, window.end_s - HOUR)
         # Nobody responds or buys after he has left.
         responded &= resp_at < hi[who]
-        takes &= responded
         converted &= conv_at < hi[who]
         parts.append(
             pd.DataFrame(

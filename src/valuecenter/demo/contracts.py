@@ -31,6 +31,7 @@ _RENEW = 0.62  # further lines: renewed rather than rolling on month to month
 # holds a random tenth of the selected out as a control.
 _POLICY_BASE = 0.15
 _CONTROL_SHARE = 0.1
+_RENEWAL_DISCOUNT = 0.1  # on the next term's fee
 _NO_OFFERS = pd.DataFrame(
     {
         "_cust": np.zeros(0, dtype=np.int64),
@@ -155,9 +156,7 @@ def generate_contracts(
         decide = first_line & (e >= start_day) & (e < end_day)
         decide &= (churn[who] < 0) | (churn[who] >= e)
         p_stay = np.exp(-AT_CONTRACT_END * hazard[who] * term[idx] / 12.0)
-        offered = (
-            decide & (e >= start_day) & (rng.random(len(idx)) < _POLICY_BASE + 0.5 * sens_c[who])
-        )
+        offered = decide & (rng.random(len(idx)) < _POLICY_BASE + 0.5 * sens_c[who])
         offered &= preset.renewal_campaign
         control = offered & (rng.random(len(idx)) < _CONTROL_SHARE)
         treated = offered & ~control
@@ -174,7 +173,8 @@ def generate_contracts(
                         "_treated": treated[offered],
                         "_stays": ~leaves_at_end[offered],
                         "_fee": np.round(
-                            fees[plan[idx[offered]]] * (1.0 - np.where(treated[offered], 0.1, 0.0))
+                            fees[plan[idx[offered]]]
+                            * (1.0 - np.where(treated[offered], _RENEWAL_DISCOUNT, 0.0))
                         ).astype(np.int64),
                         "_months": term[idx[offered]],
                     }
@@ -235,7 +235,7 @@ def generate_contracts(
         new_plan = pick_plan()
         plan = np.where(switch & alive, new_plan, plan)
         term = np.where(alive, pick_term(plan), term)
-        discount = np.where(alive & was_treated, 0.1, 0.0)
+        discount = np.where(alive & was_treated, _RENEWAL_DISCOUNT, 0.0)
 
     frame = pd.concat(rows, ignore_index=True)
     running_to = np.where(
