@@ -44,7 +44,8 @@ from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput, NotFound
 from valuecenter.users.models import User
 from valuecenter.value import repository as value_repository
-from valuecenter.value.describe import describe_models, treatment_of
+from valuecenter.value.describe import describe_models
+from valuecenter.value.segments import Segmentation
 
 ORDERS_SHOWN = 50
 CONTACTS_SHOWN = 100
@@ -328,7 +329,7 @@ def _value(session: Session, customer_id: int) -> ValueScore | None:
     score = value_repository.score_of(session, run, customer_id)
     if score is None:
         return None
-    treatment = treatment_of(run.segments, score.segment)
+    treatment = Segmentation.model_validate(run.segments).treatment(score.segment)
     return ValueScore(
         run_id=run.run_id,
         scored_at=run.finished_at,

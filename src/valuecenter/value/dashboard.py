@@ -13,9 +13,9 @@ from valuecenter.analytics.concentration import concentration, lorenz
 from valuecenter.customers.repository import visible_customers
 from valuecenter.users.models import User
 from valuecenter.value import repository
-from valuecenter.value.describe import describe_models, treatment_of
+from valuecenter.value.describe import describe_models
 from valuecenter.value.models import ScoreRun
-from valuecenter.value.segments import NOT_SCORED
+from valuecenter.value.segments import NOT_SCORED, Segmentation
 
 
 @dataclass(frozen=True)
@@ -49,17 +49,19 @@ def dashboard(session: Session, *, viewer: User) -> Dashboard | None:
     revenue = np.asarray(repository.revenue_12m(session, run, visible), dtype=np.float64)
     figures: dict[str, float | int] = concentration(revenue) if len(revenue) else {"customers": 0}
     x, y = lorenz(revenue, points=51) if revenue.sum() > 0 else (np.zeros(0), np.zeros(0))
+    used = Segmentation.model_validate(run.segments)  # the definitions of this run
+    names = [*used.names(), NOT_SCORED]
     rows = repository.segment_table(session, run, visible)
     present = {name for name, *_ in rows}
     # Every defined segment is listed, an empty one with zeros.
-    rows += [(name, 0, 0, 0, None) for name in _segment_names(run) if name not in present]
+    rows += [(name, 0, 0, 0, None) for name in names if name not in present]
     total = sum(n for _, n, _, _, _ in rows) or 1
     revenue_total = sum(r for _, _, r, _, _ in rows) or 1
-    order = {name: k for k, name in enumerate(_segment_names(run))}
+    order = {name: k for k, name in enumerate(names)}
     segments = [
         SegmentRow(
             name=name,
-            treatment=treatment_of(run.segments, name),
+            treatment=used.treatment(name),
             customers=n,
             customer_share=n / total,
             revenue_share=rev / revenue_total,
@@ -83,13 +85,3 @@ def dashboard(session: Session, *, viewer: User) -> Dashboard | None:
             for r, f, n in repository.rfm_grid(session, run, visible)
         ],
     )
-
-
-def _segment_names(run: ScoreRun) -> list[str]:
-    listed = run.segments.get("segment")
-    names = (
-        [str(s.get("name")) for s in listed if isinstance(s, dict)]
-        if isinstance(listed, list)
-        else []
-    )
-    return [*names, NOT_SCORED]

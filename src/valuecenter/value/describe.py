@@ -30,15 +30,10 @@ def describe_models(models: Mapping[str, object]) -> str:
             f"{label}={_number(gg.get(key))}" for key, label in (("p", "p"), ("q", "q"), ("v", "γ"))
         )
         parts.append(f"Gamma-Gamma {params}")
+    sbg = models.get("sbg")
+    if isinstance(sbg, Mapping):
+        params = " ".join(
+            f"{label}={_number(sbg.get(key))}" for key, label in (("gamma", "γ"), ("delta", "δ"))
+        )
+        parts.append(f"sBG {params} (contract renewals)")
     return "; ".join(parts)
-
-
-def treatment_of(segments: Mapping[str, object], name: str) -> str | None:
-    """The treatment the run's segment definitions give segment ``name``."""
-    listed = segments.get("segment")
-    if not isinstance(listed, list):
-        return None
-    for item in listed:
-        if isinstance(item, Mapping) and item.get("name") == name:
-            return str(item.get("treatment"))
-    return None
