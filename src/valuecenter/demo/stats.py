@@ -50,6 +50,7 @@ frames, as they are out of the database.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -567,6 +568,24 @@ def _period(*stamps: IntArray) -> tuple[int | None, int | None]:
     return int(every.min()), int(every.max())
 
 
+def _assemble(base: StatsInput, contracts: _Contracts, figures: _ContactFigures) -> StatsInput:
+    """``base`` with the contract rows and contact figures both front doors reduce to."""
+    return dataclasses.replace(
+        base,
+        contract_customer=contracts.keys,
+        contract_fee_cents=contracts.fee_cents,
+        contract_start_us=contracts.start_us,
+        contract_end_us=contracts.end_us,
+        contract_open=contracts.open,
+        reasons=figures.reasons,
+        contacts_with_reasons=figures.with_reasons,
+        ivr_contacts=figures.ivr,
+        inbound_phone_first=figures.inbound_phone_first,
+        inbound_hour=figures.hours,
+        inbound_hour_count=figures.hour_counts,
+    )
+
+
 def stats_input_from_frames(frames: Mapping[str, pd.DataFrame]) -> StatsInput:
     """:class:`StatsInput` from one frame per importer entity (keyed by entity name). A
     missing frame other than ``customers`` counts as empty (no campaigns, no contracts…)."""
@@ -581,26 +600,19 @@ def stats_input_from_frames(frames: Mapping[str, pd.DataFrame]) -> StatsInput:
     order_keys, line_of = np.unique(orders.keys, return_inverse=True)
     order_cents = np.zeros(len(order_keys), dtype=np.int64)
     np.add.at(order_cents, line_of.reshape(-1), orders.cents)
-    return StatsInput(
-        customers=len(customers),
-        start_us=start_us,
-        end_us=end_us,
-        order_customer=order_keys.astype(np.int64),
-        order_revenue_cents=order_cents,
-        ordered_year_ago=_in_window(orders.keys, orders.at_us, year_ago),
-        ordered_recently=_in_window(orders.keys, orders.at_us, recent),
-        contract_customer=contracts.keys,
-        contract_fee_cents=contracts.fee_cents,
-        contract_start_us=contracts.start_us,
-        contract_end_us=contracts.end_us,
-        contract_open=contracts.open,
-        reasons=figures.reasons,
-        contacts_with_reasons=figures.with_reasons,
-        ivr_contacts=figures.ivr,
-        inbound_phone_first=figures.inbound_phone_first,
-        inbound_hour=figures.hours,
-        inbound_hour_count=figures.hour_counts,
-        campaign_treatment=_frame_campaigns(frames, customers),
+    return _assemble(
+        StatsInput(
+            customers=len(customers),
+            start_us=start_us,
+            end_us=end_us,
+            order_customer=order_keys.astype(np.int64),
+            order_revenue_cents=order_cents,
+            ordered_year_ago=_in_window(orders.keys, orders.at_us, year_ago),
+            ordered_recently=_in_window(orders.keys, orders.at_us, recent),
+            campaign_treatment=_frame_campaigns(frames, customers),
+        ),
+        contracts,
+        figures,
     )
 
 
@@ -733,26 +745,19 @@ def stats_input_from_database(session: Session) -> StatsInput:
         recent = _db_ordered_in(session, recent_window)
     contracts = _db_contracts(session)
     figures = _db_contact_figures(session)
-    return StatsInput(
-        customers=customers,
-        start_us=start_us,
-        end_us=end_us,
-        order_customer=order_keys,
-        order_revenue_cents=order_cents,
-        ordered_year_ago=year_ago,
-        ordered_recently=recent,
-        contract_customer=contracts.keys,
-        contract_fee_cents=contracts.fee_cents,
-        contract_start_us=contracts.start_us,
-        contract_end_us=contracts.end_us,
-        contract_open=contracts.open,
-        reasons=figures.reasons,
-        contacts_with_reasons=figures.with_reasons,
-        ivr_contacts=figures.ivr,
-        inbound_phone_first=figures.inbound_phone_first,
-        inbound_hour=figures.hours,
-        inbound_hour_count=figures.hour_counts,
-        campaign_treatment=_db_campaigns(session),
+    return _assemble(
+        StatsInput(
+            customers=customers,
+            start_us=start_us,
+            end_us=end_us,
+            order_customer=order_keys,
+            order_revenue_cents=order_cents,
+            ordered_year_ago=year_ago,
+            ordered_recently=recent,
+            campaign_treatment=_db_campaigns(session),
+        ),
+        contracts,
+        figures,
     )
 
 
