@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from valuecenter.value.dashboard import dashboard
+from valuecenter.value.dashboard import Dashboard, dashboard
 from valuecenter.web.deps import PageUser, SessionDep
 from valuecenter.web.templating import templates
 
@@ -20,11 +20,9 @@ def value_page(request: Request, session: SessionDep, user: PageUser) -> Respons
     )
 
 
-def _charts(board: object) -> dict[str, object]:
+def _charts(board: Dashboard | None) -> dict[str, object]:
     """Vega-Lite specs of the two charts (data inline; rendered by static/charts.js)."""
-    from valuecenter.value.dashboard import Dashboard
-
-    if not isinstance(board, Dashboard):
+    if board is None:
         return {}
     lorenz = {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
