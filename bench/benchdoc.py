@@ -19,3 +19,12 @@ def write_section(heading: str, section: str, doc: Path = DOC) -> None:
     else:
         updated = current.rstrip("\n") + "\n\n" + section
     doc.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def publish(heading: str, section: str, *, no_write: bool, doc: Path = DOC) -> None:
+    """Print the section (``--no-write``) or write it into docs/benchmarks.md and say so."""
+    if no_write:
+        print(section)
+        return
+    write_section(heading, section, doc)
+    print(f"wrote the '{heading.removeprefix('## ')}' section of {doc.name}")

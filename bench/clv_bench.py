@@ -46,11 +46,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from benchdoc import write_section
+from benchdoc import publish
 from valuecenter.analytics.clv import bgnbd, gamma_gamma
 
 REPO = Path(__file__).resolve().parents[1]
-DOC = REPO / "docs" / "benchmarks.md"
 HEADING = "## CLV fit"
 SPEED_TARGET = 20.0
 LL_TOLERANCE = 0.1
@@ -632,11 +631,7 @@ def main() -> None:
         samples.append(daily_summary(purchases, truth, opts.seed))
     comparisons = [compare(sample, opts.repeat, lifetimes, clock) for sample in samples]
     text = section(comparisons, opts.customers, opts.seed, opts.repeat)
-    if opts.no_write:
-        print(text)
-    else:
-        write_section(HEADING, text)
-        print(f"wrote the '{HEADING[3:]}' section of {DOC.relative_to(REPO)}")
+    publish(HEADING, text, no_write=opts.no_write)
 
 
 if __name__ == "__main__":

@@ -28,11 +28,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from benchdoc import write_section
+from benchdoc import publish
 from valuecenter.db.engine import make_engine
 
 REPO = Path(__file__).resolve().parents[1]
-DOC = REPO / "docs" / "benchmarks.md"
 CLI = str(Path(sys.executable).with_name("valuecenter"))
 TARGETS = {100_000: 120.0, 1_000_000: 1200.0}
 MEMORY_TARGET_GB = 8.0
@@ -175,11 +174,7 @@ def main() -> None:
             _reset_postgres(opts.postgres)
             runs.append(_run(size, opts.postgres, "PostgreSQL"))
     section = _section(runs)
-    if opts.no_write:
-        print(section)
-    else:
-        write_section(HEADING, section)
-        print(f"wrote the '{HEADING[3:]}' section of {DOC.relative_to(REPO)}")
+    publish(HEADING, section, no_write=opts.no_write)
 
 
 if __name__ == "__main__":

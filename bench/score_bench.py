@@ -25,11 +25,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from benchdoc import write_section
+from benchdoc import publish
 from valuecenter.db.engine import make_engine
 
 REPO = Path(__file__).resolve().parents[1]
-DOC = REPO / "docs" / "benchmarks.md"
 CLI = str(Path(sys.executable).with_name("valuecenter"))
 HEADING = "## Score run"
 TARGET_SECONDS = 120.0
@@ -115,11 +114,7 @@ def main() -> None:
             print(f"{database}: {wall:.1f} s, peak {peak:.2f} GB", flush=True)
             runs.append((database, _lines(url), wall, peak, summary))
     section = _section(runs)
-    if opts.no_write:
-        print(section)
-    else:
-        write_section(HEADING, section)
-        print(f"wrote the '{HEADING[3:]}' section of {DOC.relative_to(REPO)}")
+    publish(HEADING, section, no_write=opts.no_write)
 
 
 if __name__ == "__main__":

@@ -369,6 +369,9 @@ def respond(
         typer.echo(f"{key:<26} {json.dumps(value)}")
 
 
+BACKFILL_MONTHS = 6  # the demo's alert history, so alert precision has something to show
+
+
 def bootstrap(
     preset: str = typer.Option("wholesale", "--preset", help="wholesale (B2B) or telecom (B2C)."),
     customers: int = typer.Option(5000, "--customers", min=1, help="Number of demo customers."),
@@ -390,11 +393,13 @@ def bootstrap(
     if has_customers and has_admin is not None:
         typer.echo("database is ready (schema current, customers and an admin present)")
         return
+    from valuecenter.alerts.service import backfill
     from valuecenter.value.segments import load_segmentation
     from valuecenter.value.service import run_score
 
     password: str | None = None
     run_id: str | None = None
+    alerts_run: tuple[str, int, int] | None = None
     logins: list[str] = []
     rows: dict[str, int] = {}
     with _steps() as steps:
@@ -408,6 +413,9 @@ def bootstrap(
                 run_id = run_score(
                     session, load_segmentation(context.settings().segments_file)
                 ).run_id
+                steps.step("alert run")
+                alerted = backfill(session, BACKFILL_MONTHS)[-1]
+                alerts_run = (alerted.run_id, alerted.raised, alerted.market_dips)
             if has_admin is None:
                 password = new_password()
                 create_user(
@@ -426,6 +434,11 @@ def bootstrap(
         )
     if run_id is not None:
         typer.echo(f"scored every customer (score run {run_id}); see /value")
+    if alerts_run is not None:
+        typer.echo(
+            f"alert run {alerts_run[0]}: {alerts_run[1]:,} alerts, {alerts_run[2]} market dip(s); "
+            "see /alerts"
+        )
     if password is not None:
         typer.echo("created user admin (admin)")
         typer.echo(f"password (shown once): {password}")

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from valuecenter.cli import context
+from valuecenter.cli.progress import counting_bar
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
 from valuecenter.importer.service import (
@@ -41,22 +42,7 @@ def _say(message: str) -> None:
 def _progress(show_bar: bool, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A Rich bar on a terminal; otherwise one "loading…" line on stderr (unless quiet)."""
     if show_bar:
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        with Progress(
-            TextColumn("importing"),
-            BarColumn(),
-            TextColumn("{task.completed:,}/{task.total:,} rows"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task("import", total=None)
-
-            def update(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
+        with counting_bar("importing", "rows") as update:
             yield update
         return
     if quiet:

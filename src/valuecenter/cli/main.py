@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from valuecenter import __version__
+from valuecenter.cli import alerts as alerts_cli
+from valuecenter.cli import churn as churn_cli
 from valuecenter.cli import db, demo, score, serve, users
 from valuecenter.cli import importer as importer_cli
 from valuecenter.cli import value as value_cli
@@ -25,6 +27,8 @@ app.command("import")(importer_cli.import_command)
 app.command("score")(score.score)
 app.add_typer(value_cli.clv_app, name="clv")
 app.add_typer(value_cli.value_app, name="value")
+app.add_typer(churn_cli.app, name="churn")
+app.add_typer(alerts_cli.app, name="alerts")
 
 
 @app.command()

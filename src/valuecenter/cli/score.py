@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import typer
 
 from valuecenter.cli import context
+from valuecenter.cli.progress import parse_day
 from valuecenter.db.uow import unit_of_work
-from valuecenter.errors import InvalidInput
 
 
 def score(
@@ -28,12 +27,7 @@ def score(
     from valuecenter.value.segments import load_segmentation
     from valuecenter.value.service import ScoreOptions, run_score
 
-    day: date | None = None
-    if as_of is not None:
-        try:
-            day = date.fromisoformat(as_of)
-        except ValueError:
-            raise InvalidInput("--as-of", f"'{as_of}' is not a date like 2026-11-01") from None
+    day = parse_day("--as-of", as_of)
     segmentation = load_segmentation(context.settings().segments_file)
     options = ScoreOptions(as_of=day, horizon_months=horizon_months, discount_rate=discount_rate)
     with unit_of_work(context.sessions()) as session:

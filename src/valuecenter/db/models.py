@@ -1,6 +1,7 @@
 """Imports every domain's models so ``Base.metadata`` knows all tables (Alembic, tests)."""
 
 from valuecenter.agents.models import Agent, EmployeeSurvey, Team
+from valuecenter.alerts.models import Alert, AlertRun, MarketDip
 from valuecenter.campaigns.models import Campaign, CampaignMember
 from valuecenter.consent.models import Consent
 from valuecenter.contacts.models import Case, Contact, ContactReason
@@ -25,6 +26,8 @@ from valuecenter.value.models import CustomerScore, ScoreRun
 __all__ = [
     "AccountManager",
     "Agent",
+    "Alert",
+    "AlertRun",
     "ApiToken",
     "Base",
     "Campaign",
@@ -38,6 +41,7 @@ __all__ = [
     "Customer",
     "CustomerScore",
     "EmployeeSurvey",
+    "MarketDip",
     "Order",
     "OrderLine",
     "Product",

@@ -243,3 +243,31 @@ def contract_summary(session: Session, as_of: date) -> ContractSummary:
         running=is_running,
         fees_12m_cents=total(paid),
     )
+
+
+@dataclass(frozen=True)
+class PurchaseDays:
+    """Every purchase day before ``as_of``: one entry per customer and UTC day with an order
+    (the unit of the order-rhythm warning, ``valuecenter.analytics.rhythm``)."""
+
+    customer_id: IntArray  # database ids
+    day: IntArray  # days since 1970-01-01 (UTC)
+    cents: IntArray
+
+
+def purchase_days(session: Session, as_of: date) -> PurchaseDays:
+    """The customer-days of the orders placed before ``as_of`` (00:00 UTC), set-based."""
+    end = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+    postgres = session.connection().dialect.name == "postgresql"
+    bound: object = end if postgres else end.strftime("%Y-%m-%d %H:%M:%S.%f")
+    rows = session.execute(
+        text(
+            f"WITH per_order AS ({_PER_ORDER}) "
+            f"SELECT o.customer_id, {_PG_DAY if postgres else _SQLITE_DAY} AS d, SUM(p.v) "
+            "FROM per_order p JOIN orders o ON o.id = p.oid WHERE o.ordered_at < :end "
+            "GROUP BY 1, 2"
+        ),
+        {"end": bound},
+    ).all()
+    table = _ints(rows, 3)
+    return PurchaseDays(customer_id=table[:, 0], day=table[:, 1], cents=table[:, 2])

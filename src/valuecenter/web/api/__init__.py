@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from valuecenter.web.api import auth, customers, health
+from valuecenter.web.api import alerts, auth, customers, health
 
 router = APIRouter()
 router.include_router(health.router)
 router.include_router(auth.router)
 router.include_router(customers.router)
+router.include_router(alerts.router)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from valuecenter.web.pages import auth, customers, value
+from valuecenter.web.pages import alerts, auth, customers, value
 from valuecenter.web.security import verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(customers.router)
 router.include_router(value.router)
+router.include_router(alerts.router)

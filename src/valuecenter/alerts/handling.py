@@ -1,0 +1,42 @@
+"""The account manager marks an alert handled, with what he found (C10). Flushes, never
+commits: the request or the CLI command commits at the edge."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from valuecenter.alerts.models import Alert, AlertOutcome, AlertStatus
+from valuecenter.alerts.repository import visible_alert
+from valuecenter.db.base import utcnow
+from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.users.models import User
+
+NOTE_MAX = 2000
+
+
+def handle_alert(
+    session: Session, viewer: User, alert_id: int, outcome: str, note: str | None = None
+) -> Alert:
+    """Record ``outcome`` (kept, left, false-alarm, no-contact) on an open alert ``viewer`` may
+    see. An alert is handled once; a second attempt is a conflict naming when it was."""
+    try:
+        result = AlertOutcome(outcome)
+    except ValueError:
+        choices = ", ".join(o.value for o in AlertOutcome)
+        raise InvalidInput("outcome", f"'{outcome}' is not one of {choices}") from None
+    text = (note or "").strip() or None
+    if text is not None and len(text) > NOTE_MAX:
+        raise InvalidInput("note", f"is {len(text):,} characters; at most {NOTE_MAX:,}")
+    alert = visible_alert(session, viewer, alert_id)
+    if alert is None:
+        raise NotFound(f"alert {alert_id} does not exist")
+    if alert.status == AlertStatus.HANDLED:
+        when = f"{alert.handled_at:%Y-%m-%d %H:%M} UTC" if alert.handled_at else "earlier"
+        raise Conflict(f"alert {alert_id} was already handled ({alert.outcome}) on {when}")
+    alert.status = AlertStatus.HANDLED
+    alert.outcome = result
+    alert.note = text
+    alert.handled_at = utcnow()
+    alert.handled_by = viewer.id
+    session.flush()
+    return alert

@@ -1,0 +1,112 @@
+"""Queries on alerts and market dips (never commit). Every alert query goes through the
+viewer's visibility condition on ``Customer`` (``customers.repository.visible_customers``):
+an account manager reads only the alerts of his own pool (C11)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from valuecenter.alerts.models import Alert, AlertKind, AlertRun, AlertStatus, MarketDip
+from valuecenter.customers.models import AccountManager, Customer
+from valuecenter.customers.repository import visible_customers
+from valuecenter.users.models import User
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """An alert with what the inbox shows of its customer and its run."""
+
+    alert: Alert
+    customer_external_id: str
+    customer_name: str | None
+    country: str | None
+    account_manager: str | None
+    run_id: str
+
+
+def latest_alert_run(session: Session) -> AlertRun | None:
+    return session.scalars(select(AlertRun).order_by(AlertRun.id.desc()).limit(1)).first()
+
+
+def inbox(
+    session: Session,
+    viewer: User,
+    *,
+    status: AlertStatus | None = AlertStatus.OPEN,
+    kind: AlertKind | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[AlertRow], int]:
+    """One page of the alerts ``viewer`` may see, highest value at risk first, and the total."""
+    conditions = [visible_customers(viewer)]
+    if status is not None:
+        conditions.append(Alert.status == status)
+    if kind is not None:
+        conditions.append(Alert.kind == kind)
+    base = select(Alert).join(Customer, Customer.id == Alert.customer_id).where(*conditions)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.execute(
+        select(
+            Alert,
+            Customer.external_id,
+            Customer.name,
+            Customer.country,
+            AccountManager.code,
+            AlertRun.run_id,
+        )
+        .join(Customer, Customer.id == Alert.customer_id)
+        .join(AlertRun, AlertRun.id == Alert.run_id)
+        .outerjoin(AccountManager, AccountManager.id == Customer.account_manager_id)
+        .where(*conditions)
+        .order_by(Alert.value_at_risk_cents.desc(), Alert.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [
+        AlertRow(alert, ext, name, country, am, run_id)
+        for alert, ext, name, country, am, run_id in rows
+    ], int(total)
+
+
+def visible_alert(session: Session, viewer: User, alert_id: int) -> Alert | None:
+    """The alert if ``viewer`` may see its customer (else None: he may not know it exists)."""
+    return session.scalars(
+        select(Alert)
+        .join(Customer, Customer.id == Alert.customer_id)
+        .where(Alert.id == alert_id, visible_customers(viewer))
+    ).first()
+
+
+def open_alert_customers(session: Session, kind: AlertKind) -> set[int]:
+    """Customers with an open alert of this kind (a run does not raise a second one)."""
+    return set(
+        session.scalars(
+            select(Alert.customer_id).where(Alert.kind == kind, Alert.status == AlertStatus.OPEN)
+        )
+    )
+
+
+def market_dips(session: Session, *, since: date | None = None) -> list[MarketDip]:
+    """Market dips, the most recently seen first (``since``: seen on or after that day)."""
+    stmt = select(MarketDip).order_by(MarketDip.last_seen_on.desc(), MarketDip.market)
+    if since is not None:
+        stmt = stmt.where(MarketDip.last_seen_on >= since)
+    return list(session.scalars(stmt))
+
+
+def dip_of(session: Session, scope: str, market: str, seen_since: date) -> MarketDip | None:
+    """The dip of this market still being reported (last seen on or after ``seen_since``)."""
+    return session.scalars(
+        select(MarketDip)
+        .where(
+            MarketDip.scope == scope,
+            MarketDip.market == market,
+            MarketDip.last_seen_on >= seen_since,
+        )
+        .order_by(MarketDip.id.desc())
+        .limit(1)
+    ).first()

@@ -1,0 +1,402 @@
+"""The alert run: every customer looked at as of one day, in one transaction, under one run id.
+
+1. **Order rhythm** (``valuecenter.analytics.rhythm``) on every customer's purchase days:
+   individual alerts for customers clearly below their own rhythm *and* their market's, and
+   one market dip per country that orders clearly below its customers' rhythms. A dip still
+   seen by a later run extends the same row (reported once, not once per run).
+2. **Churn model** (``valuecenter.analytics.churn``) for customers with a running contract:
+   trained out of time — features at as_of − horizon, label "left in the horizon after" —
+   validated on the cut before that (trained at as_of − 2·horizon, tested at as_of − horizon),
+   then applied to today's features. Calibrated risk ≥ the threshold raises an alert with
+   the three features that push that customer's risk up most (tree contributions).
+3. Each alert is priced: value at risk = risk × the customer's CLV of the latest score run
+   (``valuecenter score``). For a rhythm alert the risk is the share of his usual revenue
+   missing in the window (the part of his value that is slipping away).
+
+A customer with an open alert of a kind gets no second one of that kind; the run counts them.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from valuecenter.alerts.contract_features import (
+    FEATURE_TEXT,
+    FEATURES,
+    contract_table,
+    load_contracts,
+)
+from valuecenter.alerts.models import Alert, AlertKind, AlertRun, AlertStatus, MarketDip
+from valuecenter.alerts.repository import dip_of, open_alert_customers
+from valuecenter.analytics.churn import fit_churn, fit_encoder
+from valuecenter.analytics.churn.model import Kind
+from valuecenter.analytics.errors import InputError
+from valuecenter.analytics.rhythm import RhythmOptions, RhythmResult, order_rhythm
+from valuecenter.customers.models import Customer
+from valuecenter.db.base import utcnow
+from valuecenter.errors import InvalidInput
+from valuecenter.value.features import EPOCH, PurchaseDays, purchase_days
+from valuecenter.value.models import CustomerScore, ScoreRun
+from valuecenter.value.repository import latest_run
+
+MIN_CLASS = 20  # leavers and stayers needed in each training cut for the churn model
+DIP_GAP_DAYS = 45  # a dip seen again within this many days is the same dip
+
+
+@dataclass(frozen=True)
+class AlertOptions:
+    as_of: date | None = None  # default: the latest score run's day
+    rhythm: RhythmOptions = field(default_factory=RhythmOptions)
+    horizon_days: int = 180  # the churn model predicts leaving within this many days
+    risk_threshold: float = 0.3  # calibrated churn risk that raises an alert
+    model: Kind = "auto"
+    seed: int = 0
+
+
+def _money(cents: float) -> str:
+    """Whole euros, Dutch-style like every page ("€ 13.418")."""
+    return f"€ {cents / 100:,.0f}".replace(",", ".")
+
+
+def _rhythm_reasons(res: RhythmResult, i: int, window: int, market: str) -> list[dict[str, object]]:
+    reasons: list[dict[str, object]] = []
+    gap = res.gap_days[i]
+    if res.p_overdue[i] < res.p_fewer[i] and res.days_since[i] >= 0:
+        reasons.append(
+            {
+                "code": "overdue",
+                "text": f"No order for {res.days_since[i]} days; he usually orders every "
+                f"{gap:.0f} days",
+            }
+        )
+    reasons.append(
+        {
+            "code": "fewer-orders",
+            "text": f"{res.observed[i]} orders in the last {window} days; "
+            f"{res.expected[i]:.1f} expected from his own rhythm",
+        }
+    )
+    usual = res.revenue_usual[i]
+    share = res.revenue_window[i] / usual if usual > 0 else 0.0
+    reasons.append(
+        {
+            "code": "revenue-down",
+            "text": f"Revenue of the last {window} days {_money(res.revenue_window[i])} is "
+            f"{share:.0%} of his usual {_money(usual)}",
+        }
+    )
+    if res.market_dip[i]:
+        reasons.append(
+            {
+                "code": "below-market",
+                "text": f"His market ({market}) is down too, but he is down more than his peers",
+            }
+        )
+    return reasons
+
+
+def _rhythm_action(res: RhythmResult, i: int, window: int) -> str:
+    quiet = int(res.days_since[i])
+    if res.observed[i] == 0 and quiet > max(window, 2 * res.gap_days[i]):
+        return f"Win-back call: no order for {quiet} days — ask what made him stop"
+    if res.market_dip[i]:
+        return "Call him: his market is down, he more so — ask whether he now buys elsewhere"
+    return "Call him this week: ask how business is going and whether anything went wrong"
+
+
+def _churn_action(row: pd.Series) -> str:
+    to_end = row["days_to_end"]
+    if row["cancel_contacts_90d"] > 0 or row["complaints_90d"] > 0:
+        return "Solve his complaint first, then discuss his contract (retention desk)"
+    if pd.notna(to_end) and 0 <= to_end <= 90:
+        return f"Call before his contract ends (in {to_end:.0f} days) with a renewal offer"
+    return "Call to review his contract and how satisfied he is"
+
+
+def _scores(session: Session, run: ScoreRun) -> dict[int, int]:
+    rows = session.execute(
+        select(CustomerScore.customer_id, CustomerScore.clv_cents).where(
+            CustomerScore.run_id == run.id
+        )
+    ).all()
+    return {int(c): int(v or 0) for c, v in rows}
+
+
+def _order_rhythm(
+    session: Session,
+    run: AlertRun,
+    days: PurchaseDays,
+    options: AlertOptions,
+    clv: dict[int, int],
+    already: set[int],
+) -> tuple[list[dict[str, Any]], dict[str, object], int]:
+    customers = session.execute(select(Customer.id, Customer.country).order_by(Customer.id)).all()
+    ids = np.fromiter((c for c, _ in customers), dtype=np.int64, count=len(customers))
+    markets = np.asarray([country or "unknown" for _, country in customers], dtype=object)
+    index = np.searchsorted(ids, days.customer_id)
+    as_of_day = (run.as_of - EPOCH).days
+    try:
+        res = order_rhythm(index, days.day, days.cents, markets, as_of_day, options.rhythm)
+    except InputError as exc:
+        return [], {"skipped": str(exc)}, 0
+    rows: list[dict[str, Any]] = []
+    skipped = 0
+    for i in (int(k) for k in np.flatnonzero(res.alert)):
+        customer = int(ids[i])
+        if customer in already:
+            skipped += 1
+            continue
+        usual = res.revenue_usual[i]
+        risk = float(np.clip(1.0 - res.revenue_window[i] / usual, 0.0, 1.0)) if usual else 1.0
+        risk = round(risk, 4)
+        value = clv.get(customer, 0)
+        rows.append(
+            {
+                "customer_id": customer,
+                "kind": AlertKind.ORDER_RHYTHM,
+                "risk": risk,
+                "clv_cents": value,
+                "value_at_risk_cents": round(risk * value),
+                "reasons": _rhythm_reasons(res, i, options.rhythm.window_days, str(markets[i])),
+                "action": _rhythm_action(res, i, options.rhythm.window_days),
+            }
+        )
+    dips = _record_dips(session, run, res)
+    r, a = res.prior
+    model = {
+        "model": "gamma-Poisson (NBD) rhythm per customer, market-adjusted",
+        "options": {k: getattr(options.rhythm, k) for k in options.rhythm.__dataclass_fields__},
+        "prior": {"r": r, "a_days": a},
+        "customers_with_rhythm": int(res.has_rhythm.sum()),
+        "markets": [
+            {"market": m.market, "ratio": round(m.ratio, 4), "z": round(m.z, 2), "dip": m.dip}
+            for m in res.markets
+        ],
+        "market_dips": dips,
+    }
+    return rows, model, skipped
+
+
+def _record_dips(session: Session, run: AlertRun, res: RhythmResult) -> int:
+    count = 0
+    for m in res.markets:
+        if not m.dip:
+            continue
+        count += 1
+        dip = dip_of(session, "country", m.market, run.as_of - timedelta(days=DIP_GAP_DAYS))
+        figures = {
+            "customers": m.customers,
+            "expected_orders": round(m.expected, 2),
+            "observed_orders": m.observed,
+            "ratio": round(m.ratio, 4),
+            "below_rhythm": m.below,
+        }
+        if dip is None:
+            session.add(
+                MarketDip(
+                    first_run_id=run.id,
+                    last_run_id=run.id,
+                    scope="country",
+                    market=m.market,
+                    first_seen_on=run.as_of,
+                    last_seen_on=run.as_of,
+                    **figures,
+                )
+            )
+        else:
+            dip.last_run_id = run.id
+            dip.last_seen_on = max(dip.last_seen_on, run.as_of)
+            for key, value in figures.items():
+                setattr(dip, key, value)
+    return count
+
+
+def _auc(y: np.ndarray, p: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, p))
+
+
+def _churn_model(
+    session: Session,
+    run: AlertRun,
+    days: PurchaseDays,
+    options: AlertOptions,
+    clv: dict[int, int],
+    already: set[int],
+) -> tuple[list[dict[str, Any]], dict[str, object], int]:
+    h = options.horizon_days
+    contracts = load_contracts(session)
+    if contracts.empty:
+        return [], {"skipped": "no contracts"}, 0
+    cuts = {name: run.as_of - timedelta(days=k * h) for name, k in (("validate", 2), ("train", 1))}
+    validate = contract_table(session, cuts["validate"], h, days, contracts)
+    train = contract_table(session, cuts["train"], h, days, contracts)
+    today = contract_table(session, run.as_of, h, days, contracts)
+    for name, table in (("validation", validate), ("training", train)):
+        left = int(table["left"].sum()) if len(table) else 0
+        if left < MIN_CLASS or len(table) - left < MIN_CLASS:
+            reason = f"the {name} cut has {left} leavers of {len(table)} contract customers"
+            return [], {"skipped": f"{reason}; {MIN_CLASS} of each are needed"}, 0
+    if today.empty:
+        return [], {"skipped": "no contract is running"}, 0
+    features = list(FEATURES)
+    # Out-of-time validation: learn on the earlier cut, test on the later one.
+    early = fit_encoder(validate[features])
+    model_early = fit_churn(
+        early.transform(validate[features]),
+        validate["left"].to_numpy(),
+        options.model,
+        options.seed,
+        early.layout,
+    )
+    p_later = model_early.predict_proba(early.transform(train[features]))
+    y_later = train["left"].to_numpy()
+    validation = {
+        "trained_on_cut": cuts["validate"].isoformat(),
+        "tested_on_cut": cuts["train"].isoformat(),
+        "rows": len(train),
+        "leavers": int(y_later.sum()),
+        "auc": round(_auc(y_later, p_later), 4),
+        "brier": round(float(np.mean((p_later - y_later) ** 2)), 4),
+    }
+    encoder = fit_encoder(train[features])
+    model = fit_churn(
+        encoder.transform(train[features]),
+        train["left"].to_numpy(),
+        options.model,
+        options.seed,
+        encoder.layout,
+    )
+    x_today = encoder.transform(today[features])
+    risk = model.predict_proba(x_today)
+    customers = today["customer_id"].to_numpy()
+    hits = [int(i) for i in np.flatnonzero(risk >= options.risk_threshold)]
+    skipped = sum(1 for i in hits if int(customers[i]) in already)
+    hits = [i for i in hits if int(customers[i]) not in already]
+    # Reason codes (tree contributions) only for the customers who get an alert.
+    reasons = model.reasons(x_today[hits], 3) if hits else []
+    rows: list[dict[str, Any]] = []
+    for i, found in zip(hits, reasons, strict=True):
+        customer = int(customers[i])
+        value = clv.get(customer, 0)
+        texts = [
+            {"code": r.feature, "text": _reason_text(r.feature, r.value, r.text)} for r in found
+        ]
+        rows.append(
+            {
+                "customer_id": customer,
+                "kind": AlertKind.CHURN_MODEL,
+                "risk": round(float(risk[i]), 4),
+                "clv_cents": value,
+                "value_at_risk_cents": round(round(float(risk[i]), 4) * value),
+                "reasons": texts,
+                "action": _churn_action(today.iloc[i]),
+            }
+        )
+    described = model.describe()
+    described["top_features"] = [name for name, _ in model.top_features(5)]
+    described["horizon_days"] = h
+    described["threshold"] = options.risk_threshold
+    described["validation"] = validation
+    return rows, described, skipped
+
+
+def _reason_text(feature: str, value: float | str | None, fallback: str) -> str:
+    """The sentence of a reason in an account manager's words (FEATURE_TEXT)."""
+    if feature not in FEATURE_TEXT or not isinstance(value, int | float) or np.isnan(value):
+        return fallback
+    if feature == "days_to_end" and value < 0:
+        feature, value = "days_past_end", -value
+    if feature.endswith("_eur"):
+        shown = _money(value * 100)
+    elif feature == "revenue_trend":
+        shown = f"{value:.0%}"
+    else:
+        shown = f"{value:.0f}"
+    return FEATURE_TEXT[feature].format(v=shown)
+
+
+def run_alerts(session: Session, options: AlertOptions | None = None) -> AlertRun:
+    """Look at every customer and raise the alerts; return the stored run (flushed)."""
+    options = options or AlertOptions()
+    if options.horizon_days < 30 or not 0.0 < options.risk_threshold < 1.0:
+        raise InvalidInput("--horizon-days", "needs 30 days or more and a threshold in (0, 1)")
+    began = time.perf_counter()
+    started = utcnow()
+    score = latest_run(session)
+    if score is None:
+        raise InvalidInput("score", "no score run yet; run `valuecenter score` first")
+    as_of = options.as_of or score.as_of
+    run = AlertRun(
+        run_id=f"alerts-{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}",
+        started_at=started,
+        finished_at=started,
+        as_of=as_of,
+        score_run_id=score.id,
+        customers=0,
+        raised=0,
+        still_open=0,
+        market_dips=0,
+        models={},
+        seconds=0.0,
+    )
+    session.add(run)
+    session.flush()
+    days = purchase_days(session, as_of)
+    clv = _scores(session, score)
+    rhythm_rows, rhythm_model, rhythm_open = _order_rhythm(
+        session, run, days, options, clv, open_alert_customers(session, AlertKind.ORDER_RHYTHM)
+    )
+    churn_rows, churn_model, churn_open = _churn_model(
+        session, run, days, options, clv, open_alert_customers(session, AlertKind.CHURN_MODEL)
+    )
+    rows = rhythm_rows + churn_rows
+    if rows:
+        session.execute(
+            insert(Alert),
+            [
+                {**row, "run_id": run.id, "raised_on": as_of, "status": AlertStatus.OPEN}
+                for row in rows
+            ],
+        )
+    run.customers = len(clv)
+    run.raised = len(rows)
+    run.still_open = rhythm_open + churn_open
+    run.market_dips = int(rhythm_model.get("market_dips", 0) or 0)  # type: ignore[call-overload]
+    run.models = {
+        "order_rhythm": rhythm_model,
+        "churn_model": churn_model,
+        "score_run": score.run_id,
+        "raised": {"order-rhythm": len(rhythm_rows), "churn-model": len(churn_rows)},
+    }
+    run.finished_at = utcnow()
+    run.seconds = round(time.perf_counter() - began, 3)
+    session.flush()
+    return run
+
+
+def backfill(session: Session, months: int, options: AlertOptions | None = None) -> list[AlertRun]:
+    """Replay the alert run every four weeks over the last ``months`` months up to the score
+    run's day (oldest first), as if the product had been running — so that the precision of
+    alerts raised months ago can be read at once. Every run prices its alerts with the latest
+    score run's CLV (the only one there is)."""
+    if not 0 <= months <= 24:
+        raise InvalidInput("--backfill-months", f"{months} is outside 0–24")
+    options = options or AlertOptions()
+    score = latest_run(session)
+    if score is None:
+        raise InvalidInput("score", "no score run yet; run `valuecenter score` first")
+    today = options.as_of or score.as_of
+    steps = round(months * 365.25 / 12 / 28)
+    days = [today - timedelta(days=28 * k) for k in range(steps, -1, -1)]
+    return [run_alerts(session, replace(options, as_of=day)) for day in days]

@@ -1,0 +1,80 @@
+"""``valuecenter alerts run``: the early-warning run (order rhythm, market dips, churn model)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from valuecenter.cli import context
+from valuecenter.cli.progress import parse_day
+from valuecenter.db.uow import unit_of_work
+from valuecenter.errors import InvalidInput
+
+app = typer.Typer(help="Churn early warning: alerts for account managers.", no_args_is_help=True)
+
+
+@app.command("run")
+def run(
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Judge the history before this day (default: the score run's)."
+    ),
+    horizon_days: int = typer.Option(
+        180, "--horizon-days", help="The churn model predicts leaving within this many days."
+    ),
+    threshold: float = typer.Option(
+        0.3, "--threshold", help="Calibrated churn risk that raises an alert."
+    ),
+    model: str = typer.Option("auto", "--model", help="Churn model: auto, gbm or logistic."),
+    backfill_months: int = typer.Option(
+        0,
+        "--backfill-months",
+        help="First replay the run every four weeks over this many past months.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary."),
+) -> None:
+    """Raise order-rhythm and churn-model alerts and record market dips (one transaction).
+
+    Needs a score run (`valuecenter score`): alerts are priced by the customers' CLV.
+    """
+    from valuecenter.alerts.service import AlertOptions, backfill, run_alerts
+
+    if model not in ("auto", "gbm", "logistic"):
+        raise InvalidInput("--model", f"'{model}' is not one of auto, gbm, logistic")
+    day = parse_day("--as-of", as_of)
+    options = AlertOptions(
+        as_of=day,
+        horizon_days=horizon_days,
+        risk_threshold=threshold,
+        model=model,  # type: ignore[arg-type]
+    )
+    with unit_of_work(context.sessions()) as session:
+        if backfill_months:
+            result = backfill(session, backfill_months, options)[-1]
+        else:
+            result = run_alerts(session, options)
+        summary = {
+            "run_id": result.run_id,
+            "as_of": result.as_of.isoformat(),
+            "customers": result.customers,
+            "raised": result.raised,
+            "still_open": result.still_open,
+            "market_dips": result.market_dips,
+            "models": result.models,
+            "seconds": result.seconds,
+        }
+    if as_json:
+        typer.echo(json.dumps(summary, default=str))
+        return
+    raised = result.models.get("raised", {})
+    typer.echo(
+        f"run {result.run_id} (history before {summary['as_of']}): {result.raised:,} new alerts "
+        f"{raised}, {result.still_open:,} customers already had one open, "
+        f"{result.market_dips} market dip(s), in {result.seconds} s"
+    )
+    churn = result.models.get("churn_model", {})
+    if isinstance(churn, dict) and "validation" in churn:
+        v = churn["validation"]
+        typer.echo(f"churn model: {churn['kind']}, out-of-time AUC {v['auc']} (Brier {v['brier']})")
+    elif isinstance(churn, dict) and "skipped" in churn:
+        typer.echo(f"churn model skipped: {churn['skipped']}")
