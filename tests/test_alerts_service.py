@@ -6,18 +6,19 @@ input is one line."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.test_demo_cli import run
-from valuecenter.alerts.models import Alert, AlertKind, AlertRun, MarketDip
+from valuecenter.alerts.models import Alert, AlertKind, AlertRun, AlertStatus, MarketDip
 from valuecenter.alerts.service import AlertOptions, run_alerts
 from valuecenter.analytics.rhythm import RhythmOptions
 from valuecenter.customers.models import Customer
 from valuecenter.demo.truth_models import TruthMarketShock
+from valuecenter.orders.models import Order
 from valuecenter.value.models import CustomerScore
 
 
@@ -131,3 +132,36 @@ def test_alert_run_errors_are_one_line(db_url: str, capsys: pytest.CaptureFixtur
     assert code == 2
     assert "--as-of" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_customer_who_orders_again_has_his_alert_closed_by_the_next_run(
+    db_url: str, capsys: pytest.CaptureFixture[str], sessions: sessionmaker[Session]
+) -> None:
+    """Six months of four-weekly runs (``--backfill-months 6``, as bootstrap does): an open
+    order-rhythm alert whose customer has ordered since it was raised is closed by the next
+    run, with a note saying when he ordered; no open alert is left of such a customer."""
+    _load(capsys, "--customers", "3000", "--seed", "5")
+    result = _alerts(capsys, "--backfill-months", "6")
+    with sessions() as session:
+        runs = session.scalars(select(AlertRun).order_by(AlertRun.as_of)).all()
+        assert len(runs) == 8  # every 28 days over six months, then the score run's day
+        assert runs[-1].run_id == result["run_id"]
+        closed = sum(int(str(r.models["closed_recovered"])) for r in runs)
+        assert closed > 0
+        last_order = dict(
+            session.execute(
+                select(Order.customer_id, func.max(Order.ordered_at)).group_by(Order.customer_id)
+            ).all()
+        )
+        rhythm = session.scalars(select(Alert).where(Alert.kind == AlertKind.ORDER_RHYTHM)).all()
+        notes = [a for a in rhythm if a.note and a.note.startswith("Closed by alert run")]
+        assert len(notes) == closed
+        for alert in notes:
+            assert alert.status == AlertStatus.HANDLED
+            assert alert.outcome is None
+            ordered = date.fromisoformat(alert.note.rsplit(" ", 1)[-1])
+            assert ordered >= alert.raised_on
+        for alert in rhythm:
+            if alert.status == AlertStatus.OPEN:
+                last = last_order[alert.customer_id].astimezone(UTC).date()
+                assert last < alert.raised_on or last >= runs[-1].as_of

@@ -14,6 +14,7 @@
    missing in the window (the part of his value that is slipping away).
 
 A customer with an open alert of a kind gets no second one of that kind; the run counts them.
+An open order-rhythm alert whose customer has ordered again since is closed by the next run.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from valuecenter.alerts.contract_features import (
@@ -44,6 +45,7 @@ from valuecenter.analytics.rhythm import RhythmOptions, RhythmResult, order_rhyt
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
+from valuecenter.orders.models import Order
 from valuecenter.value.features import EPOCH, PurchaseDays, purchase_days
 from valuecenter.value.models import CustomerScore, ScoreRun
 from valuecenter.value.repository import latest_run
@@ -326,6 +328,50 @@ def _reason_text(feature: str, value: float | str | None, fallback: str) -> str:
     return FEATURE_TEXT[feature].format(v=shown)
 
 
+def _close_recovered(session: Session, run: AlertRun) -> int:
+    """Close the open order-rhythm alerts of customers who have ordered again since the alert
+    was raised (before this run's day): the warning is over. They are marked handled without
+    an outcome, with a note — so the precision counts them as false alarms, which they were
+    unless the account manager records a save himself first."""
+    open_alerts = session.execute(
+        select(Alert.id, Alert.customer_id, Alert.raised_on).where(
+            Alert.kind == AlertKind.ORDER_RHYTHM,
+            Alert.status == AlertStatus.OPEN,
+            Alert.raised_on < run.as_of,
+        )
+    ).all()
+    if not open_alerts:
+        return 0
+    before = datetime.combine(run.as_of, datetime.min.time(), UTC)
+    last_order = dict(
+        session.execute(
+            select(Order.customer_id, func.max(Order.ordered_at))
+            .where(
+                Order.customer_id.in_({customer for _, customer, _ in open_alerts}),
+                Order.ordered_at < before,
+            )
+            .group_by(Order.customer_id)
+        ).all()
+    )
+    closed = 0
+    now = utcnow()
+    for alert_id, customer, raised_on in open_alerts:
+        last = last_order.get(customer)
+        if last is None or last.astimezone(UTC).date() < raised_on:
+            continue
+        alert = session.get(Alert, alert_id)
+        assert alert is not None
+        alert.status = AlertStatus.HANDLED
+        alert.handled_at = now
+        alert.note = (
+            f"Closed by alert run {run.run_id}: ordered again on "
+            f"{last.astimezone(UTC).date().isoformat()}"
+        )
+        closed += 1
+    session.flush()
+    return closed
+
+
 def run_alerts(session: Session, options: AlertOptions | None = None) -> AlertRun:
     """Look at every customer and raise the alerts; return the stored run (flushed)."""
     options = options or AlertOptions()
@@ -352,6 +398,7 @@ def run_alerts(session: Session, options: AlertOptions | None = None) -> AlertRu
     )
     session.add(run)
     session.flush()
+    recovered = _close_recovered(session, run)
     days = purchase_days(session, as_of)
     clv = _scores(session, score)
     rhythm_rows, rhythm_model, rhythm_open = _order_rhythm(
@@ -378,6 +425,7 @@ def run_alerts(session: Session, options: AlertOptions | None = None) -> AlertRu
         "churn_model": churn_model,
         "score_run": score.run_id,
         "raised": {"order-rhythm": len(rhythm_rows), "churn-model": len(churn_rows)},
+        "closed_recovered": recovered,
     }
     run.finished_at = utcnow()
     run.seconds = round(time.perf_counter() - began, 3)
