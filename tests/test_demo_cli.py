@@ -125,8 +125,10 @@ def test_bootstrap_loads_once_and_shows_the_admin_password_once(
     assert code == 0, err
     assert out.count("password (shown once):") == 1
     assert "loaded" in out
+    assert "8 alert runs over the last 6 months" in out
     with sessions() as session:
         assert count(session, "customers") == 300
+        assert count(session, "alert_runs") == 8  # six months of four-weekly runs, then today
         admins = session.scalars(select(User).where(User.role == Role.ADMIN)).all()
         assert [u.username for u in admins] == ["admin"]
         managers = session.scalars(select(AccountManager)).all()

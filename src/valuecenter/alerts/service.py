@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from valuecenter.alerts.contract_features import (
@@ -333,12 +333,13 @@ def _close_recovered(session: Session, run: AlertRun) -> int:
     was raised (before this run's day): the warning is over. They are marked handled without
     an outcome, with a note — so the precision counts them as false alarms, which they were
     unless the account manager records a save himself first."""
+    still_open = (
+        Alert.kind == AlertKind.ORDER_RHYTHM,
+        Alert.status == AlertStatus.OPEN,
+        Alert.raised_on < run.as_of,
+    )
     open_alerts = session.execute(
-        select(Alert.id, Alert.customer_id, Alert.raised_on).where(
-            Alert.kind == AlertKind.ORDER_RHYTHM,
-            Alert.status == AlertStatus.OPEN,
-            Alert.raised_on < run.as_of,
-        )
+        select(Alert.id, Alert.customer_id, Alert.raised_on).where(*still_open)
     ).all()
     if not open_alerts:
         return 0
@@ -347,29 +348,27 @@ def _close_recovered(session: Session, run: AlertRun) -> int:
         session.execute(
             select(Order.customer_id, func.max(Order.ordered_at))
             .where(
-                Order.customer_id.in_({customer for _, customer, _ in open_alerts}),
+                Order.customer_id.in_(select(Alert.customer_id).where(*still_open)),
                 Order.ordered_at < before,
             )
             .group_by(Order.customer_id)
         ).all()
     )
-    closed = 0
     now = utcnow()
-    for alert_id, customer, raised_on in open_alerts:
-        last = last_order.get(customer)
-        if last is None or last.astimezone(UTC).date() < raised_on:
-            continue
-        alert = session.get(Alert, alert_id)
-        assert alert is not None
-        alert.status = AlertStatus.HANDLED
-        alert.handled_at = now
-        alert.note = (
-            f"Closed by alert run {run.run_id}: ordered again on "
-            f"{last.astimezone(UTC).date().isoformat()}"
-        )
-        closed += 1
-    session.flush()
-    return closed
+    changes = [
+        {
+            "id": alert_id,
+            "status": AlertStatus.HANDLED,
+            "handled_at": now,
+            "note": f"Closed by alert run {run.run_id}: ordered again on "
+            f"{last_order[customer].astimezone(UTC).date().isoformat()}",
+        }
+        for alert_id, customer, raised_on in open_alerts
+        if customer in last_order and last_order[customer].astimezone(UTC).date() >= raised_on
+    ]
+    if changes:
+        session.execute(update(Alert), changes)
+    return len(changes)
 
 
 def run_alerts(session: Session, options: AlertOptions | None = None) -> AlertRun:

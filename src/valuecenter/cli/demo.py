@@ -399,7 +399,7 @@ def bootstrap(
 
     password: str | None = None
     run_id: str | None = None
-    alerts_run: tuple[str, int, int] | None = None
+    alerts_run: tuple[int, int, int] | None = None
     logins: list[str] = []
     rows: dict[str, int] = {}
     with _steps() as steps:
@@ -414,8 +414,12 @@ def bootstrap(
                     session, load_segmentation(context.settings().segments_file)
                 ).run_id
                 steps.step("alert run")
-                alerted = backfill(session, BACKFILL_MONTHS)[-1]
-                alerts_run = (alerted.run_id, alerted.raised, alerted.market_dips)
+                replayed = backfill(session, BACKFILL_MONTHS)
+                alerts_run = (
+                    len(replayed),
+                    sum(r.raised for r in replayed),
+                    sum(r.market_dips for r in replayed),
+                )
             if has_admin is None:
                 password = new_password()
                 create_user(
@@ -436,8 +440,8 @@ def bootstrap(
         typer.echo(f"scored every customer (score run {run_id}); see /value")
     if alerts_run is not None:
         typer.echo(
-            f"alert run {alerts_run[0]}: {alerts_run[1]:,} alerts, {alerts_run[2]} market dip(s); "
-            "see /alerts"
+            f"{alerts_run[0]} alert runs over the last {BACKFILL_MONTHS} months: "
+            f"{alerts_run[1]:,} alerts raised, market dips seen {alerts_run[2]} times; see /alerts"
         )
     if password is not None:
         typer.echo("created user admin (admin)")
