@@ -18,16 +18,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from valuecenter.alerts.models import Alert, AlertKind, AlertOutcome
+from valuecenter.alerts.repository import last_order_days
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import Customer
 from valuecenter.customers.repository import visible_customers
-from valuecenter.orders.models import Order
 from valuecenter.users.models import User
 
 
@@ -51,10 +51,6 @@ class Precision:
     min_age_days: int
     rows: list[PrecisionRow]
     total: PrecisionRow
-
-
-def _utc_day(moment: datetime) -> date:
-    return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
 
 
 def alert_precision(
@@ -86,21 +82,14 @@ def alert_precision(
         .join(Customer, Customer.id == Alert.customer_id)
         .where(*counted)
     ).all()
-    alerted = select(Alert.customer_id).join(Customer, Customer.id == Alert.customer_id)
-    last_order: dict[int, datetime] = dict(
-        session.execute(
-            select(Order.customer_id, func.max(Order.ordered_at))
-            .where(Order.customer_id.in_(alerted.where(*counted).scalar_subquery()))
-            .group_by(Order.customer_id)
-        ).all()
-    )
+    last_order = last_order_days(session, *counted)
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for kind, raised_on, outcome, customer_id, gone, active in rows:
         if kind == AlertKind.CHURN_MODEL:
             left = bool(gone) and not bool(active)
         else:
             last = last_order.get(customer_id)
-            left = last is None or _utc_day(last) < raised_on
+            left = last is None or last < raised_on
         cell = counts[(str(kind), f"{raised_on:%Y-%m}")]
         cell[0] += 1
         if left:

@@ -5,14 +5,15 @@ an account manager reads only the alerts of his own pool (C11)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from valuecenter.alerts.models import Alert, AlertKind, AlertRun, AlertStatus, MarketDip
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.customers.repository import visible_customers
+from valuecenter.orders.models import Order
 from valuecenter.users.models import User
 
 
@@ -110,3 +111,27 @@ def dip_of(session: Session, scope: str, market: str, seen_since: date) -> Marke
         .order_by(MarketDip.id.desc())
         .limit(1)
     ).first()
+
+
+def last_order_days(
+    session: Session, *conditions: ColumnElement[bool], before: date | None = None
+) -> dict[int, date]:
+    """The UTC day of the last order (before ``before``) of every customer with an alert
+    matching ``conditions`` (on ``Alert`` and ``Customer``), in one grouped query — what tells
+    whether a customer has ordered since his alert was raised."""
+    alerted = (
+        select(Alert.customer_id)
+        .join(Customer, Customer.id == Alert.customer_id)
+        .where(*conditions)
+    )
+    stmt = select(Order.customer_id, func.max(Order.ordered_at)).where(
+        Order.customer_id.in_(alerted.scalar_subquery())
+    )
+    if before is not None:
+        stmt = stmt.where(Order.ordered_at < datetime.combine(before, datetime.min.time(), UTC))
+    rows = session.execute(stmt.group_by(Order.customer_id)).all()
+    return {int(c): _utc_day(at) for c, at in rows}
+
+
+def _utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()

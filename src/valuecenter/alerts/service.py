@@ -22,12 +22,12 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from valuecenter.alerts.contract_features import (
@@ -37,7 +37,7 @@ from valuecenter.alerts.contract_features import (
     load_contracts,
 )
 from valuecenter.alerts.models import Alert, AlertKind, AlertRun, AlertStatus, MarketDip
-from valuecenter.alerts.repository import dip_of, open_alert_customers
+from valuecenter.alerts.repository import dip_of, last_order_days, open_alert_customers
 from valuecenter.analytics.churn import fit_churn, fit_encoder
 from valuecenter.analytics.churn.model import Kind
 from valuecenter.analytics.errors import InputError
@@ -45,7 +45,6 @@ from valuecenter.analytics.rhythm import RhythmOptions, RhythmResult, order_rhyt
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
-from valuecenter.orders.models import Order
 from valuecenter.value.features import EPOCH, PurchaseDays, purchase_days
 from valuecenter.value.models import CustomerScore, ScoreRun
 from valuecenter.value.repository import latest_run
@@ -343,17 +342,7 @@ def _close_recovered(session: Session, run: AlertRun) -> int:
     ).all()
     if not open_alerts:
         return 0
-    before = datetime.combine(run.as_of, datetime.min.time(), UTC)
-    last_order = dict(
-        session.execute(
-            select(Order.customer_id, func.max(Order.ordered_at))
-            .where(
-                Order.customer_id.in_(select(Alert.customer_id).where(*still_open)),
-                Order.ordered_at < before,
-            )
-            .group_by(Order.customer_id)
-        ).all()
-    )
+    last_order = last_order_days(session, *still_open, before=run.as_of)
     now = utcnow()
     changes = [
         {
@@ -361,10 +350,10 @@ def _close_recovered(session: Session, run: AlertRun) -> int:
             "status": AlertStatus.HANDLED,
             "handled_at": now,
             "note": f"Closed by alert run {run.run_id}: ordered again on "
-            f"{last_order[customer].astimezone(UTC).date().isoformat()}",
+            f"{last_order[customer].isoformat()}",
         }
         for alert_id, customer, raised_on in open_alerts
-        if customer in last_order and last_order[customer].astimezone(UTC).date() >= raised_on
+        if customer in last_order and last_order[customer] >= raised_on
     ]
     if changes:
         session.execute(update(Alert), changes)
