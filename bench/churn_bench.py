@@ -45,6 +45,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from benchdoc import publish
+from valuecenter.analytics.churn import auc_brier
 
 REPO = Path(__file__).resolve().parents[1]
 HEADING = "## Churn model: training + scoring 1M customers"
@@ -120,12 +121,6 @@ def customers(n: int, seed: int) -> tuple[pd.DataFrame, npt.NDArray[np.int64], F
     return frame, churn, truth
 
 
-def _auc_brier(y: npt.NDArray[np.int64], p: FloatArray) -> tuple[float, float]:
-    from sklearn.metrics import brier_score_loss, roc_auc_score
-
-    return float(roc_auc_score(y, p)), float(brier_score_loss(y, p))
-
-
 def _load() -> float:
     """The 1-minute load average: other processes on the machine slow every timing down."""
     return os.getloadavg()[0]
@@ -188,8 +183,8 @@ def worker(kind: str, n: int, holdout: int, seed: int, reason_rows: int) -> dict
             result["chosen"] += f" ({ours.gbm.booster.num_trees()} trees)"
         result["inner_auc"] = {k: round(v, 4) for k, v in ours.inner.auc.items()}
     result["scored"] = len(p_all)
-    result["auc"], result["brier"] = _auc_brier(y_hold, p_hold)
-    result["truth_auc"], _ = _auc_brier(y_hold, _sigmoid(truth[n:]))
+    result["auc"], result["brier"] = auc_brier(y_hold, p_hold)
+    result["truth_auc"], _ = auc_brier(y_hold, _sigmoid(truth[n:]))
     result["churn_rate"] = float(y.mean())
     result["load_end"] = _load()
     return result

@@ -38,7 +38,7 @@ from valuecenter.alerts.contract_features import (
 )
 from valuecenter.alerts.models import Alert, AlertKind, AlertRun, AlertStatus, MarketDip
 from valuecenter.alerts.repository import dip_of, last_order_days, open_alert_customers
-from valuecenter.analytics.churn import fit_churn, fit_encoder
+from valuecenter.analytics.churn import auc_brier, fit_churn, fit_encoder
 from valuecenter.analytics.churn.model import Kind
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.rhythm import RhythmOptions, RhythmResult, order_rhythm
@@ -61,6 +61,25 @@ class AlertOptions:
     risk_threshold: float = 0.3  # calibrated churn risk that raises an alert
     model: Kind = "auto"
     seed: int = 0
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What one kind of warning found: the alert rows to insert, its model description for
+    the run, how many customers it skipped for an open alert, and the market dips it saw."""
+
+    rows: list[dict[str, Any]]
+    model: dict[str, object]
+    still_open: int = 0
+    dips: int = 0
+
+
+def _latest_score(session: Session) -> ScoreRun:
+    """The score run whose CLV prices the alerts (and whose day is the default as_of)."""
+    score = latest_run(session)
+    if score is None:
+        raise InvalidInput("score", "no score run yet; run `valuecenter score` first")
+    return score
 
 
 def _money(cents: float) -> str:
@@ -139,7 +158,7 @@ def _order_rhythm(
     options: AlertOptions,
     clv: dict[int, int],
     already: set[int],
-) -> tuple[list[dict[str, Any]], dict[str, object], int]:
+) -> _Found:
     customers = session.execute(select(Customer.id, Customer.country).order_by(Customer.id)).all()
     ids = np.fromiter((c for c, _ in customers), dtype=np.int64, count=len(customers))
     markets = np.asarray([country or "unknown" for _, country in customers], dtype=object)
@@ -148,7 +167,7 @@ def _order_rhythm(
     try:
         res = order_rhythm(index, days.day, days.cents, markets, as_of_day, options.rhythm)
     except InputError as exc:
-        return [], {"skipped": str(exc)}, 0
+        return _Found([], {"skipped": str(exc)})
     rows: list[dict[str, Any]] = []
     skipped = 0
     for i in (int(k) for k in np.flatnonzero(res.alert)):
@@ -184,7 +203,7 @@ def _order_rhythm(
         ],
         "market_dips": dips,
     }
-    return rows, model, skipped
+    return _Found(rows, model, skipped, dips)
 
 
 def _record_dips(session: Session, run: AlertRun, res: RhythmResult) -> int:
@@ -221,12 +240,6 @@ def _record_dips(session: Session, run: AlertRun, res: RhythmResult) -> int:
     return count
 
 
-def _auc(y: np.ndarray, p: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(y, p))
-
-
 def _churn_model(
     session: Session,
     run: AlertRun,
@@ -234,11 +247,11 @@ def _churn_model(
     options: AlertOptions,
     clv: dict[int, int],
     already: set[int],
-) -> tuple[list[dict[str, Any]], dict[str, object], int]:
+) -> _Found:
     h = options.horizon_days
     contracts = load_contracts(session)
     if contracts.empty:
-        return [], {"skipped": "no contracts"}, 0
+        return _Found([], {"skipped": "no contracts"})
     cuts = {name: run.as_of - timedelta(days=k * h) for name, k in (("validate", 2), ("train", 1))}
     validate = contract_table(session, cuts["validate"], h, days, contracts)
     train = contract_table(session, cuts["train"], h, days, contracts)
@@ -247,9 +260,9 @@ def _churn_model(
         left = int(table["left"].sum()) if len(table) else 0
         if left < MIN_CLASS or len(table) - left < MIN_CLASS:
             reason = f"the {name} cut has {left} leavers of {len(table)} contract customers"
-            return [], {"skipped": f"{reason}; {MIN_CLASS} of each are needed"}, 0
+            return _Found([], {"skipped": f"{reason}; {MIN_CLASS} of each are needed"})
     if today.empty:
-        return [], {"skipped": "no contract is running"}, 0
+        return _Found([], {"skipped": "no contract is running"})
     features = list(FEATURES)
     # Out-of-time validation: learn on the earlier cut, test on the later one.
     early = fit_encoder(validate[features])
@@ -262,13 +275,14 @@ def _churn_model(
     )
     p_later = model_early.predict_proba(early.transform(train[features]))
     y_later = train["left"].to_numpy()
+    auc, brier = auc_brier(y_later, p_later)
     validation = {
         "trained_on_cut": cuts["validate"].isoformat(),
         "tested_on_cut": cuts["train"].isoformat(),
         "rows": len(train),
         "leavers": int(y_later.sum()),
-        "auc": round(_auc(y_later, p_later), 4),
-        "brier": round(float(np.mean((p_later - y_later) ** 2)), 4),
+        "auc": round(auc, 4),
+        "brier": round(brier, 4),
     }
     encoder = fit_encoder(train[features])
     model = fit_churn(
@@ -290,6 +304,7 @@ def _churn_model(
     for i, found in zip(hits, reasons, strict=True):
         customer = int(customers[i])
         value = clv.get(customer, 0)
+        chance = round(float(risk[i]), 4)
         texts = [
             {"code": r.feature, "text": _reason_text(r.feature, r.value, r.text)} for r in found
         ]
@@ -297,9 +312,9 @@ def _churn_model(
             {
                 "customer_id": customer,
                 "kind": AlertKind.CHURN_MODEL,
-                "risk": round(float(risk[i]), 4),
+                "risk": chance,
                 "clv_cents": value,
-                "value_at_risk_cents": round(round(float(risk[i]), 4) * value),
+                "value_at_risk_cents": round(chance * value),
                 "reasons": texts,
                 "action": _churn_action(today.iloc[i]),
             }
@@ -309,7 +324,7 @@ def _churn_model(
     described["horizon_days"] = h
     described["threshold"] = options.risk_threshold
     described["validation"] = validation
-    return rows, described, skipped
+    return _Found(rows, described, skipped)
 
 
 def _reason_text(feature: str, value: float | str | None, fallback: str) -> str:
@@ -367,9 +382,7 @@ def run_alerts(session: Session, options: AlertOptions | None = None) -> AlertRu
         raise InvalidInput("--horizon-days", "needs 30 days or more and a threshold in (0, 1)")
     began = time.perf_counter()
     started = utcnow()
-    score = latest_run(session)
-    if score is None:
-        raise InvalidInput("score", "no score run yet; run `valuecenter score` first")
+    score = _latest_score(session)
     as_of = options.as_of or score.as_of
     run = AlertRun(
         run_id=f"alerts-{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}",
@@ -389,13 +402,13 @@ def run_alerts(session: Session, options: AlertOptions | None = None) -> AlertRu
     recovered = _close_recovered(session, run)
     days = purchase_days(session, as_of)
     clv = _scores(session, score)
-    rhythm_rows, rhythm_model, rhythm_open = _order_rhythm(
+    rhythm = _order_rhythm(
         session, run, days, options, clv, open_alert_customers(session, AlertKind.ORDER_RHYTHM)
     )
-    churn_rows, churn_model, churn_open = _churn_model(
+    churn = _churn_model(
         session, run, days, options, clv, open_alert_customers(session, AlertKind.CHURN_MODEL)
     )
-    rows = rhythm_rows + churn_rows
+    rows = rhythm.rows + churn.rows
     if rows:
         session.execute(
             insert(Alert),
@@ -406,13 +419,13 @@ def run_alerts(session: Session, options: AlertOptions | None = None) -> AlertRu
         )
     run.customers = len(clv)
     run.raised = len(rows)
-    run.still_open = rhythm_open + churn_open
-    run.market_dips = int(rhythm_model.get("market_dips", 0) or 0)  # type: ignore[call-overload]
+    run.still_open = rhythm.still_open + churn.still_open
+    run.market_dips = rhythm.dips
     run.models = {
-        "order_rhythm": rhythm_model,
-        "churn_model": churn_model,
+        "order_rhythm": rhythm.model,
+        "churn_model": churn.model,
         "score_run": score.run_id,
-        "raised": {"order-rhythm": len(rhythm_rows), "churn-model": len(churn_rows)},
+        "raised": {"order-rhythm": len(rhythm.rows), "churn-model": len(churn.rows)},
         "closed_recovered": recovered,
     }
     run.finished_at = utcnow()
@@ -429,10 +442,7 @@ def backfill(session: Session, months: int, options: AlertOptions | None = None)
     if not 0 <= months <= 24:
         raise InvalidInput("--backfill-months", f"{months} is outside 0–24")
     options = options or AlertOptions()
-    score = latest_run(session)
-    if score is None:
-        raise InvalidInput("score", "no score run yet; run `valuecenter score` first")
-    today = options.as_of or score.as_of
+    today = options.as_of or _latest_score(session).as_of
     steps = round(months * 365.25 / 12 / 28)
     days = [today - timedelta(days=28 * k) for k in range(steps, -1, -1)]
     return [run_alerts(session, replace(options, as_of=day)) for day in days]

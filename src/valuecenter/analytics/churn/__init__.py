@@ -13,7 +13,7 @@
 
 from valuecenter.analytics.churn.calibration import Platt, fit_platt
 from valuecenter.analytics.churn.columns import Columns, split_columns
-from valuecenter.analytics.churn.evaluate import evaluate
+from valuecenter.analytics.churn.evaluate import auc_brier, evaluate
 from valuecenter.analytics.churn.features import (
     Encoder,
     FeatureLayout,
@@ -40,6 +40,7 @@ __all__ = [
     "Scored",
     "Target",
     "TextColumn",
+    "auc_brier",
     "check_classes",
     "evaluate",
     "fit_churn",

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -29,6 +30,12 @@ from valuecenter.analytics.churn.target import MIN_CLASS_ROWS, check_classes
 from valuecenter.analytics.errors import InputError
 
 TOP_FEATURES = 10
+
+
+def auc_brier(y: npt.ArrayLike, probability: npt.ArrayLike) -> tuple[float, float]:
+    """AUC (Hanley & McNeil 1982) and Brier score (Brier 1950) of probabilities on held-out
+    rows with labels 0/1."""
+    return float(roc_auc_score(y, probability)), float(brier_score_loss(y, probability))
 
 
 def evaluate(
@@ -67,8 +74,9 @@ def evaluate(
             encoder.transform(features.iloc[train]), y[train], kind, seed, encoder.layout
         )
         probability = model.predict_proba(encoder.transform(features.iloc[test]))
-        aucs.append(float(roc_auc_score(y[test], probability)))
-        briers.append(float(brier_score_loss(y[test], probability)))
+        auc, brier = auc_brier(y[test], probability)
+        aucs.append(auc)
+        briers.append(brier)
         chosen.append(model.kind)
         if on_fold is not None:
             on_fold(done, folds)
