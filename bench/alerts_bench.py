@@ -14,7 +14,6 @@ score run (issue 5) on the same data — ratio = alert run ÷ score run.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
@@ -24,6 +23,7 @@ import time
 from pathlib import Path
 
 from benchdoc import publish
+from measure import measured
 
 CLI = str(Path(sys.executable).with_name("valuecenter"))
 HEADING = "## Alert run"
@@ -32,17 +32,7 @@ HEADING = "## Alert run"
 def _timed(url: str, *command: str) -> tuple[float, float, dict[str, object]]:
     """Wall seconds, peak RSS (GB) and the JSON summary of one command in a fresh process."""
     env = {**os.environ, "VALUECENTER_DATABASE_URL": url}
-    began = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen([CLI, *command, "--json"], env=env, stdout=out, stderr=err)
-        _pid, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - began
-        out.seek(0)
-        err.seek(0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"{command[0]} failed: {err.read().decode(errors='replace')}")
-        summary: dict[str, object] = json.loads(out.read())
-    return wall, usage.ru_maxrss / 1024**2, summary
+    return measured([CLI, *command, "--json"], env=env, what=command[0])
 
 
 def _section(

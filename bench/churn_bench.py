@@ -32,9 +32,7 @@ import json
 import os
 import platform
 import resource
-import subprocess
 import sys
-import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -45,6 +43,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from benchdoc import publish
+from measure import measured
 from valuecenter.analytics.churn import auc_brier
 
 REPO = Path(__file__).resolve().parents[1]
@@ -196,17 +195,9 @@ def _run(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
     args += ["--holdout", str(opts.holdout), "--seed", str(opts.seed)]
     args += ["--reason-rows", str(opts.reason_rows)]
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
-    began = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(args, env=env, stdout=out, stderr=err, cwd=REPO)
-        _pid, status, usage = os.wait4(child.pid, 0)
-        out.seek(0)
-        err.seek(0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"{kind} failed: {err.read().decode(errors='replace')}")
-        result: dict[str, Any] = json.loads(out.read())
-    result["peak_gb"] = usage.ru_maxrss / 1024**2
-    result["process_s"] = time.perf_counter() - began
+    wall, peak, result = measured(args, env=env, what=kind, cwd=REPO)
+    result["peak_gb"] = peak
+    result["process_s"] = wall
     return result
 
 

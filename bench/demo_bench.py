@@ -16,7 +16,6 @@ time ÷ target and peak memory ÷ 8 GB. Peak memory is the child's maximum resid
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
@@ -29,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from benchdoc import publish
+from measure import measured
 from valuecenter.db.engine import make_engine
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,17 +74,8 @@ def _run(customers: int, url: str, database: str) -> Run:
     env = {**os.environ, "VALUECENTER_DATABASE_URL": url}
     subprocess.run([CLI, "db", "upgrade"], env=env, check=True, capture_output=True)
     args = [CLI, "demo", "--preset", "wholesale", "--customers", str(customers), "--seed", "1"]
-    began = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen([*args, "--json"], env=env, stdout=out, stderr=err)
-        _pid, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - began
-        out.seek(0)
-        err.seek(0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"demo failed: {err.read().decode(errors='replace')}")
-        summary = json.loads(out.read())
-    run = Run(database, customers, wall, usage.ru_maxrss / 1024**2, summary, _counts(url))
+    wall, peak, summary = measured([*args, "--json"], env=env, what="demo")
+    run = Run(database, customers, wall, peak, summary, _counts(url))
     print(f"{database} {customers:,}: {wall:.1f} s, peak {run.peak_gb:.2f} GB", flush=True)
     return run
 

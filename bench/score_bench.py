@@ -14,7 +14,6 @@ Target (issue 5): ≤ 120 s and ≤ 4 GB RSS on this 2-core machine; the compara
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
@@ -26,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from benchdoc import publish
+from measure import measured
 from valuecenter.db.engine import make_engine
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,17 +38,7 @@ TARGET_GB = 4.0
 def _score(url: str) -> tuple[float, float, dict[str, object]]:
     env = {**os.environ, "VALUECENTER_DATABASE_URL": url}
     subprocess.run([CLI, "db", "upgrade"], env=env, check=True, capture_output=True)
-    began = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen([CLI, "score", "--json"], env=env, stdout=out, stderr=err)
-        _pid, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - began
-        out.seek(0)
-        err.seek(0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"score failed: {err.read().decode(errors='replace')}")
-        summary = json.loads(out.read())
-    return wall, usage.ru_maxrss / 1024**2, summary
+    return measured([CLI, "score", "--json"], env=env, what="score")
 
 
 def _lines(url: str) -> int:
