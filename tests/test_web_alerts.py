@@ -461,6 +461,7 @@ def test_inbox_filters_and_paging(
     assert "page 1 of 3" in first
     assert _row_ids(first) == [alerts["other_open"], alerts["rhythm_left"]]
     assert 'href="/alerts?page=2"' in first
+    assert 'hx-target="#inbox" hx-select="#inbox" hx-swap="outerHTML"' in first
     third = client.get("/alerts", params={"page": 3}).text
     assert _row_ids(third) == [alerts["recent_own"]]
     assert "past the end" in client.get("/alerts", params={"page": 9}).text

@@ -75,6 +75,7 @@ def test_search_paging_and_empty_states(client: TestClient, world: World) -> Non
         first = client.get("/customers", headers=HTMX).text
         assert "page 1 of 2" in first
         assert 'href="/customers?page=2"' in first
+        assert 'hx-target="#results" hx-push-url="true"' in first  # swaps the results' inside
         second = client.get("/customers", params={"page": 2}, headers=HTMX).text
         assert len(_rows(second)) == 2
         assert "Previous" in second
