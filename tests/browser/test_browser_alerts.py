@@ -21,6 +21,7 @@ from tests.browser.test_browser_customer360 import (
     LAUNCH_ARGS,
     _require_chromium,
     _watched_page,
+    log_in,
     serve,
 )
 from tests.test_web_alerts import OWN_OPEN, add_alerts
@@ -53,24 +54,17 @@ def _euros(text: str) -> int:
 def test_account_manager_handles_his_alerts_and_manager_reads_precision(
     alerts_server: tuple[str, dict[str, int]],
 ) -> None:
-    from playwright.sync_api import Page, expect, sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     base, alerts = alerts_server
     ARTIFACTS.mkdir(exist_ok=True)
     problems: list[str] = []
 
-    def log_in(page: Page, username: str, target: str) -> None:
-        page.goto(f"{base}/login?next={target}")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button:has-text('Log in')")
-        expect(page).to_have_url(f"{base}{target}")
-
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
             page = _watched_page(browser, problems)
-            log_in(page, "account-manager", "/alerts")
+            log_in(page, base, "account-manager", "/alerts")
             expect(page.locator(".mainnav a[aria-current=page]")).to_have_text("Alerts")
             expect(page.locator("#inbox-who")).to_contain_text("Your pool: AM01")
             expect(page.locator("#inbox-who")).to_contain_text("4 open alerts, € 7.900 at risk")
@@ -112,7 +106,7 @@ def test_account_manager_handles_his_alerts_and_manager_reads_precision(
             expect(page.locator("#inbox-who")).to_contain_text("3 open alerts, € 3.900 at risk")
             page.click("button:has-text('Log out')")
 
-            log_in(page, "manager", "/alerts")
+            log_in(page, base, "manager", "/alerts")
             dips = page.locator("#market-dips li")
             expect(dips).to_have_count(1)
             expect(dips.first).to_contain_text("DE: orders 34% below the customers' own rhythm")
@@ -202,11 +196,7 @@ def test_account_manager_reads_the_alerts_of_a_real_run(
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
             page = _watched_page(browser, problems)
-            page.goto(f"{base}/login?next=/alerts")
-            page.fill("input[name=username]", login)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button:has-text('Log in')")
-            expect(page).to_have_url(f"{base}/alerts")
+            log_in(page, base, login, "/alerts")
             expect(page.locator("#inbox-who")).to_contain_text(f"{count} open alert")
             rows = page.locator("table.alerts-table tbody tr")
             expect(rows).to_have_count(count)
@@ -221,11 +211,7 @@ def test_account_manager_reads_the_alerts_of_a_real_run(
             page.screenshot(path=ARTIFACTS / "alerts-inbox-demo.png", full_page=True)
             page.click("button:has-text('Log out')")
 
-            page.goto(f"{base}/login?next=/alerts/precision")
-            page.fill("input[name=username]", "manager")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button:has-text('Log in')")
-            expect(page).to_have_url(f"{base}/alerts/precision")
+            log_in(page, base, "manager", "/alerts/precision")
             total = page.locator("#precision-table tfoot tr td").all_inner_texts()
             alerts, left, kept, false_alarms = (int(c.replace(".", "")) for c in total[:4])
             assert alerts > 0

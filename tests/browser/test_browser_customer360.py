@@ -91,6 +91,17 @@ def _watched_page(browser: Browser, problems: list[str]) -> Page:
     return page
 
 
+def log_in(page: Page, base: str, username: str, target: str) -> None:
+    """Log in through the form with the test password and land on ``target``."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/login?next={target}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('Log in')")
+    expect(page).to_have_url(f"{base}{target}")
+
+
 def test_login_search_and_customer_360(live_server: tuple[str, World]) -> None:
     from playwright.sync_api import expect, sync_playwright
 

@@ -20,9 +20,10 @@ from tests.browser.test_browser_customer360 import (
     LAUNCH_ARGS,
     _require_chromium,
     _watched_page,
+    log_in,
     serve,
 )
-from tests.web_fixtures import PASSWORD, password_hash
+from tests.web_fixtures import password_hash
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import upgrade
 from valuecenter.db.uow import unit_of_work
@@ -110,11 +111,7 @@ def test_value_dashboard_shows_the_demo_concentration_segments_and_charts(
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
             page = _watched_page(browser, problems)
-            page.goto(f"{base}/login?next=/value")
-            page.fill("input[name=username]", "manager")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button:has-text('Log in')")
-            expect(page).to_have_url(f"{base}/value")
+            log_in(page, base, "manager", "/value")
             expect(page.locator("#top1")).to_have_text(f"{100 * top1:.1f}%")
             expect(page.locator("#top10")).to_have_text(f"{100 * top10:.1f}%")
             assert 0.11 <= top1 <= 0.17  # seed 001: 14%
