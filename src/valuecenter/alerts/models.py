@@ -74,7 +74,9 @@ class Alert(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     kind: Mapped[AlertKind] = mapped_column(str_enum(AlertKind, "alert_kind"))
     raised_on: Mapped[date] = mapped_column(index=True)
-    risk: Mapped[float] = mapped_column(Float)  # P(leaving) or the rhythm's surprise, 0–1
+    risk: Mapped[float] = mapped_column(
+        Float
+    )  # churn model: P(leaving); rhythm: share of usual revenue missing
     clv_cents: Mapped[int] = mapped_column(BigInteger)
     value_at_risk_cents: Mapped[int] = mapped_column(BigInteger, index=True)  # risk × CLV
     reasons: Mapped[list[dict[str, object]]] = mapped_column(JSON)  # [{"code","text"}, ...]

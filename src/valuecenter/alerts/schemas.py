@@ -60,7 +60,10 @@ class AlertOut(_Out):
     customer: AlertCustomer
     kind: AlertKind
     raised_on: date
-    risk: float = Field(description="P(leaving), or how surprising his silence is; 0 to 1.")
+    risk: float = Field(
+        description="Churn model: calibrated P(leaving); order rhythm: the share of his "
+        "usual revenue missing in the window; 0 to 1."
+    )
     clv_cents: int = Field(description="His CLV in the score run the alert run used.")
     value_at_risk_cents: int = Field(description="risk × CLV: the inbox is ordered by it.")
     reasons: list[Reason]

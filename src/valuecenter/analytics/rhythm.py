@@ -73,7 +73,6 @@ class RhythmResult:
     """Per customer (the input's customer index order) and per market."""
 
     has_rhythm: BoolArray
-    baseline_orders: IntArray
     gap_days: FloatArray  # the usual days between orders (posterior mean)
     expected: FloatArray  # orders expected in the window (market-adjusted)
     observed: IntArray  # orders placed in the window
@@ -84,7 +83,6 @@ class RhythmResult:
     revenue_usual: FloatArray  # cents expected in the window from the baseline
     market_dip: BoolArray  # the customer's market dips
     alert: BoolArray
-    surprise: FloatArray  # 1 − min(p_fewer, p_overdue)
     prior: tuple[float, float]  # gamma (r, a) of the daily order rate
     markets: list[MarketFigures]
 
@@ -201,7 +199,6 @@ def order_rhythm(
     ]
     return RhythmResult(
         has_rhythm=has,
-        baseline_orders=base_n,
         gap_days=np.where(has, 1.0 / rate, np.nan),
         expected=np.where(has, expected, 0.0),
         observed=observed,
@@ -212,7 +209,6 @@ def order_rhythm(
         revenue_usual=usual,
         market_dip=dip_m[code],
         alert=alert,
-        surprise=1.0 - np.minimum(p_fewer, p_overdue),
         prior=(r, a),
         markets=figures,
     )
