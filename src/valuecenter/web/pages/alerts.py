@@ -68,14 +68,10 @@ def _number(value: object) -> str:
 
 
 def _auc(validation: object) -> float | None:
-    """The validation AUC, stored as a number or as ``{"auc": …}`` / ``{"roc_auc": …}``."""
-    if isinstance(validation, int | float) and not isinstance(validation, bool):
-        return float(validation)
-    if isinstance(validation, Mapping):
-        for key in ("auc", "roc_auc"):
-            value = validation.get(key)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                return float(value)
+    """The out-of-time AUC the run stored under ``validation["auc"]`` (alerts/service.py)."""
+    value = validation.get("auc") if isinstance(validation, Mapping) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
     return None
 
 
