@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     display_timezone: str = "Europe/Amsterdam"
     # The six value segments (valuecenter/value/segments.toml when unset).
     segments_file: Path | None = None
+    # The share of save-desk cases assigned at random to the control group (standard
+    # handling, no offer), so the desk's effect is measured (docs/retention.md).
+    save_control_share: float = Field(default=0.1, ge=0.0, lt=1.0)
 
     @field_validator("display_timezone")
     @classmethod

@@ -55,6 +55,7 @@ def load_contracts(session: Session) -> pd.DataFrame:
     c = Contract
     rows = session.execute(
         select(
+            c.id,
             c.customer_id,
             c.monthly_fee_cents,
             c.start_date,
@@ -66,10 +67,28 @@ def load_contracts(session: Session) -> pd.DataFrame:
     ).all()
     frame = pd.DataFrame(
         [
-            (cid, fee, _day(start), _day(end), str(status), _day(cancelled), _day(renewed or end))
-            for cid, fee, start, end, status, cancelled, renewed in rows
+            (
+                k,
+                cid,
+                fee,
+                _day(start),
+                _day(end),
+                str(status),
+                _day(cancelled),
+                _day(renewed or end),
+            )
+            for k, cid, fee, start, end, status, cancelled, renewed in rows
         ],
-        columns=["customer_id", "fee", "start", "end", "status", "cancelled", "renewed"],
+        columns=[
+            "contract_id",
+            "customer_id",
+            "fee",
+            "start",
+            "end",
+            "status",
+            "cancelled",
+            "renewed",
+        ],
     )
     cancelled = frame["status"].eq(ContractStatus.CANCELLED.value)
     frame["stop"] = np.where(cancelled, frame["cancelled"], frame["end"])
@@ -203,5 +222,6 @@ def contract_table(
         "abandoned_90d",
         "revenue_90d_eur",
     ):
-        frame[column] = frame[column].fillna(0).astype(np.float64)
+        # An empty part merges in as object columns: read them as numbers before filling.
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0)
     return frame[["customer_id", *FEATURES, "left"]]

@@ -11,22 +11,25 @@ or the file line, exit code 2.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
+from valuecenter.cli.modelfiles import (
+    drop_list,
+    fixes_lines,
+    load_frame,
+    option_errors,
+    prepare_threads,
+)
 from valuecenter.cli.progress import counting_bar
-from valuecenter.cli.value import _analytics_errors, _read
 from valuecenter.errors import InvalidInput
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from valuecenter.analytics.churn import Kind
 
 # pandas, scikit-learn and LightGBM are imported when a command here runs, so that every other
@@ -50,40 +53,15 @@ _OPTION_OF = {
 }
 
 
-@contextmanager
-def _churn_errors() -> Iterator[None]:
-    """Analytics errors as :class:`InvalidInput` (via ``_analytics_errors``), named by option."""
-    try:
-        with _analytics_errors():
-            yield
-    except InvalidInput as exc:
-        raise InvalidInput(_OPTION_OF.get(exc.field, exc.field), exc.detail) from None
-
-
-def _prepare_threads() -> None:
-    """Let idle OpenMP threads sleep instead of spinning. On a machine where another process
-    holds a core, LightGBM's spinning threads made one fit 40× slower here (40 s instead of
-    1 s on 2,666 rows); passive waiting costs nothing measurable on an idle machine. Only
-    effective before LightGBM is loaded, so it is set before the first import; a value the
-    user set is kept."""
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+def _churn_errors() -> AbstractContextManager[None]:
+    """Analytics errors as :class:`InvalidInput`, named by option."""
+    return option_errors(_OPTION_OF)
 
 
 def _kind(model: str) -> Kind:
     if model not in KINDS:
         raise InvalidInput("--model", f"'{model}' is not one of {', '.join(KINDS)}")
     return cast("Kind", model)
-
-
-def _drop_list(drop_cols: str | None) -> list[str]:
-    return [c.strip() for c in (drop_cols or "").split(",") if c.strip()]
-
-
-def _load(data: Path) -> pd.DataFrame:
-    frame = _read(data, None)
-    if len(frame) == 0:
-        raise InvalidInput("--data", f"{data}: has no rows below the header")
-    return frame
 
 
 @contextmanager
@@ -94,14 +72,6 @@ def _fold_bar(show: bool, folds: int) -> Iterator[Callable[[int, int], None] | N
         return
     with counting_bar("cross-validating", "folds") as update:
         yield update
-
-
-def _fixes_lines(fixes: dict[str, Any]) -> list[str]:
-    lines = []
-    for kind, per_column in fixes.items():
-        shown = ", ".join(f"{column} ({what})" for column, what in per_column.items())
-        lines.append(f"  {kind.replace('_', ' ')}: {shown}")
-    return lines
 
 
 @app.command("evaluate")
@@ -127,8 +97,8 @@ def evaluate_command(
     logistic regression or their blend by an inner cross-validation on each training part.
     """
     kind = _kind(model)
-    frame = _load(data)
-    _prepare_threads()
+    frame = load_frame(data)
+    prepare_threads()
     from valuecenter.analytics.churn import evaluate
 
     with _churn_errors(), _fold_bar(not as_json, folds) as on_fold:
@@ -137,7 +107,7 @@ def evaluate_command(
             target,
             id_col,
             positive=positive,
-            drop_cols=_drop_list(drop_cols),
+            drop_cols=drop_list(drop_cols),
             folds=folds,
             seed=seed,
             kind=kind,
@@ -158,7 +128,7 @@ def evaluate_command(
         f"  AUC {result['auc']:.3f} ± {result['auc_std']:.3f}   Brier {result['brier']:.4f}",
         f"  model: {choice}",
         f"  top features: {', '.join(result['top_features'])}",
-        *_fixes_lines(result["fixes"]),
+        *fixes_lines(result["fixes"]),
         f"{result['seconds']:.1f} s",
     ]
     for line in lines:
@@ -194,8 +164,8 @@ def score_command(
     kind = _kind(model)
     if not out.parent.is_dir():
         raise InvalidInput("--out", f"{out.parent}: no such directory")
-    frame = _load(data)
-    _prepare_threads()
+    frame = load_frame(data)
+    prepare_threads()
     from valuecenter.analytics.churn import score_file
 
     with _churn_errors():
@@ -204,7 +174,7 @@ def score_command(
             target,
             id_col,
             positive=positive,
-            drop_cols=_drop_list(drop_cols),
+            drop_cols=drop_list(drop_cols),
             seed=seed,
             kind=kind,
         )
@@ -231,7 +201,7 @@ def score_command(
         f"Scored {result['rows']:,} customers into {out} (model {scored.model.kind}, trained on "
         f"{scored.trained_rows:,} rows with a known target; churn = '{scored.positive}')",
         f"  top features: {', '.join(top)}",
-        *_fixes_lines(result["fixes"]),
+        *fixes_lines(result["fixes"]),
         f"{result['seconds']:.1f} s",
     ]
     for line in lines:

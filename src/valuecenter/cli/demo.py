@@ -8,20 +8,23 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from valuecenter.cli import context
 from valuecenter.db import migrate
 from valuecenter.db.uow import unit_of_work
 from valuecenter.demo.presets import get_preset
-from valuecenter.errors import InvalidInput
+from valuecenter.demo.truth_models import TruthWorld
+from valuecenter.errors import AppError, InvalidInput
+from valuecenter.retention.offers import OfferSpec
 from valuecenter.users.models import Role, User
 from valuecenter.users.security import new_password
 from valuecenter.users.service import create_user
@@ -369,7 +372,132 @@ def respond(
         typer.echo(f"{key:<26} {json.dumps(value)}")
 
 
+@app.command("savedesk")
+def savedesk(
+    months: int = typer.Option(12, "--months", min=1, help="Months of the desk to simulate."),
+    control_share: float = typer.Option(
+        0.1, "--control-share", help="Share of cases drawn into the control group, [0, 1)."
+    ),
+    seed: int = typer.Option(1, "--seed", min=0, help="Same seed, same months."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Simulate months of the save desk on the demo world, through the product's own desk.
+
+    Cancel callers and their answers come from the world's truth (action retention-offer);
+    the desk draws the arms and suggests the offers; the cases are closed and committed.
+    Prints each month's ledger estimate next to the true incremental saves and value.
+    Needs a loaded demo company, a score run and no save cases yet.
+    """
+    from valuecenter.demo import savedesk as sim
+
+    with unit_of_work(context.sessions()) as session:
+        with _steps() as steps:
+            plan = steps.progress
+            task = plan.add_task("simulate months", total=months, rows="") if plan else None
+
+            def advance(done: int, total: int) -> None:
+                if plan is not None and task is not None:
+                    plan.update(task, completed=done, rows=f"{done}/{total} months")
+
+            run = sim.simulate_savedesk(
+                session, months, control_share=control_share, seed=seed, progress=advance
+            )
+        checks = sim.compare(session, run)
+    summary = {
+        "months": [c.as_json() for c in checks],
+        "coverage": sim.coverage(checks),
+        "control_share": run.control_share,
+        "seed": run.seed,
+        "pool": run.pool,
+        "retention_agents": run.agents,
+        "offers": run.offers,
+    }
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    typer.echo(
+        f"{'month':<8} {'cases':>5} {'desk':>5} {'ctrl':>5} {'true saves':>10} "
+        f"{'true value €':>11}  {'ledger incremental saves [95% CI]':<36} covered"
+    )
+    for c in checks:
+        m, inc = c.month, c.row.incremental_saves
+        shown = (
+            f"{inc.estimate:+.1f} [{inc.low:+.1f}, {inc.high:+.1f}]"
+            if inc.estimate is not None and inc.low is not None and inc.high is not None
+            else f"{inc.reason}"
+        )
+        typer.echo(
+            f"{m.month:<8} {m.cases:>5} {m.desk:>5} {m.control:>5} "
+            f"{m.true_incremental_saves:>+10.2f} {m.true_incremental_value_cents / 100:>+11,.0f}  "
+            f"{shown:<36} {'yes' if c.saves_covered else 'no'}"
+        )
+    cover = sim.coverage(checks)
+    typer.echo(
+        f"the 95% interval covered the true incremental saves in {cover['saves_covered']} "
+        f"and the true incremental value in {cover['value_covered']} of {cover['months']} "
+        f"months ({cover['with_interval']} months had an interval); see "
+        "`valuecenter retention ledger`"
+    )
+
+
 BACKFILL_MONTHS = 6  # the demo's alert history, so alert precision has something to show
+DESK_MONTHS = 6  # the save desk's history, so the ledger has months to show
+OPEN_DAYS = 14  # cancel contacts of the last days open the desk's current cases
+RENEWAL_OFFER = OfferSpec(
+    code="renewal-discount-10",
+    name="10% off the next term",
+    kind="discount",
+    discount_share=0.10,
+    campaign_action="renewal-offer",
+    prior_uplift=0.04,
+    description="The renewal campaigns' discount: their treatment and control groups teach "
+    "the renewal list whom it moves.",
+)
+
+
+def _bootstrap_desk(session: Session, seed: int) -> str:
+    """Six months of the save desk on the demo world (the ledger's history), then a case for
+    every cancel contact of the world's last two weeks (the desk's open cases)."""
+    import random
+
+    from valuecenter.demo.savedesk import simulate_savedesk
+    from valuecenter.retention.desk import open_from_contacts
+
+    share = context.settings().save_control_share
+    try:
+        with session.begin_nested():
+            run = simulate_savedesk(session, DESK_MONTHS, control_share=share, seed=seed)
+            end = session.scalar(select(func.max(TruthWorld.ends)))
+            assert end is not None  # simulate_savedesk needs the world
+            until = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)
+            opened = open_from_contacts(
+                session, until - timedelta(days=OPEN_DAYS), until, share, random.Random(seed)
+            )
+    except AppError as exc:
+        return f"save desk not simulated: {exc}"
+    cases = sum(m.cases for m in run.months)
+    return (
+        f"save desk: {DESK_MONTHS} months simulated ({cases:,} closed cases, {share:.0%} "
+        f"standard handling as the control group), {opened.get('opened', 0):,} cases open from "
+        "the last two weeks' cancel calls; see /retention/desk and /retention/ledger"
+    )
+
+
+def _bootstrap_renewals(session: Session) -> str:
+    """The renewal discount in the catalogue and the renewal list of the next 90 days."""
+    from valuecenter.retention.offers import upsert_offer
+    from valuecenter.retention.renewal import run_renewals
+
+    try:
+        with session.begin_nested():
+            upsert_offer(session, RENEWAL_OFFER)
+            run = run_renewals(session)
+    except AppError as exc:
+        return f"renewal list not made: {exc}"
+    return (
+        f"renewal list: {run.candidates:,} contracts end in the next {run.horizon_days} days, "
+        f"{run.listed:,} worth a call; see /retention/renewals"
+    )
 
 
 def bootstrap(
@@ -400,6 +528,7 @@ def bootstrap(
     password: str | None = None
     run_id: str | None = None
     alerts_run: tuple[int, int, int] | None = None
+    retention: list[str] = []
     logins: list[str] = []
     rows: dict[str, int] = {}
     with _steps() as steps:
@@ -420,6 +549,10 @@ def bootstrap(
                     sum(r.raised for r in replayed),
                     sum(r.market_dips for r in replayed),
                 )
+                steps.step("save desk")
+                retention = [_bootstrap_desk(session, seed)]
+                steps.step("renewal list")
+                retention.append(_bootstrap_renewals(session))
             if has_admin is None:
                 password = new_password()
                 create_user(
@@ -443,6 +576,8 @@ def bootstrap(
             f"{alerts_run[0]} alert runs over the last {BACKFILL_MONTHS} months: "
             f"{alerts_run[1]:,} alerts raised, market dips seen {alerts_run[2]} times; see /alerts"
         )
+    for line in retention:
+        typer.echo(line)
     if password is not None:
         typer.echo("created user admin (admin)")
         typer.echo(f"password (shown once): {password}")

@@ -9,6 +9,9 @@ from valuecenter.cli import alerts as alerts_cli
 from valuecenter.cli import churn as churn_cli
 from valuecenter.cli import db, demo, score, serve, users
 from valuecenter.cli import importer as importer_cli
+from valuecenter.cli import renewals as renewals_cli
+from valuecenter.cli import retention as retention_cli
+from valuecenter.cli import uplift as uplift_cli
 from valuecenter.cli import value as value_cli
 from valuecenter.cli.errors import run_guarded
 
@@ -29,6 +32,9 @@ app.add_typer(value_cli.clv_app, name="clv")
 app.add_typer(value_cli.value_app, name="value")
 app.add_typer(churn_cli.app, name="churn")
 app.add_typer(alerts_cli.app, name="alerts")
+app.add_typer(uplift_cli.app, name="uplift")
+retention_cli.app.command("renewals")(renewals_cli.renewals)
+app.add_typer(retention_cli.app, name="retention")
 
 
 @app.command()

@@ -19,6 +19,12 @@ from valuecenter.demo.truth_models import (
 )
 from valuecenter.orders.models import Order, OrderLine
 from valuecenter.products.models import Category, Product
+from valuecenter.retention.models import (
+    RenewalCandidate,
+    RenewalRun,
+    RetentionOffer,
+    SaveCase,
+)
 from valuecenter.surveys.models import Survey
 from valuecenter.users.models import ApiToken, User
 from valuecenter.value.models import CustomerScore, ScoreRun
@@ -45,6 +51,10 @@ __all__ = [
     "Order",
     "OrderLine",
     "Product",
+    "RenewalCandidate",
+    "RenewalRun",
+    "RetentionOffer",
+    "SaveCase",
     "ScoreRun",
     "Survey",
     "Team",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from valuecenter.web.api import alerts, auth, customers, health
+from valuecenter.web.api import alerts, auth, customers, health, renewals, retention
 
 router = APIRouter()
 router.include_router(health.router)
 router.include_router(auth.router)
 router.include_router(customers.router)
 router.include_router(alerts.router)
+router.include_router(renewals.router)
+router.include_router(retention.router)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from valuecenter.web.pages import alerts, auth, customers, value
+from valuecenter.web.pages import (
+    alerts,
+    auth,
+    customers,
+    retention_desk,
+    retention_ledger,
+    retention_renewals,
+    value,
+)
 from valuecenter.web.security import verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
@@ -12,3 +20,6 @@ router.include_router(auth.router)
 router.include_router(customers.router)
 router.include_router(value.router)
 router.include_router(alerts.router)
+router.include_router(retention_desk.router)
+router.include_router(retention_renewals.router)
+router.include_router(retention_ledger.router)

@@ -1,0 +1,265 @@
+"""``valuecenter retention``: the offer catalogue, the save desk and its ledger.
+
+- ``offers list`` / ``offers add``: the offers the retention team may give;
+- ``desk open --since --until``: a save case for every cancel contact of the span (IVR intent
+  or primary reason ``cancel``), idempotent; the arm is drawn with ``secrets.SystemRandom``;
+- ``ledger --by month|agent|offer``: gross and incremental saves and save value — the gross
+  figure is never printed without the incremental one beside it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time
+from typing import TYPE_CHECKING
+
+import typer
+
+from valuecenter.cli import context
+from valuecenter.cli.progress import parse_day
+from valuecenter.db.uow import unit_of_work
+from valuecenter.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from valuecenter.retention.schemas import Interval, LedgerOut
+
+app = typer.Typer(
+    help="Retention that pays: offers, the save desk and its ledger.", no_args_is_help=True
+)
+offers_app = typer.Typer(help="The retention offer catalogue.", no_args_is_help=True)
+desk_app = typer.Typer(help="The save desk: cases for customers who want to cancel.")
+app.add_typer(offers_app, name="offers")
+app.add_typer(desk_app, name="desk", no_args_is_help=True)
+
+
+def _money(cents: float | None) -> str:
+    """Whole euros, Dutch-style like every page ("€ 13.418")."""
+    if cents is None:
+        return "–"
+    sign = "−" if cents < 0 else ""
+    return f"{sign}€ {abs(cents) / 100:,.0f}".replace(",", ".")
+
+
+@offers_app.command("list")
+def list_offers(
+    all_offers: bool = typer.Option(False, "--all", help="Include inactive offers."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The offers, by code (active ones unless --all)."""
+    from sqlalchemy import select
+
+    from valuecenter.retention.models import RetentionOffer
+    from valuecenter.retention.schemas import OfferOut
+
+    with context.sessions()() as session:
+        stmt = select(RetentionOffer).order_by(RetentionOffer.code)
+        if not all_offers:
+            stmt = stmt.where(RetentionOffer.active.is_(True))
+        offers = [OfferOut.of(o).model_dump(mode="json") for o in session.scalars(stmt)]
+    if as_json:
+        typer.echo(json.dumps(offers))
+        return
+    if not offers:
+        typer.echo("no offers yet; add one with `valuecenter retention offers add`")
+    for o in offers:
+        cost = []
+        if o["discount_share"]:
+            cost.append(f"{o['discount_share']:.0%} off the fee")
+        if o["free_months"]:
+            cost.append(f"{o['free_months']} free month(s)")
+        if o["fixed_cost_cents"]:
+            cost.append(f"{_money(o['fixed_cost_cents'])} once")
+        state = "" if o["active"] else "  (inactive)"
+        typer.echo(
+            f"{o['code']:<20} {o['kind']:<12} {', '.join(cost) or 'no cost':<32} "
+            f"prior uplift {o['prior_uplift']:+.2f}  {o['name']}{state}"
+        )
+
+
+@offers_app.command("add")
+def add_offer(
+    code: str = typer.Option(..., "--code", help="Short code without spaces."),
+    name: str = typer.Option(..., "--name", help="What the agent reads."),
+    kind: str = typer.Option(..., "--kind", help="discount, free-months, handset or other."),
+    discount_share: float = typer.Option(
+        0.0, "--discount-share", help="Share off the monthly fee over the next term, 0–1."
+    ),
+    free_months: int = typer.Option(0, "--free-months", help="Months of fee not billed."),
+    fixed_cost: float = typer.Option(
+        0.0, "--fixed-cost", help="Paid once when taken, in euros (a handset, a gift)."
+    ),
+    prior_uplift: float = typer.Option(
+        0.1, "--prior-uplift", help="Expected rise of a cancel caller's keep rate, until measured."
+    ),
+    campaign_action: str | None = typer.Option(
+        None, "--campaign-action", help="The campaigns' action that teaches its uplift."
+    ),
+    inactive: bool = typer.Option(False, "--inactive", help="Add it switched off."),
+) -> None:
+    """Add an offer, or update the offer with this code."""
+    from valuecenter.retention.offers import OfferSpec, upsert_offer
+
+    if fixed_cost < 0:
+        raise InvalidInput("--fixed-cost", "is negative")
+    spec = OfferSpec(
+        code=code,
+        name=name,
+        kind=kind,
+        discount_share=discount_share,
+        free_months=free_months,
+        fixed_cost_cents=round(fixed_cost * 100),
+        campaign_action=campaign_action,
+        prior_uplift=prior_uplift,
+        active=not inactive,
+    )
+    with unit_of_work(context.sessions()) as session:
+        offer = upsert_offer(session, spec)
+        saved = offer.code
+    typer.echo(f"offer {saved} saved")
+
+
+def _moment(option: str, value: str) -> datetime:
+    """Midnight UTC of the day given for ``option``."""
+    day = parse_day(option, value)
+    if day is None:
+        raise InvalidInput(option, "is required")
+    return datetime.combine(day, time.min, UTC)
+
+
+@desk_app.command("open")
+def desk_open(
+    since: str = typer.Option(..., "--since", help="First day of the contacts (inclusive)."),
+    until: str = typer.Option(..., "--until", help="Day after the last one (exclusive)."),
+    control_share: float | None = typer.Option(
+        None,
+        "--control-share",
+        help="Share drawn into the control group (default: the save_control_share setting).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary."),
+) -> None:
+    """Open a save case for every cancel contact in [--since, --until) (one transaction).
+
+    Contacts that already opened a case, and customers with a case still open, are skipped,
+    so running it again opens nothing twice. Needs a score run (cases are priced by CLV).
+    """
+    import secrets
+
+    from valuecenter.retention.desk import open_from_contacts
+
+    start, stop = _moment("--since", since), _moment("--until", until)
+    share = context.settings().save_control_share if control_share is None else control_share
+    if not 0.0 <= share < 1.0:
+        raise InvalidInput("--control-share", f"{share} is not in [0, 1)")
+    with unit_of_work(context.sessions()) as session:
+        counts = open_from_contacts(session, start, stop, share, secrets.SystemRandom())
+    if as_json:
+        typer.echo(json.dumps({"control_share": share, **counts}))
+        return
+    typer.echo(
+        f"{counts['contacts']:,} cancel contacts: {counts['opened']:,} cases opened "
+        f"({counts['desk']:,} desk, {counts['control']:,} control at share {share:g}); "
+        f"skipped {counts['contact_had_case']:,} with a case already and "
+        f"{counts['customer_had_open_case']:,} whose customer has one open"
+    )
+
+
+def _interval(figure: Interval, money: bool) -> str:
+    def show(x: float | None) -> str:
+        if x is None:
+            return "–"
+        return _money(x) if money else f"{x:+.1f}"
+
+    if figure.estimate is None:
+        return "no control cases"
+    if figure.ci95_low is None:
+        return f"{show(figure.estimate)} (no interval)"
+    return f"{show(figure.estimate)} [{show(figure.ci95_low)}, {show(figure.ci95_high)}]"
+
+
+def _rate(x: float | None) -> str:
+    return "–" if x is None else f"{x:.1%}"
+
+
+LEDGER_COLUMNS = (
+    "",
+    "desk",
+    "control",
+    "keep desk",
+    "keep control",
+    "gross saves",
+    "incremental saves",
+    "gross value",
+    "incremental value",
+    "offer cost",
+    "net incremental value",
+)
+
+
+def _print_ledger(out: LedgerOut) -> None:
+    """A Rich table; each gross column has its incremental column right beside it."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Save-value ledger by {out.by} (95% intervals)")
+    for column in LEDGER_COLUMNS:
+        table.add_column(column, justify="right" if column else "left")
+    notes: list[str] = []
+    for row in [*out.rows, out.total]:
+        table.add_row(
+            row.key,
+            f"{row.desk:,}",
+            f"{row.control:,}",
+            _rate(row.keep_rate_desk),
+            _rate(row.keep_rate_control),
+            f"{row.saves.gross:,}",
+            _interval(row.saves.incremental, money=False),
+            _money(row.value.gross_cents),
+            _interval(row.value.incremental_cents, money=True),
+            _money(row.value.offer_cost_cents),
+            _interval(row.value.net_incremental_cents, money=True),
+        )
+        if row.saves.incremental.reason:
+            notes.append(f"{row.key}: {row.saves.incremental.reason}")
+    Console(width=200).print(table)
+    for note in notes:
+        typer.echo(note)
+    if any(not row.provenance.randomised for row in out.rows):
+        typer.echo(
+            f"the {out.by} rows are not randomised: each compares a chosen subset of desk cases "
+            "with every control case, so it mixes the effect with who was in the subset "
+            "(the month rows and the total are randomised)"
+        )
+    runs = ", ".join(out.total.provenance.score_runs) or "none"
+    typer.echo(
+        "gross = desk cases kept (most would have stayed anyway); incremental = kept beyond "
+        f"the control group's keep rate. Values: CLV of score run(s) {runs}; control share "
+        f"setting {out.control_share_setting:g}."
+    )
+
+
+@app.command("ledger")
+def ledger_command(
+    by: str = typer.Option("month", "--by", help="month, agent or offer."),
+    since: str | None = typer.Option(None, "--since", help="Cases closed on or after this day."),
+    until: str | None = typer.Option(None, "--until", help="Cases closed before this day."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (the API's shape)."),
+) -> None:
+    """Gross and incremental saves and save value against the random control group.
+
+    The gross figure (customers kept × value) is always shown with the incremental one —
+    saves beyond the control group's keep rate, with its 95% interval — beside it.
+    """
+    from valuecenter.retention.ledger import BY, ledger
+    from valuecenter.retention.schemas import LedgerOut
+
+    grouping = next((b for b in BY if b == by), None)
+    if grouping is None:
+        raise InvalidInput("--by", f"'{by}' is not one of {', '.join(BY)}")
+    first, last = parse_day("--since", since), parse_day("--until", until)
+    with context.sessions()() as session:
+        rows = ledger(session, grouping, first, last)
+    out = LedgerOut.of(grouping, first, last, rows, context.settings().save_control_share)
+    if as_json:
+        typer.echo(json.dumps(out.model_dump(mode="json")))
+        return
+    _print_ledger(out)

@@ -1,0 +1,170 @@
+"""``valuecenter uplift evaluate``: an uplift model judged on an experiment file (CSV, Parquet or
+XLSX; one row per customer, a treatment column, a 0/1 outcome), without a database.
+
+The rows are split into a training and a test part stratified on arm × outcome; the model
+(:mod:`valuecenter.analytics.uplift`: T-, X-, DR-learner or class transformation, ``auto``
+choosing by an inner cross-fitted Qini) is fitted on the training part and the test part is
+scored: uplift in the top 10/20/30%, Qini coefficient and AUUC. Rows of other arms, a blank arm
+or a blank outcome are dropped and counted; bad input is one line naming the option, the column
+or the file line, exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import typer
+
+from valuecenter.cli.modelfiles import (
+    drop_list,
+    fixes_lines,
+    load_frame,
+    option_errors,
+    prepare_threads,
+)
+from valuecenter.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from valuecenter.analytics.uplift import Learner
+
+# pandas, scikit-learn and LightGBM are imported when the command runs, so that every other
+# command starts fast.
+
+app = typer.Typer(
+    help="Uplift models (who changes because of a treatment) on an experiment file.",
+    no_args_is_help=True,
+)
+
+LEARNER_CHOICES = ("auto", "t", "x", "dr", "ct")
+# The analytics core names its arguments; a user knows the options.
+_OPTION_OF = {
+    "treatment_col": "--treatment-col",
+    "treatment_value": "--treatment-value",
+    "control_value": "--control-value",
+    "outcome_col": "--outcome-col",
+    "drop_cols": "--drop-cols",
+    "test_size": "--test-size",
+    "learner": "--learner",
+    "folds": "--folds",
+    "data": "--data",
+}
+METRIC_ROWS = (
+    ("uplift in the top 10%", ("uplift_at", "10")),
+    ("uplift in the top 20%", ("uplift_at", "20")),
+    ("uplift in the top 30%", ("uplift_at", "30")),
+    ("Qini coefficient", ("qini",)),
+    ("AUUC", ("auuc",)),
+)
+
+
+def _learner(learner: str) -> Learner | str:
+    if learner not in LEARNER_CHOICES:
+        raise InvalidInput("--learner", f"'{learner}' is not one of {', '.join(LEARNER_CHOICES)}")
+    return learner
+
+
+def _value(figures: dict[str, Any], path: tuple[str, ...]) -> float:
+    value: Any = figures
+    for key in path:
+        value = value[key]
+    return float(value)
+
+
+def _print_table(result: dict[str, Any]) -> None:
+    """The figures as a Rich table: the policy column, then one column per treatment."""
+    from rich.console import Console
+    from rich.table import Table
+
+    per_treatment: dict[str, dict[str, Any]] = result.get("per_treatment", {})
+    table = Table()
+    table.add_column("metric")
+    table.add_column("any treatment" if per_treatment else result["treatment"][0], justify="right")
+    for name in per_treatment:
+        table.add_column(name, justify="right")
+    for label, path in METRIC_ROWS:
+        cells = [_value(result, path), *(_value(f, path) for f in per_treatment.values())]
+        shown = [f"{c:+.2%}" if path[0] == "uplift_at" else f"{c:.4f}" for c in cells]
+        table.add_row(label, *shown)
+    Console().print(table)
+
+
+def _lines(result: dict[str, Any]) -> list[str]:
+    rates = ", ".join(
+        f"{name} {r['rate']:.1%} of {r['rows']:,}" for name, r in result["response_rates"].items()
+    )
+    auto = result["auto"]
+    chosen = result["learner"]
+    if auto is not None:
+        qinis = ", ".join(f"{k} {v:.4f}" for k, v in auto["inner_qini"].items())
+        chosen = f"auto → {chosen} (inner Qini: {qinis})"
+    reasons = ", ".join(
+        f"{k.replace('_', ' ')} {v:,}" for k, v in result["dropped_by_reason"].items() if v
+    )
+    return [
+        f"trained on {result['n_train']:,} rows, tested on {result['n_test']:,}; learner {chosen}",
+        f"  response rates: {rates}",
+        f"  rows dropped: {result['dropped']:,}" + (f" ({reasons})" if reasons else ""),
+        *fixes_lines(result["fixes"]),
+        f"{result['seconds']:.1f} s",
+    ]
+
+
+@app.command("evaluate")
+def evaluate_command(
+    data: Path = typer.Option(..., "--data", help="Experiment rows: CSV, Parquet or XLSX."),
+    treatment_col: str = typer.Option(..., "--treatment-col", help="Column naming each arm."),
+    treatment_value: list[str] = typer.Option(
+        ..., "--treatment-value", help="Value of a treatment arm; repeat for several treatments."
+    ),
+    control_value: str = typer.Option(..., "--control-value", help="Value of the control arm."),
+    outcome_col: str = typer.Option(
+        ..., "--outcome-col", help="Outcome column: 1/0, true/false or yes/no (1 = success)."
+    ),
+    test_size: float = typer.Option(0.5, "--test-size", help="Share of rows held out to test."),
+    seed: int = typer.Option(42, "--seed", help="Seed of the split and of the models."),
+    learner: str = typer.Option("auto", "--learner", help="auto, t, x, dr or ct."),
+    drop_cols: str | None = typer.Option(
+        None, "--drop-cols", help="Columns not to use as features, comma-separated: A,B."
+    ),
+    folds: int = typer.Option(5, "--folds", min=2, help="Cross-fitting folds of X and DR."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Fit an uplift model on a training part of an experiment file and score the test part.
+
+    Every column but the treatment, the outcome and --drop-cols is a feature. Rows of other
+    arms, with a blank arm or a blank outcome are dropped and counted. With several
+    --treatment-value the top-level figures are for "any treatment vs control", ranked by each
+    row's best predicted uplift, and each treatment is scored against the control too.
+    """
+    chosen = _learner(learner)
+    if not 0 < test_size < 1:
+        raise InvalidInput("--test-size", f"{test_size} is not a share between 0 and 1")
+    frame = load_frame(data)
+    prepare_threads()
+    from valuecenter.analytics.uplift import evaluate
+
+    with option_errors(_OPTION_OF):
+        result = evaluate(
+            frame,
+            treatment_col,
+            treatment_value,
+            control_value,
+            outcome_col,
+            test_size=test_size,
+            seed=seed,
+            learner=cast("Learner", chosen),
+            drop_cols=drop_list(drop_cols),
+            folds=folds,
+        )
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(
+        f"Uplift model {result['learner']}: {result['n_test']:,} test rows, "
+        f"each treatment against '{result['control']}'"
+    )
+    _print_table(result)
+    for line in _lines(result):
+        typer.echo(line)

@@ -1,0 +1,676 @@
+"""The save desk: a customer who wants to cancel becomes a save case (C13).
+
+"A cancel call is often a cry for help: he wants a new offer." A case opens when the IVR hears
+"cancel", when a contact's primary reason is a cancellation, or on a written request. At
+opening the case freezes what the agent needs and what the ledger will count:
+
+- ``value_cents``: the customer's CLV in the latest score run (``score_run_id`` kept), his
+  ``monthly_fee_cents`` (the fees of his contracts that are running, i.e. ``active``: the
+  latest known state, like the CLV), his ``risk`` (his latest open churn-model alert, else
+  none) and the ``reasons`` in words;
+- the **arm**, drawn at random: with probability ``control_share`` (setting
+  ``save_control_share``, 0.1) the case is *control* — standard handling, no offer — so that
+  the desk's effect is measured against a random control group instead of assumed;
+- for a desk case, the **suggested offer**: the active offer with the highest expected net
+  value ``û_o × value − keep_o × cost_o`` when that is positive (otherwise none: every offer
+  costs more than it is expected to save).
+
+**The suggestion's rule.** ``û_o``, the offer's incremental keep rate, is measured on the
+desk's closed history before the case opens — keep rate of the desk cases closed with offer
+``o`` minus that of the control cases — and shrunk towards the catalogue's ``prior_uplift``
+by precision weighting, the prior worth ``PRIOR_CASES`` cases:
+``û_o = (n_eff·measured + N0·prior) / (n_eff + N0)`` with ``n_eff = 1 / (1/n_o + 1/n_c)``
+(the measured difference's variance is ``σ²/n_eff`` for a per-case variance ``σ²``; this is
+the normal–normal posterior mean, Gelman et al., *Bayesian Data Analysis*, 3rd ed., §2.5).
+Without control history it is the prior. The keep rate with the offer is the control keep
+rate (shrunk the same way towards ``BASE_KEEP_PRIOR``, worth ``BASE_PRIOR_CASES`` cases) plus
+``û_o``; ``cost_o`` is :func:`~valuecenter.retention.offers.offer_cost_cents` for the
+customer's fee and a ``TERM_MONTHS``-month term, paid only when he stays. The ``suggestion``
+JSON records every offer's figures.
+
+Limits, stated. Offers are not randomised *among* desk cases, so ``û_o`` carries the selection
+of who was given ``o`` (the ledger's desk-versus-control figures do not). The rule is greedy:
+an offer whose measured uplift falls below its cost is no longer suggested, so it gathers no
+new evidence until its catalogue entry (prior) is revised.
+
+Services flush, never commit; the CLI command or the web request commits at the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from valuecenter.agents.models import Agent
+from valuecenter.alerts.contract_features import FEATURE_TEXT
+from valuecenter.alerts.models import Alert, AlertKind, AlertStatus
+from valuecenter.contacts.models import Contact, ContactReason
+from valuecenter.contracts.models import Contract, ContractStatus
+from valuecenter.customers.models import AccountManager, Customer
+from valuecenter.customers.repository import visible_customers
+from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.retention.models import (
+    RetentionOffer,
+    SaveArm,
+    SaveCase,
+    SaveOutcome,
+    SaveSource,
+    SaveStatus,
+)
+from valuecenter.retention.offers import active_offers, offer_cost_cents
+from valuecenter.users.models import User
+from valuecenter.value.models import CustomerScore, ScoreRun
+
+TERM_MONTHS = 12  # an offer's cost is counted over a next term of this many months
+# A prior weighs as much as σ²/τ² cases (σ² ≈ 0.2: the variance of one 0/1 outcome at a keep
+# rate near 0.7–0.8; τ: how far off the prior may be, one standard deviation). An offer's
+# ``prior_uplift`` good to ±0.05 is worth 80 cases; the base keep rate of 0.5, a guess good
+# to ±0.2, is worth 5.
+PRIOR_CASES = 80
+BASE_KEEP_PRIOR = 0.5  # a cancel caller's keep rate before the control group has measured it
+BASE_PRIOR_CASES = 5
+CONTACT_DAYS = 90
+NOTE_MAX = 2000
+CANCEL = "cancel"
+# Primary contact reasons the desk shows (counted over the 90 days before the case opens).
+_CONTACT_FEATURES = {
+    "cancel": "cancel_contacts_90d",
+    "complaint": "complaints_90d",
+    "price": "price_contacts_90d",
+}
+
+Order = Literal["newest", "value"]
+
+
+class UniformSource(Protocol):
+    """Where the arm's random draw comes from: ``random.Random``, ``secrets.SystemRandom``
+    (production) or a numpy ``Generator``."""
+
+    def random(self) -> float: ...
+
+
+def _money(cents: float) -> str:
+    """Whole euros, Dutch-style like every page ("€ 13.418")."""
+    return f"€ {cents / 100:,.0f}".replace(",", ".")
+
+
+def _aware(name: str, moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise InvalidInput(name, "needs a time zone (times are UTC)")
+    return moment.astimezone(UTC)
+
+
+def _control_share(share: float) -> float:
+    if not 0.0 <= share < 1.0:
+        raise InvalidInput("control_share", f"{share} is not in [0, 1)")
+    return share
+
+
+# --- what a case freezes at opening ---
+
+
+@dataclass(frozen=True)
+class _Running:
+    """The customer's running (``active``) contracts: summed fee, earliest end and start."""
+
+    fee_cents: int | None
+    ends: date | None
+    started: date | None
+
+
+def _running(session: Session, customer_id: int) -> _Running:
+    fee, ends, started = session.execute(
+        select(
+            func.sum(Contract.monthly_fee_cents),
+            func.min(Contract.end_date),
+            func.min(Contract.start_date),
+        ).where(Contract.customer_id == customer_id, Contract.status == ContractStatus.ACTIVE)
+    ).one()
+    return _Running(None if fee is None else int(fee), ends, started)
+
+
+def _latest_score(session: Session, customer_id: int) -> tuple[ScoreRun, CustomerScore | None]:
+    """The latest score run and the customer's row in it, in one query."""
+    found = session.execute(
+        select(ScoreRun, CustomerScore)
+        .outerjoin(
+            CustomerScore,
+            (CustomerScore.run_id == ScoreRun.id) & (CustomerScore.customer_id == customer_id),
+        )
+        .order_by(ScoreRun.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        raise InvalidInput("score", "no score run yet; run `valuecenter score` first")
+    return found[0], found[1]
+
+
+def _open_churn_alert(session: Session, customer_id: int) -> Alert | None:
+    return session.scalars(
+        select(Alert)
+        .where(
+            Alert.customer_id == customer_id,
+            Alert.kind == AlertKind.CHURN_MODEL,
+            Alert.status == AlertStatus.OPEN,
+        )
+        .order_by(Alert.raised_on.desc(), Alert.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _contact_counts(session: Session, customer_id: int, at: datetime) -> dict[str, int]:
+    rows = session.execute(
+        select(ContactReason.reason, func.count())
+        .join(Contact, Contact.id == ContactReason.contact_id)
+        .where(
+            Contact.customer_id == customer_id,
+            Contact.started_at >= at - timedelta(days=CONTACT_DAYS),
+            Contact.started_at < at,
+            ContactReason.position == 1,
+            ContactReason.reason.in_(tuple(_CONTACT_FEATURES)),
+        )
+        .group_by(ContactReason.reason)
+    ).all()
+    return {str(reason): int(n) for reason, n in rows}
+
+
+def _text(feature: str, shown: str) -> dict[str, object]:
+    return {"code": feature, "text": FEATURE_TEXT[feature].format(v=shown)}
+
+
+def _reasons(
+    session: Session,
+    customer: Customer,
+    at: datetime,
+    score: CustomerScore | None,
+    running: _Running,
+    alert: Alert | None,
+) -> list[dict[str, object]]:
+    """What the agent reads before he answers, in words (the alerts' FEATURE_TEXT wording)."""
+    reasons: list[dict[str, object]] = []
+    if running.ends is not None:
+        days = (running.ends - at.date()).days
+        if days >= 0:
+            reasons.append(_text("days_to_end", f"{days}"))
+        else:
+            reasons.append(_text("days_past_end", f"{-days}"))
+    counts = _contact_counts(session, customer.id, at)
+    for reason, feature in _CONTACT_FEATURES.items():
+        if counts.get(reason):
+            reasons.append(_text(feature, f"{counts[reason]}"))
+    since = customer.customer_since or running.started
+    if since is not None and since <= at.date():
+        reasons.append(_text("tenure_days", f"{(at.date() - since).days}"))
+    if running.fee_cents is not None:
+        reasons.append(_text("monthly_fee_eur", _money(running.fee_cents)))
+    if score is not None:
+        reasons.append(
+            {
+                "code": "segment",
+                "text": f"Value segment {score.segment}: CLV {_money(score.clv_cents or 0)}",
+            }
+        )
+    if alert is not None:
+        reasons.append(
+            {
+                "code": "churn-risk",
+                "text": f"Churn model risk {alert.risk:.0%} (alert of {alert.raised_on})",
+            }
+        )
+    return reasons
+
+
+# --- the suggestion ---
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a suggestion learns from, as of a moment: the active offers, and the desk's
+    closed cases counted as (cases, kept) per offer (desk cases given it) and for the
+    control arm."""
+
+    offers: list[RetentionOffer]
+    by_offer: dict[int, tuple[int, int]]
+    control: tuple[int, int]
+
+
+def evidence(session: Session, before: datetime) -> Evidence:
+    """The active offers and the cases closed up to ``before`` (one grouped query)."""
+    kept = func.sum(case((SaveCase.outcome == SaveOutcome.KEPT, 1), else_=0))
+    rows = session.execute(
+        select(SaveCase.arm, SaveCase.offer_id, func.count(), kept)
+        .where(SaveCase.status == SaveStatus.CLOSED, SaveCase.closed_at <= before)
+        .group_by(SaveCase.arm, SaveCase.offer_id)
+    ).all()
+    by_offer: dict[int, tuple[int, int]] = {}
+    control = (0, 0)
+    for arm, offer_id, n, k in rows:
+        if arm == SaveArm.CONTROL:
+            control = (control[0] + int(n), control[1] + int(k or 0))
+        elif offer_id is not None:
+            by_offer[int(offer_id)] = (int(n), int(k or 0))
+    return Evidence(active_offers(session), by_offer, control)
+
+
+def shrunk(measured: float | None, n_eff: float, prior: float, weight: float) -> float:
+    """Precision-weighted mean of a measurement worth ``n_eff`` cases and a prior worth
+    ``weight`` cases (the module docstring's rule)."""
+    if measured is None or n_eff <= 0:
+        return prior
+    return (n_eff * measured + weight * prior) / (n_eff + weight)
+
+
+def suggest(
+    known: Evidence, value_cents: int, fee_cents: int | None
+) -> tuple[RetentionOffer | None, dict[str, object]]:
+    """The offer with the best positive expected net value, and how it was chosen."""
+    n_c, kept_c = known.control
+    control_rate = kept_c / n_c if n_c else None
+    base = shrunk(control_rate, float(n_c), BASE_KEEP_PRIOR, BASE_PRIOR_CASES)
+    rows: list[dict[str, object]] = []
+    best: tuple[int, RetentionOffer] | None = None
+    for offer in known.offers:
+        n_o, kept_o = known.by_offer.get(offer.id, (0, 0))
+        measured = kept_o / n_o - control_rate if n_o and control_rate is not None else None
+        n_eff = 1.0 / (1.0 / n_o + 1.0 / n_c) if n_o and n_c else 0.0
+        uplift = shrunk(measured, n_eff, offer.prior_uplift, PRIOR_CASES)
+        keep = min(max(base + uplift, 0.0), 1.0)
+        if not fee_cents and (offer.discount_share > 0 or offer.free_months > 0):
+            # A discount or free months of a fee he does not pay: nothing to offer him.
+            rows.append({"code": offer.code, "applies": False, "why": "no running contract"})
+            continue
+        cost = offer_cost_cents(offer, fee_cents or 0, TERM_MONTHS)
+        net = round(uplift * value_cents - keep * cost)
+        rows.append(
+            {
+                "code": offer.code,
+                "prior_uplift": offer.prior_uplift,
+                "desk_cases": n_o,
+                "measured_uplift": None if measured is None else round(measured, 4),
+                "uplift": round(uplift, 4),
+                "keep": round(keep, 4),
+                "cost_cents": cost,
+                "net_cents": net,
+            }
+        )
+        if net > 0 and (best is None or net > best[0]):
+            best = (net, offer)
+    chosen = best[1] if best else None
+    return chosen, {
+        "rule": "net = uplift × value − keep × cost; uplift = (n_eff·measured + "
+        f"{PRIOR_CASES}·prior) / (n_eff + {PRIOR_CASES}), n_eff = 1/(1/n_offer + 1/n_control)",
+        "value_cents": value_cents,
+        "monthly_fee_cents": fee_cents,
+        "term_months": TERM_MONTHS,
+        "control_cases": n_c,
+        "control_keep_rate": None if control_rate is None else round(control_rate, 4),
+        "base_keep": round(base, 4),
+        "offers": rows,
+        "chosen": chosen.code if chosen else None,
+        "why": f"highest expected net value ({_money(best[0])})"
+        if best
+        else "no offer is expected to save more than it costs",
+    }
+
+
+# --- opening and closing cases ---
+
+
+def _check_contact(session: Session, contact_id: int, customer: Customer) -> None:
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.customer_id != customer.id:
+        raise InvalidInput(
+            "contact_id",
+            f"contact {contact_id} is not a contact of customer {customer.external_id}",
+        )
+    taken = session.scalar(select(SaveCase.id).where(SaveCase.contact_id == contact_id))
+    if taken is not None:
+        raise Conflict(f"contact {contact_id} already opened save case {taken}")
+
+
+def open_case_of(session: Session, customer_id: int) -> SaveCase | None:
+    """The customer's open save case, if any."""
+    return session.scalars(
+        select(SaveCase).where(
+            SaveCase.customer_id == customer_id, SaveCase.status == SaveStatus.OPEN
+        )
+    ).first()
+
+
+def open_case(
+    session: Session,
+    customer_id: int,
+    source: SaveSource | str,
+    *,
+    at: datetime,
+    contact_id: int | None = None,
+    control_share: float,
+    rng: UniformSource,
+    known: Evidence | None = None,
+) -> SaveCase:
+    """Open a save case for the customer (database id) at ``at``: freeze his value, fee, risk
+    and reasons, draw the arm, and suggest an offer to a desk case. A customer has at most
+    one open case (:class:`Conflict` otherwise); a contact opens at most one case.
+
+    ``known``: the evidence the suggestion learns from; by default :func:`evidence` as of
+    ``at``. A batch opening many cases may read it once and pass it (one grouped query
+    instead of one per case); it is then as of the moment the batch read it."""
+    try:
+        origin = SaveSource(source)
+    except ValueError:
+        choices = ", ".join(s.value for s in SaveSource)
+        raise InvalidInput("source", f"'{source}' is not one of {choices}") from None
+    at = _aware("at", at)
+    share = _control_share(control_share)
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} does not exist")
+    existing = open_case_of(session, customer.id)
+    if existing is not None:
+        raise Conflict(
+            f"customer {customer.external_id} already has an open save case ({existing.id})"
+        )
+    if contact_id is not None:
+        _check_contact(session, contact_id, customer)
+    run, score = _latest_score(session, customer.id)
+    value = int(score.clv_cents or 0) if score is not None else 0
+    running = _running(session, customer.id)
+    fee = running.fee_cents
+    alert = _open_churn_alert(session, customer.id)
+    arm = SaveArm.CONTROL if rng.random() < share else SaveArm.DESK
+    offer: RetentionOffer | None = None
+    if arm == SaveArm.DESK:
+        offer, suggestion = suggest(known or evidence(session, at), value, fee)
+    else:
+        suggestion = {"control": True, "why": "control group: standard handling, no offer"}
+    saved = SaveCase(
+        customer_id=customer.id,
+        contact_id=contact_id,
+        source=origin,
+        opened_at=at,
+        arm=arm,
+        status=SaveStatus.OPEN,
+        value_cents=value,
+        monthly_fee_cents=fee,
+        risk=alert.risk if alert is not None else None,
+        reasons=_reasons(session, customer, at, score, running, alert),
+        score_run_id=run.id,
+        suggested_offer_id=offer.id if offer is not None else None,
+        suggestion=suggestion,
+        offer_cost_cents=0,
+    )
+    session.add(saved)
+    session.flush()
+    return saved
+
+
+def open_from_contacts(
+    session: Session,
+    since: datetime,
+    until: datetime,
+    control_share: float,
+    rng: UniformSource,
+) -> dict[str, int]:
+    """One case per contact in [since, until) whose IVR intent is ``cancel`` (source ``ivr``)
+    or whose primary reason is ``cancel`` (``contact-reason``), oldest first. Idempotent: a
+    contact that opened a case is skipped, and so is a customer with a case still open."""
+    since, until = _aware("since", since), _aware("until", until)
+    if until <= since:
+        raise InvalidInput("until", "must be after since")
+    _control_share(control_share)
+    primary = (
+        select(ContactReason.contact_id, ContactReason.reason)
+        .where(ContactReason.position == 1)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Contact.id, Contact.customer_id, Contact.started_at, Contact.intent)
+        .outerjoin(primary, primary.c.contact_id == Contact.id)
+        .where(
+            Contact.customer_id.is_not(None),
+            Contact.started_at >= since,
+            Contact.started_at < until,
+            (Contact.intent == CANCEL) | (primary.c.reason == CANCEL),
+        )
+        .order_by(Contact.started_at, Contact.id)
+    ).all()
+    taken = set(
+        session.scalars(
+            select(SaveCase.contact_id)
+            .join(Contact, Contact.id == SaveCase.contact_id)
+            .where(Contact.started_at >= since, Contact.started_at < until)
+        )
+    )
+    busy = set(
+        session.scalars(select(SaveCase.customer_id).where(SaveCase.status == SaveStatus.OPEN))
+    )
+    counts = {"contacts": len(rows), "opened": 0, "desk": 0, "control": 0}
+    counts |= {"contact_had_case": 0, "customer_had_open_case": 0}
+    for contact_id, customer_id, started_at, intent in rows:
+        if customer_id is None:  # excluded by the query; narrows the type
+            continue
+        if contact_id in taken:
+            counts["contact_had_case"] += 1
+            continue
+        if customer_id in busy:
+            counts["customer_had_open_case"] += 1
+            continue
+        source = SaveSource.IVR if intent == CANCEL else SaveSource.CONTACT_REASON
+        made = open_case(
+            session,
+            int(customer_id),
+            source,
+            at=started_at,
+            contact_id=int(contact_id),
+            control_share=control_share,
+            rng=rng,
+        )
+        busy.add(customer_id)
+        counts["opened"] += 1
+        counts[made.arm.value] += 1
+    return counts
+
+
+def _offer_to_give(session: Session, code: str) -> RetentionOffer:
+    offer = session.scalar(select(RetentionOffer).where(RetentionOffer.code == code))
+    if offer is None:
+        raise InvalidInput("offer_code", f"'{code}' is not an offer")
+    if not offer.active:
+        raise InvalidInput("offer_code", f"'{code}' is no longer active")
+    return offer
+
+
+def _agent_of(session: Session, user: User | None, agent_id: int | None) -> int | None:
+    if agent_id is not None:
+        if session.get(Agent, agent_id) is None:
+            raise InvalidInput("agent_id", f"agent {agent_id} does not exist")
+        return agent_id
+    if user is None:
+        return None
+    return session.scalar(select(Agent.id).where(Agent.user_id == user.id))
+
+
+def record_outcome(
+    session: Session,
+    case_id: int,
+    *,
+    outcome: SaveOutcome | str,
+    offer_code: str | None = None,
+    user: User | None = None,
+    agent_id: int | None = None,
+    note: str | None = None,
+    at: datetime,
+) -> SaveCase:
+    """Close a case with its outcome and the offer the agent gave. With ``user`` the case
+    must be his to see (an account manager: his pool), else :class:`NotFound`. A control
+    case gets no offer, and a closed case is not closed again (:class:`Conflict`). The
+    offer's cost is counted only when the customer stays with it."""
+    try:
+        result = SaveOutcome(outcome)
+    except ValueError:
+        choices = ", ".join(o.value for o in SaveOutcome)
+        raise InvalidInput("outcome", f"'{outcome}' is not one of {choices}") from None
+    text = (note or "").strip() or None
+    if text is not None and len(text) > NOTE_MAX:
+        raise InvalidInput("note", f"is {len(text):,} characters; at most {NOTE_MAX:,}")
+    at = _aware("at", at)
+    saved = (
+        visible_case(session, user, case_id) if user is not None else session.get(SaveCase, case_id)
+    )
+    if saved is None:
+        raise NotFound(f"save case {case_id} does not exist")
+    if saved.status == SaveStatus.CLOSED:
+        when = f"{saved.closed_at:%Y-%m-%d %H:%M} UTC" if saved.closed_at else "earlier"
+        raise Conflict(f"save case {case_id} was already closed ({saved.outcome}) on {when}")
+    code = (offer_code or "").strip() or None
+    if code is not None and saved.arm == SaveArm.CONTROL:
+        raise Conflict(
+            f"save case {case_id} is in the control group: it gets standard handling, no offer"
+        )
+    if at < saved.opened_at:
+        raise InvalidInput("at", f"{at:%Y-%m-%d %H:%M} is before the case opened")
+    offer = _offer_to_give(session, code) if code is not None else None
+    saved.agent_id = _agent_of(session, user, agent_id)
+    saved.offer_id = offer.id if offer is not None else None
+    saved.offer_cost_cents = (
+        offer_cost_cents(offer, saved.monthly_fee_cents or 0, TERM_MONTHS)
+        if offer is not None and result == SaveOutcome.KEPT
+        else 0
+    )
+    saved.outcome = result
+    saved.status = SaveStatus.CLOSED
+    saved.closed_at = at
+    saved.handled_by = user.id if user is not None else None
+    saved.note = text
+    session.flush()
+    return saved
+
+
+# --- the desk's list (authorization in the queries, as the alerts inbox) ---
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A save case with what the desk shows of its customer, offers, agent and score run."""
+
+    case: SaveCase
+    customer_external_id: str
+    customer_name: str | None
+    country: str | None
+    account_manager: str | None
+    score_run: str | None
+    suggested_offer: str | None
+    offer: str | None
+    agent: str | None
+
+
+def _rows_select() -> Select[Any]:
+    suggested = aliased(RetentionOffer)
+    given = aliased(RetentionOffer)
+    columns: tuple[Any, ...] = (
+        SaveCase,
+        Customer.external_id,
+        Customer.name,
+        Customer.country,
+        AccountManager.code,
+        ScoreRun.run_id,
+        suggested.code,
+        given.code,
+        Agent.external_id,
+    )
+    return (
+        select(*columns)
+        .join(Customer, Customer.id == SaveCase.customer_id)
+        .outerjoin(AccountManager, AccountManager.id == Customer.account_manager_id)
+        .outerjoin(ScoreRun, ScoreRun.id == SaveCase.score_run_id)
+        .outerjoin(suggested, suggested.id == SaveCase.suggested_offer_id)
+        .outerjoin(given, given.id == SaveCase.offer_id)
+        .outerjoin(Agent, Agent.id == SaveCase.agent_id)
+    )
+
+
+def case_rows(
+    session: Session,
+    viewer: User,
+    *,
+    status: SaveStatus | None = SaveStatus.OPEN,
+    order: Order = "newest",
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[CaseRow], int]:
+    """One page of the cases ``viewer`` may see (newest first, or highest value first) and
+    the total. Agents, managers and admins see the whole desk; an account manager his pool."""
+    conditions = [visible_customers(viewer)]
+    if status is not None:
+        conditions.append(SaveCase.status == status)
+    base = select(SaveCase.id).join(Customer, Customer.id == SaveCase.customer_id)
+    total = session.scalar(select(func.count()).select_from(base.where(*conditions).subquery()))
+    sort = (
+        (SaveCase.opened_at.desc(), SaveCase.id.desc())
+        if order == "newest"
+        else (SaveCase.value_cents.desc(), SaveCase.id.desc())
+    )
+    rows = session.execute(
+        _rows_select().where(*conditions).order_by(*sort).offset(offset).limit(limit)
+    ).all()
+    return [CaseRow(*row) for row in rows], int(total or 0)
+
+
+def open_summary(session: Session, viewer: User) -> tuple[int, int]:
+    """How many open cases ``viewer`` may see and their summed value (CLV at opening, cents):
+    the desk page's head line."""
+    count, value = session.execute(
+        select(func.count(SaveCase.id), func.coalesce(func.sum(SaveCase.value_cents), 0))
+        .join(Customer, Customer.id == SaveCase.customer_id)
+        .where(SaveCase.status == SaveStatus.OPEN, visible_customers(viewer))
+    ).one()
+    return int(count), int(value)
+
+
+def case_row(session: Session, saved: SaveCase) -> CaseRow:
+    """One case as the desk shows it (the caller got it through the viewer's visibility)."""
+    row = session.execute(_rows_select().where(SaveCase.id == saved.id)).one()
+    return CaseRow(*row)
+
+
+def visible_case(session: Session, viewer: User, case_id: int) -> SaveCase | None:
+    """The case if ``viewer`` may see its customer (else None: he may not know it exists)."""
+    return session.scalars(
+        select(SaveCase)
+        .join(Customer, Customer.id == SaveCase.customer_id)
+        .where(SaveCase.id == case_id, visible_customers(viewer))
+    ).first()
+
+
+def visible_customer(session: Session, viewer: User, external_id: str) -> Customer:
+    """The customer with this external id if ``viewer`` may see him, else :class:`NotFound`."""
+    customer = session.scalars(
+        select(Customer).where(Customer.external_id == external_id, visible_customers(viewer))
+    ).first()
+    if customer is None:
+        raise NotFound(f"customer {external_id} does not exist")
+    return customer
+
+
+def case_page(
+    session: Session,
+    viewer: User,
+    *,
+    status: SaveStatus | None,
+    order: Order,
+    page: int,
+    page_size: int,
+    page_size_max: int,
+) -> tuple[list[CaseRow], int]:
+    """Page ``page`` of :func:`case_rows`, with the paging checked (one-line errors)."""
+    if page < 1:
+        raise InvalidInput("page", "must be 1 or more")
+    if not 1 <= page_size <= page_size_max:
+        raise InvalidInput("page_size", f"must be between 1 and {page_size_max}")
+    return case_rows(
+        session, viewer, status=status, order=order, offset=(page - 1) * page_size, limit=page_size
+    )

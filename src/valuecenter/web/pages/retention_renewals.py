@@ -1,0 +1,172 @@
+"""The renewal list page (issue 7, C7): whom to call before his contract ends, with which
+offer, in order of expected net incremental value — and the groups left out, counted.
+
+Every figure names its source: the renewal run, the uplift model with the campaigns (and
+their control groups) it learned from and its out-of-time check, and the score run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from valuecenter.customers import service as customers
+from valuecenter.errors import InvalidInput
+from valuecenter.retention.models import RenewalGroup
+from valuecenter.retention.renewal_list import renewal_page
+from valuecenter.users.models import Role, User
+from valuecenter.value.models import ScoreRun
+from valuecenter.web.deps import SessionDep, require_page_roles
+from valuecenter.web.templating import templates
+
+router = APIRouter()
+
+PAGE_SIZE = 25
+ListUser = Annotated[
+    User,
+    Depends(require_page_roles(Role.AGENT, Role.ACCOUNT_MANAGER, Role.MANAGER, Role.ADMIN)),
+]
+GROUPS = {
+    "listed": "To call",
+    "over-budget": "Over budget",
+    "silent-renewer": "Silent renewers",
+    "lost-cause": "Lost causes",
+    "not-worth": "Not worth an offer",
+    "all": "All",
+}
+GROUP_HELP = {
+    "listed": "In call order: the best expected net value of a call with the best offer first.",
+    "over-budget": "Worth a call, but the budget ran out before them.",
+    "silent-renewer": "They renew without an offer: a discount would only cost money.",
+    "lost-cause": "They leave even with the offer: a call does not change it.",
+    "not-worth": "An offer moves them a little, but less than it costs.",
+    "all": "Every customer whose contract ends in the horizon.",
+}
+
+
+def _validation(model: Mapping[str, object]) -> dict[str, str] | None:
+    """The out-of-time check in words: test campaigns and, per offer, Qini and uplift@30%."""
+    check = model.get("validation")
+    if not isinstance(check, Mapping) or "per_offer" not in check:
+        return None
+    offers = model.get("offers")
+    names = list(offers) if isinstance(offers, list) else []
+    figures: list[str] = []
+    per = check["per_offer"]
+    if isinstance(per, Mapping):
+        for key, f in per.items():
+            if isinstance(f, Mapping):
+                k = int(key) - 1
+                label = names[k] if 0 <= k < len(names) else key
+                figures.append(
+                    f"{label}: Qini {f.get('qini')}, uplift@30% "
+                    f"{100 * float(f.get('uplift_at_30') or 0):+.1f} pts"
+                )
+    tested = check.get("test_campaigns")
+    return {
+        "campaigns": ", ".join(map(str, tested)) if isinstance(tested, list) else "?",
+        "figures": "; ".join(figures),
+    }
+
+
+def targeting_words(model: Mapping[str, object]) -> list[str]:
+    """How the run used each offer's uplift, in words (the run's ``model.targeting``)."""
+    targeting = model.get("targeting")
+    words: list[str] = []
+    for code, how in targeting.items() if isinstance(targeting, Mapping) else []:
+        if not isinstance(how, Mapping):
+            continue
+        effect = how.get("average_effect")
+        measured = ""
+        if isinstance(effect, Mapping):
+            measured = (
+                f"{100 * float(effect.get('estimate') or 0):+.1f} points on average (95% "
+                f"interval {100 * float(effect.get('ci95_low') or 0):+.1f} to "
+                f"{100 * float(effect.get('ci95_high') or 0):+.1f}; "
+                f"{int(effect.get('treated_n') or 0):,} offered against "
+                f"{int(effect.get('control_n') or 0):,} held out)".replace(",", ".")
+            )
+        unproven = isinstance(effect, Mapping) and float(effect.get("ci95_low") or 0) <= 0
+        caution = (
+            " Its interval includes zero: the effect is not yet shown to exist — hold out a "
+            "larger control group before relying on it."
+            if unproven
+            else ""
+        )
+        if how.get("targeting") == "individual":
+            words.append(
+                f"'{code}' is targeted by each customer's calibrated uplift (BLP loading "
+                f"{how.get('loading')} on the newest campaigns); it raises renewal by {measured}."
+                + caution
+            )
+        else:
+            words.append(
+                f"'{code}' raises renewal by {measured}; every customer is given that average "
+                f"effect, because {how.get('why', 'no customer stands out')}. The order then "
+                "follows value, cost and each customer's chance of renewing." + caution
+            )
+    return words
+
+
+def _nobody_why(model: Mapping[str, object]) -> str:
+    """Why nobody is listed, in words."""
+    return (
+        " ".join(targeting_words(model))
+        + " At that, the offer costs more than it brings for every customer whose contract "
+        "ends (it is paid by everyone who renews with it, also those who would renew anyway):"
+        " see the silent renewers and the customers not worth an offer."
+    )
+
+
+def _score_run_id(session: Session, row_id: int | None) -> str | None:
+    score = session.get(ScoreRun, row_id) if row_id is not None else None
+    return score.run_id if score else None
+
+
+@router.get("/retention/renewals")
+def renewals_page(
+    request: Request,
+    session: SessionDep,
+    user: ListUser,
+    group: str = "listed",
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    if group not in GROUPS:
+        raise InvalidInput("group", f"'{group}' is not one of {', '.join(GROUPS)}")
+    result = renewal_page(
+        session,
+        user,
+        group=None if group == "all" else RenewalGroup(group),
+        page=page,
+        page_size=PAGE_SIZE,
+    )
+    run = result.source
+    model = run.model if run else {}
+    uplift = model.get("uplift")
+    trained = model.get("trained_on")
+    return templates.TemplateResponse(
+        request,
+        "retention/renewals.html",
+        {
+            "user": user,
+            "pool": customers.pool_of(session, viewer=user),
+            "result": result,
+            "run": run,
+            "end_day": run.as_of + timedelta(days=run.horizon_days) if run else None,
+            "learner": uplift.get("learner", "?") if isinstance(uplift, Mapping) else "?",
+            "trained": trained if isinstance(trained, Mapping) else {},
+            "validation": _validation(model),
+            "totals": run.totals if run else {},
+            "score_run_id": _score_run_id(session, run.score_run_id if run else None),
+            "group": group,
+            "groups": GROUPS,
+            "group_help": GROUP_HELP,
+            "counts": result.counts,
+            "nobody_why": _nobody_why(model),
+            "targeting": targeting_words(model),
+        },
+    )
