@@ -126,9 +126,15 @@ def test_bootstrap_loads_once_and_shows_the_admin_password_once(
     assert out.count("password (shown once):") == 1
     assert "loaded" in out
     assert "8 alert runs over the last 6 months" in out
+    # The wholesale company has no retention team: its service desk takes the cancel calls.
+    assert "save desk: 6 months simulated" in out
+    # Too few held-out renewal calls in 300 customers to learn whom an offer moves: one line.
+    assert "renewal list not made: campaigns: the renewal campaigns hold" in out
     with sessions() as session:
         assert count(session, "customers") == 300
         assert count(session, "alert_runs") == 8  # six months of four-weekly runs, then today
+        assert count(session, "save_cases") > 0
+        assert count(session, "renewal_runs") == 0
         admins = session.scalars(select(User).where(User.role == Role.ADMIN)).all()
         assert [u.username for u in admins] == ["admin"]
         managers = session.scalars(select(AccountManager)).all()
@@ -144,6 +150,19 @@ def test_bootstrap_loads_once_and_shows_the_admin_password_once(
     with sessions() as session:
         assert count(session, "customers") == 300
         assert session.scalar(select(func.count()).select_from(User)) == 1 + len(managers)
+
+
+def test_bootstrap_of_the_telecom_company_makes_a_renewal_list(
+    db_url: str, sessions: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["bootstrap", "--preset", "telecom", "--customers", "3000"], capsys)
+    assert code == 0, err
+    assert "save desk: 6 months simulated" in out
+    assert "renewal list: " in out
+    with sessions() as session:
+        assert count(session, "renewal_runs") == 1
+        assert count(session, "renewal_candidates") > 0
+        assert count(session, "retention_offers") == 4  # the desk's three and the renewal one
 
 
 _FIGURES = (

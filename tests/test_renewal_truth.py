@@ -32,10 +32,11 @@ from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import upgrade
 from valuecenter.demo.load import load_plan
 from valuecenter.demo.presets import TELECOM
+from valuecenter.demo.savedesk import RENEWAL_OFFER
 from valuecenter.demo.truth_models import TruthResponse, TruthWorld
 from valuecenter.demo.world import plan_world
 from valuecenter.retention.models import RenewalCandidate, RenewalGroup
-from valuecenter.retention.offers import OfferSpec, upsert_offer
+from valuecenter.retention.offers import upsert_offer
 from valuecenter.retention.renewal import RenewalOptions, run_renewals
 from valuecenter.retention.renewal_features import RENEWAL_FEATURES, renewal_table
 from valuecenter.value.features import EPOCH, purchase_days
@@ -43,13 +44,7 @@ from valuecenter.value.features import EPOCH, purchase_days
 CUSTOMERS, SEED = 20_000, 1
 HORIZON = 90
 CALL = 450
-DISCOUNT = OfferSpec(
-    code="renewal-discount-10",
-    name="10% off the next term",
-    kind="discount",
-    discount_share=0.10,
-    campaign_action="renewal-offer",
-)
+DISCOUNT = RENEWAL_OFFER
 
 
 @dataclass(frozen=True)
@@ -224,9 +219,12 @@ def test_no_targeting_on_this_worlds_data_can_beat_churn_risk_by_30_percent(
     e = telecom.everyone
     x = e[list(RENEWAL_FEATURES)].to_numpy(dtype=np.float64)
     true_uplift = (e["p1"] - e["p0"]).to_numpy()
-    params = {"n_estimators": 300, "learning_rate": 0.03, "num_leaves": 15, "verbose": -1}
-    guess = cross_val_predict(lgb.LGBMRegressor(**params), x, true_uplift, cv=5)
-    p0_guess = cross_val_predict(lgb.LGBMRegressor(**params), x, e["p0"].to_numpy(), cv=5)
+
+    def model() -> lgb.LGBMRegressor:
+        return lgb.LGBMRegressor(n_estimators=300, learning_rate=0.03, num_leaves=15, verbose=-1)
+
+    guess = cross_val_predict(model(), x, true_uplift, cv=5)
+    p0_guess = cross_val_predict(model(), x, e["p0"].to_numpy(), cv=5)
     r2 = 1.0 - float(np.mean((guess - true_uplift) ** 2) / np.var(true_uplift))
     e = e.assign(
         net_guess=guess * e["value"]

@@ -63,7 +63,7 @@ class Fixed:
 @dataclass(frozen=True)
 class Cases:
     big: int  # C1001, own pool, desk: suggested handset, net € 387
-    small: int  # C1002, own pool, desk: suggested free month, net € 72
+    small: int  # C1002, own pool, desk, no contract: suggested handset, net € 15
     control: int  # C2001, the other pool, control
 
 
@@ -196,8 +196,11 @@ def test_a_row_shows_the_suggestion_and_a_control_case_says_no_offer(
     assert "€ 50/month" in big
     small = _row(html, cases.small)
     assert "Contact reason: cancel" in small
-    assert "<strong>One month free</strong>" in small  # costs nothing: no fee is known
-    assert 'expected net <strong class="pos">€ 72</strong>' in small
+    # No running contract, so no fee: a free month gives him nothing and is not weighed; the
+    # handset: 12 points × € 900 CLV − 62% kept × € 150 = € 15.
+    assert "<strong>A new handset</strong>" in small
+    assert 'expected net <strong class="pos">€ 15</strong>' in small
+    assert "the best of 1 offer." in small
     control = _row(html, cases.control)
     assert "Control — standard handling, no offer" in control
     assert "make <strong>no offer</strong>" in control

@@ -24,7 +24,6 @@ from valuecenter.db.uow import unit_of_work
 from valuecenter.demo.presets import get_preset
 from valuecenter.demo.truth_models import TruthWorld
 from valuecenter.errors import AppError, InvalidInput
-from valuecenter.retention.offers import OfferSpec
 from valuecenter.users.models import Role, User
 from valuecenter.users.security import new_password
 from valuecenter.users.service import create_user
@@ -443,16 +442,6 @@ def savedesk(
 BACKFILL_MONTHS = 6  # the demo's alert history, so alert precision has something to show
 DESK_MONTHS = 6  # the save desk's history, so the ledger has months to show
 OPEN_DAYS = 14  # cancel contacts of the last days open the desk's current cases
-RENEWAL_OFFER = OfferSpec(
-    code="renewal-discount-10",
-    name="10% off the next term",
-    kind="discount",
-    discount_share=0.10,
-    campaign_action="renewal-offer",
-    prior_uplift=0.04,
-    description="The renewal campaigns' discount: their treatment and control groups teach "
-    "the renewal list whom it moves.",
-)
 
 
 def _bootstrap_desk(session: Session, seed: int) -> str:
@@ -485,6 +474,7 @@ def _bootstrap_desk(session: Session, seed: int) -> str:
 
 def _bootstrap_renewals(session: Session) -> str:
     """The renewal discount in the catalogue and the renewal list of the next 90 days."""
+    from valuecenter.demo.savedesk import RENEWAL_OFFER
     from valuecenter.retention.offers import upsert_offer
     from valuecenter.retention.renewal import run_renewals
 

@@ -16,7 +16,8 @@ offer, ``p_control``, and with one, ``p_treated``).
 - **When.** The last simulated month is the world's last full month; the others go back from
   it, so every case sits in the past. A case opens in the month's first ``OPEN_DAYS`` days and
   closes 1–4 days later, inside the same month.
-- **Who answers.** A case goes to an agent of a ``retention-*`` team, drawn at random.
+- **Who answers.** A case goes to an agent of a ``retention-*`` team (a ``service-*`` team
+  where the company has no retention team), drawn at random.
 - **What he offers.** A desk case gets the case's suggestion (none when no offer is worth
   its cost); a control case gets none.
 - **What the caller does.** He stays with probability ``p_control`` without an offer and
@@ -78,6 +79,19 @@ OFFERS = (
         prior_uplift=0.12,
     ),
 )
+# The renewal campaigns' discount: its treatment and control groups teach the renewal list
+# whom it moves (``valuecenter bootstrap`` adds it; tests score the list against the truth).
+RENEWAL_OFFER = OfferSpec(
+    code="renewal-discount-10",
+    name="10% off the next term",
+    kind="discount",
+    discount_share=0.10,
+    campaign_action="renewal-offer",
+    prior_uplift=0.04,
+    description="The renewal campaigns' discount: their treatment and control groups teach "
+    "the renewal list whom it moves.",
+)
+
 STRENGTH = {"discount-20": 1.0, "handset-upgrade": 0.8, "free-month": 0.5}
 DEFAULT_STRENGTH = 0.5
 
@@ -138,17 +152,20 @@ def _pool(session: Session) -> _Pool:
 
 
 def _retention_agents(session: Session) -> list[int]:
-    agents = list(
-        session.scalars(
-            select(Agent.id)
-            .join(Team, Team.id == Agent.team_id)
-            .where(Team.code.like("retention-%"))
-            .order_by(Agent.id)
+    """The agents of the ``retention-*`` teams; a company without a retention team (the
+    wholesale preset) handles cancel calls at its ``service-*`` desks."""
+    for prefix in ("retention-%", "service-%"):
+        agents = list(
+            session.scalars(
+                select(Agent.id)
+                .join(Team, Team.id == Agent.team_id)
+                .where(Team.code.like(prefix))
+                .order_by(Agent.id)
+            )
         )
-    )
-    if not agents:
-        raise InvalidInput("agents", "the world has no agents in a retention-* team")
-    return agents
+        if agents:
+            return agents
+    raise InvalidInput("agents", "the world has no agents in a retention-* or service-* team")
 
 
 def _last_month(session: Session) -> date:
