@@ -46,6 +46,7 @@ test: lint typecheck contracts migrations-check pytest
 bench: install
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/demo_bench.py --sizes 100000,1000000
+	$(BIN)/python bench/uplift_bench.py --train 100000 --test 100000 --seed 0
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

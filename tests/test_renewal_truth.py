@@ -189,6 +189,7 @@ def test_the_renewal_list_against_calling_by_churn_risk(telecom: Scored) -> None
     silent = f[f["group"] == RenewalGroup.SILENT_RENEWER]
     others = f[f["group"] != RenewalGroup.SILENT_RENEWER]
     assert silent["p0"].mean() > others["p0"].mean()  # they truly renew more often
+    print(f"groups: {f['group'].astype(str).value_counts().to_dict()}")
     print(
         f"candidates {len(f)}, listed {len(listed)}: true net € "
         f"{listed['true_net'].sum() / 100:,.0f}, gross € {listed['true_gross'].sum() / 100:,.0f}"
