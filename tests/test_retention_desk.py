@@ -395,6 +395,23 @@ def test_one_open_case_per_customer_and_one_case_per_contact(
         assert again.id != first.id
 
 
+def test_the_database_keeps_one_open_case_per_customer_under_a_race(
+    world: Desk, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests that both saw no open case: the partial unique index refuses the second,
+    as a Conflict, and the first case stays intact."""
+    with sessions() as session:
+        first = _open(session, world, "C1")
+        monkeypatch.setattr(desk, "open_case_of", lambda _session, _customer: None)
+        with pytest.raises(Conflict, match="customer C1 already has an open save case"):
+            _open(session, world, "C1")
+        session.commit()
+    with sessions() as session:
+        cases = session.scalars(select(SaveCase)).all()
+        assert [c.id for c in cases] == [first.id]
+        assert cases[0].status == SaveStatus.OPEN
+
+
 def test_outcome_rules(world: Desk, sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
         kept = _open(session, world, "C1")

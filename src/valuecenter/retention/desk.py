@@ -43,6 +43,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from sqlalchemy import Select, case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from valuecenter.agents.models import Agent
@@ -403,8 +404,12 @@ def open_case(
         suggestion=suggestion,
         offer_cost_cents=0,
     )
-    session.add(saved)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(saved)
+            session.flush()
+    except IntegrityError as exc:  # another request opened one meanwhile (unique index)
+        raise Conflict(f"customer {customer.external_id} already has an open save case") from exc
     return saved
 
 

@@ -22,7 +22,18 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, BigId, UTCDateTime
@@ -140,6 +151,18 @@ class SaveCase(Base):
     value at that moment. ``offer_id`` and ``offer_cost_cents`` are what the agent recorded."""
 
     __tablename__ = "save_cases"
+    __table_args__ = (
+        # At most one open case per customer, also when two requests open one at once.
+        Index(
+            "uq_save_cases_open_customer",
+            "customer_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        # The suggestion's evidence and the ledger read closed cases by when they closed.
+        Index("ix_save_cases_status_closed_at", "status", "closed_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-25 06:38:14.817067
+Create Date: 2026-11-25 08:00:48.691547
 """
 
 from collections.abc import Sequence
@@ -238,10 +238,26 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_save_cases_opened_at"), ["opened_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_save_cases_status"), ["status"], unique=False)
+        batch_op.create_index(
+            "ix_save_cases_status_closed_at", ["status", "closed_at"], unique=False
+        )
+        batch_op.create_index(
+            "uq_save_cases_open_customer",
+            ["customer_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("save_cases", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_save_cases_open_customer",
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
+        batch_op.drop_index("ix_save_cases_status_closed_at")
         batch_op.drop_index(batch_op.f("ix_save_cases_status"))
         batch_op.drop_index(batch_op.f("ix_save_cases_opened_at"))
         batch_op.drop_index(batch_op.f("ix_save_cases_customer_id"))
