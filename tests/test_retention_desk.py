@@ -20,7 +20,7 @@ from valuecenter.contacts.models import Channel, Contact, ContactReason
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.retention import desk
+from valuecenter.retention import desk, desk_list, suggestion
 from valuecenter.retention.models import SaveArm, SaveCase, SaveOutcome, SaveSource, SaveStatus
 from valuecenter.retention.offers import OfferSpec, upsert_offer
 from valuecenter.users.models import Role, User
@@ -317,9 +317,11 @@ def test_suggestion_learns_from_closed_history_by_hand(
     keep (5 × 0.5 + 100 × 0.7) / 105; free-month measured 0.85 − 0.7 = 0.15 with n_eff =
     1/(1/40 + 1/100) = 28.57, shrunk: (28.57 × 0.15 + 80 × 0.08) / 108.57."""
     with sessions() as session:
-        offers = {o.code: o for o in desk.evidence(session, NOW).offers}
-        known = desk.Evidence(list(offers.values()), {offers["free-month"].id: (40, 34)}, (100, 70))
-        chosen, how = desk.suggest(known, 100_000, 2_000)
+        offers = {o.code: o for o in suggestion.evidence(session, NOW).offers}
+        known = suggestion.Evidence(
+            list(offers.values()), {offers["free-month"].id: (40, 34)}, (100, 70)
+        )
+        chosen, how = suggestion.suggest(known, 100_000, 2_000)
     base = (5 * 0.5 + 100 * 0.7) / 105
     n_eff = 1 / (1 / 40 + 1 / 100)
     uplift = (n_eff * 0.15 + 80 * 0.08) / (n_eff + 80)
@@ -335,7 +337,7 @@ def test_suggestion_learns_from_closed_history_by_hand(
     assert chosen is not None
     assert chosen.code == "discount-20"
     # A customer worth nothing gets no offer: each costs more than it can save.
-    nothing, why = desk.suggest(known, 0, 2_000)
+    nothing, why = suggestion.suggest(known, 0, 2_000)
     assert nothing is None
     assert why["chosen"] is None
     assert why["why"] == "no offer is expected to save more than it costs"
@@ -540,7 +542,7 @@ def test_who_sees_which_cases(world: Desk, sessions: sessionmaker[Session]) -> N
         agent, am = world.users["agent"], world.users["account_manager"]
 
         def ids(viewer: User, **kw: object) -> list[int]:
-            rows, total = desk.case_rows(session, viewer, **kw)
+            rows, total = desk_list.case_rows(session, viewer, **kw)
             assert total == len(rows)
             return [r.case.id for r in rows]
 
@@ -548,7 +550,7 @@ def test_who_sees_which_cases(world: Desk, sessions: sessionmaker[Session]) -> N
         assert ids(agent, status=None, order="value") == [c1.id, c2.id, c3.id]
         assert ids(agent, status=SaveStatus.CLOSED) == [c2.id]
         assert ids(am, status=None) == [c2.id, c1.id]  # his pool only
-        row = desk.case_rows(session, am)[0][0]
+        row = desk_list.case_rows(session, am)[0][0]
         assert (row.customer_external_id, row.account_manager, row.score_run) == (
             "C1",
             "AM01",
@@ -556,14 +558,14 @@ def test_who_sees_which_cases(world: Desk, sessions: sessionmaker[Session]) -> N
         )
         assert row.suggested_offer == "discount-20"
         assert row.offer is None
-        assert desk.visible_case(session, am, c3.id) is None
+        assert desk_list.visible_case(session, am, c3.id) is None
         with pytest.raises(NotFound, match=f"save case {c3.id} does not exist"):
             desk.record_outcome(session, c3.id, outcome="kept", user=am, at=NOW)
         with pytest.raises(NotFound, match="customer C3 does not exist"):
-            desk.visible_customer(session, am, "C3")
-        assert desk.visible_customer(session, agent, "C3").id == world.customers["C3"]
+            desk_list.visible_customer(session, am, "C3")
+        assert desk_list.visible_customer(session, agent, "C3").id == world.customers["C3"]
         with pytest.raises(InvalidInput, match="page_size: must be between 1 and 200"):
-            desk.case_page(
+            desk_list.case_page(
                 session,
                 agent,
                 status=None,
@@ -584,10 +586,12 @@ def test_evidence_counts_closed_cases_up_to_a_moment(
         desk.record_outcome(session, b.id, outcome="cancelled", at=NOW + timedelta(days=2))
         c = _open(session, world, "C3", rng=CONTROL)
         desk.record_outcome(session, c.id, outcome="kept", at=NOW + timedelta(days=2))
-        free = next(o.id for o in desk.evidence(session, NOW).offers if o.code == "free-month")
-        before = desk.evidence(session, NOW + timedelta(days=1))
+        free = next(
+            o.id for o in suggestion.evidence(session, NOW).offers if o.code == "free-month"
+        )
+        before = suggestion.evidence(session, NOW + timedelta(days=1))
         assert (before.by_offer, before.control) == ({free: (1, 1)}, (0, 0))
-        after = desk.evidence(session, NOW + timedelta(days=3))
+        after = suggestion.evidence(session, NOW + timedelta(days=3))
         assert after.control == (2, 1)
         assert [o.code for o in after.offers] == ["discount-20", "free-month", "handset"]
 

@@ -46,10 +46,11 @@ from valuecenter.agents.models import Agent, Team
 from valuecenter.customers.models import Customer
 from valuecenter.demo.truth_models import TruthResponse, TruthWorld
 from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.retention.desk import evidence, open_case, record_outcome
+from valuecenter.retention.desk import open_case, record_outcome
 from valuecenter.retention.ledger import LedgerRow, ledger
 from valuecenter.retention.models import RetentionOffer, SaveArm, SaveCase, SaveOutcome, SaveSource
 from valuecenter.retention.offers import OfferSpec, upsert_offer
+from valuecenter.retention.suggestion import evidence
 
 ACTION = "retention-offer"
 MONTHLY_RATE = 0.015

@@ -15,23 +15,8 @@ opening the case freezes what the agent needs and what the ledger will count:
   value ``û_o × value − keep_o × cost_o`` when that is positive (otherwise none: every offer
   costs more than it is expected to save).
 
-**The suggestion's rule.** ``û_o``, the offer's incremental keep rate, is measured on the
-desk's closed history before the case opens — keep rate of the desk cases closed with offer
-``o`` minus that of the control cases — and shrunk towards the catalogue's ``prior_uplift``
-by precision weighting, the prior worth ``PRIOR_CASES`` cases:
-``û_o = (n_eff·measured + N0·prior) / (n_eff + N0)`` with ``n_eff = 1 / (1/n_o + 1/n_c)``
-(the measured difference's variance is ``σ²/n_eff`` for a per-case variance ``σ²``; this is
-the normal–normal posterior mean, Gelman et al., *Bayesian Data Analysis*, 3rd ed., §2.5).
-Without control history it is the prior. The keep rate with the offer is the control keep
-rate (shrunk the same way towards ``BASE_KEEP_PRIOR``, worth ``BASE_PRIOR_CASES`` cases) plus
-``û_o``; ``cost_o`` is :func:`~valuecenter.retention.offers.offer_cost_cents` for the
-customer's fee and a ``TERM_MONTHS``-month term, paid only when he stays. The ``suggestion``
-JSON records every offer's figures.
-
-Limits, stated. Offers are not randomised *among* desk cases, so ``û_o`` carries the selection
-of who was given ``o`` (the ledger's desk-versus-control figures do not). The rule is greedy:
-an offer whose measured uplift falls below its cost is no longer suggested, so it gathers no
-new evidence until its catalogue entry (prior) is revised.
+The suggestion's rule is in :mod:`valuecenter.retention.suggestion`; the desk's list of cases
+in :mod:`valuecenter.retention.desk_list`.
 
 Services flush, never commit; the CLI command or the web request commits at the edge.
 """
@@ -40,20 +25,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Protocol
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from valuecenter.agents.models import Agent
 from valuecenter.alerts.contract_features import FEATURE_TEXT
 from valuecenter.alerts.models import Alert, AlertKind, AlertStatus
 from valuecenter.contacts.models import Contact, ContactReason
 from valuecenter.contracts.models import Contract, ContractStatus
-from valuecenter.customers.models import AccountManager, Customer
-from valuecenter.customers.repository import visible_customers
+from valuecenter.customers.models import Customer
 from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.retention.desk_list import visible_case
 from valuecenter.retention.models import (
     RetentionOffer,
     SaveArm,
@@ -62,18 +47,11 @@ from valuecenter.retention.models import (
     SaveSource,
     SaveStatus,
 )
-from valuecenter.retention.offers import active_offers, offer_cost_cents
+from valuecenter.retention.offers import offer_cost_cents
+from valuecenter.retention.suggestion import TERM_MONTHS, Evidence, evidence, suggest
 from valuecenter.users.models import User
 from valuecenter.value.models import CustomerScore, ScoreRun
 
-TERM_MONTHS = 12  # an offer's cost is counted over a next term of this many months
-# A prior weighs as much as σ²/τ² cases (σ² ≈ 0.2: the variance of one 0/1 outcome at a keep
-# rate near 0.7–0.8; τ: how far off the prior may be, one standard deviation). An offer's
-# ``prior_uplift`` good to ±0.05 is worth 80 cases; the base keep rate of 0.5, a guess good
-# to ±0.2, is worth 5.
-PRIOR_CASES = 80
-BASE_KEEP_PRIOR = 0.5  # a cancel caller's keep rate before the control group has measured it
-BASE_PRIOR_CASES = 5
 CONTACT_DAYS = 90
 NOTE_MAX = 2000
 CANCEL = "cancel"
@@ -83,8 +61,6 @@ _CONTACT_FEATURES = {
     "complaint": "complaints_90d",
     "price": "price_contacts_90d",
 }
-
-Order = Literal["newest", "value"]
 
 
 class UniformSource(Protocol):
@@ -223,99 +199,6 @@ def _reasons(
             }
         )
     return reasons
-
-
-# --- the suggestion ---
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What a suggestion learns from, as of a moment: the active offers, and the desk's
-    closed cases counted as (cases, kept) per offer (desk cases given it) and for the
-    control arm."""
-
-    offers: list[RetentionOffer]
-    by_offer: dict[int, tuple[int, int]]
-    control: tuple[int, int]
-
-
-def evidence(session: Session, before: datetime) -> Evidence:
-    """The active offers and the cases closed up to ``before`` (one grouped query)."""
-    kept = func.sum(case((SaveCase.outcome == SaveOutcome.KEPT, 1), else_=0))
-    rows = session.execute(
-        select(SaveCase.arm, SaveCase.offer_id, func.count(), kept)
-        .where(SaveCase.status == SaveStatus.CLOSED, SaveCase.closed_at <= before)
-        .group_by(SaveCase.arm, SaveCase.offer_id)
-    ).all()
-    by_offer: dict[int, tuple[int, int]] = {}
-    control = (0, 0)
-    for arm, offer_id, n, k in rows:
-        if arm == SaveArm.CONTROL:
-            control = (control[0] + int(n), control[1] + int(k or 0))
-        elif offer_id is not None:
-            by_offer[int(offer_id)] = (int(n), int(k or 0))
-    return Evidence(active_offers(session), by_offer, control)
-
-
-def shrunk(measured: float | None, n_eff: float, prior: float, weight: float) -> float:
-    """Precision-weighted mean of a measurement worth ``n_eff`` cases and a prior worth
-    ``weight`` cases (the module docstring's rule)."""
-    if measured is None or n_eff <= 0:
-        return prior
-    return (n_eff * measured + weight * prior) / (n_eff + weight)
-
-
-def suggest(
-    known: Evidence, value_cents: int, fee_cents: int | None
-) -> tuple[RetentionOffer | None, dict[str, object]]:
-    """The offer with the best positive expected net value, and how it was chosen."""
-    n_c, kept_c = known.control
-    control_rate = kept_c / n_c if n_c else None
-    base = shrunk(control_rate, float(n_c), BASE_KEEP_PRIOR, BASE_PRIOR_CASES)
-    rows: list[dict[str, object]] = []
-    best: tuple[int, RetentionOffer] | None = None
-    for offer in known.offers:
-        n_o, kept_o = known.by_offer.get(offer.id, (0, 0))
-        measured = kept_o / n_o - control_rate if n_o and control_rate is not None else None
-        n_eff = 1.0 / (1.0 / n_o + 1.0 / n_c) if n_o and n_c else 0.0
-        uplift = shrunk(measured, n_eff, offer.prior_uplift, PRIOR_CASES)
-        keep = min(max(base + uplift, 0.0), 1.0)
-        if not fee_cents and (offer.discount_share > 0 or offer.free_months > 0):
-            # A discount or free months of a fee he does not pay: nothing to offer him.
-            rows.append({"code": offer.code, "applies": False, "why": "no running contract"})
-            continue
-        cost = offer_cost_cents(offer, fee_cents or 0, TERM_MONTHS)
-        net = round(uplift * value_cents - keep * cost)
-        rows.append(
-            {
-                "code": offer.code,
-                "prior_uplift": offer.prior_uplift,
-                "desk_cases": n_o,
-                "measured_uplift": None if measured is None else round(measured, 4),
-                "uplift": round(uplift, 4),
-                "keep": round(keep, 4),
-                "cost_cents": cost,
-                "net_cents": net,
-            }
-        )
-        if net > 0 and (best is None or net > best[0]):
-            best = (net, offer)
-    chosen = best[1] if best else None
-    return chosen, {
-        "rule": "net = uplift × value − keep × cost; uplift = (n_eff·measured + "
-        f"{PRIOR_CASES}·prior) / (n_eff + {PRIOR_CASES}), n_eff = 1/(1/n_offer + 1/n_control)",
-        "value_cents": value_cents,
-        "monthly_fee_cents": fee_cents,
-        "term_months": TERM_MONTHS,
-        "control_cases": n_c,
-        "control_keep_rate": None if control_rate is None else round(control_rate, 4),
-        "base_keep": round(base, 4),
-        "offers": rows,
-        "chosen": chosen.code if chosen else None,
-        "why": f"highest expected net value ({_money(best[0])})"
-        if best
-        else "no offer is expected to save more than it costs",
-    }
 
 
 # --- opening and closing cases ---
@@ -553,129 +436,3 @@ def record_outcome(
     saved.note = text
     session.flush()
     return saved
-
-
-# --- the desk's list (authorization in the queries, as the alerts inbox) ---
-
-
-@dataclass(frozen=True)
-class CaseRow:
-    """A save case with what the desk shows of its customer, offers, agent and score run."""
-
-    case: SaveCase
-    customer_external_id: str
-    customer_name: str | None
-    country: str | None
-    account_manager: str | None
-    score_run: str | None
-    suggested_offer: str | None
-    offer: str | None
-    agent: str | None
-
-
-def _rows_select() -> Select[Any]:
-    suggested = aliased(RetentionOffer)
-    given = aliased(RetentionOffer)
-    columns: tuple[Any, ...] = (
-        SaveCase,
-        Customer.external_id,
-        Customer.name,
-        Customer.country,
-        AccountManager.code,
-        ScoreRun.run_id,
-        suggested.code,
-        given.code,
-        Agent.external_id,
-    )
-    return (
-        select(*columns)
-        .join(Customer, Customer.id == SaveCase.customer_id)
-        .outerjoin(AccountManager, AccountManager.id == Customer.account_manager_id)
-        .outerjoin(ScoreRun, ScoreRun.id == SaveCase.score_run_id)
-        .outerjoin(suggested, suggested.id == SaveCase.suggested_offer_id)
-        .outerjoin(given, given.id == SaveCase.offer_id)
-        .outerjoin(Agent, Agent.id == SaveCase.agent_id)
-    )
-
-
-def case_rows(
-    session: Session,
-    viewer: User,
-    *,
-    status: SaveStatus | None = SaveStatus.OPEN,
-    order: Order = "newest",
-    offset: int = 0,
-    limit: int = 50,
-) -> tuple[list[CaseRow], int]:
-    """One page of the cases ``viewer`` may see (newest first, or highest value first) and
-    the total. Agents, managers and admins see the whole desk; an account manager his pool."""
-    conditions = [visible_customers(viewer)]
-    if status is not None:
-        conditions.append(SaveCase.status == status)
-    base = select(SaveCase.id).join(Customer, Customer.id == SaveCase.customer_id)
-    total = session.scalar(select(func.count()).select_from(base.where(*conditions).subquery()))
-    sort = (
-        (SaveCase.opened_at.desc(), SaveCase.id.desc())
-        if order == "newest"
-        else (SaveCase.value_cents.desc(), SaveCase.id.desc())
-    )
-    rows = session.execute(
-        _rows_select().where(*conditions).order_by(*sort).offset(offset).limit(limit)
-    ).all()
-    return [CaseRow(*row) for row in rows], int(total or 0)
-
-
-def open_summary(session: Session, viewer: User) -> tuple[int, int]:
-    """How many open cases ``viewer`` may see and their summed value (CLV at opening, cents):
-    the desk page's head line."""
-    count, value = session.execute(
-        select(func.count(SaveCase.id), func.coalesce(func.sum(SaveCase.value_cents), 0))
-        .join(Customer, Customer.id == SaveCase.customer_id)
-        .where(SaveCase.status == SaveStatus.OPEN, visible_customers(viewer))
-    ).one()
-    return int(count), int(value)
-
-
-def case_row(session: Session, saved: SaveCase) -> CaseRow:
-    """One case as the desk shows it (the caller got it through the viewer's visibility)."""
-    row = session.execute(_rows_select().where(SaveCase.id == saved.id)).one()
-    return CaseRow(*row)
-
-
-def visible_case(session: Session, viewer: User, case_id: int) -> SaveCase | None:
-    """The case if ``viewer`` may see its customer (else None: he may not know it exists)."""
-    return session.scalars(
-        select(SaveCase)
-        .join(Customer, Customer.id == SaveCase.customer_id)
-        .where(SaveCase.id == case_id, visible_customers(viewer))
-    ).first()
-
-
-def visible_customer(session: Session, viewer: User, external_id: str) -> Customer:
-    """The customer with this external id if ``viewer`` may see him, else :class:`NotFound`."""
-    customer = session.scalars(
-        select(Customer).where(Customer.external_id == external_id, visible_customers(viewer))
-    ).first()
-    if customer is None:
-        raise NotFound(f"customer {external_id} does not exist")
-    return customer
-
-
-def case_page(
-    session: Session,
-    viewer: User,
-    *,
-    status: SaveStatus | None,
-    order: Order,
-    page: int,
-    page_size: int,
-    page_size_max: int,
-) -> tuple[list[CaseRow], int]:
-    """Page ``page`` of :func:`case_rows`, with the paging checked (one-line errors)."""
-    if page < 1:
-        raise InvalidInput("page", "must be 1 or more")
-    if not 1 <= page_size <= page_size_max:
-        raise InvalidInput("page_size", f"must be between 1 and {page_size_max}")
-    return case_rows(
-        session, viewer, status=status, order=order, offset=(page - 1) * page_size, limit=page_size
-    )

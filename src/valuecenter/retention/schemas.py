@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from valuecenter.alerts.schemas import Reason, reasons_of
 from valuecenter.analytics.ledger import Incremental
-from valuecenter.retention.desk import CaseRow
+from valuecenter.retention.desk_list import CaseRow
 from valuecenter.retention.ledger import LedgerRow
 from valuecenter.retention.models import (
     OfferKind,

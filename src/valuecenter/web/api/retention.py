@@ -3,7 +3,7 @@
 
 The desk is for agents, managers and admins, and for account managers on their own pool: a
 case (or customer) of another pool is 404 exactly like a missing one (the visibility
-condition is in the queries, ``retention/desk.py``). The ledger is for managers and admins.
+condition is in the queries, ``retention/desk_list.py``). The ledger is for managers and admins.
 A new case's arm is drawn with ``secrets.SystemRandom`` and the setting
 ``save_control_share``.
 """
@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, status
 
 from valuecenter.db.base import utcnow
-from valuecenter.retention import desk
+from valuecenter.retention import desk, desk_list
 from valuecenter.retention.ledger import ledger as ledger_rows
 from valuecenter.retention.models import SaveStatus
 from valuecenter.retention.offers import active_offers
@@ -64,7 +64,7 @@ def list_cases(
     page_size: Annotated[int, Query(ge=1, description="At most settings.page_size_max.")] = 50,
 ) -> CasePage:
     """The save cases the caller may see, newest first (or highest value first)."""
-    rows, total = desk.case_page(
+    rows, total = desk_list.case_page(
         session,
         user,
         status=STATUSES[status],
@@ -93,7 +93,7 @@ def open_case(
 ) -> CaseOut:
     """Open a save case for a customer who wants to cancel: his value, risk and reasons are
     frozen, the arm is drawn at random, and a desk case gets a suggested offer."""
-    customer = desk.visible_customer(session, user, body.customer_id)
+    customer = desk_list.visible_customer(session, user, body.customer_id)
     made = desk.open_case(
         session,
         customer.id,
@@ -102,7 +102,7 @@ def open_case(
         control_share=settings.save_control_share,
         rng=secrets.SystemRandom(),
     )
-    return CaseOut.of(desk.case_row(session, made))
+    return CaseOut.of(desk_list.case_row(session, made))
 
 
 @router.post(
@@ -125,7 +125,7 @@ def record_outcome(session: SessionDep, user: DeskUser, case_id: int, body: Outc
         note=body.note,
         at=utcnow(),
     )
-    return CaseOut.of(desk.case_row(session, closed))
+    return CaseOut.of(desk_list.case_row(session, closed))
 
 
 @router.get("/ledger", response_model=LedgerOut, responses=_ERRORS)

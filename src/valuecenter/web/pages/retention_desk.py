@@ -6,7 +6,8 @@ expected net value and why — and a one-row form to record the outcome.
 The form posts with htmx (CSRF token in the ``X-CSRF-Token`` header from ``<body hx-headers>``
 and in the form for the no-JS post) and the row is swapped for the closed row, with the head
 line (open cases and their value) updated out of band, like the alerts inbox. The service
-(``retention/desk.py``) decides who sees which case and what may be recorded.
+(``retention/desk_list.py`` and ``retention/desk.py``) decides who sees which case and what may
+be recorded.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from sqlalchemy.orm import Session
 from valuecenter.customers import service as customers
 from valuecenter.db.base import utcnow
 from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.retention import desk
-from valuecenter.retention.desk import NOTE_MAX, CaseRow, Order
+from valuecenter.retention import desk, desk_list
+from valuecenter.retention.desk import NOTE_MAX
+from valuecenter.retention.desk_list import CaseRow, Order
 from valuecenter.retention.models import RetentionOffer, SaveArm, SaveCase, SaveStatus
 from valuecenter.retention.offers import active_offers
 from valuecenter.retention.schemas import CaseOut
@@ -140,7 +142,7 @@ def _figures(item: Mapping[str, object], names: Mapping[str, str]) -> OfferFigur
 
 
 def suggestion_of(stored: Mapping[str, object] | None, names: Mapping[str, str]) -> Suggestion:
-    """The stored ``suggestion`` JSON (``desk.suggest``) as a :class:`Suggestion`; robust to a
+    """The stored ``suggestion`` JSON (``suggestion.suggest``) as a :class:`Suggestion`; robust to a
     missing or partial JSON (a case written by another tool shows "no suggestion recorded")."""
     stored = stored or {}
     items = stored.get("offers")
@@ -199,7 +201,7 @@ def _desk_row(row: CaseRow, names: Mapping[str, str]) -> DeskRow:
 
 
 def _summary(session: Session, user: User) -> Summary:
-    count, value = desk.open_summary(session, user)
+    count, value = desk_list.open_summary(session, user)
     return Summary(open_cases=count, open_value_cents=value)
 
 
@@ -235,7 +237,7 @@ def desk_page(
 ) -> Response:
     status_value = _choice("status", status, STATUSES, "open")
     order_value = _choice("order", order, ORDERS, "value")
-    rows, total = desk.case_page(
+    rows, total = desk_list.case_page(
         session,
         user,
         status=STATUSES[status_value],
@@ -298,11 +300,11 @@ def outcome_page(
     try:
         saved = _record(session, user, case_id, outcome, offer_code, note)
     except (InvalidInput, Conflict) as exc:
-        found = desk.visible_case(session, user, case_id)
+        found = desk_list.visible_case(session, user, case_id)
         if found is None:  # a wrong field of a case he may not see: no such case
             raise NotFound(f"save case {case_id} does not exist") from exc
         saved, message = found, str(exc)
-    row = desk.case_row(session, saved)
+    row = desk_list.case_row(session, saved)
     offers = active_offers(session)
     return templates.TemplateResponse(
         request,
