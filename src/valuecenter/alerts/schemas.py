@@ -22,18 +22,11 @@ from valuecenter.alerts.models import (
 )
 from valuecenter.alerts.precision import Precision, PrecisionRow
 from valuecenter.alerts.repository import AlertRow
+from valuecenter.customers.schemas import CustomerRef
 
 
 class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
-
-
-class AlertCustomer(_Out):
-    id: int
-    external_id: str = Field(description="The customer id of the source system.")
-    name: str | None
-    country: str | None
-    account_manager: str | None = Field(description="Code of the customer's account manager.")
 
 
 class Reason(_Out):
@@ -57,7 +50,7 @@ def reasons_of(stored: list[dict[str, object]] | None) -> list[Reason]:
 
 class AlertOut(_Out):
     id: int
-    customer: AlertCustomer
+    customer: CustomerRef
     kind: AlertKind
     raised_on: date
     risk: float = Field(
@@ -79,7 +72,7 @@ class AlertOut(_Out):
         a = row.alert
         return cls(
             id=a.id,
-            customer=AlertCustomer(
+            customer=CustomerRef(
                 id=a.customer_id,
                 external_id=row.customer_external_id,
                 name=row.customer_name,

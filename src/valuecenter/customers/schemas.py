@@ -19,6 +19,16 @@ class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class CustomerRef(_Out):
+    """A customer as a list row names him (alerts, save cases, renewal candidates)."""
+
+    id: int
+    external_id: str = Field(description="The customer id of the source system.")
+    name: str | None
+    country: str | None
+    account_manager: str | None = Field(description="Code of the customer's account manager.")
+
+
 class Money(_Out):
     amount_cents: int
     currency: str = Field(min_length=3, max_length=3)

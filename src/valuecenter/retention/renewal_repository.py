@@ -27,6 +27,7 @@ class CandidateRow:
     candidate: RenewalCandidate
     customer_external_id: str
     customer_name: str | None
+    country: str | None
     account_manager: str | None
     plan: str
     monthly_fee_cents: int
@@ -67,6 +68,7 @@ def candidates(
             RenewalCandidate,
             Customer.external_id,
             Customer.name,
+            Customer.country,
             AccountManager.code,
             Contract.plan,
             Contract.monthly_fee_cents,

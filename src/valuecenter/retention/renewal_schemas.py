@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from valuecenter.alerts.schemas import Reason, reasons_of
+from valuecenter.customers.schemas import CustomerRef
 from valuecenter.retention.models import RenewalGroup, RenewalRun
 from valuecenter.retention.renewal_repository import CandidateRow
 
@@ -18,21 +20,9 @@ class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class RenewalReason(_Out):
-    code: str
-    text: str = Field(description="In words, for the caller.")
-
-
-class RenewalCustomer(_Out):
-    id: int
-    external_id: str = Field(description="The customer id of the source system.")
-    name: str | None
-    account_manager: str | None
-
-
 class CandidateOut(_Out):
     id: int
-    customer: RenewalCustomer
+    customer: CustomerRef
     plan: str
     monthly_fee_cents: int
     ends_on: date
@@ -46,17 +36,18 @@ class CandidateOut(_Out):
     value_cents: int = Field(description="What a renewal is worth: the next term's fees.")
     cost_cents: int = Field(description="Expected cost: the call + the offer if taken.")
     net_cents: int = Field(description="uplift × value − cost.")
-    reasons: list[RenewalReason]
+    reasons: list[Reason]
 
     @classmethod
     def of(cls, row: CandidateRow) -> CandidateOut:
         c = row.candidate
         return cls(
             id=c.id,
-            customer=RenewalCustomer(
+            customer=CustomerRef(
                 id=c.customer_id,
                 external_id=row.customer_external_id,
                 name=row.customer_name,
+                country=row.country,
                 account_manager=row.account_manager,
             ),
             plan=row.plan,
@@ -72,7 +63,7 @@ class CandidateOut(_Out):
             value_cents=c.value_cents,
             cost_cents=c.cost_cents,
             net_cents=c.net_cents,
-            reasons=[RenewalReason.model_validate(r) for r in c.reasons],
+            reasons=reasons_of(c.reasons),
         )
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from valuecenter.alerts.schemas import Reason, reasons_of
 from valuecenter.analytics.ledger import Incremental
+from valuecenter.customers.schemas import CustomerRef
 from valuecenter.retention.desk_list import CaseRow
 from valuecenter.retention.ledger import LedgerRow
 from valuecenter.retention.models import (
@@ -30,17 +31,9 @@ class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class CaseCustomer(_Out):
-    id: int
-    external_id: str = Field(description="The customer id of the source system.")
-    name: str | None
-    country: str | None
-    account_manager: str | None = Field(description="Code of the customer's account manager.")
-
-
 class CaseOut(_Out):
     id: int
-    customer: CaseCustomer
+    customer: CustomerRef
     source: SaveSource
     opened_at: datetime
     arm: SaveArm = Field(description="desk (the retention team, with an offer) or control.")
@@ -64,7 +57,7 @@ class CaseOut(_Out):
         c = row.case
         return cls(
             id=c.id,
-            customer=CaseCustomer(
+            customer=CustomerRef(
                 id=c.customer_id,
                 external_id=row.customer_external_id,
                 name=row.customer_name,
