@@ -54,7 +54,7 @@ from valuecenter.retention.models import (
 )
 from valuecenter.retention.offers import active_offers, offer_cost_cents
 from valuecenter.retention.renewal_features import RENEWAL_FEATURES, RENEWAL_TEXT, renewal_table
-from valuecenter.value.features import EPOCH, purchase_days
+from valuecenter.value.features import EPOCH, PurchaseDays, purchase_days
 from valuecenter.value.repository import latest_run
 
 Learner = Literal["auto", "t", "x", "dr", "ct"]
@@ -103,16 +103,23 @@ def _day(value: float) -> date:
     return EPOCH + timedelta(days=int(value))
 
 
-def training_set(session: Session, as_of: date, offers: list[RetentionOffer]) -> TrainingSet:
+def training_set(
+    session: Session,
+    as_of: date,
+    offers: list[RetentionOffer],
+    contracts: pd.DataFrame,
+    days: PurchaseDays,
+) -> TrainingSet:
     """The members of the campaigns of the offers' ``campaign_action`` that started before
-    ``as_of`` and whose contract end (and so the outcome) lies before it."""
+    ``as_of`` and whose contract end (and so the outcome) lies before it. ``contracts`` and
+    ``days`` (purchase days before ``as_of``) are read once by the caller: the features of
+    each campaign's cut only look at what lies before it."""
     actions = {o.campaign_action: k + 1 for k, o in enumerate(offers) if o.campaign_action}
     campaigns = session.execute(
         select(Campaign.id, Campaign.external_id, Campaign.action, Campaign.started_at)
         .where(Campaign.action.in_(list(actions)))
         .order_by(Campaign.started_at, Campaign.id)
     ).all()
-    contracts = load_contracts(session)
     as_of_day = (as_of - EPOCH).days
     parts: list[pd.DataFrame] = []
     names: list[str] = []
@@ -135,9 +142,7 @@ def training_set(session: Session, as_of: date, offers: list[RetentionOffer]) ->
         )
         if members.empty:
             continue
-        table = renewal_table(
-            session, cut, purchase_days(session, cut), contracts, frozenset(actions)
-        )
+        table = renewal_table(session, cut, days, contracts, frozenset(actions))
         rows = members.merge(table, on="customer_id", how="inner")
         rows = rows[rows["end_day"].notna() & (rows["end_day"] < as_of_day)]
         if rows.empty:
@@ -393,7 +398,9 @@ def run_renewals(session: Session, options: RenewalOptions | None = None) -> Ren
             "`valuecenter retention offers add --campaign-action ...`",
         )
     _check_actions(offers)
-    data = training_set(session, as_of, offers)
+    contracts = load_contracts(session)
+    days = purchase_days(session, as_of)
+    data = training_set(session, as_of, offers, contracts, days)
     _check_arms(data, offers)
     validation = _validate(data, options, len(offers))
     effects = _average_effects(data, len(offers))
@@ -401,9 +408,8 @@ def run_renewals(session: Session, options: RenewalOptions | None = None) -> Ren
         model = fit_uplift(data.x, data.arm, data.y, options.learner, seed=options.seed)
     except InputError as exc:
         raise InvalidInput("campaigns", str(exc)) from exc
-    contracts = load_contracts(session)
     actions = frozenset(o.campaign_action for o in offers if o.campaign_action)
-    table = renewal_table(session, as_of, purchase_days(session, as_of), contracts, actions)
+    table = renewal_table(session, as_of, days, contracts, actions)
     as_of_day = (as_of - EPOCH).days
     soon = table["end_day"].notna() & (table["end_day"] > as_of_day)
     soon &= table["end_day"] <= as_of_day + options.horizon_days
