@@ -19,7 +19,8 @@ from tests.web_fixtures import (
     make_client,
     settings_for,
 )
-from valuecenter.web.templating import day, duration, money, money_short, nps_class, stamp
+from valuecenter.formatting import money_short
+from valuecenter.web.templating import day, duration, money, nps_class, stamp
 
 REPO = Path(__file__).resolve().parents[1]
 HTMX = {"HX-Request": "true", "HX-Target": "results"}

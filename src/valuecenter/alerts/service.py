@@ -45,6 +45,7 @@ from valuecenter.analytics.rhythm import RhythmOptions, RhythmResult, order_rhyt
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
+from valuecenter.formatting import money_short
 from valuecenter.value.features import EPOCH, PurchaseDays, purchase_days
 from valuecenter.value.models import CustomerScore, ScoreRun
 from valuecenter.value.repository import latest_run
@@ -82,11 +83,6 @@ def _latest_score(session: Session) -> ScoreRun:
     return score
 
 
-def _money(cents: float) -> str:
-    """Whole euros, Dutch-style like every page ("€ 13.418")."""
-    return f"€ {cents / 100:,.0f}".replace(",", ".")
-
-
 def _rhythm_reasons(res: RhythmResult, i: int, window: int, market: str) -> list[dict[str, object]]:
     reasons: list[dict[str, object]] = []
     gap = res.gap_days[i]
@@ -110,8 +106,8 @@ def _rhythm_reasons(res: RhythmResult, i: int, window: int, market: str) -> list
     reasons.append(
         {
             "code": "revenue-down",
-            "text": f"Revenue of the last {window} days {_money(res.revenue_window[i])} is "
-            f"{share:.0%} of his usual {_money(usual)}",
+            "text": f"Revenue of the last {window} days {money_short(res.revenue_window[i])} is "
+            f"{share:.0%} of his usual {money_short(usual)}",
         }
     )
     if res.market_dip[i]:
@@ -334,7 +330,7 @@ def _reason_text(feature: str, value: float | str | None, fallback: str) -> str:
     if feature == "days_to_end" and value < 0:
         feature, value = "days_past_end", -value
     if feature.endswith("_eur"):
-        shown = _money(value * 100)
+        shown = money_short(value * 100)
     elif feature == "revenue_trend":
         shown = f"{value:.0%}"
     else:

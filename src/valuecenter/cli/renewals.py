@@ -10,12 +10,15 @@ from valuecenter.cli import context
 from valuecenter.cli.progress import parse_day
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
+from valuecenter.formatting import money_short
 
 LEARNERS = ("auto", "t", "x", "dr", "ct")
 
 
-def _euros(cents: object) -> str:
-    return f"€ {int(cents or 0) / 100:,.0f}".replace(",", ".")  # type: ignore[call-overload]
+def _euros(totals: dict[str, object], key: str) -> str:
+    """A money figure of the run's ``totals`` (cents), in whole euros."""
+    value = totals.get(key)
+    return money_short(value if isinstance(value, int | float) else 0)
 
 
 def renewals(
@@ -87,9 +90,8 @@ def renewals(
     )
     typer.echo(
         f"expected: {totals.get('expected_extra_renewals', 0)} extra renewals worth "
-        f"{_euros(totals.get('expected_incremental_value_cents'))}, costs "
-        f"{_euros(totals.get('expected_cost_cents'))}, net "
-        f"{_euros(totals.get('expected_net_cents'))}"
+        f"{_euros(totals, 'expected_incremental_value_cents')}, costs "
+        f"{_euros(totals, 'expected_cost_cents')}, net {_euros(totals, 'expected_net_cents')}"
     )
     uplift = run.model.get("uplift", {})
     learner = uplift.get("learner", "?") if isinstance(uplift, dict) else "?"

@@ -38,6 +38,7 @@ from valuecenter.contacts.models import Contact, ContactReason
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import Customer
 from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.formatting import money_short
 from valuecenter.retention.desk_list import visible_case
 from valuecenter.retention.models import (
     RetentionOffer,
@@ -68,11 +69,6 @@ class UniformSource(Protocol):
     (production) or a numpy ``Generator``."""
 
     def random(self) -> float: ...
-
-
-def _money(cents: float) -> str:
-    """Whole euros, Dutch-style like every page ("€ 13.418")."""
-    return f"€ {cents / 100:,.0f}".replace(",", ".")
 
 
 def _aware(name: str, moment: datetime) -> datetime:
@@ -183,12 +179,12 @@ def _reasons(
     if since is not None and since <= at.date():
         reasons.append(_text("tenure_days", f"{(at.date() - since).days}"))
     if running.fee_cents is not None:
-        reasons.append(_text("monthly_fee_eur", _money(running.fee_cents)))
+        reasons.append(_text("monthly_fee_eur", money_short(running.fee_cents)))
     if score is not None:
         reasons.append(
             {
                 "code": "segment",
-                "text": f"Value segment {score.segment}: CLV {_money(score.clv_cents or 0)}",
+                "text": f"Value segment {score.segment}: CLV {money_short(score.clv_cents or 0)}",
             }
         )
     if alert is not None:

@@ -46,6 +46,7 @@ from valuecenter.analytics.uplift.calibration import Blp, best_linear_predictor,
 from valuecenter.campaigns.models import Arm, Campaign, CampaignMember
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
+from valuecenter.formatting import money_short
 from valuecenter.retention.models import (
     RenewalCandidate,
     RenewalGroup,
@@ -305,7 +306,7 @@ def _reasons(row: pd.Series, offer: RetentionOffer) -> list[dict[str, object]]:
         },
         {
             "code": "value",
-            "text": f"Next term worth € {row['value_cents'] / 100:,.0f}".replace(",", "."),
+            "text": f"Next term worth {money_short(row['value_cents'])}",
         },
     ]
     if row["messages_365d"] > 0:

@@ -27,6 +27,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from valuecenter.formatting import money_short
 from valuecenter.retention.models import (
     RetentionOffer,
     SaveArm,
@@ -44,11 +45,6 @@ TERM_MONTHS = 12  # an offer's cost is counted over a next term of this many mon
 PRIOR_CASES = 80
 BASE_KEEP_PRIOR = 0.5  # a cancel caller's keep rate before the control group has measured it
 BASE_PRIOR_CASES = 5
-
-
-def _money(cents: float) -> str:
-    """Whole euros, Dutch-style like every page ("€ 13.418")."""
-    return f"€ {cents / 100:,.0f}".replace(",", ".")
 
 
 @dataclass(frozen=True)
@@ -135,7 +131,7 @@ def suggest(
         "base_keep": round(base, 4),
         "offers": rows,
         "chosen": chosen.code if chosen else None,
-        "why": f"highest expected net value ({_money(best[0])})"
+        "why": f"highest expected net value ({money_short(best[0])})"
         if best
         else "no offer is expected to save more than it costs",
     }

@@ -18,11 +18,11 @@ from jinja2.runtime import Context
 from starlette.requests import Request
 
 from valuecenter import __version__
+from valuecenter.formatting import CURRENCY_SYMBOLS, grouped, money_short
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 CHANNEL_LABELS = {
     "phone": "Phone",
@@ -35,11 +35,6 @@ CHANNEL_LABELS = {
 }
 
 
-def grouped(n: int) -> str:
-    """Thousands separated by dots: 1234567 → '1.234.567'."""
-    return f"{n:,}".replace(",", ".")
-
-
 def money(cents: int | None, currency: str = "EUR") -> str:
     """Integer cents → '€ 1.234,56' (negative: '€ -1.234,56'); unknown currencies by code."""
     if cents is None:
@@ -48,15 +43,6 @@ def money(cents: int | None, currency: str = "EUR") -> str:
     units, rest = divmod(abs(cents), 100)
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
     return f"{symbol} {sign}{grouped(units)},{rest:02d}"
-
-
-def money_short(cents: int | None, currency: str = "EUR") -> str:
-    """Whole units only, for key-figure cards: '€ 12.346'."""
-    if cents is None:
-        return "–"
-    symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    sign = "-" if cents < 0 else ""
-    return f"{symbol} {sign}{grouped(round(abs(cents) / 100))}"
 
 
 def local(value: datetime, zone: tzinfo = UTC) -> datetime:

@@ -22,11 +22,12 @@ from fastapi.responses import Response
 
 from valuecenter.analytics.ledger import Incremental
 from valuecenter.errors import InvalidInput
+from valuecenter.formatting import money_short
 from valuecenter.retention.ledger import BY, By, LedgerRow, ledger
 from valuecenter.users.models import Role, User
 from valuecenter.web.deps import SessionDep, SettingsDep, require_page_roles
 from valuecenter.web.pages.retention_desk import control_words
-from valuecenter.web.templating import money_short, templates
+from valuecenter.web.templating import templates
 
 router = APIRouter()
 
