@@ -1,10 +1,13 @@
-"""Consent events. The current state of a (customer, purpose, channel) is its latest event;
-a withdrawal is an event with ``granted = false`` and takes effect from its timestamp."""
+"""Consent events and the do-not-call register.
+
+The current state of a (customer, purpose, channel) is its latest event; a withdrawal is an
+event with ``granted = false`` and takes effect from its timestamp (``consent/state.py`` reads
+it; the decision engine and campaigns ask it before every marketing contact)."""
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,3 +41,19 @@ class Consent(Base):
     granted: Mapped[bool]
     source: Mapped[str | None] = mapped_column(String(120))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DoNotCall(Base):
+    """One number on a do-not-call register (the Dutch *Bel-me-niet Register* and its like),
+    in E.164 form. An import of the register's file replaces the previous snapshot: numbers no
+    longer in it get ``removed_at``. A number on the register may not get an outbound marketing
+    call (C10, the telemarketing code)."""
+
+    __tablename__ = "do_not_call"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    registered_on: Mapped[date | None]
+    source: Mapped[str] = mapped_column(String(120))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

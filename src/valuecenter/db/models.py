@@ -3,7 +3,7 @@
 from valuecenter.agents.models import Agent, EmployeeSurvey, Team
 from valuecenter.alerts.models import Alert, AlertRun, MarketDip
 from valuecenter.campaigns.models import Campaign, CampaignMember
-from valuecenter.consent.models import Consent
+from valuecenter.consent.models import Consent, DoNotCall
 from valuecenter.contacts.models import Case, Contact, ContactReason
 from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import AccountManager, Customer
@@ -14,8 +14,19 @@ from valuecenter.demo.truth_models import (
     TruthCustomer,
     TruthMarketShock,
     TruthNpsDriver,
+    TruthProduct,
     TruthResponse,
     TruthWorld,
+)
+from valuecenter.offers.models import (
+    Action,
+    ContactPolicyRule,
+    CustomerFeatures,
+    Decision,
+    DecisionResponse,
+    EngineSettings,
+    Lever,
+    PropensityModel,
 )
 from valuecenter.orders.models import Order, OrderLine
 from valuecenter.products.models import Category, Product
@@ -31,6 +42,7 @@ from valuecenter.value.models import CustomerScore, ScoreRun
 
 __all__ = [
     "AccountManager",
+    "Action",
     "Agent",
     "Alert",
     "AlertRun",
@@ -42,15 +54,23 @@ __all__ = [
     "Category",
     "Consent",
     "Contact",
+    "ContactPolicyRule",
     "ContactReason",
     "Contract",
     "Customer",
+    "CustomerFeatures",
     "CustomerScore",
+    "Decision",
+    "DecisionResponse",
+    "DoNotCall",
     "EmployeeSurvey",
+    "EngineSettings",
+    "Lever",
     "MarketDip",
     "Order",
     "OrderLine",
     "Product",
+    "PropensityModel",
     "RenewalCandidate",
     "RenewalRun",
     "RetentionOffer",
@@ -63,6 +83,7 @@ __all__ = [
     "TruthCustomer",
     "TruthMarketShock",
     "TruthNpsDriver",
+    "TruthProduct",
     "TruthResponse",
     "TruthWorld",
     "User",

@@ -33,6 +33,7 @@ from valuecenter.demo.vector import cumsum_in_group, numbered, owners, position_
 MONTH_DAYS = 30.44
 _DECLINE_KEEP = 0.45  # share of orders still placed in the months before leaving
 _DECLINE_BASKET = 0.6
+FROM_FAVOURITE = 0.65  # share of order lines from the customer's three favourite categories
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Orders:
     declining: BoolArray  # placed in the decline before the customer left
     revenue_cents: IntArray  # revenue of every customer over the window
     extra_revenue_cents: IntArray  # revenue of each extra order, in the order given
+    favourites: IntArray  # (customers × 3) favourite category indices (hidden truth)
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def generate_orders(
     # Product: mostly from the customer's three favourite categories.
     n_cat = len(cat.category_weight)
     favourites = rng_lines.choice(n_cat, size=(n, 3), p=cat.category_weight)
-    from_favourite = rng_lines.random(len(line_who)) < 0.65
+    from_favourite = rng_lines.random(len(line_who)) < FROM_FAVOURITE
     category = np.where(
         from_favourite,
         favourites[line_who, rng_lines.integers(0, 3, len(line_who))],
@@ -201,4 +203,5 @@ def generate_orders(
         declining=declining,
         revenue_cents=np.round(revenue).astype(np.int64),
         extra_revenue_cents=extra_revenue,
+        favourites=favourites.astype(np.int64),
     )

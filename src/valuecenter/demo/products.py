@@ -32,13 +32,15 @@ _VARIANTS = ("Basic", "Plus", "Pro", "Eco", "Max", "Mini", "XL", "Classic")
 
 @dataclass(frozen=True)
 class Catalogue:
-    """Products sorted by category; ``cdf`` stacks each category's popularity in [c, c+1)."""
+    """Products sorted by category; ``cdf`` stacks each category's popularity in [c, c+1);
+    ``popularity`` is each product's share of its category's lines (hidden truth)."""
 
     frame: pd.DataFrame
     category: IntArray
     price_cents: IntArray
     category_weight: FloatArray
     cdf: FloatArray
+    popularity: FloatArray
 
 
 def catalogue(preset: Preset, rng: np.random.Generator) -> Catalogue:
@@ -46,6 +48,7 @@ def catalogue(preset: Preset, rng: np.random.Generator) -> Catalogue:
     cats: list[int] = []
     prices: list[int] = []
     cdf: list[float] = []
+    shares: list[float] = []
     per = preset.products_per_category
     for c, (code, _name, median) in enumerate(preset.categories):
         nouns = _NOUNS[code]
@@ -54,6 +57,7 @@ def catalogue(preset: Preset, rng: np.random.Generator) -> Catalogue:
         popularity = 1.0 / (np.arange(per) + 1.0) ** 0.9
         popularity = rng.permutation(popularity)
         within = np.cumsum(popularity) / popularity.sum()
+        shares.extend((popularity / popularity.sum()).tolist())
         for j in range(per):
             noun = nouns[j % len(nouns)]
             variant = _VARIANTS[(j // len(nouns)) % len(_VARIANTS)]
@@ -75,6 +79,20 @@ def catalogue(preset: Preset, rng: np.random.Generator) -> Catalogue:
         price_cents=np.asarray(prices, dtype=np.int64),
         category_weight=weights / weights.sum(),
         cdf=np.asarray(cdf, dtype=np.float64),
+        popularity=np.asarray(shares, dtype=np.float64),
+    )
+
+
+def truth_products(cat: Catalogue, preset: Preset) -> pd.DataFrame:
+    """``truth_products``: each product's category and its share of the category's lines."""
+    codes = np.asarray([code for code, _name, _median in preset.categories], dtype=object)
+    return pd.DataFrame(
+        {
+            "product_id": cat.frame["product_id"].to_numpy(),
+            "category": codes[cat.category],
+            "popularity": np.round(cat.popularity, 6),
+            "list_price_cents": cat.price_cents,
+        }
     )
 
 

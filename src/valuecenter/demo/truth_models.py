@@ -49,6 +49,22 @@ class TruthCustomer(Base):
     churn_date: Mapped[date | None]
     churn_cause: Mapped[str | None] = mapped_column(String(32))
     decline_days: Mapped[int] = mapped_column(Integer)
+    # Mean order lines per order, and the three favourite categories (';'-separated codes, a
+    # category may repeat) that 65% of his order lines come from (worlds of generator 3 on).
+    basket_lines: Mapped[float | None] = mapped_column(Float)
+    favourites: Mapped[str | None] = mapped_column(String(200))
+
+
+class TruthProduct(Base):
+    """A catalogue product's category and its share of that category's order lines."""
+
+    __tablename__ = "truth_products"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(64), unique=True)
+    category: Mapped[str] = mapped_column(String(64))
+    popularity: Mapped[float] = mapped_column(Float)
+    list_price_cents: Mapped[int] = mapped_column(Integer)
 
 
 class TruthResponse(Base):

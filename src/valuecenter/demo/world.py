@@ -39,7 +39,7 @@ from valuecenter.demo.latent import (
 )
 from valuecenter.demo.orders import MONTH_DAYS, ExtraOrders, generate_orders
 from valuecenter.demo.presets import CHANNELS, DEFAULT_END, DEFAULT_MONTHS, Preset
-from valuecenter.demo.products import Catalogue, catalogue
+from valuecenter.demo.products import Catalogue, catalogue, truth_products
 from valuecenter.demo.scenarios import Shock, seasonal_peak, shocks
 from valuecenter.demo.timeline import DAY, IntArray, LoadProfile, Window, days_since_epoch
 from valuecenter.demo.treatments import response_truth
@@ -58,10 +58,11 @@ TRUTH_TABLES = (
     "truth_agents",
     "truth_nps_drivers",
     "truth_market_shocks",
+    "truth_products",
 )
 BLOCK = 50_000
 MAX_CUSTOMERS = 5_000_000
-GENERATOR = "valuecenter-demo/2"
+GENERATOR = "valuecenter-demo/3"
 # Seed 001: six value segments. Shares of the ranked active customers, best first.
 _SEGMENT_SHARES = (0.01, 0.04, 0.10, 0.25, 1.0)
 _BLOCK_PROCESSES = (
@@ -240,6 +241,7 @@ def plan_world(
         "truth_nps_drivers": pd.DataFrame(
             surveys_mod.NPS_DRIVERS, columns=["driver", "effect", "unit", "note"]
         ),
+        "truth_products": truth_products(cat, preset),
         "truth_market_shocks": pd.DataFrame(
             {
                 "scenario": [s.scenario for s in world_shocks],
@@ -366,7 +368,7 @@ def _block(plan: Plan, b: int, counters: _Counters) -> Block:
         index=b,
         frames={name: frames[name] for name in BLOCK_ENTITIES},
         truth={
-            "truth_customers": _truth_customers(latent),
+            "truth_customers": _truth_customers(latent, orders.favourites, codes),
             "truth_responses": response_truth(
                 latent, alive, contracts.open_term_years, rng["truth"]
             ),
@@ -376,8 +378,12 @@ def _block(plan: Plan, b: int, counters: _Counters) -> Block:
     )
 
 
-def _truth_customers(latent: CustomerLatent) -> pd.DataFrame:
+def _truth_customers(
+    latent: CustomerLatent, favourites: IntArray, category_codes: list[str]
+) -> pd.DataFrame:
     f = latent.frame
+    names = np.asarray(category_codes, dtype=object)[favourites]
+    favourite_text = names[:, 0] + ";" + names[:, 1] + ";" + names[:, 2]
     churn = f["churn_day"].to_numpy(dtype=np.int64)
     cause = f["churn_cause"].to_numpy(dtype=np.int64)
     churn_date = pd.to_datetime(np.maximum(churn, 0), unit="D").strftime("%Y-%m-%d").to_numpy()
@@ -398,6 +404,8 @@ def _truth_customers(latent: CustomerLatent) -> pd.DataFrame:
                 cause >= 0, np.asarray(CHURN_CAUSES, dtype=object)[np.maximum(cause, 0)], None
             ),
             "decline_days": f["decline_days"].to_numpy(),
+            "basket_lines": f["basket_lines"].round(6).to_numpy(),
+            "favourites": favourite_text,
         }
     )
 
