@@ -1,0 +1,53 @@
+"""Phone numbers in E.164 form (``+31612345678``), so a customer's number and a do-not-call
+register's numbers compare equal however they were written.
+
+ITU-T E.164 numbers: a ``+``, the country code, the national number without its trunk
+prefix. National forms (``06-1234 5678`` in the Netherlands) take the country code of the
+customer's country; ``00`` is the international prefix of the seeds' countries.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Country calling codes of the markets the seeds name (Benelux-DACH) and their neighbours.
+CALLING_CODES = {
+    "NL": "31",
+    "BE": "32",
+    "LU": "352",
+    "DE": "49",
+    "AT": "43",
+    "CH": "41",
+    "FR": "33",
+    "GB": "44",
+    "DK": "45",
+}
+_NOISE = re.compile(r"[\s\-./()]")
+_DIGITS = re.compile(r"\d{6,15}")
+
+
+def normalize(number: str | None, country: str | None = None) -> str | None:
+    """``number`` as E.164, or ``None`` when it cannot be read as a phone number (no country
+    for a national number, or not 6–15 digits)."""
+    if not number:
+        return None
+    text = _NOISE.sub("", number.strip())
+    if text.startswith("+"):
+        digits = text[1:]
+    elif text.startswith("00"):
+        digits = text[2:]
+    elif text.startswith("0"):
+        code = CALLING_CODES.get((country or "").upper())
+        if code is None:
+            return None
+        digits = code + text[1:]
+    else:
+        return None
+    if not _DIGITS.fullmatch(digits):
+        return None
+    # A trunk 0 kept after the country code ("+31 (0)6 …") is not part of the number.
+    for code in sorted(CALLING_CODES.values(), key=len, reverse=True):
+        if digits.startswith(code + "0"):
+            digits = code + digits[len(code) + 1 :]
+            break
+    return "+" + digits
