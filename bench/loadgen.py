@@ -15,8 +15,9 @@ stall in every request that arrived during it, not only in the one request a clo
 client (which waits for each answer before sending the next) would have had in flight: the
 "coordinated omission" of Gil Tene, "How NOT to Measure Latency" (Strange Loop 2015; the
 same correction as wrk2 and HdrHistogram). Any lateness of the generator itself (its send
-lag) is charged to the latency too, so the figure errs against the server; the send lag is
-reported so one can see it stayed small. Service time — from the first byte of the request
+lag: the event loop's timers have 1 ms resolution, so about 0.5 ms on average, more if it
+is busy) is charged to the latency too, so the figure errs against the server; the send lag
+is reported so one can see it stayed small. Service time — from the first byte of the request
 written on a connection (httpcore's ``send_request_headers`` trace event) to the end of the
 response — is recorded separately; latency minus service time is the queueing the caller
 saw (in the server's backlog, the network or, if all ``--connections`` were busy, the
@@ -35,7 +36,9 @@ finished by then is counted as a timeout. Errors are counted by kind: a non-2xx 
 (by code), a timeout, a connection error (refused, reset, protocol error). Latency
 percentiles are over every request that got a response (any status) plus every timeout at
 the time it was abandoned (a lower bound of its latency), computed exactly from all samples
-(numpy, nearest-rank: ``method="inverted_cdf"``). Warm-up requests are not measured.
+(numpy, nearest-rank: ``method="inverted_cdf"``). Warm-up requests are not measured, nor
+is one request sent first to check the target (unreachable: exit status 1; non-2xx: a
+warning in the report).
 
 ``--steps R1,R2,…`` runs open-loop phases at increasing rates and stops after the first
 phase whose achieved rate (2xx responses ÷ the phase's span) falls below 95% of its target
@@ -62,7 +65,7 @@ import platform
 import resource
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -75,6 +78,10 @@ PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 STEP_MIN_RATE_SHARE = 0.95  # a step holds if it achieves ≥ 95% of its target rate …
 STEP_MAX_ERROR_RATE = 0.01  # … and at most 1% of its requests fail
 LAG_WARNING_S = 0.002  # a send lag p99 above this says the generator fell behind
+GENERATOR_CPU_WARNING_PERCENT = 80.0  # of one core: above this the generator may be the limit
+# The loop's timers have 1 ms resolution and uvloop runs a sleep under 0.5 ms at once: sleeping
+# "the rest" in smaller steps spins the loop (a whole core at 2,000 arrivals/s, measured).
+MIN_SLEEP_S = 0.001
 _SEND_STARTED = "http11.send_request_headers.started"
 _CONNECTED = "connection.connect_tcp.complete"
 _perf = time.perf_counter
@@ -95,10 +102,11 @@ class LoadgenError(Exception):
 
 @dataclass(frozen=True)
 class Target:
-    """What each arrival sends: ``bodies`` (bytes) are cycled, one request per arrival."""
+    """What each arrival sends: ``bodies`` (bytes) are cycled, one request per arrival;
+    ``method`` defaults to POST with bodies, GET without."""
 
     url: str
-    method: str = "GET"
+    method: str = ""
     headers: tuple[tuple[str, str], ...] = ()
     bodies: tuple[bytes, ...] = ()
     connections: int = 64
@@ -113,8 +121,10 @@ class Target:
             raise LoadgenError(f"bad --url {self.url!r}: {exc}") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise LoadgenError(f"bad --url {self.url!r}: give an http:// or https:// URL")
-        if not self.method.isalpha():
+        method = (self.method or ("POST" if self.bodies else "GET")).upper()
+        if not method.isalpha():
             raise LoadgenError(f"bad --method {self.method!r}")
+        object.__setattr__(self, "method", method)
         if self.connections < 1:
             raise LoadgenError("--connections must be at least 1")
         if not self.timeout > 0:
@@ -179,8 +189,8 @@ class Summary:
         r = [round(float(v), 3) for v in (*p, ms.max(), ms.mean())]
         return cls(len(ms), *r)
 
-    def to_dict(self, keys: Iterable[str] | None = None) -> dict[str, Any]:
-        full = {
+    def to_dict(self) -> dict[str, Any]:
+        return {
             "count": self.count,
             "p50": self.p50,
             "p90": self.p90,
@@ -190,7 +200,6 @@ class Summary:
             "max": self.max,
             "mean": self.mean,
         }
-        return full if keys is None else {k: full[k] for k in ("count", *keys)}
 
 
 @dataclass(frozen=True)
@@ -222,6 +231,13 @@ class Phase:
     error_examples: tuple[str, ...] = ()
 
     @property
+    def generator_kept_up(self) -> bool:
+        """Whether the generator itself kept to its schedule (open loop: send lag p99 at most
+        2 ms) and had CPU to spare (at most 80% of a core)."""
+        lag_ok = self.kind != "open" or (self.send_lag.p99 or 0.0) <= LAG_WARNING_S * 1000
+        return lag_ok and self.cpu_percent <= GENERATOR_CPU_WARNING_PERCENT
+
+    @property
     def holds(self) -> bool:
         """Whether an open-loop step kept up: ≥ 95% of its rate, ≤ 1% errors."""
         target = self.target_rate_rps or 0.0
@@ -247,12 +263,13 @@ class Phase:
             "connections_opened": self.connections_opened,
             "latency_ms": self.latency.to_dict(),
             "service_ms": self.service.to_dict(),
-            "send_lag_ms": self.send_lag.to_dict(("p50", "p99", "max")),
+            "send_lag_ms": self.send_lag.to_dict(),
             "generator_cpu_s": round(self.cpu_s, 3),
             "generator_cpu_percent": round(self.cpu_percent, 1),
             "generator_cpu_us_per_request": (
                 round(self.cpu_s / self.sent * 1e6, 1) if self.sent else None
             ),
+            "generator_kept_up": self.generator_kept_up,
             "error_examples": list(self.error_examples),
         }
 
@@ -369,7 +386,7 @@ class _Pool(httpx.AsyncBaseTransport):
                 scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
             ),
             headers=request.headers.raw,
-            content=request.stream,  # type: ignore[arg-type]
+            content=request.stream,
             extensions=request.extensions,
         )
         await self._slots.acquire()
@@ -388,7 +405,7 @@ class _Pool(httpx.AsyncBaseTransport):
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,
-            stream=_Body(response.stream, self, connection),  # type: ignore[arg-type]
+            stream=_Body(response.stream, self, connection),
             extensions=response.extensions,
         )
 
@@ -639,8 +656,8 @@ class _Engine:
             now = _perf()
             if now < due:
                 burst = 0
-                while now < due:  # a timer may fire early; never issue before due
-                    await asyncio.sleep(due - now)
+                while now < due:  # never issue before due (a timer may fire early)
+                    await asyncio.sleep(max(due - now, MIN_SLEEP_S))
                     now = _perf()
             elif burst >= 32:  # behind schedule: let the requests in flight progress
                 burst = 0
@@ -719,9 +736,8 @@ def _templates(target: Target) -> list[httpx.Request]:
     if target.bodies and "content-type" not in names:
         headers.append(("Content-Type", "application/json"))
     url = httpx.URL(target.url)
-    method = target.method.upper()
     return [
-        httpx.Request(method, url, headers=headers, content=body or None)
+        httpx.Request(target.method, url, headers=headers, content=body or None)
         for body in (target.bodies or (b"",))
     ]
 
@@ -741,7 +757,7 @@ def _event_loop(use_uvloop: bool) -> tuple[Callable[[], asyncio.AbstractEventLoo
             import uvloop
         except ImportError:
             return None, "asyncio (uvloop not importable)"
-        return uvloop.new_event_loop, f"uvloop {uvloop.__version__}"
+        return uvloop.new_event_loop, f"uvloop {getattr(uvloop, '__version__', '?')}"
     return None, "asyncio"
 
 
@@ -805,8 +821,11 @@ def _phase_warnings(phase: Phase, target: Target) -> list[str]:
             f"{where}: up to {phase.max_in_flight} requests in flight on "
             f"{target.connections} connections; the excess waited in the client's pool"
         )
-    if phase.kind == "open" and phase.cpu_percent > 80.0:
-        out.append(f"{where}: the generator used {phase.cpu_percent:.0f}% of a core")
+    if phase.cpu_percent > GENERATOR_CPU_WARNING_PERCENT:
+        out.append(
+            f"{where}: the generator used {phase.cpu_percent:.0f}% of a core and may be "
+            "what limits the rate"
+        )
     return out
 
 
@@ -914,13 +933,30 @@ def _rates(text: str) -> list[float]:
     return rates
 
 
+_EPILOG = """\
+output (stdout, or --out): one JSON document with the settings, "warmup" (counts only),
+"phases" and "generator". Each phase: target_rate_rps (open loop) or concurrency (closed),
+duration_s, span_s (first arrival to last response), sent, completed (any status), ok
+(2xx), achieved_rate_rps (ok / span_s), errors {status, timeout, connection, other,
+total}, status_codes, error_rate (errors / sent), in_flight_at_end, max_in_flight,
+connections_opened, latency_ms (due time to response end), service_ms (first byte sent to
+response end), send_lag_ms (due time to issue) — each with count, p50, p90, p95, p99,
+p99.9, max, mean — and generator_cpu_s, generator_cpu_percent (of one core) and
+generator_cpu_us_per_request, and generator_kept_up (open-loop send lag p99 <= 2 ms and at
+most 80% of a core). Steps add max_sustained_rate_rps and stop_reason; "warnings"
+flag a generator that fell behind, pool waits and a non-2xx first request.
+
+exit status: 0 done (errors are in the JSON), 1 target unreachable, 2 bad arguments.
+Progress and warnings go to stderr.
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="loadgen.py",
-        description=__doc__.splitlines()[0] + " …",
-        epilog="Output: one JSON document (per phase: target and achieved rate, sent, "
-        "completed, errors by kind, latency p50/p90/p95/p99/p99.9/max from the due time, "
-        "service-time percentiles, send lag, the generator's CPU). Progress goes to stderr.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__,
+        epilog=_EPILOG,
     )
     parser.add_argument("--url", required=True, help="The URL every request goes to.")
     parser.add_argument("--method", help="HTTP method (default: POST with a body, GET without).")
@@ -941,7 +977,7 @@ def _parser() -> argparse.ArgumentParser:
         help="A JSON-lines file: one JSON body per line, cycled over the requests.",
     )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--rate", type=float, help="Open loop: arrivals per second.")
+    mode.add_argument("--rate", type=float, metavar="R", help="Open loop: arrivals per second.")
     mode.add_argument(
         "--steps",
         type=_rates,
@@ -957,27 +993,40 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--concurrency",
         type=int,
+        metavar="N",
         help="Workers of --saturate (default: --connections).",
     )
     parser.add_argument(
-        "--duration", type=float, default=60.0, help="Measured seconds per phase (60)."
+        "--duration",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="Measured seconds per phase (60).",
     )
     parser.add_argument(
         "--warmup",
         type=float,
         default=5.0,
+        metavar="S",
         help="Seconds of load before the first measured phase, not measured (5).",
     )
     parser.add_argument(
-        "--connections", type=int, default=64, help="Size of the keep-alive pool (64)."
+        "--connections",
+        type=int,
+        default=64,
+        metavar="N",
+        help="Most connections open at once, kept alive (64).",
     )
     parser.add_argument(
         "--timeout",
         type=float,
         default=2.0,
+        metavar="S",
         help="Seconds a request may take from its issue, all included (2).",
     )
-    parser.add_argument("--out", type=Path, help="Write the JSON here instead of stdout.")
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="Write the JSON here instead of stdout."
+    )
     parser.add_argument("--no-uvloop", action="store_true", help="Use the default loop.")
     parser.add_argument(
         "--httpx-pool",
@@ -999,7 +1048,7 @@ def _target(opts: argparse.Namespace) -> Target:
         bodies = ()
     return Target(
         url=opts.url,
-        method=(opts.method or ("POST" if bodies else "GET")).upper(),
+        method=opts.method or "",
         headers=headers,
         bodies=bodies,
         connections=opts.connections,
@@ -1016,7 +1065,7 @@ def _run_cli(opts: argparse.Namespace) -> Report:
     if opts.concurrency is not None and not opts.saturate:
         raise LoadgenError("--concurrency goes with --saturate")
     if opts.saturate:
-        concurrency = opts.concurrency or target.connections
+        concurrency = target.connections if opts.concurrency is None else opts.concurrency
         return run_closed_loop(
             target, concurrency=concurrency, duration=opts.duration, warmup=opts.warmup
         )

@@ -18,3 +18,13 @@ def money_short(cents: float | None, currency: str = "EUR") -> str:
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
     sign = "-" if cents < 0 else ""
     return f"{symbol} {sign}{grouped(round(abs(cents) / 100))}"
+
+
+def money_exact(cents: float | None, currency: str = "EUR") -> str:
+    """With cents, for small amounts such as an offer's expected value: '€ 1.234,56'."""
+    if cents is None:
+        return "–"
+    symbol = CURRENCY_SYMBOLS.get(currency, currency)
+    sign = "-" if round(cents) < 0 else ""
+    whole, part = divmod(round(abs(cents)), 100)
+    return f"{symbol} {sign}{grouped(whole)},{part:02d}"

@@ -23,13 +23,13 @@ JSON (numbers and LightGBM's own model text; never pickle, so a stored payload c
 run code when read nor break with a library's private classes), and the round trip gives
 identical predictions.
 
-Calibration caveat, inherited from ``fit_churn``: Platt's a and b are fitted on the inner
-folds' out-of-fold log-odds, the final model is refitted on all rows. For LightGBM from
-:data:`~valuecenter.analytics.churn.learners.EARLY_STOP_ROWS` (10,000) to 1.5 times that
-many rows the folds (2/3 of the rows each) grow all 300 trees while the refit stops early
-(about 70 trees), so the calibration of the former overstates the latter: on a 12% base rate
-the mean prediction came out about 14% too high at 12,000 rows (5–8% below 10,000 rows, within
-1% from 16,000 on).
+Calibration: Platt's a and b are fitted on the inner folds' out-of-fold log-odds and the
+final model is refitted on all rows. The folds stop adding trees exactly when the final fit
+does (``fit_churn`` passes it down), so they calibrate a model of about the same size; before
+that fix, LightGBM on 10,000–15,000 rows came out about 14% too high on a 12% base rate.
+Measured on fresh rows of a 10% logistic-interaction truth (mean predicted ÷ mean true):
+1.07 at 8,000 rows (folds of 2/3 the rows make somewhat weaker trees), 1.00 at 12,000, 1.00
+at 14,000, 1.03 at 20,000.
 """
 
 from __future__ import annotations

@@ -7,8 +7,10 @@ import typer
 from valuecenter import __version__
 from valuecenter.cli import alerts as alerts_cli
 from valuecenter.cli import churn as churn_cli
+from valuecenter.cli import consent as consent_cli
 from valuecenter.cli import db, demo, score, serve, users
 from valuecenter.cli import importer as importer_cli
+from valuecenter.cli import offers as offers_cli
 from valuecenter.cli import renewals as renewals_cli
 from valuecenter.cli import retention as retention_cli
 from valuecenter.cli import uplift as uplift_cli
@@ -35,6 +37,8 @@ app.add_typer(alerts_cli.app, name="alerts")
 app.add_typer(uplift_cli.app, name="uplift")
 retention_cli.app.command("renewals")(renewals_cli.renewals)
 app.add_typer(retention_cli.app, name="retention")
+app.add_typer(offers_cli.app, name="offers")
+app.add_typer(consent_cli.app, name="consent")
 
 
 @app.command()

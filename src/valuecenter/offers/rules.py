@@ -78,6 +78,13 @@ COMPARISONS: dict[str, tuple[Callable[[float, float], bool], str]] = {
 MAX_DEPTH = 8
 MAX_LIST = 200
 EURO_FIELDS = frozenset({"clv", "revenue_12m"})
+UNKNOWN = {
+    "last_nps": "no NPS answer yet",
+    "clv": "no customer value yet (run `valuecenter score`)",
+    "churn_risk": "no open churn alert",
+    "days_since_order": "no order yet",
+    "tenure_days": "customer since unknown",
+}
 
 
 @dataclass(frozen=True)
@@ -388,7 +395,7 @@ class _Compare(Node):
     def check(self, s: Subject) -> str | None:
         value = _number(self.field, s)
         if value is None:
-            return f"{self.field} unknown"
+            return UNKNOWN.get(self.field, f"{self.field} unknown")
         for op, bound in self.tests:
             fn, sign = COMPARISONS[op]
             if not fn(value, bound):

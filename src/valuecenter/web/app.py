@@ -28,6 +28,7 @@ from valuecenter import __version__
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import ensure_current
 from valuecenter.errors import SchemaBehind
+from valuecenter.offers.engine import EngineCache
 from valuecenter.settings import Settings, get_settings
 from valuecenter.web import api, errors, pages
 from valuecenter.web.security import (
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     app.state.login_throttle = LoginThrottle()
+    app.state.nba_engine = EngineCache(settings.nba_engine_ttl_seconds)
 
     app.add_middleware(
         SessionMiddleware,

@@ -18,7 +18,7 @@ from jinja2.runtime import Context
 from starlette.requests import Request
 
 from valuecenter import __version__
-from valuecenter.formatting import CURRENCY_SYMBOLS, grouped, money_short
+from valuecenter.formatting import grouped, money_exact, money_short
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -35,14 +35,8 @@ CHANNEL_LABELS = {
 }
 
 
-def money(cents: int | None, currency: str = "EUR") -> str:
-    """Integer cents → '€ 1.234,56' (negative: '€ -1.234,56'); unknown currencies by code."""
-    if cents is None:
-        return "–"
-    sign = "-" if cents < 0 else ""
-    units, rest = divmod(abs(cents), 100)
-    symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    return f"{symbol} {sign}{grouped(units)},{rest:02d}"
+money = money_exact
+"""Cents → '€ 1.234,56' (negative: '€ -1.234,56'); unknown currencies by code."""
 
 
 def local(value: datetime, zone: tzinfo = UTC) -> datetime:

@@ -40,6 +40,7 @@ from valuecenter.analytics.churn import reasons as reason_codes
 from valuecenter.analytics.churn.calibration import Platt, fit_platt
 from valuecenter.analytics.churn.features import FeatureLayout
 from valuecenter.analytics.churn.learners import (
+    EARLY_STOP_ROWS,
     GBM_PARAMS,
     LOGISTIC_C,
     Gbm,
@@ -120,7 +121,11 @@ def inner_cv(x: FloatArray, y: Labels, kind: Kind, seed: int) -> InnerCv:
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, test in splitter.split(xs, ys):
         if kind in ("auto", "gbm"):
-            gbm[test] = fit_gbm(xs[train], ys[train], seed).margin(xs[test])
+            # As the final fit on all rows decides it: folds of 10,000–15,000 rows would
+            # otherwise grow all 300 trees while the refit stops at ~70, and the calibration
+            # fitted on the folds would overstate the refitted model.
+            stop = len(x) >= EARLY_STOP_ROWS
+            gbm[test] = fit_gbm(xs[train], ys[train], seed, early_stop=stop).margin(xs[test])
         if kind in ("auto", "logistic"):
             scaling = standardizer(xs[train])
             for c in LOGISTIC_C:

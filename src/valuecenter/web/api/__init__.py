@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from valuecenter.web.api import alerts, auth, customers, health, renewals, retention
+from valuecenter.web.api import alerts, auth, customers, decisions, health, renewals, retention
 
 router = APIRouter()
 router.include_router(health.router)
@@ -13,3 +13,4 @@ router.include_router(customers.router)
 router.include_router(alerts.router)
 router.include_router(renewals.router)
 router.include_router(retention.router)
+router.include_router(decisions.router)

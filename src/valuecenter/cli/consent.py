@@ -1,0 +1,77 @@
+"""``valuecenter consent``: record an opt-in or a withdrawal, and import a do-not-call register."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from valuecenter.cli import context
+from valuecenter.db.uow import unit_of_work
+
+app = typer.Typer(help="Consent and the do-not-call register.", no_args_is_help=True)
+register_app = typer.Typer(
+    help="The do-not-call register (Bel-me-niet style).", no_args_is_help=True
+)
+app.add_typer(register_app, name="dnc")
+
+
+@app.command("record")
+def record(
+    customer: int = typer.Option(..., "--customer", help="The customer's id."),
+    purpose: str = typer.Option(..., "--purpose", help="service, marketing or profiling."),
+    channel: str = typer.Option(..., "--channel", help="phone, email, sms, post or any."),
+    withdraw: bool = typer.Option(False, "--withdraw", help="A withdrawal (opt-out)."),
+    grant: bool = typer.Option(False, "--grant", help="An opt-in."),
+    source: str = typer.Option(..., "--source", help="Where it came from (a call, a form)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Append a consent event; it takes effect on the next decision."""
+    from valuecenter.consent.service import record_consent
+    from valuecenter.errors import InvalidInput
+
+    if withdraw == grant:
+        raise InvalidInput("--grant/--withdraw", "give exactly one of --grant and --withdraw")
+    with unit_of_work(context.sessions()) as session:
+        out = record_consent(
+            session,
+            customer_id=customer,
+            purpose=purpose,
+            channel=channel,
+            granted=grant,
+            source=source,
+            viewer=None,
+        )
+    if as_json:
+        typer.echo(out.model_dump_json())
+        return
+    verb = "granted" if out.granted else "withdrawn"
+    typer.echo(
+        f"customer {out.customer_id}: {out.purpose.value} by {out.channel.value} {verb} "
+        f"at {out.recorded_at:%Y-%m-%d %H:%M} UTC ({out.source})"
+    )
+
+
+@register_app.command("import")
+def import_register(
+    file: Path = typer.Argument(..., help="One number per line, or a CSV with a number column."),
+    source: str | None = typer.Option(
+        None, "--source", help="The register's name (default: file name)."
+    ),
+    country: str = typer.Option("NL", "--country", help="Country of national numbers (0…)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Replace the register snapshot of --source with FILE; bad lines go to FILE.rejected.csv."""
+    from valuecenter.consent.service import import_register as run
+
+    with unit_of_work(context.sessions()) as session:
+        out = run(session, file, source=source, country=country)
+    if as_json:
+        typer.echo(json.dumps(out.as_json()))
+        return
+    typer.echo(
+        f"do-not-call register '{out.source}': {out.read:,} lines, {out.added:,} added, "
+        f"{out.kept:,} kept, {out.removed:,} removed, {out.rejected:,} rejected"
+        + (f" (see {out.rejected_file})" if out.rejected_file else "")
+    )

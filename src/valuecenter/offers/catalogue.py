@@ -1,0 +1,680 @@
+"""The action catalogue, the levers, the contact policy and the engine's settings: validated
+on save, from the admin page, the CLI or a YAML file (``docs/offers.md`` has the format).
+
+Every save checks the whole entry first — its fields, its channels, its product and category,
+and its eligibility rule against what exists (``offers/rules.py``) — and refuses it with one
+line naming the field (``actions[3].eligible.all[1].segment: 'gld' is not a segment …``);
+nothing is written then. A file is checked completely before any of it is written, so an
+import is all or nothing. Every change raises the catalogue's version, which tells each
+process's compiled engine to reload.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from valuecenter.customers.models import Customer
+from valuecenter.db.base import utcnow
+from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.offers.facts import CHANNELS, WEEKDAYS
+from valuecenter.offers.features import engine_settings
+from valuecenter.offers.models import (
+    Action,
+    ActionKind,
+    ContactPolicyRule,
+    EngineSettings,
+    Lever,
+    PolicyKind,
+)
+from valuecenter.offers.rules import CONSENT_CHANNELS, PURPOSES, Vocabulary, parse
+from valuecenter.products.models import Category, Product
+from valuecenter.retention.models import RetentionOffer
+
+MAX_EURO = Decimal("10000000")
+ACTION_KEYS = frozenset(
+    {
+        "code",
+        "name",
+        "kind",
+        "description",
+        "product",
+        "category",
+        "retention_offer",
+        "value",
+        "cost",
+        "contact_cost",
+        "channels",
+        "valid_from",
+        "valid_until",
+        "prior_accept",
+        "conversion_days",
+        "repeat_after_days",
+        "eligible",
+        "active",
+    }
+)
+LEVER_KEYS = frozenset(
+    {
+        "code",
+        "name",
+        "weight",
+        "action",
+        "kinds",
+        "intents",
+        "channels",
+        "weekdays",
+        "hours",
+        "min_wait_seconds",
+        "active",
+        "note",
+    }
+)
+POLICY_KEYS = frozenset(
+    {
+        "code",
+        "name",
+        "kind",
+        "purpose",
+        "channel",
+        "direction",
+        "action",
+        "max",
+        "days",
+        "pause_days",
+        "active",
+        "note",
+    }
+)
+SETTINGS_KEYS = frozenset(
+    {
+        "exploration_share",
+        "control_share",
+        "max_actions",
+        "service_intents",
+        "detractor_max_nps",
+        "detractor_days",
+        "ending_within_days",
+    }
+)
+FILE_KEYS = frozenset({"settings", "actions", "levers", "contact_policy"})
+
+
+@dataclass
+class ImportSummary:
+    created: dict[str, int] = field(
+        default_factory=lambda: {"actions": 0, "levers": 0, "policy": 0}
+    )
+    updated: dict[str, int] = field(
+        default_factory=lambda: {"actions": 0, "levers": 0, "policy": 0}
+    )
+    deactivated: int = 0
+    settings: bool = False
+    version: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "deactivated": self.deactivated,
+            "settings_changed": self.settings,
+            "version": self.version,
+            "notes": self.notes,
+        }
+
+
+# ------------------------------------------------------------------------- field readers
+
+
+def _keys(entry: object, allowed: frozenset[str], path: str) -> Mapping[str, Any]:
+    if not isinstance(entry, Mapping):
+        raise InvalidInput(path, "expects a mapping of fields")
+    unknown = sorted(str(k) for k in entry if k not in allowed)
+    if unknown:
+        raise InvalidInput(
+            f"{path}.{unknown[0]}", f"unknown field; use {', '.join(sorted(allowed))}"
+        )
+    return entry
+
+
+def _text(
+    entry: Mapping[str, Any], key: str, path: str, *, required: bool = False, max_len: int = 200
+) -> str | None:
+    value = entry.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(f"{path}.{key}", "is required")
+        return None
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise InvalidInput(f"{path}.{key}", f"expects text, got {value!r}")
+    text = str(value).strip()
+    if len(text) > max_len:
+        raise InvalidInput(f"{path}.{key}", f"is longer than {max_len} characters")
+    return text
+
+
+def _code(entry: Mapping[str, Any], path: str) -> str:
+    code = _text(entry, "code", path, required=True, max_len=64)
+    assert code is not None
+    if any(ch.isspace() for ch in code):
+        raise InvalidInput(f"{path}.code", "must not contain spaces")
+    return code
+
+
+def _euro_cents(entry: Mapping[str, Any], key: str, path: str) -> int:
+    value = entry.get(key, 0)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise InvalidInput(f"{path}.{key}", f"expects an amount in euro, got {value!r}")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidInput(f"{path}.{key}", f"'{value}' is not an amount in euro") from None
+    if not amount.is_finite() or amount < 0 or amount > MAX_EURO:
+        raise InvalidInput(f"{path}.{key}", f"{value} is not an amount between 0 and {MAX_EURO}")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InvalidInput(f"{path}.{key}", f"{value} has more than two decimals")
+    return int(amount * 100)
+
+
+def _int(
+    entry: Mapping[str, Any], key: str, path: str, default: int | None, lo: int, hi: int
+) -> int | None:
+    value = entry.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{path}.{key}", f"expects a whole number, got {value!r}")
+    if not lo <= value <= hi:
+        raise InvalidInput(f"{path}.{key}", f"{value} is outside {lo}–{hi}")
+    return value
+
+
+def _share(
+    entry: Mapping[str, Any],
+    key: str,
+    path: str,
+    default: float,
+    *,
+    lo: float = 0.0,
+    hi: float = 1.0,
+    hi_open: bool = False,
+) -> float:
+    value = entry.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInput(f"{path}.{key}", f"expects a number, got {value!r}")
+    if value < lo or value > hi or (hi_open and value >= hi):
+        bound = f"[{lo:g}, {hi:g})" if hi_open else f"[{lo:g}, {hi:g}]"
+        raise InvalidInput(f"{path}.{key}", f"{value} is not in {bound}")
+    return float(value)
+
+
+def _list(
+    entry: Mapping[str, Any], key: str, path: str, allowed: Sequence[str] | None = None
+) -> list[str]:
+    value = entry.get(key)
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for item in values:
+        if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
+            raise InvalidInput(f"{path}.{key}", f"expects a list of codes, got {item!r}")
+        text = str(item).strip()
+        if allowed is not None and text not in allowed:
+            raise InvalidInput(f"{path}.{key}", f"'{text}' is not one of {', '.join(allowed)}")
+        out.append(text)
+    return sorted(set(out))
+
+
+def _date(entry: Mapping[str, Any], key: str, path: str) -> date | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"{path}.{key}", f"'{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def _bool(entry: Mapping[str, Any], key: str, path: str, default: bool = True) -> bool:
+    value = entry.get(key, default)
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{path}.{key}", f"expects true or false, got {value!r}")
+    return value
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+def vocabulary(session: Session) -> Vocabulary:
+    """What a rule may name: the products and categories, and — once there are customers —
+    the segments and countries they have (a typo would otherwise match nobody)."""
+    has_customers = session.scalar(select(func.count()).select_from(Customer)) or 0
+
+    def distinct(column: Any) -> frozenset[str] | None:
+        if not has_customers:
+            return None
+        return frozenset(str(v) for v in session.scalars(select(column).distinct()) if v)
+
+    from valuecenter.value.segments import load_segmentation
+
+    try:
+        value_segments: frozenset[str] | None = frozenset(load_segmentation().names())
+    except InvalidInput:
+        value_segments = None
+    return Vocabulary(
+        products=frozenset(session.scalars(select(Product.external_id))),
+        categories=frozenset(session.scalars(select(Category.code))),
+        segments=distinct(Customer.segment),
+        value_segments=value_segments,
+        countries=distinct(Customer.country),
+    )
+
+
+# --------------------------------------------------------------------------------- checks
+
+
+@dataclass(frozen=True)
+class CheckedAction:
+    code: str
+    values: dict[str, Any]
+    rule: Any
+    rule_source: str | None
+
+
+def check_action(
+    session: Session, entry: object, path: str, vocab: Vocabulary, *, rule_text: str | None = None
+) -> CheckedAction:
+    """Validate one action entry; its rule as parsed YAML (``eligible``) or as text."""
+    e = _keys(entry, ACTION_KEYS, path)
+    code = _code(e, path)
+    kind = _text(e, "kind", path, required=True)
+    kinds = [k.value for k in ActionKind]
+    if kind not in kinds:
+        raise InvalidInput(f"{path}.kind", f"'{kind}' is not one of {', '.join(kinds)}")
+    product_id = category_id = offer_id = None
+    product = _text(e, "product", path, max_len=64)
+    if product is not None:
+        product_id = session.scalar(select(Product.id).where(Product.external_id == product))
+        if product_id is None:
+            raise InvalidInput(f"{path}.product", f"no product '{product}' exists")
+    category = _text(e, "category", path, max_len=64)
+    if category is not None:
+        if product is not None:
+            raise InvalidInput(f"{path}.category", "give a product or a category, not both")
+        category_id = session.scalar(select(Category.id).where(Category.code == category))
+        if category_id is None:
+            raise InvalidInput(f"{path}.category", f"no category '{category}' exists")
+    retention = _text(e, "retention_offer", path, max_len=64)
+    if retention is not None:
+        if kind != ActionKind.RETENTION:
+            raise InvalidInput(f"{path}.retention_offer", "only a retention action names one")
+        offer_id = session.scalar(select(RetentionOffer.id).where(RetentionOffer.code == retention))
+        if offer_id is None:
+            raise InvalidInput(
+                f"{path}.retention_offer", f"no retention offer '{retention}' exists"
+            )
+    valid_from = _date(e, "valid_from", path)
+    valid_until = _date(e, "valid_until", path)
+    if valid_from and valid_until and valid_until < valid_from:
+        raise InvalidInput(f"{path}.valid_until", "is before valid_from")
+    if rule_text is not None:
+        try:
+            raw_rule = yaml.safe_load(rule_text) if rule_text.strip() else None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark is not None else ""
+            raise InvalidInput(f"{path}.eligible", f"is not valid YAML{where}") from None
+    else:
+        raw_rule = e.get("eligible")
+        rule_text = (
+            None
+            if raw_rule is None
+            else yaml.safe_dump(raw_rule, sort_keys=False, allow_unicode=True).strip()
+        )
+    rule = parse(raw_rule, vocab, f"{path}.eligible")
+    values = {
+        "name": _text(e, "name", path, required=True),
+        "kind": ActionKind(kind),
+        "description": _text(e, "description", path, max_len=2000),
+        "product_id": product_id,
+        "category_id": category_id,
+        "retention_offer_id": offer_id,
+        "value_cents": _euro_cents(e, "value", path),
+        "cost_cents": _euro_cents(e, "cost", path),
+        "contact_cost_cents": _euro_cents(e, "contact_cost", path),
+        "channels": _list(e, "channels", path, CHANNELS),
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "prior_accept": _share(e, "prior_accept", path, 0.05),
+        "conversion_days": _int(e, "conversion_days", path, 30, 1, 365),
+        "repeat_after_days": _int(e, "repeat_after_days", path, 365, 0, 3650),
+        "active": _bool(e, "active", path),
+    }
+    if values["prior_accept"] in (0.0, 1.0):
+        raise InvalidInput(f"{path}.prior_accept", "must be strictly between 0 and 1")
+    return CheckedAction(code, values, rule, rule_text)
+
+
+def check_lever(
+    session: Session, entry: object, path: str, actions: Mapping[str, int | None]
+) -> tuple[str, dict[str, Any]]:
+    e = _keys(entry, LEVER_KEYS, path)
+    code = _code(e, path)
+    action = _text(e, "action", path, max_len=64)
+    if action is not None and action not in actions:
+        raise InvalidInput(f"{path}.action", f"no action '{action}' in the catalogue")
+    hours = e.get("hours")
+    hour_from = hour_to = None
+    if hours is not None:
+        if (
+            not isinstance(hours, list)
+            or len(hours) != 2
+            or not all(isinstance(h, int) and not isinstance(h, bool) for h in hours)
+            or not 0 <= hours[0] < hours[1] <= 24
+        ):
+            raise InvalidInput(
+                f"{path}.hours", "expects [from, to) in whole hours, 0 ≤ from < to ≤ 24"
+            )
+        hour_from, hour_to = hours
+    weight = _share(e, "weight", path, 1.0, lo=0.0, hi=100.0)
+    return code, {
+        "name": _text(e, "name", path, required=True),
+        "weight": weight,
+        "action_code": action,
+        "kinds": _list(e, "kinds", path, [k.value for k in ActionKind]),
+        "intents": _list(e, "intents", path),
+        "channels": _list(e, "channels", path, CHANNELS),
+        "weekdays": _list(e, "weekdays", path, WEEKDAYS),
+        "hour_from": hour_from,
+        "hour_to": hour_to,
+        "min_wait_seconds": _int(e, "min_wait_seconds", path, None, 0, 86_400),
+        "active": _bool(e, "active", path),
+        "note": _text(e, "note", path, max_len=2000),
+    }
+
+
+def check_policy(
+    entry: object, path: str, actions: Mapping[str, int | None]
+) -> tuple[str, dict[str, Any]]:
+    e = _keys(entry, POLICY_KEYS, path)
+    code = _code(e, path)
+    kind = _text(e, "kind", path, required=True)
+    kinds = [k.value for k in PolicyKind]
+    if kind not in kinds:
+        raise InvalidInput(f"{path}.kind", f"'{kind}' is not one of {', '.join(kinds)}")
+    purpose = _text(e, "purpose", path) or "marketing"
+    if purpose not in PURPOSES:
+        raise InvalidInput(f"{path}.purpose", f"'{purpose}' is not one of {', '.join(PURPOSES)}")
+    channel = _text(e, "channel", path) or "any"
+    if channel not in CONSENT_CHANNELS:
+        raise InvalidInput(
+            f"{path}.channel", f"'{channel}' is not one of {', '.join(CONSENT_CHANNELS)}"
+        )
+    direction = _text(e, "direction", path) or "any"
+    if direction not in ("inbound", "outbound", "any"):
+        raise InvalidInput(f"{path}.direction", f"'{direction}' is not inbound, outbound or any")
+    action = _text(e, "action", path, max_len=64)
+    if action is not None and action not in actions:
+        raise InvalidInput(f"{path}.action", f"no action '{action}' in the catalogue")
+    max_count = _int(e, "max", path, None, 1, 1000)
+    if max_count is None:
+        raise InvalidInput(f"{path}.max", "is required")
+    days = _int(e, "days", path, None, 1, 3650)
+    if days is None:
+        raise InvalidInput(f"{path}.days", "is required")
+    pause = _int(e, "pause_days", path, None, 1, 3650)
+    if kind == PolicyKind.REJECTION_PAUSE and pause is None:
+        raise InvalidInput(f"{path}.pause_days", "a rejection pause needs pause_days")
+    if kind == PolicyKind.FREQUENCY and pause is not None:
+        raise InvalidInput(f"{path}.pause_days", "only a rejection pause has pause_days")
+    return code, {
+        "name": _text(e, "name", path, required=True),
+        "kind": PolicyKind(kind),
+        "purpose": purpose,
+        "channel": channel,
+        "direction": direction,
+        "action_code": action,
+        "max_count": max_count,
+        "window_days": days,
+        "pause_days": pause,
+        "active": _bool(e, "active", path),
+        "note": _text(e, "note", path, max_len=2000),
+    }
+
+
+def check_settings(entry: object, path: str = "settings") -> dict[str, Any]:
+    e = _keys(entry, SETTINGS_KEYS, path)
+    out: dict[str, Any] = {}
+    if "exploration_share" in e:
+        out["exploration_share"] = _share(e, "exploration_share", path, 0.05, hi=0.5)
+    if "control_share" in e:
+        out["control_share"] = _share(e, "control_share", path, 0.05, hi=0.5)
+    if "max_actions" in e:
+        out["max_actions"] = _int(e, "max_actions", path, 3, 1, 20)
+    if "service_intents" in e:
+        out["service_intents"] = _list(e, "service_intents", path)
+    if "detractor_max_nps" in e:
+        out["detractor_max_nps"] = _int(e, "detractor_max_nps", path, 6, 0, 10)
+    if "detractor_days" in e:
+        out["detractor_days"] = _int(e, "detractor_days", path, 30, 1, 3650)
+    if "ending_within_days" in e:
+        out["ending_within_days"] = _int(e, "ending_within_days", path, 90, 1, 3650)
+    return out
+
+
+# ---------------------------------------------------------------------------------- writes
+
+
+def bump_version(session: Session) -> int:
+    settings = engine_settings(session)
+    settings.version = int(settings.version) + 1
+    settings.updated_at = utcnow()
+    session.flush()
+    return settings.version
+
+
+def _write_action(session: Session, checked: CheckedAction) -> bool:
+    action = session.scalar(select(Action).where(Action.code == checked.code))
+    created = action is None
+    if action is None:
+        action = Action(code=checked.code)
+        session.add(action)
+    for key, value in checked.values.items():
+        setattr(action, key, value)
+    action.rule = checked.rule
+    action.rule_source = checked.rule_source
+    action.updated_at = utcnow()
+    session.flush()
+    return created
+
+
+def save_action(
+    session: Session, entry: Mapping[str, Any], *, rule_text: str | None = None
+) -> Action:
+    """Create or update one action (the admin page, the CLI); refused whole when wrong."""
+    checked = check_action(session, entry, "action", vocabulary(session), rule_text=rule_text)
+    _write_action(session, checked)
+    bump_version(session)
+    return action_by_code(session, checked.code)
+
+
+def action_by_code(session: Session, code: str) -> Action:
+    action = session.scalar(select(Action).where(Action.code == code))
+    if action is None:
+        raise NotFound(f"no action '{code}'")
+    return action
+
+
+def set_active(session: Session, code: str, active: bool) -> Action:
+    action = action_by_code(session, code)
+    action.active = active
+    action.updated_at = utcnow()
+    bump_version(session)
+    return action
+
+
+def _action_ids(session: Session) -> dict[str, int | None]:
+    return {code: i for i, code in session.execute(select(Action.id, Action.code)).all()}
+
+
+def _write_named(
+    session: Session,
+    model: type[Lever] | type[ContactPolicyRule],
+    code: str,
+    values: dict[str, Any],
+) -> bool:
+    values = dict(values)
+    action_code = values.pop("action_code", None)
+    row: Any = session.scalar(select(model).where(model.code == code))
+    created = row is None
+    if row is None:
+        row = model(code=code)
+        session.add(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.action_id = None if action_code is None else action_by_code(session, action_code).id
+    session.flush()
+    return created
+
+
+def save_lever(session: Session, entry: Mapping[str, Any]) -> Lever:
+    code, values = check_lever(session, entry, "lever", _action_ids(session))
+    _write_named(session, Lever, code, values)
+    bump_version(session)
+    found = session.scalar(select(Lever).where(Lever.code == code))
+    assert found is not None
+    return found
+
+
+def save_policy(session: Session, entry: Mapping[str, Any]) -> ContactPolicyRule:
+    code, values = check_policy(entry, "policy", _action_ids(session))
+    _write_named(session, ContactPolicyRule, code, values)
+    bump_version(session)
+    found = session.scalar(select(ContactPolicyRule).where(ContactPolicyRule.code == code))
+    assert found is not None
+    return found
+
+
+def save_settings(session: Session, entry: Mapping[str, Any]) -> EngineSettings:
+    values = check_settings(entry)
+    settings = engine_settings(session)
+    for key, value in values.items():
+        setattr(settings, key, value)
+    bump_version(session)
+    return settings
+
+
+def _entries(document: Mapping[str, Any], key: str) -> list[Any]:
+    value = document.get(key) or []
+    if not isinstance(value, list):
+        raise InvalidInput(key, "expects a list")
+    codes: dict[str, int] = {}
+    for i, entry in enumerate(value):
+        code = entry.get("code") if isinstance(entry, Mapping) else None
+        if isinstance(code, str) and code in codes:
+            raise InvalidInput(f"{key}[{i}].code", f"'{code}' is also {key}[{codes[code]}]")
+        if isinstance(code, str):
+            codes[code] = i
+    return value
+
+
+def read_catalogue_file(path: Path) -> Mapping[str, Any]:
+    """The parsed YAML of a catalogue file; one line naming the problem otherwise."""
+    if not path.is_file():
+        raise InvalidInput("file", f"{path} does not exist")
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidInput("file", f"{path} is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise InvalidInput("file", f"{path}:{where} is not valid YAML") from None
+    if not isinstance(document, Mapping):
+        raise InvalidInput(
+            "file", f"{path} holds no catalogue (expected settings/actions/levers/contact_policy)"
+        )
+    return document
+
+
+def import_catalogue(
+    session: Session, document: Mapping[str, Any], *, prune: bool = False
+) -> ImportSummary:
+    """Check every entry of a catalogue document, then write them all (upsert by code).
+
+    ``prune``: actions missing from the document are deactivated, levers and policy rules
+    missing from it are deleted.
+    """
+    unknown = sorted(str(k) for k in document if k not in FILE_KEYS)
+    if unknown:
+        raise InvalidInput(unknown[0], f"unknown section; use {', '.join(sorted(FILE_KEYS))}")
+    vocab = vocabulary(session)
+    actions = [
+        check_action(session, entry, f"actions[{i}]", vocab)
+        for i, entry in enumerate(_entries(document, "actions"))
+    ]
+    known: dict[str, int | None] = {**_action_ids(session), **{a.code: None for a in actions}}
+    levers = [
+        check_lever(session, entry, f"levers[{i}]", known)
+        for i, entry in enumerate(_entries(document, "levers"))
+    ]
+    policies = [
+        check_policy(entry, f"contact_policy[{i}]", known)
+        for i, entry in enumerate(_entries(document, "contact_policy"))
+    ]
+    settings = check_settings(document["settings"]) if document.get("settings") is not None else {}
+
+    summary = ImportSummary(settings=bool(settings))
+    for checked in actions:
+        created = _write_action(session, checked)
+        summary.created["actions"] += int(created)
+        summary.updated["actions"] += int(not created)
+    for model, entries, label in (
+        (Lever, levers, "levers"),
+        (ContactPolicyRule, policies, "policy"),
+    ):
+        for code, values in entries:
+            created = _write_named(session, model, code, values)
+            summary.created[label] += int(created)
+            summary.updated[label] += int(not created)
+    if settings:
+        row = engine_settings(session)
+        for key, value in settings.items():
+            setattr(row, key, value)
+    if prune:
+        keep = [a.code for a in actions]
+        result: Any = session.execute(
+            update(Action)
+            .where(Action.code.not_in(keep), Action.active.is_(True))
+            .values(active=False, updated_at=utcnow())
+        )
+        summary.deactivated = int(result.rowcount or 0)
+        session.execute(delete(Lever).where(Lever.code.not_in([c for c, _v in levers])))
+        session.execute(
+            delete(ContactPolicyRule).where(
+                ContactPolicyRule.code.not_in([c for c, _v in policies])
+            )
+        )
+    summary.version = bump_version(session)
+    tracked = {a.values["product_id"] for a in actions if a.values["product_id"] is not None}
+    if tracked:
+        summary.notes.append(
+            "feature rows track the products the catalogue names: run `valuecenter offers "
+            "features` after adding products so rules and models see who holds them"
+        )
+    return summary

@@ -1,0 +1,545 @@
+"""Decisions and responses: the real-time use cases of the engine, and their log.
+
+:func:`decide` is the hot path of ``POST /api/v1/decisions`` and of the agent desktop. It reads
+the customer's feature row (joined with the do-not-call register) by primary key, his consent
+events and his recent answers — three indexed queries, whatever the size of the catalogue —
+arbitrates on the compiled engine (``offers/arbitration.py``), and writes one ``decisions``
+row: who asked, for whom, in which context, what was shown with its reasons, what was held
+back by which rule, the model and catalogue versions and the features used (so training
+learns from exactly what the engine saw). :func:`decide_batch` does the same for many
+contacts at once (outbound lists, the demo's history), with one query per kind for all.
+
+:func:`record_response` stores what the customer did with a shown action; the next decision
+reads it at once (the contact policy and the "accepted: not offered again" rule).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import and_, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from valuecenter.analytics.propensity import ActionModel
+from valuecenter.consent.models import Consent, DoNotCall
+from valuecenter.consent.state import ConsentEvent
+from valuecenter.customers.models import AccountManager, Customer
+from valuecenter.db.base import utcnow
+from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.offers import arbitration
+from valuecenter.offers.engine import PURPOSE_OF_KIND, Engine
+from valuecenter.offers.facts import CHANNELS, Context, Facts
+from valuecenter.offers.features import compute_features, facts_of, write_features
+from valuecenter.offers.models import (
+    ActionKind,
+    CustomerFeatures,
+    Decision,
+    DecisionArm,
+    DecisionResponse,
+    ResponseOutcome,
+)
+from valuecenter.offers.policy import Answer
+from valuecenter.offers.schemas import DecisionOut, ResponseOut, ShownAction, SuppressedAction
+from valuecenter.users.models import Role, User
+
+_RNG = random.SystemRandom()
+EXPLAIN_FEATURES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One contact to decide for."""
+
+    customer_id: int
+    channel: str
+    intent: str | None = None
+    direction: str = "inbound"
+    wait_seconds: int = 0
+    language: str | None = None
+    contact_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    facts: Facts
+    registered: bool
+    registered_on: date | None
+
+
+def _check(request: Request) -> None:
+    if request.channel not in CHANNELS:
+        raise InvalidInput("channel", f"'{request.channel}' is not one of {', '.join(CHANNELS)}")
+    if request.direction not in ("inbound", "outbound"):
+        raise InvalidInput("direction", f"'{request.direction}' is not inbound or outbound")
+    if request.intent is not None and len(request.intent) > 64:
+        raise InvalidInput("intent", "is longer than 64 characters")
+
+
+def _pool_of(session: Session, viewer: User | None) -> int | None:
+    """The account manager id whose pool ``viewer`` may see (None: he sees everyone)."""
+    if viewer is None or viewer.role != Role.ACCOUNT_MANAGER:
+        return None
+    am = session.scalar(select(AccountManager.id).where(AccountManager.user_id == viewer.id))
+    return -1 if am is None else int(am)
+
+
+def _load(session: Session, ids: Sequence[int]) -> dict[int, _Row]:
+    """Feature rows with their do-not-call status, by primary key."""
+    f = CustomerFeatures
+    out: dict[int, _Row] = {}
+    for chunk in _chunks(ids):
+        for cid, facts, as_of, am, phone, dnc, dnc_on in session.execute(
+            select(
+                f.customer_id,
+                f.facts,
+                f.as_of,
+                f.account_manager_id,
+                f.phone,
+                DoNotCall.id,
+                DoNotCall.registered_on,
+            )
+            .outerjoin(DoNotCall, and_(DoNotCall.number == f.phone, DoNotCall.removed_at.is_(None)))
+            .where(f.customer_id.in_(chunk) if len(chunk) > 1 else f.customer_id == chunk[0])
+        ).all():
+            out[int(cid)] = _Row(
+                facts_of(int(cid), facts, as_of=as_of, account_manager_id=am, phone=phone),
+                registered=dnc is not None,
+                registered_on=dnc_on,
+            )
+    return out
+
+
+def _rows(session: Session, ids: Sequence[int], now: datetime) -> dict[int, _Row]:
+    """The customers' rows; a customer the last refresh did not see gets his row now."""
+    out = _load(session, ids)
+    missing = [i for i in ids if i not in out]
+    if missing:
+        known = sorted(set(session.scalars(select(Customer.id).where(Customer.id.in_(missing)))))
+        if known:
+            write_features(
+                session, compute_features(session, as_of=now, customer_ids=known), as_of=now
+            )
+            out.update(_load(session, known))
+    return out
+
+
+def _chunks(ids: Sequence[int], size: int = 5_000) -> list[list[int]]:
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+def _consents(session: Session, ids: Sequence[int]) -> dict[int, list[ConsentEvent]]:
+    out: dict[int, list[ConsentEvent]] = {}
+    c = Consent
+    for chunk in _chunks(ids):
+        for cid, purpose, channel, granted, at, source in session.execute(
+            select(c.customer_id, c.purpose, c.channel, c.granted, c.recorded_at, c.source).where(
+                c.customer_id.in_(chunk) if len(chunk) > 1 else c.customer_id == chunk[0]
+            )
+        ).all():
+            out.setdefault(int(cid), []).append(
+                ConsentEvent(str(purpose), str(channel), bool(granted), at, source)
+            )
+    return out
+
+
+def _answers(session: Session, ids: Sequence[int], since: datetime) -> dict[int, list[Answer]]:
+    out: dict[int, list[Answer]] = {}
+    r = DecisionResponse
+    for chunk in _chunks(ids):
+        for cid, action, outcome, at, channel, direction, purpose in session.execute(
+            select(
+                r.customer_id,
+                r.action_id,
+                r.outcome,
+                r.recorded_at,
+                r.channel,
+                r.direction,
+                r.purpose,
+            ).where(
+                r.customer_id.in_(chunk) if len(chunk) > 1 else r.customer_id == chunk[0],
+                r.recorded_at > since,
+            )
+        ).all():
+            out.setdefault(int(cid), []).append(
+                Answer(int(action), str(outcome), at, str(channel), str(direction), str(purpose))
+            )
+    return out
+
+
+def _explainer(engine: Engine, full: bool) -> arbitration.Explain | None:
+    """Reasons from the model's own contributions: always for logistic models (a product of
+    two short vectors), for trees only when ``full`` (TreeSHAP costs about 2 ms a row)."""
+    models = engine.models
+    if models is None:
+        return None
+    names = models.feature_names
+
+    def explain(model: ActionModel, vector: np.ndarray) -> list[str]:
+        if model.kind == "prior" or (model.kind != "logistic" and not full):
+            return []
+        contributions = model.contributions_one(vector)
+        top = np.argsort(-contributions)[:EXPLAIN_FEATURES]
+        return [feature_label(names[j], float(vector[j])) for j in top if contributions[j] > 0.05]
+
+    return explain
+
+
+def feature_label(name: str, value: float) -> str:
+    """A model input in words, for the reasons an agent reads."""
+    if name == "own_share":
+        return f"buys in this category ({value:.0%} of his order lines this year)"
+    if name == "own_held":
+        return "bought this product this year" if value else "has not bought it this year"
+    if name.startswith("act="):
+        return f"the offer {name[4:]}"
+    if name.startswith("held:"):
+        return f"bought {name[5:]} this year"
+    if name.startswith("share:"):
+        return f"buys {name[6:]} ({value:.0%} of his order lines this year)"
+    if name.startswith("segment="):
+        return f"segment {name[8:]}"
+    if name.startswith("country="):
+        return f"customer in {name[8:]}"
+    if name.startswith("ch:"):
+        return f"in contact by {name[3:]}"
+    labels = {
+        "campaign_response_rate": f"answers campaigns ({value:.0%} of them)",
+        "nba_accepts_365d": f"accepted {value:.0f} offers this year",
+        "log_revenue_12m": "revenue of the last 12 months",
+        "orders_12m": f"{value:.0f} orders this year",
+        "tenure_years": f"customer for {value:.1f} years",
+        "log_clv": "customer value (CLV)",
+        "intent_order": "places an order now",
+        "contract_active": "has a running contract",
+        "contract_ending": "contract ends soon",
+    }
+    return labels.get(name, name.replace("_", " "))
+
+
+def _context(request: Request, at: datetime, zone: ZoneInfo) -> Context:
+    return Context(
+        at=at,
+        local=at.astimezone(zone),
+        channel=request.channel,
+        direction=request.direction,
+        intent=request.intent,
+        wait_seconds=request.wait_seconds,
+        language=request.language,
+    )
+
+
+def _record(
+    engine: Engine,
+    request: Request,
+    row: _Row,
+    outcome: arbitration.Outcome,
+    *,
+    at: datetime,
+    user_id: int | None,
+    source: str,
+    latency_us: int,
+) -> dict[str, object]:
+    context: dict[str, object] = {
+        "direction": request.direction,
+        "wait_seconds": request.wait_seconds,
+    }
+    if request.language:
+        context["language"] = request.language
+    if request.contact_id:
+        context["contact_id"] = request.contact_id
+    return {
+        "customer_id": row.facts.customer_id,
+        "decided_at": at,
+        "channel": request.channel,
+        "direction": request.direction,
+        "intent": request.intent,
+        "context": context,
+        "arm": DecisionArm(outcome.arm),
+        "explored": outcome.explored,
+        "source": source,
+        "user_id": user_id,
+        "model_id": None if engine.models is None else engine.models.id,
+        "catalogue_version": engine.version,
+        "features_as_of": row.facts.as_of,
+        "features": {k: round(v, 6) for k, v in outcome.features.items()},
+        "actions": [s.as_json() for s in outcome.shown],
+        "suppressed": [h.as_json() for h in outcome.held],
+        "latency_us": latency_us,
+    }
+
+
+def _out(
+    decision_id: int,
+    request: Request,
+    at: datetime,
+    row: _Row,
+    outcome: arbitration.Outcome,
+    engine: Engine,
+) -> DecisionOut:
+    return DecisionOut(
+        decision_id=decision_id,
+        customer_id=row.facts.customer_id,
+        decided_at=at,
+        channel=request.channel,
+        direction=request.direction,
+        intent=request.intent,
+        arm=outcome.arm,
+        explored=outcome.explored,
+        service_first=outcome.service_first,
+        model_version=None if engine.models is None else engine.models.version,
+        catalogue_version=engine.version,
+        features_as_of=row.facts.as_of,
+        actions=[ShownAction.model_validate(s.as_json()) for s in outcome.shown],
+        suppressed=[SuppressedAction.model_validate(h.as_json()) for h in outcome.held],
+    )
+
+
+def decide(
+    session: Session,
+    engine: Engine,
+    request: Request,
+    *,
+    viewer: User | None,
+    zone: ZoneInfo,
+    source: str = "api",
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+    explain_all: bool = False,
+) -> DecisionOut:
+    """Decide for one contact and log the decision (in the caller's transaction)."""
+    started = time.perf_counter_ns()
+    _check(request)
+    at = now or utcnow()
+    rows = _rows(session, [request.customer_id], at)
+    row = rows.get(request.customer_id)
+    pool = _pool_of(session, viewer)
+    if row is None or (pool is not None and row.facts.account_manager_id != pool):
+        raise NotFound(f"no customer {request.customer_id}")
+    consents = _consents(session, [request.customer_id]).get(request.customer_id, [])
+    since = at - timedelta(days=engine.history_days)
+    answers = _answers(session, [request.customer_id], since).get(request.customer_id, [])
+    ctx = _context(request, at, zone)
+    verdicts = arbitration.Verdicts(
+        consents, ctx, on_register=row.registered, registered_on=row.registered_on
+    )
+    outcome = arbitration.decide(
+        engine,
+        row.facts,
+        ctx,
+        verdicts,
+        answers,
+        rng or _RNG,
+        explain=_explainer(engine, explain_all),
+    )
+    latency = (time.perf_counter_ns() - started) // 1000
+    values = _record(
+        engine,
+        request,
+        row,
+        outcome,
+        at=at,
+        user_id=None if viewer is None else viewer.id,
+        source=source,
+        latency_us=int(latency),
+    )
+    decision_id = session.execute(
+        insert(Decision).values(values).returning(Decision.id)
+    ).scalar_one()
+    return _out(int(decision_id), request, at, row, outcome, engine)
+
+
+@dataclass(frozen=True, slots=True)
+class Timed:
+    """A contact of a batch, with the moment it is decided at."""
+
+    request: Request
+    at: datetime
+
+
+def decide_batch(
+    session: Session,
+    engine: Engine,
+    contacts: Sequence[Timed],
+    *,
+    zone: ZoneInfo,
+    source: str = "batch",
+    rng: random.Random | None = None,
+    user_id: int | None = None,
+) -> list[tuple[int, DecisionOut]]:
+    """Decide for many contacts at once (each at its own moment, in the given order) and log
+    them; returns (index into ``contacts``, decision) for the customers that exist. Answers
+    recorded between the contacts of one batch are not seen by its later contacts: record
+    them in the next batch."""
+    if not contacts:
+        return []
+    for timed in contacts:
+        _check(timed.request)
+    ids = sorted({t.request.customer_id for t in contacts})
+    latest = max(t.at for t in contacts)
+    rows = _rows(session, ids, latest)
+    consents = _consents(session, ids)
+    earliest = min(t.at for t in contacts)
+    answers = _answers(session, ids, earliest - timedelta(days=engine.history_days))
+    explain = _explainer(engine, False)
+    rng = rng or _RNG
+    out: list[tuple[int, DecisionOut]] = []
+    batch: list[dict[str, object]] = []
+    meta: list[tuple[int, Timed, _Row, arbitration.Outcome]] = []
+    for i, timed in enumerate(contacts):
+        row = rows.get(timed.request.customer_id)
+        if row is None:
+            continue
+        ctx = _context(timed.request, timed.at, zone)
+        verdicts = arbitration.Verdicts(
+            consents.get(row.facts.customer_id, []),
+            ctx,
+            on_register=row.registered,
+            registered_on=row.registered_on,
+        )
+        mine = [a for a in answers.get(row.facts.customer_id, []) if a.at <= timed.at]
+        outcome = arbitration.decide(engine, row.facts, ctx, verdicts, mine, rng, explain=explain)
+        batch.append(
+            _record(
+                engine,
+                timed.request,
+                row,
+                outcome,
+                at=timed.at,
+                user_id=user_id,
+                source=source,
+                latency_us=0,
+            )
+        )
+        meta.append((i, timed, row, outcome))
+    ids_out = (
+        session.execute(
+            insert(Decision).returning(Decision.id, sort_by_parameter_order=True), batch
+        )
+        .scalars()
+        .all()
+    )
+    for (i, timed, row, outcome), decision_id in zip(meta, ids_out, strict=True):
+        out.append((i, _out(int(decision_id), timed.request, timed.at, row, outcome, engine)))
+    return out
+
+
+def record_response(
+    session: Session,
+    *,
+    decision_id: int,
+    action_id: int,
+    outcome: ResponseOutcome | str,
+    viewer: User | None,
+    now: datetime | None = None,
+) -> ResponseOut:
+    """Store the customer's answer to an action the decision showed."""
+    try:
+        answer = ResponseOutcome(outcome)
+    except ValueError:
+        allowed = ", ".join(o.value for o in ResponseOutcome)
+        raise InvalidInput("outcome", f"'{outcome}' is not one of {allowed}") from None
+    decision = session.get(Decision, decision_id)
+    pool = _pool_of(session, viewer)
+    if decision is None:
+        raise NotFound(f"no decision {decision_id}")
+    if pool is not None:
+        owner = session.scalar(
+            select(Customer.account_manager_id).where(Customer.id == decision.customer_id)
+        )
+        if owner != pool:
+            raise NotFound(f"no decision {decision_id}")
+    shown = next((a for a in decision.actions if a.get("action_id") == action_id), None)
+    if shown is None:
+        raise InvalidInput(
+            "action_id", f"action {action_id} was not shown in decision {decision_id}"
+        )
+    at = now or utcnow()
+    if at < decision.decided_at:
+        raise InvalidInput("recorded_at", "an answer cannot come before its decision")
+    purpose = PURPOSE_OF_KIND[ActionKind(str(shown.get("kind")))]
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(DecisionResponse).values(
+                    decision_id=decision_id,
+                    action_id=action_id,
+                    customer_id=decision.customer_id,
+                    outcome=answer,
+                    recorded_at=at,
+                    user_id=None if viewer is None else viewer.id,
+                    channel=decision.channel,
+                    direction=decision.direction,
+                    purpose=purpose,
+                )
+            )
+    except IntegrityError:
+        existing = session.scalar(
+            select(DecisionResponse).where(
+                DecisionResponse.decision_id == decision_id, DecisionResponse.action_id == action_id
+            )
+        )
+        detail = (
+            f" ({existing.outcome.value} at {existing.recorded_at:%Y-%m-%d %H:%M} UTC)"
+            if existing
+            else ""
+        )
+        raise Conflict(
+            f"the answer to action {action_id} of decision {decision_id} "
+            f"is recorded already{detail}"
+        ) from None
+    return ResponseOut(decision_id=decision_id, action_id=action_id, outcome=answer, recorded_at=at)
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """One answer of a batch: to which decision's action, what, when."""
+
+    decision: DecisionOut
+    action_id: int
+    outcome: str
+    at: datetime
+
+
+def record_batch(
+    session: Session, answers: Sequence[Answered], *, user_id: int | None = None
+) -> int:
+    """Store many answers at once (outbound lists, the demo's history); each must answer an
+    action its decision showed, once, after the decision."""
+    rows: list[dict[str, object]] = []
+    seen: set[tuple[int, int]] = set()
+    for a in answers:
+        shown = next((s for s in a.decision.actions if s.action_id == a.action_id), None)
+        if shown is None:
+            raise InvalidInput(
+                "action_id",
+                f"action {a.action_id} was not shown in decision {a.decision.decision_id}",
+            )
+        key = (a.decision.decision_id, a.action_id)
+        if key in seen:
+            raise Conflict(f"two answers to action {a.action_id} of decision {key[0]}")
+        if a.at < a.decision.decided_at:
+            raise InvalidInput("recorded_at", "an answer cannot come before its decision")
+        seen.add(key)
+        rows.append(
+            {
+                "decision_id": a.decision.decision_id,
+                "action_id": a.action_id,
+                "customer_id": a.decision.customer_id,
+                "outcome": ResponseOutcome(a.outcome),
+                "recorded_at": a.at,
+                "user_id": user_id,
+                "channel": a.decision.channel,
+                "direction": a.decision.direction,
+                "purpose": PURPOSE_OF_KIND[ActionKind(shown.kind)],
+            }
+        )
+    if rows:
+        session.execute(insert(DecisionResponse), rows)
+    return len(rows)

@@ -1,0 +1,316 @@
+"""The compiled decision engine: catalogue, levers, contact policy, settings and models, loaded
+from the database once and kept per process until the catalogue's version or the active model
+changes.
+
+Compiling means: every rule parsed into its node tree (``offers/rules.py``), every lever and
+policy rule into a small immutable value, the active propensity models decoded from their
+payload. A decision then touches no catalogue table at all (the issue: "no DB round-trip per
+rule: the hot path reads a compact per-customer feature row and a compiled rule set").
+:class:`EngineCache` checks the version with one tiny query at most every ``ttl`` seconds, so a
+manager's change reaches every worker within that time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from valuecenter.analytics.errors import InputError
+from valuecenter.analytics.propensity import ActionModel, from_payload
+from valuecenter.errors import InvalidInput
+from valuecenter.offers.features import engine_settings
+from valuecenter.offers.inputs import POOLED, Layout, Target
+from valuecenter.offers.models import Action, ActionKind, ContactPolicyRule, Lever, PropensityModel
+from valuecenter.offers.policy import PolicyRule
+from valuecenter.offers.rules import Node, compile_rule
+from valuecenter.products.models import Category, Product
+
+log = logging.getLogger("valuecenter.offers")
+
+PURPOSE_OF_KIND = {
+    ActionKind.OFFER: "marketing",
+    ActionKind.RETENTION: "marketing",
+    ActionKind.LOYALTY: "marketing",
+    ActionKind.SERVICE: "service",
+}
+DEFAULT_TTL_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledAction:
+    id: int
+    code: str
+    name: str
+    kind: str
+    purpose: str
+    channels: frozenset[str]
+    valid_from: date | None
+    valid_until: date | None
+    value_cents: int
+    cost_cents: int
+    contact_cost_cents: int
+    prior_accept: float
+    conversion_days: int
+    repeat_after_days: int
+    product: str | None  # external id
+    category: str | None  # code (of the product's category when a product is given)
+    rule: Node | None
+    broken: str | None = None  # why the stored rule could not be compiled: never shown
+
+    @property
+    def target(self) -> Target:
+        return Target(self.code, self.category, self.product)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledLever:
+    code: str
+    name: str
+    weight: float
+    action_id: int | None
+    kinds: frozenset[str]
+    intents: frozenset[str]
+    channels: frozenset[str]
+    weekdays: frozenset[str]
+    hour_from: int | None
+    hour_to: int | None
+    min_wait_seconds: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    exploration_share: float
+    control_share: float
+    max_actions: int
+    service_intents: frozenset[str]
+    detractor_max_nps: int
+    detractor_days: int
+    ending_within_days: int
+
+
+@dataclass(frozen=True)
+class Models:
+    """The active propensity models: per action code an ``accept`` model and, for offers of a
+    product or category, an ``organic`` one (P(buys it anyway, without the offer))."""
+
+    id: int
+    version: str
+    feature_names: tuple[str, ...]
+    accept: dict[str, ActionModel]
+    organic: dict[str, ActionModel]
+    summary: dict[str, object] = field(default_factory=dict)
+    layout: Layout = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layout", Layout(self.feature_names))
+
+    def accept_model(self, code: str, kind: str) -> tuple[ActionModel | None, str]:
+        """The action's own model when it has one, else the pooled one for sales offers, else
+        its constant rate (or nothing: the catalogue's prior); and which it is."""
+        return _pick(self.accept, code, kind)
+
+    def organic_model(self, code: str, kind: str) -> tuple[ActionModel | None, str]:
+        return _pick(self.organic, code, kind)
+
+
+def _pick(models: dict[str, ActionModel], code: str, kind: str) -> tuple[ActionModel | None, str]:
+    own = models.get(code)
+    if own is not None and own.kind != "prior":
+        return own, "own"
+    pooled = models.get(POOLED)
+    if kind == ActionKind.OFFER and pooled is not None and pooled.kind != "prior":
+        return pooled, "pooled"
+    return own, "rate"
+
+
+@dataclass(frozen=True)
+class Engine:
+    version: int
+    config: EngineConfig
+    actions: tuple[CompiledAction, ...]
+    levers: tuple[CompiledLever, ...]
+    policies: tuple[PolicyRule, ...]
+    models: Models | None
+
+    @property
+    def history_days(self) -> int:
+        """How far back a decision must read the customer's answers."""
+        spans = [p.horizon_days for p in self.policies]
+        spans += [a.repeat_after_days for a in self.actions]
+        return max([30, *spans])
+
+    def action(self, action_id: int) -> CompiledAction | None:
+        return next((a for a in self.actions if a.id == action_id), None)
+
+
+def _models(session: Session) -> Models | None:
+    row = session.scalar(
+        select(PropensityModel)
+        .where(PropensityModel.active.is_(True))
+        .order_by(PropensityModel.trained_at.desc(), PropensityModel.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        return None
+    try:
+        decoded, names = from_payload(row.payload)
+    except InputError as exc:
+        log.error("propensity model %s cannot be read (%s); deciding on priors", row.version, exc)
+        return None
+    accept = {k.split(":", 1)[1]: m for k, m in decoded.items() if k.startswith("accept:")}
+    organic = {k.split(":", 1)[1]: m for k, m in decoded.items() if k.startswith("organic:")}
+    return Models(
+        id=row.id,
+        version=row.version,
+        feature_names=tuple(names),
+        accept=accept,
+        organic=organic,
+        summary=dict(row.summary),
+    )
+
+
+def compile_action(action: Action, product: str | None, category: str | None) -> CompiledAction:
+    broken = None
+    node: Node | None = None
+    try:
+        node = compile_rule(action.rule)
+    except InvalidInput as exc:  # only a hand-edited database gets here
+        broken = str(exc)
+        log.error(
+            "action %s: stored rule does not compile (%s); it is never shown", action.code, exc
+        )
+    return CompiledAction(
+        id=action.id,
+        code=action.code,
+        name=action.name,
+        kind=action.kind.value,
+        purpose=PURPOSE_OF_KIND[action.kind],
+        channels=frozenset(action.channels or ()),
+        valid_from=action.valid_from,
+        valid_until=action.valid_until,
+        value_cents=int(action.value_cents),
+        cost_cents=int(action.cost_cents),
+        contact_cost_cents=int(action.contact_cost_cents),
+        prior_accept=float(action.prior_accept),
+        conversion_days=int(action.conversion_days),
+        repeat_after_days=int(action.repeat_after_days),
+        product=product,
+        category=category,
+        rule=node,
+        broken=broken,
+    )
+
+
+def load_engine(session: Session) -> Engine:
+    """Compile the active catalogue, levers, policy, settings and models."""
+    settings = engine_settings(session)
+    rows = session.execute(
+        select(Action, Product.external_id, Category.code)
+        .outerjoin(Product, Product.id == Action.product_id)
+        .outerjoin(
+            Category,
+            Category.id == func.coalesce(Action.category_id, Product.category_id),
+        )
+        .where(Action.active.is_(True))
+        .order_by(Action.code)
+    ).all()
+    actions = tuple(compile_action(a, p, c) for a, p, c in rows)
+    levers = tuple(
+        CompiledLever(
+            code=lv.code,
+            name=lv.name,
+            weight=float(lv.weight),
+            action_id=lv.action_id,
+            kinds=frozenset(lv.kinds or ()),
+            intents=frozenset(lv.intents or ()),
+            channels=frozenset(lv.channels or ()),
+            weekdays=frozenset(lv.weekdays or ()),
+            hour_from=lv.hour_from,
+            hour_to=lv.hour_to,
+            min_wait_seconds=lv.min_wait_seconds,
+        )
+        for lv in session.scalars(select(Lever).where(Lever.active.is_(True)).order_by(Lever.code))
+    )
+    policies = tuple(
+        PolicyRule(
+            code=p.code,
+            name=p.name,
+            kind=p.kind.value,
+            purpose=p.purpose,
+            channel=p.channel,
+            direction=p.direction,
+            action_id=p.action_id,
+            max_count=p.max_count,
+            window_days=p.window_days,
+            pause_days=p.pause_days,
+        )
+        for p in session.scalars(
+            select(ContactPolicyRule)
+            .where(ContactPolicyRule.active.is_(True))
+            .order_by(ContactPolicyRule.code)
+        )
+    )
+    config = EngineConfig(
+        exploration_share=float(settings.exploration_share),
+        control_share=float(settings.control_share),
+        max_actions=int(settings.max_actions),
+        service_intents=frozenset(settings.service_intents or ()),
+        detractor_max_nps=int(settings.detractor_max_nps),
+        detractor_days=int(settings.detractor_days),
+        ending_within_days=int(settings.ending_within_days),
+    )
+    return Engine(
+        version=int(settings.version),
+        config=config,
+        actions=actions,
+        levers=levers,
+        policies=policies,
+        models=_models(session),
+    )
+
+
+def _stamp(session: Session) -> tuple[int, int | None]:
+    """(catalogue version, active model id): what makes a compiled engine stale."""
+    settings = engine_settings(session)
+    model = session.scalar(
+        select(PropensityModel.id)
+        .where(PropensityModel.active.is_(True))
+        .order_by(PropensityModel.trained_at.desc(), PropensityModel.id.desc())
+        .limit(1)
+    )
+    return int(settings.version), None if model is None else int(model)
+
+
+class EngineCache:
+    """One compiled engine per process (per app), rebuilt when its stamp changes."""
+
+    def __init__(self, ttl_seconds: float = DEFAULT_TTL_SECONDS) -> None:
+        self.ttl = ttl_seconds
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._stamp: tuple[int, int | None] | None = None
+        self._checked = 0.0
+
+    def get(self, session: Session) -> Engine:
+        now = time.monotonic()
+        engine = self._engine
+        if engine is not None and now - self._checked < self.ttl:
+            return engine
+        stamp = _stamp(session)
+        with self._lock:
+            if self._engine is None or stamp != self._stamp:
+                self._engine = load_engine(session)
+                self._stamp = stamp
+            self._checked = now
+            return self._engine
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._engine = None
+            self._stamp = None

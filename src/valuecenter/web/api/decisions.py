@@ -1,0 +1,119 @@
+"""The real-time decision API (issue 8): ``POST /decisions`` asks the engine what to do next
+for a customer in a contact; ``POST /decisions/{id}/responses`` records what he did with a
+shown action; ``POST /customers/{id}/consents`` records a consent event (a withdrawal takes
+effect on the very next decision).
+
+Agents, managers and admins may decide for any customer, an account manager for his own pool
+(another pool's customer is 404 exactly like a missing one). Every decision is logged with
+the caller, the context, what was shown and why, and what was held back by which rule.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, status
+
+from valuecenter.consent import service as consent_service
+from valuecenter.consent.schemas import ConsentIn, ConsentOut
+from valuecenter.offers import decisions
+from valuecenter.offers.engine import EngineCache
+from valuecenter.offers.schemas import DecisionIn, DecisionOut, ResponseIn, ResponseOut
+from valuecenter.users.models import Role, User
+from valuecenter.web.deps import SessionDep, SettingsDep, require_roles
+
+router = APIRouter(tags=["decisions"])
+
+DecidingUser = Annotated[
+    User,
+    Depends(require_roles(Role.AGENT, Role.ACCOUNT_MANAGER, Role.MANAGER, Role.ADMIN)),
+]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or invalid bearer token."},
+    403: {"description": "The caller's role may not use this."},
+    404: {"description": "No such customer (or decision) visible to the caller."},
+    422: {"description": "A field is wrong; `detail` names it."},
+}
+
+
+def engine_cache(request: Request) -> EngineCache:
+    cache: EngineCache = request.app.state.nba_engine
+    return cache
+
+
+@router.post(
+    "/decisions",
+    response_model=DecisionOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=_ERRORS,
+)
+def decide(
+    body: DecisionIn,
+    session: SessionDep,
+    user: DecidingUser,
+    settings: SettingsDep,
+    cache: Annotated[EngineCache, Depends(engine_cache)],
+) -> DecisionOut:
+    """The next best actions for this customer in this contact, best first, each with its
+    reasons; and every action held back, with the rule that held it back."""
+    context = body.context
+    request = decisions.Request(
+        customer_id=body.customer_id,
+        channel=body.channel.value,
+        intent=body.intent,
+        direction=context.direction if context else "inbound",
+        wait_seconds=context.wait_seconds if context else 0,
+        language=context.language if context else None,
+        contact_id=context.contact_id if context else None,
+    )
+    return decisions.decide(
+        session,
+        cache.get(session),
+        request,
+        viewer=user,
+        zone=settings.display_zone,
+        source="api",
+    )
+
+
+@router.post(
+    "/decisions/{decision_id}/responses",
+    response_model=ResponseOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={**_ERRORS, 409: {"description": "The answer is recorded already."}},
+)
+def respond(
+    decision_id: int, body: ResponseIn, session: SessionDep, user: DecidingUser
+) -> ResponseOut:
+    """Record what the customer did with one action the decision showed."""
+    return decisions.record_response(
+        session,
+        decision_id=decision_id,
+        action_id=body.action_id,
+        outcome=body.outcome,
+        viewer=user,
+    )
+
+
+@router.post(
+    "/customers/{customer_id}/consents",
+    response_model=ConsentOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=_ERRORS,
+    tags=["customers"],
+)
+def record_consent(
+    customer_id: int, body: ConsentIn, session: SessionDep, user: DecidingUser
+) -> ConsentOut:
+    """Record an opt-in or a withdrawal (opt-out) for a purpose on a channel, with its
+    source; it takes effect from now on."""
+    return consent_service.record_consent(
+        session,
+        customer_id=customer_id,
+        purpose=body.purpose,
+        channel=body.channel,
+        granted=body.granted,
+        source=body.source,
+        viewer=user,
+    )
