@@ -180,14 +180,16 @@ def compute_features(
             .group_by(Order.customer_id)
         ).all()
     }
+    # One expression object in SELECT and GROUP BY (PostgreSQL compares them as written).
+    category = func.coalesce(Category.code, literal_column("'other'"))
     cat_rows = session.execute(
-        select(Order.customer_id, func.coalesce(Category.code, "other"), func.count())
+        select(Order.customer_id, category, func.count())
         .select_from(OrderLine)
         .join(Order, Order.id == OrderLine.order_id)
         .join(Product, Product.id == OrderLine.product_id)
         .outerjoin(Category, Category.id == Product.category_id)
         .where(recent, _ids_filter(Order.customer_id, ids))
-        .group_by(Order.customer_id, func.coalesce(Category.code, "other"))
+        .group_by(Order.customer_id, category)
     ).all()
     lines: dict[int, dict[str, int]] = {}
     cat_totals: dict[str, int] = {}

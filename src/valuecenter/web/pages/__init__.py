@@ -8,6 +8,8 @@ from valuecenter.web.pages import (
     alerts,
     auth,
     customers,
+    nba,
+    offers,
     retention_desk,
     retention_ledger,
     retention_renewals,
@@ -18,6 +20,8 @@ from valuecenter.web.security import verify_csrf
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(customers.router)
+router.include_router(nba.router)
+router.include_router(offers.router)
 router.include_router(value.router)
 router.include_router(alerts.router)
 router.include_router(retention_desk.router)
