@@ -23,12 +23,12 @@ CALLING_CODES = {
     "DK": "45",
 }
 _NOISE = re.compile(r"[\s\-./()]")
-_DIGITS = re.compile(r"\d{6,15}")
+_DIGITS = re.compile(r"\d{8,15}")
 
 
 def normalize(number: str | None, country: str | None = None) -> str | None:
     """``number`` as E.164, or ``None`` when it cannot be read as a phone number (no country
-    for a national number, or not 6–15 digits)."""
+    for a national number, or not 8–15 digits)."""
     if not number:
         return None
     text = _NOISE.sub("", number.strip())

@@ -15,6 +15,7 @@ reads it at once (the contact policy and the "accepted: not offered again" rule)
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Sequence
@@ -36,7 +37,12 @@ from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.offers import arbitration
 from valuecenter.offers.engine import PURPOSE_OF_KIND, Engine
 from valuecenter.offers.facts import CHANNELS, Context, Facts
-from valuecenter.offers.features import compute_features, facts_of, write_features
+from valuecenter.offers.features import (
+    compute_features,
+    facts_of,
+    open_matters,
+    write_features,
+)
 from valuecenter.offers.models import (
     ActionKind,
     CustomerFeatures,
@@ -127,7 +133,25 @@ def _rows(session: Session, ids: Sequence[int], now: datetime) -> dict[int, _Row
                 session, compute_features(session, as_of=now, customer_ids=known), as_of=now
             )
             out.update(_load(session, known))
-    return out
+    return _with_new_complaints(session, out, now)
+
+
+def _with_new_complaints(session: Session, rows: dict[int, _Row], now: datetime) -> dict[int, _Row]:
+    """Open matters as of now, not as of the feature row: a complaint logged an hour ago
+    holds back sales offers at once (one indexed query over the customers' contacts of the
+    last ``OPEN_DAYS``, the same rule as the nightly refresh)."""
+    if not rows:
+        return rows
+    current = open_matters(session, now, sorted(rows))
+    for cid, row in rows.items():
+        complaint = current.get(cid)
+        has_case = complaint is not None
+        if has_case != row.facts.open_case or bool(complaint) != row.facts.open_complaint:
+            facts = dataclasses.replace(
+                row.facts, open_case=has_case, open_complaint=bool(complaint)
+            )
+            rows[cid] = dataclasses.replace(row, facts=facts)
+    return rows
 
 
 def _chunks(ids: Sequence[int], size: int = 5_000) -> list[list[int]]:

@@ -221,7 +221,7 @@ def compute_features(
     ).all():
         contracts.setdefault(int(c), []).append((str(plan), end))
 
-    open_cases = _open_matters(session, as_of, ids)
+    open_cases = open_matters(session, as_of, ids)
 
     ranked = (
         select(
@@ -418,7 +418,7 @@ def compute_features(
     return pd.DataFrame(rows)
 
 
-def _open_matters(session: Session, as_of: datetime, ids: Sequence[int] | None) -> dict[int, bool]:
+def open_matters(session: Session, as_of: datetime, ids: Sequence[int] | None) -> dict[int, bool]:
     """Customers with an open matter as of ``as_of``, and whether it is a complaint.
 
     A matter is a case (the contacts sharing a case id) or a contact without a case, with a
