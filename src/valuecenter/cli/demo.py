@@ -439,7 +439,124 @@ def savedesk(
     )
 
 
+@app.command("nba")
+def nba_history(
+    months: int = typer.Option(6, "--months", min=1, help="Months of decisions to simulate."),
+    until: str | None = typer.Option(
+        None, "--until", help="The day the history ends (default: the world's end)."
+    ),
+    explore: float = typer.Option(
+        0.5, "--explore", help="Share of decisions that show a random offer (the pilot), ≤ 0.5."
+    ),
+    catalogue: bool = typer.Option(
+        True, "--catalogue/--no-catalogue", help="Import the demo's catalogue first."
+    ),
+    train: bool = typer.Option(True, "--train/--no-train", help="Train the models afterwards."),
+    seed: int = typer.Option(1, "--seed", min=0, help="Same seed, same months."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Simulate months of next-best-action decisions on the demo world, through the product's
+    own engine: every agent contact is decided at its moment, its answer comes from the
+    world's truth, and the propensity models are trained on the log afterwards."""
+    from valuecenter.demo import nba
+    from valuecenter.demo.offers_truth import load_demo_catalogue
+    from valuecenter.offers import catalogue as offers_catalogue
+    from valuecenter.offers.training import train as run_train
+
+    ends = None
+    if until is not None:
+        day = date.fromisoformat(until) if _is_day(until) else None
+        if day is None:
+            raise InvalidInput("--until", f"'{until}' is not a date like 2026-10-01")
+        ends = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    out: dict[str, object] = {}
+    with _steps() as steps, unit_of_work(context.sessions()) as session:
+        if catalogue:
+            preset, _customers, _products = nba.truth_frames(session)
+            steps.step("catalogue")
+            document = load_demo_catalogue(preset)
+            out["catalogue"] = offers_catalogue.import_catalogue(session, document).as_json()
+        steps.step("decisions")
+        history = nba.simulate(
+            session,
+            months=months,
+            ends=ends,
+            explore=explore,
+            seed=seed,
+            zone=context.settings().display_zone,
+            progress=lambda text: steps.step(text),
+        )
+        out["history"] = history.as_json()
+        if train:
+            steps.step("training")
+            out["training"] = run_train(
+                session, until=history.ends, progress=lambda text: steps.step(text)
+            ).as_json()
+    if as_json:
+        typer.echo(json.dumps(out, default=str))
+        return
+    typer.echo(
+        f"{history.decisions:,} decisions from {history.starts:%Y-%m-%d} to "
+        f"{history.ends:%Y-%m-%d} ({history.explored:,} explored, {history.control:,} in the "
+        f"control group); {history.answered:,} answers, {history.accepted:,} accepted, "
+        f"{history.orders:,} orders"
+    )
+    training = out.get("training")
+    if isinstance(training, dict):
+        typer.echo(
+            f"propensity models {training['version']} trained on {training['responses']:,} "
+            "answers; see `valuecenter offers decide --customer ID`"
+        )
+
+
+@app.command("nba-compare")
+def nba_compare(
+    since: str = typer.Option(..., "--since", help="First day of the contacts to decide."),
+    until: str = typer.Option(..., "--until", help="Day after the last one."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Score the engine's offers on the world's truth: decide every agent contact of the span
+    (no exploration, no control group) and put their true incremental value beside offering
+    everyone the best-selling product, the best single offer and the oracle. Writes nothing."""
+    from valuecenter.demo import nba
+
+    days = []
+    for option, value in (("--since", since), ("--until", until)):
+        if not _is_day(value):
+            raise InvalidInput(option, f"'{value}' is not a date like 2026-10-01")
+        days.append(datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC))
+    with _steps() as steps, context.sessions()() as session:
+        steps.step("comparison")
+        result = nba.compare(
+            session,
+            starts=days[0],
+            ends=days[1],
+            zone=context.settings().display_zone,
+            progress=lambda text: steps.step(text),
+        )
+        session.rollback()
+    if as_json:
+        typer.echo(json.dumps(result.as_json()))
+        return
+    values = result.as_json()["true_value_euro"]
+    assert isinstance(values, dict)
+    typer.echo(f"{result.contacts:,} contacts from {since} to {until}; true incremental value:")
+    for label, euro in values.items():
+        typer.echo(f"  {label:<44} € {euro:>12,.2f}")
+    ratio = "∞" if result.ratio == float("inf") else f"{result.ratio:.2f}"
+    typer.echo(f"the engine ÷ the best seller ({result.best_seller}) to everyone: {ratio}")
+
+
+def _is_day(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 BACKFILL_MONTHS = 6  # the demo's alert history, so alert precision has something to show
+NBA_MONTHS = 4  # next-best-action decisions the models learn from
 DESK_MONTHS = 6  # the save desk's history, so the ledger has months to show
 OPEN_DAYS = 14  # cancel contacts of the last days open the desk's current cases
 
@@ -469,6 +586,33 @@ def _bootstrap_desk(session: Session, seed: int) -> str:
         f"save desk: {DESK_MONTHS} months simulated ({cases:,} closed cases, {share:.0%} "
         f"standard handling as the control group), {opened.get('opened', 0):,} cases open from "
         "the last two weeks' cancel calls; see /retention/desk and /retention/ledger"
+    )
+
+
+def _bootstrap_nba(session: Session, seed: int) -> str:
+    """The demo's action catalogue, months of decisions through the engine (a pilot with
+    exploration), the propensity models trained on them, and fresh feature rows."""
+    from valuecenter.demo import nba
+    from valuecenter.demo.offers_truth import load_demo_catalogue
+    from valuecenter.offers.catalogue import import_catalogue
+    from valuecenter.offers.features import refresh_features
+    from valuecenter.offers.training import train
+
+    try:
+        with session.begin_nested():
+            preset, _customers, _products = nba.truth_frames(session)
+            import_catalogue(session, load_demo_catalogue(preset))
+            history = nba.simulate(
+                session, months=NBA_MONTHS, seed=seed, zone=context.settings().display_zone
+            )
+            models = train(session, until=history.ends)
+            refresh_features(session, as_of=history.ends)
+    except AppError as exc:
+        return f"next best action not set up: {exc}"
+    return (
+        f"next best action: {history.decisions:,} decisions over {NBA_MONTHS} months, "
+        f"{history.accepted:,} offers accepted; models {models.version}; see a customer's "
+        "page and /offers"
     )
 
 
@@ -543,6 +687,8 @@ def bootstrap(
                 retention = [_bootstrap_desk(session, seed)]
                 steps.step("renewal list")
                 retention.append(_bootstrap_renewals(session))
+                steps.step("next best action")
+                retention.append(_bootstrap_nba(session, seed))
             if has_admin is None:
                 password = new_password()
                 create_user(

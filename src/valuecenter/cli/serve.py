@@ -12,6 +12,9 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, min=1, help="Worker processes."),
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+    access_log: bool = typer.Option(
+        True, "--access-log/--no-access-log", help="Log every request."
+    ),
 ) -> None:
     """Serve the web pages and the API (OpenAPI at /docs)."""
     import uvicorn
@@ -29,4 +32,5 @@ def serve(
         workers=workers,
         reload=reload,
         log_level="info",
+        access_log=access_log,
     )

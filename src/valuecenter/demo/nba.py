@@ -517,8 +517,10 @@ def compare(
     allowed: dict[str, list[bool]] = {code: [] for code in offers}
     eligible: dict[str, list[bool]] = {code: [] for code in offers}
     for _i, out in decided:
-        top = out.actions[0] if out.actions else None
-        nba_choice.append(top.code if top is not None and top.kind == "offer" else None)
+        # The engine's chosen offer: the first sales offer it shows (the agent may also
+        # present a service action or a loyalty moment ranked above it).
+        top = next((a for a in out.actions if a.kind == "offer"), None)
+        nba_choice.append(None if top is None else top.code)
         held = {h.code: h.rule for h in out.suppressed}
         for code in offers:
             rule = held.get(code)

@@ -323,7 +323,7 @@ def decide(
                 rated = own if own is not None else accept
                 p = rated.rate
                 reasons.append(
-                    f"P(accept) {p:.1%}: the action's average rate"
+                    f"P(accept) {p:.1%}: the action's average rate (model {models.version})"
                     + ("" if profiling else " (profiling objection: no personal data used)")
                 )
             else:

@@ -119,15 +119,23 @@ def _held_codes(rule: object) -> set[str]:
     return found
 
 
-def _ids_filter(column: Any, ids: Sequence[int] | None) -> Any:
-    return True if ids is None else column.in_(list(ids))
+Ids = Sequence[int] | range | None
+"""Which customers: a list (small), a range of ids (a batch of the whole base) or all."""
+
+
+def _ids_filter(column: Any, ids: Ids) -> Any:
+    if ids is None:
+        return True
+    if isinstance(ids, range):
+        return column.between(ids.start, ids.stop - 1)
+    return column.in_(list(ids))
 
 
 def compute_features(
     session: Session,
     *,
     as_of: datetime,
-    customer_ids: Sequence[int] | None = None,
+    customer_ids: Ids = None,
     products: Sequence[int] | None = None,
     ending_within_days: int = 90,
 ) -> pd.DataFrame:
@@ -156,7 +164,11 @@ def compute_features(
     )
     if customers.empty:
         return pd.DataFrame(columns=["customer_id", "account_manager_id", "phone", "facts"])
-    ids = None if customer_ids is None else [int(i) for i in customers["id"]]
+    ids: Ids = (
+        customer_ids
+        if customer_ids is None or isinstance(customer_ids, range)
+        else [int(i) for i in customers["id"]]
+    )
 
     recent = and_(Order.ordered_at >= since, Order.ordered_at < as_of)
     orders = {
@@ -418,7 +430,7 @@ def compute_features(
     return pd.DataFrame(rows)
 
 
-def open_matters(session: Session, as_of: datetime, ids: Sequence[int] | None) -> dict[int, bool]:
+def open_matters(session: Session, as_of: datetime, ids: Ids) -> dict[int, bool]:
     """Customers with an open matter as of ``as_of``, and whether it is a complaint.
 
     A matter is a case (the contacts sharing a case id) or a contact without a case, with a
@@ -524,7 +536,7 @@ def _category_columns(session: Session, totals: dict[str, int]) -> list[str]:
 
 
 def _scores(
-    session: Session, day: date, ids: Sequence[int] | None
+    session: Session, day: date, ids: Ids
 ) -> dict[int, tuple[int | None, float | None, str | None]]:
     """CLV, P(alive) and value segment of the latest score run made as of ``day`` or before."""
     run = session.scalar(
@@ -650,7 +662,7 @@ def refresh_features(
         frame = compute_features(
             session,
             as_of=as_of,
-            customer_ids=None if len(ids) == len(all_ids) else ids,
+            customer_ids=None if len(ids) == len(all_ids) else range(ids[0], ids[-1] + 1),
             products=products,
             ending_within_days=settings.ending_within_days,
         )

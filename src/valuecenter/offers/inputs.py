@@ -18,6 +18,8 @@ import numpy as np
 
 OWN_SHARE = "own_share"
 OWN_HELD = "own_held"
+OWN_TOP = "own_top3"
+TOP = 3
 ACT = "act="
 POOLED = "*"
 """The key of the pooled model among an engine's models."""
@@ -34,8 +36,15 @@ class Target:
 
 def model_names(base: Iterable[str], codes: Iterable[str]) -> list[str]:
     """The names, in order: the stored features, the action-relative inputs, the actions."""
-    names = sorted(set(base) - {OWN_SHARE, OWN_HELD})
-    return [*names, OWN_SHARE, OWN_HELD, *(f"{ACT}{c}" for c in sorted(set(codes)))]
+    names = sorted(set(base) - {OWN_SHARE, OWN_HELD, OWN_TOP})
+    return [*names, OWN_SHARE, OWN_TOP, OWN_HELD, *(f"{ACT}{c}" for c in sorted(set(codes)))]
+
+
+def top_categories(features: Mapping[str, float]) -> frozenset[str]:
+    """The customer's (at most) three categories with the largest positive line shares."""
+    shares = [(v, k[6:]) for k, v in features.items() if k.startswith("share:") and v > 0]
+    shares.sort(key=lambda kv: (-kv[0], kv[1]))
+    return frozenset(code for _v, code in shares[:TOP])
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,9 @@ class Layout:
         share = index.get(OWN_SHARE)
         if share is not None and target.category is not None:
             x[share] = features.get(f"share:{target.category}", 0.0)
+        top = index.get(OWN_TOP)
+        if top is not None and target.category is not None:
+            x[top] = 1.0 if target.category in top_categories(features) else 0.0
         held = index.get(OWN_HELD)
         if held is not None and target.product is not None:
             x[held] = features.get(f"held:{target.product}", 0.0)
