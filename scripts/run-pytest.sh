@@ -9,7 +9,9 @@ if [ -n "${VALUECENTER_TEST_DATABASE_URL:-}" ]; then
 else
   echo "pytest on SQLite only (set VALUECENTER_TEST_DATABASE_URL for PostgreSQL)"
 fi
-.venv/bin/pytest "$@"
+# Two workers (the machine has two cores), a test file per worker at a time, so the files'
+# module-scoped worlds are built once; PYTEST_WORKERS=0 runs in this process.
+.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
   echo "error: pytest collected no tests" >&2

@@ -29,6 +29,23 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def _worker_url(url: str) -> str:
+    """Under pytest-xdist each worker gets its own database (``<name>_gw0`` …), created on the
+    same server when missing; without xdist the URL as given."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    admin = base.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{own}"')
+    return f"{base}/{own}"
+
+
 def _reset_postgres(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
@@ -45,7 +62,7 @@ def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     else:
         if not PG_URL:
             pytest.skip("VALUECENTER_TEST_DATABASE_URL is not set")
-        url = PG_URL
+        url = _worker_url(PG_URL)
         _reset_postgres(url)
     upgrade(url)
     return url

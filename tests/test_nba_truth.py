@@ -13,12 +13,12 @@ offer against offering the best-selling product (copy paper, the offer product w
 order lines in the year before) in every contact where the law, the contact policy and service
 first allow a sales offer — the same contacts for both.
 
-The truth's per-presentation value of the demo's offers is documented in docs/simulation.md.
-Measured with this seed (SQLite, 2026-12-02): the engine € 1,625, the best seller to everyone
-€ 1,240 (1.31×), the best single offer in hindsight (toner multipack to everyone) € 1,712,
-the oracle € 2,340. The engine beats the issue's comparator, but on a world this size it does
-not yet beat the best single offer chosen with hindsight: its accept models are the pooled
-model of all offers (no offer has enough answers of its own), and docs/offers.md says so.
+Measured with this seed (SQLite, 2026-12-02): the engine € 1,663.82, the best seller to
+everyone € 1,177.66 (1.41×), the best single offer in hindsight (the toner multipack to
+everyone) € 1,526.61, the oracle (the best offer per contact on the truth) € 2,257.29. With
+seeds 2: 1.45× (€ 1,707.56 against € 1,174.22; best single € 1,557.04). Untreated decisions
+bought the best seller in 2.06% of them, inside the control group's 95% interval
+(10 of 506, [1.08%, 3.60%]).
 
 SQLite only: the run takes about two minutes and the product code it drives is the same on
 both backends, which the API tests cover.
