@@ -344,3 +344,30 @@ def test_a_changed_catalogue_reaches_the_next_decision(
     assert "oven-check" not in shown(out)
     assert "oven-check" not in held(out)
     assert NOW.tzinfo is not None
+
+
+def test_a_retention_action_uses_the_save_desks_measured_uplift(
+    client: TestClient, offers: World, sessions: sessionmaker[Session]
+) -> None:
+    """With no desk cases yet, the desk's uplift is the offer's prior (0.15) and the keep rate
+    the base prior 0.5 plus it: score = 0.15 × € 500 − 0.65 × € 50 = € 42,50."""
+    from valuecenter.retention.offers import OfferSpec, upsert_offer
+
+    with sessions() as session:
+        upsert_offer(
+            session,
+            OfferSpec(code="discount-20", name="20% off", kind="discount", discount_share=0.2,
+                      prior_uplift=0.15),
+        )  # fmt: skip
+        catalogue.save_action(
+            session,
+            {"code": "save-offer", "name": "Save: 20% off", "kind": "retention",
+             "retention_offer": "discount-20", "value": 500, "cost": 50, "prior_accept": 0.3,
+             "eligible": {"intent": ["cancel"]}},
+        )  # fmt: skip
+        session.commit()
+    out = decide(client, offers, intent="cancel")
+    save = next(a for a in out["actions"] if a["code"] == "save-offer")
+    assert save["score"] == pytest.approx(42.5)
+    assert any(r.startswith("save desk: offer discount-20 raises the keep rate by +15.0%")
+               for r in save["reasons"])  # fmt: skip

@@ -346,6 +346,17 @@ def decide(
         value = action.value_cents
         if action.kind == "retention" and value == 0 and facts.clv_cents:
             value = facts.clv_cents
+            reasons.append(f"a save is worth his CLV, {money_exact(value)}")
+        if action.save is not None:
+            # The retention work's measurement: the desk's uplift of the keep rate against its
+            # control group is the incremental P; the offer costs whoever stays with it.
+            s = action.save
+            p, p0 = s.keep, s.keep - s.uplift
+            reasons.append(
+                f"save desk: offer {s.offer} raises the keep rate by {s.uplift:+.1%} "
+                f"({s.desk_cases} desk cases against {s.control_cases} in control, "
+                "shrunk towards the catalogue's prior)"
+            )
         score = weight * (p - p0) * value - p * action.cost_cents - action.contact_cost_cents
         reasons.append(
             f"expected {money_exact(score)} = "

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.propensity import ActionModel, from_payload
+from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
 from valuecenter.offers.features import engine_settings
 from valuecenter.offers.inputs import POOLED, Layout, Target
@@ -40,6 +41,9 @@ PURPOSE_OF_KIND = {
     ActionKind.SERVICE: "service",
 }
 DEFAULT_TTL_SECONDS = 2.0
+MAX_AGE_SECONDS = 600.0
+"""A compiled engine is rebuilt at least this often, so the save desk's measurements it
+holds stay fresh even when nothing in the catalogue changes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +66,24 @@ class CompiledAction:
     category: str | None  # code (of the product's category when a product is given)
     rule: Node | None
     broken: str | None = None  # why the stored rule could not be compiled: never shown
+    save: SaveEvidence | None = None  # a retention action's save-desk measurement
 
     @property
     def target(self) -> Target:
         return Target(self.code, self.category, self.product)
+
+
+@dataclass(frozen=True, slots=True)
+class SaveEvidence:
+    """What the save desk has measured of a retention action's offer (``retention/
+    suggestion.py``): its uplift of the keep rate, shrunk towards the catalogue's prior, the
+    keep rate with it, and the cases behind them."""
+
+    offer: str
+    uplift: float
+    keep: float
+    desk_cases: int
+    control_cases: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +193,39 @@ def _models(session: Session) -> Models | None:
     )
 
 
-def compile_action(action: Action, product: str | None, category: str | None) -> CompiledAction:
+def save_evidence(session: Session) -> dict[int, SaveEvidence]:
+    """Per retention offer id: the desk's measured uplift, shrunk as the desk's suggestion
+    shrinks it (precision weighting towards ``prior_uplift``)."""
+    from valuecenter.retention import suggestion
+
+    known = suggestion.evidence(session, utcnow())
+    n_c, kept_c = known.control
+    control_rate = kept_c / n_c if n_c else None
+    base = suggestion.shrunk(
+        control_rate, float(n_c), suggestion.BASE_KEEP_PRIOR, suggestion.BASE_PRIOR_CASES
+    )
+    out: dict[int, SaveEvidence] = {}
+    for offer in known.offers:
+        n_o, kept_o = known.by_offer.get(offer.id, (0, 0))
+        measured = kept_o / n_o - control_rate if n_o and control_rate is not None else None
+        n_eff = 1.0 / (1.0 / n_o + 1.0 / n_c) if n_o and n_c else 0.0
+        uplift = suggestion.shrunk(measured, n_eff, offer.prior_uplift, suggestion.PRIOR_CASES)
+        out[offer.id] = SaveEvidence(
+            offer=offer.code,
+            uplift=uplift,
+            keep=min(max(base + uplift, 0.0), 1.0),
+            desk_cases=n_o,
+            control_cases=n_c,
+        )
+    return out
+
+
+def compile_action(
+    action: Action,
+    product: str | None,
+    category: str | None,
+    saves: dict[int, SaveEvidence] | None = None,
+) -> CompiledAction:
     broken = None
     node: Node | None = None
     try:
@@ -204,6 +254,7 @@ def compile_action(action: Action, product: str | None, category: str | None) ->
         category=category,
         rule=node,
         broken=broken,
+        save=(saves or {}).get(action.retention_offer_id or -1),
     )
 
 
@@ -220,7 +271,8 @@ def load_engine(session: Session) -> Engine:
         .where(Action.active.is_(True))
         .order_by(Action.code)
     ).all()
-    actions = tuple(compile_action(a, p, c) for a, p, c in rows)
+    saves = save_evidence(session) if any(a.retention_offer_id for a, _p, _c in rows) else {}
+    actions = tuple(compile_action(a, p, c, saves) for a, p, c in rows)
     levers = tuple(
         CompiledLever(
             code=lv.code,
@@ -296,6 +348,7 @@ class EngineCache:
         self._engine: Engine | None = None
         self._stamp: tuple[int, int | None] | None = None
         self._checked = 0.0
+        self._built = 0.0
 
     def get(self, session: Session) -> Engine:
         now = time.monotonic()
@@ -304,9 +357,10 @@ class EngineCache:
             return engine
         stamp = _stamp(session)
         with self._lock:
-            if self._engine is None or stamp != self._stamp:
+            if self._engine is None or stamp != self._stamp or now - self._built > MAX_AGE_SECONDS:
                 self._engine = load_engine(session)
                 self._stamp = stamp
+                self._built = now
             self._checked = now
             return self._engine
 
