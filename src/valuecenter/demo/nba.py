@@ -235,22 +235,9 @@ def simulate(
     return history
 
 
-def _decide_and_answer(
-    session: Session,
-    contacts: pd.DataFrame,
-    preset: str,
-    truth_customers: pd.DataFrame,
-    truth_products: pd.DataFrame,
-    history: History,
-    rng: np.random.Generator,
-    pick: random.Random,
-    zone: ZoneInfo,
-    products: dict[str, tuple[int, str]],
-    prices: dict[int, int | None],
-    costs: dict[str, int],
-) -> None:
-    engine = load_engine(session)
-    timed = [
+def _timed(contacts: pd.DataFrame) -> list[Timed]:
+    """The contacts as requests, each at its own moment."""
+    return [
         Timed(
             Request(
                 customer_id=int(cid),
@@ -269,6 +256,24 @@ def _decide_and_answer(
             strict=True,
         )
     ]
+
+
+def _decide_and_answer(
+    session: Session,
+    contacts: pd.DataFrame,
+    preset: str,
+    truth_customers: pd.DataFrame,
+    truth_products: pd.DataFrame,
+    history: History,
+    rng: np.random.Generator,
+    pick: random.Random,
+    zone: ZoneInfo,
+    products: dict[str, tuple[int, str]],
+    prices: dict[int, int | None],
+    costs: dict[str, int],
+) -> None:
+    engine = load_engine(session)
+    timed = _timed(contacts)
     decided = decide_batch(session, engine, timed, zone=zone, source="simulation", rng=pick)
     history.decisions += len(decided)
     presented: list[tuple[int, DecisionOut]] = []
@@ -468,25 +473,7 @@ def compare(
         refresh_features(session, as_of=starts)
         engine = load_engine(session)
         contacts = _contacts(session, starts, ends)
-        timed = [
-            Timed(
-                Request(
-                    customer_id=int(cid),
-                    channel=str(channel),
-                    intent=None if intent is None else str(intent),
-                    wait_seconds=int(wait),
-                ),
-                _aware(at),
-            )
-            for cid, at, channel, intent, wait in zip(
-                contacts["customer_id"].tolist(),
-                contacts["at"].tolist(),
-                contacts["channel"].tolist(),
-                contacts["intent"].tolist(),
-                contacts["wait"].tolist(),
-                strict=True,
-            )
-        ]
+        timed = _timed(contacts)
         say(f"deciding {len(timed):,} contacts")
         decided = decide_batch(
             session, engine, timed, zone=zone, source="evaluation", rng=random.Random(seed)
