@@ -57,3 +57,11 @@ def test_bad_setting_is_one_line_naming_the_variable(monkeypatch: pytest.MonkeyP
         "VALUECENTER_DISPLAY_TIMEZONE: unknown time zone 'Mars/Olympus'; "
         "use an IANA name such as Europe/Amsterdam or UTC"
     )
+
+
+def test_requests_in_flight_must_fit_the_connection_pool() -> None:
+    """More requests at once than connections would let the thread pool deadlock against the
+    connection pool under a burst (web/limits.py)."""
+    with pytest.raises(ValidationError, match="VALUECENTER_MAX_CONCURRENT_REQUESTS"):
+        Settings(db_pool_size=4, db_max_overflow=2, max_concurrent_requests=7)
+    assert Settings(db_pool_size=4, db_max_overflow=2, max_concurrent_requests=6)

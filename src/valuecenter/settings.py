@@ -40,6 +40,21 @@ class Settings(BaseSettings):
     # How often a worker checks whether the action catalogue or the propensity models
     # changed (seconds): a manager's change reaches every worker within this time.
     nba_engine_ttl_seconds: float = Field(default=2.0, ge=0.0, le=3600.0)
+    # Database connections per worker process (PostgreSQL), and the requests a worker runs at
+    # once: fewer than its connections, so a burst queues instead of deadlocking the thread
+    # pool against the connection pool (web/limits.py).
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    max_concurrent_requests: int = Field(default=16, ge=1, le=400)
+
+    @model_validator(mode="after")
+    def _requests_fit_the_pool(self) -> Settings:
+        if self.max_concurrent_requests > self.db_pool_size + self.db_max_overflow:
+            raise ValueError(
+                "VALUECENTER_MAX_CONCURRENT_REQUESTS must not exceed "
+                "VALUECENTER_DB_POOL_SIZE + VALUECENTER_DB_MAX_OVERFLOW"
+            )
+        return self
 
     @field_validator("display_timezone")
     @classmethod

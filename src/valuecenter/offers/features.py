@@ -430,17 +430,8 @@ def compute_features(
     return pd.DataFrame(rows)
 
 
-def open_matters(session: Session, as_of: datetime, ids: Ids) -> dict[int, bool]:
-    """Customers with an open matter as of ``as_of``, and whether it is a complaint.
-
-    A matter is a case (the contacts sharing a case id) or a contact without a case, with a
-    contact in the :data:`OPEN_DAYS` before ``as_of``; it is open when its latest contact is
-    not ticked "resolved" and its case, if any, was not closed by then. The importer's cases
-    carry no closing time of their own (they open at their first contact), so the tick box
-    of the latest contact is the best signal the data has (seed 003: the tick box is not
-    always right; the demo's ticks 45% of unsolved questions as solved).
-    """
-    rows = session.execute(
+def _matters_statement(ids: Ids) -> Any:
+    stmt = (
         select(
             Contact.customer_id,
             Contact.id,
@@ -456,9 +447,8 @@ def open_matters(session: Session, as_of: datetime, ids: Ids) -> dict[int, bool]
         .outerjoin(ContactReason, ContactReason.contact_id == Contact.id)
         .where(
             Contact.customer_id.is_not(None),
-            Contact.started_at >= as_of - timedelta(days=OPEN_DAYS),
-            Contact.started_at < as_of,
-            _ids_filter(Contact.customer_id, ids),
+            Contact.started_at >= bindparam("since", type_=UTCDateTime()),
+            Contact.started_at < bindparam("until", type_=UTCDateTime()),
         )
         .group_by(
             Contact.customer_id,
@@ -468,30 +458,50 @@ def open_matters(session: Session, as_of: datetime, ids: Ids) -> dict[int, bool]
             Contact.resolved,
             Case.closed_at,
         )
-    ).all()
-    if not rows:
-        return {}
-    frame = pd.DataFrame(
-        rows, columns=["customer", "contact", "case", "at", "resolved", "closed", "complaint"]
     )
-    frame["matter"] = np.where(
-        frame["case"].notna(),
-        "c" + frame["case"].astype("string"),
-        "k" + frame["contact"].astype(str),
-    )
-    frame = frame.sort_values(["matter", "at", "contact"], kind="stable")
-    last = frame.groupby("matter", sort=False).tail(1).set_index("matter")
-    complaint = frame.groupby("matter", sort=False)["complaint"].max()
-    closed = last["closed"].notna() & (
-        pd.to_datetime(last["closed"], utc=True) <= pd.Timestamp(as_of)
-    )
-    open_ = (last["resolved"] != True) & ~closed  # noqa: E712 (None counts as not resolved)
+    if isinstance(ids, list):
+        return stmt.where(Contact.customer_id.in_(bindparam("ids", expanding=True)))
+    return stmt.where(_ids_filter(Contact.customer_id, ids))
+
+
+def open_matters(session: Session, as_of: datetime, ids: Ids) -> dict[int, bool]:
+    """Customers with an open matter as of ``as_of``, and whether it is a complaint.
+
+    A matter is a case (the contacts sharing a case id) or a contact without a case, with a
+    contact in the :data:`OPEN_DAYS` before ``as_of``; it is open when its latest contact is
+    not ticked "resolved" and its case, if any, was not closed by then. The importer's cases
+    carry no closing time of their own (they open at their first contact), so the tick box
+    of the latest contact is the best signal the data has (seed 003: the tick box is not
+    always right; the demo's ticks 45% of unsolved questions as solved).
+    """
+    params: dict[str, Any] = {"since": as_of - timedelta(days=OPEN_DAYS), "until": as_of}
+    if ids is None or isinstance(ids, range):
+        stmt = _matters_statement(ids)
+    else:
+        stmt = _MATTERS_OF
+        params["ids"] = list(ids)
+        if not params["ids"]:
+            return {}
+    # matter -> (latest contact's (time, id), customer, resolved, closed, any complaint)
+    latest: dict[tuple[str, int], tuple[tuple[datetime, int], int, object, object, bool]] = {}
+    for customer, contact, case_id, at, resolved, closed, complaint in session.connection().execute(
+        stmt, params
+    ):
+        key = ("c", int(case_id)) if case_id is not None else ("k", int(contact))
+        seen = latest.get(key)
+        stamp = (_aware(at), int(contact))
+        is_complaint = bool(complaint) or (seen is not None and seen[4])
+        if seen is None or stamp > seen[0]:
+            latest[key] = (stamp, int(customer), resolved, closed, is_complaint)
+        else:
+            latest[key] = (*seen[:4], is_complaint)
     out: dict[int, bool] = {}
-    mask = open_.to_numpy(dtype=bool)
-    customers = last["customer"].to_numpy()[mask]
-    complaints = complaint.reindex(last.index).to_numpy()[mask]
-    for customer, is_complaint in zip(customers.tolist(), complaints.tolist(), strict=True):
-        out[int(customer)] = out.get(int(customer), False) or bool(is_complaint)
+    for _stamp, customer, resolved, closed, complaint in latest.values():
+        if resolved is True:
+            continue
+        if isinstance(closed, datetime) and _aware(closed) <= as_of:
+            continue
+        out[customer] = out.get(customer, False) or complaint
     return out
 
 
@@ -725,3 +735,7 @@ def facts_of(
         phone=phone,
         x={str(k): float(v) for k, v in (facts.get("x") or {}).items()},
     )
+
+
+_MATTERS_OF = _matters_statement([])
+"""The statement for a list of customers (the decisions' hot path), built once."""

@@ -24,7 +24,9 @@ class DecisionContextIn(_In):
     """What the channel knows of the contact besides its channel and intent."""
 
     direction: Literal["inbound", "outbound"] = "inbound"
-    wait_seconds: int = Field(default=0, ge=0, le=86_400, description="How long he waited.")
+    wait_seconds: int = Field(
+        default=0, ge=0, le=2_592_000, description="How long he waited (an e-mail: days)."
+    )
     language: str | None = Field(
         default=None, max_length=8, description="The contact's language (else the customer's)."
     )

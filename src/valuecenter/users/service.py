@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -93,9 +96,50 @@ def issue_token(session: Session, *, username: str, days: int) -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User:
-    """The active user a bearer token belongs to, or raise :class:`NotAuthenticated`."""
-    found = repository.get_by_token_hash(session, token_hash(token))
+@dataclass(frozen=True)
+class _Checked:
+    user: User  # detached: id, username, role and active are loaded
+    expires_at: datetime
+    until: float  # monotonic time the check may be reused until
+
+
+_CHECKED: dict[str, _Checked] = {}
+_CHECKED_LOCK = threading.Lock()
+TOKEN_CHECK_SECONDS = 10.0
+"""How long a worker reuses a successful token check on the decision API's hot path (``POST
+/api/v1/decisions``, which spares a query per call): a revoked token or a deactivated user is
+refused there within this time, everywhere else at once."""
+
+
+def forget_token_checks() -> None:
+    with _CHECKED_LOCK:
+        _CHECKED.clear()
+
+
+def user_for_token(session: Session, token: str, *, reuse: bool = False) -> User:
+    """The active user a bearer token belongs to, or raise :class:`NotAuthenticated`.
+
+    ``reuse``: accept this worker's successful check of the last :data:`TOKEN_CHECK_SECONDS`
+    (the user comes back detached; read its id, role and name, do not change it)."""
+    digest = token_hash(token)
+    if reuse:
+        checked = _CHECKED.get(digest)
+        if checked is not None and time.monotonic() < checked.until:
+            if checked.expires_at <= utcnow():
+                raise NotAuthenticated("bearer token expired or revoked")
+            return checked.user
+    api_token, user = _check_token(session, digest)
+    if reuse:
+        session.expunge(user)
+        with _CHECKED_LOCK:
+            _CHECKED[digest] = _Checked(
+                user, api_token.expires_at, time.monotonic() + TOKEN_CHECK_SECONDS
+            )
+    return user
+
+
+def _check_token(session: Session, digest: str) -> tuple[ApiToken, User]:
+    found = repository.get_by_token_hash(session, digest)
     if found is None:
         raise NotAuthenticated("invalid bearer token")
     api_token, user = found
@@ -106,4 +150,4 @@ def user_for_token(session: Session, token: str) -> User:
     # row-locking UPDATE of the same row (the decision API's load is many calls per token).
     if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_EVERY:
         api_token.last_used_at = now
-    return user
+    return api_token, user

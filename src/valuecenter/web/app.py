@@ -18,11 +18,13 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Route
 
 from valuecenter import __version__
 from valuecenter.db.engine import make_engine, make_sessionmaker
@@ -31,6 +33,8 @@ from valuecenter.errors import SchemaBehind
 from valuecenter.offers.engine import EngineCache
 from valuecenter.settings import Settings, get_settings
 from valuecenter.web import api, errors, pages
+from valuecenter.web.api import decisions as api_decisions
+from valuecenter.web.limits import ConcurrencyLimit
 from valuecenter.web.security import (
     SESSION_COOKIE,
     LoginThrottle,
@@ -57,7 +61,12 @@ An account manager sees only the customers of his own pool.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url)
+    pool = (
+        {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+        if ":memory:" not in settings.database_url
+        else {}
+    )
+    engine = make_engine(settings.database_url, **pool)
     try:
         ensure_current(engine)
     except SchemaBehind as exc:
@@ -67,6 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # As many threads as requests may run at once (web/limits.py): more would only
+        # contend for the interpreter lock.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = (
+            settings.max_concurrent_requests
+        )
         yield
         engine.dispose()
 
@@ -94,9 +108,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.cookie_secure,
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
     errors.install(app)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # The decision API's hot path first, as a plain route (web/api/decisions.py).
+    app.router.routes.insert(
+        0, Route("/api/v1/decisions", api_decisions.decide_fast, methods=["POST"])
+    )
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
     _add_docs(app)

@@ -1,5 +1,9 @@
 """Request dependencies: the database session, the current user and role checks.
 
+Dependencies that touch no database are ``async def``: FastAPI runs a plain ``def``
+dependency in its thread pool, and each such hop costs more than the check itself (on the
+decision API a request made eight of them).
+
 ``get_session`` is the web tier's only commit point (with ``db/uow.py`` for the CLI): one
 session per request, committed when the handler returns normally and rolled back when it
 raises. It runs in FastAPI's "function" scope, so the commit happens before the response
@@ -8,7 +12,7 @@ is sent and a failed commit becomes an error response, never a false success.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -33,28 +37,36 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
-_bearer = HTTPBearer(
+BEARER = HTTPBearer(
     auto_error=False,
     scheme_name="token",
     description="An API token from `valuecenter users token <username>` (starts with vc_).",
 )
 
 
-def api_user(
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+
+
+def bearer_user(
+    session: Session, credentials: HTTPAuthorizationCredentials | None, *, reuse: bool = False
 ) -> User:
-    """The user of the bearer token in ``Authorization: Bearer vc_…`` (API only)."""
+    """The user of the bearer token in ``Authorization: Bearer vc_…`` (``reuse``: a check of
+    the last seconds may serve, ``users.service.TOKEN_CHECK_SECONDS``)."""
     if credentials is None or not credentials.credentials:
         raise NotAuthenticated("missing bearer token (send Authorization: Bearer vc_…)")
-    return users.user_for_token(session, credentials.credentials)
+    return users.user_for_token(session, credentials.credentials, reuse=reuse)
+
+
+def api_user(session: SessionDep, credentials: BearerCredentials) -> User:
+    """The user of the bearer token (API only)."""
+    return bearer_user(session, credentials)
 
 
 CurrentUser = Annotated[User, Depends(api_user)]
@@ -86,21 +98,26 @@ def _checker(roles: frozenset[Role]) -> Callable[[User], User]:
     return check
 
 
-def require_roles(*roles: Role) -> Callable[[User], User]:
+def role_check(*roles: Role) -> Callable[[User], User]:
+    """The check of :func:`require_roles`, for a handler that authenticates by itself."""
+    return _checker(frozenset(roles))
+
+
+def require_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
     """An API dependency admitting only users with one of ``roles`` (403 otherwise)."""
     check = _checker(frozenset(roles))
 
-    def dependency(user: CurrentUser) -> User:
+    async def dependency(user: CurrentUser) -> User:
         return check(user)
 
     return dependency
 
 
-def require_page_roles(*roles: Role) -> Callable[[User], User]:
+def require_page_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
     """A page dependency admitting only users with one of ``roles`` (403 page otherwise)."""
     check = _checker(frozenset(roles))
 
-    def dependency(user: PageUser) -> User:
+    async def dependency(user: PageUser) -> User:
         return check(user)
 
     return dependency
