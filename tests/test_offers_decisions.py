@@ -371,3 +371,89 @@ def test_a_retention_action_uses_the_save_desks_measured_uplift(
     assert save["score"] == pytest.approx(42.5)
     assert any(r.startswith("save desk: offer discount-20 raises the keep rate by +15.0%")
                for r in save["reasons"])  # fmt: skip
+
+
+def test_the_one_round_trip_read_equals_the_four_queries(
+    client: TestClient, offers: World, sessions: sessionmaker[Session], db_url: str
+) -> None:
+    """On PostgreSQL a decision reads the customer in one statement (``offers/hotpath.py``);
+    it must see exactly what the four queries of the SQLite path see — consents, answers, an
+    open complaint and the do-not-call register included."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the one-statement read is PostgreSQL's")
+    from valuecenter.offers import hotpath
+
+    out = decide(client, offers)
+    assert answer(client, offers, out, "oven-check", "rejected") == 201
+    client.post(
+        f"/api/v1/customers/{offers.own.id}/consents",
+        json={"purpose": "marketing", "channel": "email", "granted": False, "source": "form"},
+        headers=bearer(offers.tokens["agent"]),
+    )
+    with sessions() as session:
+        contact = Contact(
+            external_id="K-S", customer_id=offers.own.id, channel=Channel.EMAIL,
+            started_at=utcnow() - timedelta(days=2), resolved=False,
+        )  # fmt: skip
+        session.add(contact)
+        session.flush()
+        session.add(ContactReason(contact_id=contact.id, position=1, reason="complaint"))
+        session.commit()
+    now = utcnow()
+    since = now - timedelta(days=365)
+    with sessions() as session:
+        cid = offers.own.id
+        snap = hotpath.read(
+            session, cid, now=now, answers_since=since, matters_since=now - timedelta(days=30)
+        )
+        assert snap is not None
+        row = decisions._rows(session, [cid], now)[cid]
+        assert (
+            decisions._with_matter(
+                decisions._Row(snap.facts, snap.registered, snap.registered_on), snap.open_matter
+            )
+            == row
+        )
+        assert row.facts.open_complaint is True
+        assert sorted(snap.consents, key=repr) == sorted(
+            decisions._consents(session, [cid])[cid], key=repr
+        )
+        assert any(c.source == "form" and not c.granted for c in snap.consents)
+        assert sorted(snap.answers, key=repr) == sorted(
+            decisions._answers(session, [cid], since)[cid], key=repr
+        )
+        assert [a.outcome for a in snap.answers] == ["rejected"]
+        assert hotpath.read(session, -1, now=now, answers_since=since, matters_since=now) is None
+
+
+def test_the_engine_cache_rebuilds_a_change_at_once_and_refreshes_in_the_background(
+    offers: World, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A catalogue change is compiled before the next decision; the periodic refresh (for the
+    save desk's fresh measurements) runs beside the serving engine, never in a request."""
+    from valuecenter.offers import engine as engine_module
+    from valuecenter.offers.engine import EngineCache
+
+    cache = EngineCache(ttl_seconds=0.0)
+    with sessions() as session:
+        first = cache.get(session)
+        assert cache.get(session) is first
+    monkeypatch.setattr(engine_module, "MAX_AGE_SECONDS", 0.0)
+    with sessions() as session:
+        assert cache.get(session) is first  # served while the refresh runs
+    refreshing = cache._refreshing
+    if refreshing is not None:
+        refreshing.join(timeout=30)
+    monkeypatch.setattr(engine_module, "MAX_AGE_SECONDS", 3600.0)
+    with sessions() as session:
+        refreshed = cache.get(session)
+    assert refreshed is not first
+    assert refreshed.version == first.version
+    with sessions() as session:
+        catalogue.set_active(session, "oven-check", False)
+        session.commit()
+    with sessions() as session:
+        changed = cache.get(session)
+    assert changed.version > first.version
+    assert "oven-check" not in [a.code for a in changed.actions]
+    assert "oven-check" in [a.code for a in first.actions]

@@ -50,6 +50,7 @@ from valuecenter.consent.state import ConsentEvent, Verdict, consent_channel, ve
 from valuecenter.formatting import money_exact
 from valuecenter.offers.engine import CompiledAction, CompiledLever, Engine, Models
 from valuecenter.offers.facts import CHANNELS, Context, Facts
+from valuecenter.offers.inputs import top_categories
 from valuecenter.offers.policy import (
     Answer,
     frequency_block,
@@ -235,7 +236,8 @@ def _estimate(
     instead of one per offer)."""
     if models is None or base is None:
         return {}
-    inputs = {a.id: models.layout.for_action(base, features, a.target) for a in actions}
+    tops = top_categories(features)
+    inputs = {a.id: models.layout.for_action(base, features, a.target, tops) for a in actions}
     wanted: dict[int, tuple[ActionModel, list[int]]] = {}
 
     def ask(model: ActionModel, action_id: int) -> None:

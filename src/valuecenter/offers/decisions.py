@@ -35,10 +35,11 @@ from valuecenter.consent.state import ConsentEvent
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.db.base import UTCDateTime, utcnow
 from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.offers import arbitration
+from valuecenter.offers import arbitration, hotpath
 from valuecenter.offers.engine import PURPOSE_OF_KIND, Engine
 from valuecenter.offers.facts import CHANNELS, Context, Facts
 from valuecenter.offers.features import (
+    OPEN_DAYS,
     compute_features,
     facts_of,
     open_matters,
@@ -57,6 +58,7 @@ from valuecenter.offers.schemas import DecisionOut, ResponseOut, ShownAction, Su
 from valuecenter.users.models import Role, User
 
 _RNG = random.SystemRandom()
+OPEN_MATTER_SPAN = timedelta(days=OPEN_DAYS)
 EXPLAIN_FEATURES = 2
 
 
@@ -188,14 +190,17 @@ def _with_new_complaints(session: Session, rows: dict[int, _Row], now: datetime)
         return rows
     current = open_matters(session, now, sorted(rows))
     for cid, row in rows.items():
-        complaint = current.get(cid)
-        has_case = complaint is not None
-        if has_case != row.facts.open_case or bool(complaint) != row.facts.open_complaint:
-            facts = dataclasses.replace(
-                row.facts, open_case=has_case, open_complaint=bool(complaint)
-            )
-            rows[cid] = dataclasses.replace(row, facts=facts)
+        rows[cid] = _with_matter(row, current.get(cid))
     return rows
+
+
+def _with_matter(row: _Row, complaint: bool | None) -> _Row:
+    """The row with its open matter as of now (None: none; True: an open complaint)."""
+    has_case = complaint is not None
+    if has_case == row.facts.open_case and bool(complaint) == row.facts.open_complaint:
+        return row
+    facts = dataclasses.replace(row.facts, open_case=has_case, open_complaint=bool(complaint))
+    return dataclasses.replace(row, facts=facts)
 
 
 def _chunks(ids: Sequence[int], size: int = 5_000) -> list[list[int]]:
@@ -372,14 +377,26 @@ def decide(
     started = time.perf_counter_ns()
     _check(request)
     at = now or utcnow()
-    rows = _rows(session, [request.customer_id], at)
-    row = rows.get(request.customer_id)
+    cid = request.customer_id
+    since = at - timedelta(days=engine.history_days)
+    snap = (
+        hotpath.read(session, cid, now=at, answers_since=since, matters_since=at - OPEN_MATTER_SPAN)
+        if session.get_bind().dialect.name == "postgresql"
+        else None
+    )
+    if snap is not None:
+        row: _Row | None = _with_matter(
+            _Row(snap.facts, snap.registered, snap.registered_on), snap.open_matter
+        )
+        consents, answers = snap.consents, snap.answers
+    else:
+        row = _rows(session, [cid], at).get(cid)
+        consents = _consents(session, [cid]).get(cid, [])
+        answers = _answers(session, [cid], since).get(cid, [])
+        _log_asynchronously(session)
     pool = _pool_of(session, viewer)
     if row is None or (pool is not None and row.facts.account_manager_id != pool):
-        raise NotFound(f"no customer {request.customer_id}")
-    consents = _consents(session, [request.customer_id]).get(request.customer_id, [])
-    since = at - timedelta(days=engine.history_days)
-    answers = _answers(session, [request.customer_id], since).get(request.customer_id, [])
+        raise NotFound(f"no customer {cid}")
     ctx = _context(request, at, zone)
     verdicts = arbitration.Verdicts(
         consents, ctx, on_register=row.registered, registered_on=row.registered_on
@@ -404,8 +421,10 @@ def decide(
         source=source,
         latency_us=int(latency),
     )
-    _log_asynchronously(session)
-    decision_id = session.execute(_INSERT, values).scalar_one()
+    if snap is not None:
+        decision_id = hotpath.log(session, values)
+    else:
+        decision_id = session.connection().execute(_INSERT, values).scalar_one()
     return _out(int(decision_id), request, at, row, outcome, engine)
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -430,8 +430,10 @@ def compute_features(
     return pd.DataFrame(rows)
 
 
-def _matters_statement(ids: Ids) -> Any:
-    stmt = (
+def matters_query() -> Any:
+    """The contacts of the last days with their case and complaint flag (:data:`MatterRow`),
+    between the ``since`` and ``until`` parameters; filter the customers yourself."""
+    return (
         select(
             Contact.customer_id,
             Contact.id,
@@ -459,6 +461,10 @@ def _matters_statement(ids: Ids) -> Any:
             Case.closed_at,
         )
     )
+
+
+def _matters_statement(ids: Ids) -> Any:
+    stmt = matters_query()
     if isinstance(ids, list):
         return stmt.where(Contact.customer_id.in_(bindparam("ids", expanding=True)))
     return stmt.where(_ids_filter(Contact.customer_id, ids))
@@ -482,11 +488,19 @@ def open_matters(session: Session, as_of: datetime, ids: Ids) -> dict[int, bool]
         params["ids"] = list(ids)
         if not params["ids"]:
             return {}
+    return open_of(session.connection().execute(stmt, params), as_of)
+
+
+MatterRow = tuple[Any, Any, Any, Any, Any, Any, Any]
+"""(customer, contact, case id, started at, resolved, case closed at, complaint) of a contact
+of the last :data:`OPEN_DAYS`, as :func:`matters_query` selects them."""
+
+
+def open_of(rows: Iterable[MatterRow], as_of: datetime) -> dict[int, bool]:
+    """:func:`open_matters` of the contacts' rows (in any order)."""
     # matter -> (latest contact's (time, id), customer, resolved, closed, any complaint)
     latest: dict[tuple[str, int], tuple[tuple[datetime, int], int, object, object, bool]] = {}
-    for customer, contact, case_id, at, resolved, closed, complaint in session.connection().execute(
-        stmt, params
-    ):
+    for customer, contact, case_id, at, resolved, closed, complaint in rows:
         key = ("c", int(case_id)) if case_id is not None else ("k", int(contact))
         seen = latest.get(key)
         stamp = (_aware(at), int(contact))

@@ -66,9 +66,14 @@ class Layout:
         return x
 
     def for_action(
-        self, base: np.ndarray, features: Mapping[str, float], target: Target
+        self,
+        base: np.ndarray,
+        features: Mapping[str, float],
+        target: Target,
+        tops: frozenset[str] | None = None,
     ) -> np.ndarray:
-        """``base`` with the action-relative inputs of ``target`` filled in (a copy)."""
+        """``base`` with the action-relative inputs of ``target`` filled in (a copy);
+        ``tops``: :func:`top_categories` of ``features``, when the caller has them."""
         x = base.copy()
         index = self.index
         share = index.get(OWN_SHARE)
@@ -76,7 +81,9 @@ class Layout:
             x[share] = features.get(f"share:{target.category}", 0.0)
         top = index.get(OWN_TOP)
         if top is not None and target.category is not None:
-            x[top] = 1.0 if target.category in top_categories(features) else 0.0
+            if tops is None:
+                tops = top_categories(features)
+            x[top] = 1.0 if target.category in tops else 0.0
         held = index.get(OWN_HELD)
         if held is not None and target.product is not None:
             x[held] = features.get(f"held:{target.product}", 0.0)
