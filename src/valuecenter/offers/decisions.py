@@ -25,12 +25,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from valuecenter.analytics.propensity import ActionModel
-from valuecenter.consent.models import Consent, DoNotCall
+from valuecenter.consent.models import Consent
 from valuecenter.consent.state import ConsentEvent
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.db.base import UTCDateTime, utcnow
@@ -43,6 +43,7 @@ from valuecenter.offers.features import (
     compute_features,
     facts_of,
     open_matters,
+    rows_with_register,
     write_features,
 )
 from valuecenter.offers.models import (
@@ -102,21 +103,8 @@ def _pool_of(session: Session, viewer: User | None) -> int | None:
 # The hot path's statements, built once (SQLAlchemy caches their SQL; building a select per
 # call costs more than running it), run on the session's connection with expanding ids.
 _IDS: Any = bindparam("ids", expanding=True)
-_FEATURES = (
-    select(
-        CustomerFeatures.customer_id,
-        CustomerFeatures.facts,
-        CustomerFeatures.as_of,
-        CustomerFeatures.account_manager_id,
-        CustomerFeatures.phone,
-        DoNotCall.id,
-        DoNotCall.registered_on,
-    )
-    .outerjoin(
-        DoNotCall,
-        and_(DoNotCall.number == CustomerFeatures.phone, DoNotCall.removed_at.is_(None)),
-    )
-    .where(CustomerFeatures.customer_id.in_(_IDS))
+_FEATURES = rows_with_register(CustomerFeatures.customer_id).where(
+    CustomerFeatures.customer_id.in_(_IDS)
 )
 _CONSENTS = select(
     Consent.customer_id,
@@ -159,7 +147,7 @@ def _load(session: Session, ids: Sequence[int]) -> dict[int, _Row]:
     out: dict[int, _Row] = {}
     conn = session.connection()
     for chunk in _chunks(ids):
-        for cid, facts, as_of, am, phone, dnc, dnc_on in conn.execute(_FEATURES, {"ids": chunk}):
+        for facts, as_of, am, phone, dnc, dnc_on, cid in conn.execute(_FEATURES, {"ids": chunk}):
             out[int(cid)] = _Row(
                 facts_of(int(cid), facts, as_of=as_of, account_manager_id=am, phone=phone),
                 registered=dnc is not None,

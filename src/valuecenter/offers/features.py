@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.alerts.models import Alert, AlertStatus
 from valuecenter.campaigns.models import Arm, CampaignMember
+from valuecenter.consent.models import DoNotCall
 from valuecenter.consent.phone import normalize
 from valuecenter.contacts.models import Case, Contact, ContactReason
 from valuecenter.contracts.models import Contract
@@ -704,6 +705,23 @@ def refresh_features(
         seconds=round(time.perf_counter() - started, 3),
         categories=categories,
         products_tracked=len(products),
+    )
+
+
+def rows_with_register(*more: Any) -> Any:
+    """The feature rows joined with the do-not-call register: (facts, as_of, account manager,
+    phone, register entry id, registered on, *more) — filter them yourself."""
+    return select(
+        CustomerFeatures.facts,
+        CustomerFeatures.as_of,
+        CustomerFeatures.account_manager_id,
+        CustomerFeatures.phone,
+        DoNotCall.id,
+        DoNotCall.registered_on,
+        *more,
+    ).outerjoin(
+        DoNotCall,
+        and_(DoNotCall.number == CustomerFeatures.phone, DoNotCall.removed_at.is_(None)),
     )
 
 

@@ -26,16 +26,16 @@ from functools import cache
 from typing import Any, cast
 
 from psycopg.types.json import Json
-from sqlalchemy import Integer, and_, bindparam, func, insert, literal, select
+from sqlalchemy import Integer, bindparam, func, insert, literal, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from valuecenter.consent.models import Consent, DoNotCall
+from valuecenter.consent.models import Consent
 from valuecenter.consent.state import ConsentEvent
 from valuecenter.contacts.models import Contact
 from valuecenter.db.base import UTCDateTime
 from valuecenter.offers.facts import Facts
-from valuecenter.offers.features import facts_of, matters_query, open_of
+from valuecenter.offers.features import facts_of, matters_query, open_of, rows_with_register
 from valuecenter.offers.models import CustomerFeatures, Decision, DecisionResponse
 from valuecenter.offers.policy import Answer
 
@@ -97,25 +97,12 @@ def _compiled() -> _Compiled:
     )
     contacts = matters_query().where(Contact.customer_id == cid).subquery()
     matters = select(func.json_agg(func.json_build_array(*contacts.c))).scalar_subquery()
-    stmt = (
-        select(
-            CustomerFeatures.facts,
-            CustomerFeatures.as_of,
-            CustomerFeatures.account_manager_id,
-            CustomerFeatures.phone,
-            DoNotCall.id,
-            DoNotCall.registered_on,
-            consents,
-            answers,
-            matters,
-            func.set_config(literal("synchronous_commit"), literal("off"), literal(True)),
-        )
-        .outerjoin(
-            DoNotCall,
-            and_(DoNotCall.number == CustomerFeatures.phone, DoNotCall.removed_at.is_(None)),
-        )
-        .where(CustomerFeatures.customer_id == cid)
-    )
+    stmt = rows_with_register(
+        consents,
+        answers,
+        matters,
+        func.set_config(literal("synchronous_commit"), literal("off"), literal(True)),
+    ).where(CustomerFeatures.customer_id == cid)
     # Rendering the expanding IN of the complaint reasons needs a value for every parameter;
     # these stand-ins are replaced on every call.
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
