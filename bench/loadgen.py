@@ -477,6 +477,21 @@ class _Recorder:
         self.last_end = 0.0
         self.examples: dict[str, None] = {}
 
+    def timed_out(self, due: float) -> None:
+        """A request abandoned now: its latency so far is a lower bound of its latency."""
+        self.timeouts += 1
+        self.latency.append(_perf() - due)
+
+    def answered(self, due: float, sent_at: float, status: int) -> None:
+        end = _perf()
+        self.latency.append(end - due)
+        self.service.append(end - sent_at)
+        self.last_end = end
+        if 200 <= status < 300:
+            self.ok += 1
+        else:
+            self.status[status] = self.status.get(status, 0) + 1
+
     def example(self, exc: BaseException) -> None:
         if len(self.examples) < 5:
             self.examples[f"{type(exc).__name__}: {exc}"[:200]] = None
@@ -584,11 +599,9 @@ class _Engine:
             async with asyncio.timeout(self.timeout):
                 response = await self.client.send(request)
         except (TimeoutError, httpx.TimeoutException):
-            rec.timeouts += 1
-            rec.latency.append(_perf() - due)
+            rec.timed_out(due)
         except asyncio.CancelledError:  # still in flight when the run was cut off
-            rec.timeouts += 1
-            rec.latency.append(_perf() - due)
+            rec.timed_out(due)
             raise
         except httpx.TransportError as exc:
             rec.connection += 1
@@ -597,15 +610,7 @@ class _Engine:
             rec.other += 1
             rec.example(exc)
         else:
-            end = _perf()
-            rec.latency.append(end - due)
-            rec.service.append(end - sent_at)
-            rec.last_end = end
-            code = response.status_code
-            if 200 <= code < 300:
-                rec.ok += 1
-            else:
-                rec.status[code] = rec.status.get(code, 0) + 1
+            rec.answered(due, sent_at, response.status_code)
         finally:
             self.in_flight -= 1
 
@@ -812,24 +817,15 @@ class _RawEngine(_Engine):
             async with asyncio.timeout(self.timeout):
                 status, sent_at = await self._exchange(data)
         except TimeoutError:
-            rec.timeouts += 1
-            rec.latency.append(_perf() - due)
+            rec.timed_out(due)
         except asyncio.CancelledError:
-            rec.timeouts += 1
-            rec.latency.append(_perf() - due)
+            rec.timed_out(due)
             raise
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
             rec.connection += 1
             rec.example(exc)
         else:
-            end = _perf()
-            rec.latency.append(end - due)
-            rec.service.append(end - sent_at)
-            rec.last_end = end
-            if 200 <= status < 300:
-                rec.ok += 1
-            else:
-                rec.status[status] = rec.status.get(status, 0) + 1
+            rec.answered(due, sent_at, status)
         finally:
             self.in_flight -= 1
 
