@@ -286,17 +286,19 @@ def main() -> None:
              "--warmup", str(opts.warmup)]
         )  # fmt: skip
         server_cpu = _cpu_seconds(server.pid) - cpu0
+        (work / "target.json").write_text(json.dumps(target, indent=1), encoding="utf-8")
         logged = _logged(url, began)
         print("steps to saturation …", flush=True)
         steps = _loadgen(
             [*common, "--steps", opts.steps, "--duration", str(opts.step_duration),
              "--warmup", "3"]
         )  # fmt: skip
+        (work / "steps.json").write_text(json.dumps(steps, indent=1), encoding="utf-8")
     finally:
         server.terminate()
         server.wait(timeout=30)
     phase = target["phases"][0]
-    lat = phase["latency"]
+    lat = phase["latency_ms"]
     sent_total = target["warmup"].get("sent", 0) + phase["sent"]
     met = (
         lat["p99"] is not None
@@ -309,10 +311,10 @@ def main() -> None:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in [phase, *steps["phases"]]:
-        lt = p["latency"]
+        lt = p["latency_ms"]
         rows.append(
             f"| {'target run' if p is phase else 'step'} | {p['target_rate_rps']:g}/s "
-            f"| {p['achieved_rate_rps']:.1f}/s | {sum(p['errors'].values())} "
+            f"| {p['achieved_rate_rps']:.1f}/s | {p['errors']['total']} "
             f"| {lt['p50']:.2f} | {lt['p95']:.2f} | {lt['p99']:.2f} | {lt['max']:.1f} |"
         )
     cpu = platform.processor() or platform.machine()
@@ -338,7 +340,7 @@ def main() -> None:
             f"| p99 at {opts.rate:g}/s for {opts.duration:g} s | {lat['p99']:.2f} ms | "
             f"{TARGET_P99_MS:g} ms | {lat['p99'] / TARGET_P99_MS:.2f} | "
             f"{'met' if met else '**not met**'} |",
-            f"| errors | {sum(phase['errors'].values())} of {phase['sent']:,} | 0 | – | "
+            f"| errors | {phase['errors']['total']} of {phase['sent']:,} | 0 | – | "
             f"{'met' if phase['error_rate'] == 0 else '**not met**'} |",
             f"| p50 / p95 | {lat['p50']:.2f} / {lat['p95']:.2f} ms | – | – | |",
             f"| throughput at saturation | {steps['max_sustained_rate_rps'] or 0:g}/s "
@@ -351,15 +353,13 @@ def main() -> None:
             "",
             f"During the target run the server used {server_cpu:.1f} CPU-seconds "
             f"({server_cpu / (opts.duration + opts.warmup) * 100:.0f}% of one core) and the "
-            f"load generator {phase['cpu_percent']:.0f}% of one core; "
+            f"load generator {phase['generator_cpu_percent']:.0f}% of one core; "
             f"{logged:,} decisions were logged for {sent_total:,} requests sent "
             "(warm-up included). "
             + (f"Step stop: {steps['stop_reason']}. " if steps.get("stop_reason") else "")
             + f"Set-up (not timed as part of the target): {json.dumps(setup)}.",
         ]
     )
-    (work / "target.json").write_text(json.dumps(target, indent=1), encoding="utf-8")
-    (work / "steps.json").write_text(json.dumps(steps, indent=1), encoding="utf-8")
     print(f"raw reports in {work}")
     publish(HEADING, section, no_write=opts.no_write)
 

@@ -42,10 +42,13 @@ class Settings(BaseSettings):
     nba_engine_ttl_seconds: float = Field(default=2.0, ge=0.0, le=3600.0)
     # Database connections per worker process (PostgreSQL), and the requests a worker runs at
     # once: fewer than its connections, so a burst queues instead of deadlocking the thread
-    # pool against the connection pool (web/limits.py).
+    # pool against the connection pool (web/limits.py). A worker is one interpreter lock: more
+    # requests at once than a few only contend for it (bench/nba_bench.py on 2 cores, 200
+    # decisions/s: server CPU 4.9 ms a request with 16 at once, 3.6–4.6 ms with 2–4; p99
+    # 29–58 ms against 14–20 ms).
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
-    max_concurrent_requests: int = Field(default=16, ge=1, le=400)
+    max_concurrent_requests: int = Field(default=4, ge=1, le=400)
 
     @model_validator(mode="after")
     def _requests_fit_the_pool(self) -> Settings:
