@@ -97,6 +97,21 @@ def answer(client: TestClient, world: World, out: dict[str, Any], code: str, out
     return response.status_code
 
 
+def open_complaint(
+    sessions: sessionmaker[Session], world: World, external_id: str, *, days_ago: int
+) -> None:
+    """An unresolved complaint contact of the world's own customer, ``days_ago`` days ago."""
+    with sessions() as session:
+        contact = Contact(
+            external_id=external_id, customer_id=world.own.id, channel=Channel.EMAIL,
+            started_at=utcnow() - timedelta(days=days_ago), resolved=False,
+        )  # fmt: skip
+        session.add(contact)
+        session.flush()
+        session.add(ContactReason(contact_id=contact.id, position=1, reason="complaint"))
+        session.commit()
+
+
 def test_the_api_answers_in_the_issue_shape_and_logs_every_decision(
     client: TestClient, offers: World, sessions: sessionmaker[Session]
 ) -> None:
@@ -138,15 +153,7 @@ def test_service_first_holds_back_sales_offers_and_puts_the_service_action_on_to
     assert "thank-you" in shown(out)  # loyalty is not a sales offer
 
     # An open complaint: an unresolved complaint contact yesterday, now an order call.
-    with sessions() as session:
-        contact = Contact(
-            external_id="K-C", customer_id=offers.own.id, channel=Channel.EMAIL,
-            started_at=utcnow() - timedelta(days=1), resolved=False,
-        )  # fmt: skip
-        session.add(contact)
-        session.flush()
-        session.add(ContactReason(contact_id=contact.id, position=1, reason="complaint"))
-        session.commit()
+    open_complaint(sessions, offers, "K-C", days_ago=1)
     out = decide(client, offers, intent="order")
     assert out["service_first"] == "open complaint: solve it before any offer"
     assert shown(out)[0] == "solve-complaint"
@@ -390,15 +397,7 @@ def test_the_one_round_trip_read_equals_the_four_queries(
         json={"purpose": "marketing", "channel": "email", "granted": False, "source": "form"},
         headers=bearer(offers.tokens["agent"]),
     )
-    with sessions() as session:
-        contact = Contact(
-            external_id="K-S", customer_id=offers.own.id, channel=Channel.EMAIL,
-            started_at=utcnow() - timedelta(days=2), resolved=False,
-        )  # fmt: skip
-        session.add(contact)
-        session.flush()
-        session.add(ContactReason(contact_id=contact.id, position=1, reason="complaint"))
-        session.commit()
+    open_complaint(sessions, offers, "K-S", days_ago=2)
     now = utcnow()
     since = now - timedelta(days=365)
     with sessions() as session:

@@ -106,23 +106,10 @@ _IDS: Any = bindparam("ids", expanding=True)
 _FEATURES = rows_with_register(CustomerFeatures.customer_id).where(
     CustomerFeatures.customer_id.in_(_IDS)
 )
-_CONSENTS = select(
-    Consent.customer_id,
-    Consent.purpose,
-    Consent.channel,
-    Consent.granted,
-    Consent.recorded_at,
-    Consent.source,
-).where(Consent.customer_id.in_(_IDS))
-_ANSWERS = select(
-    DecisionResponse.customer_id,
-    DecisionResponse.action_id,
-    DecisionResponse.outcome,
-    DecisionResponse.recorded_at,
-    DecisionResponse.channel,
-    DecisionResponse.direction,
-    DecisionResponse.purpose,
-).where(
+_CONSENTS = select(Consent.customer_id, *hotpath.CONSENT_FIELDS).where(
+    Consent.customer_id.in_(_IDS)
+)
+_ANSWERS = select(DecisionResponse.customer_id, *hotpath.ANSWER_FIELDS).where(
     DecisionResponse.customer_id.in_(_IDS),
     DecisionResponse.recorded_at > bindparam("since", type_=UTCDateTime()),
 )

@@ -39,6 +39,24 @@ from valuecenter.offers.features import facts_of, matters_query, open_of, rows_w
 from valuecenter.offers.models import CustomerFeatures, Decision, DecisionResponse
 from valuecenter.offers.policy import Answer
 
+CONSENT_FIELDS = (
+    Consent.purpose,
+    Consent.channel,
+    Consent.granted,
+    Consent.recorded_at,
+    Consent.source,
+)
+"""A consent event as a decision reads it (``ConsentEvent``'s fields, in order)."""
+ANSWER_FIELDS = (
+    DecisionResponse.action_id,
+    DecisionResponse.outcome,
+    DecisionResponse.recorded_at,
+    DecisionResponse.channel,
+    DecisionResponse.direction,
+    DecisionResponse.purpose,
+)
+"""An answer as the contact policy reads it (``policy.Answer``'s fields, in order)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
@@ -62,33 +80,12 @@ class _Compiled:
 def _compiled() -> _Compiled:
     cid = bindparam("cid", type_=Integer())
     consents = (
-        select(
-            func.json_agg(
-                func.json_build_array(
-                    Consent.purpose,
-                    Consent.channel,
-                    Consent.granted,
-                    Consent.recorded_at,
-                    Consent.source,
-                )
-            )
-        )
+        select(func.json_agg(func.json_build_array(*CONSENT_FIELDS)))
         .where(Consent.customer_id == cid)
         .scalar_subquery()
     )
     answers = (
-        select(
-            func.json_agg(
-                func.json_build_array(
-                    DecisionResponse.action_id,
-                    DecisionResponse.outcome,
-                    DecisionResponse.recorded_at,
-                    DecisionResponse.channel,
-                    DecisionResponse.direction,
-                    DecisionResponse.purpose,
-                )
-            )
-        )
+        select(func.json_agg(func.json_build_array(*ANSWER_FIELDS)))
         .where(
             DecisionResponse.customer_id == cid,
             DecisionResponse.recorded_at > bindparam("answers_since", type_=UTCDateTime()),
