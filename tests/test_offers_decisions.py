@@ -402,9 +402,7 @@ def test_the_one_round_trip_read_equals_the_four_queries(
     since = now - timedelta(days=365)
     with sessions() as session:
         cid = offers.own.id
-        snap = hotpath.read(
-            session, cid, now=now, answers_since=since, matters_since=now - timedelta(days=30)
-        )
+        snap = hotpath.read(session, cid, now=now, answers_since=since)
         assert snap is not None
         row = decisions._rows(session, [cid], now)[cid]
         assert (
@@ -422,7 +420,7 @@ def test_the_one_round_trip_read_equals_the_four_queries(
             decisions._answers(session, [cid], since)[cid], key=repr
         )
         assert [a.outcome for a in snap.answers] == ["rejected"]
-        assert hotpath.read(session, -1, now=now, answers_since=since, matters_since=now) is None
+        assert hotpath.read(session, -1, now=now, answers_since=since) is None
 
 
 def test_the_engine_cache_rebuilds_a_change_at_once_and_refreshes_in_the_background(

@@ -236,8 +236,6 @@ def _estimate(
     instead of one per offer)."""
     if models is None or base is None:
         return {}
-    tops = top_categories(features)
-    inputs = {a.id: models.layout.for_action(base, features, a.target, tops) for a in actions}
     wanted: dict[int, tuple[ActionModel, list[int]]] = {}
 
     def ask(model: ActionModel, action_id: int) -> None:
@@ -252,6 +250,11 @@ def _estimate(
             ask(accept, a.id)
         if profiling and organic is not None and how != "rate":
             ask(organic, a.id)
+    # Input vectors only for the actions a model scores (none under a profiling objection).
+    tops = top_categories(features)
+    targets = {a.id: a.target for a in actions}
+    scored = {i for _model, ids in wanted.values() for i in ids}
+    inputs = {i: models.layout.for_action(base, features, targets[i], tops) for i in scored}
     predicted: dict[tuple[int, int], float] = {}
     for key, (model, ids) in wanted.items():
         values = model.predict(np.vstack([inputs[i] for i in ids]))

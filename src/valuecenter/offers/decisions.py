@@ -39,7 +39,6 @@ from valuecenter.offers import arbitration, hotpath
 from valuecenter.offers.engine import PURPOSE_OF_KIND, Engine
 from valuecenter.offers.facts import CHANNELS, Context, Facts
 from valuecenter.offers.features import (
-    OPEN_DAYS,
     compute_features,
     facts_of,
     open_matters,
@@ -59,7 +58,6 @@ from valuecenter.offers.schemas import DecisionOut, ResponseOut, ShownAction, Su
 from valuecenter.users.models import Role, User
 
 _RNG = random.SystemRandom()
-OPEN_MATTER_SPAN = timedelta(days=OPEN_DAYS)
 EXPLAIN_FEATURES = 2
 
 
@@ -355,7 +353,7 @@ def decide(
     cid = request.customer_id
     since = at - timedelta(days=engine.history_days)
     snap = (
-        hotpath.read(session, cid, now=at, answers_since=since, matters_since=at - OPEN_MATTER_SPAN)
+        hotpath.read(session, cid, now=at, answers_since=since)
         if session.get_bind().dialect.name == "postgresql"
         else None
     )

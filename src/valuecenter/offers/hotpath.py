@@ -20,7 +20,7 @@ are, and the tests check both give the same.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from functools import cache
 from typing import Any, cast
@@ -35,7 +35,13 @@ from valuecenter.consent.state import ConsentEvent
 from valuecenter.contacts.models import Contact
 from valuecenter.db.base import UTCDateTime
 from valuecenter.offers.facts import Facts
-from valuecenter.offers.features import facts_of, matters_query, open_of, rows_with_register
+from valuecenter.offers.features import (
+    OPEN_DAYS,
+    facts_of,
+    matters_query,
+    open_of,
+    rows_with_register,
+)
 from valuecenter.offers.models import CustomerFeatures, Decision, DecisionResponse
 from valuecenter.offers.policy import Answer
 
@@ -111,6 +117,11 @@ def _compiled() -> _Compiled:
     return _Compiled(expanded.statement, defaults)
 
 
+def _driver(session: Session) -> Any:
+    """The psycopg connection under the session's, in its transaction."""
+    return cast(Any, session.connection().connection.driver_connection)
+
+
 def _stamp(value: str) -> datetime:
     return datetime.fromisoformat(value).astimezone(UTC)
 
@@ -121,20 +132,19 @@ def read(
     *,
     now: datetime,
     answers_since: datetime,
-    matters_since: datetime,
 ) -> Snapshot | None:
     """The customer's snapshot, or None when he has no feature row yet (the caller computes
-    it). Runs in, and sets ``synchronous_commit = off`` for, the session's transaction."""
+    it); his open matters as :func:`features.open_matters` finds them as of ``now``. Runs in,
+    and sets ``synchronous_commit = off`` for, the session's transaction."""
     compiled = _compiled()
     params = {
         **compiled.defaults,
         "cid": customer_id,
         "answers_since": answers_since,
-        "since": matters_since,
+        "since": now - timedelta(days=OPEN_DAYS),
         "until": now,
     }
-    driver = cast(Any, session.connection().connection.driver_connection)
-    row = driver.execute(compiled.sql, params, prepare=True).fetchone()
+    row = _driver(session).execute(compiled.sql, params, prepare=True).fetchone()
     if row is None:
         return None
     facts, as_of, am, phone, dnc, dnc_on, consents, answers, matters, _set = row
@@ -195,7 +205,8 @@ def log(session: Session, values: dict[str, Any]) -> int:
         k: Json(v) if k in _JSON_COLUMNS else (v.value if isinstance(v, Enum) else v)
         for k, v in values.items()
     }
-    driver = cast(Any, session.connection().connection.driver_connection)
     return int(
-        driver.execute(compiled.sql, {**compiled.defaults, **params}, prepare=True).fetchone()[0]
+        _driver(session)
+        .execute(compiled.sql, {**compiled.defaults, **params}, prepare=True)
+        .fetchone()[0]
     )

@@ -131,10 +131,13 @@ def user_for_token(session: Session, token: str, *, reuse: bool = False) -> User
     api_token, user = _check_token(session, digest)
     if reuse:
         session.expunge(user)
+        now = time.monotonic()
         with _CHECKED_LOCK:
-            _CHECKED[digest] = _Checked(
-                user, api_token.expires_at, time.monotonic() + TOKEN_CHECK_SECONDS
-            )
+            # Lapsed checks go when a new one is stored, so the cache holds only the tokens
+            # used in the last TOKEN_CHECK_SECONDS.
+            for stale in [d for d, c in _CHECKED.items() if c.until <= now]:
+                del _CHECKED[stale]
+            _CHECKED[digest] = _Checked(user, api_token.expires_at, now + TOKEN_CHECK_SECONDS)
     return user
 
 

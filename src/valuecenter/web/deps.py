@@ -87,25 +87,23 @@ def page_user(request: Request, session: SessionDep) -> User:
 PageUser = Annotated[User, Depends(page_user)]
 
 
-def _checker(roles: frozenset[Role]) -> Callable[[User], User]:
-    allowed = ", ".join(sorted(r.value for r in roles))
+def role_check(*roles: Role) -> Callable[[User], User]:
+    """The check of :func:`require_roles` (403 unless the user has one of ``roles``), also for
+    a handler that authenticates by itself."""
+    allowed_roles = frozenset(roles)
+    allowed = ", ".join(sorted(r.value for r in allowed_roles))
 
     def check(user: User) -> User:
-        if user.role not in roles:
+        if user.role not in allowed_roles:
             raise Forbidden(f"this needs one of the roles: {allowed}")
         return user
 
     return check
 
 
-def role_check(*roles: Role) -> Callable[[User], User]:
-    """The check of :func:`require_roles`, for a handler that authenticates by itself."""
-    return _checker(frozenset(roles))
-
-
 def require_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
     """An API dependency admitting only users with one of ``roles`` (403 otherwise)."""
-    check = _checker(frozenset(roles))
+    check = role_check(*roles)
 
     async def dependency(user: CurrentUser) -> User:
         return check(user)
@@ -115,7 +113,7 @@ def require_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
 
 def require_page_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
     """A page dependency admitting only users with one of ``roles`` (403 page otherwise)."""
-    check = _checker(frozenset(roles))
+    check = role_check(*roles)
 
     async def dependency(user: PageUser) -> User:
         return check(user)

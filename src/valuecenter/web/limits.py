@@ -17,7 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 class ConcurrencyLimit:
-    """A pure ASGI middleware around HTTP requests (lifespan and static files pass too)."""
+    """A pure ASGI middleware around every HTTP request (static files included); lifespan
+    and other scopes pass untouched."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app

@@ -37,10 +37,8 @@ from valuecenter.web.deps import (
 
 router = APIRouter(tags=["decisions"])
 
-DecidingUser = Annotated[
-    User,
-    Depends(require_roles(Role.AGENT, Role.ACCOUNT_MANAGER, Role.MANAGER, Role.ADMIN)),
-]
+_DECIDING_ROLES = (Role.AGENT, Role.ACCOUNT_MANAGER, Role.MANAGER, Role.ADMIN)
+DecidingUser = Annotated[User, Depends(require_roles(*_DECIDING_ROLES))]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid bearer token."},
@@ -86,7 +84,7 @@ async def decide_fast(request: Request) -> Response:
     return await _answer(request, body, await BEARER(request))
 
 
-_DECIDING = role_check(Role.AGENT, Role.ACCOUNT_MANAGER, Role.MANAGER, Role.ADMIN)
+_DECIDING = role_check(*_DECIDING_ROLES)
 
 
 def _decide(
