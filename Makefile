@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format typecheck contracts pytest migrations-check bench clean
+.PHONY: install run test lint format typecheck contracts pytest migrations-check bench clean i18n
 
 install: $(VENV)/.installed
 
@@ -42,6 +42,15 @@ pytest: install
 	scripts/run-pytest.sh $(PYTEST_ARGS)
 
 test: lint typecheck contracts migrations-check pytest
+
+# Extract the marked strings of the templates and the code and update the Dutch catalogues
+# (src/valuecenter/locale/nl/LC_MESSAGES/{pages,messages}.po); translate the new entries.
+i18n: install
+	mkdir -p build
+	$(BIN)/pybabel extract --no-location --sort-output -F babel-pages.cfg -o build/pages.pot .
+	$(BIN)/pybabel extract --no-location --sort-output -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -F babel-messages.cfg -o build/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D pages -i build/pages.pot -d src/valuecenter/locale -l nl
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D messages -i build/messages.pot -d src/valuecenter/locale -l nl
 
 bench: install
 	$(BIN)/python bench/import_bench.py

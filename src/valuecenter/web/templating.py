@@ -19,6 +19,7 @@ from starlette.requests import Request
 
 from valuecenter import __version__
 from valuecenter.formatting import grouped, money_exact, money_short
+from valuecenter.i18n import gettext, ngettext
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -122,6 +123,9 @@ def _stamp(ctx: Context, value: datetime | None) -> str:
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES), context_processors=[_context])
+# {% trans %} blocks and _() in templates use the request's locale (valuecenter/i18n.py).
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 templates.env.filters.update(
     money=money,
     money_short=money_short,
