@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.web_fixtures import NOW, World
 from valuecenter.consent.models import Consent, ConsentChannel, Purpose
 from valuecenter.contacts.models import Channel, Contact, ContactReason
+from valuecenter.customer360 import repository as c360_repository
+from valuecenter.customer360 import service as c360
 from valuecenter.customers import repository, service
 from valuecenter.customers.models import Customer
 from valuecenter.errors import InvalidInput, NotFound
@@ -76,7 +78,7 @@ def test_customer_360_uses_a_fixed_number_of_queries(
             viewer = session.get(User, world.users["agent"].id)
             assert viewer is not None
             statements.clear()
-            service.customer_360(session, viewer=viewer, customer_id=world.own.id)
+            c360.customer_360(session, viewer=viewer, customer_id=world.own.id)
             return len(statements)
 
     small = queries()
@@ -94,9 +96,9 @@ def test_orders_and_contacts_are_capped_with_totals(
         _grow_history(session, world.own.id, 120)
         viewer = session.get(User, world.users["manager"].id)
         assert viewer is not None
-        c = service.customer_360(session, viewer=viewer, customer_id=world.own.id)
-    assert (len(c.orders.items), c.orders.total) == (service.ORDERS_SHOWN, 124)
-    assert (len(c.contacts.items), c.contacts.total) == (service.CONTACTS_SHOWN, 124)
+        c = c360.customer_360(session, viewer=viewer, customer_id=world.own.id)
+    assert (len(c.orders.items), c.orders.total) == (c360.ORDERS_SHOWN, 124)
+    assert (len(c.contacts.items), c.contacts.total) == (c360.CONTACTS_SHOWN, 124)
     assert c.summary.contacts_by_channel["sms"] == 120
     grown = [o for o in c.orders.items if o.order_id.startswith("GROW")]
     assert len(grown) >= 45
@@ -141,7 +143,7 @@ def test_hidden_and_missing_customers_raise_the_same_not_found(
     messages = []
     for customer_id in (world.other.id, 10**9):
         with pytest.raises(NotFound) as caught:
-            service.customer_360(session, viewer=am, customer_id=customer_id)
+            c360.customer_360(session, viewer=am, customer_id=customer_id)
         messages.append(str(caught.value))
     assert messages == ["no such customer", "no such customer"]
 
@@ -180,7 +182,7 @@ def test_current_consent_is_the_latest_event_per_purpose_and_channel(
     session.commit()
     current = {
         (c.purpose, c.channel): (c.granted, c.source)
-        for c in repository.current_consents(session, world.own.id)
+        for c in c360_repository.current_consents(session, world.own.id)
     }
     assert current == {
         (Purpose.MARKETING, ConsentChannel.EMAIL): (True, "re-opt-in"),
@@ -191,8 +193,8 @@ def test_current_consent_is_the_latest_event_per_purpose_and_channel(
 def test_timeline_merges_everything_newest_first(world: World, session: Session) -> None:
     viewer = session.get(User, world.users["agent"].id)
     assert viewer is not None
-    c = service.customer_360(session, viewer=viewer, customer_id=world.own.id)
-    entries = service.timeline(c)
+    c = c360.customer_360(session, viewer=viewer, customer_id=world.own.id)
+    entries = c360.timeline(c)
     assert [e.at for e in entries] == sorted((e.at for e in entries), reverse=True)
     kinds = {e.kind for e in entries}
     assert kinds == {"order", "contact", "survey", "contract", "consent"}

@@ -1,21 +1,18 @@
-"""Queries on customers and the parts of a customer 360. Never commits.
+"""Queries on customers: search, visibility and the account managers. Never commits.
 
 Authorization lives here, in the queries: every customer query goes through
 :func:`visible_customers`, so an account manager can only ever read the customers of his own
 pool (C11). Agents, managers and admins see every customer; an unknown role sees none.
-The 360 parts load related rows with one query per kind (no N+1).
+The parts of a customer 360 are queried in ``valuecenter.customer360.repository``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
     exists,
     false,
     func,
@@ -23,17 +20,10 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from valuecenter.agents.models import Agent
-from valuecenter.consent.models import Consent
-from valuecenter.contacts.models import Case, Contact, ContactReason
-from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.customers.schemas import CustomerFilters
-from valuecenter.orders.models import Order, OrderLine
-from valuecenter.products.models import Product
-from valuecenter.surveys.models import Survey
 from valuecenter.users.models import Role, User
 
 FULL_VIEW_ROLES = frozenset({Role.AGENT, Role.MANAGER, Role.ADMIN})
@@ -133,156 +123,3 @@ def visible_account_managers(session: Session, viewer: User) -> list[AccountMana
 def pool_of(session: Session, user: User) -> AccountManager | None:
     """The account-manager row whose pool ``user`` owns, if any."""
     return session.scalar(select(AccountManager).where(AccountManager.user_id == user.id))
-
-
-# --- the parts of a customer 360 (the caller has checked visibility via get_customer) ---
-
-
-def count_orders(session: Session, customer_id: int) -> int:
-    stmt = select(func.count(Order.id)).where(Order.customer_id == customer_id)
-    return session.scalar(stmt) or 0
-
-
-def recent_orders(session: Session, customer_id: int, limit: int) -> list[Order]:
-    stmt = (
-        select(Order)
-        .where(Order.customer_id == customer_id)
-        .order_by(Order.ordered_at.desc(), Order.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
-def lines_of_orders(session: Session, order_ids: Sequence[int]) -> list[tuple[OrderLine, Product]]:
-    """Every line of these orders with its product, in one query."""
-    if not order_ids:
-        return []
-    stmt = (
-        select(OrderLine, Product)
-        .join(Product, Product.id == OrderLine.product_id)
-        .where(OrderLine.order_id.in_(order_ids))
-        .order_by(OrderLine.order_id, OrderLine.line_no)
-    )
-    return [(line, product) for line, product in session.execute(stmt)]
-
-
-def revenue_since(session: Session, customer_id: int, since: datetime) -> list[tuple[str, int]]:
-    """Net revenue in cents per currency of the orders placed at or after ``since``."""
-    amount = func.sum(OrderLine.quantity * OrderLine.unit_price_cents)
-    stmt = (
-        select(Order.currency, amount)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(Order.customer_id == customer_id, Order.ordered_at >= since)
-        .group_by(Order.currency)
-    )
-    return [(currency, int(total or 0)) for currency, total in session.execute(stmt)]
-
-
-def contracts_of(session: Session, customer_id: int) -> list[Contract]:
-    stmt = (
-        select(Contract)
-        .where(Contract.customer_id == customer_id)
-        .order_by(Contract.start_date.desc(), Contract.id.desc())
-    )
-    return list(session.scalars(stmt))
-
-
-def contact_stats(session: Session, customer_id: int) -> list[tuple[str, int, datetime | None]]:
-    """(channel, number of contacts, latest start) per channel."""
-    stmt = (
-        select(Contact.channel, func.count(Contact.id), func.max(Contact.started_at))
-        .where(Contact.customer_id == customer_id)
-        .group_by(Contact.channel)
-        .order_by(Contact.channel)
-    )
-    return [(str(ch), int(n), last) for ch, n, last in session.execute(stmt)]
-
-
-def recent_contacts(
-    session: Session, customer_id: int, limit: int
-) -> list[tuple[Contact, str | None, str | None, str | None, bool]]:
-    """The newest contacts with agent name, agent id, case id and whether it was transferred."""
-    follow_up = aliased(Contact)
-    transferred = exists().where(follow_up.transferred_from_id == Contact.id).label("transferred")
-    stmt = (
-        select(Contact, Agent.name, Agent.external_id, Case.external_id, transferred)
-        .outerjoin(Agent, Agent.id == Contact.agent_id)
-        .outerjoin(Case, Case.id == Contact.case_id)
-        .where(Contact.customer_id == customer_id)
-        .order_by(Contact.started_at.desc(), Contact.id.desc())
-        .limit(limit)
-    )
-    return [
-        (c, name, agent_id, case_id, bool(t))
-        for c, name, agent_id, case_id, t in session.execute(stmt)
-    ]
-
-
-def reasons_of_contacts(session: Session, contact_ids: Sequence[int]) -> list[tuple[int, str]]:
-    """(contact id, reason) of these contacts in the order given, in one query."""
-    if not contact_ids:
-        return []
-    stmt = (
-        select(ContactReason.contact_id, ContactReason.reason)
-        .where(ContactReason.contact_id.in_(contact_ids))
-        .order_by(ContactReason.contact_id, ContactReason.position)
-    )
-    return [(cid, reason) for cid, reason in session.execute(stmt)]
-
-
-def count_surveys(session: Session, customer_id: int) -> int:
-    stmt = select(func.count(Survey.id)).where(Survey.customer_id == customer_id)
-    return session.scalar(stmt) or 0
-
-
-def recent_surveys(
-    session: Session, customer_id: int, limit: int
-) -> list[tuple[Survey, str | None, str | None]]:
-    """The newest surveys with the external id and channel of the linked contact."""
-    stmt = (
-        select(Survey, Contact.external_id, Contact.channel)
-        .outerjoin(Contact, Contact.id == Survey.contact_id)
-        .where(Survey.customer_id == customer_id)
-        .order_by(Survey.answered_at.desc(), Survey.id.desc())
-        .limit(limit)
-    )
-    return [(s, ext, str(ch) if ch else None) for s, ext, ch in session.execute(stmt)]
-
-
-def current_consents(session: Session, customer_id: int) -> list[Consent]:
-    """The latest event of each (purpose, channel): the consent state in force now."""
-    latest = (
-        select(Consent.purpose, Consent.channel, func.max(Consent.recorded_at).label("at"))
-        .where(Consent.customer_id == customer_id)
-        .group_by(Consent.purpose, Consent.channel)
-        .subquery()
-    )
-    stmt = (
-        select(Consent)
-        .join(
-            latest,
-            and_(
-                Consent.purpose == latest.c.purpose,
-                Consent.channel == latest.c.channel,
-                Consent.recorded_at == latest.c.at,
-            ),
-        )
-        .where(Consent.customer_id == customer_id)
-        .order_by(Consent.purpose, Consent.channel)
-    )
-    return list(session.scalars(stmt))
-
-
-def count_consent_events(session: Session, customer_id: int) -> int:
-    stmt = select(func.count(Consent.id)).where(Consent.customer_id == customer_id)
-    return session.scalar(stmt) or 0
-
-
-def consent_history(session: Session, customer_id: int, limit: int) -> list[Consent]:
-    stmt = (
-        select(Consent)
-        .where(Consent.customer_id == customer_id)
-        .order_by(Consent.recorded_at.desc(), Consent.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))

@@ -10,8 +10,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from valuecenter.customer360 import service as customer360
+from valuecenter.customer360.schemas import Customer360
 from valuecenter.customers import service
-from valuecenter.customers.schemas import Customer360, CustomerPage
+from valuecenter.customers.schemas import CustomerPage
 from valuecenter.web.deps import CurrentUser, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -57,4 +59,4 @@ def list_customers(
 )
 def customer_360(session: SessionDep, user: CurrentUser, customer_id: int) -> Customer360:
     """Profile, orders, contracts, contacts, surveys, consents and a summary of one customer."""
-    return service.customer_360(session, viewer=user, customer_id=customer_id)
+    return customer360.customer_360(session, viewer=user, customer_id=customer_id)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from valuecenter.customer360 import service as customer360
 from valuecenter.customers import service
 from valuecenter.web.deps import PageUser, SessionDep
 from valuecenter.web.templating import templates
@@ -67,8 +68,8 @@ def customer_page(
     customer_id: int,
     show: str | None = None,
 ) -> Response:
-    c360 = service.customer_360(session, viewer=user, customer_id=customer_id)
-    entries = service.timeline(c360)
+    c360 = customer360.customer_360(session, viewer=user, customer_id=customer_id)
+    entries = customer360.timeline(c360)
     counts = {kind: sum(1 for e in entries if e.kind == kind) for kind in TIMELINE_KINDS}
     kind = show if show in TIMELINE_KINDS else None
     if kind:
