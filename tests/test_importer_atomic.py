@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from valuecenter.db import bulk as db_bulk
 from valuecenter.db.models import Base
 from valuecenter.db.uow import unit_of_work
-from valuecenter.importer import load as load_module
 from valuecenter.importer.service import ImportOptions, import_file
 
 SMALL = (
@@ -75,16 +75,16 @@ def test_failure_in_the_middle_of_a_load_leaves_nothing(
     path = tmp_path / "more.csv"
     more = SMALL.replace("A1", "N1").replace("A2", "N2").replace("C2", "C9")
     path.write_text(more + "N3,C8,2024-01-03,P7,1,1\n")
-    real_execute = load_module.Db.execute
+    real_execute = db_bulk.Db.execute
     statements: list[str] = []
 
-    def failing(self: load_module.Db, sql: str, params: Any = None) -> Any:
+    def failing(self: db_bulk.Db, sql: str, params: Any = None) -> Any:
         statements.append(sql)
         if sql.startswith("INSERT INTO order_lines"):
             raise RuntimeError("disk on fire")
         return real_execute(self, sql, params)
 
-    monkeypatch.setattr(load_module.Db, "execute", failing)
+    monkeypatch.setattr(db_bulk.Db, "execute", failing)
     with (
         pytest.raises(RuntimeError, match="disk on fire"),
         unit_of_work(sessions) as s,

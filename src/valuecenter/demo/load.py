@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.db.base import Base
+from valuecenter.db.bulk import insert_frame
 from valuecenter.demo.vector import nullable
 from valuecenter.demo.world import (
     BLOCK_ENTITIES,
@@ -33,7 +34,6 @@ from valuecenter.demo.world import (
     generate_blocks,
 )
 from valuecenter.errors import AppError, Conflict
-from valuecenter.importer.load import insert_frame
 from valuecenter.importer.service import ImportOptions, ImportResult, import_frame
 from valuecenter.users.models import Role
 from valuecenter.users.security import new_password

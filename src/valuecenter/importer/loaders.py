@@ -26,9 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from valuecenter.db.base import utcnow
+from valuecenter.db.bulk import Db, StageColumn
 from valuecenter.importer import bulk
 from valuecenter.importer.entities import Entity, Kind
-from valuecenter.importer.load import Db, StageColumn
 from valuecenter.importer.validate import FIRST_LINE, Validated, codes, mask, reject_duplicates
 
 STAGE_TYPE = {

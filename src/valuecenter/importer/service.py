@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from valuecenter.db.bulk import Db
 from valuecenter.errors import InvalidInput
 from valuecenter.importer.convert import Formats
 from valuecenter.importer.entities import ENTITIES, SPECS, Entity
-from valuecenter.importer.load import Db
 from valuecenter.importer.loaders import Run, load
 from valuecenter.importer.readers import read_file
 from valuecenter.importer.validate import FIRST_LINE, canonical_names, check_columns, validate

@@ -53,7 +53,7 @@ from valuecenter.contacts.models import Case, Contact, ContactReason
 from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import UTCDateTime, utcnow
-from valuecenter.importer.load import Db, StageColumn
+from valuecenter.db.bulk import Db, StageColumn
 from valuecenter.offers.facts import Facts
 from valuecenter.offers.models import (
     Action,

@@ -34,8 +34,8 @@ from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.rfm import rfm_scores
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import Base, utcnow
+from valuecenter.db.bulk import insert_frame
 from valuecenter.errors import InvalidInput
-from valuecenter.importer.load import insert_frame
 from valuecenter.value.features import (
     ContractSummary,
     PurchaseSummary,

@@ -1,4 +1,7 @@
-"""The fast path into the database: temporary staging tables filled in bulk, then set-based SQL.
+"""The generic bulk writer: temporary staging tables filled in bulk, then set-based SQL.
+
+Infrastructure any domain may use (the importer, the score run, the feature refresh, the demo);
+it knows no domain's table.
 
 PostgreSQL stages with ``COPY … FROM STDIN (FORMAT csv)`` fed a CSV buffer that Arrow writes
 in C++ (faster here than psycopg's ``write_row``, see docs/benchmarks.md); SQLite with one
