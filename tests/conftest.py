@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import upgrade
-from valuecenter.db.models import Base
+from valuecenter.models import Base
 from valuecenter.settings import get_settings
 
 pytest_plugins = ["tests.web_fixtures"]

@@ -18,9 +18,9 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from valuecenter.db import bulk as db_bulk
-from valuecenter.db.models import Base
 from valuecenter.db.uow import unit_of_work
 from valuecenter.importer.service import ImportOptions, import_file
+from valuecenter.models import Base
 
 SMALL = (
     "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"

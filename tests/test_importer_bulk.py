@@ -134,6 +134,38 @@ def test_bulk_path_updates_changed_rows_and_inserts_new_ones(
     assert bulk_calls == ["customers"]
 
 
+def test_unique_constraints_other_tables_refer_to_are_kept_even_outside_the_importer(
+    pg: Engine,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bulk_calls: list[str],
+) -> None:
+    """The foreign keys pointing at the loaded table are read from the database, not from the
+    importer's models: a table the importer does not know (here one made for the test, in a
+    real database any feature's) that refers to ``customers.external_id`` keeps its key."""
+    with pg.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE side_refs (ref text CONSTRAINT fk_side_refs_ref"
+                " REFERENCES customers (external_id))"
+            )
+        )
+    try:
+        monkeypatch.setattr(bulk, "BULK_MIN_ROWS", 1)
+        header = "customer_id,name,country\n"
+        with unit_of_work(sessions) as s:
+            result = import_file(s, "customers", write(tmp_path, "a.csv", header + "C1,One,NL\n"))
+        assert (result.inserted, bulk_calls) == (1, ["customers"])
+        with pg.begin() as conn:
+            conn.execute(text("INSERT INTO side_refs VALUES ('C1')"))
+        with pytest.raises(IntegrityError, match="fk_side_refs_ref"), pg.begin() as conn:
+            conn.execute(text("INSERT INTO side_refs VALUES ('C2')"))
+    finally:
+        with pg.begin() as conn:
+            conn.execute(text("DROP TABLE side_refs"))
+
+
 def test_a_broken_foreign_key_fails_the_bulk_load_and_changes_nothing(
     pg: Engine, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:

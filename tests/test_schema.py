@@ -18,8 +18,8 @@ from valuecenter.db.migrate import (
     head_revision,
     upgrade,
 )
-from valuecenter.db.models import Base, Contact, Customer, Survey
 from valuecenter.errors import SchemaBehind
+from valuecenter.models import Base, Contact, Customer, Survey
 
 
 def test_migrations_create_every_model_table(engine: Engine) -> None:

@@ -13,9 +13,10 @@ and at least as many new rows as the table holds now (counted exactly, but readi
 ``new_rows + 1`` rows). Below that, re-building the indexes over the rows already there
 would cost more than the per-row work it saves.
 
-Everything is DDL generated from the SQLAlchemy metadata (``valuecenter.db.models``), never
-hard-coded names, and PostgreSQL's DDL is transactional: a failure, a rollback or a killed
-process leaves the table, its rows and its constraints exactly as they were.
+Everything is DDL generated from the SQLAlchemy metadata (``importer/tables.py``), never
+hard-coded names; the foreign keys other tables point at this one are read from PostgreSQL's
+catalogue (they may belong to any domain). PostgreSQL's DDL is transactional: a failure, a
+rollback or a killed process leaves the table, its rows and its constraints exactly as they were.
 
 Locks: ``ACCESS EXCLUSIVE`` on the loaded table *and* on every table its foreign keys refer to
 (PostgreSQL takes it on both sides when a foreign key is dropped), held until the import's
@@ -34,8 +35,8 @@ from sqlalchemy import Connection, Table, UniqueConstraint, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
-from valuecenter.db.models import Base
 from valuecenter.errors import Conflict
+from valuecenter.importer.tables import table as table_named
 
 BULK_MIN_ROWS = 50_000  # fewer new rows than this: the normal path (tests lower it)
 INDEX_BUILD_MEMORY = "256MB"  # maintenance_work_mem while building the indexes (SET LOCAL)
@@ -46,21 +47,28 @@ def bulk_wanted(conn: Connection, table: str, new_rows: int) -> bool:
     the module docstring)."""
     if conn.dialect.name != "postgresql" or new_rows < BULK_MIN_ROWS:
         return False
-    name = Base.metadata.tables[table].name
+    name = table_named(table).name
     held = conn.execute(
         text(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT :n) x"), {"n": new_rows + 1}
     ).scalar_one()
     return int(held) <= new_rows
 
 
-def _referenced_columns(table: Table) -> set[frozenset[str]]:
-    """Column sets of ``table`` that foreign keys (of any table) point at."""
-    found: set[frozenset[str]] = set()
-    for other in Base.metadata.tables.values():
-        for fk in other.foreign_key_constraints:
-            if fk.referred_table is table:
-                found.add(frozenset(e.column.name for e in fk.elements))
-    return found
+def _referenced_columns(conn: Connection, table: Table) -> set[frozenset[str]]:
+    """Column sets of ``table`` that foreign keys (of any table in the database) point at."""
+    rows = conn.execute(
+        text(
+            "SELECT c.oid, a.attname FROM pg_constraint c"
+            " CROSS JOIN LATERAL unnest(c.confkey) AS k(attnum)"
+            " JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum"
+            " WHERE c.contype = 'f' AND c.confrelid = to_regclass(:name)"
+        ),
+        {"name": table.name},
+    )
+    columns: dict[int, set[str]] = {}
+    for oid, column in rows:
+        columns.setdefault(int(oid), set()).add(str(column))
+    return {frozenset(cols) for cols in columns.values()}
 
 
 @contextmanager
@@ -77,8 +85,8 @@ def rebuilt_constraints(conn: Connection, table_name: str) -> Iterator[None]:
     """
     if conn.dialect.name != "postgresql":
         raise ValueError("the bulk-load path is for PostgreSQL only")
-    table = Base.metadata.tables[table_name]
-    pointed_at = _referenced_columns(table)
+    table = table_named(table_name)
+    pointed_at = _referenced_columns(conn, table)
     fks = sorted(table.foreign_key_constraints, key=lambda c: str(c.name))
     uniques = sorted(
         (

@@ -8,7 +8,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
-from valuecenter.db import models
+from valuecenter import models
 from valuecenter.db.base import UTCDateTime
 from valuecenter.db.engine import make_engine
 

@@ -1,4 +1,9 @@
-"""Imports every domain's models so ``Base.metadata`` knows all tables (Alembic, tests)."""
+"""The table registry: imports every domain's models so ``Base.metadata`` knows all tables.
+
+Alembic's environment (``db/migrations/env.py``) and the tests use it. It lives at the top of
+the package, beside ``__main__``, not in ``db``: the infrastructure imports no domain (a
+layers contract in pyproject.toml), and nothing in the package imports this module.
+"""
 
 from valuecenter.agents.models import Agent, EmployeeSurvey, Team
 from valuecenter.alerts.models import Alert, AlertRun, MarketDip
