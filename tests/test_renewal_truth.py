@@ -37,8 +37,8 @@ from valuecenter.demo.truth_models import TruthResponse, TruthWorld
 from valuecenter.demo.world import plan_world
 from valuecenter.retention.models import RenewalCandidate, RenewalGroup
 from valuecenter.retention.offers import upsert_offer
-from valuecenter.retention.renewal import RenewalOptions, run_renewals
-from valuecenter.retention.renewal_features import RENEWAL_FEATURES, renewal_table
+from valuecenter.retention.renewals.features import RENEWAL_FEATURES, renewal_table
+from valuecenter.retention.renewals.service import RenewalOptions, run_renewals
 from valuecenter.value.features import EPOCH, purchase_days
 
 CUSTOMERS, SEED = 20_000, 1

@@ -1,7 +1,7 @@
-"""The save desk (``retention/desk.py``) on every backend: what a case freezes at opening, the
-random arm and its share, the suggestion's rule by hand, one open case per customer, the
-outcome's rules (a control case gets no offer, the cost counts only when kept with an offer,
-a closed case stays closed), cases from contacts (idempotent), and who sees which cases."""
+"""The save desk (``retention/desk/service.py``) on every backend: what a case freezes at opening,
+the random arm and its share, the suggestion's rule by hand, one open case per customer, the
+outcome's rules (a control case gets no offer, the cost counts only when kept with an offer, a
+closed case stays closed), cases from contacts (idempotent), and who sees which cases."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from valuecenter.contacts.models import Channel, Contact, ContactReason
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.retention import desk, desk_list, suggestion
+from valuecenter.retention.desk import listing as desk_list
+from valuecenter.retention.desk import service as desk
+from valuecenter.retention.desk import suggestion
 from valuecenter.retention.models import SaveArm, SaveCase, SaveOutcome, SaveSource, SaveStatus
 from valuecenter.retention.offers import OfferSpec, upsert_offer
 from valuecenter.users.models import Role, User

@@ -1,5 +1,5 @@
-"""The save-value ledger (``retention/ledger.py``) and the ``valuecenter retention`` commands on
-every backend: rows by month, agent and offer against the right control cases, the total, the
+"""The save-value ledger (``retention/desk/ledger.py``) and the ``valuecenter retention`` commands
+on every backend: rows by month, agent and offer against the right control cases, the total, the
 period filter, provenance, and the gross figure never shown without the incremental one.
 
 The closed cases are written directly (the desk is under test in test_retention_desk.py); the
@@ -22,7 +22,7 @@ from tests.test_retention_desk import NOW, Desk, build_desk
 from valuecenter.agents.models import Agent
 from valuecenter.analytics.ledger import save_ledger
 from valuecenter.errors import InvalidInput
-from valuecenter.retention.ledger import TOTAL, LedgerRow, ledger
+from valuecenter.retention.desk.ledger import TOTAL, LedgerRow, ledger
 from valuecenter.retention.models import (
     RetentionOffer,
     SaveArm,

@@ -17,7 +17,7 @@ from valuecenter.contracts.models import Contract
 from valuecenter.errors import InvalidInput
 from valuecenter.retention.models import RenewalCandidate, RenewalGroup, RenewalRun
 from valuecenter.retention.offers import OfferSpec, upsert_offer
-from valuecenter.retention.renewal import RenewalOptions, run_renewals
+from valuecenter.retention.renewals.service import RenewalOptions, run_renewals
 
 AS_OF = date(2026, 11, 1)  # the demo world's last day + 1
 DISCOUNT = OfferSpec(

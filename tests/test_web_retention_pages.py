@@ -6,7 +6,7 @@ without the incremental one beside it, the non-randomised rows marked.
 
 The open cases are opened through the desk's own ``open_case`` with a fixed draw (the arm is
 under test in test_retention_desk.py); the suggestion's figures below are worked by hand from
-the rule in ``retention/desk.py``. The ledger's closed cases are written directly with
+the rule in ``retention/desk/service.py``. The ledger's closed cases are written directly with
 hand-counted gross and incremental figures.
 """
 
@@ -27,8 +27,8 @@ from tests.web_fixtures import World, csrf_from, login, make_client
 from valuecenter.agents.models import Agent
 from valuecenter.analytics.ledger import Incremental
 from valuecenter.db.base import utcnow
-from valuecenter.retention import desk
-from valuecenter.retention.ledger import LedgerRow, ledger
+from valuecenter.retention.desk import service as desk
+from valuecenter.retention.desk.ledger import LedgerRow, ledger
 from valuecenter.retention.models import (
     SaveArm,
     SaveCase,

@@ -567,7 +567,7 @@ def _bootstrap_desk(session: Session, seed: int) -> str:
     import random
 
     from valuecenter.demo.savedesk import simulate_savedesk
-    from valuecenter.retention.desk import open_from_contacts
+    from valuecenter.retention.desk.service import open_from_contacts
 
     share = context.settings().save_control_share
     try:
@@ -620,7 +620,7 @@ def _bootstrap_renewals(session: Session) -> str:
     """The renewal discount in the catalogue and the renewal list of the next 90 days."""
     from valuecenter.demo.savedesk import RENEWAL_OFFER
     from valuecenter.retention.offers import upsert_offer
-    from valuecenter.retention.renewal import run_renewals
+    from valuecenter.retention.renewals.service import run_renewals
 
     try:
         with session.begin_nested():

@@ -45,7 +45,7 @@ def renewals(
     causes are left out and counted. Learns from the renewal campaigns' treatment and
     control groups, and acts on individual uplift only where the newest campaigns confirm it.
     """
-    from valuecenter.retention.renewal import RenewalOptions, run_renewals
+    from valuecenter.retention.renewals.service import RenewalOptions, run_renewals
 
     if learner not in LEARNERS:
         raise InvalidInput("--learner", f"'{learner}' is not one of {', '.join(LEARNERS)}")

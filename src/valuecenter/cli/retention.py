@@ -21,7 +21,7 @@ from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from valuecenter.retention.schemas import Interval, LedgerOut
+    from valuecenter.retention.desk.schemas import Interval, LedgerOut
 
 app = typer.Typer(
     help="Retention that pays: offers, the save desk and its ledger.", no_args_is_help=True
@@ -48,8 +48,8 @@ def list_offers(
     """The offers, by code (active ones unless --all)."""
     from sqlalchemy import select
 
+    from valuecenter.retention.desk.schemas import OfferOut
     from valuecenter.retention.models import RetentionOffer
-    from valuecenter.retention.schemas import OfferOut
 
     with context.sessions()() as session:
         stmt = select(RetentionOffer).order_by(RetentionOffer.code)
@@ -144,7 +144,7 @@ def desk_open(
     """
     import secrets
 
-    from valuecenter.retention.desk import open_from_contacts
+    from valuecenter.retention.desk.service import open_from_contacts
 
     start, stop = _moment("--since", since), _moment("--until", until)
     share = context.settings().save_control_share if control_share is None else control_share
@@ -249,8 +249,8 @@ def ledger_command(
     The gross figure (customers kept × value) is always shown with the incremental one —
     saves beyond the control group's keep rate, with its 95% interval — beside it.
     """
-    from valuecenter.retention.ledger import BY, ledger
-    from valuecenter.retention.schemas import LedgerOut
+    from valuecenter.retention.desk.ledger import BY, ledger
+    from valuecenter.retention.desk.schemas import LedgerOut
 
     grouping = next((b for b in BY if b == by), None)
     if grouping is None:

@@ -1,8 +1,9 @@
 """The save desk run for N months on the loaded demo world, with the truth beside the ledger.
 
-Everything the desk does goes through the product's own code (:func:`retention.desk.open_case`
-draws the arm and suggests the offer, :func:`retention.desk.record_outcome` closes the case);
-only the *callers* and their *answers* come from the world's truth (``truth_responses``,
+Everything the desk does goes through the product's own code
+(:func:`retention.desk.service.open_case` draws the arm and suggests the offer,
+:func:`retention.desk.service.record_outcome` closes the case); only the *callers* and their
+*answers* come from the world's truth (``truth_responses``,
 action ``retention-offer``: a customer's chance to still be a customer 12 months on without an
 offer, ``p_control``, and with one, ``p_treated``).
 
@@ -46,11 +47,11 @@ from valuecenter.agents.models import Agent, Team
 from valuecenter.customers.models import Customer
 from valuecenter.demo.truth_models import TruthResponse, TruthWorld
 from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.retention.desk import open_case, record_outcome
-from valuecenter.retention.ledger import LedgerRow, ledger
+from valuecenter.retention.desk.ledger import LedgerRow, ledger
+from valuecenter.retention.desk.service import open_case, record_outcome
+from valuecenter.retention.desk.suggestion import evidence
 from valuecenter.retention.models import RetentionOffer, SaveArm, SaveCase, SaveOutcome, SaveSource
 from valuecenter.retention.offers import OfferSpec, upsert_offer
-from valuecenter.retention.suggestion import evidence
 
 ACTION = "retention-offer"
 MONTHLY_RATE = 0.015

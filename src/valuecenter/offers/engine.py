@@ -77,7 +77,7 @@ class CompiledAction:
 @dataclass(frozen=True, slots=True)
 class SaveEvidence:
     """What the save desk has measured of a retention action's offer (``retention/
-    suggestion.py``): its uplift of the keep rate, shrunk towards the catalogue's prior, the
+    desk/suggestion.py``): its uplift of the keep rate, shrunk towards the catalogue's prior, the
     keep rate with it, and the cases behind them."""
 
     offer: str
@@ -197,7 +197,7 @@ def _models(session: Session) -> Models | None:
 def save_evidence(session: Session) -> dict[int, SaveEvidence]:
     """Per retention offer id: the desk's measured uplift, shrunk as the desk's suggestion
     shrinks it (precision weighting towards ``prior_uplift``)."""
-    from valuecenter.retention import suggestion
+    from valuecenter.retention.desk import suggestion
 
     known = suggestion.evidence(session, utcnow())
     n_c, kept_c = known.control

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from valuecenter.retention.models import RenewalGroup
-from valuecenter.retention.renewal_list import renewal_page
-from valuecenter.retention.renewal_schemas import RenewalPage
+from valuecenter.retention.renewals.listing import renewal_page
+from valuecenter.retention.renewals.schemas import RenewalPage
 from valuecenter.users.models import Role, User
 from valuecenter.web.deps import SessionDep, SettingsDep, require_roles
 

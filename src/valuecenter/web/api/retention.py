@@ -3,7 +3,7 @@
 
 The desk is for agents, managers and admins, and for account managers on their own pool: a
 case (or customer) of another pool is 404 exactly like a missing one (the visibility
-condition is in the queries, ``retention/desk_list.py``). The ledger is for managers and admins.
+condition is in the queries, ``retention/desk/listing.py``). The ledger is for managers and admins.
 A new case's arm is drawn with ``secrets.SystemRandom`` and the setting
 ``save_control_share``.
 """
@@ -17,11 +17,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, status
 
 from valuecenter.db.base import utcnow
-from valuecenter.retention import desk, desk_list
-from valuecenter.retention.ledger import ledger as ledger_rows
-from valuecenter.retention.models import SaveStatus
-from valuecenter.retention.offers import active_offers
-from valuecenter.retention.schemas import (
+from valuecenter.retention.desk import listing as desk_list
+from valuecenter.retention.desk import service as desk
+from valuecenter.retention.desk.ledger import ledger as ledger_rows
+from valuecenter.retention.desk.schemas import (
     CaseOut,
     CasePage,
     LedgerOut,
@@ -29,6 +28,8 @@ from valuecenter.retention.schemas import (
     OpenCaseIn,
     OutcomeIn,
 )
+from valuecenter.retention.models import SaveStatus
+from valuecenter.retention.offers import active_offers
 from valuecenter.users.models import Role, User
 from valuecenter.web.deps import SessionDep, SettingsDep, require_roles
 

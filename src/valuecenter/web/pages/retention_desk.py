@@ -6,8 +6,8 @@ expected net value and why — and a one-row form to record the outcome.
 The form posts with htmx (CSRF token in the ``X-CSRF-Token`` header from ``<body hx-headers>``
 and in the form for the no-JS post) and the row is swapped for the closed row, with the head
 line (open cases and their value) updated out of band, like the alerts inbox. The service
-(``retention/desk_list.py`` and ``retention/desk.py``) decides who sees which case and what may
-be recorded.
+(``retention/desk/listing.py`` and ``retention/desk/service.py``) decides who sees which case
+and what may be recorded.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 from valuecenter.customers import service as customers
 from valuecenter.db.base import utcnow
 from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.retention import desk, desk_list
-from valuecenter.retention.desk import NOTE_MAX
-from valuecenter.retention.desk_list import CaseRow, Order
+from valuecenter.retention.desk import listing as desk_list
+from valuecenter.retention.desk import service as desk
+from valuecenter.retention.desk.listing import CaseRow, Order
+from valuecenter.retention.desk.schemas import CaseOut
+from valuecenter.retention.desk.service import NOTE_MAX
 from valuecenter.retention.models import RetentionOffer, SaveArm, SaveCase, SaveStatus
 from valuecenter.retention.offers import active_offers
-from valuecenter.retention.schemas import CaseOut
 from valuecenter.users.models import Role, User
 from valuecenter.web.deps import SessionDep, SettingsDep, require_page_roles
 from valuecenter.web.templating import templates

@@ -7,7 +7,7 @@ A monthly Vega-Lite chart (gross and incremental save value, the interval as err
 table per month, agent or offer. Agent and offer rows are not randomised comparisons and say
 so. The estimator, its intervals and why an interval may be missing are
 ``analytics/ledger.py``'s (with their sources: Imbens & Rubin 2015, ch. 6, for the standard
-error of a randomised difference in means) and ``retention/ledger.py``'s; this page only
+error of a randomised difference in means) and ``retention/desk/ledger.py``'s; this page only
 shows them.
 """
 
@@ -23,7 +23,7 @@ from fastapi.responses import Response
 from valuecenter.analytics.ledger import Incremental
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import money_short
-from valuecenter.retention.ledger import BY, By, LedgerRow, ledger
+from valuecenter.retention.desk.ledger import BY, By, LedgerRow, ledger
 from valuecenter.users.models import Role, User
 from valuecenter.web.deps import SessionDep, SettingsDep, require_page_roles
 from valuecenter.web.pages.retention_desk import control_words

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from valuecenter.customers import service as customers
 from valuecenter.errors import InvalidInput
 from valuecenter.retention.models import RenewalGroup
-from valuecenter.retention.renewal_list import renewal_page
+from valuecenter.retention.renewals.listing import renewal_page
 from valuecenter.users.models import Role, User
 from valuecenter.value.models import ScoreRun
 from valuecenter.web.deps import SessionDep, require_page_roles

@@ -54,7 +54,7 @@ from valuecenter.retention.models import (
     RetentionOffer,
 )
 from valuecenter.retention.offers import active_offers, offer_cost_cents
-from valuecenter.retention.renewal_features import RENEWAL_FEATURES, RENEWAL_TEXT, renewal_table
+from valuecenter.retention.renewals.features import RENEWAL_FEATURES, RENEWAL_TEXT, renewal_table
 from valuecenter.value.features import EPOCH, PurchaseDays, purchase_days
 from valuecenter.value.repository import latest_run
 

@@ -15,8 +15,8 @@ opening the case freezes what the agent needs and what the ledger will count:
   value ``û_o × value − keep_o × cost_o`` when that is positive (otherwise none: every offer
   costs more than it is expected to save).
 
-The suggestion's rule is in :mod:`valuecenter.retention.suggestion`; the desk's list of cases
-in :mod:`valuecenter.retention.desk_list`.
+The suggestion's rule is in :mod:`valuecenter.retention.desk.suggestion`; the desk's list of cases
+in :mod:`valuecenter.retention.desk.listing`.
 
 Services flush, never commit; the CLI command or the web request commits at the edge.
 """
@@ -39,7 +39,8 @@ from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import Customer
 from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.formatting import money_short
-from valuecenter.retention.desk_list import visible_case
+from valuecenter.retention.desk.listing import visible_case
+from valuecenter.retention.desk.suggestion import TERM_MONTHS, Evidence, evidence, suggest
 from valuecenter.retention.models import (
     RetentionOffer,
     SaveArm,
@@ -49,7 +50,6 @@ from valuecenter.retention.models import (
     SaveStatus,
 )
 from valuecenter.retention.offers import offer_cost_cents
-from valuecenter.retention.suggestion import TERM_MONTHS, Evidence, evidence, suggest
 from valuecenter.users.models import User
 from valuecenter.value.models import CustomerScore, ScoreRun
 

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from valuecenter.alerts.schemas import Reason, reasons_of
 from valuecenter.analytics.ledger import Incremental
 from valuecenter.customers.schemas import CustomerRef
-from valuecenter.retention.desk_list import CaseRow
-from valuecenter.retention.ledger import LedgerRow
+from valuecenter.retention.desk.ledger import LedgerRow
+from valuecenter.retention.desk.listing import CaseRow
 from valuecenter.retention.models import (
     OfferKind,
     RetentionOffer,

@@ -1,4 +1,4 @@
-"""Response models of the renewal list (assembled by ``retention/renewal_list.py``).
+"""Response models of the renewal list (assembled by ``retention/renewals/listing.py``).
 
 Money is integer cents. Every list says which renewal run it comes from (``source``): its
 day, horizon and budget, the uplift model and the campaigns it learned from, and the score
@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from valuecenter.alerts.schemas import Reason, reasons_of
 from valuecenter.customers.schemas import CustomerRef
 from valuecenter.retention.models import RenewalGroup, RenewalRun
-from valuecenter.retention.renewal_repository import CandidateRow
+from valuecenter.retention.renewals.repository import CandidateRow
 
 
 class _Out(BaseModel):

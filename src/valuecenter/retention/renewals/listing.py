@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from valuecenter.errors import InvalidInput, NotFound
-from valuecenter.retention import renewal_repository as repository
 from valuecenter.retention.models import RenewalGroup
-from valuecenter.retention.renewal_schemas import CandidateOut, RenewalPage, RenewalSource
+from valuecenter.retention.renewals import repository
+from valuecenter.retention.renewals.schemas import CandidateOut, RenewalPage, RenewalSource
 from valuecenter.users.models import User
 
 

@@ -1,0 +1,1 @@
+"""The renewal list: contracts coming up for renewal, scored and sorted into who is worth a call."""
