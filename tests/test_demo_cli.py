@@ -4,6 +4,7 @@ the importer, fills every table in one transaction, and refuses a non-empty data
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,10 @@ def test_bootstrap_loads_once_and_shows_the_admin_password_once(
     assert code == 0, err
     assert out.count("password (shown once):") == 1
     assert "loaded" in out
+    # stderr is not a terminal here: the progress is a line per step, with counts and time.
+    assert re.search(r"^bootstrap: loaded customers: 300 rows · \d+\.\d s$", err, re.M), err
+    assert re.search(r"^bootstrap: alert run 8/8 \(\d{4}-\d\d-\d\d\) · \d+\.\d s$", err, re.M)
+    assert re.search(r"^bootstrap: done · \d+\.\d s$", err, re.M)
     assert "8 alert runs over the last 6 months" in out
     # The wholesale company has no retention team: its service desk takes the cancel calls.
     assert "save desk: 6 months simulated" in out
@@ -145,8 +150,10 @@ def test_bootstrap_loads_once_and_shows_the_admin_password_once(
 
     code, out, err = run(["bootstrap", "--customers", "300", "--seed", "1"], capsys)
     assert code == 0, err
-    assert "password" not in out
+    assert "password (shown once)" not in out
     assert "database is ready" in out
+    # A lost admin password: the command that sets a new one, for the admin there is.
+    assert "`valuecenter users password admin`" in out
     with sessions() as session:
         assert count(session, "customers") == 300
         assert session.scalar(select(func.count()).select_from(User)) == 1 + len(managers)

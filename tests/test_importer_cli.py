@@ -82,8 +82,8 @@ def test_plain_output_says_loading_on_stderr(
     code, out, err = cli(monkeypatch, capsys, "import", "customers", str(path))
     assert code == 0
     assert out.startswith("customers: read 3 · inserted 1 · updated 0 · unchanged 0 · rejected 2")
-    assert "loading 3 rows…" in err
-    assert "committing…" in err
+    assert "import: loading customers: 3 rows… · " in err
+    assert "import: committing… · " in err
 
 
 def test_dutch_export_with_options(

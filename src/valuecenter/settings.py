@@ -7,6 +7,7 @@ application refuses to start otherwise (the rule of fastapi/full-stack-fastapi-t
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,8 +15,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from valuecenter.i18n import _
 
 DEV_SECRET_KEY = "development-only-insecure-secret-key"
+# The databases the product runs on, with the drivers it installs (``postgres://`` and
+# ``postgresql://`` URLs are read with psycopg 3, as ``db.engine.normalize_url`` does).
+DATABASE_DRIVERS: dict[str, tuple[str | None, ...]] = {
+    "sqlite": (None, "pysqlite"),
+    "postgres": (None,),
+    "postgresql": (None, "psycopg"),
+}
+DATABASE_URL_EXAMPLES = "sqlite:///./valuecenter.db or postgresql+psycopg://user@host/dbname"
 MIN_SECRET_LENGTH = 32
 
 
@@ -58,6 +71,33 @@ class Settings(BaseSettings):
                 "VALUECENTER_DB_POOL_SIZE + VALUECENTER_DB_MAX_OVERFLOW"
             )
         return self
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        """A URL SQLAlchemy can parse, of SQLite or PostgreSQL with the installed driver:
+        anything else would fail later with a traceback from deep inside SQLAlchemy."""
+        try:
+            url = make_url(value)
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+            raise ValueError(
+                _(
+                    "%(value)r is not a database URL; use %(examples)s",
+                    value=re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", value),  # no password shown
+                    examples=DATABASE_URL_EXAMPLES,
+                )
+            ) from None
+        backend, _plus, driver = url.drivername.partition("+")
+        if backend not in DATABASE_DRIVERS or (driver or None) not in DATABASE_DRIVERS[backend]:
+            raise ValueError(
+                _(
+                    "%(driver)r is not supported: valuecenter runs on SQLite or PostgreSQL "
+                    "(psycopg); use %(examples)s",
+                    driver=url.drivername,
+                    examples=DATABASE_URL_EXAMPLES,
+                )
+            )
+        return value
 
     @field_validator("display_timezone")
     @classmethod

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -430,15 +431,25 @@ def run_alerts(session: Session, options: AlertOptions | None = None) -> AlertRu
     return run
 
 
-def backfill(session: Session, months: int, options: AlertOptions | None = None) -> list[AlertRun]:
+def backfill(
+    session: Session,
+    months: int,
+    options: AlertOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[AlertRun]:
     """Replay the alert run every four weeks over the last ``months`` months up to the score
     run's day (oldest first), as if the product had been running — so that the precision of
     alerts raised months ago can be read at once. Every run prices its alerts with the latest
-    score run's CLV (the only one there is)."""
+    score run's CLV (the only one there is). ``progress`` hears "run k/n (day)" per run."""
     if not 0 <= months <= 24:
         raise InvalidInput("--backfill-months", f"{months} is outside 0–24")
     options = options or AlertOptions()
     today = options.as_of or _latest_score(session).as_of
     steps = round(months * 365.25 / 12 / 28)
     days = [today - timedelta(days=28 * k) for k in range(steps, -1, -1)]
-    return [run_alerts(session, replace(options, as_of=day)) for day in days]
+    runs = []
+    for k, day in enumerate(days, start=1):
+        if progress is not None:
+            progress(f"alert run {k}/{len(days)} ({day.isoformat()})")
+        runs.append(run_alerts(session, replace(options, as_of=day)))
+    return runs

@@ -7,9 +7,10 @@ import json
 import typer
 
 from valuecenter.cli import context
-from valuecenter.cli.progress import parse_day
+from valuecenter.cli.progress import StepLines, interactive, parse_day
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _, format_number, ngettext
 
 app = typer.Typer(help="Churn early warning: alerts for account managers.", no_args_is_help=True)
 
@@ -48,11 +49,24 @@ def run(
         risk_threshold=threshold,
         model=model,  # type: ignore[arg-type]
     )
+    lines = None if interactive() else StepLines("alerts")
     with unit_of_work(context.sessions()) as session:
         if backfill_months:
-            result = backfill(session, backfill_months, options)[-1]
+            step = lines.step if lines is not None else None
+            result = backfill(session, backfill_months, options, progress=step)[-1]
         else:
+            if lines is not None:
+                lines.step(_("judging every customer's order rhythm and churn risk…"))
             result = run_alerts(session, options)
+        if lines is not None:
+            lines.step(
+                ngettext(
+                    "%(count)s new alert; committing…",
+                    "%(count)s new alerts; committing…",
+                    result.raised,
+                    count=format_number(result.raised),
+                )
+            )
         summary = {
             "run_id": result.run_id,
             "as_of": result.as_of.isoformat(),

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,11 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from valuecenter.cli import context
+from valuecenter.cli.progress import StepLines, interactive
 from valuecenter.db import migrate
 from valuecenter.db.uow import unit_of_work
 from valuecenter.demo.presets import get_preset
 from valuecenter.demo.truth_models import TruthWorld
 from valuecenter.errors import AppError, InvalidInput
+from valuecenter.i18n import _
 from valuecenter.users.models import Role, User
 from valuecenter.users.security import new_password
 from valuecenter.users.service import create_user
@@ -36,11 +37,13 @@ if TYPE_CHECKING:
 
 
 class _Steps:
-    """Rich progress on stderr when it is a terminal; silent otherwise. Three bars at most,
-    whatever the size: the plan, the blocks (``block k/n``), and the entity being loaded."""
+    """Rich progress on stderr when it is a terminal, lines with counts and elapsed time
+    otherwise (``cli/progress.py``). Three bars at most, whatever the size: the plan, the
+    blocks (``block k/n``), and the entity being loaded."""
 
-    def __init__(self, progress: Progress | None) -> None:
+    def __init__(self, progress: Progress | None, lines: StepLines | None = None) -> None:
         self.progress = progress
+        self.lines = lines
         self.plan: TaskID | None = None
         self.blocks: TaskID | None = None
         self.load: TaskID | None = None
@@ -48,6 +51,8 @@ class _Steps:
 
     def step(self, name: str) -> None:
         if self.progress is None:
+            if self.lines is not None:
+                self.lines.step(name)
             return
         self._done(self.plan)
         if not name.startswith("block "):
@@ -62,6 +67,8 @@ class _Steps:
 
     def rows(self, label: str, done: int, total: int) -> None:
         if self.progress is None:
+            if self.lines is not None:
+                self.lines.rows(label, done, total)
             return
         if self.load is None:
             self.load = self.progress.add_task("load", total=1, rows="")
@@ -82,9 +89,11 @@ class _Steps:
 
 
 @contextmanager
-def _steps() -> Iterator[_Steps]:
-    if not sys.stderr.isatty():
-        yield _Steps(None)
+def _steps(job: str = "demo") -> Iterator[_Steps]:
+    if not interactive():
+        lines = StepLines(job)
+        yield _Steps(None, lines)
+        lines.step(_("done"))
         return
     progress = Progress(
         TextColumn("{task.description:<28}"),
@@ -397,6 +406,10 @@ def savedesk(
             def advance(done: int, total: int) -> None:
                 if plan is not None and task is not None:
                     plan.update(task, completed=done, rows=f"{done}/{total} months")
+                elif steps.lines is not None:
+                    steps.lines.step(
+                        _("month %(done)s of %(total)s simulated", done=done, total=total)
+                    )
 
             run = sim.simulate_savedesk(
                 session, months, control_share=control_share, seed=seed, progress=advance
@@ -651,9 +664,18 @@ def bootstrap(
     factory = context.sessions()
     with factory() as probe:
         has_customers = demo_load.customer_count(probe) > 0
-        has_admin = probe.scalar(select(User.id).where(User.role == Role.ADMIN).limit(1))
+        has_admin = probe.scalar(
+            select(User.username).where(User.role == Role.ADMIN).order_by(User.id).limit(1)
+        )
     if has_customers and has_admin is not None:
-        typer.echo("database is ready (schema current, customers and an admin present)")
+        typer.echo(_("database is ready (schema current, customers and an admin present)"))
+        typer.echo(
+            _(
+                "lost the password of %(user)s? set a new one (shown once) with "
+                "`valuecenter users password %(user)s`",
+                user=has_admin,
+            )
+        )
         return
     from valuecenter.alerts.service import backfill
     from valuecenter.value.segments import load_segmentation
@@ -665,7 +687,7 @@ def bootstrap(
     retention: list[str] = []
     logins: list[str] = []
     rows: dict[str, int] = {}
-    with _steps() as steps:
+    with _steps("bootstrap") as steps:
         plan = None if has_customers else _plan(preset, customers, seed, None, None, None)
         with unit_of_work(factory) as session:
             if plan is not None:
@@ -677,7 +699,8 @@ def bootstrap(
                     session, load_segmentation(context.settings().segments_file)
                 ).run_id
                 steps.step("alert run")
-                replayed = backfill(session, BACKFILL_MONTHS)
+                lines = steps.lines.step if steps.lines is not None else None
+                replayed = backfill(session, BACKFILL_MONTHS, progress=lines)
                 alerts_run = (
                     len(replayed),
                     sum(r.raised for r in replayed),

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
 from valuecenter.cli import context
-from valuecenter.cli.progress import counting_bar
+from valuecenter.cli.progress import StepLines, Update, counting_bar, interactive
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
 from valuecenter.importer.service import (
     ENTITIES,
     ImportOptions,
@@ -34,29 +34,19 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
     return mapping
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 @contextmanager
-def _progress(show_bar: bool, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A Rich bar on a terminal; otherwise one "loading…" line on stderr (unless quiet)."""
-    if show_bar:
+def _progress(entity: str, quiet: bool) -> Iterator[tuple[Update | None, StepLines | None]]:
+    """A Rich bar on a terminal; otherwise lines with counts and elapsed time on stderr
+    (none with ``--json`` unless stderr is a terminal: stdout carries the one JSON object)."""
+    if interactive() and not quiet:
         with counting_bar("importing", "rows") as update:
-            yield update
+            yield update, None
         return
     if quiet:
-        yield None
+        yield None, None
         return
-    announced = False
-
-    def announce(done: int, total: int) -> None:
-        nonlocal announced
-        if not announced:
-            announced = True
-            _say(f"loading {total:,} rows…")
-
-    yield announce
+    lines = StepLines("import")
+    yield lines.counter(entity), lines
 
 
 def _summary(result: ImportResult) -> str:
@@ -111,11 +101,13 @@ def import_command(
         timezone=timezone,
     )
     factory = context.sessions()  # refuses a database whose schema is behind the code
-    show_bar = not as_json and sys.stderr.isatty()
-    with _progress(show_bar, quiet=as_json) as progress, unit_of_work(factory) as session:
+    with (
+        _progress(spec.name, quiet=as_json) as (progress, lines),
+        unit_of_work(factory) as session,
+    ):
         result = import_file(session, spec.name, file, options=options, progress=progress)
-        if not show_bar and not as_json:
-            _say("committing…")
+        if lines is not None:
+            lines.step(_("committing…"))
     if as_json:
         typer.echo(json.dumps(result.as_json()))
     else:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+
 import typer
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from valuecenter import __version__
 from valuecenter.cli import alerts as alerts_cli
@@ -15,7 +19,7 @@ from valuecenter.cli import renewals as renewals_cli
 from valuecenter.cli import retention as retention_cli
 from valuecenter.cli import uplift as uplift_cli
 from valuecenter.cli import value as value_cli
-from valuecenter.cli.errors import run_guarded
+from valuecenter.cli.errors import fail, run_guarded, wants_json
 
 app = typer.Typer(
     help="valuecenter: the customer-service department as a profit center.",
@@ -47,5 +51,44 @@ def version() -> None:
     typer.echo(__version__)
 
 
-def main() -> None:
-    run_guarded(lambda: app(standalone_mode=True))
+def _flags_without_type(command: object) -> None:
+    """Show on/off options as bare flags in ``--help`` (``--json``, not ``--json <bool>``):
+    they take no value, and Typer's help would otherwise print a type for them."""
+    params = list(getattr(command, "params", ()))
+    if isinstance(command, TyperCommand | TyperGroup):
+        params.append(command.get_help_option(typer.Context(command)))  # made once, then kept
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_bool_flag:
+            param.metavar = ""
+    if isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            _flags_without_type(sub)
+
+
+def command() -> TyperGroup:
+    """The ``valuecenter`` command as it runs, with its on/off options shown as flags."""
+    built = typer.main.get_command(app)
+    assert isinstance(built, TyperGroup)  # the app has sub-commands
+    _flags_without_type(built)
+    return built
+
+
+def _run(args: list[str], json_errors: bool) -> None:
+    cli = command()
+    if not json_errors:
+        cli.main(args=args, prog_name="valuecenter", standalone_mode=True)
+        return
+    # Under --json a usage error is the same JSON error object as any other (cli/errors.py).
+    try:
+        code = cli.main(args=args, prog_name="valuecenter", standalone_mode=False)
+    except typer.TyperException as exc:  # Click's usage errors
+        fail(exc.format_message(), exc.exit_code, error="usage")
+    except typer.Abort:
+        fail("interrupted", 130, error="interrupted")
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    json_errors = wants_json(args)
+    run_guarded(lambda: _run(args, json_errors), json_errors=json_errors)

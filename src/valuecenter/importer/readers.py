@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -16,8 +17,10 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
 
 SEPARATORS = (",", ";", "\t", "|")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
 _BLOCK = 8 << 20
 
 
@@ -28,10 +31,14 @@ def read_file(path: Path, *, sep: str | None = None, sheet: str | None = None) -
     if not path.is_file():
         raise InvalidInput("file", f"{path}: not a file")
     suffix = path.suffix.lower()
+    if sheet is not None and suffix not in XLSX_SUFFIXES:
+        raise InvalidInput(
+            "--sheet", _("only an .xlsx workbook has sheets; %(file)s is not one", file=path.name)
+        )
     try:
         if suffix == ".parquet":
             return _read_parquet(path)
-        if suffix in (".xlsx", ".xlsm"):
+        if suffix in XLSX_SUFFIXES:
             return _read_xlsx(path, sheet)
         if suffix == ".xls":
             raise InvalidInput("file", f"{path}: old .xls workbooks are not read; save as .xlsx")
@@ -52,8 +59,15 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
     import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError):
+        # An .xlsx is a zip archive of XML parts: a CSV renamed to .xlsx is not one.
+        raise InvalidInput(
+            "file", _("%(file)s is not an Excel workbook (.xlsx)", file=str(path))
+        ) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise InvalidInput(
