@@ -504,6 +504,8 @@ def test_handle_from_the_page_needs_the_csrf_token(
     head = re.sub(r"\s+", " ", row.split("<template>", 1)[1])  # the head line, out of band
     assert head.startswith('<p class="inbox-who" id="inbox-who" hx-swap-oob="true">')
     assert "<strong>3</strong> open alerts, <strong>€ 3.900</strong> at risk" in head
+    # No list address (a plain htmx post): no caption to update.
+    assert 'id="inbox-caption"' not in row
 
     # Handled meanwhile (another tab): the row shows how, and says so.
     again = client.post(url, data={"outcome": "left"}, headers={**HTMX, "X-CSRF-Token": token})
@@ -624,3 +626,33 @@ def test_reasons_render_whatever_a_run_stored(stored: list[object]) -> None:
     reasons = reasons_of(stored)  # type: ignore[arg-type]
     assert all(r.text for r in reasons)
     assert len(reasons) <= len(stored)
+
+
+def test_mark_handled_updates_the_inbox_caption_out_of_band(
+    client: TestClient, world: World, alerts: dict[str, int]
+) -> None:
+    """After "Mark handled" the list's caption says the new count (issue 16: it kept the old)."""
+    login(client, "account-manager")
+    page = client.get("/alerts").text
+    token = csrf_from(page)
+    caption = re.search(r'<span id="inbox-caption">(.*?)</span></span>', page, re.S)
+    assert caption is not None
+    assert re.sub(r"\s+", " ", caption.group(1)).startswith("<strong>4</strong> open alerts")
+    shown_at = "http://testserver/alerts?kind=&status=open"
+    done = client.post(
+        f"/alerts/{alerts['rhythm_left']}/handle",
+        data={"outcome": "kept"},
+        headers={**HTMX, "X-CSRF-Token": token, "HX-Current-URL": shown_at},
+    )
+    assert done.status_code == 200
+    oob = re.sub(r"\s+", " ", done.text.split('<span id="inbox-caption"', 1)[1])
+    assert oob.startswith(' hx-swap-oob="true"><strong>3</strong> open alerts')
+    # The list of every status still holds 5 alerts (one handled now).
+    every = client.post(
+        f"/alerts/{alerts['rhythm_false']}/handle",
+        data={"outcome": "false-alarm"},
+        headers={**HTMX, "X-CSRF-Token": token, "HX-Current-URL": shown_at + "&status=all"},
+    )
+    text = re.sub(r"\s+", " ", every.text)
+    assert 'hx-swap-oob="true"><strong>' in text
+    assert re.search(r'id="inbox-caption" hx-swap-oob="true"><strong>\d+</strong> alerts', text)

@@ -26,6 +26,9 @@ from valuecenter.errors import (
     NotFound,
     SchemaBehind,
 )
+from valuecenter.i18n import _, lazy_gettext
+from valuecenter.users.models import User
+from valuecenter.web.security import FormExpired, session_user_id
 from valuecenter.web.templating import templates
 
 log = logging.getLogger("valuecenter.web")
@@ -70,13 +73,41 @@ def _json(status: int, code: str, detail: str, headers: dict[str, str] | None = 
     return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
 
 
-def _page(request: Request, status: int, detail: str) -> Response:
+RELOAD_HEADER = "VC-Reload"
+"""Tells the pages' htmx error handler (static/request-errors.js) that reloading is the fix."""
+
+
+def _page(
+    request: Request, status: int, detail: str, headers: dict[str, str] | None = None
+) -> Response:
     return templates.TemplateResponse(
         request,
         "error.html",
-        {"status": status, "title": TITLES.get(status, "Error"), "detail": detail},
+        {
+            "status": status,
+            "title": TITLES.get(status, "Error"),
+            "detail": detail,
+            "user": None if status == 503 else _viewer(request),
+        },
         status_code=status,
+        headers=headers,
     )
+
+
+def _viewer(request: Request) -> User | None:
+    """The logged-in user, so an error page keeps the normal layout with its navigation;
+    None when there is none (or the database cannot tell: the page still renders)."""
+    uid = session_user_id(request) if "session" in request.scope else None
+    factory = getattr(request.app.state, "sessions", None)
+    if uid is None or factory is None:
+        return None
+    try:
+        with factory() as session:
+            user = session.get(User, uid)
+            return user if user is not None and user.active else None
+    except Exception:
+        log.warning("error page without the user: the database did not answer", exc_info=True)
+        return None
 
 
 def _login_redirect(request: Request) -> Response:
@@ -100,6 +131,8 @@ def _respond(request: Request, status: int, code: str, detail: str) -> Response:
 async def app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     status = status_of(exc)
+    if isinstance(exc, FormExpired) and not is_api(request):
+        return _page(request, status, str(exc), headers={RELOAD_HEADER: "true"})
     return _respond(request, status, exc.code, str(exc))
 
 
@@ -113,9 +146,51 @@ def describe_validation(errors: Any) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+# What each pydantic error means, in words a user reads (the pages; the API keeps pydantic's).
+_PROBLEMS: dict[str, Any] = {
+    "missing": lazy_gettext("is required"),
+    "greater_than_equal": lazy_gettext("must be at least %(ge)s"),
+    "greater_than": lazy_gettext("must be more than %(gt)s"),
+    "less_than_equal": lazy_gettext("must be at most %(le)s"),
+    "less_than": lazy_gettext("must be less than %(lt)s"),
+    "int_parsing": lazy_gettext("must be a whole number"),
+    "int_from_float": lazy_gettext("must be a whole number"),
+    "float_parsing": lazy_gettext("must be a number"),
+    "decimal_parsing": lazy_gettext("must be a number"),
+    "string_too_long": lazy_gettext("must be at most %(max_length)s characters"),
+    "string_too_short": lazy_gettext("must be at least %(min_length)s characters"),
+    "bool_parsing": lazy_gettext("must be yes or no"),
+    "date_parsing": lazy_gettext("must be a date like 2026-11-01"),
+    "date_from_datetime_parsing": lazy_gettext("must be a date like 2026-11-01"),
+    "enum": lazy_gettext("must be one of %(expected)s"),
+    "literal_error": lazy_gettext("must be one of %(expected)s"),
+}
+
+
+def readable_validation(errors: Any) -> str:
+    """The request's wrong fields for a person: 'page: must be at least 1 (given: 0)'."""
+    parts = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path", "header")]
+        field = ".".join(loc) or _("the request")
+        problem = _PROBLEMS.get(str(err.get("type")))
+        try:
+            text = str(problem) % dict(err.get("ctx") or {}) if problem else None
+        except (KeyError, TypeError, ValueError):
+            text = None
+        text = text or str(err.get("msg", _("is not valid")))
+        given = err.get("input")
+        if isinstance(given, str | int | float) and not isinstance(given, bool) and given != "":
+            text = _("%(problem)s (given: %(value)s)", problem=text, value=str(given)[:60])
+        parts.append(_("%(field)s: %(problem)s", field=field, problem=text))
+    return "; ".join(parts) or _("the request is not valid")
+
+
 async def validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return _respond(request, 422, InvalidInput.code, describe_validation(exc.errors()))
+    if is_api(request):
+        return _respond(request, 422, InvalidInput.code, describe_validation(exc.errors()))
+    return _respond(request, 422, InvalidInput.code, readable_validation(exc.errors()))
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

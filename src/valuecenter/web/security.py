@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from valuecenter.errors import Forbidden
+from valuecenter.i18n import _
 from valuecenter.users.models import User
 
 SESSION_COOKIE = "vc_session"
@@ -57,6 +58,11 @@ def session_user_id(request: Request) -> int | None:
     return uid if isinstance(uid, int) else None
 
 
+class FormExpired(Forbidden):
+    """A stale or missing CSRF token: the page is older than the session (a new login, an
+    expired session). Reloading the page is the fix; ``web/errors.py`` tells htmx so."""
+
+
 async def verify_csrf(request: Request) -> None:
     """Refuse an unsafe request whose CSRF token is missing or not this session's."""
     if request.method not in UNSAFE_METHODS:
@@ -71,7 +77,9 @@ async def verify_csrf(request: Request) -> None:
     if not (isinstance(expected, str) and expected and given) or not secrets.compare_digest(
         expected.encode(), given.encode()
     ):
-        raise Forbidden("the form has expired or is not from this site; reload the page and retry")
+        raise FormExpired(
+            _("the form has expired or is not from this site; reload the page and retry")
+        )
 
 
 def safe_next(target: str | None, default: str = "/customers") -> str:

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from valuecenter import __version__
 from valuecenter.formatting import grouped, money_exact, money_short
 from valuecenter.i18n import gettext, ngettext
+from valuecenter.users.models import Role
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -126,6 +127,9 @@ templates = Jinja2Templates(directory=str(TEMPLATES), context_processors=[_conte
 # {% trans %} blocks and _() in templates use the request's locale (valuecenter/i18n.py).
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+# The roles that may hold API tokens (`valuecenter users token NAME`): every role, since the
+# API serves each of them (web/api/); the navigation links them to the API documentation.
+templates.env.globals["api_roles"] = tuple(role.value for role in Role)
 templates.env.filters.update(
     money=money,
     money_short=money_short,

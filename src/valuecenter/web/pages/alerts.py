@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -184,6 +185,32 @@ def inbox_page(
     )
 
 
+def _listed(session: Session, user: User, shown_at: str | None) -> dict[str, object] | None:
+    """The count and filters of the inbox list the user handles from (its address, from
+    htmx's ``HX-Current-URL``), so its caption says the count after the handle; None when
+    that is not an inbox list or its filters are not valid."""
+    if not shown_at:
+        return None
+    address = urlsplit(shown_at)
+    if address.path != "/alerts":
+        return None
+    query = dict(parse_qsl(address.query))
+    try:
+        kind_value = _choice("kind", query.get("kind") or None, KIND_LABELS)
+        status_value = _choice("status", query.get("status") or None, STATUSES) or "open"
+    except InvalidInput:
+        return None
+    counted = inbox.alert_page(
+        session,
+        user,
+        status=STATUSES[status_value],
+        kind=AlertKind(kind_value) if kind_value else None,
+        page=1,
+        page_size=1,
+    )
+    return {"total": counted.total, "filters": {"kind": kind_value, "status": status_value}}
+
+
 @router.post("/alerts/{alert_id}/handle")
 def handle_page(
     request: Request,
@@ -215,6 +242,8 @@ def handle_page(
             "user": user,
             "a": inbox.alert_out(session, alert),
             "message": message,
+            # the list's caption with its new count, out of band
+            "listed": _listed(session, user, request.headers.get("HX-Current-URL")),
             # the head line of the inbox, updated out of band
             "pool": customers.pool_of(session, viewer=user),
             "summary": inbox.inbox_summary(session, user),
