@@ -616,13 +616,56 @@ def test_engine_settings(
     refused = client.post("/offers/settings", data={**form, "control_share": "0.9"})
     assert refused.status_code == 422
     text = _text(refused.text)
+    # The error is beside its field, in words; the top of the page points there (issue 16:
+    # it named the field key at the top, far from the field).
     assert (
-        '<p class="field-error" id="err-settings-control_share" role="alert">control_share: 0.9 '
+        '<p class="field-error" id="err-settings-control_share" role="alert">0.9 '
         "is not in [0, 0.5]</p>" in text
     )
+    banner = text.split('<div class="alert" role="alert">', 1)[1].split("</div>", 1)[0]
+    assert '<a href="#s-control_share">See the field marked below.</a>' in banner
+    assert "control_share" not in banner.replace('href="#s-control_share"', "")
     assert 'id="s-control_share" name="control_share" type="text" value="0.9"' in text
+    assert 'aria-invalid="true" autofocus' in text
     with sessions() as session:
         assert session.scalars(select(EngineSettings.control_share)).one() == 0.05
+
+
+NUMBER_INPUT = re.compile(r"<input\b[^>]*\btype=\"number\"[^>]*>")
+
+
+def test_every_number_input_is_bounded_as_the_server_bounds_it(
+    client: TestClient, world: World, offers: dict[str, int]
+) -> None:
+    """Each number input carries min and max (issue 16), and for the engine settings they are
+    the server's bounds: the bound itself is saved, one past it is refused beside the field."""
+    login(client, "manager")
+    page = client.get("/offers").text
+    token = csrf_from(page)
+    pages = [page, client.get("/offers/actions/new").text]
+    inputs = [tag for html in pages for tag in NUMBER_INPUT.findall(html)]
+    assert len(inputs) >= 6
+    for tag in inputs:
+        assert re.search(r'\bmin="-?\d+"', tag), tag
+        assert re.search(r'\bmax="\d+"', tag), tag
+    form = {
+        "exploration_share": "0.1", "control_share": "0.05", "max_actions": "2",
+        "service_intents": "complaint", "detractor_max_nps": "6", "detractor_days": "30",
+        "ending_within_days": "90", "csrf_token": token,
+    }  # fmt: skip
+    settings = [t for t in NUMBER_INPUT.findall(page) if 'id="s-' in t]
+    assert len(settings) == 4
+    for tag in settings:
+        name = re.search(r'name="(\w+)"', tag).group(1)  # type: ignore[union-attr]
+        low = int(re.search(r'min="(\d+)"', tag).group(1))  # type: ignore[union-attr]
+        high = int(re.search(r'max="(\d+)"', tag).group(1))  # type: ignore[union-attr]
+        for value, ok in ((low, True), (high, True), (low - 1, False), (high + 1, False)):
+            answer = client.post(
+                "/offers/settings", data={**form, name: str(value)}, follow_redirects=False
+            )
+            assert answer.status_code == (303 if ok else 422), (name, value)
+            if not ok:
+                assert f'id="err-settings-{name}"' in answer.text
 
 
 def test_importing_a_catalogue_file_is_all_or_nothing(
