@@ -141,10 +141,11 @@ def test_killed_import_leaves_the_tables_as_they_were(
     assert proc.stderr is not None
     seen: list[str] = []
     try:
-        # The CLI says "loading N rows…" when validation is done and the database work starts.
+        # The CLI says "import: loading orders: N rows…" when validation is done and the
+        # database work starts.
         for line in proc.stderr:
             seen.append(line)
-            if line.startswith("loading"):
+            if line.startswith("import: loading"):
                 break
         time.sleep(0.3)
         proc.send_signal(signal.SIGKILL)
@@ -152,7 +153,7 @@ def test_killed_import_leaves_the_tables_as_they_were(
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert any(line.startswith("loading 300,000 rows") for line in seen), seen
+    assert any(line.startswith("import: loading orders: 300,000 rows…") for line in seen), seen
     # -9, not 0: the kill landed before the import could finish (and commit).
     assert proc.returncode == -signal.SIGKILL
     assert table_counts(engine) == before
