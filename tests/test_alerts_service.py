@@ -6,6 +6,7 @@ input is one line."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, timedelta
 
 import pytest
@@ -25,14 +26,25 @@ from valuecenter.value.models import CustomerScore
 def _load(capsys: pytest.CaptureFixture[str], *args: str) -> None:
     code, _out, err = run(["demo", *args], capsys)
     assert code == 0, err
+    # stderr is not a terminal here: progress comes as lines with counts and elapsed time.
+    assert re.search(r"^demo: loaded customers: [\d,]+ rows · \d+\.\d s$", err, re.M), err
     code, _out, err = run(["score"], capsys)
     assert code == 0, err
+    assert re.fullmatch(
+        r"score: value models fitted, [\d,]+ customers scored; committing… · \d+\.\d s\n", err
+    ), err
 
 
 def _alerts(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
     code, out, err = run(["alerts", "run", "--json", *args], capsys)
     assert code == 0, err
     result: dict[str, object] = json.loads(out)
+    runs = [line for line in err.splitlines() if line.startswith("alerts: alert run ")]
+    assert runs, err  # a line per run, with its day and count
+    assert re.fullmatch(
+        r"alerts: alert run of \d{4}-\d\d-\d\d done: [\d,]+ new alerts?; committing… · \d+\.\d s",
+        runs[-1],
+    ), err
     return result
 
 

@@ -10,7 +10,7 @@ from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive, parse_day
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
-from valuecenter.i18n import _, format_number, ngettext
+from valuecenter.i18n import format_number, ngettext
 
 app = typer.Typer(help="Churn early warning: alerts for account managers.", no_args_is_help=True)
 
@@ -55,15 +55,14 @@ def run(
             step = lines.step if lines is not None else None
             result = backfill(session, backfill_months, options, progress=step)[-1]
         else:
-            if lines is not None:
-                lines.step(_("judging every customer's order rhythm and churn risk…"))
             result = run_alerts(session, options)
         if lines is not None:
             lines.step(
                 ngettext(
-                    "%(count)s new alert; committing…",
-                    "%(count)s new alerts; committing…",
+                    "alert run of %(day)s done: %(count)s new alert; committing…",
+                    "alert run of %(day)s done: %(count)s new alerts; committing…",
                     result.raised,
+                    day=result.as_of.isoformat(),
                     count=format_number(result.raised),
                 )
             )

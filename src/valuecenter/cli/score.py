@@ -9,7 +9,7 @@ import typer
 from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive, parse_day
 from valuecenter.db.uow import unit_of_work
-from valuecenter.i18n import _, format_number, ngettext
+from valuecenter.i18n import format_number, ngettext
 
 
 def score(
@@ -33,14 +33,12 @@ def score(
     options = ScoreOptions(as_of=day, horizon_months=horizon_months, discount_rate=discount_rate)
     lines = None if interactive() else StepLines("score")
     with unit_of_work(context.sessions()) as session:
-        if lines is not None:
-            lines.step(_("fitting the value models on the order history…"))
         run = run_score(session, segmentation, options)
         if lines is not None:
             lines.step(
                 ngettext(
-                    "%(count)s customer scored; committing…",
-                    "%(count)s customers scored; committing…",
+                    "value models fitted, %(count)s customer scored; committing…",
+                    "value models fitted, %(count)s customers scored; committing…",
                     run.scored,
                     count=format_number(run.scored),
                 )
