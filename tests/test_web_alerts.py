@@ -416,7 +416,7 @@ def test_inbox_page_of_an_account_manager(
     who = re.sub(r"\s+", " ", re.search(r'id="inbox-who">(.*?)</p>', html, re.S).group(1))  # type: ignore[union-attr]
     assert who.strip() == (
         "Your pool: <strong>AM01</strong> (Anna de Jong), <strong>4</strong> open alerts, "
-        "<strong>€ 7.900</strong> at risk"
+        "<strong>€7,900</strong> at risk"
     )
     source = re.sub(r"\s+", " ", re.search(r'id="source">(.*?)</p>', html, re.S).group(1))  # type: ignore[union-attr]
     assert f'Alert run <strong class="mono">{LATEST_RUN}</strong>' in source
@@ -428,7 +428,7 @@ def test_inbox_page_of_an_account_manager(
     assert source.count(SCORE_RUN) == 1  # stored in the models too; said once
     assert "C1002 (rhythm_left) ordered every 21 days, now silent 63" in html
     assert "Call C1002 this week &amp; ask about the silence" in html  # escaped
-    assert "€ 4.000" in html  # rhythm_left: 80% of € 5.000
+    assert "€4,000" in html  # rhythm_left: 80% of € 5.000
     assert "80%" in html
     assert f'href="/customers/{world.customers["C1002"].id}"' in html
     assert "Atelier Vos" not in html  # the other pool's alert
@@ -503,7 +503,7 @@ def test_handle_from_the_page_needs_the_csrf_token(
     assert "<form" not in row
     head = re.sub(r"\s+", " ", row.split("<template>", 1)[1])  # the head line, out of band
     assert head.startswith('<p class="inbox-who" id="inbox-who" hx-swap-oob="true">')
-    assert "<strong>3</strong> open alerts, <strong>€ 3.900</strong> at risk" in head
+    assert "<strong>3</strong> open alerts, <strong>€3,900</strong> at risk" in head
     # No list address (a plain htmx post): no caption to update.
     assert 'id="inbox-caption"' not in row
 
@@ -555,7 +555,7 @@ def test_market_dip_panel_for_managers_only(
     assert "212 customers — reported once, not as alerts." in text
     assert text.count("<strong>DE</strong>") == 1
     assert "312 orders where their rhythms expected 473" in text
-    assert "All pools, <strong>5</strong> open alerts, <strong>€ 16.900</strong> at risk" in text
+    assert "All pools, <strong>5</strong> open alerts, <strong>€16,900</strong> at risk" in text
     assert 'href="/alerts/precision"' in html
     login(client, "account-manager")
     assert 'id="market-dips"' not in client.get("/alerts").text

@@ -140,7 +140,7 @@ def test_the_360_loads_the_panel_and_it_shows_actions_with_reasons(
     oven = _card(text, "oven-check")
     assert '<strong class="nba-name">Oven check-up at half price</strong>' in oven
     assert '<span class="nba-kind nba-kind-offer">Offer</span>' in oven
-    assert '<strong class="pos">€ 36,00</strong>' in oven
+    assert '<strong class="pos">€36.00</strong>' in oven
     assert "<strong>20.0%</strong>" in oven
     assert "<li>P(accept) 20.0%: the catalogue&#39;s prior (no model yet)</li>" in oven
     assert "<li>expected € 36,00 = 20.0% × € 200,00 − 20.0% × € 20,00</li>" in oven
@@ -152,7 +152,7 @@ def test_the_360_loads_the_panel_and_it_shows_actions_with_reasons(
     assert 'name="csrf_token" value="' in oven  # for the no-JS post
     thanks = _card(text, "thank-you")
     assert '<span class="nba-kind nba-kind-loyalty">Loyalty</span>' in thanks
-    assert "€ 4,50" in thanks
+    assert "€4.50" in thanks
     # Held back, each with its rule and why.
     assert "<summary>Held back (2)</summary>" in text
     held = text.split("<summary>Held back", 1)[1]
@@ -199,7 +199,7 @@ def test_context_changes_the_decision(
     # A long wait damps the sales offer by the lever: 0.5 × 20% × € 200 − € 4 = € 16.
     waited = _text(_panel(client, world.own.id, channel="phone", wait="6"))
     assert "<li>lever long-wait ×0.5</li>" in waited
-    assert "€ 16,00" in waited
+    assert "€16.00" in waited
     assert 'name="wait" min="0" max="1440" step="1" inputmode="numeric" value="6"' in waited
     # A wrong context comes back in the panel with htmx, as an error page without.
     wrong = _text(_panel(client, world.own.id, channel="pigeon"))
@@ -368,8 +368,8 @@ def test_the_action_list(client: TestClient, world: World, offers: dict[str, int
     assert (
         '<span class="mono">P-OVEN</span><div class="muted small">Deck oven service</div>' in oven
     )
-    assert "€ 200,00" in oven
-    assert "€ 20,00" in oven
+    assert "€200.00" in oven
+    assert "€20.00" in oven
     assert "Chat, E-mail, Phone" in oven
     assert "always" in oven
     assert '<td class="of-rule small">everyone</td>' in oven
@@ -377,7 +377,7 @@ def test_the_action_list(client: TestClient, world: World, offers: dict[str, int
     flour = text.split('data-code="flour-pallet"', 1)[1].split("</tr>", 1)[0]
     assert "not bought product P-BREAD in the last year" in flour
     assert "every channel" in flour
-    assert "+ € 0,50 a contact" in text  # the thank-you call's contact cost
+    assert "+ €0.50 a contact" in text  # the thank-you call's contact cost
     assert "<strong>4</strong> of 4 actions active" in text
     assert "catalogue version <strong>2</strong>" in text
     lever = text.split('data-code="long-wait"', 1)[1].split("</tr>", 1)[0]
@@ -493,7 +493,7 @@ def test_creating_and_editing_an_action(
     assert "Saved action “oven-clean”. Agents see it on their next decision." in listed
     row = listed.split('data-code="oven-clean"', 1)[1].split("</tr>", 1)[0]
     assert "segment in gold, silver" in row
-    assert "€ 30,00" in row
+    assert "€30.00" in row
     # The edit form holds the stored values; the code cannot change.
     edit = _text(client.get("/offers/actions/oven-clean").text)
     assert '<input id="f-code" type="text" value="oven-clean" readonly' in edit

@@ -107,10 +107,10 @@ def test_customer_360_page(client: TestClient, world: World) -> None:
         "<h1>Bakkerij de Vries</h1>",
         "C1001",
         "Anna de Jong",
-        "€ 2.033,50",  # revenue, last 12 months
+        "€2,033.50",  # revenue, last 12 months (English page: English amounts)
         "Order O-3",
-        "€ 1.930,00",
-        "€ -34,50",  # the return
+        "€1,930.00",
+        "-€34.50",  # the return
         "delivery, invoice",
         "Sanne Bakker",
         "Delivery was late again",
@@ -139,7 +139,7 @@ def test_customer_without_history_shows_useful_empty_states(
         "no survey answered yet",
         "No contracts.",
         "Nothing here yet.",
-        "€ 0,00",
+        "€0.00",
     ):
         assert expected in html, expected
 
@@ -268,13 +268,13 @@ def test_formatting() -> None:
     assert stamp(datetime(2026, 7, 1, 8, 0, tzinfo=UTC), amsterdam) == "1 Jul 2026 10:00"  # CEST
     assert day(datetime(2026, 3, 2, 23, 30, tzinfo=UTC), amsterdam) == "3 Mar 2026"
     assert day(date(2026, 3, 2), amsterdam) == "2 Mar 2026"  # a date is not shifted
-    assert money(123456) == "€ 1.234,56"
-    assert money(-1250) == "€ -12,50"
-    assert money(5) == "€ 0,05"
-    assert money(100_000_000_00, "USD") == "$ 100.000.000,00"
-    assert money(100, "CHF") == "CHF 1,00"
+    assert money(123456) == "€1,234.56"  # the default language; Dutch: tests/test_i18n_pages.py
+    assert money(-1250) == "-€12.50"
+    assert money(5) == "€0.05"
+    assert money(100_000_000_00, "USD") == "US$100,000,000.00"
+    assert money(100, "CHF") == "CHF1.00"
     assert money(None) == "–"
-    assert money_short(123456) == "€ 1.235"
+    assert money_short(123456) == "€ 1.235"  # valuecenter.formatting: Dutch grouping for the CLI
     assert day(date(2026, 3, 2)) == "2 Mar 2026"
     assert stamp(datetime(2026, 3, 2, 9, 5, tzinfo=UTC)) == "2 Mar 2026 09:05"
     assert duration(410) == "6:50"

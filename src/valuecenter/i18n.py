@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -79,11 +79,13 @@ def normalize(locale: str | None) -> str | None:
     return language if language in LOCALES else None
 
 
-def negotiate(accept_language: str | None) -> str:
+@lru_cache(maxsize=256)
+def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
     """The best of :data:`LOCALES` for an HTTP ``Accept-Language`` header (RFC 9110 §12.5.4):
-    the highest-weighted language the product speaks, else the default."""
+    the highest-weighted language the product speaks, else ``default``. Cached: browsers send
+    the same few headers on every request."""
     if not accept_language:
-        return DEFAULT_LOCALE
+        return default
     ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate(accept_language.split(",")):
         tag, _, params = part.strip().partition(";")
@@ -96,7 +98,7 @@ def negotiate(accept_language: str | None) -> str:
         language = normalize(tag)
         if language and weight > 0:
             ranked.append((-weight, position, language))
-    return min(ranked)[2] if ranked else DEFAULT_LOCALE
+    return min(ranked)[2] if ranked else default
 
 
 def current_locale() -> str:
@@ -139,23 +141,42 @@ def lazy_gettext(message: str, /, **params: Any) -> LazyProxy:
 _ = gettext
 
 
+FORMAT_LOCALES = {"en": "en_IE", "nl": "nl_NL"}
+"""The CLDR locale that formats each language: English as written in the euro area (Ireland:
+'€1,234.56', '2 Mar 2026', a 24-hour clock) rather than American ('Mar 2, 2026'), since the
+product's users are European companies."""
+
+
 def _babel_locale() -> Locale:
     try:
-        return Locale.parse(current_locale())
+        return Locale.parse(FORMAT_LOCALES.get(current_locale(), current_locale()))
     except (UnknownLocaleError, ValueError):  # pragma: no cover - LOCALES are all known
         return Locale.parse(DEFAULT_LOCALE)
 
 
-def format_number(value: int | float | Decimal, *, decimals: int | None = None) -> str:
-    """A number with the locale's grouping and decimal sign: nl '1.234,5', en '1,234.5'."""
-    if decimals is None:
+def format_number(
+    value: int | float | Decimal, *, decimals: int | None = None, grouping: bool = True
+) -> str:
+    """A number with the locale's grouping and decimal sign: nl '1.234,5', en '1,234.5';
+    ``decimals`` fixes the decimals, ``grouping=False`` leaves out the thousands separator
+    (form fields: nl '1234,50')."""
+    if decimals is None and grouping:
         return numbers.format_decimal(value, locale=_babel_locale())
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    if decimals is None:
+        return format_input(value)
+    pattern = ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals else "")
     return numbers.format_decimal(value, format=pattern, locale=_babel_locale())
 
 
+def format_input(value: int | float | Decimal) -> str:
+    """A number as a form field shows it for editing: no grouping, the locale's decimal sign,
+    at most six decimals and no trailing zeros: nl '0,05', en '0.05'; :func:`parse_decimal`
+    reads it back."""
+    return numbers.format_decimal(value, format="0.######", locale=_babel_locale())
+
+
 def format_percent(share: float, *, decimals: int = 0) -> str:
-    """A share (0.123) as a percentage: nl '12 %', en '12%'."""
+    """A share (0.123) as a percentage: nl '12%', en '12%' (CLDR: no space in either)."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
     return numbers.format_percent(share, format=pattern, locale=_babel_locale())
 
@@ -168,15 +189,46 @@ def format_money(cents: float | None, currency: str = "EUR", *, whole: bool = Fa
     amount = Decimal(round(cents)) / 100
     locale = _babel_locale()
     if not whole:
-        return numbers.format_currency(amount, currency, locale=locale)
-    pattern = locale.currency_formats["standard"].pattern.replace("0.00", "0")
-    return numbers.format_currency(
-        amount.quantize(Decimal(1)), currency, format=pattern, locale=locale, currency_digits=False
-    )
+        text = numbers.format_currency(amount, currency, locale=locale)
+    else:
+        pattern = locale.currency_formats["standard"].pattern.replace("0.00", "0")
+        text = numbers.format_currency(
+            amount.quantize(Decimal(1)),
+            currency,
+            format=pattern,
+            locale=locale,
+            currency_digits=False,
+        )
+    # CLDR puts a no-break space after nl's '€'; a plain one reads the same in pages, the CLI
+    # and files (pages keep amounts on one line with CSS).
+    return text.replace("\u00a0", " ")
+
+
+def parse_decimal(text: str) -> Decimal:
+    """A number as a user types it in the current locale: nl '1.234,56' or '45,00', en
+    '1,234.56' or '45.00'. What the locale cannot read falls back to a plain number, so a value
+    copied from a file still works: '45.00' is a decimal point and '45,5' (one comma, no dot) a
+    decimal comma in every locale. Raises ``ValueError`` (with the
+    text) when it is not a number."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not cleaned:
+        raise ValueError(f"'{text.strip()}' is not a number")
+    try:
+        value = numbers.parse_decimal(cleaned, locale=_babel_locale(), strict=True)
+    except numbers.NumberFormatError:
+        if cleaned.count(",") == 1 and "." not in cleaned:
+            cleaned = cleaned.replace(",", ".")  # '18,50' is a decimal comma everywhere
+        try:
+            value = Decimal(cleaned)
+        except ArithmeticError:
+            raise ValueError(f"'{text.strip()}' is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"'{text.strip()}' is not a number")
+    return value
 
 
 def format_date(value: date | datetime | None, *, fmt: str = "medium") -> str:
-    """A date in the locale: nl '2 mrt 2026', en 'Mar 2, 2026'; None → '–'."""
+    """A date in the locale: nl '2 mrt 2026', en '2 Mar 2026'; None → '–'."""
     if value is None:
         return "–"
     return dates.format_date(value, format=fmt, locale=_babel_locale())

@@ -3,6 +3,7 @@
 Outside development mode the secret key must be set to a long, non-default value; the
 application refuses to start otherwise (the rule of fastapi/full-stack-fastapi-template).
 ``display_timezone`` is the IANA zone pages show times in; the database and the API stay UTC.
+``default_language`` is the pages' language when neither the user nor the browser names one.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=200, gt=0)
     cookie_secure: bool = False
     display_timezone: str = "Europe/Amsterdam"
+    # The pages' language when neither the user's own setting nor the browser's
+    # Accept-Language names one the product speaks (web/locale.py).
+    default_language: Literal["en", "nl"] = "en"
     # The six value segments (valuecenter/value/segments.toml when unset).
     segments_file: Path | None = None
     # The share of save-desk cases assigned at random to the control group (standard

@@ -47,7 +47,7 @@ def alerts_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, int]]]:
 
 
 def _euros(text: str) -> int:
-    """'€ 4.000' → 4000."""
+    """'€4,000' → 4000."""
     return int(re.sub(r"[^\d]", "", text))
 
 
@@ -67,7 +67,7 @@ def test_account_manager_handles_his_alerts_and_manager_reads_precision(
             log_in(page, base, "account-manager", "/alerts")
             expect(page.locator(".mainnav a[aria-current=page]")).to_have_text("Alerts")
             expect(page.locator("#inbox-who")).to_contain_text("Your pool: AM01")
-            expect(page.locator("#inbox-who")).to_contain_text("4 open alerts, € 7.900 at risk")
+            expect(page.locator("#inbox-who")).to_contain_text("4 open alerts, €7,900 at risk")
             rows = page.locator("table.alerts-table tbody tr")
             expect(rows).to_have_count(len(OWN_OPEN))
             ids = [rows.nth(k).get_attribute("id") for k in range(len(OWN_OPEN))]
@@ -94,7 +94,7 @@ def test_account_manager_handles_his_alerts_and_manager_reads_precision(
             expect(handled.locator("form")).to_have_count(0)
             expect(page).to_have_url(f"{base}/alerts")  # swapped in place, no page load
             expect(rows).to_have_count(len(OWN_OPEN))
-            expect(page.locator("#inbox-who")).to_contain_text("3 open alerts, € 3.900 at risk")
+            expect(page.locator("#inbox-who")).to_contain_text("3 open alerts, €3,900 at risk")
             expect(page.locator("#inbox-who")).to_have_count(1)
             page.screenshot(path=ARTIFACTS / "alerts-inbox.png", full_page=True)
             page.set_viewport_size({"width": 420, "height": 900})
@@ -103,7 +103,7 @@ def test_account_manager_handles_his_alerts_and_manager_reads_precision(
 
             page.reload()
             expect(rows).to_have_count(len(OWN_OPEN) - 1)  # handled: out of the open inbox
-            expect(page.locator("#inbox-who")).to_contain_text("3 open alerts, € 3.900 at risk")
+            expect(page.locator("#inbox-who")).to_contain_text("3 open alerts, €3,900 at risk")
             page.click("button:has-text('Log out')")
 
             log_in(page, base, "manager", "/alerts")

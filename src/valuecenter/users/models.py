@@ -32,6 +32,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The pages' language chosen by the user ('nl', 'en'); None: the browser's Accept-Language
+    # decides (web/locale.py). Checked against valuecenter.i18n.LOCALES by users.service.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class ApiToken(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.db.base import utcnow
 from valuecenter.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from valuecenter.i18n import LOCALES, normalize
 from valuecenter.users import repository
 from valuecenter.users.models import ApiToken, Role, User
 from valuecenter.users.security import (
@@ -63,6 +64,19 @@ def set_password(session: Session, *, username: str, password: str) -> User:
     if user is None:
         raise NotFound(f"no user '{username}'")
     user.password_hash = hash_password(password)
+    return user
+
+
+def set_language(user: User, language: str | None) -> User:
+    """Set the user's page language ('nl', 'en'); empty or None: follow the browser again."""
+    if not language:
+        user.language = None
+        return user
+    code = normalize(language)
+    if code is None or code != language.strip().lower():
+        allowed = ", ".join(LOCALES)
+        raise InvalidInput("language", f"'{language}' is not a language; use one of {allowed}")
+    user.language = code
     return user
 
 

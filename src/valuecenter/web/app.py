@@ -35,6 +35,7 @@ from valuecenter.settings import Settings, get_settings
 from valuecenter.web import api, errors, pages
 from valuecenter.web.api import decisions as api_decisions
 from valuecenter.web.limits import ConcurrencyLimit
+from valuecenter.web.locale import LocaleMiddleware
 from valuecenter.web.security import (
     SESSION_COOKIE,
     LoginThrottle,
@@ -99,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle()
     app.state.nba_engine = EngineCache(settings.nba_engine_ttl_seconds)
 
+    # Inside the session middleware (added before it), so it reads the user's language there.
+    app.add_middleware(LocaleMiddleware, default=settings.default_language)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -44,17 +44,19 @@ STATUS: dict[type[AppError], int] = {
 }
 
 TITLES = {
-    400: "Bad request",
-    401: "Please log in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not allowed",
-    409: "Conflict",
-    422: "Please check your input",
-    429: "Too many attempts",
-    500: "Something went wrong",
-    503: "Temporarily unavailable",
+    400: lazy_gettext("Bad request"),
+    401: lazy_gettext("Please log in"),
+    403: lazy_gettext("Not allowed"),
+    404: lazy_gettext("Not found"),
+    405: lazy_gettext("Not allowed"),
+    409: lazy_gettext("Conflict"),
+    422: lazy_gettext("Please check your input"),
+    429: lazy_gettext("Too many attempts"),
+    500: lazy_gettext("Something went wrong"),
+    503: lazy_gettext("Temporarily unavailable"),
 }
+"""Page titles per status, in the request's language (web/locale.py sets it for the API's
+``Accept-Language`` too; the JSON ``error`` codes stay English identifiers)."""
 
 
 def status_of(exc: AppError) -> int:
@@ -85,7 +87,7 @@ def _page(
         "error.html",
         {
             "status": status,
-            "title": TITLES.get(status, "Error"),
+            "title": str(TITLES.get(status) or _("Error")),
             "detail": detail,
             "user": None if status == 503 else _viewer(request),
         },
@@ -197,22 +199,22 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: NotFound.code, 401: NotAuthenticated.code, 403: Forbidden.code}
     code = codes.get(exc.status_code, "http_error")
-    detail = str(exc.detail) if exc.detail else TITLES.get(exc.status_code, "error")
+    detail = str(exc.detail) if exc.detail else str(TITLES.get(exc.status_code) or _("error"))
     if exc.status_code == 404:
-        detail = "no such page or resource"
+        detail = _("no such page or resource")
     return _respond(request, exc.status_code, code, detail)
 
 
 async def database_unavailable(request: Request, exc: Exception) -> Response:
     log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-    return _respond(request, 503, "database_unavailable", "the database is not reachable")
+    return _respond(request, 503, "database_unavailable", _("the database is not reachable"))
 
 
 async def unexpected(request: Request, exc: Exception) -> Response:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     if is_api(request):
-        return _json(500, "internal", "internal error (logged)")
-    return _page(request, 500, "An unexpected error occurred. It has been logged; please retry.")
+        return _json(500, "internal", _("internal error (logged)"))
+    return _page(request, 500, _("An unexpected error occurred. It has been logged; please retry."))
 
 
 def install(app: FastAPI) -> None:

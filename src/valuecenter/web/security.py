@@ -2,11 +2,11 @@
 
 The session is a signed cookie (Starlette's ``SessionMiddleware``, itsdangerous, keyed with
 ``settings.secret_key``): HttpOnly, SameSite=Lax, ``Secure`` when ``settings.cookie_secure``,
-expiring ``settings.session_max_age_seconds`` after login. It holds the user id and a CSRF
-token, nothing else. Every unsafe page request must echo that token, as form field
-``csrf_token`` or header ``X-CSRF-Token`` (OWASP's synchronizer-token pattern); the token is
-replaced at login so a token planted before login is worthless. The API does not read the
-cookie (bearer tokens only), so it needs no CSRF check.
+expiring ``settings.session_max_age_seconds`` after login. It holds the user id, a CSRF
+token and the user's language (web/locale.py), nothing else. Every unsafe page request must
+echo that token, as form field ``csrf_token`` or header ``X-CSRF-Token`` (OWASP's
+synchronizer-token pattern); the token is replaced at login so a token planted before login is
+worthless. The API does not read the cookie (bearer tokens only), so it needs no CSRF check.
 """
 
 from __future__ import annotations

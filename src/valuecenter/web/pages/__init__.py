@@ -8,6 +8,7 @@ from valuecenter.web.pages import (
     alerts,
     auth,
     customers,
+    language,
     nba,
     offers,
     retention_desk,
@@ -20,6 +21,7 @@ from valuecenter.web.security import verify_csrf
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(customers.router)
+router.include_router(language.router)
 router.include_router(nba.router)
 router.include_router(offers.router)
 router.include_router(value.router)

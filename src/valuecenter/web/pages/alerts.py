@@ -23,6 +23,7 @@ from valuecenter.alerts.handling import handle_alert
 from valuecenter.alerts.models import AlertKind, AlertOutcome, AlertRun, AlertStatus
 from valuecenter.customers import service as customers
 from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.i18n import lazy_gettext
 from valuecenter.users.models import Role, User
 from valuecenter.value.models import ScoreRun
 from valuecenter.web.deps import SessionDep, require_page_roles
@@ -42,16 +43,20 @@ InboxUser = Annotated[
 ManagerUser = Annotated[User, Depends(require_page_roles(Role.MANAGER, Role.ADMIN))]
 
 KIND_LABELS = {
-    AlertKind.ORDER_RHYTHM.value: "Order rhythm",
-    AlertKind.CHURN_MODEL.value: "Churn model",
+    AlertKind.ORDER_RHYTHM.value: lazy_gettext("Order rhythm"),
+    AlertKind.CHURN_MODEL.value: lazy_gettext("Churn model"),
 }
 OUTCOME_LABELS = {
-    AlertOutcome.KEPT.value: "Kept",
-    AlertOutcome.LEFT.value: "Left anyway",
-    AlertOutcome.FALSE_ALARM.value: "False alarm",
-    AlertOutcome.NO_CONTACT.value: "No contact",
+    AlertOutcome.KEPT.value: lazy_gettext("Kept"),
+    AlertOutcome.LEFT.value: lazy_gettext("Left anyway"),
+    AlertOutcome.FALSE_ALARM.value: lazy_gettext("False alarm"),
+    AlertOutcome.NO_CONTACT.value: lazy_gettext("No contact"),
 }
-STATUS_LABELS = {"open": "Open", "handled": "Handled", "all": "All"}
+STATUS_LABELS = {
+    "open": lazy_gettext("Open"),
+    "handled": lazy_gettext("Handled"),
+    "all": lazy_gettext("All"),
+}
 STATUSES: dict[str, AlertStatus | None] = {
     "open": AlertStatus.OPEN,
     "handled": AlertStatus.HANDLED,

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from valuecenter.errors import NotAuthenticated
+from valuecenter.i18n import _
 from valuecenter.users import service as users
 from valuecenter.users.models import User
 from valuecenter.web.deps import SessionDep
+from valuecenter.web.locale import SESSION_KEY
 from valuecenter.web.security import (
     LoginThrottle,
     csrf_token,
@@ -69,7 +71,7 @@ def login(
             request,
             next_url=target,
             username=username,
-            error="Too many failed attempts. Wait a minute, then try again.",
+            error=_("Too many failed attempts. Wait a minute, then try again."),
             status=429,
         )
     try:
@@ -81,11 +83,13 @@ def login(
             request,
             next_url=target,
             username=username,
-            error="Wrong username or password.",
+            error=_("Wrong username or password."),
             status=401,
         )
     throttle.succeeded(username)
     start_session(request, user)
+    if user.language:
+        request.session[SESSION_KEY] = user.language
     log.info("user %s logged in", user.username)
     return RedirectResponse(target, status_code=303)
 

@@ -28,6 +28,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.i18n import _, lazy_gettext
 from valuecenter.offers import decisions
 from valuecenter.offers.engine import Engine, EngineCache
 from valuecenter.offers.facts import CHANNELS
@@ -42,38 +43,47 @@ router = APIRouter()
 
 DEFAULT_CHANNEL = "phone"
 INTENTS = {
-    "": "Not known yet",
-    "order": "Order",
-    "complaint": "Complaint",
-    "how-to": "How-to question",
-    "cancel": "Cancel",
-    "delivery": "Delivery",
-    "invoice": "Invoice",
-    "other": "Other",
+    "": lazy_gettext("Not known yet"),
+    "order": lazy_gettext("Order"),
+    "complaint": lazy_gettext("Complaint"),
+    "how-to": lazy_gettext("How-to question"),
+    "cancel": lazy_gettext("Cancel"),
+    "delivery": lazy_gettext("Delivery"),
+    "invoice": lazy_gettext("Invoice"),
+    "other": lazy_gettext("Other"),
 }
-CHANNEL_NAMES = {"ivr": "IVR", "web": "Web site", "post": "Post", "sms": "SMS"}
+CHANNEL_NAMES = {
+    "ivr": lazy_gettext("IVR"),
+    "web": lazy_gettext("Web site"),
+    "post": lazy_gettext("Post"),
+    "sms": lazy_gettext("SMS"),
+}
 """Names of the decision channels the contact channels' labels (``channel_label``) lack."""
-OUTCOMES = {"accepted": "Accepted", "rejected": "Not interested", "ignored": "Not now"}
+OUTCOMES = {
+    "accepted": lazy_gettext("Accepted"),
+    "rejected": lazy_gettext("Not interested"),
+    "ignored": lazy_gettext("Not now"),
+}
 KIND_LABELS = {
-    "offer": "Offer",
-    "service": "Service",
-    "retention": "Retention",
-    "loyalty": "Loyalty",
+    "offer": lazy_gettext("Offer"),
+    "service": lazy_gettext("Service"),
+    "retention": lazy_gettext("Retention"),
+    "loyalty": lazy_gettext("Loyalty"),
 }
 RULE_LABELS = {
-    "rule-broken": "rule broken",
-    "validity": "not valid now",
-    "channel": "channel",
-    "consent": "consent",
-    "do-not-call": "do-not-call",
-    "eligibility": "not eligible",
-    "repeat": "accepted recently",
-    "frequency": "contact limit",
-    "rejection-pause": "paused after rejections",
-    "service-first": "service first",
-    "control-group": "control group",
-    "not-worth": "not worth it",
-    "ranked-lower": "ranked lower",
+    "rule-broken": lazy_gettext("rule broken"),
+    "validity": lazy_gettext("not valid now"),
+    "channel": lazy_gettext("channel"),
+    "consent": lazy_gettext("consent"),
+    "do-not-call": lazy_gettext("do-not-call"),
+    "eligibility": lazy_gettext("not eligible"),
+    "repeat": lazy_gettext("accepted recently"),
+    "frequency": lazy_gettext("contact limit"),
+    "rejection-pause": lazy_gettext("paused after rejections"),
+    "service-first": lazy_gettext("service first"),
+    "control-group": lazy_gettext("control group"),
+    "not-worth": lazy_gettext("not worth it"),
+    "ranked-lower": lazy_gettext("ranked lower"),
 }
 VISIBLE_REASONS = 3
 MAX_WAIT_MINUTES = 24 * 60
@@ -271,8 +281,12 @@ def nba_response(
             outcome=outcome.strip(),
             viewer=user,
         )
-        name = _names(engine).get(answered, f"action {answered}")
-        notice = f"Recorded “{name}”: {OUTCOMES[saved.outcome.value].lower()}."
+        name = _names(engine).get(answered) or _("action %(id)s", id=answered)
+        notice = _(
+            "Recorded “%(name)s”: %(outcome)s.",
+            name=name,
+            outcome=str(OUTCOMES[saved.outcome.value]).lower(),
+        )
     except (InvalidInput, Conflict, NotFound) as exc:
         if not htmx:
             raise

@@ -19,6 +19,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -29,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.i18n import _, format_input, format_number, lazy_gettext, parse_decimal
 from valuecenter.offers import catalogue
 from valuecenter.offers.facts import CHANNELS
 from valuecenter.offers.features import engine_settings
@@ -54,18 +56,21 @@ ManagingUser = Annotated[User, Depends(require_page_roles(Role.MANAGER, Role.ADM
 
 KIND_ORDER = {k: i for i, k in enumerate(("offer", "retention", "service", "loyalty"))}
 KIND_LABELS = {
-    "offer": "Offer",
-    "retention": "Retention",
-    "service": "Service",
-    "loyalty": "Loyalty",
+    "offer": lazy_gettext("Offer"),
+    "retention": lazy_gettext("Retention"),
+    "service": lazy_gettext("Service"),
+    "loyalty": lazy_gettext("Loyalty"),
 }
 KIND_HELP = {
-    "offer": "a cross- or up-sell (marketing consent needed)",
-    "retention": "a save offer for a customer who wants to leave",
-    "service": "solve, call back, send a how-to (service comes first)",
-    "loyalty": "recognise and reward: an anniversary, a gift",
+    "offer": lazy_gettext("a cross- or up-sell (marketing consent needed)"),
+    "retention": lazy_gettext("a save offer for a customer who wants to leave"),
+    "service": lazy_gettext("solve, call back, send a how-to (service comes first)"),
+    "loyalty": lazy_gettext("recognise and reward: an anniversary, a gift"),
 }
-POLICY_KIND_LABELS = {"frequency": "Frequency limit", "rejection-pause": "Pause after rejections"}
+POLICY_KIND_LABELS = {
+    "frequency": lazy_gettext("Frequency limit"),
+    "rejection-pause": lazy_gettext("Pause after rejections"),
+}
 MAX_UPLOAD_BYTES = 2_000_000
 MAX_SUGGESTIONS = 2_000
 RESERVED_CODES = frozenset({"new"})
@@ -209,11 +214,14 @@ def _action_row(session: Session, code: str) -> ActionRow:
 
 
 def _number_text(text: str) -> str:
-    """'18,50' (Dutch) → '18.50'; a dot is kept as it is."""
+    """A number as typed in the page's locale → its plain form: nl '1.234,50' or '18,50' →
+    '1234.50', '18.50'; en '1,234.50' → '1234.50' (valuecenter.i18n.parse_decimal). Text that
+    is no number is returned stripped, so the catalogue names the field and the value."""
     text = text.strip()
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
-    return text
+    try:
+        return str(parse_decimal(text))
+    except ValueError:
+        return text
 
 
 def _float(text: str, field_name: str) -> float:
@@ -231,12 +239,13 @@ def _whole(text: str, field_name: str) -> int:
 
 
 def _euro_text(cents: int) -> str:
-    whole, part = divmod(int(cents), 100)
-    return f"{whole}.{part:02d}"
+    """Cents as a form field shows them in the locale: nl '18,50', en '18.50'."""
+    return format_number(Decimal(int(cents)) / 100, decimals=2, grouping=False)
 
 
 def _share_text(value: float) -> str:
-    return f"{value:g}"
+    """A share as a form field shows it in the locale: nl '0,05', en '0.05'."""
+    return format_input(value)
 
 
 @dataclass(frozen=True)
@@ -409,20 +418,28 @@ def _list_page(
 def _notice(params: Mapping[str, str]) -> str | None:
     kind = params.get("notice")
     if kind == "saved":
-        return f"Saved action “{params.get('code', '')}”. Agents see it on their next decision."
+        return _(
+            "Saved action “%(code)s”. Agents see it on their next decision.",
+            code=params.get("code", ""),
+        )
     if kind == "settings":
-        return "Saved the engine's settings."
+        return _("Saved the engine's settings.")
     if kind == "imported":
-        return (
-            f"Imported the catalogue file: {params.get('created', '0')} created, "
-            f"{params.get('updated', '0')} updated, {params.get('deactivated', '0')} deactivated; "
-            f"catalogue version {params.get('version', '?')}."
-            + (
-                " Feature rows track the products the catalogue names: run "
+        return _(
+            "Imported the catalogue file: %(created)s created, %(updated)s updated, "
+            "%(deactivated)s deactivated; catalogue version %(version)s.",
+            created=params.get("created", "0"),
+            updated=params.get("updated", "0"),
+            deactivated=params.get("deactivated", "0"),
+            version=params.get("version", "?"),
+        ) + (
+            " "
+            + _(
+                "Feature rows track the products the catalogue names: run "
                 "`valuecenter offers features` so rules and models see who holds them."
-                if params.get("refresh") == "1"
-                else ""
             )
+            if params.get("refresh") == "1"
+            else ""
         )
     return None
 

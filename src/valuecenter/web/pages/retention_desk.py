@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from valuecenter.customers import service as customers
 from valuecenter.db.base import utcnow
 from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.i18n import _, format_percent, lazy_gettext
 from valuecenter.retention.desk import listing as desk_list
 from valuecenter.retention.desk import service as desk
 from valuecenter.retention.desk.listing import CaseRow, Order
@@ -49,15 +50,22 @@ STATUSES: dict[str, SaveStatus | None] = {
     "closed": SaveStatus.CLOSED,
     "all": None,
 }
-STATUS_LABELS = {"open": "Open", "closed": "Closed", "all": "All"}
-ORDERS: dict[str, Order] = {"value": "value", "newest": "newest"}
-ORDER_LABELS = {"value": "Most valuable first", "newest": "Newest first"}
-SOURCE_LABELS = {
-    "ivr": "IVR: chose “cancel”",
-    "contact-reason": "Contact reason: cancel",
-    "request": "Cancellation request",
+STATUS_LABELS = {
+    "open": lazy_gettext("Open"),
+    "closed": lazy_gettext("Closed"),
+    "all": lazy_gettext("All"),
 }
-OUTCOME_LABELS = {"kept": "Kept", "cancelled": "Cancelled"}
+ORDERS: dict[str, Order] = {"value": "value", "newest": "newest"}
+ORDER_LABELS = {
+    "value": lazy_gettext("Most valuable first"),
+    "newest": lazy_gettext("Newest first"),
+}
+SOURCE_LABELS = {
+    "ivr": lazy_gettext("IVR: chose “cancel”"),
+    "contact-reason": lazy_gettext("Contact reason: cancel"),
+    "request": lazy_gettext("Cancellation request"),
+}
+OUTCOME_LABELS = {"kept": lazy_gettext("Kept"), "cancelled": lazy_gettext("Cancelled")}
 LABELS = {
     "statuses": STATUS_LABELS,
     "orders": ORDER_LABELS,
@@ -168,15 +176,22 @@ def control_words(share: float) -> str:
     """The control share in force, plainly: "1 in 10 cancel callers gets standard handling, no
     offer, so the desk's effect can be measured"."""
     if share <= 0:
-        return (
+        return _(
             "No control group is drawn (save_control_share is 0): every cancel caller goes to "
             "the desk, so the desk's effect cannot be measured"
         )
     one_in = 1.0 / share
-    tail = "standard handling, no offer, so the desk's effect can be measured"
     if abs(one_in - round(one_in)) < 0.01 * one_in:
-        return f"1 in {round(one_in)} cancel callers gets {tail}"
-    return f"{share:.0%} of cancel callers get {tail}"
+        return _(
+            "1 in %(n)s cancel callers gets standard handling, no offer, so the desk's effect "
+            "can be measured",
+            n=round(one_in),
+        )
+    return _(
+        "%(share)s of cancel callers get standard handling, no offer, so the desk's effect can "
+        "be measured",
+        share=format_percent(share),
+    )
 
 
 def _names(offers: list[RetentionOffer], session: Session, rows: list[CaseRow]) -> dict[str, str]:

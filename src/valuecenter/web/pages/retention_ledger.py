@@ -17,33 +17,43 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Annotated
 
+from babel.support import LazyProxy
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from valuecenter.analytics.ledger import Incremental
 from valuecenter.errors import InvalidInput
-from valuecenter.formatting import money_short
+from valuecenter.i18n import _, format_date, format_money, format_number, lazy_gettext
 from valuecenter.retention.desk.ledger import BY, By, LedgerRow, ledger
 from valuecenter.users.models import Role, User
 from valuecenter.web.deps import SessionDep, SettingsDep, require_page_roles
 from valuecenter.web.pages.retention_desk import control_words
-from valuecenter.web.templating import templates
+from valuecenter.web.templating import chart_config, templates
 
 router = APIRouter()
 
 ManagerUser = Annotated[User, Depends(require_page_roles(Role.MANAGER, Role.ADMIN))]
-BY_LABELS: dict[By, str] = {"month": "Month", "agent": "Agent", "offer": "Offer given"}
-NOT_RANDOMISED = {
-    "agent": "Agent rows are not randomised comparisons: each compares one agent's desk cases "
-    "with every control case of the period. The draw split desk from control, not one agent's "
-    "cases from the rest, so a row mixes the agent's effect with the callers he happened to get.",
-    "offer": "Offer rows are not randomised comparisons: each compares the desk cases given one "
-    "offer with every control case of the period. The suggestion gives offers to the callers it "
-    "picks (the most valuable ones, whose keep rate differs anyway), so a row mixes the offer's "
-    "effect with who was given it.",
+BY_LABELS: dict[By, LazyProxy] = {
+    "month": lazy_gettext("Month"),
+    "agent": lazy_gettext("Agent"),
+    "offer": lazy_gettext("Offer given"),
 }
-GROSS = "Gross save value"
-INCREMENTAL = "Incremental save value"
+NOT_RANDOMISED = {
+    "agent": lazy_gettext(
+        "Agent rows are not randomised comparisons: each compares one agent's desk cases "
+        "with every control case of the period. The draw split desk from control, not one "
+        "agent's cases from the rest, so a row mixes the agent's effect with the callers he "
+        "happened to get."
+    ),
+    "offer": lazy_gettext(
+        "Offer rows are not randomised comparisons: each compares the desk cases given one "
+        "offer with every control case of the period. The suggestion gives offers to the "
+        "callers it picks (the most valuable ones, whose keep rate differs anyway), so a row "
+        "mixes the offer's effect with who was given it."
+    ),
+}
+GROSS = lazy_gettext("Gross save value")
+INCREMENTAL = lazy_gettext("Incremental save value")
 
 
 @dataclass(frozen=True)
@@ -60,11 +70,12 @@ class Shown:
 
 
 def _saves(x: float) -> str:
-    return f"{x:+.1f}"
+    """Signed, one decimal, in the locale: nl '+10,3', en '+10.3'."""
+    return ("+" if x >= 0 else "-") + format_number(abs(x), decimals=1)
 
 
 def _euros(x: float) -> str:
-    return money_short(round(x))
+    return format_money(round(x), whole=True)
 
 
 def shown(figure: Incremental, money: bool) -> Shown:
@@ -93,7 +104,8 @@ class RowView:
         saves, value = self.saves.reason, self.value.reason
         if saves == value:
             return [saves] if saves else []
-        return [f"{what}: {why}" for what, why in (("saves", saves), ("value", value)) if why]
+        parts = ((_("saves"), saves), (_("value"), value))
+        return [f"{what}: {why}" for what, why in parts if why]
 
 
 def _view(row: LedgerRow) -> RowView:
@@ -132,39 +144,41 @@ def chart_spec(months: list[LedgerRow]) -> dict[str, object]:
     """Vega-Lite: per month, a bar of the gross save value beside a bar of the incremental
     save value, the incremental one with its 95% interval as an error bar (data inline;
     rendered by static/charts.js). Euros, not cents."""
+    gross, incremental = str(GROSS), str(INCREMENTAL)
     values: list[dict[str, object]] = []
     for m in months:
         inc = m.incremental_value_cents
-        values.append({"month": m.key, "measure": GROSS, "euros": m.gross_value_cents / 100})
+        values.append({"month": m.key, "measure": gross, "euros": m.gross_value_cents / 100})
         values.append(
             {
                 "month": m.key,
-                "measure": INCREMENTAL,
+                "measure": incremental,
                 "euros": None if inc.estimate is None else inc.estimate / 100,
                 "low": None if inc.low is None else inc.low / 100,
                 "high": None if inc.high is None else inc.high / 100,
-                "interval": "95% interval"
+                "interval": _("95%% interval")
                 if inc.low is not None
-                else (inc.reason or "no interval"),
+                else (inc.reason or _("no interval")),
             }
         )
     x = {
         "field": "month",
         "type": "ordinal",
-        "title": "Month the cases closed",
+        "title": _("Month the cases closed"),
         "axis": {"labelAngle": 0},
     }
-    offset = {"field": "measure", "sort": [GROSS, INCREMENTAL]}
+    offset = {"field": "measure", "sort": [gross, incremental]}
     tooltip = [
-        {"field": "month", "title": "month"},
-        {"field": "measure", "title": "figure"},
+        {"field": "month", "title": _("month")},
+        {"field": "measure", "title": _("figure")},
         {"field": "euros", "format": ",.0f", "title": "€"},
-        {"field": "low", "format": ",.0f", "title": "95% low €"},
-        {"field": "high", "format": ",.0f", "title": "95% high €"},
+        {"field": "low", "format": ",.0f", "title": _("95%% low €")},
+        {"field": "high", "format": ",.0f", "title": _("95%% high €")},
     ]
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "description": "Gross and incremental save value per month, with the 95% interval",
+        "description": _("Gross and incremental save value per month, with the 95%% interval"),
+        "config": chart_config(),
         "width": "container",
         "height": 260,
         "data": {"values": values},
@@ -176,13 +190,13 @@ def chart_spec(months: list[LedgerRow]) -> dict[str, object]:
                     "y": {
                         "field": "euros",
                         "type": "quantitative",
-                        "title": "Save value (€)",
+                        "title": _("Save value (€)"),
                         "axis": {"format": "~s"},
                     },
                     "color": {
                         "field": "measure",
                         "type": "nominal",
-                        "scale": {"domain": [GROSS, INCREMENTAL], "range": ["#9bb7cf", "#1c5d8c"]},
+                        "scale": {"domain": [gross, incremental], "range": ["#9bb7cf", "#1c5d8c"]},
                         "legend": {"orient": "top", "title": None},
                     },
                     "tooltip": tooltip,
@@ -214,15 +228,21 @@ def chart_spec(months: list[LedgerRow]) -> dict[str, object]:
 def _period(since: date | None, until: date | None, months: list[LedgerRow]) -> str:
     """The period in words: the filter's days, else the first and last month with cases."""
     if since is not None and until is not None:
-        return f"cases closed from {since.isoformat()}, before {until.isoformat()}"
+        return _(
+            "cases closed from %(since)s, before %(until)s",
+            since=format_date(since),
+            until=format_date(until),
+        )
     if since is not None:
-        return f"cases closed from {since.isoformat()} on"
+        return _("cases closed from %(since)s on", since=format_date(since))
     if until is not None:
-        return f"cases closed before {until.isoformat()}"
+        return _("cases closed before %(until)s", until=format_date(until))
     if months:
         first, last = months[0].key, months[-1].key
-        return f"cases closed in {first}" if first == last else f"cases closed {first} to {last}"
-    return "no closed cases"
+        if first == last:
+            return _("cases closed in %(month)s", month=first)
+        return _("cases closed %(first)s to %(last)s", first=first, last=last)
+    return _("no closed cases")
 
 
 @router.get("/retention/ledger")

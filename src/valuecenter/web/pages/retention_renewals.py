@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.customers import service as customers
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _, format_input, format_number, lazy_gettext
 from valuecenter.retention.models import RenewalGroup
 from valuecenter.retention.renewals.listing import renewal_page
 from valuecenter.users.models import Role, User
@@ -31,21 +32,30 @@ ListUser = Annotated[
     Depends(require_page_roles(Role.AGENT, Role.ACCOUNT_MANAGER, Role.MANAGER, Role.ADMIN)),
 ]
 GROUPS = {
-    "listed": "To call",
-    "over-budget": "Over budget",
-    "silent-renewer": "Silent renewers",
-    "lost-cause": "Lost causes",
-    "not-worth": "Not worth an offer",
-    "all": "All",
+    "listed": lazy_gettext("To call"),
+    "over-budget": lazy_gettext("Over budget"),
+    "silent-renewer": lazy_gettext("Silent renewers"),
+    "lost-cause": lazy_gettext("Lost causes"),
+    "not-worth": lazy_gettext("Not worth an offer"),
+    "all": lazy_gettext("All"),
 }
 GROUP_HELP = {
-    "listed": "In call order: the best expected net value of a call with the best offer first.",
-    "over-budget": "Worth a call, but the budget ran out before them.",
-    "silent-renewer": "They renew without an offer: a discount would only cost money.",
-    "lost-cause": "They leave even with the offer: a call does not change it.",
-    "not-worth": "An offer moves them a little, but less than it costs.",
-    "all": "Every customer whose contract ends in the horizon.",
+    "listed": lazy_gettext(
+        "In call order: the best expected net value of a call with the best offer first."
+    ),
+    "over-budget": lazy_gettext("Worth a call, but the budget ran out before them."),
+    "silent-renewer": lazy_gettext(
+        "They renew without an offer: a discount would only cost money."
+    ),
+    "lost-cause": lazy_gettext("They leave even with the offer: a call does not change it."),
+    "not-worth": lazy_gettext("An offer moves them a little, but less than it costs."),
+    "all": lazy_gettext("Every customer whose contract ends in the horizon."),
 }
+
+
+def _points(share: float) -> str:
+    """A share as signed percentage points in the locale: nl '+6,1', en '+6.1'."""
+    return ("+" if share >= 0 else "−") + format_number(abs(100 * share), decimals=1)
 
 
 def _validation(model: Mapping[str, object]) -> dict[str, str] | None:
@@ -62,9 +72,14 @@ def _validation(model: Mapping[str, object]) -> dict[str, str] | None:
             if isinstance(f, Mapping):
                 k = int(key) - 1
                 label = names[k] if 0 <= k < len(names) else key
+                qini = f.get("qini")
                 figures.append(
-                    f"{label}: Qini {f.get('qini')}, uplift@30% "
-                    f"{100 * float(f.get('uplift_at_30') or 0):+.1f} pts"
+                    _(
+                        "%(offer)s: Qini %(qini)s, uplift@30%% %(uplift)s pts",
+                        offer=label,
+                        qini=format_input(float(qini)) if isinstance(qini, int | float) else "–",
+                        uplift=_points(float(f.get("uplift_at_30") or 0)),
+                    )
                 )
     tested = check.get("test_campaigns")
     return {
@@ -83,31 +98,48 @@ def targeting_words(model: Mapping[str, object]) -> list[str]:
         effect = how.get("average_effect")
         measured = ""
         if isinstance(effect, Mapping):
-            measured = (
-                f"{100 * float(effect.get('estimate') or 0):+.1f} points on average (95% "
-                f"interval {100 * float(effect.get('ci95_low') or 0):+.1f} to "
-                f"{100 * float(effect.get('ci95_high') or 0):+.1f}; "
-                f"{int(effect.get('treated_n') or 0):,} offered against "
-                f"{int(effect.get('control_n') or 0):,} held out)".replace(",", ".")
+            measured = _(
+                "%(estimate)s points on average (95%% interval %(low)s to %(high)s; "
+                "%(treated)s offered against %(control)s held out)",
+                estimate=_points(float(effect.get("estimate") or 0)),
+                low=_points(float(effect.get("ci95_low") or 0)),
+                high=_points(float(effect.get("ci95_high") or 0)),
+                treated=format_number(int(effect.get("treated_n") or 0)),
+                control=format_number(int(effect.get("control_n") or 0)),
             )
         unproven = isinstance(effect, Mapping) and float(effect.get("ci95_low") or 0) <= 0
         caution = (
-            " Its interval includes zero: the effect is not yet shown to exist — hold out a "
-            "larger control group before relying on it."
+            " "
+            + _(
+                "Its interval includes zero: the effect is not yet shown to exist — hold out a "
+                "larger control group before relying on it."
+            )
             if unproven
             else ""
         )
         if how.get("targeting") == "individual":
             words.append(
-                f"'{code}' is targeted by each customer's calibrated uplift (BLP loading "
-                f"{how.get('loading')} on the newest campaigns); it raises renewal by {measured}."
+                _(
+                    "'%(code)s' is targeted by each customer's calibrated uplift (BLP loading "
+                    "%(loading)s on the newest campaigns); it raises renewal by %(measured)s.",
+                    code=code,
+                    loading=how.get("loading"),
+                    measured=measured,
+                )
                 + caution
             )
         else:
+            why = how.get("why")
             words.append(
-                f"'{code}' raises renewal by {measured}; every customer is given that average "
-                f"effect, because {how.get('why', 'no customer stands out')}. The order then "
-                "follows value, cost and each customer's chance of renewing." + caution
+                _(
+                    "'%(code)s' raises renewal by %(measured)s; every customer is given that "
+                    "average effect, because %(why)s. The order then follows value, cost and "
+                    "each customer's chance of renewing.",
+                    code=code,
+                    measured=measured,
+                    why=why if why else _("no customer stands out"),
+                )
+                + caution
             )
     return words
 
@@ -116,9 +148,12 @@ def _nobody_why(model: Mapping[str, object]) -> str:
     """Why nobody is listed, in words."""
     return (
         " ".join(targeting_words(model))
-        + " At that, the offer costs more than it brings for every customer whose contract "
-        "ends (it is paid by everyone who renews with it, also those who would renew anyway):"
-        " see the silent renewers and the customers not worth an offer."
+        + " "
+        + _(
+            "At that, the offer costs more than it brings for every customer whose contract "
+            "ends (it is paid by everyone who renews with it, also those who would renew "
+            "anyway): see the silent renewers and the customers not worth an offer."
+        )
     )
 
 

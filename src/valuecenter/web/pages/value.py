@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from valuecenter.i18n import _
 from valuecenter.value.dashboard import Dashboard, dashboard
 from valuecenter.web.deps import PageUser, SessionDep
-from valuecenter.web.templating import templates
+from valuecenter.web.templating import chart_config, templates
 
 router = APIRouter()
 
@@ -26,7 +27,8 @@ def _charts(board: Dashboard | None) -> dict[str, object]:
         return {}
     lorenz = {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "description": "Lorenz curve of the revenue of the last 12 months",
+        "description": _("Lorenz curve of the revenue of the last 12 months"),
+        "config": chart_config(),
         "width": "container",
         "height": 260,
         "data": {"values": board.lorenz},
@@ -47,18 +49,18 @@ def _charts(board: Dashboard | None) -> dict[str, object]:
                     "x": {
                         "field": "customers",
                         "type": "quantitative",
-                        "title": "Share of customers (smallest first)",
+                        "title": _("Share of customers (smallest first)"),
                         "axis": {"format": "%"},
                     },
                     "y": {
                         "field": "revenue",
                         "type": "quantitative",
-                        "title": "Share of revenue",
+                        "title": _("Share of revenue"),
                         "axis": {"format": "%"},
                     },
                     "tooltip": [
-                        {"field": "customers", "format": ".0%", "title": "customers"},
-                        {"field": "revenue", "format": ".1%", "title": "revenue"},
+                        {"field": "customers", "format": ".0%", "title": _("customers")},
+                        {"field": "revenue", "format": ".1%", "title": _("revenue")},
                     ],
                 },
             },
@@ -68,16 +70,17 @@ def _charts(board: Dashboard | None) -> dict[str, object]:
     dark = 0.6 * max((cell["customers"] for cell in board.rfm), default=0)
     rfm = {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "description": "Customers per recency and frequency score",
+        "description": _("Customers per recency and frequency score"),
+        "config": chart_config(),
         "width": "container",
         "height": 260,
         "data": {"values": board.rfm},
         "encoding": {
-            "x": {"field": "f", "type": "ordinal", "title": "Frequency score (5 = most often)"},
+            "x": {"field": "f", "type": "ordinal", "title": _("Frequency score (5 = most often)")},
             "y": {
                 "field": "r",
                 "type": "ordinal",
-                "title": "Recency score (5 = most recent)",
+                "title": _("Recency score (5 = most recent)"),
                 "sort": "descending",
             },
         },
@@ -89,12 +92,12 @@ def _charts(board: Dashboard | None) -> dict[str, object]:
                         "field": "customers",
                         "type": "quantitative",
                         "scale": {"scheme": "blues"},
-                        "title": "Customers",
+                        "title": _("Customers"),
                     },
                     "tooltip": [
                         {"field": "r", "title": "R"},
                         {"field": "f", "title": "F"},
-                        {"field": "customers", "format": ",", "title": "customers"},
+                        {"field": "customers", "format": ",", "title": _("customers")},
                     ],
                 },
             },
