@@ -256,6 +256,9 @@ def test_form_amounts_are_shown_and_read_in_the_locale(
     assert 'name="value" type="text" value="1234,50"' in edit
     assert 'name="prior_accept" type="text" value="0,05"' in edit
     assert 'value="0,75"' in client.get("/offers", headers=NL).text  # the lever's weight
+    blank = client.get("/offers/actions/new", headers=NL).text
+    assert 'name="value" type="text" value="0,00"' in blank
+    assert 'name="prior_accept" type="text" value="0,05"' in blank
     assert (
         'name="value" type="text" value="1234.50"'
         in client.get("/offers/actions/toner", headers=EN).text

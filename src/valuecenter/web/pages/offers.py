@@ -272,6 +272,16 @@ class ActionForm:
     rule: str = ""
 
     @classmethod
+    def blank(cls) -> ActionForm:
+        """A new action's form, its amounts and share written in the page's locale."""
+        return cls(
+            value=_euro_text(0),
+            cost=_euro_text(0),
+            contact_cost=_euro_text(0),
+            prior_accept=_share_text(0.05),
+        )
+
+    @classmethod
     def of(cls, row: ActionRow) -> ActionForm:
         a = row.action
         return cls(
@@ -497,7 +507,7 @@ def _form_page(
 
 @router.get("/offers/actions/new")
 def new_action_page(request: Request, session: SessionDep, user: ManagingUser) -> Response:
-    return _form_page(request, session, user, ActionForm(), creating=True)
+    return _form_page(request, session, user, ActionForm.blank(), creating=True)
 
 
 @router.get("/offers/actions/{code}")
