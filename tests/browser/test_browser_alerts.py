@@ -213,7 +213,9 @@ def test_account_manager_reads_the_alerts_of_a_real_run(
 
             log_in(page, base, "manager", "/alerts/precision")
             total = page.locator("#precision-table tfoot tr td").all_inner_texts()
-            alerts, left, kept, false_alarms = (int(c.replace(".", "")) for c in total[:4])
+            alerts, left, kept, false_alarms = (
+                int(c.replace(".", "").replace(",", "")) for c in total[:4]
+            )
             assert alerts > 0
             assert left + kept + false_alarms == alerts
             assert total[4].strip().endswith("%")

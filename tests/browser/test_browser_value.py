@@ -129,7 +129,8 @@ def test_value_dashboard_shows_the_demo_concentration_segments_and_charts(
                 "no-purchases",
             ]
             counts = [
-                int(c.replace(".", "")) for c in rows.locator("td:nth-child(3)").all_inner_texts()
+                int(c.replace(".", "").replace(",", ""))
+                for c in rows.locator("td:nth-child(3)").all_inner_texts()
             ]
             assert sum(counts) == CUSTOMERS
             expect(page.locator("#source")).to_contain_text("Score run score-")
