@@ -231,6 +231,11 @@ def test_error_pages_and_api_errors_follow_the_language(client: TestClient, worl
     assert missing.status_code == 404
     assert "<h1>Niet gevonden</h1>" in missing.text
     assert "<h1>Not found</h1>" in client.get("/no-such-page", headers=EN).text
+    api = client.get("/api/v1/no-such-resource", headers=NL)
+    assert api.status_code == 404
+    assert api.json() == {"error": "not_found", "detail": "deze pagina of dit gegeven bestaat niet"}
+    english = client.get("/api/v1/no-such-resource", headers=EN).json()
+    assert english["detail"] == "no such page or resource"
 
 
 def test_form_amounts_are_shown_and_read_in_the_locale(
@@ -288,3 +293,21 @@ def test_a_request_does_not_leak_its_language_into_the_next(client: TestClient) 
     assert '<html lang="nl">' in client.get("/login", headers=NL).text
     assert '<html lang="en">' in client.get("/login").text
     assert i18n.DEFAULT_LOCALE == "en"
+
+
+def test_every_page_handler_string_has_a_dutch_translation() -> None:
+    """The strings of web/ computed in Python (labels, titles, notices, chart titles) live in the
+    ``messages`` catalogue; each has its Dutch there."""
+    keywords = {"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    with po_path("nl", "messages").open("rb") as handle:
+        po = read_po(handle, locale="nl", domain="messages")
+    missing = []
+    web = ROOT / "src" / "valuecenter" / "web"
+    for _file, _line, message, *_ in extract_from_dir(
+        web, method_map=[("**.py", "python")], keywords=keywords
+    ):
+        key = message if isinstance(message, str) else tuple(message)
+        entry = po.get(key if isinstance(key, str) else key[0])
+        if entry is None or not _done(entry.string):
+            missing.append(key)
+    assert not missing, f"web strings without Dutch in messages.po: {missing[:10]}"
