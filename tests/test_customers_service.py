@@ -61,7 +61,8 @@ def _grow_history(session: Session, customer_id: int, n: int) -> None:
                     line_no=no,
                     product_id=product.id,
                     quantity=1,
-                    unit_price_cents=100,
+                    unit_price_ten_thousandths=10_000,
+                    total_cents=100,
                 )
                 for no in (1, 2)
             ]

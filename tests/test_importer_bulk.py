@@ -86,18 +86,22 @@ def test_forced_bulk_path_loads_and_rebuilds_the_same_constraints(
     assert bulk_calls == ["customers", "orders", "order_lines"]
     with sessions() as s:
         lines = s.execute(
-            select(OrderLine.line_no, OrderLine.quantity, OrderLine.unit_price_cents).order_by(
-                OrderLine.order_id, OrderLine.line_no
-            )
+            select(
+                OrderLine.line_no,
+                OrderLine.quantity,
+                OrderLine.unit_price_ten_thousandths,
+                OrderLine.total_cents,
+            ).order_by(OrderLine.order_id, OrderLine.line_no)
         ).all()
-    assert [tuple(r) for r in lines] == [(1, 1, 100), (2, 2, 200), (1, 3, 100)]
+    assert [tuple(r) for r in lines] == [(1, 1, 10000, 100), (2, 2, 20000, 400), (1, 3, 10000, 300)]
     assert schema_of(pg) == before
     # The re-added foreign keys are real: a line of a missing order is refused.
     with pytest.raises(IntegrityError, match="fk_order_lines_order_id_orders"), pg.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO order_lines (order_id, line_no, product_id, quantity, "
-                "unit_price_cents) SELECT 999999, 1, id, 1, 1 FROM products LIMIT 1"
+                "unit_price_ten_thousandths, total_cents) "
+                "SELECT 999999, 1, id, 1, 100, 1 FROM products LIMIT 1"
             )
         )
 
@@ -186,8 +190,9 @@ def test_a_broken_foreign_key_fails_the_bulk_load_and_changes_nothing(
                 conn.execute(
                     text(
                         "INSERT INTO order_lines (order_id, line_no, product_id, quantity, "
-                        "unit_price_cents) SELECT o.id, 9, (SELECT MIN(id) FROM products), 1, 1 "
-                        "FROM orders o UNION ALL SELECT 999999, 1, MIN(id), 1, 1 FROM products"
+                        "unit_price_ten_thousandths, total_cents) "
+                        "SELECT o.id, 9, (SELECT MIN(id) FROM products), 1, 100, 1 FROM orders o "
+                        "UNION ALL SELECT 999999, 1, MIN(id), 1, 100, 1 FROM products"
                     )
                 )
 

@@ -113,12 +113,10 @@ def test_dutch_export_with_options(
     assert rejected.columns.tolist()[:3] == ["line", "reason", "Ordernummer"]
     assert rejected["reason"].tolist() == [
         "ordered_at: cannot read '31-02-2024 09:00' as a timestamp (expected %d-%m-%Y %H:%M)",
-        "unit_price: '2,555' has more than 2 decimals",
+        "unit_price: '2,55555' has more than 4 decimals",
     ]
     with sessions() as s:
-        assert s.scalar(select(func.sum(OrderLine.quantity * OrderLine.unit_price_cents))) == (
-            2 * 255 + 123450 - 255
-        )
+        assert s.scalar(select(func.sum(OrderLine.total_cents))) == (2 * 255 + 123450 - 255)
         stamps = dict(s.execute(select(Order.external_id, Order.ordered_at)).all())
         assert stamps["2024-001"].isoformat() == "2024-01-15T09:30:00+00:00"  # CET
         assert stamps["2024-002"].isoformat() == "2024-07-15T07:00:00+00:00"  # CEST

@@ -43,10 +43,11 @@ def line(
     }
 
 
-def stored_lines(s: Session) -> list[tuple[str, int, str, int, int]]:
+def stored_lines(s: Session) -> list[tuple[str, int, str, int, int, int]]:
+    """(order, line, product, quantity, unit price in ten-thousandths, total in cents)."""
     rows = s.execute(
         select(Order.external_id, OrderLine.line_no, Product.external_id, OrderLine.quantity,
-               OrderLine.unit_price_cents)
+               OrderLine.unit_price_ten_thousandths, OrderLine.total_cents)
         .join(Order, Order.id == OrderLine.order_id)
         .join(Product, Product.id == OrderLine.product_id)
         .order_by(Order.external_id, OrderLine.line_no)
@@ -71,10 +72,10 @@ def test_lines_are_numbered_per_order_and_products_made_on_the_fly(
     assert rejected.empty
     with sessions() as s:
         assert stored_lines(s) == [
-            ("O1", 1, "P1", 2, 255),
-            ("O1", 2, "P2", -1, 999),
-            ("O1", 3, "P1", 3, 255),
-            ("O2", 1, "P2", 1, 1000),
+            ("O1", 1, "P1", 2, 25500, 510),
+            ("O1", 2, "P2", -1, 99900, -999),
+            ("O1", 3, "P1", 3, 25500, 765),
+            ("O2", 1, "P2", 1, 100000, 1000),
         ]
         names = dict(s.execute(select(Product.external_id, Product.name)).all())
         assert names == {"P1": "Brood", "P2": "Taart"}  # the first line's name
@@ -99,7 +100,7 @@ def test_reimport_is_unchanged_and_changes_are_counted_per_line(
     third, _ = load(sessions, changed, create_customers=True)
     assert counts(third) == (1, 2, 2, 0)
     with sessions() as s:
-        assert ("O1", 2, "P2", -2, 999) in stored_lines(s)
+        assert ("O1", 2, "P2", -2, 99900, -1998) in stored_lines(s)
         assert s.scalar(select(func.count()).select_from(OrderLine)) == 5
         stamp = s.scalar(select(Order.ordered_at).where(Order.external_id == "O2"))
         assert stamp == datetime(2024, 1, 16, 8, 0, tzinfo=UTC)
@@ -175,4 +176,4 @@ def test_typed_frame_from_code(sessions: sessionmaker[Session]) -> None:
         assert order.ordered_at == datetime(2024, 7, 1, 10, 0, tzinfo=UTC)
         assert order.currency == "USD"
         assert s.scalar(select(Customer.external_id)) == "17850"
-        assert s.scalar(select(func.sum(OrderLine.unit_price_cents))) == 355
+        assert s.scalar(select(func.sum(OrderLine.unit_price_ten_thousandths))) == 35500

@@ -154,7 +154,8 @@ def build_world(session: Session) -> World:
                     line_no=n,
                     product_id=product.id,
                     quantity=qty,
-                    unit_price_cents=price,
+                    unit_price_ten_thousandths=price * 100,
+                    total_cents=qty * price,
                 )
             )
     other_order = Order(external_id="O-9", customer_id=w.other.id, ordered_at=_at(3))
@@ -166,7 +167,8 @@ def build_world(session: Session) -> World:
             line_no=1,
             product_id=oven.id,
             quantity=1,
-            unit_price_cents=99900,
+            unit_price_ten_thousandths=9_990_000,
+            total_cents=99900,
         )
     )
 

@@ -204,6 +204,19 @@ def format_money(cents: float | None, currency: str = "EUR", *, whole: bool = Fa
     return text.replace("\u00a0", " ")
 
 
+def format_unit_price(ten_thousandths: int | None, currency: str = "EUR") -> str:
+    """A unit price stored in ten-thousandths of the currency unit, in the locale, with its
+    cents and only the further decimals it has (up to 4): nl '€ 0,001', en '€0.001',
+    nl '€ 2,55'; None → '–'."""
+    if ten_thousandths is None:
+        return "–"
+    amount = Decimal(int(ten_thousandths)) / 10_000
+    text = numbers.format_currency(
+        amount, currency, locale=_babel_locale(), decimal_quantization=False
+    )
+    return text.replace("\u00a0", " ")
+
+
 def parse_decimal(text: str) -> Decimal:
     """A number as a user types it in the current locale: nl '1.234,56' or '45,00', en
     '1,234.56' or '45.00'. What the locale cannot read falls back to a plain number, so a value

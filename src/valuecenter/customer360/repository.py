@@ -52,7 +52,7 @@ def lines_of_orders(session: Session, order_ids: Sequence[int]) -> list[tuple[Or
 
 def revenue_since(session: Session, customer_id: int, since: datetime) -> list[tuple[str, int]]:
     """Net revenue in cents per currency of the orders placed at or after ``since``."""
-    amount = func.sum(OrderLine.quantity * OrderLine.unit_price_cents)
+    amount = func.sum(OrderLine.total_cents)
     stmt = (
         select(Order.currency, amount)
         .join(OrderLine, OrderLine.order_id == Order.id)

@@ -42,7 +42,8 @@ class OrderLineOut(_Out):
     product_external_id: str
     product_name: str | None
     quantity: int
-    unit_price_cents: int
+    unit_price_ten_thousandths: int
+    """The unit price in ten-thousandths of the currency unit (0.001 → 10)."""
     total_cents: int
 
 

@@ -67,8 +67,8 @@ def _orders(session: Session, customer_id: int) -> OrdersBlock:
                 product_external_id=product.external_id,
                 product_name=product.name,
                 quantity=line.quantity,
-                unit_price_cents=line.unit_price_cents,
-                total_cents=line.quantity * line.unit_price_cents,
+                unit_price_ten_thousandths=line.unit_price_ten_thousandths,
+                total_cents=line.total_cents,
             )
         )
     items = [

@@ -343,7 +343,8 @@ def _orders(session: Session, orders: list[tuple[int, int, datetime, int, str]])
                 "line_no": 1,
                 "product_id": pid,
                 "quantity": 1,
-                "unit_price_cents": price,
+                "unit_price_ten_thousandths": price * 100,
+                "total_cents": price,
             }
             for oid, (_cid, pid, _at, price, _ext) in zip(ids, orders, strict=True)
         ],

@@ -643,7 +643,7 @@ def _db_period(session: Session) -> tuple[int | None, int | None]:
 
 def _db_order_revenue(session: Session) -> tuple[IntArray, IntArray]:
     stmt = (
-        select(Order.customer_id, func.sum(OrderLine.quantity * OrderLine.unit_price_cents))
+        select(Order.customer_id, func.sum(OrderLine.total_cents))
         .join(OrderLine, OrderLine.order_id == Order.id)
         .group_by(Order.customer_id)
     )

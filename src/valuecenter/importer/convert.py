@@ -22,6 +22,8 @@ TRUE_WORDS = ("true", "yes", "1", "y", "ja", "j", "t")
 FALSE_WORDS = ("false", "no", "0", "n", "nee", "f")
 _OFFSET_RE = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|[+-]\d\d(:?\d\d)?)$"
 _MAX_CENTS = 9_000_000_000_000_000
+PRICE_DECIMALS = 4
+"""Decimals a unit price keeps (wholesale price lists: 0.001 a piece); stored as integers."""
 
 
 @dataclass
@@ -109,6 +111,8 @@ def convert(series: pd.Series, column: Column, formats: Formats) -> Converted:
         return _ints(arr)
     if kind is Kind.MONEY:
         return _money(arr, formats.decimal)
+    if kind is Kind.PRICE:
+        return _money(arr, formats.decimal, PRICE_DECIMALS)
     if kind is Kind.DATE:
         return _dates(arr, formats.date_format)
     if kind is Kind.TIMESTAMP:
@@ -156,8 +160,11 @@ def _ints(arr: pa.Array) -> Converted:
     return Converted(values, bad, _problems(text, bad, "cannot read '{value}' as a whole number"))
 
 
-def _money(arr: pa.Array, decimal: str) -> Converted:
+def _money(arr: pa.Array, decimal: str, decimals: int = 2) -> Converted:
+    """An amount as an integer number of 10^-``decimals`` units (2: cents; 4: the
+    ten-thousandths a unit price is stored in); more decimals than that are refused."""
     n = len(arr)
+    scale = 10.0**decimals
     text: pa.Array | None = None
     if (
         pa.types.is_integer(arr.type)
@@ -178,7 +185,7 @@ def _money(arr: pa.Array, decimal: str) -> Converted:
             unreadable = _mask(pc.and_(pc.is_valid(text), pc.invert(pc.fill_null(good, False))))
     values = np.asarray(floats.to_numpy(zero_copy_only=False), dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        cents = values * 100.0
+        cents = values * scale
         rounded = np.round(cents)
         present = ~np.isnan(values)
         finite = np.isfinite(cents) & (np.abs(rounded) < _MAX_CENTS)
@@ -190,7 +197,7 @@ def _money(arr: pa.Array, decimal: str) -> Converted:
     problems_per_row = np.full(n, None, dtype=object)
     for mask, template in (
         (unreadable, "cannot read '{value}' as an amount"),
-        (too_precise, "'{value}' has more than 2 decimals"),
+        (too_precise, f"'{{value}}' has more than {decimals} decimals"),
         (out_of_range, "'{value}' is not a usable amount"),
     ):
         if mask.any():

@@ -26,6 +26,7 @@ class Kind(enum.Enum):
     TEXT = "text"
     INT = "int"
     MONEY = "money"  # an amount in the currency unit, stored as integer cents
+    PRICE = "price"  # a unit price, up to 4 decimals, stored as integer ten-thousandths
     DATE = "date"
     TIMESTAMP = "timestamp"  # stored in UTC; naive values are in ImportOptions.timezone
     BOOL = "bool"
@@ -157,7 +158,7 @@ ORDERS = Entity(
         Column("ordered_at", Kind.TIMESTAMP, required=True),
         _id("product_id", required=True),
         Column("quantity", Kind.INT, required=True, min=-INT32_MAX, max=INT32_MAX),
-        Column("unit_price", Kind.MONEY, required=True),
+        Column("unit_price", Kind.PRICE, required=True),
         Column("line_no", Kind.INT, min=1, max=INT32_MAX),
         _text("currency", 3, upper=True),
         _text("country", 64),

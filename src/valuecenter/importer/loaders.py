@@ -29,6 +29,7 @@ from valuecenter.db.base import utcnow
 from valuecenter.db.bulk import Db, StageColumn
 from valuecenter.importer import bulk
 from valuecenter.importer.entities import Entity, Kind
+from valuecenter.importer.line_totals import line_totals
 from valuecenter.importer.validate import FIRST_LINE, Validated, codes, mask, reject_duplicates
 
 STAGE_TYPE = {
@@ -38,6 +39,7 @@ STAGE_TYPE = {
     Kind.CODES: "text",
     Kind.INT: "int",
     Kind.MONEY: "int",
+    Kind.PRICE: "int",
     Kind.DATE: "date",
     Kind.TIMESTAMP: "ts",
     Kind.BOOL: "bool",
@@ -282,9 +284,12 @@ def _column_values(v: Validated, name: str) -> pa.Array:
     if name in v.values:
         return v.values[name]
     column = v.entity.column(name)
-    arrow_type = {Kind.BOOL: pa.bool_(), Kind.INT: pa.int64(), Kind.MONEY: pa.int64()}.get(
-        column.kind, pa.string()
-    )
+    arrow_type = {
+        Kind.BOOL: pa.bool_(),
+        Kind.INT: pa.int64(),
+        Kind.MONEY: pa.int64(),
+        Kind.PRICE: pa.int64(),
+    }.get(column.kind, pa.string())
     return pa.array([column.default] * v.n, type=arrow_type)
 
 
@@ -641,6 +646,7 @@ def load_orders(run: Run) -> Counts:
     reject_duplicates(v, ("order_id", "line_no"))
     order_codes = codes(v.values["order_id"])
     _reject_mixed_customers(v, order_codes)
+    totals = _line_totals(v)
 
     positions = _ok_positions(v)
     _uniq, first = np.unique(order_codes[positions], return_index=True)
@@ -667,7 +673,12 @@ def load_orders(run: Run) -> Counts:
     _stage_products(run, positions, product_codes)
     # No line column: nothing is rejected after this point, so no line is needed.
     cols, data = _stage_arrays(v, positions, ["line_no", "quantity", "unit_price"], with_line=False)
-    cols += [StageColumn("order_k", "int"), StageColumn("product_k", "int")]
+    cols += [
+        StageColumn("total", "int"),
+        StageColumn("order_k", "int"),
+        StageColumn("product_k", "int"),
+    ]
+    data["total"] = pa.array(totals[positions], type=pa.int64())
     data["order_k"] = pa.array(order_codes[positions], type=pa.int64())
     data["product_k"] = pa.array(product_codes[positions], type=pa.int64())
     db.stage("vc_stage_lines", cols, data, progress=run.step)
@@ -702,8 +713,9 @@ LINES_FROM = (
     "JOIN vc_stage_products sp ON sp.k = sl.product_k"
 )
 LINES_INSERT = (
-    "INSERT INTO order_lines (order_id, line_no, product_id, quantity, unit_price_cents) "
-    f"SELECT so.oid, sl.line_no, sp.pid, sl.quantity, sl.unit_price {LINES_FROM}"
+    "INSERT INTO order_lines "
+    "(order_id, line_no, product_id, quantity, unit_price_ten_thousandths, total_cents) "
+    f"SELECT so.oid, sl.line_no, sp.pid, sl.quantity, sl.unit_price, sl.total {LINES_FROM}"
 )
 
 
@@ -714,10 +726,10 @@ def _store_lines(run: Run, fresh: bool, counts: Counts) -> None:
         if counts.updated:
             db.execute(
                 "UPDATE order_lines ol SET product_id = sp.pid, quantity = sl.quantity, "
-                f"unit_price_cents = sl.unit_price {LINES_FROM} "
+                f"unit_price_ten_thousandths = sl.unit_price, total_cents = sl.total {LINES_FROM} "
                 "WHERE ol.order_id = so.oid AND ol.line_no = sl.line_no AND ("
                 f"ol.product_id {d} sp.pid OR ol.quantity {d} sl.quantity "
-                f"OR ol.unit_price_cents {d} sl.unit_price)"
+                f"OR ol.unit_price_ten_thousandths {d} sl.unit_price)"
             )
         new_only = (
             ""
@@ -732,10 +744,13 @@ def _store_lines(run: Run, fresh: bool, counts: Counts) -> None:
         ""
         if fresh
         else "ON CONFLICT (order_id, line_no) DO UPDATE SET product_id = excluded.product_id, "
-        "quantity = excluded.quantity, unit_price_cents = excluded.unit_price_cents "
+        "quantity = excluded.quantity, "
+        "unit_price_ten_thousandths = excluded.unit_price_ten_thousandths, "
+        "total_cents = excluded.total_cents "
         f"WHERE order_lines.product_id {d} excluded.product_id "
         f"OR order_lines.quantity {d} excluded.quantity "
-        f"OR order_lines.unit_price_cents {d} excluded.unit_price_cents"
+        "OR order_lines.unit_price_ten_thousandths "
+        f"{d} excluded.unit_price_ten_thousandths"
     )
     db.execute(f"{LINES_INSERT} WHERE true {conflict}")
 
@@ -750,6 +765,20 @@ def _number_lines(v: Validated) -> None:
     numbers = pd.Series(order_codes).groupby(order_codes, sort=False).cumcount().to_numpy() + 1
     present = mask(pc.is_valid(order_ids))
     v.values["line_no"] = pa.array(numbers, type=pa.int64(), mask=~present)
+
+
+def _line_totals(v: Validated) -> np.ndarray:
+    """Each line's total in cents (``line_totals``); a line whose total is out of range is
+    rejected. Lines already rejected get 0 (they are never staged)."""
+    ok = v.rejects.ok
+    quantity = pc.fill_null(v.values["quantity"], 0).to_numpy(zero_copy_only=False)
+    price = pc.fill_null(v.values["unit_price"], 0).to_numpy(zero_copy_only=False)
+    totals, too_large = line_totals(
+        np.where(ok, quantity, 0).astype(np.int64), np.where(ok, price, 0).astype(np.int64)
+    )
+    if too_large.any():
+        v.rejects.add(too_large, "quantity × unit_price is out of range")
+    return totals
 
 
 def _reject_mixed_customers(v: Validated, order_codes: np.ndarray) -> None:
@@ -868,7 +897,7 @@ def _count_order_lines(run: Run) -> Counts:
             *_header_diffs(run),
             f"ol.product_id {d} sp.pid",
             f"ol.quantity {d} sl.quantity",
-            f"ol.unit_price_cents {d} sl.unit_price",
+            f"ol.unit_price_ten_thousandths {d} sl.unit_price",
         ]
     )
     total, found, updated = run.db.rows(

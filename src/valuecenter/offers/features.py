@@ -178,7 +178,7 @@ def compute_features(
             select(
                 Order.customer_id,
                 func.count(distinct(Order.id)),
-                func.sum(OrderLine.quantity * OrderLine.unit_price_cents),
+                func.sum(OrderLine.total_cents),
             )
             .join(OrderLine, OrderLine.order_id == Order.id)
             .where(recent, _ids_filter(Order.customer_id, ids))

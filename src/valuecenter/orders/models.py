@@ -1,4 +1,10 @@
-"""Orders and order lines. Money is integer cents; a negative quantity is a return."""
+"""Orders and order lines. A negative quantity is a return.
+
+A unit price is stored exactly with four decimals, as integer ten-thousandths of the currency
+unit (wholesale price lists have per-piece prices such as 0.001); a line's total is stored in
+integer cents, ``quantity × unit price`` rounded to the cent half away from zero
+(``importer/line_totals.py``), so every sum of money is a sum of exact integer cents and a
+return mirrors its sale to the cent (docs/data-format.md, "Orders")."""
 
 from __future__ import annotations
 
@@ -30,4 +36,7 @@ class OrderLine(Base):
     line_no: Mapped[int] = mapped_column(Integer)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
-    unit_price_cents: Mapped[int] = mapped_column(BigInteger)
+    unit_price_ten_thousandths: Mapped[int] = mapped_column(BigInteger)
+    """The unit price in ten-thousandths of the currency unit: 12.3456 → 123456."""
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    """``quantity × unit price`` in cents, rounded half away from zero."""

@@ -38,6 +38,8 @@ class Dashboard:
     lorenz: list[dict[str, float]]
     segments: list[SegmentRow]
     rfm: list[dict[str, int]]
+    net_spend_not_positive: int
+    """Customers of the run whose net spend is ≤ 0: out of the Gamma-Gamma fit, CLV 0."""
 
 
 def dashboard(session: Session, *, viewer: User) -> Dashboard | None:
@@ -84,4 +86,12 @@ def dashboard(session: Session, *, viewer: User) -> Dashboard | None:
             {"r": r, "f": f, "customers": n}
             for r, f, n in repository.rfm_grid(session, run, visible)
         ],
+        net_spend_not_positive=_net_spend_not_positive(run.models),
     )
+
+
+def _net_spend_not_positive(models: dict[str, object]) -> int:
+    """The run's count (runs before the rule have none: 0)."""
+    gg = models.get("gamma_gamma")
+    count = gg.get("net_spend_not_positive", 0) if isinstance(gg, dict) else 0
+    return int(count) if isinstance(count, int) else 0

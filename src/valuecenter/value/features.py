@@ -33,8 +33,7 @@ _NEVER = 10_000_000  # a day number far beyond any date: no end, no cancellation
 EPOCH = date(1970, 1, 1)
 
 _PER_ORDER = (
-    "SELECT l.order_id AS oid, SUM(l.quantity * l.unit_price_cents) AS v "
-    "FROM order_lines l GROUP BY l.order_id"
+    "SELECT l.order_id AS oid, SUM(l.total_cents) AS v FROM order_lines l GROUP BY l.order_id"
 )
 _SQLITE_DAY = "CAST(julianday(substr(o.ordered_at, 1, 10)) - 2440587.5 AS INTEGER)"
 _PG_DAY = "((o.ordered_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')"

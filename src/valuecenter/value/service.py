@@ -10,6 +10,11 @@ transaction, under one run id.
    the yearly rate), RFM quintile scores and segment (``valuecenter.analytics.rfm``), and the
    value segment of the manager's grid (``segments.py``). Customers without a purchase get the
    segment ``no-purchases`` and no model figures.
+   Returns and credit notes are normal: a customer whose net spend is ≤ 0 — over all his
+   purchases, or per repeat purchase — is left out of the Gamma-Gamma fit (the model needs a
+   positive spend) and counted (``models.gamma_gamma.net_spend_not_positive``); he still gets
+   P(alive) and expected purchases from the BG/NBD, and his CLV is 0 (no spend is projected
+   for a customer whose returns cancel his purchases). The run never fails on him.
 4. One ``score_runs`` row (run id, times, fitted parameters, the segment definitions used) and
    one ``customer_scores`` row per customer, bulk-staged and inserted set-based.
 """
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,14 +70,25 @@ def _check(options: ScoreOptions) -> None:
         raise InvalidInput("--discount-rate", "needs a yearly rate from 0 up to 1 (e.g. 0.1)")
 
 
+def net_spend_not_positive(f: PurchaseSummary) -> npt.NDArray[np.bool_]:
+    """Customers whose returns and credit notes cancel their spend: net spend ≤ 0 over all
+    their purchases, or (repeat buyers) a mean repeat-purchase value ≤ 0. They are left out of
+    the Gamma-Gamma fit and their CLV is 0 (module docstring)."""
+    repeat = f.frequency > 0
+    result: npt.NDArray[np.bool_] = (f.total_cents <= 0) | (repeat & (f.repeat_value <= 0))
+    return result
+
+
 def _models(f: PurchaseSummary, options: ScoreOptions) -> tuple[dict[str, object], pd.DataFrame]:
     x = f.frequency.astype(np.float64)
     t_x = f.recency / WEEK_DAYS
     age = f.age / WEEK_DAYS
     monetary = f.repeat_value / 100.0  # euro
+    no_spend = net_spend_not_positive(f)
+    fitted = (x > 0) & ~no_spend
     try:
         bg = fit_bgnbd(x, t_x, age)
-        gg = fit_gamma_gamma(x[x > 0], monetary[x > 0])
+        gg = fit_gamma_gamma(x[fitted], monetary[fitted])
     except InputError as exc:
         raise InvalidInput("orders", f"the value models cannot be fitted: {exc}") from None
     horizon = options.horizon_months * WEEKS_PER_MONTH
@@ -82,7 +99,7 @@ def _models(f: PurchaseSummary, options: ScoreOptions) -> tuple[dict[str, object
         x,
         t_x,
         age,
-        monetary,
+        np.where(no_spend, 0.0, monetary),
         options.horizon_months,
         monthly,
         period_length=WEEKS_PER_MONTH,
@@ -91,7 +108,7 @@ def _models(f: PurchaseSummary, options: ScoreOptions) -> tuple[dict[str, object
         {
             "p_alive": p_alive(bg, x, t_x, age),
             "expected_purchases": expected_purchases(bg, horizon, x, t_x, age),
-            "clv_cents": np.round(np.asarray(clv) * 100.0),
+            "clv_cents": np.where(no_spend, 0.0, np.round(np.asarray(clv) * 100.0)),
         }
     )
     params: dict[str, object] = {
@@ -112,6 +129,7 @@ def _models(f: PurchaseSummary, options: ScoreOptions) -> tuple[dict[str, object
             "customers": gg.customers,
             "log_likelihood": gg.log_likelihood,
             "currency": "EUR",
+            "net_spend_not_positive": int(no_spend.sum()),
         },
     }
     return params, figures
