@@ -126,6 +126,25 @@ class Db:
             self.execute(f"ANALYZE {name}")
         return n
 
+    def copy_into(
+        self,
+        table: str,
+        columns: Sequence[StageColumn],
+        data: Mapping[str, pa.Array],
+        *,
+        progress: Progress | None = None,
+    ) -> int:
+        """PostgreSQL: ``COPY`` ``data`` straight into the real table ``table`` (no staging
+        table, no ``INSERT … SELECT``), in chunks, in the caller's transaction."""
+        if not self.pg:
+            raise ValueError("copy_into is PostgreSQL's")
+        n = len(data[columns[0].name]) if columns else 0
+        for start in range(0, n, CHUNK):
+            self._copy(table, columns, {c.name: data[c.name].slice(start, CHUNK) for c in columns})
+            if progress is not None:
+                progress(min(CHUNK, n - start))
+        return n
+
     def _copy(
         self, name: str, columns: Sequence[StageColumn], chunk: Mapping[str, pa.Array]
     ) -> None:
