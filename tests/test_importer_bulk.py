@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, inspect, select, text
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from valuecenter.customers.models import Customer
+from valuecenter.db.bulk import Db
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import Conflict
 from valuecenter.importer import bulk
@@ -235,3 +237,63 @@ def test_the_helper_refuses_sqlite(engine: Engine) -> None:
         bulk.rebuilt_constraints(conn, "orders"),
     ):
         pass
+
+
+def test_a_fresh_bulk_load_copies_the_lines_straight_into_order_lines(
+    pg: Engine,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bulk_calls: list[str],
+) -> None:
+    """Issue 16: on a fresh bulk load the lines skip the staging table (ids looked up in
+    numpy, one COPY into order_lines); a re-import with new lines takes the staged path."""
+    copied: list[str] = []
+    real = Db.copy_into
+
+    def spy(self: Db, table: str, *args: Any, **kwargs: Any) -> int:
+        copied.append(table)
+        return real(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(Db, "copy_into", spy)
+    monkeypatch.setattr(bulk, "BULK_MIN_ROWS", 1)
+    header = "order_id,customer_id,ordered_at,product_id,quantity,unit_price\n"
+    first = header + (
+        "A1,C1,2024-01-02 10:00,P1,2,0.001\n"
+        "A1,C1,2024-01-02 10:00,P2,-1,2.5\n"
+        "A2,C2,2024-01-03 11:00,P1,5,0.001\n"
+    )
+    with unit_of_work(sessions) as s:
+        result = import_file(
+            s,
+            "orders",
+            write(tmp_path, "a.csv", first),
+            options=ImportOptions(create_customers=True),
+        )
+    assert (result.inserted, result.rejected) == (3, 0)
+    assert copied == ["order_lines"]
+    assert bulk_calls == ["customers", "orders", "order_lines"]
+    with sessions() as s:
+        rows = s.execute(
+            text(
+                "SELECT o.external_id, l.line_no, p.external_id, l.quantity, "
+                "l.unit_price_ten_thousandths, l.total_cents FROM order_lines l "
+                "JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id "
+                "ORDER BY o.external_id, l.line_no"
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("A1", 1, "P1", 2, 10, 0),
+        ("A1", 2, "P2", -1, 25_000, -250),
+        ("A2", 1, "P1", 5, 10, 1),
+    ]
+    more = header + "A2,C2,2024-01-03 11:00,P3,1,1\nA3,C1,2024-01-04 09:00,P3,1,1\n"
+    with unit_of_work(sessions) as s:
+        result = import_file(
+            s,
+            "orders",
+            write(tmp_path, "b.csv", more),
+            options=ImportOptions(create_customers=True),
+        )
+    assert (result.inserted, result.updated) == (1, 1)  # A3 new; A2's line 1 now P3
+    assert copied == ["order_lines"]  # A2 exists: not a fresh load, the staged path
