@@ -46,7 +46,7 @@ def test_a_total_beyond_64_bits_is_refused_not_wrapped() -> None:
 def test_random_lines_match_decimal_arithmetic() -> None:
     rng = np.random.default_rng(16)
     quantity = rng.integers(-10_000, 10_000, 2_000)
-    price = rng.integers(-10**9, 10**9, 2_000)
+    price = rng.integers(-(10**9), 10**9, 2_000)
     totals, too_large = line_totals(quantity, price)
     assert not too_large.any()
     expected = [

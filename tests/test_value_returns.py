@@ -103,6 +103,12 @@ def test_a_wholesale_export_with_tenth_cent_prices_and_returns_imports_and_score
             .join(Customer, Customer.id == CustomerScore.customer_id)
             .where(CustomerScore.run_id == score_run.id)
         ).all()
+    code, out, err = run(["score"], capsys)  # the words: the rule and the count
+    assert code == 0, err
+    assert out.splitlines()[1] == (
+        f"{len(no_spend)} customers with net spend ≤ 0 (returns, credit notes): left out of "
+        "the Gamma-Gamma fit, CLV 0; they keep P(alive) and expected orders"
+    )
     by_customer = {r[0]: r[1:] for r in rows}
     assert len(by_customer) == good["customer"].nunique()
     for customer in no_spend:

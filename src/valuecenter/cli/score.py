@@ -9,7 +9,7 @@ import typer
 from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive, parse_day
 from valuecenter.db.uow import unit_of_work
-from valuecenter.i18n import format_number, ngettext
+from valuecenter.i18n import _, format_number, ngettext
 
 
 def score(
@@ -58,3 +58,13 @@ def score(
         f"run {summary['run_id']}: {run.scored:,} of {run.customers:,} customers scored "
         f"(history before {summary['as_of']}) in {summary['seconds']} s"
     )
+    gamma_gamma = run.models.get("gamma_gamma")
+    no_spend = gamma_gamma.get("net_spend_not_positive", 0) if isinstance(gamma_gamma, dict) else 0
+    if isinstance(no_spend, int) and no_spend > 0:
+        typer.echo(
+            _(
+                "%(n)s customers with net spend ≤ 0 (returns, credit notes): left out of the "
+                "Gamma-Gamma fit, CLV 0; they keep P(alive) and expected orders",
+                n=format_number(no_spend),
+            )
+        )
