@@ -6,8 +6,10 @@ kind ``gbm``) on ``--train-rows`` synthetic customers of ``bench/churn_bench.py`
 feature columns with a known non-linear churn truth — synthetic rows, not a company's data).
 Then, in one run on ``--rows`` more customers of the same draw, already encoded: the scores
 (``predict_proba``) and the reasons (``reason_texts``, the product's own reason function: the
-top 3 risk-raising source columns of every row in words; TreeSHAP through LightGBM's
-``pred_contrib`` over the whole matrix), each timed on all rows. Comparator: the scores of the
+top 3 risk-raising source columns of every row in words; from 50,000 rows on, the trees'
+TreeSHAP values come from leaf tables evaluated once per tree and distinct decision pattern,
+``analytics/churn/tree_patterns.py``, the same values as ``pred_contrib``), each timed on all
+rows. Comparator: the scores of the
 same rows in the same run (reasons ÷ scores). Target (issue 16): reasons for 1M customers
 ≤ 30 s. Prints the 1-minute load average (a shared machine). Writes the "Reason codes"
 section of docs/benchmarks.md.
@@ -80,8 +82,10 @@ def main() -> None:
             "`bench/churn_bench.py` (its 20 feature columns, a known churn truth; synthetic "
             f"rows, not a company's data) in {train_s:.1f} s; then {len(x):,} more customers, "
             "encoded: the scores (`predict_proba`) and the reasons (`reason_texts`: the top 3 "
-            "risk-raising source columns of every row, in words; TreeSHAP via LightGBM's "
-            "`pred_contrib` over the whole matrix) timed on all of them in the same run; "
+            "risk-raising source columns of every row, in words; the trees' TreeSHAP values "
+            "from leaf tables evaluated once per tree and distinct decision pattern, "
+            "`analytics/churn/tree_patterns.py`, equal to LightGBM's `pred_contrib`; the leaf "
+            "tables built once per model are included) timed on all of them in the same run; "
             "comparator: the scores (reasons ÷ scores). Target (issue 16): reasons for "
             f"1,000,000 customers ≤ {TARGET_S:.0f} s. 1-minute load average {load_start:.1f} → "
             f"{load_end:.1f} (2 cores shared with other work: a run alone adds up to 2).",

@@ -49,6 +49,7 @@ from valuecenter.analytics.churn.learners import (
     fit_logistic,
     standardizer,
 )
+from valuecenter.analytics.churn.tree_patterns import PatternContributions
 from valuecenter.analytics.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
@@ -157,6 +158,12 @@ def choose(auc: dict[Choice, float]) -> Choice:
     return kept
 
 
+PATTERN_MIN_ROWS = 50_000
+"""Rows from which the tree contributions go by decision pattern (:mod:`.tree_patterns`):
+below, LightGBM's ``pred_contrib`` over the rows costs less than building the model's leaf
+tables (once per model, seconds)."""
+
+
 @dataclass(frozen=True)
 class ChurnModel:
     """A fitted churn model: ``kind`` is what was chosen, ``requested`` what was asked."""
@@ -216,8 +223,26 @@ class ChurnModel:
         return (trees + linear) / 2, (tree_bias + linear_bias) / 2
 
     def source_contributions(self, x: FloatArray) -> FloatArray:
-        """(rows × source columns): contributions merged back to the file's columns."""
-        return reason_codes.merge(self.contributions(x)[0], self.layout)
+        """(rows × source columns): contributions merged back to the file's columns.
+
+        From :data:`PATTERN_MIN_ROWS` rows on, the trees' share is computed per distinct
+        decision pattern (:mod:`.tree_patterns`: the same TreeSHAP values, far fewer
+        evaluations); below it, LightGBM's ``pred_contrib`` on every row."""
+        x = self._check(x)
+        if self.kind == "logistic" or len(x) < PATTERN_MIN_ROWS:
+            return reason_codes.merge(self.contributions(x)[0], self.layout)
+        trees = self._patterns.source_contributions(x)
+        if self.kind == "gbm":
+            return trees
+        assert self.logistic is not None
+        linear = reason_codes.merge(self.logistic.contributions(x)[0], self.layout)
+        blended: FloatArray = (trees + linear) / 2
+        return blended
+
+    @cached_property
+    def _patterns(self) -> PatternContributions:
+        assert self.gbm is not None
+        return PatternContributions(self.gbm.booster, self.layout.source_matrix())
 
     def reasons(self, x: FloatArray, k: int = 3) -> list[list[reason_codes.Reason]]:
         """Per row the ``k`` source columns that raise its risk most (positive only)."""
