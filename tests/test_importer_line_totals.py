@@ -54,3 +54,22 @@ def test_random_lines_match_decimal_arithmetic() -> None:
         for q, p in zip(quantity, price, strict=True)
     ]
     assert totals.tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("ten_thousandths", "shown"),
+    [
+        (10, "€ 0,001"),
+        (25_500, "€ 2,55"),
+        (12_345, "€ 1,2345"),
+        (1_500, "€ 0,15"),
+        (-99_900, "€ -9,99"),
+        (12_345_678_900, "€ 1.234.567,89"),
+    ],
+)
+def test_a_unit_price_shows_its_cents_and_only_the_decimals_it_has(
+    ten_thousandths: int, shown: str
+) -> None:
+    from valuecenter.formatting import unit_price
+
+    assert unit_price(ten_thousandths) == shown
