@@ -57,19 +57,21 @@ def test_random_lines_match_decimal_arithmetic() -> None:
 
 
 @pytest.mark.parametrize(
-    ("ten_thousandths", "shown"),
+    ("ten_thousandths", "nl", "en"),
     [
-        (10, "€ 0,001"),
-        (25_500, "€ 2,55"),
-        (12_345, "€ 1,2345"),
-        (1_500, "€ 0,15"),
-        (-99_900, "€ -9,99"),
-        (12_345_678_900, "€ 1.234.567,89"),
+        (10, "€ 0,001", "€0.001"),
+        (25_500, "€ 2,55", "€2.55"),
+        (12_345, "€ 1,2345", "€1.2345"),
+        (1_500, "€ 0,15", "€0.15"),
+        (-99_900, "€ -9,99", "-€9.99"),
+        (12_345_678_900, "€ 1.234.567,89", "€1,234,567.89"),
     ],
 )
 def test_a_unit_price_shows_its_cents_and_only_the_decimals_it_has(
-    ten_thousandths: int, shown: str
+    ten_thousandths: int, nl: str, en: str
 ) -> None:
-    from valuecenter.formatting import unit_price
+    from valuecenter.i18n import format_unit_price, use_locale
 
-    assert unit_price(ten_thousandths) == shown
+    for locale, shown in (("nl", nl), ("en", en)):
+        with use_locale(locale):
+            assert format_unit_price(ten_thousandths) == shown

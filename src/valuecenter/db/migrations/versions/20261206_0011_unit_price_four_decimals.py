@@ -7,7 +7,7 @@ convert exactly: ten-thousandths = cents × 100, total = quantity × cents. Down
 each unit price to whole cents (half away from zero), which loses the extra decimals.
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0010
 Create Date: 2026-12-06 20:50:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0006"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
