@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import upgrade
+from valuecenter.demo.truth_models import drop_truth_tables
 from valuecenter.models import Base
 from valuecenter.settings import get_settings
 
@@ -69,6 +70,10 @@ def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 def empty_all_tables(engine: Engine) -> None:
+    """Every product table emptied; a demo world's ``truth_*`` tables (their own metadata, not
+    the product's schema) dropped with it, so the next test sees a freshly migrated database."""
+    with engine.begin() as conn:
+        drop_truth_tables(conn)
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:

@@ -2,7 +2,8 @@
 
 Alembic's environment (``db/migrations/env.py``) and the tests use it. It lives at the top of
 the package, beside ``__main__``, not in ``db``: the infrastructure imports no domain (a
-layers contract in pyproject.toml), and nothing in the package imports this module.
+layers contract in pyproject.toml), and nothing in the package imports this module. The
+demo's ``truth_*`` tables are not here: they have their own metadata (``demo/truth_models.py``).
 """
 
 from valuecenter.agents.models import Agent, EmployeeSurvey, Team
@@ -13,16 +14,6 @@ from valuecenter.contacts.models import Case, Contact, ContactReason
 from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.db.base import Base
-from valuecenter.demo.truth_models import (
-    TruthAgent,
-    TruthContact,
-    TruthCustomer,
-    TruthMarketShock,
-    TruthNpsDriver,
-    TruthProduct,
-    TruthResponse,
-    TruthWorld,
-)
 from valuecenter.offers.models import (
     Action,
     ContactPolicyRule,
@@ -83,13 +74,5 @@ __all__ = [
     "ScoreRun",
     "Survey",
     "Team",
-    "TruthAgent",
-    "TruthContact",
-    "TruthCustomer",
-    "TruthMarketShock",
-    "TruthNpsDriver",
-    "TruthProduct",
-    "TruthResponse",
-    "TruthWorld",
     "User",
 ]

@@ -4,7 +4,9 @@ The database load goes through ``importer.service.import_frame``, so the demo ex
 same path as a real company's data: first the shared entities (agents, customers, products,
 employee surveys, campaigns), then block by block the rest in the importer's order, inside
 the caller's unit of work (never commits) — memory stays at one block. The hidden truth goes
-into the ``truth_*`` tables with the importer's bulk staging (COPY on PostgreSQL). Account-
+into the ``truth_*`` tables, created for the world in the same transaction (their own
+metadata, not the product's schema), with the bulk staging of ``db/bulk.py`` (COPY on
+PostgreSQL). Account-
 manager names cannot be set through the customers import (only codes), so they are set
 afterwards by code.
 """
@@ -21,8 +23,8 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from valuecenter.customers.models import AccountManager, Customer
-from valuecenter.db.base import Base
 from valuecenter.db.bulk import insert_frame
+from valuecenter.demo.truth_models import TRUTH_METADATA, create_truth_tables
 from valuecenter.demo.vector import nullable
 from valuecenter.demo.world import (
     BLOCK_ENTITIES,
@@ -107,6 +109,7 @@ def load_plan(
     """Load a planned world block by block (generating each block only when it is loaded);
     return the importer's result per entity, in the importer's order."""
     ensure_empty(session)
+    create_truth_tables(session)
     results: dict[str, ImportResult] = {}
     for entity in GLOBAL_ENTITIES:
         _add(results, _import(session, entity, plan.frames[entity], progress))
@@ -126,12 +129,13 @@ def load_plan(
 
 
 def insert_truth(session: Session, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
-    """Append ``truth_*`` frames to their tables (the importer's bulk staging path)."""
+    """Append ``truth_*`` frames to their tables (the bulk staging path of ``db/bulk.py``);
+    the tables exist (:func:`load_plan` creates them)."""
     counts: dict[str, int] = {}
     for name, frame in frames.items():
         if name not in TRUTH_TABLES:
             raise AppError(f"demo: {name} is not a truth table")
-        counts[name] = insert_frame(session, Base.metadata.tables[name], frame)
+        counts[name] = insert_frame(session, TRUTH_METADATA.tables[name], frame)
     return counts
 
 

@@ -38,7 +38,12 @@ from sqlalchemy.orm import Session
 from valuecenter.contacts.models import Contact, Direction
 from valuecenter.customers.models import Customer
 from valuecenter.demo.offers_truth import draw_answer, evaluate
-from valuecenter.demo.truth_models import TruthCustomer, TruthProduct, TruthWorld
+from valuecenter.demo.truth_models import (
+    TruthCustomer,
+    TruthProduct,
+    TruthWorld,
+    require_truth,
+)
 from valuecenter.errors import InvalidInput, NotFound
 from valuecenter.offers.catalogue import save_settings
 from valuecenter.offers.decisions import Answered, Request, Timed, decide_batch, record_batch
@@ -87,6 +92,7 @@ class History:
 
 def truth_frames(session: Session) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """(preset, truth_customers, truth_products) of the loaded world."""
+    require_truth(session)
     world = session.scalar(select(TruthWorld).limit(1))
     if world is None:
         raise NotFound(
@@ -130,6 +136,7 @@ def truth_frames(session: Session) -> tuple[str, pd.DataFrame, pd.DataFrame]:
 
 
 def world_end(session: Session) -> datetime:
+    require_truth(session)
     world = session.scalar(select(TruthWorld).limit(1))
     if world is None:
         raise NotFound(

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.agents.models import Agent, Team
 from valuecenter.customers.models import Customer
-from valuecenter.demo.truth_models import TruthResponse, TruthWorld
+from valuecenter.demo.truth_models import TruthResponse, TruthWorld, require_truth
 from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.retention.desk.ledger import LedgerRow, ledger
 from valuecenter.retention.desk.service import open_case, record_outcome
@@ -138,6 +138,7 @@ def seed_offers(session: Session) -> list[RetentionOffer]:
 
 
 def _pool(session: Session) -> _Pool:
+    require_truth(session)
     rows = session.execute(
         select(Customer.id, TruthResponse.p_control, TruthResponse.p_treated)
         .join(Customer, Customer.external_id == TruthResponse.customer_id)
@@ -171,6 +172,7 @@ def _retention_agents(session: Session) -> list[int]:
 
 
 def _last_month(session: Session) -> date:
+    require_truth(session)
     ends = session.scalar(select(func.max(TruthWorld.ends)))
     if ends is None:
         raise NotFound("no simulated company in this database (load one with `valuecenter demo`)")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.analytics.experiments import Effect, average_effect
 from valuecenter.demo.treatments import Outcome, respond
-from valuecenter.demo.truth_models import TruthResponse
+from valuecenter.demo.truth_models import TruthResponse, require_truth
 from valuecenter.errors import InvalidInput, NotFound
 
 _TRUE = {"1", "true", "t", "yes", "y", "treated", "treatment"}
@@ -26,6 +26,7 @@ _FALSE = {"0", "false", "f", "no", "n", "control"}
 def responses(session: Session, action: str) -> pd.DataFrame:
     """The ``truth_responses`` rows of ``action``; :class:`NotFound` when the database holds
     no simulated company."""
+    require_truth(session)
     t = TruthResponse
     rows = session.execute(
         select(t.customer_id, t.action, t.p_control, t.p_treated, t.u)

@@ -1,23 +1,65 @@
-"""The hidden truth of a simulated company, stored next to its observable tables.
+"""The hidden truth of a simulated company, in its own metadata beside the observable tables.
 
 These ``truth_*`` tables are written only by the demo generator and read only by tests,
-benchmarks and ``valuecenter demo respond``; the product's own analytics never read them
-(an import-linter contract keeps every product domain from importing ``valuecenter.demo``).
-They are keyed by the same external ids as the observable data (``C0000001``, ``K…``,
-``A…``) and have no foreign keys, so the product's tables never depend on them.
+benchmarks and ``valuecenter demo …``; the product never reads them (the layers contract keeps
+every product package from importing ``valuecenter.demo``). They are not part of the product's
+schema: their :data:`TRUTH_METADATA` is not the product's ``Base.metadata``, no migration
+creates them, and a real company's database (``db upgrade``, no demo) has none. The demo
+creates them when it loads a world (:func:`create_truth_tables`) and drops them with it
+(:func:`drop_truth_tables`). They are keyed by the same external ids as the observable data
+(``C0000001``, ``K…``, ``A…``) and have no foreign keys, so the product's tables never depend
+on them.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Float, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Connection, Float, Integer, MetaData, String, Text, UniqueConstraint, inspect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from valuecenter.db.base import Base, BigId
+from valuecenter.db.base import NAMING_CONVENTION, BigId
+from valuecenter.errors import NotFound
+
+TRUTH_METADATA = MetaData(naming_convention=NAMING_CONVENTION)
+NO_WORLD = "this database holds no simulated company (load one with `valuecenter demo`)"
 
 
-class TruthWorld(Base):
+class TruthBase(DeclarativeBase):
+    """The declarative base of the truth tables: their own metadata, not the product's."""
+
+    metadata = TRUTH_METADATA
+
+
+def _connection(session: Session | Connection) -> Connection:
+    return session.connection() if isinstance(session, Session) else session
+
+
+def has_truth(session: Session | Connection) -> bool:
+    """Whether this database holds the truth tables (a demo world was loaded into it)."""
+    return inspect(_connection(session)).has_table(TruthWorld.__tablename__)
+
+
+def require_truth(session: Session | Connection) -> None:
+    """:class:`NotFound` with the way out when no demo world was loaded into this database."""
+    if not has_truth(session):
+        raise NotFound(NO_WORLD)
+
+
+def create_truth_tables(session: Session | Connection) -> None:
+    """Fresh, empty truth tables for a world about to be loaded, inside the caller's
+    transaction; an earlier world's are dropped first (the demo loads only into a database
+    without customers, so such truth belongs to no data)."""
+    drop_truth_tables(session)
+    TRUTH_METADATA.create_all(_connection(session))
+
+
+def drop_truth_tables(session: Session | Connection) -> None:
+    """Drop the truth tables that exist (none: nothing happens)."""
+    TRUTH_METADATA.drop_all(_connection(session), checkfirst=True)
+
+
+class TruthWorld(TruthBase):
     """Which simulation produced the data: preset, seed, size, window and scenarios."""
 
     __tablename__ = "truth_worlds"
@@ -32,7 +74,7 @@ class TruthWorld(Base):
     generator: Mapped[str] = mapped_column(String(64))
 
 
-class TruthCustomer(Base):
+class TruthCustomer(TruthBase):
     """A customer's latent traits, his true churn date and cause, and his response type."""
 
     __tablename__ = "truth_customers"
@@ -55,7 +97,7 @@ class TruthCustomer(Base):
     favourites: Mapped[str | None] = mapped_column(String(200))
 
 
-class TruthProduct(Base):
+class TruthProduct(TruthBase):
     """A catalogue product's category and its share of that category's order lines."""
 
     __tablename__ = "truth_products"
@@ -67,7 +109,7 @@ class TruthProduct(Base):
     list_price_cents: Mapped[int] = mapped_column(Integer)
 
 
-class TruthResponse(Base):
+class TruthResponse(TruthBase):
     """A customer's true probability of the action's outcome without and with treatment,
     and the uniform draw ``u`` that decides it (outcome = ``u < p``), so any policy can be
     re-simulated on the same world with common random numbers."""
@@ -83,7 +125,7 @@ class TruthResponse(Base):
     u: Mapped[float] = mapped_column(Float)
 
 
-class TruthContact(Base):
+class TruthContact(TruthBase):
     """Why a contact really happened, whether it could have been avoided, and whether the
     question was really solved (the observable ``resolved`` tick box is sometimes wrong)."""
 
@@ -97,7 +139,7 @@ class TruthContact(Base):
     true_resolved: Mapped[bool | None]
 
 
-class TruthAgent(Base):
+class TruthAgent(TruthBase):
     """An agent's hidden engagement and quality, and his team's climate."""
 
     __tablename__ = "truth_agents"
@@ -110,7 +152,7 @@ class TruthAgent(Base):
     quality: Mapped[float] = mapped_column(Float)
 
 
-class TruthNpsDriver(Base):
+class TruthNpsDriver(TruthBase):
     """One term of the stated causal model the NPS answers were drawn from."""
 
     __tablename__ = "truth_nps_drivers"
@@ -122,7 +164,7 @@ class TruthNpsDriver(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class TruthMarketShock(Base):
+class TruthMarketShock(TruthBase):
     """A scenario's shock to one market for some months."""
 
     __tablename__ = "truth_market_shocks"

@@ -33,10 +33,19 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     return False
 
 
+def _include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Leave alone the tables the product does not define (the demo's ``truth_*`` tables,
+    created by the demo with their own metadata): autogenerate neither drops nor checks them."""
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
