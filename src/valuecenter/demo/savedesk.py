@@ -138,7 +138,11 @@ def seed_offers(session: Session) -> list[RetentionOffer]:
 
 
 def _pool(session: Session) -> _Pool:
-    require_truth(session)
+    missing = (
+        f"no truth for {ACTION}: this database holds no simulated company "
+        "(load one with `valuecenter demo --preset telecom`)"
+    )
+    require_truth(session, missing)
     rows = session.execute(
         select(Customer.id, TruthResponse.p_control, TruthResponse.p_treated)
         .join(Customer, Customer.external_id == TruthResponse.customer_id)
@@ -146,10 +150,7 @@ def _pool(session: Session) -> _Pool:
         .order_by(Customer.id)
     ).all()
     if not rows:
-        raise NotFound(
-            f"no truth for {ACTION}: this database holds no simulated company "
-            "(load one with `valuecenter demo --preset telecom`)"
-        )
+        raise NotFound(missing)
     table = np.asarray(rows, dtype=np.float64)
     return _Pool(table[:, 0].astype(np.int64), table[:, 1], table[:, 2])
 
@@ -172,10 +173,11 @@ def _retention_agents(session: Session) -> list[int]:
 
 
 def _last_month(session: Session) -> date:
-    require_truth(session)
+    missing = "no simulated company in this database (load one with `valuecenter demo`)"
+    require_truth(session, missing)
     ends = session.scalar(select(func.max(TruthWorld.ends)))
     if ends is None:
-        raise NotFound("no simulated company in this database (load one with `valuecenter demo`)")
+        raise NotFound(missing)
     after = ends + timedelta(days=1)
     return _month_shift(after.replace(day=1), -1)
 

@@ -26,7 +26,11 @@ _FALSE = {"0", "false", "f", "no", "n", "control"}
 def responses(session: Session, action: str) -> pd.DataFrame:
     """The ``truth_responses`` rows of ``action``; :class:`NotFound` when the database holds
     no simulated company."""
-    require_truth(session)
+    missing = (
+        f"no truth for {action}: this database holds no simulated company "
+        "(load one with `valuecenter demo`)"
+    )
+    require_truth(session, missing)
     t = TruthResponse
     rows = session.execute(
         select(t.customer_id, t.action, t.p_control, t.p_treated, t.u)
@@ -34,10 +38,7 @@ def responses(session: Session, action: str) -> pd.DataFrame:
         .order_by(t.customer_id)
     ).all()
     if not rows:
-        raise NotFound(
-            f"no truth for {action}: this database holds no simulated company "
-            "(load one with `valuecenter demo`)"
-        )
+        raise NotFound(missing)
     return pd.DataFrame(rows, columns=["customer_id", "action", "p_control", "p_treated", "u"])
 
 

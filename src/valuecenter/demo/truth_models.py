@@ -40,10 +40,11 @@ def has_truth(session: Session | Connection) -> bool:
     return inspect(_connection(session)).has_table(TruthWorld.__tablename__)
 
 
-def require_truth(session: Session | Connection) -> None:
-    """:class:`NotFound` with the way out when no demo world was loaded into this database."""
+def require_truth(session: Session | Connection, message: str = NO_WORLD) -> None:
+    """:class:`NotFound` (``message``: the way out) when no demo world was loaded into this
+    database — the same words the callers use for truth tables without rows."""
     if not has_truth(session):
-        raise NotFound(NO_WORLD)
+        raise NotFound(message)
 
 
 def create_truth_tables(session: Session | Connection) -> None:
