@@ -21,6 +21,9 @@ from valuecenter.db.types import str_enum
 
 
 class CampaignChannel(enum.StrEnum):
+    """How a campaign's message is sent: the vocabulary's ``CAMPAIGN_CHANNELS``
+    (``valuecenter/channels.py``; a test holds them equal)."""
+
     DIRECT_MAIL = "direct-mail"
     EMAIL = "email"
     SMS = "sms"

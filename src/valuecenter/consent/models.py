@@ -23,6 +23,9 @@ class Purpose(enum.StrEnum):
 
 
 class ConsentChannel(enum.StrEnum):
+    """The channels consent is kept for — the vocabulary's ``CONSENT_CHANNELS`` — and ``any``
+    (every channel) (``valuecenter/channels.py``; a test holds them equal)."""
+
     PHONE = "phone"
     EMAIL = "email"
     SMS = "sms"

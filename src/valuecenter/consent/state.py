@@ -26,13 +26,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from valuecenter import channels
+
 PURPOSES = ("service", "marketing", "profiling")
-CONSENT_CHANNELS = ("phone", "email", "sms", "post", "any")
+CONSENT_CHANNELS = channels.CONSENT_WORDS
 DEFAULT_ALLOWED = {"service": True, "marketing": True, "profiling": True}
 
 # Where a decision is shown → the consent channel that governs it (the others are governed
-# only by an "any"-channel event).
-CHANNEL_OF = {"phone": "phone", "ivr": "phone", "email": "email", "sms": "sms", "post": "post"}
+# only by an "any"-channel event): the vocabulary's mapping.
+CHANNEL_OF = {c.value: to.value for c, to in channels.CONSENT_CHANNEL_OF.items()}
 
 
 @dataclass(frozen=True, slots=True)

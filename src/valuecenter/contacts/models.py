@@ -13,6 +13,9 @@ from valuecenter.db.types import str_enum
 
 
 class Channel(enum.StrEnum):
+    """Where a service contact took place: the vocabulary's ``CONTACT_CHANNELS``
+    (``valuecenter/channels.py``; a test holds them equal)."""
+
     PHONE = "phone"
     CHAT = "chat"
     EMAIL = "email"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Enum
@@ -20,3 +21,18 @@ def str_enum(enum_cls: type[enum.StrEnum], name: str) -> Enum:
         "validate_strings": True,
     }
     return Enum(enum_cls, **kwargs)
+
+
+def str_choice(values: Sequence[str], name: str, *, length: int | None = None) -> Enum:
+    """A VARCHAR column with a CHECK constraint listing ``values`` — a vocabulary subset kept as
+    plain strings (no enum class) — refused before the database with the value and the choices
+    when the ORM writes an unknown one. ``length``: the column's width (default: the longest
+    value), so a constraint can be added to an existing column without changing its type."""
+    return Enum(
+        *values,
+        native_enum=False,
+        create_constraint=True,
+        name=name,
+        length=length or max(len(v) for v in values),
+        validate_strings=True,
+    )

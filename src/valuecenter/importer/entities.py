@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from valuecenter import channels
 from valuecenter.campaigns.models import Arm, CampaignChannel
 from valuecenter.consent.models import ConsentChannel, Purpose
 from valuecenter.contacts.models import Channel, Direction
@@ -211,7 +212,14 @@ SURVEYS = Entity(
         Column("nps", Kind.INT, required=True, min=0, max=10),
         _text("comment", None),
         _id("contact_id"),
-        _text("channel", 32),
+        Column(
+            "channel",
+            Kind.ENUM,
+            choices=channels.values(channels.SURVEY_CHANNELS),
+            aliases=MappingProxyType(
+                {"self_service": "self-service", "selfservice": "self-service"}
+            ),
+        ),
     ),
     key=("survey_id",),
 )

@@ -12,7 +12,9 @@ from enum import StrEnum
 
 
 class DecisionChannel(StrEnum):
-    """Where the decision is shown: the contact channels plus the web site and the IVR."""
+    """Where the decision is shown: the contact channels plus the web site, the IVR and a
+    letter — the vocabulary's ``DECISION_CHANNELS`` (``valuecenter/channels.py``; a test holds
+    them equal)."""
 
     PHONE = "phone"
     CHAT = "chat"

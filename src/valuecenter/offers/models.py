@@ -46,8 +46,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from valuecenter.channels import CONSENT_WORDS
 from valuecenter.db.base import Base, BigId, UTCDateTime, utcnow
-from valuecenter.db.types import str_enum
+from valuecenter.db.types import str_choice, str_enum
+from valuecenter.offers.facts import CHANNELS
 
 
 class ActionKind(enum.StrEnum):
@@ -134,7 +136,9 @@ class ContactPolicyRule(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[PolicyKind] = mapped_column(str_enum(PolicyKind, "policy_kind"))
     purpose: Mapped[str] = mapped_column(String(16), default="marketing")
-    channel: Mapped[str] = mapped_column(String(16), default="any")
+    channel: Mapped[str] = mapped_column(
+        str_choice(CONSENT_WORDS, "policy_channel", length=16), default="any"
+    )
     direction: Mapped[str] = mapped_column(String(8), default="any")
     action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
     max_count: Mapped[int] = mapped_column(Integer)
@@ -198,7 +202,7 @@ class Decision(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(str_choice(CHANNELS, "decision_channel", length=16))
     direction: Mapped[str] = mapped_column(String(8))
     intent: Mapped[str | None] = mapped_column(String(64))
     context: Mapped[dict[str, object]] = mapped_column(JSON)
@@ -239,7 +243,7 @@ class DecisionResponse(Base):
     outcome: Mapped[ResponseOutcome] = mapped_column(str_enum(ResponseOutcome, "nba_outcome"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(str_choice(CHANNELS, "decision_channel", length=16))
     direction: Mapped[str] = mapped_column(String(8))
     purpose: Mapped[str] = mapped_column(String(16))
 

@@ -37,11 +37,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from valuecenter import channels
 from valuecenter.errors import InvalidInput
 from valuecenter.offers.facts import CHANNELS, CONTRACT_STATES, Context, Facts
 
 PURPOSES = ("service", "marketing", "profiling")
-CONSENT_CHANNELS = ("phone", "email", "sms", "post", "any")
+CONSENT_CHANNELS = channels.CONSENT_WORDS
 KINDS = ("b2b", "b2c")
 
 SET_FIELDS = (

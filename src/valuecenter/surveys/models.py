@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from valuecenter import channels
 from valuecenter.db.base import Base, BigId, UTCDateTime
+from valuecenter.db.types import str_choice
 
 
 class Survey(Base):
@@ -21,4 +23,6 @@ class Survey(Base):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     nps: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str | None] = mapped_column(Text)
-    channel: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(
+        str_choice(channels.values(channels.SURVEY_CHANNELS), "survey_channel", length=32)
+    )
