@@ -8,7 +8,7 @@ definition the demo creates), so upgrading a demo database loses nothing. The do
 re-creates whichever of them are missing, as migrations 0002 and 0006 defined them.
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-06 21:10:00.000000
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0006"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
