@@ -553,7 +553,7 @@ def test_who_sees_which_cases(world: Desk, sessions: sessionmaker[Session]) -> N
         assert ids(agent, status=SaveStatus.CLOSED) == [c2.id]
         assert ids(am, status=None) == [c2.id, c1.id]  # his pool only
         row = desk_list.case_rows(session, am)[0][0]
-        assert (row.customer_external_id, row.account_manager, row.score_run) == (
+        assert (row.customer.external_id, row.customer.account_manager, row.score_run) == (
             "C1",
             "AM01",
             world.score_run,

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from valuecenter.alerts import repository
 from valuecenter.alerts.models import Alert, AlertKind, AlertRun, AlertStatus
 from valuecenter.alerts.precision import alert_precision
-from valuecenter.alerts.repository import AlertRow
 from valuecenter.alerts.schemas import (
     AlertOut,
     AlertPage,
@@ -20,7 +19,8 @@ from valuecenter.alerts.schemas import (
     MarketDipOut,
     PrecisionOut,
 )
-from valuecenter.customers.models import AccountManager, Customer
+from valuecenter.customers import worklist
+from valuecenter.customers.models import Customer
 from valuecenter.customers.repository import visible_customers
 from valuecenter.errors import InvalidInput
 from valuecenter.users.models import User
@@ -37,12 +37,9 @@ def alert_page(
     page_size_max: int = 200,
 ) -> AlertPage:
     """One page of ``viewer``'s inbox, highest value at risk first, with the latest run."""
-    if page < 1:
-        raise InvalidInput("page", "must be 1 or more")
-    if not 1 <= page_size <= page_size_max:
-        raise InvalidInput("page_size", f"must be between 1 and {page_size_max}")
+    paged = worklist.paging(page, page_size, page_size_max)
     rows, total = repository.inbox(
-        session, viewer, status=status, kind=kind, offset=(page - 1) * page_size, limit=page_size
+        session, viewer, status=status, kind=kind, offset=paged.offset, limit=paged.size
     )
     return AlertPage(
         items=[AlertOut.of(row) for row in rows],
@@ -56,21 +53,8 @@ def alert_page(
 def alert_out(session: Session, alert: Alert) -> AlertOut:
     """One alert as the inbox shows it (the caller got it through the viewer's visibility,
     e.g. from ``handle_alert``)."""
-    ext, name, country, am, run_id = session.execute(
-        select(
-            Customer.external_id,
-            Customer.name,
-            Customer.country,
-            AccountManager.code,
-            AlertRun.run_id,
-        )
-        .select_from(Alert)
-        .join(Customer, Customer.id == Alert.customer_id)
-        .join(AlertRun, AlertRun.id == Alert.run_id)
-        .outerjoin(AccountManager, AccountManager.id == Customer.account_manager_id)
-        .where(Alert.id == alert.id)
-    ).one()
-    return AlertOut.of(AlertRow(alert, ext, name, country, am, run_id))
+    row = session.execute(repository.inbox_query(None, status=None).where(Alert.id == alert.id))
+    return AlertOut.of(repository.alert_row(*worklist.split(row.one())))
 
 
 def inbox_summary(session: Session, viewer: User) -> InboxSummary:

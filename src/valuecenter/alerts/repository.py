@@ -4,15 +4,19 @@ an account manager reads only the alerts of his own pool (C11)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from valuecenter.alerts.models import Alert, AlertKind, AlertRun, AlertStatus, MarketDip
-from valuecenter.customers.models import AccountManager, Customer
+from valuecenter.customers import worklist
+from valuecenter.customers.models import Customer
 from valuecenter.customers.repository import visible_customers
+from valuecenter.customers.schemas import CustomerRef
 from valuecenter.orders.models import Order
 from valuecenter.users.models import User
 
@@ -22,15 +26,40 @@ class AlertRow:
     """An alert with what the inbox shows of its customer and its run."""
 
     alert: Alert
-    customer_external_id: str
-    customer_name: str | None
-    country: str | None
-    account_manager: str | None
     run_id: str
+    customer: CustomerRef
 
 
 def latest_alert_run(session: Session) -> AlertRun | None:
     return session.scalars(select(AlertRun).order_by(AlertRun.id.desc()).limit(1)).first()
+
+
+INBOX_ORDER = (Alert.value_at_risk_cents.desc(), Alert.id)
+"""The inbox's order: highest value at risk first."""
+
+
+def inbox_query(
+    viewer: User | None,
+    *,
+    status: AlertStatus | None = AlertStatus.OPEN,
+    kind: AlertKind | None = None,
+) -> worklist.Query:
+    """The alerts ``viewer`` may see (with ``status`` and ``kind``) as a worklist query."""
+    stmt = worklist.listing(
+        select(Alert, AlertRun.run_id).join(AlertRun, AlertRun.id == Alert.run_id),
+        Alert.customer_id,
+        viewer,
+    )
+    if status is not None:
+        stmt = stmt.where(Alert.status == status)
+    if kind is not None:
+        stmt = stmt.where(Alert.kind == kind)
+    return stmt
+
+
+def alert_row(own: tuple[Any, ...], customer: CustomerRef) -> AlertRow:
+    alert, run_id = own
+    return AlertRow(alert, run_id, customer)
 
 
 def inbox(
@@ -43,34 +72,28 @@ def inbox(
     limit: int = 50,
 ) -> tuple[list[AlertRow], int]:
     """One page of the alerts ``viewer`` may see, highest value at risk first, and the total."""
-    conditions = [visible_customers(viewer)]
-    if status is not None:
-        conditions.append(Alert.status == status)
-    if kind is not None:
-        conditions.append(Alert.kind == kind)
-    base = select(Alert).join(Customer, Customer.id == Alert.customer_id).where(*conditions)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = session.execute(
-        select(
-            Alert,
-            Customer.external_id,
-            Customer.name,
-            Customer.country,
-            AccountManager.code,
-            AlertRun.run_id,
-        )
-        .join(Customer, Customer.id == Alert.customer_id)
-        .join(AlertRun, AlertRun.id == Alert.run_id)
-        .outerjoin(AccountManager, AccountManager.id == Customer.account_manager_id)
-        .where(*conditions)
-        .order_by(Alert.value_at_risk_cents.desc(), Alert.id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return [
-        AlertRow(alert, ext, name, country, am, run_id)
-        for alert, ext, name, country, am, run_id in rows
-    ], int(total)
+    rows, total = worklist.page_of(
+        session,
+        inbox_query(viewer, status=status, kind=kind),
+        key=Alert.id,
+        order_by=INBOX_ORDER,
+        offset=offset,
+        limit=limit,
+    )
+    return [alert_row(own, ref) for own, ref in rows], total
+
+
+def inbox_rows(
+    session: Session,
+    viewer: User,
+    *,
+    status: AlertStatus | None = AlertStatus.OPEN,
+    kind: AlertKind | None = None,
+) -> Iterator[AlertRow]:
+    """Every alert of :func:`inbox`'s list, in its order, read in batches (the CSV export)."""
+    stmt = inbox_query(viewer, status=status, kind=kind)
+    for own, ref in worklist.every_row(session, stmt, order_by=INBOX_ORDER):
+        yield alert_row(own, ref)
 
 
 def visible_alert(session: Session, viewer: User, alert_id: int) -> Alert | None:

@@ -72,13 +72,7 @@ class AlertOut(_Out):
         a = row.alert
         return cls(
             id=a.id,
-            customer=CustomerRef(
-                id=a.customer_id,
-                external_id=row.customer_external_id,
-                name=row.customer_name,
-                country=row.country,
-                account_manager=row.account_manager,
-            ),
+            customer=row.customer,
             kind=a.kind,
             raised_on=a.raised_on,
             risk=a.risk,

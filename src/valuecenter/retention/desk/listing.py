@@ -4,16 +4,19 @@ authorization in the queries, as in the alerts inbox (an account manager sees on
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from valuecenter.agents.models import Agent
-from valuecenter.customers.models import AccountManager, Customer
+from valuecenter.customers import worklist
+from valuecenter.customers.models import Customer
 from valuecenter.customers.repository import visible_customers
-from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.customers.schemas import CustomerRef
+from valuecenter.errors import NotFound
 from valuecenter.retention.models import (
     RetentionOffer,
     SaveCase,
@@ -30,39 +33,39 @@ class CaseRow:
     """A save case with what the desk shows of its customer, offers, agent and score run."""
 
     case: SaveCase
-    customer_external_id: str
-    customer_name: str | None
-    country: str | None
-    account_manager: str | None
     score_run: str | None
     suggested_offer: str | None
     offer: str | None
     agent: str | None
+    customer: CustomerRef
 
 
-def _rows_select() -> Select[Any]:
+def cases_query(viewer: User | None, *, status: SaveStatus | None = None) -> worklist.Query:
+    """The cases ``viewer`` may see (with ``status``) and what the desk shows of them, as a
+    worklist query (None: every case, the caller has checked visibility)."""
     suggested = aliased(RetentionOffer)
     given = aliased(RetentionOffer)
-    columns: tuple[Any, ...] = (
-        SaveCase,
-        Customer.external_id,
-        Customer.name,
-        Customer.country,
-        AccountManager.code,
-        ScoreRun.run_id,
-        suggested.code,
-        given.code,
-        Agent.external_id,
-    )
-    return (
-        select(*columns)
-        .join(Customer, Customer.id == SaveCase.customer_id)
-        .outerjoin(AccountManager, AccountManager.id == Customer.account_manager_id)
+    own = (
+        select(SaveCase, ScoreRun.run_id, suggested.code, given.code, Agent.external_id)
         .outerjoin(ScoreRun, ScoreRun.id == SaveCase.score_run_id)
         .outerjoin(suggested, suggested.id == SaveCase.suggested_offer_id)
         .outerjoin(given, given.id == SaveCase.offer_id)
         .outerjoin(Agent, Agent.id == SaveCase.agent_id)
     )
+    stmt = worklist.listing(own, SaveCase.customer_id, viewer)
+    return stmt if status is None else stmt.where(SaveCase.status == status)
+
+
+def case_order(order: Order) -> tuple[worklist.Column, ...]:
+    """The desk's orders: newest first, or highest value (CLV at opening) first."""
+    if order == "newest":
+        return (SaveCase.opened_at.desc(), SaveCase.id.desc())
+    return (SaveCase.value_cents.desc(), SaveCase.id.desc())
+
+
+def _case_row(own: tuple[Any, ...], customer: CustomerRef) -> CaseRow:
+    case, score_run, suggested, offer, agent = own
+    return CaseRow(case, score_run, suggested, offer, agent, customer)
 
 
 def case_rows(
@@ -76,20 +79,28 @@ def case_rows(
 ) -> tuple[list[CaseRow], int]:
     """One page of the cases ``viewer`` may see (newest first, or highest value first) and
     the total. Agents, managers and admins see the whole desk; an account manager his pool."""
-    conditions = [visible_customers(viewer)]
-    if status is not None:
-        conditions.append(SaveCase.status == status)
-    base = select(SaveCase.id).join(Customer, Customer.id == SaveCase.customer_id)
-    total = session.scalar(select(func.count()).select_from(base.where(*conditions).subquery()))
-    sort = (
-        (SaveCase.opened_at.desc(), SaveCase.id.desc())
-        if order == "newest"
-        else (SaveCase.value_cents.desc(), SaveCase.id.desc())
+    rows, total = worklist.page_of(
+        session,
+        cases_query(viewer, status=status),
+        key=SaveCase.id,
+        order_by=case_order(order),
+        offset=offset,
+        limit=limit,
     )
-    rows = session.execute(
-        _rows_select().where(*conditions).order_by(*sort).offset(offset).limit(limit)
-    ).all()
-    return [CaseRow(*row) for row in rows], int(total or 0)
+    return [_case_row(own, ref) for own, ref in rows], total
+
+
+def every_case(
+    session: Session,
+    viewer: User,
+    *,
+    status: SaveStatus | None = SaveStatus.OPEN,
+    order: Order = "newest",
+) -> Iterator[CaseRow]:
+    """Every case of :func:`case_rows`'s list, in its order, read in batches (the export)."""
+    stmt = cases_query(viewer, status=status)
+    for own, ref in worklist.every_row(session, stmt, order_by=case_order(order)):
+        yield _case_row(own, ref)
 
 
 def open_summary(session: Session, viewer: User) -> tuple[int, int]:
@@ -105,8 +116,8 @@ def open_summary(session: Session, viewer: User) -> tuple[int, int]:
 
 def case_row(session: Session, saved: SaveCase) -> CaseRow:
     """One case as the desk shows it (the caller got it through the viewer's visibility)."""
-    row = session.execute(_rows_select().where(SaveCase.id == saved.id)).one()
-    return CaseRow(*row)
+    row = session.execute(cases_query(None).where(SaveCase.id == saved.id)).one()
+    return _case_row(*worklist.split(row))
 
 
 def visible_case(session: Session, viewer: User, case_id: int) -> SaveCase | None:
@@ -139,10 +150,7 @@ def case_page(
     page_size_max: int,
 ) -> tuple[list[CaseRow], int]:
     """Page ``page`` of :func:`case_rows`, with the paging checked (one-line errors)."""
-    if page < 1:
-        raise InvalidInput("page", "must be 1 or more")
-    if not 1 <= page_size <= page_size_max:
-        raise InvalidInput("page_size", f"must be between 1 and {page_size_max}")
+    paged = worklist.paging(page, page_size, page_size_max)
     return case_rows(
-        session, viewer, status=status, order=order, offset=(page - 1) * page_size, limit=page_size
+        session, viewer, status=status, order=order, offset=paged.offset, limit=paged.size
     )

@@ -57,13 +57,7 @@ class CaseOut(_Out):
         c = row.case
         return cls(
             id=c.id,
-            customer=CustomerRef(
-                id=c.customer_id,
-                external_id=row.customer_external_id,
-                name=row.customer_name,
-                country=row.country,
-                account_manager=row.account_manager,
-            ),
+            customer=row.customer,
             source=c.source,
             opened_at=c.opened_at,
             arm=c.arm,

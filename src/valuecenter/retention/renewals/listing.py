@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.customers import worklist
+from valuecenter.errors import NotFound
 from valuecenter.retention.models import RenewalGroup
 from valuecenter.retention.renewals import repository
 from valuecenter.retention.renewals.schemas import CandidateOut, RenewalPage, RenewalSource
@@ -23,10 +24,7 @@ def renewal_page(
     page_size_max: int = 200,
 ) -> RenewalPage:
     """One page of a renewal run (default: the latest) as ``viewer`` may see it."""
-    if page < 1:
-        raise InvalidInput("page", "must be 1 or more")
-    if not 1 <= page_size <= page_size_max:
-        raise InvalidInput("page_size", f"must be between 1 and {page_size_max}")
+    paged = worklist.paging(page, page_size, page_size_max)
     run = (
         repository.latest_renewal_run(session)
         if run_id is None
@@ -39,7 +37,7 @@ def renewal_page(
             items=[], total=0, page=page, page_size=page_size, group=group, counts={}, source=None
         )
     rows, total = repository.candidates(
-        session, viewer, run, group=group, offset=(page - 1) * page_size, limit=page_size
+        session, viewer, run, group=group, offset=paged.offset, limit=paged.size
     )
     return RenewalPage(
         items=[CandidateOut.of(row) for row in rows],

@@ -3,14 +3,18 @@ visibility condition on ``Customer``: an account manager reads only his own pool
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from valuecenter.contracts.models import Contract
-from valuecenter.customers.models import AccountManager, Customer
+from valuecenter.customers import worklist
+from valuecenter.customers.models import Customer
 from valuecenter.customers.repository import visible_customers
+from valuecenter.customers.schemas import CustomerRef
 from valuecenter.retention.models import (
     RenewalCandidate,
     RenewalGroup,
@@ -25,14 +29,20 @@ class CandidateRow:
     """A candidate with what the list shows of his customer, contract and offer."""
 
     candidate: RenewalCandidate
-    customer_external_id: str
-    customer_name: str | None
-    country: str | None
-    account_manager: str | None
     plan: str
     monthly_fee_cents: int
     offer_code: str | None
     offer_name: str | None
+    customer: CustomerRef
+
+
+CANDIDATE_ORDER = (
+    RenewalCandidate.rank.is_(None),
+    RenewalCandidate.rank,
+    RenewalCandidate.net_cents.desc(),
+    RenewalCandidate.id,
+)
+"""Listed candidates in call order, the others by net value."""
 
 
 def latest_renewal_run(session: Session) -> RenewalRun | None:
@@ -54,42 +64,50 @@ def candidates(
 ) -> tuple[list[CandidateRow], int]:
     """One page of ``run``'s candidates that ``viewer`` may see — listed ones in call order,
     the others by net value — and their total."""
-    conditions = [RenewalCandidate.run_id == run.id, visible_customers(viewer)]
-    if group is not None:
-        conditions.append(RenewalCandidate.group == group)
-    base = (
-        select(RenewalCandidate.id)
-        .join(Customer, Customer.id == RenewalCandidate.customer_id)
-        .where(*conditions)
+    rows, total = worklist.page_of(
+        session,
+        candidates_query(viewer, run, group=group),
+        key=RenewalCandidate.id,
+        order_by=CANDIDATE_ORDER,
+        offset=offset,
+        limit=limit,
     )
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = session.execute(
+    return [_candidate_row(own, ref) for own, ref in rows], total
+
+
+def every_candidate(
+    session: Session, viewer: User, run: RenewalRun, *, group: RenewalGroup | None
+) -> Iterator[CandidateRow]:
+    """Every candidate of :func:`candidates`' list, in its order, read in batches."""
+    stmt = candidates_query(viewer, run, group=group)
+    for own, ref in worklist.every_row(session, stmt, order_by=CANDIDATE_ORDER):
+        yield _candidate_row(own, ref)
+
+
+def candidates_query(
+    viewer: User, run: RenewalRun, *, group: RenewalGroup | None
+) -> worklist.Query:
+    """``run``'s candidates in ``group`` (None: all) that ``viewer`` may see, with their
+    contract and offer, as a worklist query."""
+    own = (
         select(
             RenewalCandidate,
-            Customer.external_id,
-            Customer.name,
-            Customer.country,
-            AccountManager.code,
             Contract.plan,
             Contract.monthly_fee_cents,
             RetentionOffer.code,
             RetentionOffer.name,
         )
-        .join(Customer, Customer.id == RenewalCandidate.customer_id)
         .join(Contract, Contract.id == RenewalCandidate.contract_id)
         .outerjoin(RetentionOffer, RetentionOffer.id == RenewalCandidate.offer_id)
-        .outerjoin(AccountManager, AccountManager.id == Customer.account_manager_id)
-        .where(*conditions)
-        .order_by(
-            RenewalCandidate.rank.is_(None),
-            RenewalCandidate.rank,
-            RenewalCandidate.net_cents.desc(),
-            RenewalCandidate.id,
-        )
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return [CandidateRow(*row) for row in rows], int(total)
+    )
+    stmt = worklist.listing(own, RenewalCandidate.customer_id, viewer)
+    stmt = stmt.where(RenewalCandidate.run_id == run.id)
+    return stmt if group is None else stmt.where(RenewalCandidate.group == group)
+
+
+def _candidate_row(own: tuple[Any, ...], customer: CustomerRef) -> CandidateRow:
+    candidate, plan, fee, offer_code, offer_name = own
+    return CandidateRow(candidate, plan, fee, offer_code, offer_name, customer)
 
 
 def group_counts(session: Session, viewer: User, run: RenewalRun) -> dict[str, int]:

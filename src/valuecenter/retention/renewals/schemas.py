@@ -43,13 +43,7 @@ class CandidateOut(_Out):
         c = row.candidate
         return cls(
             id=c.id,
-            customer=CustomerRef(
-                id=c.customer_id,
-                external_id=row.customer_external_id,
-                name=row.customer_name,
-                country=row.country,
-                account_manager=row.account_manager,
-            ),
+            customer=row.customer,
             plan=row.plan,
             monthly_fee_cents=row.monthly_fee_cents,
             ends_on=c.ends_on,
