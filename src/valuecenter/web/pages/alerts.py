@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from valuecenter.alerts import inbox, repository
+from valuecenter.alerts.export import alert_header, alert_rows
 from valuecenter.alerts.handling import handle_alert
 from valuecenter.alerts.models import AlertKind, AlertOutcome, AlertRun, AlertStatus
 from valuecenter.customers import service as customers
@@ -26,6 +27,7 @@ from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.i18n import lazy_gettext
 from valuecenter.users.models import Role, User
 from valuecenter.value.models import ScoreRun
+from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import SessionDep, require_page_roles
 from valuecenter.web.templating import templates
 
@@ -214,6 +216,25 @@ def _listed(session: Session, user: User, shown_at: str | None) -> dict[str, obj
         page_size=1,
     )
     return {"total": counted.total, "filters": {"kind": kind_value, "status": status_value}}
+
+
+@router.get("/alerts/export.csv")
+def inbox_export(
+    request: Request, user: InboxUser, kind: str | None = None, status: str | None = None
+) -> Response:
+    """The whole inbox with the page's filters, as CSV (the page's "CSV" link)."""
+    kind_value = _choice("kind", kind, KIND_LABELS)
+    status_value = STATUSES[_choice("status", status, STATUSES) or "open"]
+    kind_filter = AlertKind(kind_value) if kind_value else None
+    return csv_download(
+        request,
+        user,
+        name="alerts",
+        header=alert_header(),
+        rows=lambda session, viewer: alert_rows(
+            session, viewer, status=status_value, kind=kind_filter
+        ),
+    )
 
 
 @router.post("/alerts/{alert_id}/handle")

@@ -9,6 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from valuecenter.customer360 import service as customer360
 from valuecenter.customers import service
+from valuecenter.customers.export import customer_header, customer_rows
+from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import PageUser, SessionDep
 from valuecenter.web.templating import templates
 
@@ -58,6 +60,28 @@ def customer_search(
         response = templates.TemplateResponse(request, "customers/search.html", context)
     response.headers["Vary"] = "HX-Request, HX-Target"
     return response
+
+
+@router.get("/customers/export.csv")
+def customer_export(
+    request: Request,
+    user: PageUser,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    country: str | None = None,
+    account_manager: str | None = None,
+    segment: str | None = None,
+) -> Response:
+    """Every customer of the search with the page's filters, as CSV."""
+    filters = service.normalize_filters(
+        q=q, country=country, segment=segment, account_manager=account_manager
+    )
+    return csv_download(
+        request,
+        user,
+        name="customers",
+        header=customer_header(),
+        rows=lambda session, viewer: customer_rows(session, viewer, filters),
+    )
 
 
 @router.get("/customers/{customer_id}")

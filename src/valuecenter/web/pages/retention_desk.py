@@ -27,12 +27,14 @@ from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.i18n import _, format_percent, lazy_gettext
 from valuecenter.retention.desk import listing as desk_list
 from valuecenter.retention.desk import service as desk
+from valuecenter.retention.desk.export import case_header, case_rows
 from valuecenter.retention.desk.listing import CaseRow, Order
 from valuecenter.retention.desk.schemas import CaseOut
 from valuecenter.retention.desk.service import NOTE_MAX
 from valuecenter.retention.models import RetentionOffer, SaveArm, SaveCase, SaveStatus
 from valuecenter.retention.offers import active_offers
 from valuecenter.users.models import Role, User
+from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import SessionDep, SettingsDep, require_page_roles
 from valuecenter.web.templating import templates
 
@@ -277,6 +279,24 @@ def desk_page(
             **_head(session, user, settings.save_control_share),
             **LABELS,
         },
+    )
+
+
+@router.get("/retention/desk/export.csv")
+def desk_export(
+    request: Request, user: DeskUser, status: str | None = None, order: str | None = None
+) -> Response:
+    """Every case of the desk with the page's filters and order, as CSV."""
+    status_filter = STATUSES[_choice("status", status, STATUSES, "open")]
+    order_value = ORDERS[_choice("order", order, ORDERS, "value")]
+    return csv_download(
+        request,
+        user,
+        name="save-desk",
+        header=case_header(),
+        rows=lambda session, viewer: case_rows(
+            session, viewer, status=status_filter, order=order_value
+        ),
     )
 
 

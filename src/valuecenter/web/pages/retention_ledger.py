@@ -24,8 +24,10 @@ from fastapi.responses import Response
 from valuecenter.analytics.ledger import Incremental
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, format_date, format_money, format_number, lazy_gettext
+from valuecenter.retention.desk.export import ledger_header, ledger_rows
 from valuecenter.retention.desk.ledger import BY, By, LedgerRow, ledger
 from valuecenter.users.models import Role, User
+from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import SessionDep, SettingsDep, require_page_roles
 from valuecenter.web.pages.retention_desk import control_words
 from valuecenter.web.templating import chart_config, templates
@@ -243,6 +245,26 @@ def _period(since: date | None, until: date | None, months: list[LedgerRow]) -> 
             return _("cases closed in %(month)s", month=first)
         return _("cases closed %(first)s to %(last)s", first=first, last=last)
     return _("no closed cases")
+
+
+@router.get("/retention/ledger/export.csv")
+def ledger_export(
+    request: Request,
+    user: ManagerUser,
+    by: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Response:
+    """The ledger with the page's grouping and period, its total row last, as CSV."""
+    grouping = _by(by)
+    first, last = _day("since", since), _day("until", until)
+    return csv_download(
+        request,
+        user,
+        name=f"save-ledger-by-{grouping}",
+        header=ledger_header(),
+        rows=lambda session, _viewer: ledger_rows(session, grouping, first, last),
+    )
 
 
 @router.get("/retention/ledger")

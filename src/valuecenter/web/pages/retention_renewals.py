@@ -18,9 +18,11 @@ from valuecenter.customers import service as customers
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, format_input, format_number, lazy_gettext
 from valuecenter.retention.models import RenewalGroup
+from valuecenter.retention.renewals.export import candidate_header, candidate_rows, export_run
 from valuecenter.retention.renewals.listing import renewal_page
 from valuecenter.users.models import Role, User
 from valuecenter.value.models import ScoreRun
+from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import SessionDep, require_page_roles
 from valuecenter.web.templating import templates
 
@@ -160,6 +162,29 @@ def _nobody_why(model: Mapping[str, object]) -> str:
 def _score_run_id(session: Session, row_id: int | None) -> str | None:
     score = session.get(ScoreRun, row_id) if row_id is not None else None
     return score.run_id if score else None
+
+
+@router.get("/retention/renewals/export.csv")
+def renewals_export(
+    request: Request,
+    session: SessionDep,
+    user: ListUser,
+    group: str = "listed",
+    run: str | None = None,
+) -> Response:
+    """Every candidate of the renewal list (the latest run, or ``run``) with the page's group,
+    in call order, as CSV."""
+    if group not in GROUPS:
+        raise InvalidInput("group", f"'{group}' is not one of {', '.join(GROUPS)}")
+    chosen = None if group == "all" else RenewalGroup(group)
+    run_id = export_run(session, run)
+    return csv_download(
+        request,
+        user,
+        name="renewals",
+        header=candidate_header(),
+        rows=lambda s, viewer: candidate_rows(s, viewer, run_id, group=chosen),
+    )
 
 
 @router.get("/retention/renewals")
