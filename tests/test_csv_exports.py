@@ -179,8 +179,8 @@ def test_alerts_export_respects_the_pool_and_the_roles(
 def test_desk_export_with_the_desks_filters_order_and_pool(
     client: TestClient,
     world: World,
-    cases: Cases,
-    sessions: sessionmaker[Session],  # noqa: F811
+    cases: Cases,  # noqa: F811  (the desk pages' fixture)
+    sessions: sessionmaker[Session],
 ) -> None:
     with sessions() as session:  # a customer named like a formula
         customer = session.get(Customer, world.customers["C1002"].id)
@@ -241,8 +241,8 @@ def test_renewals_export_without_a_run_is_the_header_only(client: TestClient, wo
 def test_ledger_export_has_the_pages_rows_and_total(
     client: TestClient,
     world: World,
-    cases: Cases,
-    sessions: sessionmaker[Session],  # noqa: F811
+    cases: Cases,  # noqa: F811  (the desk pages' fixture)
+    sessions: sessionmaker[Session],
 ) -> None:
     with sessions() as session:
         agent = session.get(User, world.users["agent"].id)
