@@ -48,8 +48,9 @@ from valuecenter.errors import InvalidInput, NotFound
 from valuecenter.offers.catalogue import save_settings
 from valuecenter.offers.decisions import Answered, Request, Timed, decide_batch, record_batch
 from valuecenter.offers.engine import load_engine
-from valuecenter.offers.features import engine_settings, refresh_features
+from valuecenter.offers.features import refresh_features
 from valuecenter.offers.models import Action
+from valuecenter.offers.repository import engine_settings
 from valuecenter.offers.schemas import DecisionOut
 from valuecenter.orders.models import Order, OrderLine
 from valuecenter.products.models import Product

@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.offers import repository
 from valuecenter.offers.facts import CHANNELS, WEEKDAYS
-from valuecenter.offers.features import engine_settings
 from valuecenter.offers.models import (
     Action,
     ActionKind,
@@ -37,8 +36,6 @@ from valuecenter.offers.models import (
     PolicyKind,
 )
 from valuecenter.offers.rules import CONSENT_CHANNELS, PURPOSES, Vocabulary, parse
-from valuecenter.products.models import Category, Product
-from valuecenter.retention.models import RetentionOffer
 
 MAX_EURO = Decimal("10000000")
 ACTION_KEYS = frozenset(
@@ -263,12 +260,10 @@ def _bool(entry: Mapping[str, Any], key: str, path: str, default: bool = True) -
 def vocabulary(session: Session) -> Vocabulary:
     """What a rule may name: the products and categories, and — once there are customers —
     the segments and countries they have (a typo would otherwise match nobody)."""
-    has_customers = session.scalar(select(func.count()).select_from(Customer)) or 0
+    has_customers = repository.customer_count(session)
 
     def distinct(column: Any) -> frozenset[str] | None:
-        if not has_customers:
-            return None
-        return frozenset(str(v) for v in session.scalars(select(column).distinct()) if v)
+        return repository.distinct_values(session, column) if has_customers else None
 
     from valuecenter.value.segments import load_segmentation
 
@@ -277,8 +272,8 @@ def vocabulary(session: Session) -> Vocabulary:
     except InvalidInput:
         value_segments = None
     return Vocabulary(
-        products=frozenset(session.scalars(select(Product.external_id))),
-        categories=frozenset(session.scalars(select(Category.code))),
+        products=repository.product_codes(session),
+        categories=repository.category_codes(session),
         segments=distinct(Customer.segment),
         value_segments=value_segments,
         countries=distinct(Customer.country),
@@ -309,21 +304,21 @@ def check_action(
     product_id = category_id = offer_id = None
     product = _text(e, "product", path, max_len=64)
     if product is not None:
-        product_id = session.scalar(select(Product.id).where(Product.external_id == product))
+        product_id = repository.product_id(session, product)
         if product_id is None:
             raise InvalidInput(f"{path}.product", f"no product '{product}' exists")
     category = _text(e, "category", path, max_len=64)
     if category is not None:
         if product is not None:
             raise InvalidInput(f"{path}.category", "give a product or a category, not both")
-        category_id = session.scalar(select(Category.id).where(Category.code == category))
+        category_id = repository.category_id(session, category)
         if category_id is None:
             raise InvalidInput(f"{path}.category", f"no category '{category}' exists")
     retention = _text(e, "retention_offer", path, max_len=64)
     if retention is not None:
         if kind != ActionKind.RETENTION:
             raise InvalidInput(f"{path}.retention_offer", "only a retention action names one")
-        offer_id = session.scalar(select(RetentionOffer.id).where(RetentionOffer.code == retention))
+        offer_id = repository.retention_offer_id(session, retention)
         if offer_id is None:
             raise InvalidInput(
                 f"{path}.retention_offer", f"no retention offer '{retention}' exists"
@@ -481,7 +476,7 @@ def check_settings(entry: object, path: str = "settings") -> dict[str, Any]:
 
 
 def bump_version(session: Session) -> int:
-    settings = engine_settings(session)
+    settings = repository.engine_settings(session)
     settings.version = int(settings.version) + 1
     settings.updated_at = utcnow()
     session.flush()
@@ -489,7 +484,7 @@ def bump_version(session: Session) -> int:
 
 
 def _write_action(session: Session, checked: CheckedAction) -> bool:
-    action = session.scalar(select(Action).where(Action.code == checked.code))
+    action = repository.action_by_code(session, checked.code)
     created = action is None
     if action is None:
         action = Action(code=checked.code)
@@ -514,7 +509,7 @@ def save_action(
 
 
 def action_by_code(session: Session, code: str) -> Action:
-    action = session.scalar(select(Action).where(Action.code == code))
+    action = repository.action_by_code(session, code)
     if action is None:
         raise NotFound(f"no action '{code}'")
     return action
@@ -528,10 +523,6 @@ def set_active(session: Session, code: str, active: bool) -> Action:
     return action
 
 
-def _action_ids(session: Session) -> dict[str, int | None]:
-    return {code: i for i, code in session.execute(select(Action.id, Action.code)).all()}
-
-
 def _write_named(
     session: Session,
     model: type[Lever] | type[ContactPolicyRule],
@@ -540,7 +531,11 @@ def _write_named(
 ) -> bool:
     values = dict(values)
     action_code = values.pop("action_code", None)
-    row: Any = session.scalar(select(model).where(model.code == code))
+    row: Any = (
+        repository.lever_by_code(session, code)
+        if model is Lever
+        else repository.policy_rule_by_code(session, code)
+    )
     created = row is None
     if row is None:
         row = model(code=code)
@@ -553,26 +548,26 @@ def _write_named(
 
 
 def save_lever(session: Session, entry: Mapping[str, Any]) -> Lever:
-    code, values = check_lever(session, entry, "lever", _action_ids(session))
+    code, values = check_lever(session, entry, "lever", repository.action_ids(session))
     _write_named(session, Lever, code, values)
     bump_version(session)
-    found = session.scalar(select(Lever).where(Lever.code == code))
+    found = repository.lever_by_code(session, code)
     assert found is not None
     return found
 
 
 def save_policy(session: Session, entry: Mapping[str, Any]) -> ContactPolicyRule:
-    code, values = check_policy(entry, "policy", _action_ids(session))
+    code, values = check_policy(entry, "policy", repository.action_ids(session))
     _write_named(session, ContactPolicyRule, code, values)
     bump_version(session)
-    found = session.scalar(select(ContactPolicyRule).where(ContactPolicyRule.code == code))
+    found = repository.policy_rule_by_code(session, code)
     assert found is not None
     return found
 
 
 def save_settings(session: Session, entry: Mapping[str, Any]) -> EngineSettings:
     values = check_settings(entry)
-    settings = engine_settings(session)
+    settings = repository.engine_settings(session)
     for key, value in values.items():
         setattr(settings, key, value)
     bump_version(session)
@@ -628,7 +623,10 @@ def import_catalogue(
         check_action(session, entry, f"actions[{i}]", vocab)
         for i, entry in enumerate(_entries(document, "actions"))
     ]
-    known: dict[str, int | None] = {**_action_ids(session), **{a.code: None for a in actions}}
+    known: dict[str, int | None] = {
+        **repository.action_ids(session),
+        **{a.code: None for a in actions},
+    }
     levers = [
         check_lever(session, entry, f"levers[{i}]", known)
         for i, entry in enumerate(_entries(document, "levers"))
@@ -653,23 +651,15 @@ def import_catalogue(
             summary.created[label] += int(created)
             summary.updated[label] += int(not created)
     if settings:
-        row = engine_settings(session)
+        row = repository.engine_settings(session)
         for key, value in settings.items():
             setattr(row, key, value)
     if prune:
-        keep = [a.code for a in actions]
-        result: Any = session.execute(
-            update(Action)
-            .where(Action.code.not_in(keep), Action.active.is_(True))
-            .values(active=False, updated_at=utcnow())
+        summary.deactivated = repository.deactivate_actions_except(
+            session, [a.code for a in actions]
         )
-        summary.deactivated = int(result.rowcount or 0)
-        session.execute(delete(Lever).where(Lever.code.not_in([c for c, _v in levers])))
-        session.execute(
-            delete(ContactPolicyRule).where(
-                ContactPolicyRule.code.not_in([c for c, _v in policies])
-            )
-        )
+        repository.delete_levers_except(session, [c for c, _v in levers])
+        repository.delete_policy_rules_except(session, [c for c, _v in policies])
     summary.version = bump_version(session)
     tracked = {a.values["product_id"] for a in actions if a.values["product_id"] is not None}
     if tracked:

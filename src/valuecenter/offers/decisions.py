@@ -32,10 +32,9 @@ from sqlalchemy.orm import Session
 from valuecenter.analytics.propensity import ActionModel
 from valuecenter.consent.models import Consent
 from valuecenter.consent.state import ConsentEvent
-from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.db.base import UTCDateTime, utcnow
 from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.offers import arbitration, hotpath
+from valuecenter.offers import arbitration, hotpath, repository
 from valuecenter.offers.engine import PURPOSE_OF_KIND, Engine
 from valuecenter.offers.facts import CHANNELS, Context, Facts
 from valuecenter.offers.features import (
@@ -94,8 +93,8 @@ def _pool_of(session: Session, viewer: User | None) -> int | None:
     """The account manager id whose pool ``viewer`` may see (None: he sees everyone)."""
     if viewer is None or viewer.role != Role.ACCOUNT_MANAGER:
         return None
-    am = session.scalar(select(AccountManager.id).where(AccountManager.user_id == viewer.id))
-    return -1 if am is None else int(am)
+    am = repository.pool_id_of(session, viewer.id)
+    return -1 if am is None else am
 
 
 # The hot path's statements, built once (SQLAlchemy caches their SQL; building a select per
@@ -146,7 +145,7 @@ def _rows(session: Session, ids: Sequence[int], now: datetime) -> dict[int, _Row
     out = _load(session, ids)
     missing = [i for i in ids if i not in out]
     if missing:
-        known = sorted(set(session.scalars(select(Customer.id).where(Customer.id.in_(missing)))))
+        known = repository.existing_customer_ids(session, missing)
         if known:
             write_features(
                 session, compute_features(session, as_of=now, customer_ids=known), as_of=now
@@ -495,12 +494,8 @@ def record_response(
     pool = _pool_of(session, viewer)
     if decision is None:
         raise NotFound(f"no decision {decision_id}")
-    if pool is not None:
-        owner = session.scalar(
-            select(Customer.account_manager_id).where(Customer.id == decision.customer_id)
-        )
-        if owner != pool:
-            raise NotFound(f"no decision {decision_id}")
+    if pool is not None and repository.account_manager_id_of(session, decision.customer_id) != pool:
+        raise NotFound(f"no decision {decision_id}")
     shown = next((a for a in decision.actions if a.get("action_id") == action_id), None)
     if shown is None:
         raise InvalidInput(
@@ -526,11 +521,7 @@ def record_response(
                 )
             )
     except IntegrityError:
-        existing = session.scalar(
-            select(DecisionResponse).where(
-                DecisionResponse.decision_id == decision_id, DecisionResponse.action_id == action_id
-            )
-        )
+        existing = repository.response_to(session, decision_id, action_id)
         detail = (
             f" ({existing.outcome.value} at {existing.recorded_at:%Y-%m-%d %H:%M} UTC)"
             if existing

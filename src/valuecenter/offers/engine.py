@@ -19,19 +19,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.propensity import ActionModel, from_payload
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
-from valuecenter.offers.features import engine_settings
+from valuecenter.offers import repository
 from valuecenter.offers.inputs import POOLED, Layout, Target
-from valuecenter.offers.models import Action, ActionKind, ContactPolicyRule, Lever, PropensityModel
+from valuecenter.offers.models import Action, ActionKind
 from valuecenter.offers.policy import PolicyRule
 from valuecenter.offers.rules import Node, compile_rule
-from valuecenter.products.models import Category, Product
 
 log = logging.getLogger("valuecenter.offers")
 
@@ -169,12 +167,7 @@ class Engine:
 
 
 def _models(session: Session) -> Models | None:
-    row = session.scalar(
-        select(PropensityModel)
-        .where(PropensityModel.active.is_(True))
-        .order_by(PropensityModel.trained_at.desc(), PropensityModel.id.desc())
-        .limit(1)
-    )
+    row = repository.active_model(session)
     if row is None:
         return None
     try:
@@ -261,17 +254,8 @@ def compile_action(
 
 def load_engine(session: Session) -> Engine:
     """Compile the active catalogue, levers, policy, settings and models."""
-    settings = engine_settings(session)
-    rows = session.execute(
-        select(Action, Product.external_id, Category.code)
-        .outerjoin(Product, Product.id == Action.product_id)
-        .outerjoin(
-            Category,
-            Category.id == func.coalesce(Action.category_id, Product.category_id),
-        )
-        .where(Action.active.is_(True))
-        .order_by(Action.code)
-    ).all()
+    settings = repository.engine_settings(session)
+    rows = repository.active_actions(session)
     saves = save_evidence(session) if any(a.retention_offer_id for a, _p, _c in rows) else {}
     actions = tuple(compile_action(a, p, c, saves) for a, p, c in rows)
     levers = tuple(
@@ -288,7 +272,7 @@ def load_engine(session: Session) -> Engine:
             hour_to=lv.hour_to,
             min_wait_seconds=lv.min_wait_seconds,
         )
-        for lv in session.scalars(select(Lever).where(Lever.active.is_(True)).order_by(Lever.code))
+        for lv in repository.active_levers(session)
     )
     policies = tuple(
         PolicyRule(
@@ -303,11 +287,7 @@ def load_engine(session: Session) -> Engine:
             window_days=p.window_days,
             pause_days=p.pause_days,
         )
-        for p in session.scalars(
-            select(ContactPolicyRule)
-            .where(ContactPolicyRule.active.is_(True))
-            .order_by(ContactPolicyRule.code)
-        )
+        for p in repository.active_policy_rules(session)
     )
     config = EngineConfig(
         exploration_share=float(settings.exploration_share),
@@ -330,14 +310,8 @@ def load_engine(session: Session) -> Engine:
 
 def _stamp(session: Session) -> tuple[int, int | None]:
     """(catalogue version, active model id): what makes a compiled engine stale."""
-    settings = engine_settings(session)
-    model = session.scalar(
-        select(PropensityModel.id)
-        .where(PropensityModel.active.is_(True))
-        .order_by(PropensityModel.trained_at.desc(), PropensityModel.id.desc())
-        .limit(1)
-    )
-    return int(settings.version), None if model is None else int(model)
+    settings = repository.engine_settings(session)
+    return int(settings.version), repository.active_model_id(session)
 
 
 class EngineCache:

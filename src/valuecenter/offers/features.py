@@ -54,12 +54,11 @@ from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import UTCDateTime, utcnow
 from valuecenter.db.bulk import Db, StageColumn
+from valuecenter.offers import repository
 from valuecenter.offers.facts import Facts
 from valuecenter.offers.models import (
-    Action,
     CustomerFeatures,
     DecisionResponse,
-    EngineSettings,
     ResponseOutcome,
 )
 from valuecenter.orders.models import Order, OrderLine
@@ -95,13 +94,12 @@ def tracked_products(session: Session) -> list[int]:
     """Database ids of the products the catalogue's actions and rules refer to."""
     ids: set[int] = set()
     codes: set[str] = set()
-    for product_id, rule in session.execute(select(Action.product_id, Action.rule)).all():
+    for product_id, rule in repository.action_products_and_rules(session):
         if product_id is not None:
             ids.add(int(product_id))
         codes.update(_held_codes(rule))
     if codes:
-        found = session.scalars(select(Product.id).where(Product.external_id.in_(sorted(codes))))
-        ids.update(int(i) for i in found)
+        ids.update(repository.product_ids(session, sorted(codes)))
     return sorted(ids)
 
 
@@ -544,18 +542,7 @@ def _category_columns(session: Session, totals: dict[str, int]) -> list[str]:
     """The categories whose shares go into ``x``: the most-bought ones plus every category
     an action offers (so the offer's own category is always a feature)."""
     ranked = [code for code, _n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
-    offered = {
-        str(code)
-        for code in session.scalars(
-            select(Category.code)
-            .select_from(Action)
-            .join(Product, Product.id == Action.product_id, isouter=True)
-            .join(
-                Category,
-                or_(Category.id == Action.category_id, Category.id == Product.category_id),
-            )
-        )
-    }
+    offered = repository.offered_categories(session)
     chosen = ranked[:MAX_CATEGORIES]
     return sorted(set(chosen) | offered)
 
@@ -583,16 +570,6 @@ def _scores(
             ).where(CustomerScore.run_id == run, _ids_filter(CustomerScore.customer_id, ids))
         ).all()
     }
-
-
-def engine_settings(session: Session) -> EngineSettings:
-    """The engine's settings row (created with the defaults when missing)."""
-    settings = session.get(EngineSettings, 1)
-    if settings is None:
-        settings = EngineSettings(id=1, service_intents=[], version=1)
-        session.add(settings)
-        session.flush()
-    return settings
 
 
 def write_features(session: Session, frame: pd.DataFrame, *, as_of: datetime) -> int:
@@ -675,7 +652,7 @@ def refresh_features(
     transaction, in batches of customers."""
     started = time.perf_counter()
     as_of = as_of or utcnow()
-    settings = engine_settings(session)
+    settings = repository.engine_settings(session)
     products = tracked_products(session)
     all_ids = [int(i) for i in session.scalars(select(Customer.id).order_by(Customer.id))]
     session.execute(delete(CustomerFeatures))

@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
-from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from valuecenter.analytics.errors import InputError
@@ -44,17 +43,14 @@ from valuecenter.analytics.propensity import (
 )
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.offers import repository
 from valuecenter.offers.inputs import POOLED, Layout, Target, model_names
 from valuecenter.offers.models import (
     Action,
     ActionKind,
-    Decision,
-    DecisionResponse,
     PropensityModel,
     ResponseOutcome,
 )
-from valuecenter.orders.models import Order, OrderLine
-from valuecenter.products.models import Category, Product
 
 HOLDOUT_SHARE = 0.2
 MIN_HOLDOUT = 50
@@ -84,25 +80,12 @@ class Training:
 
 
 def _decisions(session: Session, until: datetime) -> pd.DataFrame:
-    rows = session.execute(
-        select(
-            Decision.id,
-            Decision.customer_id,
-            Decision.decided_at,
-            Decision.features,
-        ).where(Decision.decided_at < until)
-    ).all()
+    rows = repository.decisions_before(session, until)
     return pd.DataFrame(rows, columns=["decision_id", "customer_id", "decided_at", "features"])
 
 
 def _responses(session: Session, until: datetime) -> pd.DataFrame:
-    rows = session.execute(
-        select(
-            DecisionResponse.decision_id,
-            DecisionResponse.action_id,
-            DecisionResponse.outcome,
-        ).where(DecisionResponse.recorded_at < until)
-    ).all()
+    rows = repository.responses_before(session, until)
     return pd.DataFrame(rows, columns=["decision_id", "action_id", "outcome"])
 
 
@@ -111,19 +94,7 @@ def _purchases(
 ) -> pd.DataFrame:
     """(customer_id, product_id, category_id, ordered_at) of the lines of these products or
     categories ordered from ``since`` on."""
-    if not product_ids and not category_ids:
-        return pd.DataFrame(columns=["customer_id", "product_id", "category_id", "ordered_at"])
-    cond = []
-    if product_ids:
-        cond.append(OrderLine.product_id.in_(list(product_ids)))
-    if category_ids:
-        cond.append(Product.category_id.in_(list(category_ids)))
-    rows = session.execute(
-        select(Order.customer_id, OrderLine.product_id, Product.category_id, Order.ordered_at)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .join(Product, Product.id == OrderLine.product_id)
-        .where(Order.ordered_at >= since, or_(*cond))
-    ).all()
+    rows = repository.purchases_since(session, product_ids, category_ids, since)
     return pd.DataFrame(rows, columns=["customer_id", "product_id", "category_id", "ordered_at"])
 
 
@@ -246,13 +217,7 @@ def train(
     started = time.perf_counter()
     until = until or utcnow()
     say = progress or (lambda _text: None)
-    rows = session.execute(
-        select(Action, Product.external_id, Category.code)
-        .outerjoin(Product, Product.id == Action.product_id)
-        .outerjoin(Category, Category.id == func.coalesce(Action.category_id, Product.category_id))
-        .where(Action.active.is_(True))
-        .order_by(Action.code)
-    ).all()
+    rows = repository.active_actions(session)
     if not rows:
         raise NotFound(
             "the catalogue has no active actions: import one with `valuecenter offers import`"
@@ -334,7 +299,7 @@ def train(
 
     first_decision = pd.Timestamp(decisions["decided_at"].min()).to_pydatetime()
     version = f"pm-{until.astimezone(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-    session.execute(update(PropensityModel).values(active=False))
+    repository.deactivate_models(session)
     row = PropensityModel(
         version=version,
         trained_at=utcnow(),

@@ -31,7 +31,6 @@ from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, lazy_gettext
 from valuecenter.offers import catalogue, repository
 from valuecenter.offers.facts import CHANNELS
-from valuecenter.offers.features import engine_settings
 from valuecenter.offers.models import ActionKind, PolicyKind
 from valuecenter.offers.rules import FIELDS
 from valuecenter.users.models import Role, User
@@ -94,7 +93,7 @@ class ListState:
 def _list_page(
     request: Request, session: Session, user: User, state: ListState, status_code: int = 200
 ) -> Response:
-    settings = engine_settings(session)
+    settings = repository.engine_settings(session)
     actions = rows.action_rows(session)
     context: dict[str, object] = {
         "user": user,
