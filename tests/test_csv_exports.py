@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.test_web_alerts import ALERTS, ALL_OPEN, OWN_OPEN, add_alerts
 from tests.test_web_renewals import add_run
 from tests.test_web_retention_pages import Cases, cases  # noqa: F401  (the fixture)
-from tests.web_fixtures import World, login, make_client
+from tests.web_fixtures import World, bearer, login, make_client
 from valuecenter import csv_export
 from valuecenter.customers.models import Customer, CustomerKind
 from valuecenter.db.base import utcnow
@@ -274,3 +274,47 @@ def test_ledger_export_has_the_pages_rows_and_total(
     assert 'href="/retention/ledger/export.csv?by=offer"' in page
     login(client, "agent")
     assert client.get("/retention/ledger/export.csv").status_code == 403
+
+
+# --- the API ---
+
+
+def test_the_api_exports_customers_alerts_and_renewals(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session:
+        ids = add_alerts(session, world)
+    add_run(sessions, world)
+    am, manager = bearer(world.tokens["account_manager"]), bearer(world.tokens["manager"])
+
+    customers = _table(client.get("/api/v1/customers/export.csv", headers=am))
+    assert set(_column(customers, "Customer number")) == {"C1001", "C1002", "C1003"}
+    be = _table(client.get("/api/v1/customers/export.csv?country=BE", headers=manager))
+    assert _column(be, "Customer number") == ["C2002", "C2001"]
+
+    alerts = _table(client.get("/api/v1/alerts/export.csv", headers=am))
+    assert _column(alerts, "Alert") == [str(ids[n]) for n in OWN_OPEN]
+    handled = _table(client.get("/api/v1/alerts/export.csv?status=handled", headers=manager))
+    assert len(handled) - 1 == 2
+    assert client.get("/api/v1/alerts/export.csv").status_code == 401
+    assert client.get("/api/v1/alerts/export.csv?kind=nope", headers=am).status_code == 422
+
+    renewals = _table(client.get("/api/v1/retention/renewals/export.csv", headers=manager))
+    assert _column(renewals, "Customer number") == ["C2001", "C1001", "C1003"]
+    pool = _table(client.get("/api/v1/retention/renewals/export.csv?group=all", headers=am))
+    assert set(_column(pool, "Account manager")) == {"AM01"}
+
+
+def test_the_api_exports_the_desk_and_the_ledger(
+    client: TestClient,
+    world: World,
+    cases: Cases,  # noqa: F811  (the desk pages' fixture)
+) -> None:
+    am, manager = bearer(world.tokens["account_manager"]), bearer(world.tokens["manager"])
+    desk_csv = _table(client.get("/api/v1/retention/cases/export.csv?order=value", headers=am))
+    assert _column(desk_csv, "Case") == [str(cases.big), str(cases.small)]
+    newest = _table(client.get("/api/v1/retention/cases/export.csv", headers=manager))
+    assert _column(newest, "Case") == [str(cases.control), str(cases.small), str(cases.big)]
+    ledger_csv = _table(client.get("/api/v1/retention/ledger/export.csv", headers=manager))
+    assert [row[0] for row in ledger_csv[1:]] == ["total"]  # no case closed yet
+    assert client.get("/api/v1/retention/ledger/export.csv", headers=am).status_code == 403

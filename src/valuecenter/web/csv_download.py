@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
@@ -18,6 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from valuecenter.csv_export import csv_text
 from valuecenter.users.models import User
+
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "The whole list as CSV (UTF-8 with BOM)."}
+}
+"""The OpenAPI description of an export's answer."""
 
 Rows = Callable[[Session, User], Iterable[Sequence[object]]]
 """The export's rows for a session and the viewer (read in the download's own session)."""

@@ -13,13 +13,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 
 from valuecenter.alerts import inbox
+from valuecenter.alerts.export import alert_header, alert_rows
 from valuecenter.alerts.handling import handle_alert
 from valuecenter.alerts.models import AlertKind, AlertStatus
 from valuecenter.alerts.schemas import AlertOut, AlertPage, HandleIn, MarketDipOut, PrecisionOut
 from valuecenter.users.models import Role, User
+from valuecenter.web.csv_download import CSV_RESPONSE, csv_download
 from valuecenter.web.deps import SessionDep, SettingsDep, require_roles
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -59,6 +62,25 @@ def list_alerts(
         page=page,
         page_size=page_size,
         page_size_max=settings.page_size_max,
+    )
+
+
+@router.get("/export.csv", response_class=StreamingResponse, responses={**_ERRORS, **CSV_RESPONSE})
+def export_alerts(
+    request: Request,
+    user: InboxUser,
+    status: Literal["open", "handled", "all"] = "open",
+    kind: AlertKind | None = None,
+) -> StreamingResponse:
+    """Every alert of the caller's inbox with these filters, as CSV (highest value at risk
+    first)."""
+    chosen = STATUSES[status]
+    return csv_download(
+        request,
+        user,
+        name="alerts",
+        header=alert_header(),
+        rows=lambda session, viewer: alert_rows(session, viewer, status=chosen, kind=kind),
     )
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from valuecenter.customer360 import service as customer360
 from valuecenter.customer360.schemas import Customer360
 from valuecenter.customers import service
+from valuecenter.customers.export import customer_header, customer_rows
 from valuecenter.customers.schemas import CustomerPage
+from valuecenter.web.csv_download import CSV_RESPONSE, csv_download
 from valuecenter.web.deps import CurrentUser, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -49,6 +52,34 @@ def list_customers(
         page=page,
         page_size=page_size,
         page_size_max=settings.page_size_max,
+    )
+
+
+@router.get(
+    "/export.csv",
+    response_class=StreamingResponse,
+    responses={**_ERRORS, **CSV_RESPONSE},
+)
+def export_customers(
+    request: Request,
+    user: CurrentUser,
+    q: Annotated[
+        str | None, Query(description="Customer id (exact or prefix) or part of the name.")
+    ] = None,
+    country: str | None = None,
+    segment: str | None = None,
+    account_manager: Annotated[str | None, Query(description="Account manager code.")] = None,
+) -> StreamingResponse:
+    """Every customer the caller may see with these filters, as CSV (by name then id)."""
+    filters = service.normalize_filters(
+        q=q, country=country, segment=segment, account_manager=account_manager
+    )
+    return csv_download(
+        request,
+        user,
+        name="customers",
+        header=customer_header(),
+        rows=lambda session, viewer: customer_rows(session, viewer, filters),
     )
 
 

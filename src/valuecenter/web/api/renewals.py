@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 
 from valuecenter.retention.models import RenewalGroup
+from valuecenter.retention.renewals.export import candidate_header, candidate_rows, export_run
 from valuecenter.retention.renewals.listing import renewal_page
 from valuecenter.retention.renewals.schemas import RenewalPage
 from valuecenter.users.models import Role, User
+from valuecenter.web.csv_download import CSV_RESPONSE, csv_download
 from valuecenter.web.deps import SessionDep, SettingsDep, require_roles
 
 router = APIRouter(prefix="/retention", tags=["retention"])
@@ -30,6 +33,31 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No renewal run has this id."},
     422: {"description": "A parameter is wrong; `detail` names it."},
 }
+
+
+@router.get(
+    "/renewals/export.csv",
+    response_class=StreamingResponse,
+    responses={**_ERRORS, **CSV_RESPONSE},
+)
+def export_renewals(
+    request: Request,
+    session: SessionDep,
+    user: ListUser,
+    group: GroupName = "listed",
+    run: Annotated[str | None, Query(description="A renewal run id; default the latest.")] = None,
+) -> StreamingResponse:
+    """Every candidate of the renewal run in ``group`` the caller may see, as CSV, in call
+    order (header only before the first run)."""
+    chosen = None if group == "all" else RenewalGroup(group)
+    run_id = export_run(session, run)
+    return csv_download(
+        request,
+        user,
+        name="renewals",
+        header=candidate_header(),
+        rows=lambda s, viewer: candidate_rows(s, viewer, run_id, group=chosen),
+    )
 
 
 @router.get("/renewals", response_model=RenewalPage, responses=_ERRORS)

@@ -14,9 +14,11 @@ import secrets
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import StreamingResponse
 
 from valuecenter.db.base import utcnow
+from valuecenter.retention.desk import export as desk_export
 from valuecenter.retention.desk import listing as desk_list
 from valuecenter.retention.desk import service as desk
 from valuecenter.retention.desk.ledger import ledger as ledger_rows
@@ -31,6 +33,7 @@ from valuecenter.retention.desk.schemas import (
 from valuecenter.retention.models import SaveStatus
 from valuecenter.retention.offers import active_offers
 from valuecenter.users.models import Role, User
+from valuecenter.web.csv_download import CSV_RESPONSE, csv_download
 from valuecenter.web.deps import SessionDep, SettingsDep, require_roles
 
 router = APIRouter(prefix="/retention", tags=["retention"])
@@ -76,6 +79,28 @@ def list_cases(
     )
     return CasePage(
         items=[CaseOut.of(r) for r in rows], total=total, page=page, page_size=page_size
+    )
+
+
+@router.get(
+    "/cases/export.csv", response_class=StreamingResponse, responses={**_ERRORS, **CSV_RESPONSE}
+)
+def export_cases(
+    request: Request,
+    user: DeskUser,
+    status: Literal["open", "closed", "all"] = "open",
+    order: Literal["newest", "value"] = "newest",
+) -> StreamingResponse:
+    """Every save case the caller may see with these filters, as CSV, in the list's order."""
+    chosen = STATUSES[status]
+    return csv_download(
+        request,
+        user,
+        name="save-desk",
+        header=desk_export.case_header(),
+        rows=lambda session, viewer: desk_export.case_rows(
+            session, viewer, status=chosen, order=order
+        ),
     )
 
 
@@ -142,6 +167,26 @@ def ledger(
     the desk against its random control group, with 95% intervals."""
     rows = ledger_rows(session, by, since, until)
     return LedgerOut.of(by, since, until, rows, settings.save_control_share)
+
+
+@router.get(
+    "/ledger/export.csv", response_class=StreamingResponse, responses={**_ERRORS, **CSV_RESPONSE}
+)
+def export_ledger(
+    request: Request,
+    user: ManagerUser,
+    by: Literal["month", "agent", "offer"] = "month",
+    since: Annotated[date | None, Query(description="Cases closed on or after this day.")] = None,
+    until: Annotated[date | None, Query(description="Cases closed before this day.")] = None,
+) -> StreamingResponse:
+    """The ledger's rows and its total row, as CSV."""
+    return csv_download(
+        request,
+        user,
+        name=f"save-ledger-by-{by}",
+        header=desk_export.ledger_header(),
+        rows=lambda session, _viewer: desk_export.ledger_rows(session, by, since, until),
+    )
 
 
 @router.get("/offers", response_model=list[OfferOut], responses=_ERRORS)
