@@ -100,7 +100,18 @@ TEXT_ATTRIBUTES = frozenset(
     | {"data-title", "data-detail", "data-offline-title", "data-offline-detail"}
 )
 NOT_WORDS = {
-    "*": {"valuecenter", "NL", "EN", "CLV", "RFM", "NPS", "P(alive)", "Nederlands", "English"},
+    "*": {
+        "valuecenter",
+        "NL",
+        "EN",
+        "CLV",
+        "CSV",
+        "RFM",
+        "NPS",
+        "P(alive)",
+        "Nederlands",
+        "English",
+    },
     "login.html": {"center"},  # the main_class block: a CSS class
     "offers/action_form.html": {"aria-describedby", "aria-invalid", "true"},  # attrs in a macro
 }
