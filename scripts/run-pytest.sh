@@ -10,8 +10,9 @@ else
   echo "pytest on SQLite only (set VALUECENTER_TEST_DATABASE_URL for PostgreSQL)"
 fi
 # Two workers (the machine has two cores), a test file per worker at a time, so the files'
-# module-scoped worlds are built once; PYTEST_WORKERS=0 runs in this process.
-.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
+# module-scoped worlds are built once; PYTEST_WORKERS=0 runs in this process. The 30 slowest
+# tests are listed at the end, so every CI log shows where the time goes.
+.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile --durations=30 "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
   echo "error: pytest collected no tests" >&2

@@ -3,6 +3,10 @@
 Database tests use the ``db_url`` fixture, which runs each test on SQLite and — when
 ``VALUECENTER_TEST_DATABASE_URL`` points at PostgreSQL — on PostgreSQL too. The schema is
 built once per backend by the real Alembic migrations; every table is emptied after each test.
+
+A heavy test whose backend does not matter carries ``@pytest.mark.sqlite_only("why")`` and runs
+once, on SQLite: only where the SQL it drives is covered on PostgreSQL by another test (the reason
+names it), so CI stays fast without losing PostgreSQL coverage of any SQL path.
 """
 
 from __future__ import annotations
@@ -28,6 +32,19 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skips the PostgreSQL run of every ``sqlite_only`` test, with the marker's reason."""
+    for item in items:
+        mark = item.get_closest_marker("sqlite_only")
+        if mark is None:
+            continue
+        if not mark.args or not str(mark.args[0]).strip():
+            raise pytest.UsageError(f"{item.nodeid}: sqlite_only needs a reason")
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("migrated_url") == "postgresql":
+            item.add_marker(pytest.mark.skip(reason=f"runs once, on SQLite: {mark.args[0]}"))
 
 
 def _worker_url(url: str) -> str:

@@ -105,6 +105,10 @@ def test_a_run_prices_and_groups_every_contract_ending_in_the_horizon(
         assert "per_offer" in validation or "skipped" in validation
 
 
+@pytest.mark.sqlite_only(
+    "budgets cut the list in Python; the renewal run's SQL (its budget columns too) runs on"
+    " PostgreSQL in the other tests of this file"
+)
 def test_budgets_cut_the_list_and_count_what_they_cut(
     telecom: str, sessions: sessionmaker[Session]
 ) -> None:
