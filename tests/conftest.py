@@ -34,8 +34,43 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BACKENDS = ["sqlite", "postgresql"]
 
 
+# The test files that take longest (CPU, both backends; from the --durations list that
+# scripts/run-pytest.sh prints), longest first. Under ``--dist loadfile`` a file is one unit and
+# the workers take units in collection order: starting the longest first (LPT scheduling) lets
+# the many small files fill in behind them, so the two workers finish together instead of one
+# starting a ten-minute file at the end (xdist's default order is by number of tests, which put
+# the single-test truth files last). Update it when the durations list says so.
+HEAVIEST_FILES = (
+    "tests/test_nba_truth.py",
+    "tests/test_demo_savedesk.py",
+    "tests/test_demo_cli.py",
+    "tests/test_alerts_service.py",
+    "tests/test_cli_basics.py",
+    "tests/test_cli_churn.py",
+    "tests/test_retention_renewal.py",
+    "tests/test_renewal_truth.py",
+    "tests/test_demo_seed_figures.py",
+    "tests/test_offers_cli.py",
+    "tests/browser/test_browser_retention.py",
+    "tests/test_demo_truth.py",
+    "tests/test_retention_desk.py",
+)
+
+
+def heaviest_first(nodeids: list[str]) -> list[int]:
+    """The order (indices into ``nodeids``) that runs the files of :data:`HEAVIEST_FILES` first,
+    longest first, then the rest as collected; the tests of a file keep their order."""
+    rank = {path: i for i, path in enumerate(HEAVIEST_FILES)}
+    return sorted(
+        range(len(nodeids)),
+        key=lambda i: rank.get(nodeids[i].split("::", 1)[0], len(HEAVIEST_FILES)),
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Skips the PostgreSQL run of every ``sqlite_only`` test, with the marker's reason."""
+    """Runs the heaviest files first (:data:`HEAVIEST_FILES`), and skips the PostgreSQL run of
+    every ``sqlite_only`` test with the marker's reason."""
+    items[:] = [items[i] for i in heaviest_first([item.nodeid for item in items])]
     for item in items:
         mark = item.get_closest_marker("sqlite_only")
         if mark is None:
