@@ -11,8 +11,11 @@ names it), so CI stays fast without losing PostgreSQL coverage of any SQL path.
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -173,3 +176,43 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def world_snapshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where this session (this xdist worker) keeps the SQLite databases of loaded demo worlds."""
+    return tmp_path_factory.mktemp("worlds")
+
+
+def _copy_sqlite(source: str | Path, target: str | Path) -> None:
+    """The whole database ``source`` into ``target`` (SQLite's online backup: pages, schema
+    and all, through connections, so open engines on ``target`` see the copy)."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+@pytest.fixture
+def load_demo(
+    db_url: str, capsys: pytest.CaptureFixture[str], world_snapshots: Path
+) -> Callable[..., None]:
+    """``load_demo("--preset", "telecom", "--customers", "3000", "--seed", "4")`` loads that
+    demo world into the (empty) test database as ``valuecenter demo`` does. A world is made by
+    the command once per session and backend arguments: on SQLite the loaded database is kept
+    and copied back for the next test that asks for the same arguments (the world of a seed is
+    the same every time; test_demo_truth checks so). PostgreSQL runs the command every time."""
+    import tests.test_demo_cli as demo_cli
+
+    def load(*args: str) -> None:
+        snapshot = None
+        if db_url.startswith("sqlite:///"):
+            key = hashlib.sha256("\0".join(args).encode()).hexdigest()[:16]
+            snapshot = world_snapshots / f"{key}.db"
+            if snapshot.exists():
+                _copy_sqlite(snapshot, db_url.removeprefix("sqlite:///"))
+                return
+        code, _out, err = demo_cli.run(["demo", *args], capsys)
+        assert code == 0, err
+        if snapshot is not None:
+            _copy_sqlite(db_url.removeprefix("sqlite:///"), snapshot)
+
+    return load

@@ -5,6 +5,7 @@ counts them, respects the budget (calls and euros), and refuses bad input in one
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -38,11 +39,9 @@ COURTESY = OfferSpec(
 
 
 @pytest.fixture
-def telecom(db_url: str, capsys: pytest.CaptureFixture[str]) -> str:
-    code, _out, err = run(
-        ["demo", "--preset", "telecom", "--customers", "3000", "--seed", "4"], capsys
-    )
-    assert code == 0, err
+def telecom(db_url: str, load_demo: Callable[..., None]) -> str:
+    """The telecom world every test here reads (made once per session and backend on SQLite)."""
+    load_demo("--preset", "telecom", "--customers", "3000", "--seed", "4")
     return db_url
 
 
