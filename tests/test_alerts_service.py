@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.test_demo_cli import run
 from valuecenter.alerts.models import Alert, AlertKind, AlertRun, AlertStatus, MarketDip
-from valuecenter.alerts.service import AlertOptions, run_alerts
-from valuecenter.analytics.rhythm import RhythmOptions
+from valuecenter.alerts.service import DIP_GAP_DAYS, AlertOptions, _record_dips, run_alerts
+from valuecenter.analytics.rhythm import MarketFigures, RhythmOptions, RhythmResult
 from valuecenter.customers.models import Customer
 from valuecenter.demo.truth_models import TruthMarketShock
 from valuecenter.orders.models import Order
@@ -48,6 +49,11 @@ def _alerts(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]
     return result
 
 
+@pytest.mark.sqlite_only(
+    "the alert runs' SQL runs on PostgreSQL in the other tests of this file, the market dip's"
+    " insert and update in test_a_dip_is_one_row_that_later_runs_move_on; the 6,000-customer"
+    " recession checks the rhythm model's market adjustment (backend-independent)"
+)
 def test_a_recession_is_one_market_dip_not_a_flood_of_alerts(
     db_url: str, capsys: pytest.CaptureFixture[str], sessions: sessionmaker[Session]
 ) -> None:
@@ -94,6 +100,58 @@ def test_a_recession_is_one_market_dip_not_a_flood_of_alerts(
     print(f"alerts in the hit market: {in_market} with the adjustment, {flood} without")
     assert flood >= 20, flood
     assert in_market * 5 <= flood, (in_market, flood)
+
+
+def _dips_seen(session: Session, as_of: date, markets: dict[str, int | None]) -> int:
+    """Records the market dips of an alert run of ``as_of`` whose rhythm model saw these
+    markets: orders observed of 100 expected in a dipping market, None in a market without."""
+    run = AlertRun(
+        run_id=f"alerts-{as_of:%Y%m%d}",
+        started_at=datetime(2026, 1, 1, tzinfo=UTC),
+        finished_at=datetime(2026, 1, 1, tzinfo=UTC),
+        as_of=as_of,
+        score_run_id=None,
+        customers=0,
+        raised=0,
+        still_open=0,
+        market_dips=0,
+        models={},
+        seconds=0.0,
+    )
+    session.add(run)
+    session.flush()
+    none = np.zeros(0)
+    figures = [
+        MarketFigures(m, 40, 100.0, seen or 98, (seen or 98) / 100, -4.0, seen is not None, 12)
+        for m, seen in markets.items()
+    ]
+    res = RhythmResult(
+        *(none,) * 11,
+        prior=(1.0, 1.0),
+        markets=figures,  # no customers: only the markets count
+    )
+    return _record_dips(session, run, res)
+
+
+def test_a_dip_is_one_row_that_later_runs_move_on(sessions: sessionmaker[Session]) -> None:
+    """The market-dip rows on every backend (the recession test above runs on SQLite only): a
+    dip seen again within DIP_GAP_DAYS is the same row, its last-seen day and figures moving
+    on; seen again after a longer gap it is a new dip; a market without a dip has no row."""
+    start = date(2026, 3, 2)
+    with sessions() as session:
+        assert _dips_seen(session, start, {"DE": 60, "NL": None}) == 1
+        assert _dips_seen(session, start + timedelta(28), {"DE": 55, "NL": None}) == 1
+        later = start + timedelta(28 + DIP_GAP_DAYS + 1)
+        assert _dips_seen(session, later, {"DE": 70, "NL": None}) == 1
+        session.commit()
+    with sessions() as session:
+        dips = session.scalars(select(MarketDip).order_by(MarketDip.id)).all()
+        assert [(d.market, d.first_seen_on, d.last_seen_on) for d in dips] == [
+            ("DE", start, start + timedelta(28)),
+            ("DE", later, later),
+        ]
+        assert (dips[0].observed_orders, dips[0].ratio) == (55, 0.55)  # the latest run's
+        assert dips[0].first_run_id != dips[0].last_run_id
 
 
 def test_churn_model_alerts_are_validated_priced_and_explained(

@@ -159,6 +159,11 @@ def test_bootstrap_loads_once_and_shows_the_admin_password_once(
         assert session.scalar(select(func.count()).select_from(User)) == 1 + len(managers)
 
 
+@pytest.mark.sqlite_only(
+    "bootstrap's SQL runs on PostgreSQL in test_bootstrap_loads_once_and_shows_the_admin_password"
+    "_once, the renewal run's in tests/test_retention_renewal.py; this one checks that bootstrap"
+    " chains them for a telecom company (backend-independent, ~2 CPU minutes per backend)"
+)
 def test_bootstrap_of_the_telecom_company_makes_a_renewal_list(
     db_url: str, sessions: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
 ) -> None:

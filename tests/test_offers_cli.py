@@ -6,6 +6,7 @@ the next decision, consent from the command line, and the do-not-call register."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,11 +26,9 @@ def _json(capsys: pytest.CaptureFixture[str], *args: str) -> object:
 
 
 @pytest.fixture
-def demo(db_url: str, capsys: pytest.CaptureFixture[str]) -> str:
-    code, _out, err = run(
-        ["demo", "--preset", "wholesale", "--customers", "1500", "--seed", "5"], capsys
-    )
-    assert code == 0, err
+def demo(db_url: str, load_demo: Callable[..., None]) -> str:
+    """The wholesale world of these tests (made once per session and backend on SQLite)."""
+    load_demo("--preset", "wholesale", "--customers", "1500", "--seed", "5")
     return db_url
 
 

@@ -5,6 +5,7 @@ counts them, respects the budget (calls and euros), and refuses bad input in one
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -38,11 +39,9 @@ COURTESY = OfferSpec(
 
 
 @pytest.fixture
-def telecom(db_url: str, capsys: pytest.CaptureFixture[str]) -> str:
-    code, _out, err = run(
-        ["demo", "--preset", "telecom", "--customers", "3000", "--seed", "4"], capsys
-    )
-    assert code == 0, err
+def telecom(db_url: str, load_demo: Callable[..., None]) -> str:
+    """The telecom world every test here reads (made once per session and backend on SQLite)."""
+    load_demo("--preset", "telecom", "--customers", "3000", "--seed", "4")
     return db_url
 
 
@@ -105,6 +104,10 @@ def test_a_run_prices_and_groups_every_contract_ending_in_the_horizon(
         assert "per_offer" in validation or "skipped" in validation
 
 
+@pytest.mark.sqlite_only(
+    "budgets cut the list in Python; the renewal run's SQL (its budget columns too) runs on"
+    " PostgreSQL in the other tests of this file"
+)
 def test_budgets_cut_the_list_and_count_what_they_cut(
     telecom: str, sessions: sessionmaker[Session]
 ) -> None:
