@@ -22,8 +22,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.web_fixtures import World, csrf_from, login, make_client
+from valuecenter.contacts.models import Channel, Contact, Direction
+from valuecenter.db.base import utcnow
 from valuecenter.offers import catalogue
-from valuecenter.offers.models import Action, DecisionResponse, EngineSettings, Lever
+from valuecenter.offers.models import Action, Decision, DecisionResponse, EngineSettings, Lever
 
 HTMX = {"HX-Request": "true"}
 CATALOGUE = {
@@ -207,6 +209,59 @@ def test_context_changes_the_decision(
     plain = client.get(f"/customers/{world.own.id}/nba", params={"wait": "soon"})
     assert plain.status_code == 422
     assert "wait: &#39;soon&#39; is not a whole number of minutes" in plain.text
+
+
+def _logged(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(Decision)) or 0)
+
+
+def test_a_reload_shows_the_same_decision_and_logs_none(
+    client: TestClient, world: World, offers: dict[str, int], sessions: sessionmaker[Session]
+) -> None:
+    """Issue 16: viewing the page again is not a new decision; a new context, an answer, a
+    new contact of the customer or another agent are."""
+    login(client, "agent")
+    first = _panel(client, world.own.id, channel="phone")
+    decision = _decision(first)
+    for _ in range(3):
+        assert _decision(_panel(client, world.own.id, channel="phone")) == decision
+    assert _logged(sessions) == 1
+    assert _shown(_panel(client, world.own.id, channel="phone")) == _shown(first)
+    # Another context of the contact is decided afresh; back to the first shows the first.
+    assert _decision(_panel(client, world.own.id, channel="phone", wait="6")) != decision
+    assert _decision(_panel(client, world.own.id, channel="phone")) == decision
+    assert _logged(sessions) == 2
+    # The service-first banner survives a reload.
+    complaint = _panel(client, world.own.id, channel="phone", intent="complaint")
+    again = _panel(client, world.own.id, channel="phone", intent="complaint")
+    assert "Service first" in again
+    assert _decision(again) == _decision(complaint)
+    assert _logged(sessions) == 3
+    # A contact logged since then: the next view decides again.
+    with sessions() as session:
+        session.add(
+            Contact(
+                external_id="K-NEW",
+                customer_id=world.own.id,
+                channel=Channel.PHONE,
+                direction=Direction.INBOUND,
+                started_at=utcnow(),
+            )
+        )
+        session.commit()
+    fresh = _decision(_panel(client, world.own.id, channel="phone"))
+    assert fresh != decision
+    assert _logged(sessions) == 4
+    # An answer: the panel after it is a new decision, and a reload shows that one.
+    after = _answer(client, world.own.id, fresh, offers["thank-you"], "rejected", csrf_from(first))
+    assert _decision(after) != fresh
+    assert _decision(_panel(client, world.own.id, channel="phone")) == _decision(after)
+    assert _logged(sessions) == 5
+    # Another user's view is his own contact.
+    login(client, "manager")
+    assert _decision(_panel(client, world.own.id, channel="phone")) != _decision(after)
+    assert _logged(sessions) == 6
 
 
 def test_recording_an_answer_needs_the_csrf_token(

@@ -89,7 +89,7 @@ def _check(request: Request) -> None:
         raise InvalidInput("intent", "is longer than 64 characters")
 
 
-def _pool_of(session: Session, viewer: User | None) -> int | None:
+def pool_of(session: Session, viewer: User | None) -> int | None:
     """The account manager id whose pool ``viewer`` may see (None: he sees everyone)."""
     if viewer is None or viewer.role != Role.ACCOUNT_MANAGER:
         return None
@@ -284,6 +284,8 @@ def _record(
         context["language"] = request.language
     if request.contact_id:
         context["contact_id"] = request.contact_id
+    if outcome.service_first:
+        context["service_first"] = outcome.service_first
     return {
         "customer_id": row.facts.customer_id,
         "decided_at": at,
@@ -366,7 +368,7 @@ def decide(
         consents = _consents(session, [cid]).get(cid, [])
         answers = _answers(session, [cid], since).get(cid, [])
         _log_asynchronously(session)
-    pool = _pool_of(session, viewer)
+    pool = pool_of(session, viewer)
     if row is None or (pool is not None and row.facts.account_manager_id != pool):
         raise NotFound(f"no customer {cid}")
     ctx = _context(request, at, zone)
@@ -491,7 +493,7 @@ def record_response(
         allowed = ", ".join(o.value for o in ResponseOutcome)
         raise InvalidInput("outcome", f"'{outcome}' is not one of {allowed}") from None
     decision = session.get(Decision, decision_id)
-    pool = _pool_of(session, viewer)
+    pool = pool_of(session, viewer)
     if decision is None:
         raise NotFound(f"no decision {decision_id}")
     if pool is not None and repository.account_manager_id_of(session, decision.customer_id) != pool:

@@ -1,10 +1,11 @@
 """The agent desktop's next-best-action panel on the customer 360 (C1, C8, C10, C20).
 
 ``GET /customers/{id}/nba`` decides for the contact the agent is in (channel, intent, how long
-the customer waited) and returns the panel as partial HTML, which the 360 page loads with htmx:
-the shown actions best first with their expected value, P(accept), reasons and one-click
-answers; a banner when service comes first; the actions held back with the rule that held
-each back; and where the decision came from (decision id, models, catalogue version, features).
+the customer waited) — a reload within the contact shows the decision already logged, not a
+new one (``offers/page_views.py``) — and returns the panel as partial HTML, which the 360 page
+loads with htmx: the shown actions best first with their expected value, P(accept), reasons
+and one-click answers; a banner when service comes first; the actions held back with the rule
+that held each back; and where the decision came from (decision id, models, catalogue version, features).
 
 ``POST /customers/{id}/nba/{decision_id}/responses`` records the customer's answer to one shown
 action (CSRF-checked like every page form: the ``X-CSRF-Token`` header from ``<body
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.i18n import _, lazy_gettext
-from valuecenter.offers import decisions
+from valuecenter.offers import decisions, page_views
 from valuecenter.offers.engine import Engine, EngineCache
 from valuecenter.offers.facts import CHANNELS
 from valuecenter.offers.models import Decision
@@ -184,14 +185,8 @@ def _decide(
     customer_id: int,
     contact: Contact,
 ) -> DecisionOut:
-    return decisions.decide(
-        session,
-        engine,
-        contact.request(customer_id),
-        viewer=user,
-        zone=settings.display_zone,
-        source="page",
-        explain_all=True,
+    return page_views.decide_for_page(
+        session, engine, contact.request(customer_id), viewer=user, zone=settings.display_zone
     )
 
 
