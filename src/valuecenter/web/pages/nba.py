@@ -5,7 +5,8 @@ the customer waited) — a reload within the contact shows the decision already 
 new one (``offers/page_views.py``) — and returns the panel as partial HTML, which the 360 page
 loads with htmx: the shown actions best first with their expected value, P(accept), reasons
 and one-click answers; a banner when service comes first; the actions held back with the rule
-that held each back; and where the decision came from (decision id, models, catalogue version, features).
+that held each back; and where the decision came from (decision id, models, catalogue version,
+features).
 
 ``POST /customers/{id}/nba/{decision_id}/responses`` records the customer's answer to one shown
 action (CSRF-checked like every page form: the ``X-CSRF-Token`` header from ``<body
