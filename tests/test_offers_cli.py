@@ -15,8 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.test_demo_cli import run
+from tests.test_offers_reasons import RAW
+from valuecenter.customers.models import Customer
 from valuecenter.demo.offers_truth import load_demo_catalogue
 from valuecenter.offers.models import Action, Decision, PropensityModel
+from valuecenter.offers.reasons import feature_label
 
 
 def _json(capsys: pytest.CaptureFixture[str], *args: str) -> object:
@@ -75,11 +78,18 @@ def test_a_pilot_trains_models_that_serve_the_next_decision(
     assert isinstance(features, dict)
     assert features["customers"] == 1500
     with sessions() as session:
-        customer = session.scalar(
-            select(Decision.customer_id).where(Decision.arm == "nba").limit(1)
-        )
-    out = _json(capsys, "offers", "decide", "--customer", str(customer), "--intent", "order")
+        customer, number = session.execute(
+            select(Decision.customer_id, Customer.external_id)
+            .join(Customer, Customer.id == Decision.customer_id)
+            .where(Decision.arm == "nba")
+            .limit(1)
+        ).one()
+    # The customer number people see, and the wait in minutes as on the agent desktop.
+    out = _json(
+        capsys, "offers", "decide", "--customer", number, "--intent", "order", "--wait", "7"
+    )
     assert isinstance(out, dict)
+    assert out["customer_id"] == customer
     assert out["model_version"] == training["version"]
     with sessions() as session:
         model = session.scalar(select(PropensityModel).where(PropensityModel.active.is_(True)))
@@ -88,16 +98,32 @@ def test_a_pilot_trains_models_that_serve_the_next_decision(
     assert logged is not None
     assert logged.model_id == model.id
     assert logged.source == "cli"
+    assert logged.context["wait_seconds"] == 7 * 60
     reasons = [r for a in out["actions"] for r in a["reasons"]]
     if any(a["kind"] == "offer" for a in out["actions"]):
         assert any(f"model {model.version}" in r for r in reasons)
+    # Every input the trained models read has its own phrase (issue 16: reasons in words).
+    for name in model.feature_names:
+        assert feature_label(name, 1.0) != "another customer trait", name
+    assert not any(RAW.search(r.split(":", 1)[-1]) for r in reasons if "P(accept)" not in r)
+    by_id = _json(capsys, "offers", "decide", "--customer", str(customer), "--intent", "order")
+    assert isinstance(by_id, dict)
+    assert by_id["customer_id"] == customer
+    code, _out, err = run(["offers", "decide", "--customer", "C9999999"], capsys)
+    assert (code, err.strip()) == (
+        2,
+        "error: --customer: no customer with number or id 'C9999999'",
+    )
     code, _out, err = run(["offers", "train", "--learner", "forest"], capsys)
     assert code == 2
     assert "--learner: 'forest' is not one of auto, gbm, logistic" in err
 
 
 def test_consent_and_the_register_from_the_command_line(
-    demo: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    sessions: sessionmaker[Session],
 ) -> None:
     code, _out, err = run(
         ["consent", "record", "--customer", "1", "--purpose", "marketing", "--channel",
@@ -112,6 +138,16 @@ def test_consent_and_the_register_from_the_command_line(
     )  # fmt: skip
     assert isinstance(out, dict)
     assert out["granted"] is False
+    with sessions() as session:
+        second = session.get(Customer, 2)
+        assert second is not None
+        number = second.external_id
+    by_number = _json(
+        capsys, "consent", "record", "--customer", number.lower(), "--purpose", "marketing",
+        "--channel", "email", "--grant", "--source", "form",
+    )  # fmt: skip
+    assert isinstance(by_number, dict)
+    assert by_number["customer_id"] == 2
     code, _out, err = run(
         ["consent", "record", "--customer", "1", "--purpose", "sales", "--channel", "phone",
          "--grant", "--source", "x"],

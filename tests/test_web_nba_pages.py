@@ -198,10 +198,13 @@ def test_context_changes_the_decision(
     assert _shown(email) == []
     assert "Nothing to offer in this contact: every action is held back (see below)." in email
     assert "marketing by email withdrawn" in email
-    # A long wait damps the sales offer by the lever: 0.5 × 20% × € 200 − € 4 = € 16.
+    # A long wait damps the sales offer's rank by the lever (0.5 × 20% × € 200 − € 4 = 16
+    # ranks it below nothing here); its euros stay € 36: a weight is never put into euros.
     waited = _text(_panel(client, world.own.id, channel="phone", wait="6"))
-    assert "<li>lever long-wait ×0.5</li>" in waited
-    assert "€16.00" in waited
+    assert "<li>“A long wait damps sales offers” weighs its rank ×0.5</li>" in waited
+    assert "<li>expected € 36,00 = 20.0% × € 200,00 − 20.0% × € 20,00</li>" in waited
+    assert "€ 16,00" not in waited
+    assert "0.5 ×" not in waited
     assert 'name="wait" min="0" max="1440" step="1" inputmode="numeric" value="6"' in waited
     # A wrong context comes back in the panel with htmx, as an error page without.
     wrong = _text(_panel(client, world.own.id, channel="pigeon"))

@@ -19,7 +19,9 @@ app.add_typer(register_app, name="dnc")
 
 @app.command("record")
 def record(
-    customer: int = typer.Option(..., "--customer", help="The customer's id."),
+    customer: str = typer.Option(
+        ..., "--customer", help="The customer number (C0003720) or the id the API gives."
+    ),
     purpose: str = typer.Option(..., "--purpose", help="service, marketing or profiling."),
     channel: str = typer.Option(..., "--channel", help="phone, email, sms, post or any."),
     withdraw: bool = typer.Option(False, "--withdraw", help="A withdrawal (opt-out)."),
@@ -29,6 +31,7 @@ def record(
 ) -> None:
     """Append a consent event; it takes effect on the next decision."""
     from valuecenter.consent.service import record_consent
+    from valuecenter.customers.reference import customer_id_of
     from valuecenter.errors import InvalidInput
 
     if withdraw == grant:
@@ -36,7 +39,7 @@ def record(
     with unit_of_work(context.sessions()) as session:
         out = record_consent(
             session,
-            customer_id=customer,
+            customer_id=customer_id_of(session, customer, field="--customer"),
             purpose=purpose,
             channel=channel,
             granted=grant,

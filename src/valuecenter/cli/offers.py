@@ -21,6 +21,7 @@ import typer
 from valuecenter.cli import context
 from valuecenter.cli.progress import parse_day
 from valuecenter.db.uow import unit_of_work
+from valuecenter.offers.facts import MAX_WAIT_MINUTES
 
 app = typer.Typer(
     help="Next best action: the catalogue, feature rows, models and decisions.",
@@ -194,16 +195,19 @@ def train(
 
 @app.command("decide")
 def decide(
-    customer: int = typer.Option(
-        ..., "--customer", help="The customer's id (as the API gives it)."
+    customer: str = typer.Option(
+        ..., "--customer", help="The customer number (C0003720) or the id the API gives."
     ),
     channel: str = typer.Option("phone", "--channel"),
     intent: str | None = typer.Option(None, "--intent"),
     outbound: bool = typer.Option(False, "--outbound", help="An outbound contact."),
-    wait_seconds: int = typer.Option(0, "--wait", min=0, help="Seconds the customer waited."),
+    wait_minutes: int = typer.Option(
+        0, "--wait", min=0, max=MAX_WAIT_MINUTES, help="Minutes the customer waited."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """What the engine shows this customer now, and why; the decision is logged."""
+    from valuecenter.customers.reference import customer_id_of
     from valuecenter.formatting import money_exact
     from valuecenter.offers import decisions
     from valuecenter.offers.engine import load_engine
@@ -214,11 +218,11 @@ def decide(
             session,
             load_engine(session),
             decisions.Request(
-                customer_id=customer,
+                customer_id=customer_id_of(session, customer, field="--customer"),
                 channel=channel,
                 intent=intent,
                 direction="outbound" if outbound else "inbound",
-                wait_seconds=wait_seconds,
+                wait_seconds=wait_minutes * 60,
             ),
             viewer=None,
             zone=settings.display_zone,

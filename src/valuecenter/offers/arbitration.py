@@ -28,7 +28,10 @@ catalogue's prior before there is one, or the action's average rate when the cus
 objected to profiling; ``P(buys anyway)`` is the organic model of an offer of a product, 0
 for other actions; ``lever`` is the product of the manager's matching levers (a cancel intent
 boosts retention offers, the Monday-morning rule of seed 002 damps sales offers). Service
-actions go first when service comes first; then everything by score.
+actions go first when service comes first; then everything by score. The score ranks; what
+an action is worth is its *expected net value*, the same sum without the lever weight, and
+that is the euro figure the agent sees (a lever weighs a rank, not euros: the reasons say
+the weight beside the euro line, ``offers/reasons.py``).
 
 **Exploration**: in a share of decisions one random candidate sales offer (one that passed
 rules 1–8) takes the place of the best one and is marked ``explored``, so the models keep
@@ -57,6 +60,7 @@ from valuecenter.offers.policy import (
     rejection_block,
     repeat_block,
 )
+from valuecenter.offers.reasons import expected_line, lever_phrase
 from valuecenter.offers.rules import Subject
 
 Explain = Callable[[ActionModel, np.ndarray], list[str]]
@@ -70,11 +74,12 @@ TOP_REASONS = 2
 class Shown:
     action: CompiledAction
     rank: int
-    score_cents: float
+    score_cents: float  # the expected net value in cents (no lever weight)
     p_accept: float
     p_organic: float
     explored: bool
     reasons: list[str]
+    weight: float = 1.0  # the levers' weight on its rank
 
     def as_json(self) -> dict[str, object]:
         a = self.action
@@ -85,6 +90,7 @@ class Shown:
             "kind": a.kind,
             "rank": self.rank,
             "score": round(self.score_cents / 100, 4),
+            "weight": round(self.weight, 6),
             "p_accept": round(self.p_accept, 6),
             "p_organic": round(self.p_organic, 6),
             "explored": self.explored,
@@ -199,7 +205,7 @@ def lever_weight(
         if lv.min_wait_seconds is not None and ctx.wait_seconds < lv.min_wait_seconds:
             continue
         weight *= lv.weight
-        names.append(f"lever {lv.code} ×{lv.weight:g}")
+        names.append(lever_phrase(lv.name, lv.weight))
     return weight, names
 
 
@@ -318,6 +324,7 @@ def decide(
     passed: list[CompiledAction] = []
     candidates: list[tuple[CompiledAction, float, float, float, list[str]]] = []
     explorable: list[tuple[CompiledAction, float, float, float, list[str]]] = []
+    expected: dict[int, tuple[float, float]] = {}  # action id → (expected cents, lever weight)
     for action in engine.actions:
 
         def hold(rule: str, detail: str, action: CompiledAction = action) -> None:
@@ -403,12 +410,20 @@ def decide(
                 f"({s.desk_cases} desk cases against {s.control_cases} in control, "
                 "shrunk towards the catalogue's prior)"
             )
-        score = weight * (p - p0) * value - p * action.cost_cents - action.contact_cost_cents
+        # The levers weigh the rank (the gain side of the score); the euro line never carries
+        # a weight (offers/reasons.py).
+        costs = p * action.cost_cents + action.contact_cost_cents
+        score = weight * (p - p0) * value - costs
+        expected[action.id] = ((p - p0) * value - costs, weight)
         reasons.append(
-            f"expected {money_exact(score)} = "
-            f"{'' if weight == 1 else f'{weight:g} × '}{p - p0:.1%} × {money_exact(value)}"
-            f" − {p:.1%} × {money_exact(action.cost_cents)}"
-            + (f" − {money_exact(action.contact_cost_cents)}" if action.contact_cost_cents else "")
+            expected_line(
+                expected_cents=(p - p0) * value - costs,
+                incremental=p - p0,
+                value_cents=value,
+                p_accept=p,
+                cost_cents=action.cost_cents,
+                contact_cost_cents=action.contact_cost_cents,
+            )
         )
         entry = (action, score, p, p0, reasons)
         if action.kind == SALES:
@@ -448,7 +463,8 @@ def decide(
         is_explored = explored and reasons[0].startswith("exploration")
         if first is not None and action.kind == SERVICE:
             reasons = [f"service first: {first}", *reasons]
-        shown.append(Shown(action, rank, score, p, p0, is_explored, reasons))
+        value_cents, weight = expected.get(action.id, (score, 1.0))
+        shown.append(Shown(action, rank, value_cents, p, p0, is_explored, reasons, weight))
     for action, _score, _p, _p0, reasons in candidates[c.max_actions :]:
         held.append(Held(action, "ranked-lower", f"below the top {c.max_actions}: {reasons[-1]}"))
     return Outcome(

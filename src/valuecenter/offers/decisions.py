@@ -53,6 +53,7 @@ from valuecenter.offers.models import (
     ResponseOutcome,
 )
 from valuecenter.offers.policy import Answer
+from valuecenter.offers.reasons import feature_label
 from valuecenter.offers.schemas import DecisionOut, ResponseOut, ShownAction, SuppressedAction
 from valuecenter.users.models import Role, User
 
@@ -210,47 +211,20 @@ def _explainer(engine: Engine, full: bool) -> arbitration.Explain | None:
     if models is None:
         return None
     names = models.feature_names
+    labels = engine.labels
 
     def explain(model: ActionModel, vector: np.ndarray) -> list[str]:
         if model.kind == "prior" or (model.kind != "logistic" and not full):
             return []
         contributions = model.contributions_one(vector)
         top = np.argsort(-contributions)[:EXPLAIN_FEATURES]
-        return [feature_label(names[j], float(vector[j])) for j in top if contributions[j] > 0.05]
+        return [
+            feature_label(names[j], float(vector[j]), labels)
+            for j in top
+            if contributions[j] > 0.05
+        ]
 
     return explain
-
-
-def feature_label(name: str, value: float) -> str:
-    """A model input in words, for the reasons an agent reads."""
-    if name == "own_share":
-        return f"buys in this category ({value:.0%} of his order lines this year)"
-    if name == "own_held":
-        return "bought this product this year" if value else "has not bought it this year"
-    if name.startswith("act="):
-        return f"the offer {name[4:]}"
-    if name.startswith("held:"):
-        return f"bought {name[5:]} this year"
-    if name.startswith("share:"):
-        return f"buys {name[6:]} ({value:.0%} of his order lines this year)"
-    if name.startswith("segment="):
-        return f"segment {name[8:]}"
-    if name.startswith("country="):
-        return f"customer in {name[8:]}"
-    if name.startswith("ch:"):
-        return f"in contact by {name[3:]}"
-    labels = {
-        "campaign_response_rate": f"answers campaigns ({value:.0%} of them)",
-        "nba_accepts_365d": f"accepted {value:.0f} offers this year",
-        "log_revenue_12m": "revenue of the last 12 months",
-        "orders_12m": f"{value:.0f} orders this year",
-        "tenure_years": f"customer for {value:.1f} years",
-        "log_clv": "customer value (CLV)",
-        "intent_order": "places an order now",
-        "contract_active": "has a running contract",
-        "contract_ending": "contract ends soon",
-    }
-    return labels.get(name, name.replace("_", " "))
 
 
 def _context(request: Request, at: datetime, zone: ZoneInfo) -> Context:

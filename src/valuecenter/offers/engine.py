@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -154,6 +155,9 @@ class Engine:
     levers: tuple[CompiledLever, ...]
     policies: tuple[PolicyRule, ...]
     models: Models | None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Names of the products (external id) and categories (code) the model inputs name, so a
+    reason says "bought Copy paper A4" and not its code."""
 
     @property
     def history_days(self) -> int:
@@ -305,7 +309,19 @@ def load_engine(session: Session) -> Engine:
         levers=levers,
         policies=policies,
         models=_models(session),
+        labels=_labels(session, [a.product_id for a, _p, _c in rows if a.product_id]),
     )
+
+
+def _labels(session: Session, product_ids: list[int]) -> dict[str, str]:
+    """Category code → name (all of them: a small table) and product external id → name for
+    the catalogue's products (the only products the model inputs name)."""
+    categories = select(Category.code, Category.name).where(Category.name.is_not(None))
+    out = {str(c): str(n) for c, n in session.execute(categories)}
+    if product_ids:
+        named = select(Product.external_id, Product.name).where(Product.id.in_(product_ids))
+        out.update({str(e): str(n) for e, n in session.execute(named)})
+    return out
 
 
 def _stamp(session: Session) -> tuple[int, int | None]:

@@ -29,6 +29,9 @@ class DecisionChannel(StrEnum):
 
 
 CHANNELS: tuple[str, ...] = tuple(c.value for c in DecisionChannel)
+MAX_WAIT_MINUTES = 24 * 60
+"""The longest wait an agent enters, in minutes: the agent desktop and ``offers decide --wait``
+both take the wait in minutes (one unit in both front doors; the log keeps seconds)."""
 DIRECTIONS: tuple[str, ...] = ("inbound", "outbound")
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CONTRACT_STATES: tuple[str, ...] = ("none", "active", "ending")

@@ -51,6 +51,9 @@ class ShownAction(_Out):
     kind: str
     rank: int
     score: float = Field(description="Expected net incremental value of showing it, in euro.")
+    weight: float = Field(
+        default=1.0, description="The manager's levers' weight on its rank (not on its euros)."
+    )
     p_accept: float
     p_organic: float = Field(description="P(he buys it anyway, without the offer).")
     explored: bool = Field(description="Shown at random by the exploration share.")

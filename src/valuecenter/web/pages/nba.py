@@ -33,7 +33,7 @@ from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.i18n import _, lazy_gettext
 from valuecenter.offers import decisions, page_views
 from valuecenter.offers.engine import Engine, EngineCache
-from valuecenter.offers.facts import CHANNELS
+from valuecenter.offers.facts import CHANNELS, MAX_WAIT_MINUTES
 from valuecenter.offers.models import Decision
 from valuecenter.offers.schemas import DecisionOut
 from valuecenter.settings import Settings
@@ -88,7 +88,6 @@ RULE_LABELS = {
     "ranked-lower": lazy_gettext("ranked lower"),
 }
 VISIBLE_REASONS = 3
-MAX_WAIT_MINUTES = 24 * 60
 LABELS = {
     "intents": INTENTS,
     "outcomes": OUTCOMES,
