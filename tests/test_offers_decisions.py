@@ -376,7 +376,7 @@ def test_a_retention_action_uses_the_save_desks_measured_uplift(
     out = decide(client, offers, intent="cancel")
     save = next(a for a in out["actions"] if a["code"] == "save-offer")
     assert save["score"] == pytest.approx(42.5)
-    assert any(r.startswith("save desk: offer discount-20 raises the keep rate by +15.0%")
+    assert any(r.startswith("save desk: “20% off” raises the keep rate by +15.0%")
                for r in save["reasons"])  # fmt: skip
 
 

@@ -406,7 +406,7 @@ def decide(
             s = action.save
             p, p0 = s.keep, s.keep - s.uplift
             reasons.append(
-                f"save desk: offer {s.offer} raises the keep rate by {s.uplift:+.1%} "
+                f"save desk: “{s.offer}” raises the keep rate by {s.uplift:+.1%} "
                 f"({s.desk_cases} desk cases against {s.control_cases} in control, "
                 "shrunk towards the catalogue's prior)"
             )

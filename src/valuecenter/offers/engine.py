@@ -79,7 +79,7 @@ class SaveEvidence:
     desk/suggestion.py``): its uplift of the keep rate, shrunk towards the catalogue's prior, the
     keep rate with it, and the cases behind them."""
 
-    offer: str
+    offer: str  # its name, as the reasons say it
     uplift: float
     keep: float
     desk_cases: int
@@ -209,7 +209,7 @@ def save_evidence(session: Session) -> dict[int, SaveEvidence]:
         n_eff = 1.0 / (1.0 / n_o + 1.0 / n_c) if n_o and n_c else 0.0
         uplift = suggestion.shrunk(measured, n_eff, offer.prior_uplift, suggestion.PRIOR_CASES)
         out[offer.id] = SaveEvidence(
-            offer=offer.code,
+            offer=offer.name,
             uplift=uplift,
             keep=min(max(base + uplift, 0.0), 1.0),
             desk_cases=n_o,
