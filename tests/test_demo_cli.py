@@ -15,6 +15,7 @@ from valuecenter.cli.errors import run_guarded
 from valuecenter.cli.main import app
 from valuecenter.customers.models import AccountManager
 from valuecenter.demo.world import ENTITY_ORDER
+from valuecenter.retention.renewals.service import why_no_list
 from valuecenter.users.models import Role, User
 
 DATA_TABLES = (
@@ -140,6 +141,10 @@ def test_bootstrap_loads_once_and_shows_the_admin_password_once(
         assert count(session, "alert_runs") == 8  # six months of four-weekly runs, then today
         assert count(session, "save_cases") > 0
         assert count(session, "renewal_runs") == 0
+        # The renewal page gives the bootstrap's reason, word for word (one source).
+        why = why_no_list(session)
+        assert why is not None
+        assert f"renewal list not made: {why}\n" in out
         admins = session.scalars(select(User).where(User.role == Role.ADMIN)).all()
         assert [u.username for u in admins] == ["admin"]
         managers = session.scalars(select(AccountManager)).all()

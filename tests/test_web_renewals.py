@@ -6,12 +6,17 @@ and test_renewal_truth)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.test_demo_cli import run
 from tests.web_fixtures import NOW, World, bearer, login, make_client
+from valuecenter.campaigns.models import Arm, Campaign, CampaignChannel, CampaignMember
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.retention.models import RenewalCandidate, RenewalGroup, RenewalRun
 from valuecenter.retention.offers import OfferSpec, upsert_offer
@@ -40,18 +45,18 @@ MODEL = {
 }
 
 
+DISCOUNT_SPEC = OfferSpec(
+    code="renewal-discount-10",
+    name="10% off the next term",
+    kind="discount",
+    discount_share=0.1,
+    campaign_action="renewal-offer",
+)
+
+
 def add_run(sessions: sessionmaker[Session], world: World) -> None:
     with sessions() as session:
-        offer = upsert_offer(
-            session,
-            OfferSpec(
-                code="renewal-discount-10",
-                name="10% off the next term",
-                kind="discount",
-                discount_share=0.1,
-                campaign_action="renewal-offer",
-            ),
-        )
+        offer = upsert_offer(session, DISCOUNT_SPEC)
         run = RenewalRun(
             run_id="renewals-test",
             started_at=NOW,
@@ -179,3 +184,54 @@ def test_the_page_without_a_run_says_how_to_make_one(db_url: str, world: World) 
     html = client.get("/retention/renewals").text
     assert "No renewal list yet" in html
     assert "valuecenter retention renewals" in html
+
+
+def _why(client: TestClient) -> str:
+    html = client.get("/retention/renewals").text
+    found = re.search(r'<p id="why-no-list">(.*?)</p>', html, re.S)
+    assert found, "the empty page gives no reason"
+    return unescape(re.sub(r"\s+", " ", found.group(1))).strip()
+
+
+def test_the_empty_page_and_the_cli_give_the_same_reason(
+    db_url: str,
+    world: World,
+    sessions: sessionmaker[Session],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 16: the default company had no renewal list and the page did not say why. The
+    page, the command and the bootstrap ask the run's own precondition check (one text)."""
+    client = make_client(db_url)
+    login(client, "manager")
+    code, _out, err = run(["retention", "renewals"], capsys)
+    assert code == 2
+    reason = err.strip().removeprefix("error: ")
+    assert reason.startswith("offers: no active retention offer names a campaign action")
+    assert _why(client) == f"It cannot be built on this company's data yet: {reason}"
+    # The offer is there, but its campaigns held out too few customers to learn from.
+    with sessions() as session:
+        upsert_offer(session, DISCOUNT_SPEC)
+        campaign = Campaign(
+            external_id="RENEW-1",
+            channel=CampaignChannel.PHONE,
+            action="renewal-offer",
+            started_at=NOW - timedelta(days=400),
+        )
+        session.add(campaign)
+        session.flush()
+        for k, customer in enumerate(world.customers.values()):
+            arm = Arm.CONTROL if k % 2 else Arm.TREATMENT
+            session.add(CampaignMember(campaign_id=campaign.id, customer_id=customer.id, arm=arm))
+        session.commit()
+        held_out = sum(1 for k in range(len(world.customers)) if k % 2)
+    code, _out, err = run(["retention", "renewals"], capsys)
+    assert code == 2
+    reason = err.strip().removeprefix("error: ")
+    assert reason == (
+        f"campaigns: the renewal campaigns hold {held_out} members in arm 'control'; at least "
+        "50 are needed to learn whom an offer moves. What to do: run renewal campaigns with a "
+        "random control group (every offer and the held-out group at least 50 members whose "
+        "contract has ended), import them with `valuecenter import campaigns FILE`, then build "
+        "the list with `valuecenter retention renewals`."
+    )
+    assert _why(client) == f"It cannot be built on this company's data yet: {reason}"

@@ -635,9 +635,11 @@ def _bootstrap_renewals(session: Session) -> str:
     from valuecenter.retention.offers import upsert_offer
     from valuecenter.retention.renewals.service import run_renewals
 
+    # The renewal discount belongs in the catalogue even when its campaigns cannot teach the
+    # list yet: the renewal page then names exactly what is missing (retention/renewal.py).
+    upsert_offer(session, RENEWAL_OFFER)
     try:
         with session.begin_nested():
-            upsert_offer(session, RENEWAL_OFFER)
             run = run_renewals(session)
     except AppError as exc:
         return f"renewal list not made: {exc}"

@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from valuecenter.alerts.contract_features import load_contracts
@@ -60,6 +60,14 @@ from valuecenter.value.repository import latest_run
 
 Learner = Literal["auto", "t", "x", "dr", "ct"]
 MIN_ARM_ROWS = 50  # members per arm (each offer and the control) needed to learn from
+TO_LEARN = (
+    "What to do: run renewal campaigns with a random control group (every offer and the "
+    f"held-out group at least {MIN_ARM_ROWS} members whose contract has ended), import them "
+    "with `valuecenter import campaigns FILE`, then build the list with `valuecenter "
+    "retention renewals`."
+)
+"""What a company does when its campaigns cannot teach the list yet (the CLI's error, the
+bootstrap's line and the empty page all say it: one text)."""
 HOLDOUT_SHARE = 0.25  # the newest campaigns holding about this share validate the model
 
 
@@ -167,7 +175,8 @@ def training_set(
         raise InvalidInput(
             "campaigns",
             "no renewal campaign with a finished outcome before "
-            f"{as_of.isoformat()} for the offers' campaign actions ({', '.join(actions)})",
+            f"{as_of.isoformat()} for the offers' campaign actions ({', '.join(actions)}). "
+            + TO_LEARN,
         )
     frame = pd.concat(parts, ignore_index=True)
     return TrainingSet(
@@ -201,8 +210,36 @@ def _check_arms(data: TrainingSet, offers: list[RetentionOffer]) -> None:
         if count < MIN_ARM_ROWS:
             raise InvalidInput(
                 "campaigns",
+                f"the renewal campaigns hold {count} members in arm '{label}' whose "
+                f"contract has ended; at least {MIN_ARM_ROWS} are needed to learn whom an "
+                "offer moves. " + TO_LEARN,
+            )
+
+
+def _check_members(session: Session, offers: list[RetentionOffer]) -> None:
+    """The arms' sizes in the campaigns as they stand, before any feature is computed: the
+    members whose contract has ended (``_check_arms``) are fewer, so too few here is too few
+    there — said in a few milliseconds, which the empty renewal page can afford."""
+    actions = [str(o.campaign_action) for o in offers]
+    counts: dict[tuple[str, str], int] = {}
+    for action, arm, n in session.execute(
+        select(Campaign.action, CampaignMember.arm, func.count())
+        .join(Campaign, Campaign.id == CampaignMember.campaign_id)
+        .where(Campaign.action.in_(actions))
+        .group_by(Campaign.action, CampaignMember.arm)
+    ):
+        counts[(str(action), str(arm))] = int(n)
+    control = Arm.CONTROL.value
+    arms = [("control", sum(n for (_a, arm), n in counts.items() if arm == control))]
+    for o in offers:
+        mine = (n for (a, arm), n in counts.items() if a == o.campaign_action and arm != control)
+        arms.append((o.code, sum(mine)))
+    for label, count in arms:
+        if count < MIN_ARM_ROWS:
+            raise InvalidInput(
+                "campaigns",
                 f"the renewal campaigns hold {count} members in arm '{label}'; at least "
-                f"{MIN_ARM_ROWS} are needed to learn an uplift model",
+                f"{MIN_ARM_ROWS} are needed to learn whom an offer moves. " + TO_LEARN,
             )
 
 
@@ -384,25 +421,63 @@ def score_candidates(
     return frame
 
 
-def run_renewals(session: Session, options: RenewalOptions | None = None) -> RenewalRun:
-    """Build, store and return one renewal list (flushes; the caller commits)."""
-    options = options or RenewalOptions()
-    options.check()
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class _Ready:
+    """What a renewal run learns from, once every precondition holds."""
+
+    as_of: date
+    score_id: int | None
+    offers: list[RetentionOffer]
+    contracts: pd.DataFrame
+    days: PurchaseDays
+    data: TrainingSet
+
+
+def _ready(session: Session, options: RenewalOptions) -> _Ready:
+    """The run's inputs; :class:`InvalidInput` saying why (and what to do) when the company
+    cannot have a renewal list yet. :func:`run_renewals` and :func:`why_no_list` both ask
+    here, so the CLI, the bootstrap and the page give the same reason."""
     score = latest_run(session)
     as_of = options.as_of or (score.as_of if score else datetime.now(UTC).date())
     offers = [o for o in active_offers(session) if o.campaign_action]
     if not offers:
         raise InvalidInput(
             "offers",
-            "no active offer names a campaign action to learn from; add one with "
-            "`valuecenter retention offers add --campaign-action ...`",
+            "no active retention offer names a campaign action to learn from; add one with "
+            "`valuecenter retention offers add --campaign-action ...`. " + TO_LEARN,
         )
     _check_actions(offers)
+    _check_members(session, offers)
     contracts = load_contracts(session)
     days = purchase_days(session, as_of)
     data = training_set(session, as_of, offers, contracts, days)
     _check_arms(data, offers)
+    return _Ready(as_of, score.id if score else None, offers, contracts, days, data)
+
+
+def why_no_list(session: Session, options: RenewalOptions | None = None) -> str | None:
+    """Why no renewal list can be built now, in the words of the error the run would raise
+    (``None``: it can; it has only not been run)."""
+    try:
+        _ready(session, options or RenewalOptions())
+    except InvalidInput as exc:
+        return str(exc)
+    return None
+
+
+def run_renewals(session: Session, options: RenewalOptions | None = None) -> RenewalRun:
+    """Build, store and return one renewal list (flushes; the caller commits)."""
+    options = options or RenewalOptions()
+    options.check()
+    started = time.perf_counter()
+    ready = _ready(session, options)
+    as_of, offers, contracts, days, data = (
+        ready.as_of,
+        ready.offers,
+        ready.contracts,
+        ready.days,
+        ready.data,
+    )
     validation = _validate(data, options, len(offers))
     effects = _average_effects(data, len(offers))
     try:
@@ -424,7 +499,7 @@ def run_renewals(session: Session, options: RenewalOptions | None = None) -> Ren
         budget_calls=options.budget_calls,
         budget_cents=options.budget_cents,
         call_cost_cents=options.call_cost_cents,
-        score_run_id=score.id if score else None,
+        score_run_id=ready.score_id,
         candidates=len(table),
         listed=0,
         counts={},

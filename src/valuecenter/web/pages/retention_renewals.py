@@ -20,6 +20,7 @@ from valuecenter.i18n import _, format_input, format_number, lazy_gettext
 from valuecenter.retention.models import RenewalGroup
 from valuecenter.retention.renewals.export import candidate_header, candidate_rows, export_run
 from valuecenter.retention.renewals.listing import renewal_page
+from valuecenter.retention.renewals.service import why_no_list
 from valuecenter.users.models import Role, User
 from valuecenter.value.models import ScoreRun
 from valuecenter.web.csv_download import csv_download
@@ -227,6 +228,9 @@ def renewals_page(
             "group_help": GROUP_HELP,
             "counts": result.counts,
             "nobody_why": _nobody_why(model),
+            # Only for the empty page: the run's own precondition check, so the page says
+            # what `valuecenter retention renewals` would say.
+            "why_none": why_no_list(session) if run is None else None,
             "targeting": targeting_words(model),
         },
     )
