@@ -636,7 +636,7 @@ def _bootstrap_renewals(session: Session) -> str:
     from valuecenter.retention.renewals.service import run_renewals
 
     # The renewal discount belongs in the catalogue even when its campaigns cannot teach the
-    # list yet: the renewal page then names exactly what is missing (retention/renewal.py).
+    # list yet: the renewal page then names exactly what is missing (retention/renewals/service.py).
     upsert_offer(session, RENEWAL_OFFER)
     try:
         with session.begin_nested():
