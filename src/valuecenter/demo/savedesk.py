@@ -24,8 +24,9 @@ offer, ``p_control``, and with one, ``p_treated``).
 - **What the caller does.** He stays with probability ``p_control`` without an offer and
   ``p_offer = p_control + s_o·(p_treated − p_control)`` with offer ``o``: the truth's
   ``p_treated`` is an offer of full strength and ``STRENGTH`` scales it per offer (a 20%
-  discount for a year is the full offer, a handset 0.8 of it, one free month half of it; an
-  offer not seeded here ``DEFAULT_STRENGTH``). Sleeping dogs have ``p_treated < p_control``,
+  discount for a year is the full offer, a handset 0.8 of it, one free month half of it; a
+  wholesaler's 5% order discount the full offer, free delivery 0.7, an account review half;
+  an offer not seeded here ``DEFAULT_STRENGTH``). Sleeping dogs have ``p_treated < p_control``,
   so an offer can lose them.
 - **The truth** of a month is ``Σ_desk (p_offer − p_control)`` (true incremental saves) and
   ``Σ_desk (p_offer − p_control) × value_cents`` (true incremental value): what the desk's
@@ -45,8 +46,10 @@ from sqlalchemy.orm import Session
 
 from valuecenter.agents.models import Agent, Team
 from valuecenter.customers.models import Customer
+from valuecenter.demo.offers_truth import load_demo_catalogue
 from valuecenter.demo.truth_models import TruthResponse, TruthWorld, require_truth
 from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.offers.catalogue import check_retention_offer
 from valuecenter.retention.desk.ledger import LedgerRow, ledger
 from valuecenter.retention.desk.service import open_case, record_outcome
 from valuecenter.retention.desk.suggestion import evidence
@@ -58,29 +61,6 @@ MONTHLY_RATE = 0.015
 MONTHS_MAX = 240
 OPEN_DAYS = 24
 CLOSE_DAYS = (1.0, 4.0)
-OFFERS = (
-    OfferSpec(
-        code="discount-20",
-        name="20% off the monthly fee for 12 months",
-        kind="discount",
-        discount_share=0.2,
-        prior_uplift=0.15,
-    ),
-    OfferSpec(
-        code="free-month",
-        name="One month free",
-        kind="free-months",
-        free_months=1,
-        prior_uplift=0.08,
-    ),
-    OfferSpec(
-        code="handset-upgrade",
-        name="A new handset",
-        kind="handset",
-        fixed_cost_cents=15_000,
-        prior_uplift=0.12,
-    ),
-)
 # The renewal campaigns' discount: its treatment and control groups teach the renewal list
 # whom it moves (``valuecenter bootstrap`` adds it; tests score the list against the truth).
 RENEWAL_OFFER = OfferSpec(
@@ -94,7 +74,16 @@ RENEWAL_OFFER = OfferSpec(
     "the renewal list whom it moves.",
 )
 
-STRENGTH = {"discount-20": 1.0, "handset-upgrade": 0.8, "free-month": 0.5}
+# How strongly each demo retention offer (demo/catalogue/<preset>.yaml) moves a leaver, as a
+# share of the truth's full offer: the simulation's hidden truth, never the catalogue's.
+STRENGTH = {
+    "discount-20": 1.0,
+    "handset-upgrade": 0.8,
+    "free-month": 0.5,
+    "order-discount-5": 1.0,
+    "free-delivery-6m": 0.7,
+    "account-review": 0.5,
+}
 DEFAULT_STRENGTH = 0.5
 
 Progress = Callable[[int, int], None]
@@ -133,8 +122,19 @@ class _Pool:
 
 
 def seed_offers(session: Session) -> list[RetentionOffer]:
-    """The demo's offer catalogue (created or updated in place)."""
-    return [upsert_offer(session, spec) for spec in OFFERS]
+    """The loaded company's retention offers (created or updated in place), from its demo
+    catalogue's ``retention_offers`` — the one retention catalogue the engine's retention
+    actions present too (a wholesaler offers order discounts and free delivery, an operator
+    a discount on the fee or a handset)."""
+    require_truth(session)
+    world = session.scalar(select(TruthWorld).limit(1))
+    if world is None:
+        raise NotFound("no simulated company in this database (load one with `valuecenter demo`)")
+    entries = load_demo_catalogue(world.preset).get("retention_offers") or []
+    return [
+        upsert_offer(session, check_retention_offer(entry, f"retention_offers[{i}]"))
+        for i, entry in enumerate(entries)
+    ]
 
 
 def _pool(session: Session) -> _Pool:

@@ -36,6 +36,7 @@ from valuecenter.offers.models import (
     PolicyKind,
 )
 from valuecenter.offers.rules import CONSENT_CHANNELS, PURPOSES, Vocabulary, parse
+from valuecenter.retention.offers import OfferSpec, check_offer, upsert_offer
 
 MAX_EURO = Decimal("10000000")
 ACTION_KEYS = frozenset(
@@ -103,7 +104,21 @@ SETTINGS_KEYS = frozenset(
         "ending_within_days",
     }
 )
-FILE_KEYS = frozenset({"settings", "actions", "levers", "contact_policy"})
+FILE_KEYS = frozenset({"settings", "retention_offers", "actions", "levers", "contact_policy"})
+OFFER_KEYS = frozenset(
+    {
+        "code",
+        "name",
+        "kind",
+        "discount_share",
+        "free_months",
+        "fixed_cost",
+        "campaign_action",
+        "prior_uplift",
+        "active",
+        "description",
+    }
+)
 
 
 @dataclass
@@ -115,6 +130,7 @@ class ImportSummary:
         default_factory=lambda: {"actions": 0, "levers": 0, "policy": 0}
     )
     deactivated: int = 0
+    retention_offers: int = 0  # written (created or updated) from the file
     settings: bool = False
     version: int = 0
     notes: list[str] = field(default_factory=list)
@@ -124,6 +140,7 @@ class ImportSummary:
             "created": self.created,
             "updated": self.updated,
             "deactivated": self.deactivated,
+            "retention_offers": self.retention_offers,
             "settings_changed": self.settings,
             "version": self.version,
             "notes": self.notes,
@@ -315,6 +332,12 @@ def check_action(
         if category_id is None:
             raise InvalidInput(f"{path}.category", f"no category '{category}' exists")
     retention = _text(e, "retention_offer", path, max_len=64)
+    if retention is None and kind == ActionKind.RETENTION:
+        raise InvalidInput(
+            f"{path}.retention_offer",
+            "a retention action presents an offer of the retention catalogue (the save "
+            "desk's and the renewal list's): name its code",
+        )
     if retention is not None:
         if kind != ActionKind.RETENTION:
             raise InvalidInput(f"{path}.retention_offer", "only a retention action names one")
@@ -475,6 +498,33 @@ def check_settings(entry: object, path: str = "settings") -> dict[str, Any]:
 # ---------------------------------------------------------------------------------- writes
 
 
+def check_retention_offer(entry: object, path: str) -> OfferSpec:
+    """One entry of a file's ``retention_offers``: the one retention catalogue the save desk,
+    the renewal list and the engine's retention actions read (``retention_offers``)."""
+    e = _keys(entry, OFFER_KEYS, path)
+    share = e.get("discount_share", 0.0)
+    uplift = e.get("prior_uplift", 0.1)
+    for key, number in (("discount_share", share), ("prior_uplift", uplift)):
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise InvalidInput(f"{path}.{key}", f"'{number}' is not a number")
+    spec = OfferSpec(
+        code=_code(e, path),
+        name=_text(e, "name", path, required=True) or "",
+        kind=_text(e, "kind", path, required=True) or "",
+        discount_share=float(share),
+        free_months=_int(e, "free_months", path, 0, 0, 24) or 0,
+        fixed_cost_cents=_euro_cents(e, "fixed_cost", path),
+        campaign_action=_text(e, "campaign_action", path, max_len=64),
+        prior_uplift=float(uplift),
+        active=_bool(e, "active", path),
+        description=_text(e, "description", path, max_len=2000),
+    )
+    try:
+        return check_offer(spec)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{path}.{exc.field}", exc.detail) from None
+
+
 def bump_version(session: Session) -> int:
     settings = repository.engine_settings(session)
     settings.version = int(settings.version) + 1
@@ -619,25 +669,37 @@ def import_catalogue(
     if unknown:
         raise InvalidInput(unknown[0], f"unknown section; use {', '.join(sorted(FILE_KEYS))}")
     vocab = vocabulary(session)
-    actions = [
-        check_action(session, entry, f"actions[{i}]", vocab)
-        for i, entry in enumerate(_entries(document, "actions"))
+    offers = [
+        check_retention_offer(entry, f"retention_offers[{i}]")
+        for i, entry in enumerate(_entries(document, "retention_offers"))
     ]
-    known: dict[str, int | None] = {
-        **repository.action_ids(session),
-        **{a.code: None for a in actions},
-    }
-    levers = [
-        check_lever(session, entry, f"levers[{i}]", known)
-        for i, entry in enumerate(_entries(document, "levers"))
-    ]
-    policies = [
-        check_policy(entry, f"contact_policy[{i}]", known)
-        for i, entry in enumerate(_entries(document, "contact_policy"))
-    ]
-    settings = check_settings(document["settings"]) if document.get("settings") is not None else {}
+    # The file's retention offers are written first so its retention actions can name them;
+    # in a savepoint, so a wrong entry further on leaves nothing behind.
+    with session.begin_nested():
+        for spec in offers:
+            upsert_offer(session, spec)
+        actions = [
+            check_action(session, entry, f"actions[{i}]", vocab)
+            for i, entry in enumerate(_entries(document, "actions"))
+        ]
+        known: dict[str, int | None] = {
+            **repository.action_ids(session),
+            **{a.code: None for a in actions},
+        }
+        levers = [
+            check_lever(session, entry, f"levers[{i}]", known)
+            for i, entry in enumerate(_entries(document, "levers"))
+        ]
+        policies = [
+            check_policy(entry, f"contact_policy[{i}]", known)
+            for i, entry in enumerate(_entries(document, "contact_policy"))
+        ]
+        settings = (
+            check_settings(document["settings"]) if document.get("settings") is not None else {}
+        )
 
     summary = ImportSummary(settings=bool(settings))
+    summary.retention_offers = len(offers)
     for checked in actions:
         created = _write_action(session, checked)
         summary.created["actions"] += int(created)

@@ -309,25 +309,25 @@ def load_engine(session: Session) -> Engine:
         levers=levers,
         policies=policies,
         models=_models(session),
-        labels=_labels(session, [a.product_id for a, _p, _c in rows if a.product_id]),
+        labels=repository.reason_labels(
+            session, [a.product_id for a, _p, _c in rows if a.product_id]
+        ),
     )
 
 
-def _labels(session: Session, product_ids: list[int]) -> dict[str, str]:
-    """Category code → name (all of them: a small table) and product external id → name for
-    the catalogue's products (the only products the model inputs name)."""
-    categories = select(Category.code, Category.name).where(Category.name.is_not(None))
-    out = {str(c): str(n) for c, n in session.execute(categories)}
-    if product_ids:
-        named = select(Product.external_id, Product.name).where(Product.id.in_(product_ids))
-        out.update({str(e): str(n) for e, n in session.execute(named)})
-    return out
+Stamp = tuple[int, int | None, tuple[int, ...]]
 
 
-def _stamp(session: Session) -> tuple[int, int | None]:
-    """(catalogue version, active model id): what makes a compiled engine stale."""
+def _stamp(session: Session) -> Stamp:
+    """(catalogue version, active model id, active retention offers): what makes a compiled
+    engine stale — the retention offers are the one retention catalogue, switched on and off
+    by the retention team (``valuecenter retention offers``), not through the NBA catalogue."""
     settings = repository.engine_settings(session)
-    return int(settings.version), repository.active_model_id(session)
+    return (
+        int(settings.version),
+        repository.active_model_id(session),
+        repository.active_retention_offer_ids(session),
+    )
 
 
 class EngineCache:
@@ -344,7 +344,7 @@ class EngineCache:
         self.ttl = ttl_seconds
         self._lock = threading.Lock()
         self._engine: Engine | None = None
-        self._stamp: tuple[int, int | None] | None = None
+        self._stamp: Stamp | None = None
         self._checked = 0.0
         self._built = 0.0
         self._refreshing: threading.Thread | None = None
@@ -371,7 +371,7 @@ class EngineCache:
             self._checked = now
             return self._engine
 
-    def _refresh(self, bind: Any, stamp: tuple[int, int | None]) -> None:
+    def _refresh(self, bind: Any, stamp: Stamp) -> None:
         try:
             with Session(bind) as session:
                 engine = load_engine(session)

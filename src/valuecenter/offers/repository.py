@@ -173,10 +173,35 @@ def active_actions(session: Session) -> list[ActionTarget]:
         select(Action, Product.external_id, Category.code)
         .outerjoin(Product, Product.id == Action.product_id)
         .outerjoin(Category, Category.id == func.coalesce(Action.category_id, Product.category_id))
-        .where(Action.active.is_(True))
+        .outerjoin(RetentionOffer, RetentionOffer.id == Action.retention_offer_id)
+        # A retention action presents an offer of the one retention catalogue: switched off
+        # there (for the desk and the renewal list), it is gone from the engine too.
+        .where(
+            Action.active.is_(True),
+            or_(Action.retention_offer_id.is_(None), RetentionOffer.active.is_(True)),
+        )
         .order_by(Action.code)
     ).all()
     return [(a, p, c) for a, p, c in rows]
+
+
+def active_retention_offer_ids(session: Session) -> tuple[int, ...]:
+    """The active offers of the retention catalogue (part of the engine's stamp)."""
+    ids = session.scalars(
+        select(RetentionOffer.id).where(RetentionOffer.active.is_(True)).order_by(RetentionOffer.id)
+    )
+    return tuple(int(i) for i in ids)
+
+
+def reason_labels(session: Session, product_ids: Sequence[int]) -> dict[str, str]:
+    """Category code → name (all of them: a small table) and product external id → name for
+    the catalogue's products (the only products the model inputs name), for the reasons."""
+    categories = select(Category.code, Category.name).where(Category.name.is_not(None))
+    out = {str(c): str(n) for c, n in session.execute(categories)}
+    if product_ids:
+        named = select(Product.external_id, Product.name).where(Product.id.in_(list(product_ids)))
+        out.update({str(e): str(n) for e, n in session.execute(named)})
+    return out
 
 
 def active_levers(session: Session) -> list[Lever]:

@@ -44,7 +44,8 @@ def offer_cost_cents(offer: RetentionOffer, monthly_fee_cents: int, term_months:
     return round(discount + free) + offer.fixed_cost_cents
 
 
-def _checked(spec: OfferSpec) -> OfferSpec:
+def check_offer(spec: OfferSpec) -> OfferSpec:
+    """The spec, or :class:`InvalidInput` naming its wrong field."""
     code = spec.code.strip()
     if not code or len(code) > 64 or any(ch.isspace() for ch in code):
         raise InvalidInput("code", "needs 1–64 characters without spaces")
@@ -66,7 +67,7 @@ def _checked(spec: OfferSpec) -> OfferSpec:
 
 def upsert_offer(session: Session, spec: OfferSpec) -> RetentionOffer:
     """Create the offer ``spec.code`` or update it in place."""
-    spec = _checked(spec)
+    spec = check_offer(spec)
     offer = session.scalar(select(RetentionOffer).where(RetentionOffer.code == spec.code.strip()))
     if offer is None:
         offer = RetentionOffer(code=spec.code.strip())
