@@ -173,6 +173,7 @@ class Customer360(_Out):
     contacts: ContactsBlock
     surveys: SurveysBlock
     consents: ConsentsBlock
+    risk: RiskBlock | None = Field(default=None, description="Risk, open alerts, save case.")
 
 
 class TimelineEntry(_Out):
@@ -186,3 +187,40 @@ class TimelineEntry(_Out):
     tags: list[str] = Field(default_factory=list)
     money: Money | None = None
     score: int | None = None
+
+
+class OpenAlert(_Out):
+    """One open churn alert of the customer (``alerts``), as the inbox holds it."""
+
+    id: int
+    kind: str = Field(description="order-rhythm (B2B rhythm test) or churn-model.")
+    raised_on: date
+    risk: float
+    value_at_risk: Money
+    reasons: list[str]
+    action: str
+
+
+class OpenSaveCase(_Out):
+    """The customer's open save case (he said he wants to cancel), from the save desk."""
+
+    id: int
+    opened_at: datetime
+    source: str = Field(description="ivr, contact-reason or request.")
+    arm: str = Field(description="desk (with an offer) or control (standard handling).")
+    suggested_offer: str | None = Field(description="The retention offer the desk suggests.")
+
+
+class RiskBlock(_Out):
+    """Is he leaving: his risk with the alert run and model it came from, his open alerts
+    and his open save case (issue 16: one place on the 360 for all three)."""
+
+    risk: float | None = Field(description="The highest risk among his open alerts.")
+    alert_run_id: str | None = Field(description="The alert run the risk comes from.")
+    alert_run_as_of: date | None
+    alert_models: dict[str, object] = Field(default_factory=dict)
+    alerts: list[OpenAlert]
+    save_case: OpenSaveCase | None
+
+
+Customer360.model_rebuild()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from valuecenter.consent.models import Consent
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customer360 import repository
+from valuecenter.customer360.risk import risk_block
 from valuecenter.customer360.schemas import (
     ConsentOut,
     ConsentsBlock,
@@ -233,6 +234,7 @@ def customer_360(
         contacts=_contacts(session, customer.id, contacts_total),
         surveys=surveys,
         consents=_consents(session, customer.id),
+        risk=risk_block(session, customer.id),
     )
 
 

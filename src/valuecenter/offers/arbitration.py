@@ -60,13 +60,15 @@ from valuecenter.offers.policy import (
     rejection_block,
     repeat_block,
 )
-from valuecenter.offers.reasons import expected_line, lever_phrase
+from valuecenter.offers.reasons import expected_line, lever_phrase, open_case_phrase
 from valuecenter.offers.rules import Subject
 
 Explain = Callable[[ActionModel, np.ndarray], list[str]]
 """(model, its inputs) → the features that raise his P(accept) most, in words."""
 SALES = "offer"
 SERVICE = "service"
+RETENTION = "retention"
+CANCEL = "cancel"
 TOP_REASONS = 2
 
 
@@ -395,6 +397,8 @@ def decide(
             [f"P(accept) {action.prior_accept:.1%}: the catalogue's prior (no model yet)"],
         )
         weight, lever_names = lever_weight(engine.levers, action, ctx)
+        if action.kind == RETENTION and ctx.open_case_since is not None:
+            reasons.insert(0, open_case_phrase(ctx.open_case_since))
         reasons.extend(lever_names)
         value = action.value_cents
         if action.kind == "retention" and value == 0 and facts.clv_cents:
@@ -437,7 +441,13 @@ def decide(
         entry: tuple[CompiledAction, float, float, float, list[str]],
     ) -> tuple[int, float, str]:
         action, score = entry[0], entry[1]
-        return (0 if first is not None and action.kind == SERVICE else 1, -score, action.code)
+        if first is not None and action.kind == SERVICE:
+            return (0, -score, action.code)
+        # A customer who wants to cancel (the intent, or an open save case) hears the
+        # retention offer before any sale: "not toner" (issue 16).
+        if ctx.intent == CANCEL and action.kind == RETENTION:
+            return (1, -score, action.code)
+        return (2, -score, action.code)
 
     candidates.sort(key=order)
     explored = False

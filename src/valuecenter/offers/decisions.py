@@ -55,6 +55,7 @@ from valuecenter.offers.models import (
 from valuecenter.offers.policy import Answer
 from valuecenter.offers.reasons import feature_label
 from valuecenter.offers.schemas import DecisionOut, ResponseOut, ShownAction, SuppressedAction
+from valuecenter.retention.models import SaveCase, SaveStatus
 from valuecenter.users.models import Role, User
 
 _RNG = random.SystemRandom()
@@ -72,6 +73,7 @@ class Request:
     wait_seconds: int = 0
     language: str | None = None
     contact_id: str | None = None
+    open_case_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +238,7 @@ def _context(request: Request, at: datetime, zone: ZoneInfo) -> Context:
         intent=request.intent,
         wait_seconds=request.wait_seconds,
         language=request.language,
+        open_case_since=request.open_case_since,
     )
 
 
@@ -258,6 +261,8 @@ def _record(
         context["language"] = request.language
     if request.contact_id:
         context["contact_id"] = request.contact_id
+    if request.open_case_since is not None:
+        context["open_case_since"] = request.open_case_since.isoformat()
     if outcome.service_first:
         context["service_first"] = outcome.service_first
     return {
@@ -309,6 +314,26 @@ def _out(
     )
 
 
+_OPEN_CASE = (
+    select(SaveCase.opened_at)
+    .where(SaveCase.customer_id == bindparam("cid"), SaveCase.status == SaveStatus.OPEN)
+    .order_by(SaveCase.opened_at.desc())
+    .limit(1)
+)
+
+
+def with_open_case(session: Session, request: Request) -> Request:
+    """The request as the engine should see it: a customer with an open save case has told
+    us he wants to cancel, so a contact whose intent the agent has not set is a cancel
+    contact (the retention action first, issue 16); an intent the agent set stands."""
+    if request.intent or request.open_case_since is not None:
+        return request
+    opened = session.execute(_OPEN_CASE, {"cid": request.customer_id}).scalar()
+    if opened is None:
+        return request
+    return dataclasses.replace(request, intent="cancel", open_case_since=opened)
+
+
 def decide(
     session: Session,
     engine: Engine,
@@ -324,6 +349,7 @@ def decide(
     """Decide for one contact and log the decision (in the caller's transaction)."""
     started = time.perf_counter_ns()
     _check(request)
+    request = with_open_case(session, request)
     at = now or utcnow()
     cid = request.customer_id
     since = at - timedelta(days=engine.history_days)

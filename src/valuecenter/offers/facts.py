@@ -87,6 +87,7 @@ class Context:
     intent: str | None = None
     wait_seconds: int = 0
     language: str | None = None
+    open_case_since: datetime | None = None  # he has an open save case: he wants to cancel
 
     @property
     def weekday(self) -> str:

@@ -16,6 +16,7 @@ a euro amount, and :func:`lever_phrase` says the weight beside it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from valuecenter.formatting import money_exact
 from valuecenter.i18n import gettext as _
@@ -120,6 +121,14 @@ def feature_label(name: str, value: float, names: Mapping[str, str] | None = Non
         return _("in contact by %(channel)s", channel=name[3:])
     phrase = _phrases().get(name)
     return phrase(value) if phrase is not None else _("another customer trait")
+
+
+def open_case_phrase(since: datetime) -> str:
+    """Why a retention action leads: the customer's open save case."""
+    return _(
+        "open save case since %(day)s: he told us he wants to cancel",
+        day=f"{since:%Y-%m-%d}",
+    )
 
 
 def lever_phrase(name: str, weight: float) -> str:

@@ -12,6 +12,7 @@ from valuecenter.customers import service
 from valuecenter.customers.export import customer_header, customer_rows
 from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import PageUser, SessionDep
+from valuecenter.web.pages.alerts import describe_alert_models
 from valuecenter.web.templating import templates
 
 router = APIRouter()
@@ -107,5 +108,6 @@ def customer_page(
             "timeline": entries,
             "counts": counts,
             "show": kind,
+            "risk_models": describe_alert_models(c360.risk.alert_models) if c360.risk else "",
         },
     )
