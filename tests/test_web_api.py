@@ -63,6 +63,11 @@ def test_list_is_ordered_by_name_with_account_manager_codes(client: TestClient) 
         "language": "nl",
         "segment": "bronze",
         "account_manager": "AM02",
+        # Not scored and no open alert in this company (test_web_customer_risk has both).
+        "value_segment": None,
+        "clv": None,
+        "risk": None,
+        "open_alerts": 0,
     }
     assert body["items"][-1]["account_manager"] is None  # "Jansen, P." has none
 

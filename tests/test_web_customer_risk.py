@@ -20,7 +20,8 @@ from tests.customer_at_risk import (
     add_catalogue,
     add_save_case,
 )
-from tests.web_fixtures import World, bearer, login, make_client
+from tests.web_fixtures import NOW, World, bearer, login, make_client
+from valuecenter.value.models import CustomerScore, ScoreRun
 
 HTMX = {"HX-Request": "true"}
 
@@ -93,3 +94,76 @@ def test_an_open_save_case_puts_the_retention_action_first(
     # The agent's own intent stands: an order call is an order call.
     order = client.get(f"/customers/{world.own.id}/nba?intent=order", headers=HTMX).text
     assert _shown(order) == ["toner-pack"]
+
+
+def _scores(session: Session, world: World) -> None:
+    """A score run: C1001 'grow' at € 5.000, C1002 'keep' at € 12.000, the rest unscored."""
+    run = ScoreRun(
+        run_id="score-test",
+        started_at=NOW,
+        finished_at=NOW,
+        as_of=NOW.date(),
+        customers=6,
+        scored=2,
+        horizon_months=24,
+        discount_rate=0.1,
+        models={},
+        segments={},
+        seconds=0.1,
+    )
+    session.add(run)
+    session.flush()
+    for ext, segment, clv in (("C1001", "grow", 500_000), ("C1002", "keep", 1_200_000)):
+        session.add(
+            CustomerScore(
+                run_id=run.id,
+                customer_id=world.customers[ext].id,
+                revenue_12m_cents=0,
+                revenue_cents=0,
+                purchases=1,
+                clv_cents=clv,
+                segment=segment,
+            )
+        )
+    session.flush()
+
+
+def test_the_customer_list_shows_and_sorts_by_value_and_risk(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session:
+        _scores(session, world)
+        add_alert(session, world)
+        session.commit()
+    token = bearer(world.tokens["manager"])
+
+    def listed(**params: str) -> list[str]:
+        response = client.get("/api/v1/customers", params=params, headers=token)
+        assert response.status_code == 200, response.text
+        return [i["customer_id"] for i in response.json()["items"]]
+
+    assert listed(sort="clv")[:2] == ["C1002", "C1001"]
+    assert listed(sort="risk")[0] == "C1001"
+    assert listed(sort="value-segment")[:2] == ["C1001", "C1002"]  # grow, keep
+    assert listed(open_alerts="true") == ["C1001"]
+    body = client.get("/api/v1/customers", params={"q": "C1001"}, headers=token).json()
+    item = body["items"][0]
+    assert (item["value_segment"], item["clv"]["amount_cents"], item["open_alerts"]) == (
+        "grow",
+        500_000,
+        1,
+    )
+    assert item["risk"] == pytest.approx(RISK)
+    assert body["score_run_id"] == "score-test"
+    wrong = client.get("/api/v1/customers", params={"sort": "mood"}, headers=token)
+    assert wrong.status_code == 422
+    assert "sort: 'mood' is not one of name, value-segment, clv, risk" in wrong.text
+    # The page: the columns, the sort and the open-alerts filter.
+    login(client, "manager")
+    page = _text(client.get("/customers", params={"sort": "risk", "alerts": "open"}).text)
+    assert '<option value="risk" selected>' in page
+    assert 'id="open-alerts" checked' in page
+    rows = re.findall(r'<td class="mono">(C\d+)</td>', page)
+    assert rows == ["C1001"]
+    assert '<td class="value-segment">grow</td>' in page
+    assert "72%</a></td>" in page

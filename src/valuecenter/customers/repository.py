@@ -68,7 +68,9 @@ def _search_filters(filters: CustomerFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _customers_select(viewer: User, filters: CustomerFilters, *columns: Any) -> Select[Any]:
+def customers_select(viewer: User, filters: CustomerFilters, *columns: Any) -> Select[Any]:
+    """``columns`` of the customers ``viewer`` may see that match ``filters`` (joined with
+    their account manager), for read models that add columns of their own."""
     return (
         select(*columns)
         .select_from(Customer)
@@ -85,9 +87,9 @@ def search_customers(
     session: Session, viewer: User, filters: CustomerFilters, *, offset: int, limit: int
 ) -> tuple[list[tuple[Customer, str | None]], int]:
     """One page of the customers ``viewer`` may see, ordered by name then id, and the total."""
-    total = session.scalar(_customers_select(viewer, filters, func.count(Customer.id))) or 0
+    total = session.scalar(customers_select(viewer, filters, func.count(Customer.id))) or 0
     stmt = (
-        _customers_select(viewer, filters, Customer, AccountManager.code)
+        customers_select(viewer, filters, Customer, AccountManager.code)
         .order_by(*CUSTOMER_ORDER)
         .offset(offset)
         .limit(limit)
@@ -101,7 +103,7 @@ def every_customer(
     """Every customer of :func:`search_customers`' list, in its order, read ``batch`` rows at a
     time (a server-side cursor on PostgreSQL): the CSV export."""
     stmt = (
-        _customers_select(viewer, filters, Customer, AccountManager.code)
+        customers_select(viewer, filters, Customer, AccountManager.code)
         .order_by(*CUSTOMER_ORDER)
         .execution_options(yield_per=batch)
     )

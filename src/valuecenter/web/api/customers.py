@@ -11,11 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
+from valuecenter.customer360 import listing
 from valuecenter.customer360 import service as customer360
+from valuecenter.customer360.listing import ScoredCustomerPage
 from valuecenter.customer360.schemas import Customer360
 from valuecenter.customers import service
 from valuecenter.customers.export import customer_header, customer_rows
-from valuecenter.customers.schemas import CustomerPage
 from valuecenter.web.csv_download import CSV_RESPONSE, csv_download
 from valuecenter.web.deps import CurrentUser, SessionDep, SettingsDep
 
@@ -27,7 +28,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("", response_model=CustomerPage, responses=_ERRORS)
+@router.get("", response_model=ScoredCustomerPage, responses=_ERRORS)
 def list_customers(
     session: SessionDep,
     user: CurrentUser,
@@ -40,15 +41,23 @@ def list_customers(
     country: str | None = None,
     segment: str | None = None,
     account_manager: Annotated[str | None, Query(description="Account manager code.")] = None,
-) -> CustomerPage:
-    """The customers the caller may see, ordered by name then id."""
+    sort: Annotated[
+        str | None,
+        Query(description="name (default), value-segment, clv or risk (highest first)."),
+    ] = None,
+    open_alerts: Annotated[bool, Query(description="Only customers with an open alert.")] = False,
+) -> ScoredCustomerPage:
+    """The customers the caller may see with their value segment, CLV (latest score run) and
+    risk (open alerts), ordered by ``sort``."""
     filters = service.normalize_filters(
         q=q, country=country, segment=segment, account_manager=account_manager
     )
-    return service.list_customers(
+    return listing.list_scored(
         session,
         viewer=user,
         filters=filters,
+        sort=sort,
+        open_alerts_only=open_alerts,
         page=page,
         page_size=page_size,
         page_size_max=settings.page_size_max,

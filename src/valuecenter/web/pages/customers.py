@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from valuecenter.customer360 import listing
 from valuecenter.customer360 import service as customer360
 from valuecenter.customers import service
 from valuecenter.customers.export import customer_header, customer_rows
@@ -44,15 +45,23 @@ def customer_search(
     country: str | None = None,
     account_manager: str | None = None,
     segment: str | None = None,
+    sort: Annotated[str | None, Query(max_length=20)] = None,
+    alerts: Annotated[str | None, Query(max_length=10)] = None,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     filters = service.normalize_filters(
         q=q, country=country, segment=segment, account_manager=account_manager
     )
-    result = service.list_customers(
-        session, viewer=user, filters=filters, page=page, page_size=PAGE_SIZE
+    result = listing.list_scored(
+        session,
+        viewer=user,
+        filters=filters,
+        sort=sort,
+        open_alerts_only=alerts == "open",
+        page=page,
+        page_size=PAGE_SIZE,
     )
-    context = {"user": user, "filters": filters, "result": result}
+    context = {"user": user, "filters": filters, "result": result, "sorts": listing.SORTS}
     if _wants_results_only(request):
         response = templates.TemplateResponse(request, "customers/_results.html", context)
     else:
