@@ -83,7 +83,7 @@ class _Row:
     registered_on: date | None
 
 
-def _check(request: Request) -> None:
+def check_request(request: Request) -> None:
     if request.channel not in CHANNELS:
         raise InvalidInput("channel", f"'{request.channel}' is not one of {', '.join(CHANNELS)}")
     if request.direction not in ("inbound", "outbound"):
@@ -348,7 +348,7 @@ def decide(
 ) -> DecisionOut:
     """Decide for one contact and log the decision (in the caller's transaction)."""
     started = time.perf_counter_ns()
-    _check(request)
+    check_request(request)
     request = with_open_case(session, request)
     at = now or utcnow()
     cid = request.customer_id
@@ -427,7 +427,7 @@ def decide_batch(
     if not contacts:
         return []
     for timed in contacts:
-        _check(timed.request)
+        check_request(timed.request)
     ids = sorted({t.request.customer_id for t in contacts})
     latest = max(t.at for t in contacts)
     rows = _rows(session, ids, latest)

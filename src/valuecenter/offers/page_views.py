@@ -129,6 +129,7 @@ def decide_for_page(
     """The decision of this contact: the one already shown to this user (a reload) or a new
     one, logged with source ``page`` and every reason explained."""
     at = now or utcnow()
+    decisions.check_request(request)  # a wrong channel is refused before it is looked up
     request = decisions.with_open_case(session, request)
     again = _shown_again(session, engine, request, viewer, at)
     if again is not None:
