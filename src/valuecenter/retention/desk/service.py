@@ -32,13 +32,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from valuecenter.agents.models import Agent
-from valuecenter.alerts.contract_features import FEATURE_TEXT
 from valuecenter.alerts.models import Alert, AlertKind, AlertStatus
+from valuecenter.alerts.reason_text import feature_reason
+from valuecenter.alerts.reason_text import reason as phrase_reason
 from valuecenter.contacts.models import Contact, ContactReason
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import Customer
 from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.formatting import money_short
 from valuecenter.retention.desk.listing import visible_case
 from valuecenter.retention.desk.suggestion import TERM_MONTHS, Evidence, evidence, suggest
 from valuecenter.retention.models import (
@@ -151,10 +151,6 @@ def _contact_counts(session: Session, customer_id: int, at: datetime) -> dict[st
     return {str(reason): int(n) for reason, n in rows}
 
 
-def _text(feature: str, shown: str) -> dict[str, object]:
-    return {"code": feature, "text": FEATURE_TEXT[feature].format(v=shown)}
-
-
 def _reasons(
     session: Session,
     customer: Customer,
@@ -163,36 +159,32 @@ def _reasons(
     running: _Running,
     alert: Alert | None,
 ) -> list[dict[str, object]]:
-    """What the agent reads before he answers, in words (the alerts' FEATURE_TEXT wording)."""
+    """What the agent reads before he answers, in words (the alerts' FEATURE_TEXT wording),
+    stored as codes with their figures and shown in the reader's language."""
     reasons: list[dict[str, object]] = []
     if running.ends is not None:
-        days = (running.ends - at.date()).days
-        if days >= 0:
-            reasons.append(_text("days_to_end", f"{days}"))
-        else:
-            reasons.append(_text("days_past_end", f"{-days}"))
+        reasons.append(feature_reason("days_to_end", (running.ends - at.date()).days))
     counts = _contact_counts(session, customer.id, at)
     for reason, feature in _CONTACT_FEATURES.items():
         if counts.get(reason):
-            reasons.append(_text(feature, f"{counts[reason]}"))
+            reasons.append(feature_reason(feature, counts[reason]))
     since = customer.customer_since or running.started
     if since is not None and since <= at.date():
-        reasons.append(_text("tenure_days", f"{(at.date() - since).days}"))
+        reasons.append(feature_reason("tenure_days", (at.date() - since).days))
     if running.fee_cents is not None:
-        reasons.append(_text("monthly_fee_eur", money_short(running.fee_cents)))
+        reasons.append(feature_reason("monthly_fee_eur", running.fee_cents / 100))
     if score is not None:
         reasons.append(
-            {
-                "code": "segment",
-                "text": f"Value segment {score.segment}: CLV {money_short(score.clv_cents or 0)}",
-            }
+            phrase_reason(
+                "segment", {"segment": str(score.segment), "clv_cents": score.clv_cents or 0}
+            )
         )
     if alert is not None:
         reasons.append(
-            {
-                "code": "churn-risk",
-                "text": f"Churn model risk {alert.risk:.0%} (alert of {alert.raised_on})",
-            }
+            phrase_reason(
+                "churn-risk",
+                {"risk_share": round(alert.risk, 4), "raised_day": alert.raised_on.isoformat()},
+            )
         )
     return reasons
 

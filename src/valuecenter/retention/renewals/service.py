@@ -39,6 +39,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from valuecenter.alerts.contract_features import load_contracts
+from valuecenter.alerts.reason_text import feature_reason, reason
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.experiments import Effect, average_effect
 from valuecenter.analytics.uplift import fit_uplift, qini_coefficient, uplift_at_k
@@ -46,7 +47,6 @@ from valuecenter.analytics.uplift.calibration import Blp, best_linear_predictor,
 from valuecenter.campaigns.models import Arm, Campaign, CampaignMember
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
-from valuecenter.formatting import money_short
 from valuecenter.retention.models import (
     RenewalCandidate,
     RenewalGroup,
@@ -54,7 +54,7 @@ from valuecenter.retention.models import (
     RetentionOffer,
 )
 from valuecenter.retention.offers import active_offers, offer_cost_cents
-from valuecenter.retention.renewals.features import RENEWAL_FEATURES, RENEWAL_TEXT, renewal_table
+from valuecenter.retention.renewals.features import RENEWAL_FEATURES, renewal_table
 from valuecenter.value.features import EPOCH, PurchaseDays, purchase_days
 from valuecenter.value.repository import latest_run
 
@@ -296,26 +296,31 @@ def _acted_uplift(
 
 
 def _reasons(row: pd.Series, offer: RetentionOffer) -> list[dict[str, object]]:
-    days_to_end = int(row["days_to_end"])
+    """Why a candidate is listed, as codes with their figures (alerts/reason_text.py), shown
+    in the reader's language."""
     out: list[dict[str, object]] = [
-        {"code": "days_to_end", "text": RENEWAL_TEXT["days_to_end"].format(v=days_to_end)},
-        {
-            "code": "renewal",
-            "text": f"Renews {row['p0']:.0%} without an offer, {row['p1']:.0%} with "
-            f"'{offer.name}' ({row['uplift'] * 100:+.0f} points)",
-        },
-        {
-            "code": "value",
-            "text": f"Next term worth {money_short(row['value_cents'])}",
-        },
+        feature_reason("days_to_end", int(row["days_to_end"])),
+        reason(
+            "renewal",
+            {
+                "p0_share": round(float(row["p0"]), 4),
+                "p1_share": round(float(row["p1"]), 4),
+                "offer": offer.name,
+                "uplift_points": round(float(row["uplift"]) * 100, 2),
+            },
+        ),
+        reason("value", {"value_cents": round(float(row["value_cents"]))}),
     ]
     if row["messages_365d"] > 0:
         out.append(
-            {
-                "code": "responses_365d",
-                "text": f"Answered {int(row['responses_365d'])} of "
-                f"{int(row['messages_365d'])} campaign messages in the last year",
-            }
+            reason(
+                "responses_365d",
+                {
+                    "answered": int(row["responses_365d"]),
+                    "messages": int(row["messages_365d"]),
+                },
+                phrase="answered-of",
+            )
         )
     return out
 
