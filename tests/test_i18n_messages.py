@@ -112,3 +112,22 @@ def test_the_catalogue_is_the_one_gettext_reads() -> None:
         assert ngettext("%(num)s customer", "%(num)s customers", 3) == "3 klanten"
     with use_locale("en"):
         assert _("out of memory") == "out of memory"
+
+
+def test_every_message_with_placeholders_formats_in_both_languages(catalog: Catalog) -> None:
+    """A stray '%' beside %(name)s placeholders (write '%%') would fail only when shown."""
+    broken = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        for text in [*ids, *strings]:
+            names = set(PLACEHOLDER.findall(text))
+            if not names:
+                continue
+            try:
+                text % {name: 1 for name in names}
+            except (ValueError, TypeError, KeyError) as exc:
+                broken.append(f"{text!r}: {exc}")
+    assert not broken, "\n".join(broken)

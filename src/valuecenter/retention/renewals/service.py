@@ -47,6 +47,8 @@ from valuecenter.analytics.uplift.calibration import Blp, best_linear_predictor,
 from valuecenter.campaigns.models import Arm, Campaign, CampaignMember
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _, format_date
 from valuecenter.retention.models import (
     RenewalCandidate,
     RenewalGroup,
@@ -77,15 +79,17 @@ class RenewalOptions:
 
     def check(self) -> None:
         if not 1 <= self.horizon_days <= 730:
-            raise InvalidInput("horizon_days", f"{self.horizon_days} is not in 1–730")
+            raise InvalidInput(
+                "horizon_days", _("%(value)s is not in 1–730", value=self.horizon_days)
+            )
         for name in ("budget_calls", "budget_cents"):
             value = getattr(self, name)
             if value is not None and value < 0:
-                raise InvalidInput(name, "is negative")
+                raise InvalidInput(name, _("is negative"))
         if self.call_cost_cents < 0:
-            raise InvalidInput("call_cost_cents", "is negative")
+            raise InvalidInput("call_cost_cents", _("is negative"))
         if not 0.0 < self.lost_cause < self.silent_renewal < 1.0:
-            raise InvalidInput("silent_renewal", "needs 0 < lost_cause < silent_renewal < 1")
+            raise InvalidInput("silent_renewal", _("needs 0 < lost_cause < silent_renewal < 1"))
 
 
 @dataclass(frozen=True)
@@ -166,8 +170,12 @@ def training_set(
     if not parts:
         raise InvalidInput(
             "campaigns",
-            "no renewal campaign with a finished outcome before "
-            f"{as_of.isoformat()} for the offers' campaign actions ({', '.join(actions)})",
+            _(
+                "no renewal campaign with a finished outcome before %(day)s for the offers' "
+                "campaign actions (%(actions)s)",
+                day=format_date(as_of),
+                actions=", ".join(actions),
+            ),
         )
     frame = pd.concat(parts, ignore_index=True)
     return TrainingSet(
@@ -188,8 +196,13 @@ def _check_actions(offers: list[RetentionOffer]) -> None:
         if action in seen:
             raise InvalidInput(
                 "offers",
-                f"offers '{seen[action]}' and '{offer.code}' both learn from campaign action "
-                f"'{action}'; give each offer its own campaigns (or deactivate one)",
+                _(
+                    "offers '%(first)s' and '%(second)s' both learn from campaign action "
+                    "'%(action)s'; give each offer its own campaigns (or deactivate one)",
+                    first=seen[action],
+                    second=offer.code,
+                    action=action,
+                ),
             )
         seen[action] = offer.code
 
@@ -201,8 +214,13 @@ def _check_arms(data: TrainingSet, offers: list[RetentionOffer]) -> None:
         if count < MIN_ARM_ROWS:
             raise InvalidInput(
                 "campaigns",
-                f"the renewal campaigns hold {count} members in arm '{label}'; at least "
-                f"{MIN_ARM_ROWS} are needed to learn an uplift model",
+                _(
+                    "the renewal campaigns hold %(count)s members in arm '%(arm)s'; at least "
+                    "%(min)s are needed to learn an uplift model",
+                    count=grouped(count),
+                    arm=label,
+                    min=grouped(MIN_ARM_ROWS),
+                ),
             )
 
 
@@ -400,8 +418,10 @@ def run_renewals(session: Session, options: RenewalOptions | None = None) -> Ren
     if not offers:
         raise InvalidInput(
             "offers",
-            "no active offer names a campaign action to learn from; add one with "
-            "`valuecenter retention offers add --campaign-action ...`",
+            _(
+                "no active offer names a campaign action to learn from; add one with "
+                "`valuecenter retention offers add --campaign-action ...`"
+            ),
         )
     _check_actions(offers)
     contracts = load_contracts(session)
@@ -484,7 +504,7 @@ def _store(
     counts = {g.value: 0 for g in RenewalGroup}
     listed = scored[scored["group"] == RenewalGroup.LISTED] if len(scored) else scored
     rows: list[dict[str, Any]] = []
-    for _, row in scored.iterrows():
+    for _index, row in scored.iterrows():
         group = RenewalGroup(row["group"])
         counts[group.value] += 1
         offer = offers[int(row["offer_index"])]
