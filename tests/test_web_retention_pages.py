@@ -561,7 +561,7 @@ def test_a_suggestion_read_from_any_json() -> None:
             {"code": "handset", "net_cents": 500, "uplift": 0.2, "measured_uplift": 0.3},
         ],
         "chosen": "handset",
-        "why": "highest expected net value (€ 5)",
+        "why": "highest expected net value (€5)",
         "control_cases": 12,
         "control_keep_rate": 0.75,
     }

@@ -53,8 +53,8 @@ def load_frame(data: Path) -> pd.DataFrame:
 
 # The kinds of fix the feature encoding reports (keys of its JSON), in words.
 _FIX_WORDS = {
-    "cells_filled_with_median": lazy_gettext("cells filled with the median"),
-    "not_numbers_treated_as_blank": lazy_gettext("not numbers, treated as blank"),
+    "cells_filled_with_median": lazy_gettext("cells filled with median"),
+    "not_numbers_treated_as_blank": lazy_gettext("not numbers treated as blank"),
     "blank_text_cells": lazy_gettext("blank text cells"),
     "rare_values_not_encoded": lazy_gettext("rare values not encoded"),
     "columns_dropped": lazy_gettext("columns dropped"),

@@ -240,7 +240,7 @@ def _print_ledger(out: LedgerOut) -> None:
     if any(not row.provenance.randomised for row in out.rows):
         typer.echo(
             _(
-                "the rows by %(by)s are not randomised: each compares a chosen subset of desk "
+                "the %(by)s rows are not randomised: each compares a chosen subset of desk "
                 "cases with every control case, so it mixes the effect with who was in the "
                 "subset (the month rows and the total are randomised)",
                 by=_by_words(out.by),
