@@ -127,7 +127,7 @@ def test_every_message_with_placeholders_formats_in_both_languages(catalog: Cata
             if not names:
                 continue
             try:
-                text % {name: 1 for name in names}
+                text % dict.fromkeys(names, 1)
             except (ValueError, TypeError, KeyError) as exc:
                 broken.append(f"{text!r}: {exc}")
     assert not broken, "\n".join(broken)
