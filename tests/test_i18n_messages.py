@@ -131,3 +131,15 @@ def test_every_message_with_placeholders_formats_in_both_languages(catalog: Cata
             except (ValueError, TypeError, KeyError) as exc:
                 broken.append(f"{text!r}: {exc}")
     assert not broken, "\n".join(broken)
+
+
+def test_no_translation_call_hides_in_an_f_string() -> None:
+    """Babel does not look inside f-strings: ``f"{_('yes')}"`` would never reach the catalogue."""
+    hidden = re.compile(r"""f["'][^"']*\{\s*(_|gettext|ngettext|lazy_gettext)\(""")
+    found = [
+        f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+        for path in sorted((REPO / "src" / "valuecenter").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if hidden.search(line)
+    ]
+    assert not found, "\n".join(found)

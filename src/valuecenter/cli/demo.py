@@ -369,7 +369,8 @@ def _print_stats(figures: dict[str, object]) -> None:
             shown = f"{_figure(ref['low'])}–{_figure(ref['high'])}"
             note = "   " + _("(seeds: %(value)s)", value=shown)
         typer.echo(f"{key:<22} {_figure(value)}{note}")
-    typer.echo(f"{_('source'):<22} {json.dumps(figures.get('source'))}")
+    source = _("source")
+    typer.echo(f"{source:<22} {json.dumps(figures.get('source'))}")
 
 
 def _figure(value: object) -> str:
@@ -497,10 +498,14 @@ def savedesk(
     if as_json:
         typer.echo(json.dumps(summary))
         return
+    month, cases, desk, ctrl = _("month"), _("cases"), _("desk"), _("ctrl")
+    saves, value_eur = _("true saves"), _("true value €")
+    ci = _("ledger incremental saves [95% CI]")
     typer.echo(
-        f"{_('month'):<8} {_('cases'):>5} {_('desk'):>5} {_('ctrl'):>5} {_('true saves'):>10} "
-        f"{_('true value €'):>11}  {_('ledger incremental saves [95% CI]'):<36} " + _("covered")
+        f"{month:<8} {cases:>5} {desk:>5} {ctrl:>5} {saves:>10} {value_eur:>11}  {ci:<36} "
+        + _("covered")
     )
+    yes, no = _("yes"), _("no")
     for c in checks:
         m, inc = c.month, c.row.incremental_saves
         shown = (
@@ -512,7 +517,7 @@ def savedesk(
         typer.echo(
             f"{m.month:<8} {m.cases:>5} {m.desk:>5} {m.control:>5} "
             f"{_signed(m.true_incremental_saves, 2):>10} {value:>11}  "
-            f"{shown:<36} {_('yes') if c.saves_covered else _('no')}"
+            f"{shown:<36} {yes if c.saves_covered else no}"
         )
     cover = sim.coverage(checks)
     typer.echo(

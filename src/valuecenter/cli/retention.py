@@ -60,6 +60,7 @@ def list_offers(
         return
     if not offers:
         typer.echo(_("no offers yet; add one with `valuecenter retention offers add`"))
+    no_cost = _("no cost")
     for o in offers:
         cost = []
         if o["discount_share"]:
@@ -74,7 +75,7 @@ def list_offers(
             abs(o["prior_uplift"]), decimals=2
         )
         typer.echo(
-            f"{o['code']:<20} {o['kind']:<12} {', '.join(cost) or _('no cost'):<32} "
+            f"{o['code']:<20} {o['kind']:<12} {', '.join(cost) or no_cost:<32} "
             + _("prior uplift %(uplift)s", uplift=uplift)
             + f"  {o['name']}{state}"
         )
