@@ -143,7 +143,7 @@ def test_the_360_loads_the_panel_and_it_shows_actions_with_reasons(
     assert '<strong class="pos">€36.00</strong>' in oven
     assert "<strong>20.0%</strong>" in oven
     assert "<li>P(accept) 20.0%: the catalogue&#39;s prior (no model yet)</li>" in oven
-    assert "<li>expected € 36,00 = 20.0% × € 200,00 − 20.0% × € 20,00</li>" in oven
+    assert "<li>expected €36.00 = 20.0% × €200.00 − 20.0% × €20.00</li>" in oven
     assert "Explored" not in oven
     for outcome, label in (("accepted", "Accepted"), ("rejected", "Not interested"),
                            ("ignored", "Not now")):  # fmt: skip

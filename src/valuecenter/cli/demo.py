@@ -179,6 +179,7 @@ _ROW_NAMES = {
     "employee_surveys": lazy_gettext("employee surveys"),
     "campaigns": lazy_gettext("campaigns"),
     "campaign_members": lazy_gettext("campaign members"),
+    "consents": lazy_gettext("consent events"),
 }
 
 
@@ -713,14 +714,19 @@ def _bootstrap_desk(session: Session, seed: int) -> str:
     except AppError as exc:
         return _("save desk not simulated: %(reason)s", reason=exc)
     cases = sum(m.cases for m in run.months)
-    return _(
+    still_open = opened.get("opened", 0)
+    return ngettext(
         "save desk: %(months)s months simulated (%(cases)s closed cases, %(share)s standard "
-        "handling as the control group), %(open)s cases open from the last two weeks' cancel "
+        "handling as the control group), %(num)s case open from the last two weeks' cancel "
         "calls; see /retention/desk and /retention/ledger",
+        "save desk: %(months)s months simulated (%(cases)s closed cases, %(share)s standard "
+        "handling as the control group), %(num)s cases open from the last two weeks' cancel "
+        "calls; see /retention/desk and /retention/ledger",
+        still_open,
+        num=grouped(still_open),
         months=DESK_MONTHS,
         cases=grouped(cases),
         share=format_percent(share),
-        open=grouped(opened.get("opened", 0)),
     )
 
 
