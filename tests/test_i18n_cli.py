@@ -201,7 +201,7 @@ def test_a_reason_is_stored_with_its_figures_and_read_in_the_readers_language() 
     assert stored["text"] == "Revenue of the last 90 days €1,235 is 40% of his usual €3,086"
     with use_locale("nl"):
         assert reason_text(stored) == (
-            "Omzet van de laatste 90 dagen €\xa01.235 is 40% van zijn gebruikelijke €\xa03.086"
+            "Omzet van de laatste 90 dagen € 1.235 is 40% van zijn gebruikelijke € 3.086"
         )
         # A reason stored before reasons had figures keeps its sentence; an unknown code its
         # sentence too; the API shape is unchanged (code and text).

@@ -284,7 +284,7 @@ def test_open_case_freezes_value_fee_risk_and_reasons(
             (
                 "churn-risk",
                 {"risk_share": 0.42, "raised_day": "2026-10-01"},
-                "Churn model risk 42% (alert of Oct 1, 2026)",
+                "Churn model risk 42% (alert of 1 Oct 2026)",
             ),
         ]
         # ... and shown in the reader's language, numbers and money by his locale.
@@ -294,8 +294,8 @@ def test_open_case_freezes_value_fee_risk_and_reasons(
                 "Vroeg naar opzeggen in de laatste 90 dagen: 1×",
                 "Klachten in de laatste 90 dagen: 2",
                 "Klant sinds 2.191 dagen",
-                "Betaalt €\xa040 per maand",  # CLDR: a no-break space after the sign
-                "Waardesegment champions: CLV €\xa05.000",
+                "Betaalt € 40 per maand",
+                "Waardesegment champions: CLV € 5.000",
                 "Opzegrisico volgens het model 42% (signaal van 1 okt 2026)",
             ]
         # C2's contract ran past its end; he has no churn alert.
