@@ -25,10 +25,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import upgrade
 from valuecenter.demo.truth_models import drop_truth_tables
+from valuecenter.i18n import DEFAULT_LOCALE, use_locale
 from valuecenter.models import Base
 from valuecenter.settings import get_settings
 
 pytest_plugins = ["tests.web_fixtures"]
+
+# The tests read English output unless they ask for a language: a developer's LANG=nl_NL must
+# not change what the CLI prints under test (tests/test_i18n_cli.py sets it on purpose).
+os.environ["VALUECENTER_LANGUAGE"] = "en"
 
 PG_URL = os.environ.get("VALUECENTER_TEST_DATABASE_URL", "")
 REPO = Path(__file__).resolve().parents[1]
@@ -108,6 +113,13 @@ def _reset_postgres(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test() -> Iterator[None]:
+    """Whatever locale a test sets (an in-process CLI run, ``set_locale``) ends with it."""
+    with use_locale(DEFAULT_LOCALE):
+        yield
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

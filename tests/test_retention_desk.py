@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from valuecenter.agents.models import Agent, Team
 from valuecenter.alerts.models import Alert, AlertKind, AlertRun, AlertStatus
+from valuecenter.alerts.schemas import reasons_of
 from valuecenter.contacts.models import Channel, Contact, ContactReason
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.i18n import use_locale
 from valuecenter.retention.desk import listing as desk_list
 from valuecenter.retention.desk import service as desk
 from valuecenter.retention.desk import suggestion
@@ -263,23 +265,45 @@ def test_open_case_freezes_value_fee_risk_and_reasons(
         run = session.scalars(select(ScoreRun)).one()
         assert case.score_run_id == run.id
         assert case.opened_at == NOW
-        assert case.reasons == [
-            {"code": "days_to_end", "text": "Contract ends in 30 days"},
-            {
-                "code": "cancel_contacts_90d",
-                "text": "Asked about cancelling in the last 90 days: 1×",
-            },
-            {"code": "complaints_90d", "text": "Complaints in the last 90 days: 2"},
-            {"code": "tenure_days", "text": "Customer for 2191 days"},
-            {"code": "monthly_fee_eur", "text": "Pays € 40 a month"},
-            {"code": "segment", "text": "Value segment champions: CLV € 5.000"},
-            {"code": "churn-risk", "text": "Churn model risk 42% (alert of 2026-10-01)"},
+        # Stored as codes with their figures and the English sentence of the time ...
+        assert [(r["code"], r["params"], r["text"]) for r in case.reasons] == [
+            ("days_to_end", {"n": 30}, "Contract ends in 30 days"),
+            (
+                "cancel_contacts_90d",
+                {"n": 1},
+                "Asked about cancelling in the last 90 days: 1×",
+            ),
+            ("complaints_90d", {"n": 2}, "Complaints in the last 90 days: 2"),
+            ("tenure_days", {"n": 2191}, "Customer for 2,191 days"),
+            ("monthly_fee_eur", {"cents": 4000}, "Pays €40 a month"),
+            (
+                "segment",
+                {"segment": "champions", "clv_cents": 500_000},
+                "Value segment champions: CLV €5,000",
+            ),
+            (
+                "churn-risk",
+                {"risk_share": 0.42, "raised_day": "2026-10-01"},
+                "Churn model risk 42% (alert of 1 Oct 2026)",
+            ),
         ]
+        # ... and shown in the reader's language, numbers and money by his locale.
+        with use_locale("nl"):
+            assert [r.text for r in reasons_of(case.reasons)] == [
+                "Contract loopt af over 30 dagen",
+                "Vroeg naar opzeggen in de laatste 90 dagen: 1×",
+                "Klachten in de laatste 90 dagen: 2",
+                "Klant sinds 2.191 dagen",
+                "Betaalt € 40 per maand",
+                "Waardesegment champions: CLV € 5.000",
+                "Opzegrisico volgens het model 42% (signaal van 1 okt 2026)",
+            ]
         # C2's contract ran past its end; he has no churn alert.
         other = _open(session, world, "C2", rng=CONTROL)
         assert other.risk is None
         assert {
             "code": "days_past_end",
+            "params": {"n": 15},
             "text": "Contract ran past its end 15 days ago (rolling on)",
         } in other.reasons
 

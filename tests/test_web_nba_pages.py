@@ -145,7 +145,7 @@ def test_the_360_loads_the_panel_and_it_shows_actions_with_reasons(
     assert '<strong class="pos">€36.00</strong>' in oven
     assert "<strong>20.0%</strong>" in oven
     assert "<li>P(accept) 20.0%: the catalogue&#39;s prior (no model yet)</li>" in oven
-    assert "<li>expected € 36,00 = 20.0% × € 200,00 − 20.0% × € 20,00</li>" in oven
+    assert "<li>expected €36.00 = 20.0% × €200.00 − 20.0% × €20.00</li>" in oven
     assert "Explored" not in oven
     for outcome, label in (("accepted", "Accepted"), ("rejected", "Not interested"),
                            ("ignored", "Not now")):  # fmt: skip
@@ -202,7 +202,7 @@ def test_context_changes_the_decision(
     # ranks it below nothing here); its euros stay € 36: a weight is never put into euros.
     waited = _text(_panel(client, world.own.id, channel="phone", wait="6"))
     assert "<li>“A long wait damps sales offers” weighs its rank ×0.5</li>" in waited
-    assert "<li>expected € 36,00 = 20.0% × € 200,00 − 20.0% × € 20,00</li>" in waited
+    assert "<li>expected €36.00 = 20.0% × €200.00 − 20.0% × €20.00</li>" in waited
     assert "€ 16,00" not in waited
     assert "0.5 ×" not in waited
     assert 'name="wait" min="0" max="1440" step="1" inputmode="numeric" value="6"' in waited

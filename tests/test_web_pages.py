@@ -274,7 +274,7 @@ def test_formatting() -> None:
     assert money(100_000_000_00, "USD") == "US$100,000,000.00"
     assert money(100, "CHF") == "CHF1.00"
     assert money(None) == "–"
-    assert money_short(123456) == "€ 1.235"  # valuecenter.formatting: Dutch grouping for the CLI
+    assert money_short(123456) == "€1,235"  # valuecenter.formatting follows the locale too
     assert day(date(2026, 3, 2)) == "2 Mar 2026"
     assert stamp(datetime(2026, 3, 2, 9, 5, tzinfo=UTC)) == "2 Mar 2026 09:05"
     assert duration(410) == "6:50"

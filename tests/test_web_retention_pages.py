@@ -191,7 +191,7 @@ def test_a_row_shows_the_suggestion_and_a_control_case_says_no_offer(
     assert '<option value="handset" selected>A new handset</option>' in big
     assert '<option value="">No offer</option>' in big
     assert "IVR: chose “cancel”" in big
-    assert "Pays € 50 a month" in big  # a frozen reason (€ 49,50 in whole euros)
+    assert "Pays €50 a month" in big  # a reason in the reader's language (€49.50 in whole euros)
     assert "€4,000" in big
     assert "€50/month" in big
     small = _row(html, cases.small)
@@ -561,7 +561,7 @@ def test_a_suggestion_read_from_any_json() -> None:
             {"code": "handset", "net_cents": 500, "uplift": 0.2, "measured_uplift": 0.3},
         ],
         "chosen": "handset",
-        "why": "highest expected net value (€ 5)",
+        "why": "highest expected net value (€5)",
         "control_cases": 12,
         "control_keep_rate": 0.75,
     }

@@ -1,30 +1,25 @@
-"""Numbers and money in words the way every page, reason text and CLI line shows them (Dutch
-grouping: "1.234.567", "€ 13.418"). Plain functions, usable from domains and front doors."""
+"""Numbers and money in words the way every page, reason text and CLI line shows them, in the
+current locale (valuecenter.i18n, CLDR via Babel): Dutch "1.234.567" and "€ 13.418", English
+"1,234,567" and "€13,418". Plain functions, usable from domains and front doors; the locale is
+the command's (CLI) or the request's (web)."""
 
 from __future__ import annotations
 
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+from valuecenter.i18n import format_money, format_number
 
 
 def grouped(n: int) -> str:
-    """Thousands separated by dots: 1234567 → '1.234.567'."""
-    return f"{n:,}".replace(",", ".")
+    """Thousands grouped by the locale: 1234567 → nl '1.234.567', en '1,234,567'."""
+    return format_number(n, decimals=0)
 
 
 def money_short(cents: float | None, currency: str = "EUR") -> str:
-    """Whole units only, for key figures and reasons: '€ 12.346' (negative: '€ -12.346')."""
-    if cents is None:
-        return "–"
-    symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    sign = "-" if cents < 0 else ""
-    return f"{symbol} {sign}{grouped(round(abs(cents) / 100))}"
+    """Whole units only, for key figures and reasons: nl '€ 12.346', en '€12,346'
+    (negative: nl '€ -12.346', en '-€12,346'); None → '–'."""
+    return format_money(cents, currency, whole=True)
 
 
 def money_exact(cents: float | None, currency: str = "EUR") -> str:
-    """With cents, for small amounts such as an offer's expected value: '€ 1.234,56'."""
-    if cents is None:
-        return "–"
-    symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    sign = "-" if round(cents) < 0 else ""
-    whole, part = divmod(round(abs(cents)), 100)
-    return f"{symbol} {sign}{grouped(whole)},{part:02d}"
+    """With cents, for small amounts such as an offer's expected value: nl '€ 1.234,56',
+    en '€1,234.56'; None → '–'."""
+    return format_money(cents, currency)

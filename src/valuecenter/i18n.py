@@ -133,6 +133,12 @@ def ngettext(singular: str, plural: str, n: int, /, **params: Any) -> str:
     return text % {"num": n, **params}
 
 
+def N_(message: str, /) -> str:  # noqa: N802 - the gettext convention
+    """Mark ``message`` for extraction without translating it now: for ids kept in tables and
+    translated when shown (``gettext(PHRASES[code], **params)``)."""
+    return message
+
+
 def lazy_gettext(message: str, /, **params: Any) -> LazyProxy:
     """A translation resolved when it is shown, for module-level labels."""
     return LazyProxy(gettext, message, enable_cache=False, **params)

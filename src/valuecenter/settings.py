@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from valuecenter.i18n import _
+from valuecenter.i18n import LOCALES, _, normalize
 
 DEV_SECRET_KEY = "development-only-insecure-secret-key"
 # The databases the product runs on, with the drivers it installs (``postgres://`` and
@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # The pages' language when neither the user's own setting nor the browser's
     # Accept-Language names one the product speaks (web/locale.py).
     default_language: Literal["en", "nl"] = "en"
+    # The language of the CLI's output ("nl" or "en"); unset: the locale of the shell
+    # (LC_ALL, LC_MESSAGES, LANG), else English (valuecenter/cli/language.py).
+    language: str | None = None
     # The six value segments (valuecenter/value/segments.toml when unset).
     segments_file: Path | None = None
     # The share of save-desk cases assigned at random to the control group (standard
@@ -102,6 +105,22 @@ class Settings(BaseSettings):
                 )
             )
         return value
+
+    @field_validator("language")
+    @classmethod
+    def _spoken_language(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        language = normalize(value)
+        if language is None:
+            raise ValueError(
+                _(
+                    "unknown language %(value)r; use one of %(choices)s",
+                    value=value,
+                    choices=", ".join(LOCALES),
+                )
+            )
+        return language
 
     @field_validator("display_timezone")
     @classmethod

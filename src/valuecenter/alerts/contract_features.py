@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.contacts.models import Contact, ContactReason
 from valuecenter.contracts.models import Contract, ContractStatus
+from valuecenter.i18n import N_
 from valuecenter.surveys.models import Survey
 from valuecenter.value.features import EPOCH, PurchaseDays
 
@@ -26,22 +27,24 @@ CONTACT_DAYS = 90
 NPS_DAYS = 365
 REVENUE_DAYS = 90
 
-# What each feature means, in an account manager's words: the reason text of an alert.
+# What each feature means, in an account manager's words: the reason text of an alert (a
+# message id, translated when shown; ``n`` a count, ``cents`` money, ``share`` a fraction —
+# valuecenter/alerts/reason_text.py formats and translates them in the reader's language).
 FEATURE_TEXT: dict[str, str] = {
-    "days_to_end": "Contract ends in {v} days",
-    "days_past_end": "Contract ran past its end {v} days ago (rolling on)",
-    "tenure_days": "Customer for {v} days",
-    "renewals": "Renewed {v} times before",
-    "monthly_fee_eur": "Pays {v} a month",
-    "contracts": "Running contracts: {v}",
-    "contacts_90d": "Contacts in the last 90 days: {v}",
-    "complaints_90d": "Complaints in the last 90 days: {v}",
-    "cancel_contacts_90d": "Asked about cancelling in the last 90 days: {v}×",
-    "price_contacts_90d": "Price questions in the last 90 days: {v}",
-    "abandoned_90d": "Hung up in the queue in the last 90 days: {v}×",
-    "nps_last": "Last NPS answer: {v}",
-    "revenue_90d_eur": "Ordered in the last 90 days for {v}",
-    "revenue_trend": "Orders at {v} of his usual level",
+    "days_to_end": N_("Contract ends in %(n)s days"),
+    "days_past_end": N_("Contract ran past its end %(n)s days ago (rolling on)"),
+    "tenure_days": N_("Customer for %(n)s days"),
+    "renewals": N_("Renewed %(n)s times before"),
+    "monthly_fee_eur": N_("Pays %(cents)s a month"),
+    "contracts": N_("Running contracts: %(n)s"),
+    "contacts_90d": N_("Contacts in the last 90 days: %(n)s"),
+    "complaints_90d": N_("Complaints in the last 90 days: %(n)s"),
+    "cancel_contacts_90d": N_("Asked about cancelling in the last 90 days: %(n)s×"),
+    "price_contacts_90d": N_("Price questions in the last 90 days: %(n)s"),
+    "abandoned_90d": N_("Hung up in the queue in the last 90 days: %(n)s×"),
+    "nps_last": N_("Last NPS answer: %(n)s"),
+    "revenue_90d_eur": N_("Ordered in the last 90 days for %(cents)s"),
+    "revenue_trend": N_("Orders at %(share)s of his usual level"),
 }
 FEATURES = tuple(name for name in FEATURE_TEXT if name != "days_past_end")
 

@@ -9,6 +9,8 @@ from valuecenter.alerts.models import Alert, AlertOutcome, AlertStatus
 from valuecenter.alerts.repository import visible_alert
 from valuecenter.db.base import utcnow
 from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _
 from valuecenter.users.models import User
 
 NOTE_MAX = 2000
@@ -23,16 +25,32 @@ def handle_alert(
         result = AlertOutcome(outcome)
     except ValueError:
         choices = ", ".join(o.value for o in AlertOutcome)
-        raise InvalidInput("outcome", f"'{outcome}' is not one of {choices}") from None
+        raise InvalidInput(
+            "outcome", _("'%(value)s' is not one of %(choices)s", value=outcome, choices=choices)
+        ) from None
     text = (note or "").strip() or None
     if text is not None and len(text) > NOTE_MAX:
-        raise InvalidInput("note", f"is {len(text):,} characters; at most {NOTE_MAX:,}")
+        raise InvalidInput(
+            "note",
+            _(
+                "is %(n)s characters; at most %(max)s",
+                n=grouped(len(text)),
+                max=grouped(NOTE_MAX),
+            ),
+        )
     alert = visible_alert(session, viewer, alert_id)
     if alert is None:
-        raise NotFound(f"alert {alert_id} does not exist")
+        raise NotFound(_("alert %(id)s does not exist", id=alert_id))
     if alert.status == AlertStatus.HANDLED:
-        when = f"{alert.handled_at:%Y-%m-%d %H:%M} UTC" if alert.handled_at else "earlier"
-        raise Conflict(f"alert {alert_id} was already handled ({alert.outcome}) on {when}")
+        when = f"{alert.handled_at:%Y-%m-%d %H:%M} UTC" if alert.handled_at else _("earlier")
+        raise Conflict(
+            _(
+                "alert %(id)s was already handled (%(outcome)s) on %(when)s",
+                id=alert_id,
+                outcome=alert.outcome,
+                when=when,
+            )
+        )
     alert.status = AlertStatus.HANDLED
     alert.outcome = result
     alert.note = text

@@ -23,6 +23,7 @@ from valuecenter.customers import worklist
 from valuecenter.customers.models import Customer
 from valuecenter.customers.repository import visible_customers
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
 from valuecenter.users.models import User
 
 
@@ -82,7 +83,7 @@ def precision_out(session: Session, viewer: User, *, min_age_days: int) -> Preci
     """The precision of the alerts ``viewer`` may see, raised at least ``min_age_days`` before
     the latest alert run's as_of (the data's "today", not the wall clock)."""
     if min_age_days < 0:
-        raise InvalidInput("min_age_days", "must be 0 or more")
+        raise InvalidInput("min_age_days", _("must be 0 or more"))
     run = repository.latest_alert_run(session)
     if run is None:
         return PrecisionOut.empty(min_age_days)

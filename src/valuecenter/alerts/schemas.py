@@ -21,6 +21,7 @@ from valuecenter.alerts.models import (
     MarketDip,
 )
 from valuecenter.alerts.precision import Precision, PrecisionRow
+from valuecenter.alerts.reason_text import reason_text
 from valuecenter.alerts.repository import AlertRow
 from valuecenter.customers.schemas import CustomerRef
 
@@ -35,14 +36,14 @@ class Reason(_Out):
 
 
 def reasons_of(stored: list[dict[str, object]] | None) -> list[Reason]:
-    """The stored ``[{"code", "text"}, …]`` as reasons; a reason without text shows its code
-    (the run may store more keys per reason: figures behind the text; they are not shown)."""
+    """The stored ``[{"code", "params", "text"}, …]`` as reasons in the current locale
+    (alerts/reason_text.py); a reason without figures shows its stored text, else its code."""
     out: list[Reason] = []
     for item in stored or []:
         if not isinstance(item, Mapping):
             continue
         code = str(item.get("code") or "")
-        text = str(item.get("text") or code)
+        text = reason_text(item)
         if text:
             out.append(Reason(code=code, text=text))
     return out

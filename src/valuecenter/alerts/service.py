@@ -38,6 +38,7 @@ from valuecenter.alerts.contract_features import (
     load_contracts,
 )
 from valuecenter.alerts.models import Alert, AlertKind, AlertRun, AlertStatus, MarketDip
+from valuecenter.alerts.reason_text import feature_reason, reason
 from valuecenter.alerts.repository import dip_of, last_order_days, open_alert_customers
 from valuecenter.analytics.churn import auc_brier, fit_churn, fit_encoder
 from valuecenter.analytics.churn.model import Kind
@@ -46,7 +47,8 @@ from valuecenter.analytics.rhythm import RhythmOptions, RhythmResult, order_rhyt
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
-from valuecenter.formatting import money_short
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _
 from valuecenter.value.features import EPOCH, PurchaseDays, purchase_days
 from valuecenter.value.models import CustomerScore, ScoreRun
 from valuecenter.value.repository import latest_run
@@ -80,63 +82,65 @@ def _latest_score(session: Session) -> ScoreRun:
     """The score run whose CLV prices the alerts (and whose day is the default as_of)."""
     score = latest_run(session)
     if score is None:
-        raise InvalidInput("score", "no score run yet; run `valuecenter score` first")
+        raise InvalidInput("score", _("no score run yet; run `valuecenter score` first"))
     return score
 
 
 def _rhythm_reasons(res: RhythmResult, i: int, window: int, market: str) -> list[dict[str, object]]:
+    """The rhythm alert's reasons as codes with their figures (alerts/reason_text.py)."""
     reasons: list[dict[str, object]] = []
     gap = res.gap_days[i]
     if res.p_overdue[i] < res.p_fewer[i] and res.days_since[i] >= 0:
-        reasons.append(
-            {
-                "code": "overdue",
-                "text": f"No order for {res.days_since[i]} days; he usually orders every "
-                f"{gap:.0f} days",
-            }
-        )
+        reasons.append(reason("overdue", {"days": int(res.days_since[i]), "gap": round(gap)}))
     reasons.append(
-        {
-            "code": "fewer-orders",
-            "text": f"{res.observed[i]} orders in the last {window} days; "
-            f"{res.expected[i]:.1f} expected from his own rhythm",
-        }
+        reason(
+            "fewer-orders",
+            {
+                "observed": int(res.observed[i]),
+                "window": window,
+                "expected": round(float(res.expected[i]), 1),
+            },
+        )
     )
     usual = res.revenue_usual[i]
     share = res.revenue_window[i] / usual if usual > 0 else 0.0
     reasons.append(
-        {
-            "code": "revenue-down",
-            "text": f"Revenue of the last {window} days {money_short(res.revenue_window[i])} is "
-            f"{share:.0%} of his usual {money_short(usual)}",
-        }
+        reason(
+            "revenue-down",
+            {
+                "window": window,
+                "revenue_cents": round(float(res.revenue_window[i])),
+                "share": round(float(share), 4),
+                "usual_cents": round(float(usual)),
+            },
+        )
     )
     if res.market_dip[i]:
-        reasons.append(
-            {
-                "code": "below-market",
-                "text": f"His market ({market}) is down too, but he is down more than his peers",
-            }
-        )
+        reasons.append(reason("below-market", {"market": market}))
     return reasons
 
 
 def _rhythm_action(res: RhythmResult, i: int, window: int) -> str:
+    """The suggested action, written in the run's language (stored as text)."""
     quiet = int(res.days_since[i])
     if res.observed[i] == 0 and quiet > max(window, 2 * res.gap_days[i]):
-        return f"Win-back call: no order for {quiet} days — ask what made him stop"
+        return _("Win-back call: no order for %(days)s days — ask what made him stop", days=quiet)
     if res.market_dip[i]:
-        return "Call him: his market is down, he more so — ask whether he now buys elsewhere"
-    return "Call him this week: ask how business is going and whether anything went wrong"
+        return _("Call him: his market is down, he more so — ask whether he now buys elsewhere")
+    return _("Call him this week: ask how business is going and whether anything went wrong")
 
 
 def _churn_action(row: pd.Series) -> str:
+    """The suggested action, written in the run's language (stored as text)."""
     to_end = row["days_to_end"]
     if row["cancel_contacts_90d"] > 0 or row["complaints_90d"] > 0:
-        return "Solve his complaint first, then discuss his contract (retention desk)"
+        return _("Solve his complaint first, then discuss his contract (retention desk)")
     if pd.notna(to_end) and 0 <= to_end <= 90:
-        return f"Call before his contract ends (in {to_end:.0f} days) with a renewal offer"
-    return "Call to review his contract and how satisfied he is"
+        return _(
+            "Call before his contract ends (in %(days)s days) with a renewal offer",
+            days=round(to_end),
+        )
+    return _("Call to review his contract and how satisfied he is")
 
 
 def _scores(session: Session, run: ScoreRun) -> dict[int, int]:
@@ -248,7 +252,7 @@ def _churn_model(
     h = options.horizon_days
     contracts = load_contracts(session)
     if contracts.empty:
-        return _Found([], {"skipped": "no contracts"})
+        return _Found([], {"skipped": _("no contracts")})
     cuts = {name: run.as_of - timedelta(days=k * h) for name, k in (("validate", 2), ("train", 1))}
     validate = contract_table(session, cuts["validate"], h, days, contracts)
     train = contract_table(session, cuts["train"], h, days, contracts)
@@ -256,10 +260,17 @@ def _churn_model(
     for name, table in (("validation", validate), ("training", train)):
         left = int(table["left"].sum()) if len(table) else 0
         if left < MIN_CLASS or len(table) - left < MIN_CLASS:
-            reason = f"the {name} cut has {left} leavers of {len(table)} contract customers"
-            return _Found([], {"skipped": f"{reason}; {MIN_CLASS} of each are needed"})
+            why = _(
+                "the %(cut)s cut has %(left)s leavers of %(n)s contract customers; %(min)s of "
+                "each are needed",
+                cut=_("validation") if name == "validation" else _("training"),
+                left=left,
+                n=grouped(len(table)),
+                min=MIN_CLASS,
+            )
+            return _Found([], {"skipped": why})
     if today.empty:
-        return _Found([], {"skipped": "no contract is running"})
+        return _Found([], {"skipped": _("no contract is running")})
     features = list(FEATURES)
     # Out-of-time validation: learn on the earlier cut, test on the later one.
     early = fit_encoder(validate[features])
@@ -302,9 +313,7 @@ def _churn_model(
         customer = int(customers[i])
         value = clv.get(customer, 0)
         chance = round(float(risk[i]), 4)
-        texts = [
-            {"code": r.feature, "text": _reason_text(r.feature, r.value, r.text)} for r in found
-        ]
+        texts = [_reason(r.feature, r.value, r.text) for r in found]
         rows.append(
             {
                 "customer_id": customer,
@@ -324,19 +333,12 @@ def _churn_model(
     return _Found(rows, described, skipped)
 
 
-def _reason_text(feature: str, value: float | str | None, fallback: str) -> str:
-    """The sentence of a reason in an account manager's words (FEATURE_TEXT)."""
+def _reason(feature: str, value: float | str | None, fallback: str) -> dict[str, object]:
+    """A churn-model reason in an account manager's words (FEATURE_TEXT), stored as the feature
+    with its value so it is shown in the reader's language; the model's own wording otherwise."""
     if feature not in FEATURE_TEXT or not isinstance(value, int | float) or np.isnan(value):
-        return fallback
-    if feature == "days_to_end" and value < 0:
-        feature, value = "days_past_end", -value
-    if feature.endswith("_eur"):
-        shown = money_short(value * 100)
-    elif feature == "revenue_trend":
-        shown = f"{value:.0%}"
-    else:
-        shown = f"{value:.0f}"
-    return FEATURE_TEXT[feature].format(v=shown)
+        return {"code": feature, "text": fallback}
+    return feature_reason(feature, float(value))
 
 
 def _close_recovered(session: Session, run: AlertRun) -> int:

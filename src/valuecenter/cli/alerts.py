@@ -10,7 +10,8 @@ from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive, parse_day
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
-from valuecenter.i18n import format_number, ngettext
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _, format_date, format_number, ngettext
 
 app = typer.Typer(help="Churn early warning: alerts for account managers.", no_args_is_help=True)
 
@@ -41,7 +42,10 @@ def run(
     from valuecenter.alerts.service import AlertOptions, backfill, run_alerts
 
     if model not in ("auto", "gbm", "logistic"):
-        raise InvalidInput("--model", f"'{model}' is not one of auto, gbm, logistic")
+        raise InvalidInput(
+            "--model",
+            _("'%(value)s' is not one of %(choices)s", value=model, choices="auto, gbm, logistic"),
+        )
     day = parse_day("--as-of", as_of)
     options = AlertOptions(
         as_of=day,
@@ -80,14 +84,38 @@ def run(
         typer.echo(json.dumps(summary, default=str))
         return
     raised = result.models.get("raised", {})
+    per_kind = raised.items() if isinstance(raised, dict) else []
+    kinds = ", ".join(f"{kind} {grouped(n)}" for kind, n in per_kind)
     typer.echo(
-        f"run {result.run_id} (history before {summary['as_of']}): {result.raised:,} new alerts "
-        f"{raised}, {result.still_open:,} customers already had one open, "
-        f"{result.market_dips} market dip(s), in {result.seconds} s"
+        _(
+            "run %(run)s (history before %(day)s): %(raised)s, %(open)s, %(dips)s, "
+            "in %(seconds)s s",
+            run=result.run_id,
+            day=format_date(result.as_of),
+            raised=ngettext(
+                "%(num)s new alert", "%(num)s new alerts", result.raised, num=grouped(result.raised)
+            )
+            + (f" ({kinds})" if kinds else ""),
+            open=ngettext(
+                "%(num)s customer already had one open",
+                "%(num)s customers already had one open",
+                result.still_open,
+                num=grouped(result.still_open),
+            ),
+            dips=ngettext("%(num)s market dip", "%(num)s market dips", result.market_dips),
+            seconds=format_number(result.seconds),
+        )
     )
     churn = result.models.get("churn_model", {})
     if isinstance(churn, dict) and "validation" in churn:
         v = churn["validation"]
-        typer.echo(f"churn model: {churn['kind']}, out-of-time AUC {v['auc']} (Brier {v['brier']})")
+        typer.echo(
+            _(
+                "churn model: %(kind)s, out-of-time AUC %(auc)s (Brier %(brier)s)",
+                kind=churn["kind"],
+                auc=format_number(v["auc"]),
+                brier=format_number(v["brier"]),
+            )
+        )
     elif isinstance(churn, dict) and "skipped" in churn:
-        typer.echo(f"churn model skipped: {churn['skipped']}")
+        typer.echo(_("churn model skipped: %(reason)s", reason=churn["skipped"]))

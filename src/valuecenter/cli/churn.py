@@ -28,6 +28,8 @@ from valuecenter.cli.modelfiles import (
 )
 from valuecenter.cli.progress import counting_bar
 from valuecenter.errors import InvalidInput
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _, format_number, format_percent
 
 if TYPE_CHECKING:
     from valuecenter.analytics.churn import Kind
@@ -60,7 +62,10 @@ def _churn_errors() -> AbstractContextManager[None]:
 
 def _kind(model: str) -> Kind:
     if model not in KINDS:
-        raise InvalidInput("--model", f"'{model}' is not one of {', '.join(KINDS)}")
+        raise InvalidInput(
+            "--model",
+            _("'%(value)s' is not one of %(choices)s", value=model, choices=", ".join(KINDS)),
+        )
     return cast("Kind", model)
 
 
@@ -70,7 +75,7 @@ def _fold_bar(show: bool, folds: int) -> Iterator[Callable[[int, int], None] | N
     if not show or not sys.stderr.isatty():
         yield None
         return
-    with counting_bar("cross-validating", "folds") as update:
+    with counting_bar(_("cross-validating"), _("folds")) as update:
         yield update
 
 
@@ -118,18 +123,30 @@ def evaluate_command(
         return
     chosen = result["model"]
     choice = (
-        f"auto → {chosen['all_rows']} (per fold: {', '.join(chosen['per_fold'])})"
+        _(
+            "auto → %(model)s (per fold: %(per_fold)s)",
+            model=chosen["all_rows"],
+            per_fold=", ".join(chosen["per_fold"]),
+        )
         if kind == "auto"
         else kind
     )
     lines = [
-        f"Churn model on {result['rows']:,} customers ({result['folds']}-fold stratified CV, "
-        f"churn = '{result['positive']}', {result['churn_rate']:.1%})",
-        f"  AUC {result['auc']:.3f} ± {result['auc_std']:.3f}   Brier {result['brier']:.4f}",
-        f"  model: {choice}",
-        f"  top features: {', '.join(result['top_features'])}",
+        _(
+            "Churn model on %(rows)s customers (%(folds)s-fold stratified CV, churn = "
+            "'%(positive)s', %(rate)s)",
+            rows=grouped(result["rows"]),
+            folds=result["folds"],
+            positive=result["positive"],
+            rate=format_percent(result["churn_rate"], decimals=1),
+        ),
+        f"  AUC {format_number(result['auc'], decimals=3)} ± "
+        f"{format_number(result['auc_std'], decimals=3)}   "
+        f"Brier {format_number(result['brier'], decimals=4)}",
+        "  " + _("model: %(model)s", model=choice),
+        "  " + _("top features: %(features)s", features=", ".join(result["top_features"])),
         *fixes_lines(result["fixes"]),
-        f"{result['seconds']:.1f} s",
+        f"{format_number(result['seconds'], decimals=1)} s",
     ]
     for line in lines:
         typer.echo(line)
@@ -163,7 +180,7 @@ def score_command(
     started = time.perf_counter()
     kind = _kind(model)
     if not out.parent.is_dir():
-        raise InvalidInput("--out", f"{out.parent}: no such directory")
+        raise InvalidInput("--out", _("%(dir)s: no such directory", dir=out.parent))
     frame = load_frame(data)
     prepare_threads()
     from valuecenter.analytics.churn import score_file
@@ -182,7 +199,10 @@ def score_command(
     try:
         scored.table.to_csv(out, index=False, float_format="%.6f")
     except OSError as exc:
-        raise InvalidInput("--out", f"{out}: cannot write it: {exc.strerror or exc}") from None
+        raise InvalidInput(
+            "--out",
+            _("%(file)s: cannot write it: %(reason)s", file=out, reason=exc.strerror or exc),
+        ) from None
     result: dict[str, Any] = {
         "rows": len(scored.table),
         "trained_rows": scored.trained_rows,
@@ -198,11 +218,18 @@ def score_command(
         typer.echo(json.dumps(result))
         return
     lines = [
-        f"Scored {result['rows']:,} customers into {out} (model {scored.model.kind}, trained on "
-        f"{scored.trained_rows:,} rows with a known target; churn = '{scored.positive}')",
-        f"  top features: {', '.join(top)}",
+        _(
+            "Scored %(rows)s customers into %(out)s (model %(model)s, trained on %(trained)s rows "
+            "with a known target; churn = '%(positive)s')",
+            rows=grouped(result["rows"]),
+            out=out,
+            model=scored.model.kind,
+            trained=grouped(scored.trained_rows),
+            positive=scored.positive,
+        ),
+        "  " + _("top features: %(features)s", features=", ".join(top)),
         *fixes_lines(result["fixes"]),
-        f"{result['seconds']:.1f} s",
+        f"{format_number(result['seconds'], decimals=1)} s",
     ]
     for line in lines:
         typer.echo(line)

@@ -9,6 +9,8 @@ import typer
 
 from valuecenter.cli import context
 from valuecenter.db.uow import unit_of_work
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _, format_datetime
 
 app = typer.Typer(help="Consent and the do-not-call register.", no_args_is_help=True)
 register_app = typer.Typer(
@@ -35,7 +37,7 @@ def record(
     from valuecenter.errors import InvalidInput
 
     if withdraw == grant:
-        raise InvalidInput("--grant/--withdraw", "give exactly one of --grant and --withdraw")
+        raise InvalidInput("--grant/--withdraw", _("give exactly one of --grant and --withdraw"))
     with unit_of_work(context.sessions()) as session:
         out = record_consent(
             session,
@@ -49,10 +51,22 @@ def record(
     if as_json:
         typer.echo(out.model_dump_json())
         return
-    verb = "granted" if out.granted else "withdrawn"
+    message = (
+        _("customer %(customer)s: %(purpose)s by %(channel)s granted at %(at)s UTC (%(source)s)")
+        if out.granted
+        else _(
+            "customer %(customer)s: %(purpose)s by %(channel)s withdrawn at %(at)s UTC (%(source)s)"
+        )
+    )
     typer.echo(
-        f"customer {out.customer_id}: {out.purpose.value} by {out.channel.value} {verb} "
-        f"at {out.recorded_at:%Y-%m-%d %H:%M} UTC ({out.source})"
+        message
+        % {
+            "customer": out.customer_id,
+            "purpose": out.purpose.value,
+            "channel": out.channel.value,
+            "at": format_datetime(out.recorded_at, fmt="short"),
+            "source": out.source,
+        }
     )
 
 
@@ -74,7 +88,15 @@ def import_register(
         typer.echo(json.dumps(out.as_json()))
         return
     typer.echo(
-        f"do-not-call register '{out.source}': {out.read:,} lines, {out.added:,} added, "
-        f"{out.kept:,} kept, {out.removed:,} removed, {out.rejected:,} rejected"
-        + (f" (see {out.rejected_file})" if out.rejected_file else "")
+        _(
+            "do-not-call register '%(source)s': %(read)s lines, %(added)s added, %(kept)s kept, "
+            "%(removed)s removed, %(rejected)s rejected",
+            source=out.source,
+            read=grouped(out.read),
+            added=grouped(out.added),
+            kept=grouped(out.kept),
+            removed=grouped(out.removed),
+            rejected=grouped(out.rejected),
+        )
+        + (_(" (see %(file)s)", file=out.rejected_file) if out.rejected_file else "")
     )

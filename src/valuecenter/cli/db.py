@@ -8,6 +8,7 @@ import typer
 
 from valuecenter.cli import context
 from valuecenter.db import migrate
+from valuecenter.i18n import _
 
 app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
 
@@ -18,7 +19,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
     url = context.settings().database_url
     migrate.upgrade(url, revision)
     revision_now = migrate.current_revision(context.engine(check_schema=False))
-    typer.echo(f"database at revision {revision_now}")
+    typer.echo(_("database at revision %(revision)s", revision=revision_now))
 
 
 @app.command()
@@ -29,5 +30,12 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON ob
     if as_json:
         typer.echo(json.dumps({"current": current, "head": head, "up_to_date": current == head}))
     else:
-        state = "up to date" if current == head else "behind: run `valuecenter db upgrade`"
-        typer.echo(f"database {current or '(empty)'}, code {head}: {state}")
+        state = _("up to date") if current == head else _("behind: run `valuecenter db upgrade`")
+        typer.echo(
+            _(
+                "database %(current)s, code %(head)s: %(state)s",
+                current=current or _("(empty)"),
+                head=head,
+                state=state,
+            )
+        )

@@ -24,7 +24,16 @@ from valuecenter.db.uow import unit_of_work
 from valuecenter.demo.presets import get_preset
 from valuecenter.demo.truth_models import TruthWorld
 from valuecenter.errors import AppError, InvalidInput
-from valuecenter.i18n import _
+from valuecenter.formatting import grouped
+from valuecenter.i18n import (
+    _,
+    format_date,
+    format_money,
+    format_number,
+    format_percent,
+    lazy_gettext,
+    ngettext,
+)
 from valuecenter.users.models import Role, User
 from valuecenter.users.security import new_password
 from valuecenter.users.service import create_user
@@ -56,13 +65,16 @@ class _Steps:
             return
         self._done(self.plan)
         if not name.startswith("block "):
-            self.plan = self.progress.add_task(f"generate {name}", total=1, rows="")
+            self.plan = self.progress.add_task(_("generate %(what)s", what=name), total=1, rows="")
             return
         k, n = (int(part) for part in name.split()[1].split("/"))
         if self.blocks is None:
-            self.blocks = self.progress.add_task("blocks", total=n, rows="")
+            self.blocks = self.progress.add_task(_("blocks"), total=n, rows="")
         self.progress.update(
-            self.blocks, completed=k - 1, description=f"block {k} of {n}", rows=f"{n:,} blocks"
+            self.blocks,
+            completed=k - 1,
+            description=_("block %(k)s of %(n)s", k=k, n=n),
+            rows=ngettext("%(num)s block", "%(num)s blocks", n, num=grouped(n)),
         )
 
     def rows(self, label: str, done: int, total: int) -> None:
@@ -71,11 +83,15 @@ class _Steps:
                 self.lines.rows(label, done, total)
             return
         if self.load is None:
-            self.load = self.progress.add_task("load", total=1, rows="")
+            self.load = self.progress.add_task(_("load"), total=1, rows="")
         if label != self.label:
             self.label = label
-            self.progress.reset(self.load, total=max(total, 1), description=f"load {label}")
-            self.progress.update(self.load, rows=f"{total:,} rows")
+            self.progress.reset(
+                self.load, total=max(total, 1), description=_("load %(what)s", what=label)
+            )
+            self.progress.update(
+                self.load, rows=ngettext("%(num)s row", "%(num)s rows", total, num=grouped(total))
+            )
         self.progress.update(self.load, completed=done)
 
     def _done(self, task: TaskID | None) -> None:
@@ -115,7 +131,10 @@ def _parse_start(start: str | None) -> date | None:
     try:
         return date.fromisoformat(start)
     except ValueError:
-        raise InvalidInput("--start", f"'{start}' is not a date like 2024-11-01") from None
+        raise InvalidInput(
+            "--start",
+            _("'%(value)s' is not a date like %(example)s", value=start, example="2024-11-01"),
+        ) from None
 
 
 def _plan(
@@ -150,15 +169,25 @@ def _summary(plan: Plan, rows: dict[str, int], seconds: dict[str, float]) -> dic
 
 # What one row of each import entity is, in words a user reads.
 _ROW_NAMES = {
-    "orders": "order lines",
-    "employee_surveys": "employee surveys",
-    "campaign_members": "campaign members",
+    "customers": lazy_gettext("customers"),
+    "products": lazy_gettext("products"),
+    "orders": lazy_gettext("order lines"),
+    "contracts": lazy_gettext("contracts"),
+    "agents": lazy_gettext("agents"),
+    "contacts": lazy_gettext("contacts"),
+    "surveys": lazy_gettext("surveys"),
+    "employee_surveys": lazy_gettext("employee surveys"),
+    "campaigns": lazy_gettext("campaigns"),
+    "campaign_members": lazy_gettext("campaign members"),
+    "consents": lazy_gettext("consent events"),
 }
 
 
 def _print_rows(rows: dict[str, int], verb: str) -> None:
+    """One line per entity: "loaded      5,000 customers" (``verb`` already translated)."""
     for entity, count in rows.items():
-        typer.echo(f"{verb} {count:>10,} {_ROW_NAMES.get(entity, entity)}")
+        what = _ROW_NAMES.get(entity, entity)
+        typer.echo(f"{verb} {grouped(count):>10} {what}")
 
 
 IN_MEMORY_MAX = 300_000
@@ -237,13 +266,26 @@ def demo(
         typer.echo(json.dumps(summary))
         return
     if out is not None:
-        _print_rows(rows, "wrote")
-        typer.echo(f"files in {out} ({len(files)} CSV files, truth/ and README.txt)")
+        _print_rows(rows, _("wrote"))
+        typer.echo(
+            _("files in %(dir)s (%(n)s CSV files, truth/ and README.txt)", dir=out, n=len(files))
+        )
     else:
-        _print_rows(rows, "loaded")
+        _print_rows(rows, _("loaded"))
     typer.echo(
-        f"demo company '{plan.preset.name}', seed {seed}: {plan.customers:,} customers, "
-        f"{plan.window.start} to {plan.window.last_day}, {summary['seconds']} s"
+        ngettext(
+            "demo company '%(preset)s', seed %(seed)s: %(num)s customer, %(start)s to %(end)s, "
+            "%(seconds)s s",
+            "demo company '%(preset)s', seed %(seed)s: %(num)s customers, %(start)s to %(end)s, "
+            "%(seconds)s s",
+            plan.customers,
+            num=grouped(plan.customers),
+            preset=plan.preset.name,
+            seed=seed,
+            start=format_date(plan.window.start),
+            end=format_date(plan.window.last_day),
+            seconds=format_number(float(sum(seconds.values())), decimals=1),
+        )
     )
 
 
@@ -276,9 +318,12 @@ def stats(
         if customers > IN_MEMORY_MAX:
             raise InvalidInput(
                 "--customers",
-                f"--preset builds the company in memory, up to {IN_MEMORY_MAX:,} customers; "
-                "load a larger one with `valuecenter demo` and run `valuecenter demo stats` "
-                "on the database",
+                _(
+                    "--preset builds the company in memory, up to %(max)s customers; load a "
+                    "larger one with `valuecenter demo` and run `valuecenter demo stats` on "
+                    "the database",
+                    max=grouped(IN_MEMORY_MAX),
+                ),
             )
 
         with _steps() as steps:
@@ -320,11 +365,29 @@ def _print_stats(figures: dict[str, object]) -> None:
         ref = seed_figures.get(key)
         note = ""
         if isinstance(ref, dict) and "value" in ref and ref["value"] is not None:
-            note = f"   (seeds: {ref['value']})"
+            note = "   " + _("(seeds: %(value)s)", value=_figure(ref["value"]))
         elif isinstance(ref, dict) and "low" in ref:
-            note = f"   (seeds: {ref['low']}–{ref['high']})"
-        typer.echo(f"{key:<22} {json.dumps(value)}{note}")
-    typer.echo(f"source                 {json.dumps(figures.get('source'))}")
+            shown = f"{_figure(ref['low'])}–{_figure(ref['high'])}"
+            note = "   " + _("(seeds: %(value)s)", value=shown)
+        typer.echo(f"{key:<22} {_figure(value)}{note}")
+    source = _("source")
+    typer.echo(f"{source:<22} {json.dumps(figures.get('source'))}")
+
+
+def _figure(value: object) -> str:
+    """A figure of ``demo stats`` in the locale: 5,000 / 5.000 and 0.123 / 0,123; a list or a
+    mapping item by item; anything else as JSON."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int):
+        return grouped(value)
+    if isinstance(value, float):
+        return format_number(round(value, 4))
+    if isinstance(value, list):
+        return "[" + ", ".join(_figure(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_figure(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
 
 
 @app.command("respond")
@@ -359,10 +422,15 @@ def respond(
 
     if action not in ACTIONS:
         raise InvalidInput(
-            "--action", f"'{action}' is not an action; use one of {', '.join(ACTIONS)}"
+            "--action",
+            _(
+                "'%(value)s' is not an action; use one of %(choices)s",
+                value=action,
+                choices=", ".join(ACTIONS),
+            ),
         )
     if (file is None) == (random_share is None):
-        raise InvalidInput("--file", "give either --file or --random SHARE")
+        raise InvalidInput("--file", _("give either --file or --random SHARE"))
     with context.sessions()() as session:
         truth = demo_truth.responses(session, action)
     if file is not None:
@@ -377,7 +445,7 @@ def respond(
         typer.echo(json.dumps(summary))
         return
     for key, value in summary.items():
-        typer.echo(f"{key:<26} {json.dumps(value)}")
+        typer.echo(f"{key:<26} {_figure(value)}")
 
 
 @app.command("savedesk")
@@ -401,11 +469,15 @@ def savedesk(
     with unit_of_work(context.sessions()) as session:
         with _steps() as steps:
             plan = steps.progress
-            task = plan.add_task("simulate months", total=months, rows="") if plan else None
+            task = plan.add_task(_("simulate months"), total=months, rows="") if plan else None
 
             def advance(done: int, total: int) -> None:
                 if plan is not None and task is not None:
-                    plan.update(task, completed=done, rows=f"{done}/{total} months")
+                    plan.update(
+                        task,
+                        completed=done,
+                        rows=_("%(done)s/%(total)s months", done=done, total=total),
+                    )
                 elif steps.lines is not None:
                     steps.lines.step(
                         _("month %(done)s of %(total)s simulated", done=done, total=total)
@@ -427,29 +499,44 @@ def savedesk(
     if as_json:
         typer.echo(json.dumps(summary))
         return
+    month, cases, desk, ctrl = _("month"), _("cases"), _("desk"), _("ctrl")
+    saves, value_eur = _("true saves"), _("true value €")
+    ci = _("ledger incremental saves [95% CI]")
     typer.echo(
-        f"{'month':<8} {'cases':>5} {'desk':>5} {'ctrl':>5} {'true saves':>10} "
-        f"{'true value €':>11}  {'ledger incremental saves [95% CI]':<36} covered"
+        f"{month:<8} {cases:>5} {desk:>5} {ctrl:>5} {saves:>10} {value_eur:>11}  {ci:<36} "
+        + _("covered")
     )
+    yes, no = _("yes"), _("no")
     for c in checks:
         m, inc = c.month, c.row.incremental_saves
         shown = (
-            f"{inc.estimate:+.1f} [{inc.low:+.1f}, {inc.high:+.1f}]"
+            f"{_signed(inc.estimate, 1)} [{_signed(inc.low, 1)}, {_signed(inc.high, 1)}]"
             if inc.estimate is not None and inc.low is not None and inc.high is not None
             else f"{inc.reason}"
         )
+        value = _signed(m.true_incremental_value_cents / 100, 0)
         typer.echo(
             f"{m.month:<8} {m.cases:>5} {m.desk:>5} {m.control:>5} "
-            f"{m.true_incremental_saves:>+10.2f} {m.true_incremental_value_cents / 100:>+11,.0f}  "
-            f"{shown:<36} {'yes' if c.saves_covered else 'no'}"
+            f"{_signed(m.true_incremental_saves, 2):>10} {value:>11}  "
+            f"{shown:<36} {yes if c.saves_covered else no}"
         )
     cover = sim.coverage(checks)
     typer.echo(
-        f"the 95% interval covered the true incremental saves in {cover['saves_covered']} "
-        f"and the true incremental value in {cover['value_covered']} of {cover['months']} "
-        f"months ({cover['with_interval']} months had an interval); see "
-        "`valuecenter retention ledger`"
+        _(
+            "the 95%% interval covered the true incremental saves in %(saves)s and the true "
+            "incremental value in %(value)s of %(months)s months (%(interval)s months had an "
+            "interval); see `valuecenter retention ledger`",
+            saves=cover["saves_covered"],
+            value=cover["value_covered"],
+            months=cover["months"],
+            interval=cover["with_interval"],
+        )
     )
+
+
+def _signed(value: float, decimals: int) -> str:
+    """A signed figure in the locale: +1.5 / -0.3 (nl +1,5 / -0,3)."""
+    return ("+" if value >= 0 else "-") + format_number(abs(value), decimals=decimals)
 
 
 @app.command("nba")
@@ -480,16 +567,19 @@ def nba_history(
     if until is not None:
         day = date.fromisoformat(until) if _is_day(until) else None
         if day is None:
-            raise InvalidInput("--until", f"'{until}' is not a date like 2026-10-01")
+            raise InvalidInput(
+                "--until",
+                _("'%(value)s' is not a date like %(example)s", value=until, example="2026-10-01"),
+            )
         ends = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     out: dict[str, object] = {}
     with _steps() as steps, unit_of_work(context.sessions()) as session:
         if catalogue:
             preset, _customers, _products = nba.truth_frames(session)
-            steps.step("catalogue")
+            steps.step(_("catalogue"))
             document = load_demo_catalogue(preset)
             out["catalogue"] = offers_catalogue.import_catalogue(session, document).as_json()
-        steps.step("decisions")
+        steps.step(_("decisions"))
         history = nba.simulate(
             session,
             months=months,
@@ -501,7 +591,7 @@ def nba_history(
         )
         out["history"] = history.as_json()
         if train:
-            steps.step("training")
+            steps.step(_("training"))
             out["training"] = run_train(
                 session, until=history.ends, progress=lambda text: steps.step(text)
             ).as_json()
@@ -509,16 +599,29 @@ def nba_history(
         typer.echo(json.dumps(out, default=str))
         return
     typer.echo(
-        f"{history.decisions:,} decisions from {history.starts:%Y-%m-%d} to "
-        f"{history.ends:%Y-%m-%d} ({history.explored:,} explored, {history.control:,} in the "
-        f"control group); {history.answered:,} answers, {history.accepted:,} accepted, "
-        f"{history.orders:,} orders"
+        _(
+            "%(decisions)s decisions from %(start)s to %(end)s (%(explored)s explored, "
+            "%(control)s in the control group); %(answered)s answers, %(accepted)s accepted, "
+            "%(orders)s orders",
+            decisions=grouped(history.decisions),
+            start=format_date(history.starts),
+            end=format_date(history.ends),
+            explored=grouped(history.explored),
+            control=grouped(history.control),
+            answered=grouped(history.answered),
+            accepted=grouped(history.accepted),
+            orders=grouped(history.orders),
+        )
     )
     training = out.get("training")
     if isinstance(training, dict):
         typer.echo(
-            f"propensity models {training['version']} trained on {training['responses']:,} "
-            "answers; see `valuecenter offers decide --customer ID`"
+            _(
+                "propensity models %(version)s trained on %(n)s answers; see "
+                "`valuecenter offers decide --customer ID`",
+                version=training["version"],
+                n=grouped(training["responses"]),
+            )
         )
 
 
@@ -536,10 +639,13 @@ def nba_compare(
     days = []
     for option, value in (("--since", since), ("--until", until)):
         if not _is_day(value):
-            raise InvalidInput(option, f"'{value}' is not a date like 2026-10-01")
+            raise InvalidInput(
+                option,
+                _("'%(value)s' is not a date like %(example)s", value=value, example="2026-10-01"),
+            )
         days.append(datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC))
     with _steps() as steps, context.sessions()() as session:
-        steps.step("comparison")
+        steps.step(_("comparison"))
         result = nba.compare(
             session,
             starts=days[0],
@@ -553,11 +659,24 @@ def nba_compare(
         return
     values = result.as_json()["true_value_euro"]
     assert isinstance(values, dict)
-    typer.echo(f"{result.contacts:,} contacts from {since} to {until}; true incremental value:")
+    typer.echo(
+        _(
+            "%(n)s contacts from %(since)s to %(until)s; true incremental value:",
+            n=grouped(result.contacts),
+            since=format_date(days[0]),
+            until=format_date(days[1]),
+        )
+    )
     for label, euro in values.items():
-        typer.echo(f"  {label:<44} € {euro:>12,.2f}")
-    ratio = "∞" if result.ratio == float("inf") else f"{result.ratio:.2f}"
-    typer.echo(f"the engine ÷ the best seller ({result.best_seller}) to everyone: {ratio}")
+        typer.echo(f"  {label:<44} {format_money(round(euro * 100)):>14}")
+    ratio = "∞" if result.ratio == float("inf") else format_number(result.ratio, decimals=2)
+    typer.echo(
+        _(
+            "the engine ÷ the best seller (%(seller)s) to everyone: %(ratio)s",
+            seller=result.best_seller,
+            ratio=ratio,
+        )
+    )
 
 
 def _is_day(value: str) -> bool:
@@ -593,12 +712,21 @@ def _bootstrap_desk(session: Session, seed: int) -> str:
                 session, until - timedelta(days=OPEN_DAYS), until, share, random.Random(seed)
             )
     except AppError as exc:
-        return f"save desk not simulated: {exc}"
+        return _("save desk not simulated: %(reason)s", reason=exc)
     cases = sum(m.cases for m in run.months)
-    return (
-        f"save desk: {DESK_MONTHS} months simulated ({cases:,} closed cases, {share:.0%} "
-        f"standard handling as the control group), {opened.get('opened', 0):,} cases open from "
-        "the last two weeks' cancel calls; see /retention/desk and /retention/ledger"
+    still_open = opened.get("opened", 0)
+    return ngettext(
+        "save desk: %(months)s months simulated (%(cases)s closed cases, %(share)s standard "
+        "handling as the control group), %(num)s case open from the last two weeks' cancel "
+        "calls; see /retention/desk and /retention/ledger",
+        "save desk: %(months)s months simulated (%(cases)s closed cases, %(share)s standard "
+        "handling as the control group), %(num)s cases open from the last two weeks' cancel "
+        "calls; see /retention/desk and /retention/ledger",
+        still_open,
+        num=grouped(still_open),
+        months=DESK_MONTHS,
+        cases=grouped(cases),
+        share=format_percent(share),
     )
 
 
@@ -621,11 +749,14 @@ def _bootstrap_nba(session: Session, seed: int) -> str:
             models = train(session, until=history.ends)
             refresh_features(session, as_of=history.ends)
     except AppError as exc:
-        return f"next best action not set up: {exc}"
-    return (
-        f"next best action: {history.decisions:,} decisions over {NBA_MONTHS} months, "
-        f"{history.accepted:,} offers accepted; models {models.version}; see a customer's "
-        "page and /offers"
+        return _("next best action not set up: %(reason)s", reason=exc)
+    return _(
+        "next best action: %(decisions)s decisions over %(months)s months, %(accepted)s offers "
+        "accepted; models %(version)s; see a customer's page and /offers",
+        decisions=grouped(history.decisions),
+        months=NBA_MONTHS,
+        accepted=grouped(history.accepted),
+        version=models.version,
     )
 
 
@@ -642,10 +773,13 @@ def _bootstrap_renewals(session: Session) -> str:
         with session.begin_nested():
             run = run_renewals(session)
     except AppError as exc:
-        return f"renewal list not made: {exc}"
-    return (
-        f"renewal list: {run.candidates:,} contracts end in the next {run.horizon_days} days, "
-        f"{run.listed:,} worth a call; see /retention/renewals"
+        return _("renewal list not made: %(reason)s", reason=exc)
+    return _(
+        "renewal list: %(n)s contracts end in the next %(days)s days, %(listed)s worth a call; "
+        "see /retention/renewals",
+        n=grouped(run.candidates),
+        days=run.horizon_days,
+        listed=grouped(run.listed),
     )
 
 
@@ -696,11 +830,11 @@ def bootstrap(
                 results = demo_load.load_plan(session, plan, progress=steps.rows, step=steps.step)
                 rows = {entity: r.inserted for entity, r in results.items()}
                 logins = demo_load.account_manager_logins(session)
-                steps.step("score run")
+                steps.step(_("score run"))
                 run_id = run_score(
                     session, load_segmentation(context.settings().segments_file)
                 ).run_id
-                steps.step("alert run")
+                steps.step(_("alert run"))
                 lines = steps.lines.step if steps.lines is not None else None
                 replayed = backfill(session, BACKFILL_MONTHS, progress=lines)
                 alerts_run = (
@@ -708,11 +842,11 @@ def bootstrap(
                     sum(r.raised for r in replayed),
                     sum(r.market_dips for r in replayed),
                 )
-                steps.step("save desk")
+                steps.step(_("save desk"))
                 retention = [_bootstrap_desk(session, seed)]
-                steps.step("renewal list")
+                steps.step(_("renewal list"))
                 retention.append(_bootstrap_renewals(session))
-                steps.step("next best action")
+                steps.step(_("next best action"))
                 retention.append(_bootstrap_nba(session, seed))
             if has_admin is None:
                 password = new_password()
@@ -724,22 +858,32 @@ def bootstrap(
                     full_name="Administrator",
                 )
     if plan is not None:
-        _print_rows(rows, "loaded")
+        _print_rows(rows, _("loaded"))
         typer.echo(
-            f"demo company '{plan.preset.name}' (seed {seed}) loaded; "
-            f"{len(logins)} account-manager logins (am-…) without a password: "
-            "set one with `valuecenter users password am-…`"
+            _(
+                "demo company '%(preset)s' (seed %(seed)s) loaded; %(n)s account-manager logins "
+                "(am-…) without a password: set one with `valuecenter users password am-…`",
+                preset=plan.preset.name,
+                seed=seed,
+                n=len(logins),
+            )
         )
     if run_id is not None:
-        typer.echo(f"scored every customer (score run {run_id}); see /value")
+        typer.echo(_("scored every customer (score run %(run)s); see /value", run=run_id))
     if alerts_run is not None:
         typer.echo(
-            f"{alerts_run[0]} alert runs over the last {BACKFILL_MONTHS} months: "
-            f"{alerts_run[1]:,} alerts raised, market dips seen {alerts_run[2]} times; see /alerts"
+            _(
+                "%(runs)s alert runs over the last %(months)s months: %(raised)s alerts raised, "
+                "market dips seen %(dips)s times; see /alerts",
+                runs=alerts_run[0],
+                months=BACKFILL_MONTHS,
+                raised=grouped(alerts_run[1]),
+                dips=alerts_run[2],
+            )
         )
     for line in retention:
         typer.echo(line)
     if password is not None:
-        typer.echo("created user admin (admin)")
-        typer.echo(f"password (shown once): {password}")
-    typer.echo("database is ready")
+        typer.echo(_("created user %(name)s (%(role)s)", name="admin", role="admin"))
+        typer.echo(_("password (shown once): %(password)s", password=password))
+    typer.echo(_("database is ready"))

@@ -13,7 +13,8 @@ from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, Update, counting_bar, interactive
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
-from valuecenter.i18n import _
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _, format_number
 from valuecenter.importer.service import (
     ENTITIES,
     ImportOptions,
@@ -29,7 +30,9 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         source, sep, target = pair.partition("=")
         if not sep or not source.strip() or not target.strip():
-            raise InvalidInput("--map", f"'{pair}' is not SOURCE=COLUMN (e.g. InvoiceNo=order_id)")
+            raise InvalidInput(
+                "--map", _("'%(pair)s' is not SOURCE=COLUMN (e.g. InvoiceNo=order_id)", pair=pair)
+            )
         mapping[source.strip()] = target.strip()
     return mapping
 
@@ -39,7 +42,7 @@ def _progress(entity: str, quiet: bool) -> Iterator[tuple[Update | None, StepLin
     """A Rich bar on a terminal; otherwise lines with counts and elapsed time on stderr
     (none with ``--json`` unless stderr is a terminal: stdout carries the one JSON object)."""
     if interactive() and not quiet:
-        with counting_bar("importing", "rows") as update:
+        with counting_bar(_("importing"), _("rows")) as update:
             yield update, None
         return
     if quiet:
@@ -51,18 +54,19 @@ def _progress(entity: str, quiet: bool) -> Iterator[tuple[Update | None, StepLin
 
 def _summary(result: ImportResult) -> str:
     parts = [
-        f"{result.entity}: read {result.read:,}",
-        f"inserted {result.inserted:,}",
-        f"updated {result.updated:,}",
-        f"unchanged {result.unchanged:,}",
-        f"rejected {result.rejected:,}"
-        + (f" (see {result.rejected_file})" if result.rejected_file else ""),
+        _("%(entity)s: read %(n)s", entity=result.entity, n=grouped(result.read)),
+        _("inserted %(n)s", n=grouped(result.inserted)),
+        _("updated %(n)s", n=grouped(result.updated)),
+        _("unchanged %(n)s", n=grouped(result.unchanged)),
+        _("rejected %(n)s", n=grouped(result.rejected))
+        + (_(" (see %(file)s)", file=result.rejected_file) if result.rejected_file else ""),
     ]
     if result.created:
-        parts.append("created " + ", ".join(f"{k} {v:,}" for k, v in result.created.items()))
+        created = ", ".join(f"{k} {grouped(v)}" for k, v in result.created.items())
+        parts.append(_("created %(what)s", what=created))
     if result.ignored_columns:
-        parts.append("ignored columns " + ", ".join(result.ignored_columns))
-    return " · ".join(parts) + f" · {result.seconds:.1f} s"
+        parts.append(_("ignored columns %(columns)s", columns=", ".join(result.ignored_columns)))
+    return " · ".join(parts) + f" · {format_number(result.seconds, decimals=1)} s"
 
 
 def import_command(

@@ -20,6 +20,9 @@ from valuecenter.cli import retention as retention_cli
 from valuecenter.cli import uplift as uplift_cli
 from valuecenter.cli import value as value_cli
 from valuecenter.cli.errors import fail, run_guarded, wants_json
+from valuecenter.cli.language import cli_language
+from valuecenter.errors import InvalidInput
+from valuecenter.i18n import LOCALES, _, normalize, set_locale
 
 app = typer.Typer(
     help="valuecenter: the customer-service department as a profit center.",
@@ -43,6 +46,25 @@ retention_cli.app.command("renewals")(renewals_cli.renewals)
 app.add_typer(retention_cli.app, name="retention")
 app.add_typer(offers_cli.app, name="offers")
 app.add_typer(consent_cli.app, name="consent")
+
+
+@app.callback()
+def choose_language(
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        help="Language of the output: nl or en (default: VALUECENTER_LANGUAGE, else LANG).",
+    ),
+) -> None:
+    """valuecenter: the customer-service department as a profit center."""
+    if lang is not None and normalize(lang) is None:
+        raise InvalidInput(
+            "--lang",
+            _("'%(value)s' is not one of %(choices)s", value=lang, choices=", ".join(LOCALES)),
+        )
+    # Set for the rest of the command; run_guarded restores the caller's locale afterwards,
+    # after it has printed any error in this language.
+    set_locale(cli_language(lang))
 
 
 @app.command()
@@ -84,7 +106,7 @@ def _run(args: list[str], json_errors: bool) -> None:
     except typer.TyperException as exc:  # Click's usage errors
         fail(exc.format_message(), exc.exit_code, error="usage")
     except typer.Abort:
-        fail("interrupted", 130, error="interrupted")
+        fail(_("interrupted"), 130, error="interrupted")
     raise SystemExit(code if isinstance(code, int) else 0)
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from valuecenter.cli.value import _analytics_errors, _read
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _, lazy_gettext
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,8 +47,18 @@ def load_frame(data: Path) -> pd.DataFrame:
     """The rows of the ``--data`` file (CSV, Parquet or XLSX); none is a one-line error."""
     frame = _read(data, None)
     if len(frame) == 0:
-        raise InvalidInput("--data", f"{data}: has no rows below the header")
+        raise InvalidInput("--data", _("%(file)s: has no rows below the header", file=data))
     return frame
+
+
+# The kinds of fix the feature encoding reports (keys of its JSON), in words.
+_FIX_WORDS = {
+    "cells_filled_with_median": lazy_gettext("cells filled with median"),
+    "not_numbers_treated_as_blank": lazy_gettext("not numbers treated as blank"),
+    "blank_text_cells": lazy_gettext("blank text cells"),
+    "rare_values_not_encoded": lazy_gettext("rare values not encoded"),
+    "columns_dropped": lazy_gettext("columns dropped"),
+}
 
 
 def fixes_lines(fixes: dict[str, Any]) -> list[str]:
@@ -55,5 +66,5 @@ def fixes_lines(fixes: dict[str, Any]) -> list[str]:
     lines = []
     for kind, per_column in fixes.items():
         shown = ", ".join(f"{column} ({what})" for column, what in per_column.items())
-        lines.append(f"  {kind.replace('_', ' ')}: {shown}")
+        lines.append(f"  {_FIX_WORDS.get(kind, kind.replace('_', ' '))}: {shown}")
     return lines

@@ -21,6 +21,8 @@ import typer
 from valuecenter.cli import context
 from valuecenter.cli.progress import parse_day
 from valuecenter.db.uow import unit_of_work
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _, format_datetime, format_number
 from valuecenter.offers.facts import MAX_WAIT_MINUTES
 
 app = typer.Typer(
@@ -53,14 +55,23 @@ def import_catalogue(
         return
     c, u = summary.created, summary.updated
     typer.echo(
-        f"catalogue version {summary.version}: actions {c['actions']} new, {u['actions']} "
-        f"updated; levers {c['levers']} new, {u['levers']} updated; contact policy "
-        f"{c['policy']} new, {u['policy']} updated"
-        + (f"; {summary.deactivated} actions deactivated" if summary.deactivated else "")
-        + ("; settings changed" if summary.settings else "")
+        _(
+            "catalogue version %(version)s: actions %(actions_new)s new, %(actions_updated)s "
+            "updated; levers %(levers_new)s new, %(levers_updated)s updated; contact policy "
+            "%(policy_new)s new, %(policy_updated)s updated",
+            version=summary.version,
+            actions_new=c["actions"],
+            actions_updated=u["actions"],
+            levers_new=c["levers"],
+            levers_updated=u["levers"],
+            policy_new=c["policy"],
+            policy_updated=u["policy"],
+        )
+        + (_("; %(n)s actions deactivated", n=summary.deactivated) if summary.deactivated else "")
+        + (_("; settings changed") if summary.settings else "")
     )
     for note in summary.notes:
-        typer.echo(f"note: {note}")
+        typer.echo(_("note: %(note)s", note=note))
 
 
 @app.command("list")
@@ -99,13 +110,22 @@ def list_actions(
         typer.echo(json.dumps(rows))
         return
     if not rows:
-        typer.echo("the catalogue is empty; import one with `valuecenter offers import FILE`")
+        typer.echo(_("the catalogue is empty; import one with `valuecenter offers import FILE`"))
     for r in rows:
-        state = "" if r["active"] else "  (inactive)"
+        state = "" if r["active"] else "  " + _("(inactive)")
         typer.echo(
-            f"{r['code']:<24} {r['kind']:<9} value {money_exact(r['value_cents']):>10} "
-            f"cost {money_exact(r['cost_cents']):>9}  {r['name']}{state}\n"
-            f"{'':<24} channels {', '.join(r['channels']) or 'all'}; eligible: {r['rule']}"
+            f"{r['code']:<24} {r['kind']:<9} "
+            + _(
+                "value %(value)s cost %(cost)s",
+                value=f"{money_exact(r['value_cents']):>10}",
+                cost=f"{money_exact(r['cost_cents']):>9}",
+            )
+            + f"  {r['name']}{state}\n{'':<24} "
+            + _(
+                "channels %(channels)s; eligible: %(rule)s",
+                channels=", ".join(r["channels"]) or _("all"),
+                rule=r["rule"],
+            )
         )
 
 
@@ -119,7 +139,7 @@ def features(
     from valuecenter.offers.features import refresh_features
 
     with _steps() as steps, unit_of_work(context.sessions()) as session:
-        steps.step("feature rows")
+        steps.step(_("feature rows"))
         result = refresh_features(
             session, as_of=_moment("--as-of", as_of), progress=lambda text: steps.step(text)
         )
@@ -134,9 +154,15 @@ def features(
         typer.echo(json.dumps(out))
         return
     typer.echo(
-        f"feature rows of {result.customers:,} customers as of {result.as_of:%Y-%m-%d %H:%M} "
-        f"UTC ({len(result.categories)} category shares, {result.products_tracked} products "
-        f"tracked) in {result.seconds:.1f} s"
+        _(
+            "feature rows of %(customers)s customers as of %(at)s UTC (%(categories)s category "
+            "shares, %(products)s products tracked) in %(seconds)s s",
+            customers=grouped(result.customers),
+            at=format_datetime(result.as_of, fmt="short"),
+            categories=len(result.categories),
+            products=grouped(result.products_tracked),
+            seconds=format_number(result.seconds, decimals=1),
+        )
     )
 
 
@@ -158,9 +184,12 @@ def train(
     kinds = ("auto", "gbm", "logistic")
     for option, value in (("--learner", learner), ("--organic-learner", organic_learner)):
         if value not in kinds:
-            raise InvalidInput(option, f"'{value}' is not one of {', '.join(kinds)}")
+            raise InvalidInput(
+                option,
+                _("'%(value)s' is not one of %(choices)s", value=value, choices=", ".join(kinds)),
+            )
     with _steps() as steps, unit_of_work(context.sessions()) as session:
-        steps.step("training")
+        steps.step(_("training"))
         result = run_train(
             session,
             kind=learner,  # type: ignore[arg-type]
@@ -173,20 +202,42 @@ def train(
         typer.echo(json.dumps(result.as_json()))
         return
     typer.echo(
-        f"propensity models {result.version}: {result.decisions:,} decisions, "
-        f"{result.responses:,} answers, {result.features} inputs, {result.seconds:.1f} s"
+        _(
+            "propensity models %(version)s: %(decisions)s decisions, %(answers)s answers, "
+            "%(inputs)s inputs, %(seconds)s s",
+            version=result.version,
+            decisions=grouped(result.decisions),
+            answers=grouped(result.responses),
+            inputs=result.features,
+            seconds=format_number(result.seconds, decimals=1),
+        )
     )
     for code, entry in result.actions.items():
         accept = entry.get("accept") or {}
         organic = entry.get("organic") or {}
         check = accept.get("out_of_time") or {}
-        auc = f"out-of-time AUC {check['auc']:.2f}" if check.get("auc") is not None else "no check"
+        auc = (
+            _("out-of-time AUC %(auc)s", auc=format_number(check["auc"], decimals=2))
+            if check.get("auc") is not None
+            else _("no check")
+        )
         typer.echo(
-            f"  {code:<24} accept: {accept.get('kind', '–'):<8} "
-            f"serves {accept.get('serves', 'own'):<6} {accept.get('rows', 0):>6,} answers  {auc}"
+            f"  {code:<24} "
+            + _(
+                "accept: %(kind)s serves %(serves)s %(answers)s answers  %(auc)s",
+                kind=f"{accept.get('kind', '–'):<8}",
+                serves=f"{accept.get('serves', 'own'):<6}",
+                answers=f"{grouped(accept.get('rows', 0)):>6}",
+                auc=auc,
+            )
             + (
-                f"; organic: {organic.get('kind')} serves {organic.get('serves')}"
-                f" ({organic.get('positives', 0):,} bought of {organic.get('rows', 0):,})"
+                _(
+                    "; organic: %(kind)s serves %(serves)s (%(bought)s bought of %(rows)s)",
+                    kind=organic.get("kind"),
+                    serves=organic.get("serves"),
+                    bought=grouped(organic.get("positives", 0)),
+                    rows=grouped(organic.get("rows", 0)),
+                )
                 if organic
                 else ""
             )
@@ -233,18 +284,26 @@ def decide(
         typer.echo(out.model_dump_json())
         return
     typer.echo(
-        f"decision {out.decision_id} for customer {out.customer_id} ({out.arm}"
-        + (", explored" if out.explored else "")
-        + f"; models {out.model_version or 'none: catalogue priors'}"
-        + f"; catalogue v{out.catalogue_version})"
+        _(
+            "decision %(decision)s for customer %(customer)s (%(arm)s%(explored)s; models "
+            "%(models)s; catalogue v%(catalogue)s)",
+            decision=out.decision_id,
+            customer=out.customer_id,
+            arm=out.arm,
+            explored=_(", explored") if out.explored else "",
+            models=out.model_version or _("none: catalogue priors"),
+            catalogue=out.catalogue_version,
+        )
     )
     if out.service_first:
-        typer.echo(f"service first: {out.service_first}")
+        typer.echo(_("service first: %(what)s", what=out.service_first))
     if not out.actions:
-        typer.echo("nothing to show")
+        typer.echo(_("nothing to show"))
     for a in out.actions:
-        typer.echo(f"{a.rank}. {a.name} [{a.kind}] expected {money_exact(a.score * 100)}")
+        expected = _("expected %(money)s", money=money_exact(a.score * 100))
+        typer.echo(f"{a.rank}. {a.name} [{a.kind}] {expected}")
         for reason in a.reasons:
             typer.echo(f"     - {reason}")
     for s in out.suppressed:
-        typer.echo(f"   held back {s.code}: {s.rule} — {s.detail}")
+        held = _("held back %(code)s", code=s.code)
+        typer.echo(f"   {held}: {s.rule} — {s.detail}")

@@ -85,15 +85,16 @@ def counting_bar(label: str, unit: str) -> Iterator[Update]:
     with Progress(
         TextColumn(label),
         BarColumn(),
-        TextColumn(f"{{task.completed:,}}/{{task.total:,}} {unit}"),
+        TextColumn("{task.fields[counts]} " + unit),
         TimeElapsedColumn(),
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        task = bar.add_task(label, total=None)
+        task = bar.add_task(label, total=None, counts="")
 
         def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            counts = f"{format_number(done)}/{format_number(total)}"
+            bar.update(task, completed=done, total=total, counts=counts)
 
         yield update
 
@@ -105,4 +106,7 @@ def parse_day(option: str, value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(option, f"'{value}' is not a date like 2026-11-01") from None
+        raise InvalidInput(
+            option,
+            _("'%(value)s' is not a date like %(example)s", value=value, example="2026-11-01"),
+        ) from None

@@ -10,7 +10,8 @@ from valuecenter.cli import context
 from valuecenter.cli.progress import parse_day
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
-from valuecenter.formatting import money_short
+from valuecenter.formatting import grouped, money_short
+from valuecenter.i18n import _, format_date, format_number, ngettext
 
 LEARNERS = ("auto", "t", "x", "dr", "ct")
 
@@ -19,6 +20,23 @@ def _euros(totals: dict[str, object], key: str) -> str:
     """A money figure of the run's ``totals`` (cents), in whole euros."""
     value = totals.get(key)
     return money_short(value if isinstance(value, int | float) else 0)
+
+
+def _points(share: float) -> str:
+    """A share as signed percentage points with one decimal: +1.5 (nl +1,5)."""
+    sign = "+" if share >= 0 else "-"
+    return sign + format_number(abs(100 * share), decimals=1)
+
+
+def _group_words(group: str) -> str:
+    """A left-out group of the renewal list in words (its code in --json)."""
+    words = {
+        "over-budget": _("over budget"),
+        "silent-renewer": _("silent renewers"),
+        "lost-cause": _("lost causes"),
+        "not-worth": _("not worth an offer"),
+    }
+    return words.get(group, group.replace("-", " "))
 
 
 def renewals(
@@ -48,11 +66,14 @@ def renewals(
     from valuecenter.retention.renewals.service import RenewalOptions, run_renewals
 
     if learner not in LEARNERS:
-        raise InvalidInput("--learner", f"'{learner}' is not one of {', '.join(LEARNERS)}")
+        raise InvalidInput(
+            "--learner",
+            _("'%(value)s' is not one of %(choices)s", value=learner, choices=", ".join(LEARNERS)),
+        )
     if budget_eur is not None and budget_eur < 0:
-        raise InvalidInput("--budget-eur", "is negative")
+        raise InvalidInput("--budget-eur", _("is negative"))
     if call_cost_eur < 0:
-        raise InvalidInput("--call-cost-eur", "is negative")
+        raise InvalidInput("--call-cost-eur", _("is negative"))
     options = RenewalOptions(
         as_of=parse_day("--as-of", as_of),
         horizon_days=horizon_days,
@@ -81,38 +102,83 @@ def renewals(
     counts = run.counts
     totals = run.totals
     typer.echo(
-        f"run {run.run_id}: {run.candidates:,} contracts end in the {run.horizon_days} days "
-        f"after {summary['as_of']}; {run.listed:,} to call"
+        ngettext(
+            "run %(run)s: %(num)s contract ends in the %(days)s days after %(day)s; "
+            "%(listed)s to call",
+            "run %(run)s: %(num)s contracts end in the %(days)s days after %(day)s; "
+            "%(listed)s to call",
+            run.candidates,
+            num=grouped(run.candidates),
+            run=run.run_id,
+            days=run.horizon_days,
+            day=format_date(run.as_of),
+            listed=grouped(run.listed),
+        )
     )
-    typer.echo(
-        "left out: "
-        + ", ".join(f"{counts.get(g, 0):,} {g.replace('-', ' ')}" for g in counts if g != "listed")
+    groups = ", ".join(
+        f"{grouped(n if isinstance(n, int) else 0)} {_group_words(g)}"
+        for g, n in counts.items()
+        if g != "listed"
     )
+    typer.echo(_("left out: %(groups)s", groups=groups))
+    extra = totals.get("expected_extra_renewals", 0)
     typer.echo(
-        f"expected: {totals.get('expected_extra_renewals', 0)} extra renewals worth "
-        f"{_euros(totals, 'expected_incremental_value_cents')}, costs "
-        f"{_euros(totals, 'expected_cost_cents')}, net {_euros(totals, 'expected_net_cents')}"
+        _(
+            "expected: %(extra)s extra renewals worth %(value)s, costs %(cost)s, net %(net)s",
+            extra=format_number(extra) if isinstance(extra, int | float) else extra,
+            value=_euros(totals, "expected_incremental_value_cents"),
+            cost=_euros(totals, "expected_cost_cents"),
+            net=_euros(totals, "expected_net_cents"),
+        )
     )
     uplift = run.model.get("uplift", {})
     learner = uplift.get("learner", "?") if isinstance(uplift, dict) else "?"
     validation = run.model.get("validation", {})
     if isinstance(validation, dict) and "test_campaigns" in validation:
         typer.echo(
-            f"uplift model: {learner}; checked out of time on "
-            f"{', '.join(map(str, validation['test_campaigns']))} "
-            f"({validation.get('test_rows', 0):,} members)"
+            _(
+                "uplift model: %(learner)s; checked out of time on %(campaigns)s "
+                "(%(rows)s members)",
+                learner=learner,
+                campaigns=", ".join(map(str, validation["test_campaigns"])),
+                rows=grouped(validation.get("test_rows", 0)),
+            )
         )
     elif isinstance(validation, dict):
-        typer.echo(f"uplift model: {learner}; not checked: {validation.get('skipped', '?')}")
+        typer.echo(
+            _(
+                "uplift model: %(learner)s; not checked: %(reason)s",
+                learner=learner,
+                reason=validation.get("skipped", "?"),
+            )
+        )
     targeting = run.model.get("targeting", {})
     for code, how in targeting.items() if isinstance(targeting, dict) else []:
         effect = how.get("average_effect", {})
-        measured = (
-            f"measured effect {100 * effect['estimate']:+.1f} points "
-            f"(95% CI {100 * effect['ci95_low']:+.1f} to {100 * effect['ci95_high']:+.1f}; "
-            f"{effect['treated_n']:,} treated, {effect['control_n']:,} control)"
+        measured = _(
+            "measured effect %(estimate)s points (95%% CI %(low)s to %(high)s; "
+            "%(treated)s treated, %(control)s control)",
+            estimate=_points(effect["estimate"]),
+            low=_points(effect["ci95_low"]),
+            high=_points(effect["ci95_high"]),
+            treated=grouped(effect["treated_n"]),
+            control=grouped(effect["control_n"]),
         )
         if how.get("targeting") == "individual":
-            typer.echo(f"{code}: individual uplift (BLP loading {how['loading']}); {measured}")
+            typer.echo(
+                _(
+                    "%(code)s: individual uplift (BLP loading %(loading)s); %(measured)s",
+                    code=code,
+                    loading=format_number(how["loading"]),
+                    measured=measured,
+                )
+            )
         else:
-            typer.echo(f"{code}: the average effect for everyone, as {how.get('why')}; {measured}")
+            typer.echo(
+                _(
+                    "%(code)s: the average effect for everyone, as %(why)s; %(measured)s",
+                    code=code,
+                    why=how.get("why"),
+                    measured=measured,
+                )
+            )

@@ -19,6 +19,8 @@ from valuecenter.cli import context
 from valuecenter.cli.progress import parse_day
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
+from valuecenter.formatting import grouped, money_short
+from valuecenter.i18n import _, format_number, format_percent, lazy_gettext, ngettext
 
 if TYPE_CHECKING:
     from valuecenter.retention.desk.schemas import Interval, LedgerOut
@@ -33,11 +35,8 @@ app.add_typer(desk_app, name="desk", no_args_is_help=True)
 
 
 def _money(cents: float | None) -> str:
-    """Whole euros, Dutch-style like every page ("€ 13.418")."""
-    if cents is None:
-        return "–"
-    sign = "−" if cents < 0 else ""
-    return f"{sign}€ {abs(cents) / 100:,.0f}".replace(",", ".")
+    """Whole euros in the command's locale, like every page (nl "€ 13.418", en "€13,418")."""
+    return money_short(cents)
 
 
 @offers_app.command("list")
@@ -60,19 +59,25 @@ def list_offers(
         typer.echo(json.dumps(offers))
         return
     if not offers:
-        typer.echo("no offers yet; add one with `valuecenter retention offers add`")
+        typer.echo(_("no offers yet; add one with `valuecenter retention offers add`"))
+    no_cost = _("no cost")
     for o in offers:
         cost = []
         if o["discount_share"]:
-            cost.append(f"{o['discount_share']:.0%} off the fee")
+            cost.append(_("%(share)s off the fee", share=format_percent(o["discount_share"])))
         if o["free_months"]:
-            cost.append(f"{o['free_months']} free month(s)")
+            months = o["free_months"]
+            cost.append(ngettext("%(num)s free month", "%(num)s free months", months))
         if o["fixed_cost_cents"]:
-            cost.append(f"{_money(o['fixed_cost_cents'])} once")
-        state = "" if o["active"] else "  (inactive)"
+            cost.append(_("%(money)s once", money=_money(o["fixed_cost_cents"])))
+        state = "" if o["active"] else "  " + _("(inactive)")
+        uplift = ("+" if o["prior_uplift"] >= 0 else "-") + format_number(
+            abs(o["prior_uplift"]), decimals=2
+        )
         typer.echo(
-            f"{o['code']:<20} {o['kind']:<12} {', '.join(cost) or 'no cost':<32} "
-            f"prior uplift {o['prior_uplift']:+.2f}  {o['name']}{state}"
+            f"{o['code']:<20} {o['kind']:<12} {', '.join(cost) or no_cost:<32} "
+            + _("prior uplift %(uplift)s", uplift=uplift)
+            + f"  {o['name']}{state}"
         )
 
 
@@ -100,7 +105,7 @@ def add_offer(
     from valuecenter.retention.offers import OfferSpec, upsert_offer
 
     if fixed_cost < 0:
-        raise InvalidInput("--fixed-cost", "is negative")
+        raise InvalidInput("--fixed-cost", _("is negative"))
     spec = OfferSpec(
         code=code,
         name=name,
@@ -115,14 +120,14 @@ def add_offer(
     with unit_of_work(context.sessions()) as session:
         offer = upsert_offer(session, spec)
         saved = offer.code
-    typer.echo(f"offer {saved} saved")
+    typer.echo(_("offer %(code)s saved", code=saved))
 
 
 def _moment(option: str, value: str) -> datetime:
     """Midnight UTC of the day given for ``option``."""
     day = parse_day(option, value)
     if day is None:
-        raise InvalidInput(option, "is required")
+        raise InvalidInput(option, _("is required"))
     return datetime.combine(day, time.min, UTC)
 
 
@@ -149,17 +154,27 @@ def desk_open(
     start, stop = _moment("--since", since), _moment("--until", until)
     share = context.settings().save_control_share if control_share is None else control_share
     if not 0.0 <= share < 1.0:
-        raise InvalidInput("--control-share", f"{share} is not in [0, 1)")
+        raise InvalidInput(
+            "--control-share", _("%(value)s is not in [0, 1)", value=format_number(share))
+        )
     with unit_of_work(context.sessions()) as session:
         counts = open_from_contacts(session, start, stop, share, secrets.SystemRandom())
     if as_json:
         typer.echo(json.dumps({"control_share": share, **counts}))
         return
     typer.echo(
-        f"{counts['contacts']:,} cancel contacts: {counts['opened']:,} cases opened "
-        f"({counts['desk']:,} desk, {counts['control']:,} control at share {share:g}); "
-        f"skipped {counts['contact_had_case']:,} with a case already and "
-        f"{counts['customer_had_open_case']:,} whose customer has one open"
+        _(
+            "%(contacts)s cancel contacts: %(opened)s cases opened (%(desk)s desk, %(control)s "
+            "control at share %(share)s); skipped %(had_case)s with a case already and "
+            "%(had_open)s whose customer has one open",
+            contacts=grouped(counts["contacts"]),
+            opened=grouped(counts["opened"]),
+            desk=grouped(counts["desk"]),
+            control=grouped(counts["control"]),
+            share=format_number(share),
+            had_case=grouped(counts["contact_had_case"]),
+            had_open=grouped(counts["customer_had_open_case"]),
+        )
     )
 
 
@@ -167,31 +182,31 @@ def _interval(figure: Interval, money: bool) -> str:
     def show(x: float | None) -> str:
         if x is None:
             return "–"
-        return _money(x) if money else f"{x:+.1f}"
+        return _money(x) if money else ("+" if x >= 0 else "-") + format_number(abs(x), decimals=1)
 
     if figure.estimate is None:
-        return "no control cases"
+        return _("no control cases")
     if figure.ci95_low is None:
-        return f"{show(figure.estimate)} (no interval)"
+        return _("%(estimate)s (no interval)", estimate=show(figure.estimate))
     return f"{show(figure.estimate)} [{show(figure.ci95_low)}, {show(figure.ci95_high)}]"
 
 
 def _rate(x: float | None) -> str:
-    return "–" if x is None else f"{x:.1%}"
+    return "–" if x is None else format_percent(x, decimals=1)
 
 
 LEDGER_COLUMNS = (
     "",
-    "desk",
-    "control",
-    "keep desk",
-    "keep control",
-    "gross saves",
-    "incremental saves",
-    "gross value",
-    "incremental value",
-    "offer cost",
-    "net incremental value",
+    lazy_gettext("desk"),
+    lazy_gettext("control"),
+    lazy_gettext("keep desk"),
+    lazy_gettext("keep control"),
+    lazy_gettext("gross saves"),
+    lazy_gettext("incremental saves"),
+    lazy_gettext("gross value"),
+    lazy_gettext("incremental value"),
+    lazy_gettext("offer cost"),
+    lazy_gettext("net incremental value"),
 )
 
 
@@ -200,18 +215,18 @@ def _print_ledger(out: LedgerOut) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Save-value ledger by {out.by} (95% intervals)")
+    table = Table(title=_("Save-value ledger by %(by)s (95%% intervals)", by=_by_words(out.by)))
     for column in LEDGER_COLUMNS:
-        table.add_column(column, justify="right" if column else "left")
+        table.add_column(str(column), justify="right" if str(column) else "left")
     notes: list[str] = []
     for row in [*out.rows, out.total]:
         table.add_row(
             row.key,
-            f"{row.desk:,}",
-            f"{row.control:,}",
+            grouped(row.desk),
+            grouped(row.control),
             _rate(row.keep_rate_desk),
             _rate(row.keep_rate_control),
-            f"{row.saves.gross:,}",
+            grouped(row.saves.gross),
             _interval(row.saves.incremental, money=False),
             _money(row.value.gross_cents),
             _interval(row.value.incremental_cents, money=True),
@@ -225,16 +240,29 @@ def _print_ledger(out: LedgerOut) -> None:
         typer.echo(note)
     if any(not row.provenance.randomised for row in out.rows):
         typer.echo(
-            f"the {out.by} rows are not randomised: each compares a chosen subset of desk cases "
-            "with every control case, so it mixes the effect with who was in the subset "
-            "(the month rows and the total are randomised)"
+            _(
+                "the %(by)s rows are not randomised: each compares a chosen subset of desk "
+                "cases with every control case, so it mixes the effect with who was in the "
+                "subset (the month rows and the total are randomised)",
+                by=_by_words(out.by),
+            )
         )
-    runs = ", ".join(out.total.provenance.score_runs) or "none"
+    runs = ", ".join(out.total.provenance.score_runs) or _("none")
     typer.echo(
-        "gross = desk cases kept (most would have stayed anyway); incremental = kept beyond "
-        f"the control group's keep rate. Values: CLV of score run(s) {runs}; control share "
-        f"setting {out.control_share_setting:g}."
+        _(
+            "gross = desk cases kept (most would have stayed anyway); incremental = kept beyond "
+            "the control group's keep rate. Values: CLV of score run(s) %(runs)s; control share "
+            "setting %(share)s.",
+            runs=runs,
+            share=format_number(out.control_share_setting),
+        )
     )
+
+
+def _by_words(by: str) -> str:
+    """The ledger's grouping in words (its code in --json)."""
+    words = {"month": _("month"), "agent": _("agent"), "offer": _("offer")}
+    return words.get(by, by)
 
 
 @app.command("ledger")
@@ -254,7 +282,9 @@ def ledger_command(
 
     grouping = next((b for b in BY if b == by), None)
     if grouping is None:
-        raise InvalidInput("--by", f"'{by}' is not one of {', '.join(BY)}")
+        raise InvalidInput(
+            "--by", _("'%(value)s' is not one of %(choices)s", value=by, choices=", ".join(BY))
+        )
     first, last = parse_day("--since", since), parse_day("--until", until)
     with context.sessions()() as session:
         rows = ledger(session, grouping, first, last)

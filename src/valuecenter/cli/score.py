@@ -9,7 +9,8 @@ import typer
 from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive, parse_day
 from valuecenter.db.uow import unit_of_work
-from valuecenter.i18n import _, format_number, ngettext
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _, format_date, format_number, ngettext
 
 
 def score(
@@ -55,8 +56,18 @@ def score(
         typer.echo(json.dumps(summary))
         return
     typer.echo(
-        f"run {summary['run_id']}: {run.scored:,} of {run.customers:,} customers scored "
-        f"(history before {summary['as_of']}) in {summary['seconds']} s"
+        ngettext(
+            "run %(run)s: %(scored)s of %(num)s customer scored (history before %(day)s) "
+            "in %(seconds)s s",
+            "run %(run)s: %(scored)s of %(num)s customers scored (history before %(day)s) "
+            "in %(seconds)s s",
+            run.customers,
+            num=grouped(run.customers),
+            run=run.run_id,
+            scored=grouped(run.scored),
+            day=format_date(run.as_of),
+            seconds=format_number(run.seconds),
+        )
     )
     gamma_gamma = run.models.get("gamma_gamma")
     no_spend = gamma_gamma.get("net_spend_not_positive", 0) if isinstance(gamma_gamma, dict) else 0

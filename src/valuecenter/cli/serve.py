@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from valuecenter.cli import context
+from valuecenter.i18n import _
 
 
 def serve(
@@ -22,8 +23,11 @@ def serve(
     settings = context.settings()
     context.engine()  # refuse to start on a schema behind the code
     if settings.uses_development_secret:
-        typer.echo("note: development secret key in use; set VALUECENTER_SECRET_KEY in production")
-    typer.echo(f"valuecenter on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+        typer.echo(
+            _("note: development secret key in use; set VALUECENTER_SECRET_KEY in production")
+        )
+    url = f"http://{host}:{port}"
+    typer.echo(_("valuecenter on %(url)s  (API docs: %(url)s/docs)", url=url))
     uvicorn.run(
         "valuecenter.web.app:create_app",
         factory=True,

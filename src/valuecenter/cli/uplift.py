@@ -25,6 +25,8 @@ from valuecenter.cli.modelfiles import (
     prepare_threads,
 )
 from valuecenter.errors import InvalidInput
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _, format_number, format_percent, lazy_gettext
 
 if TYPE_CHECKING:
     from valuecenter.analytics.uplift import Learner
@@ -51,17 +53,24 @@ _OPTION_OF = {
     "data": "--data",
 }
 METRIC_ROWS = (
-    ("uplift in the top 10%", ("uplift_at", "10")),
-    ("uplift in the top 20%", ("uplift_at", "20")),
-    ("uplift in the top 30%", ("uplift_at", "30")),
-    ("Qini coefficient", ("qini",)),
+    (lazy_gettext("uplift in the top 10%"), ("uplift_at", "10")),
+    (lazy_gettext("uplift in the top 20%"), ("uplift_at", "20")),
+    (lazy_gettext("uplift in the top 30%"), ("uplift_at", "30")),
+    (lazy_gettext("Qini coefficient"), ("qini",)),
     ("AUUC", ("auuc",)),
 )
 
 
 def _learner(learner: str) -> Learner | str:
     if learner not in LEARNER_CHOICES:
-        raise InvalidInput("--learner", f"'{learner}' is not one of {', '.join(LEARNER_CHOICES)}")
+        raise InvalidInput(
+            "--learner",
+            _(
+                "'%(value)s' is not one of %(choices)s",
+                value=learner,
+                choices=", ".join(LEARNER_CHOICES),
+            ),
+        )
     return learner
 
 
@@ -79,35 +88,59 @@ def _print_table(result: dict[str, Any]) -> None:
 
     per_treatment: dict[str, dict[str, Any]] = result.get("per_treatment", {})
     table = Table()
-    table.add_column("metric")
-    table.add_column("any treatment" if per_treatment else result["treatment"][0], justify="right")
+    table.add_column(_("metric"))
+    table.add_column(
+        _("any treatment") if per_treatment else result["treatment"][0], justify="right"
+    )
     for name in per_treatment:
         table.add_column(name, justify="right")
     for label, path in METRIC_ROWS:
         cells = [_value(result, path), *(_value(f, path) for f in per_treatment.values())]
-        shown = [f"{c:+.2%}" if path[0] == "uplift_at" else f"{c:.4f}" for c in cells]
-        table.add_row(label, *shown)
+        shown = [_signed_share(c) if path[0] == "uplift_at" else _four(c) for c in cells]
+        table.add_row(str(label), *shown)
     Console().print(table)
+
+
+def _four(x: float) -> str:
+    return format_number(x, decimals=4)
+
+
+def _signed_share(x: float) -> str:
+    """A signed share as a percentage with two decimals: +1.25% (nl +1,25%)."""
+    return ("+" if x >= 0 else "-") + format_percent(abs(x), decimals=2)
 
 
 def _lines(result: dict[str, Any]) -> list[str]:
     rates = ", ".join(
-        f"{name} {r['rate']:.1%} of {r['rows']:,}" for name, r in result["response_rates"].items()
+        _(
+            "%(name)s %(rate)s of %(rows)s",
+            name=name,
+            rate=format_percent(r["rate"], decimals=1),
+            rows=grouped(r["rows"]),
+        )
+        for name, r in result["response_rates"].items()
     )
     auto = result["auto"]
     chosen = result["learner"]
     if auto is not None:
-        qinis = ", ".join(f"{k} {v:.4f}" for k, v in auto["inner_qini"].items())
-        chosen = f"auto → {chosen} (inner Qini: {qinis})"
+        qinis = ", ".join(f"{k} {_four(v)}" for k, v in auto["inner_qini"].items())
+        chosen = _("auto → %(chosen)s (inner Qini: %(qinis)s)", chosen=chosen, qinis=qinis)
     reasons = ", ".join(
-        f"{k.replace('_', ' ')} {v:,}" for k, v in result["dropped_by_reason"].items() if v
+        f"{k.replace('_', ' ')} {grouped(v)}" for k, v in result["dropped_by_reason"].items() if v
     )
     return [
-        f"trained on {result['n_train']:,} rows, tested on {result['n_test']:,}; learner {chosen}",
-        f"  response rates: {rates}",
-        f"  rows dropped: {result['dropped']:,}" + (f" ({reasons})" if reasons else ""),
+        _(
+            "trained on %(train)s rows, tested on %(test)s; learner %(learner)s",
+            train=grouped(result["n_train"]),
+            test=grouped(result["n_test"]),
+            learner=chosen,
+        ),
+        "  " + _("response rates: %(rates)s", rates=rates),
+        "  "
+        + _("rows dropped: %(n)s", n=grouped(result["dropped"]))
+        + (f" ({reasons})" if reasons else ""),
         *fixes_lines(result["fixes"]),
-        f"{result['seconds']:.1f} s",
+        f"{format_number(result['seconds'], decimals=1)} s",
     ]
 
 
@@ -140,7 +173,10 @@ def evaluate_command(
     """
     chosen = _learner(learner)
     if not 0 < test_size < 1:
-        raise InvalidInput("--test-size", f"{test_size} is not a share between 0 and 1")
+        raise InvalidInput(
+            "--test-size",
+            _("%(value)s is not a share between 0 and 1", value=format_number(test_size)),
+        )
     frame = load_frame(data)
     prepare_threads()
     from valuecenter.analytics.uplift import evaluate
@@ -162,8 +198,12 @@ def evaluate_command(
         typer.echo(json.dumps(result))
         return
     typer.echo(
-        f"Uplift model {result['learner']}: {result['n_test']:,} test rows, "
-        f"each treatment against '{result['control']}'"
+        _(
+            "Uplift model %(learner)s: %(n)s test rows, each treatment against '%(control)s'",
+            learner=result["learner"],
+            n=grouped(result["n_test"]),
+            control=result["control"],
+        )
     )
     _print_table(result)
     for line in _lines(result):

@@ -9,6 +9,7 @@ import typer
 from valuecenter.cli import context
 from valuecenter.cli.errors import fail
 from valuecenter.db.uow import unit_of_work
+from valuecenter.i18n import _
 from valuecenter.users import service
 from valuecenter.users.security import new_password
 
@@ -19,7 +20,7 @@ def _read_password(password_stdin: bool) -> tuple[str, bool]:
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
-            fail("no password on standard input", 2)
+            fail(_("no password on standard input"), 2)
         return password, False
     return new_password(), True
 
@@ -40,9 +41,9 @@ def add(
         service.create_user(
             session, username=username, password=password, role=parsed, full_name=full_name
         )
-    typer.echo(f"created user {username} ({parsed.value})")
+    typer.echo(_("created user %(name)s (%(role)s)", name=username, role=parsed.value))
     if generated:
-        typer.echo(f"password (shown once): {password}")
+        typer.echo(_("password (shown once): %(password)s", password=password))
 
 
 @app.command("password")
@@ -54,9 +55,9 @@ def password(
     new, generated = _read_password(password_stdin)
     with unit_of_work(context.sessions()) as session:
         service.set_password(session, username=username, password=new)
-    typer.echo(f"password of {username} changed")
+    typer.echo(_("password of %(name)s changed", name=username))
     if generated:
-        typer.echo(f"password (shown once): {new}")
+        typer.echo(_("password (shown once): %(password)s", password=new))
 
 
 @app.command("token")

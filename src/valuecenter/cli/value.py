@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from valuecenter.errors import InvalidInput
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _, format_number, format_percent, ngettext
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,7 +59,7 @@ def _analytics_errors() -> Iterator[None]:
     try:
         yield
     except InputError as exc:
-        field, _, message = str(exc).partition(": ")
+        field, _sep, message = str(exc).partition(": ")
         if not message:
             raise InvalidInput("", field) from None
         raise InvalidInput(_OPTION_OF.get(field, field), message) from None
@@ -85,21 +87,30 @@ def _read_whitespace(path: Path) -> pd.DataFrame:
     import pandas as pd
 
     if not path.is_file():
-        raise InvalidInput("file", f"{path}: no such file")
+        raise InvalidInput("file", _("%(file)s: no such file", file=path))
     try:
         frame = pd.read_csv(path, sep=r"\s+", dtype=str, keep_default_na=False, engine="c")
     except pd.errors.EmptyDataError:
-        raise InvalidInput("file", f"{path}: the file is empty") from None
+        raise InvalidInput("file", _("%(file)s: the file is empty", file=path)) from None
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InvalidInput("file", f"{path}: cannot read it: {first}") from None
+        raise InvalidInput(
+            "file", _("%(file)s: cannot read it: %(reason)s", file=path, reason=first)
+        ) from None
     return frame
 
 
 def _column(frame: pd.DataFrame, name: str, option: str) -> pd.Series:
     if name not in frame.columns:
         columns = ", ".join(str(c) for c in frame.columns)
-        raise InvalidInput(option, f"no column '{name}' in the file (columns: {columns})")
+        raise InvalidInput(
+            option,
+            _(
+                "no column '%(name)s' in the file (columns: %(columns)s)",
+                name=name,
+                columns=columns,
+            ),
+        )
     series: pd.Series = frame[name].astype("string").str.strip()
     return series
 
@@ -108,7 +119,12 @@ def _line(position: int) -> int:
     return position + 2  # the header is line 1
 
 
-def _parse_dates(text: pd.Series, date_format: str | None) -> pd.Series:
+def _shown(value: object) -> str:
+    """A cell as an error message quotes it."""
+    return f"'{value}'" if isinstance(value, str) and value else _("an empty value")
+
+
+def _parse_dates(text: pd.Series, date_format: str | None, lines: Any) -> pd.Series:
     import pandas as pd
 
     # ISO 8601 covers "2024-01-31", "2024-01-31 09:30:00" and the basic "20240131".
@@ -117,18 +133,27 @@ def _parse_dates(text: pd.Series, date_format: str | None) -> pd.Series:
     if bad.any():
         first = int(bad.nonzero()[0][0])
         value = text.iloc[first]
-        expected = f" (expected {date_format})" if date_format else " (give --date-format)"
-        shown = f"'{value}'" if isinstance(value, str) and value else "an empty value"
-        raise InvalidInput(
-            "--date-col",
-            f"line {_line(first)}: cannot read {shown} as a date{expected}",
+        message = (
+            _(
+                "line %(line)s: cannot read %(value)s as a date (expected %(format)s)",
+                line=_line(int(lines[first])),
+                value=_shown(value),
+                format=date_format,
+            )
+            if date_format
+            else _(
+                "line %(line)s: cannot read %(value)s as a date (give --date-format)",
+                line=_line(int(lines[first])),
+                value=_shown(value),
+            )
         )
+        raise InvalidInput("--date-col", message)
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
     return parsed.reset_index(drop=True)
 
 
-def _parse_amounts(text: pd.Series) -> pd.Series:
+def _parse_amounts(text: pd.Series, lines: Any) -> pd.Series:
     import numpy as np
     import pandas as pd
 
@@ -137,8 +162,14 @@ def _parse_amounts(text: pd.Series) -> pd.Series:
     if bad.any():
         first = int(bad.nonzero()[0][0])
         value = text.iloc[first]
-        shown = f"'{value}'" if isinstance(value, str) and value else "an empty value"
-        raise InvalidInput("--amount-col", f"line {_line(first)}: {shown} is not a number")
+        raise InvalidInput(
+            "--amount-col",
+            _(
+                "line %(line)s: %(value)s is not a number",
+                line=_line(int(lines[first])),
+                value=_shown(value),
+            ),
+        )
     return pd.Series(values)
 
 
@@ -155,39 +186,28 @@ def load_transactions(
     dropped; any other unreadable value is an :class:`InvalidInput` naming the line."""
     frame = _read(path, sep)
     if len(frame) == 0:
-        raise InvalidInput("file", f"{path}: has no rows below the header")
+        raise InvalidInput("file", _("%(file)s: has no rows below the header", file=path))
     customer = _column(frame, customer_col, "--customer-col")
     date_text = _column(frame, date_col, "--date-col") if date_col else None
     amount_text = _column(frame, amount_col, "--amount-col") if amount_col else None
     keep = (customer.fillna("") != "").to_numpy()
     if not keep.any():
-        raise InvalidInput("--customer-col", f"column '{customer_col}' is empty on every row")
+        raise InvalidInput(
+            "--customer-col", _("column '%(name)s' is empty on every row", name=customer_col)
+        )
     customer = customer[keep].reset_index(drop=True)
     lines = keep.nonzero()[0]
     when = amount = None
-    try:
-        if date_text is not None:
-            when = _parse_dates(date_text[keep].reset_index(drop=True), date_format)
-        if amount_text is not None:
-            amount = _parse_amounts(amount_text[keep].reset_index(drop=True))
-    except InvalidInput as exc:
-        raise _renumber(exc, lines) from None
+    if date_text is not None:
+        when = _parse_dates(date_text[keep].reset_index(drop=True), date_format, lines)
+    if amount_text is not None:
+        amount = _parse_amounts(amount_text[keep].reset_index(drop=True), lines)
     return Transactions(
         customer=customer.astype(str),
         when=when,
         amount=amount,
         rows_skipped=int((~keep).sum()),
     )
-
-
-def _renumber(exc: InvalidInput, lines: Any) -> InvalidInput:
-    """Map "line k" of the kept rows back to the file's own line number."""
-    detail = exc.detail
-    if detail.startswith("line "):
-        number, _, rest = detail[len("line ") :].partition(":")
-        original = int(lines[int(number) - 2]) + 2
-        detail = f"line {original}:{rest}"
-    return InvalidInput(exc.field, detail)
 
 
 def _number(value: float) -> float | None:
@@ -204,34 +224,62 @@ def _print(result: dict[str, Any], as_json: bool, lines: list[str]) -> None:
 
 def _fit_lines(result: dict[str, Any], freq: str) -> list[str]:
     params = result["params"]
-    unit = {"D": "days", "W": "weeks"}[freq]
-    b = "inf" if params["b"] is None else f"{params['b']:.4f}"
+    unit = _("days") if freq == "D" else _("weeks")
+
+    def four(x: float) -> str:
+        return format_number(x, decimals=4)
+
+    b = "inf" if params["b"] is None else four(params["b"])
     lines = [
-        f"BG/NBD on {result['customers']:,} customers (time in {unit})"
-        + (" · degenerated to the NBD: no dropout" if result["degenerate"] else ""),
-        f"  r {params['r']:.4f}   alpha {params['alpha']:.4f}   a {params['a']:.4f}   b {b}",
-        f"  log-likelihood {result['log_likelihood']:,.2f}",
+        _(
+            "BG/NBD on %(customers)s customers (time in %(unit)s)",
+            customers=grouped(result["customers"]),
+            unit=unit,
+        )
+        + (_(" · degenerated to the NBD: no dropout") if result["degenerate"] else ""),
+        f"  r {four(params['r'])}   alpha {four(params['alpha'])}   a {four(params['a'])}   b {b}",
+        "  " + _("log-likelihood %(ll)s", ll=format_number(result["log_likelihood"], decimals=2)),
     ]
     gg = result["gamma_gamma"]
     if gg is not None:
         lines += [
-            f"Gamma-Gamma on {gg['customers']:,} repeat buyers",
-            f"  p {gg['p']:.4f}   q {gg['q']:.4f}   v {gg['v']:.4f}",
+            _("Gamma-Gamma on %(n)s repeat buyers", n=grouped(gg["customers"])),
+            f"  p {four(gg['p'])}   q {four(gg['q'])}   v {four(gg['v'])}",
         ]
     if "holdout" in result:
         h = result["holdout"]
         lines.append(
-            f"Holdout ({h['periods']:g} {unit}): actual {h['actual']:,.0f} repeat purchases, "
-            f"predicted {h['predicted']:,.1f}"
+            _(
+                "Holdout (%(periods)s %(unit)s): actual %(actual)s repeat purchases, "
+                "predicted %(predicted)s",
+                periods=format_number(h["periods"]),
+                unit=unit,
+                actual=format_number(h["actual"], decimals=0),
+                predicted=format_number(h["predicted"], decimals=1),
+            )
         )
     if "forecast" in result:
         f = result["forecast"]
-        value = "" if f["value"] is None else f", worth {f['value']:,.2f}"
+        value = (
+            ""
+            if f["value"] is None
+            else _(", worth %(value)s", value=format_number(f["value"], decimals=2))
+        )
         lines.append(
-            f"Next {f['periods']} {unit}: {f['expected_purchases']:,.1f} expected purchases{value}"
+            _(
+                "Next %(periods)s %(unit)s: %(expected)s expected purchases",
+                periods=f["periods"],
+                unit=unit,
+                expected=format_number(f["expected_purchases"], decimals=1),
+            )
+            + value
         )
     lines.append(
-        f"{result['rows_skipped']:,} rows without a customer skipped · {result['seconds']:.2f} s"
+        _(
+            "%(n)s rows without a customer skipped · %(seconds)s s",
+            n=grouped(result["rows_skipped"]),
+            seconds=format_number(result["seconds"], decimals=2),
+        )
     )
     return lines
 
@@ -274,7 +322,7 @@ def fit(
     """
     started = time.perf_counter()
     if freq not in ("D", "W"):
-        raise InvalidInput("--freq", f"'{freq}' is not D (day) or W (week)")
+        raise InvalidInput("--freq", _("'%(value)s' is not D (day) or W (week)", value=freq))
     data = load_transactions(
         file,
         customer_col=customer_col,
@@ -296,7 +344,9 @@ def _calibration_end(text: str) -> Any:
     try:
         return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
     except (ValueError, TypeError):
-        raise InvalidInput("--calibration-end", f"'{text}' is not a date YYYY-MM-DD") from None
+        raise InvalidInput(
+            "--calibration-end", _("'%(value)s' is not a date YYYY-MM-DD", value=text)
+        ) from None
 
 
 def _fit(
@@ -316,7 +366,7 @@ def _fit(
 
     when = data.when
     if when is None:
-        raise InvalidInput("--date-col", "the fit needs a date column")
+        raise InvalidInput("--date-col", _("the fit needs a date column"))
     holdout: pd.DataFrame | None = None
     if calibration_end is not None:
         end = _calibration_end(calibration_end)
@@ -343,8 +393,10 @@ def _fit(
     if not (x > 0).any():
         raise InvalidInput(
             "--customer-col",
-            "no repeat buyers: every customer bought in one period only, so there is no "
-            "purchase rhythm to fit",
+            _(
+                "no repeat buyers: every customer bought in one period only, so there is no "
+                "purchase rhythm to fit"
+            ),
         )
     bg = fit_bgnbd(x, t_x, age)
     result: dict[str, Any] = {
@@ -422,11 +474,21 @@ def concentration_command(
     result: dict[str, Any] = {**figures, "rows_skipped": data.rows_skipped}
     result["seconds"] = round(time.perf_counter() - started, 3)
     lines = [
-        f"{figures['customers']:,} customers",
+        ngettext(
+            "%(num)s customer",
+            "%(num)s customers",
+            int(figures["customers"]),
+            num=grouped(int(figures["customers"])),
+        ),
         *(
-            f"  top {k:>2}% hold {figures[f'top{k}_share']:.1%} of the value"
+            "  "
+            + _(
+                "top %(k)s hold %(share)s of the value",
+                k=f"{format_percent(k / 100):>4}",
+                share=format_percent(figures[f"top{k}_share"], decimals=1),
+            )
             for k in (1, 5, 10, 20)
         ),
-        f"  Gini {figures['gini']:.3f}",
+        f"  Gini {format_number(figures['gini'], decimals=3)}",
     ]
     _print(result, as_json, lines)

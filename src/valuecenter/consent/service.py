@@ -29,6 +29,7 @@ from valuecenter.consent.schemas import ConsentOut
 from valuecenter.customers.repository import get_customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.i18n import _
 from valuecenter.users.models import User
 
 NUMBER_COLUMNS = ("number", "phone", "telefoonnummer", "nummer")
@@ -50,18 +51,26 @@ def record_consent(
     try:
         purpose = Purpose(purpose)
     except ValueError:
-        raise InvalidInput("purpose", f"'{purpose}' is not one of {_choices(Purpose)}") from None
+        raise InvalidInput(
+            "purpose",
+            _("'%(value)s' is not one of %(choices)s", value=purpose, choices=_choices(Purpose)),
+        ) from None
     try:
         channel = ConsentChannel(channel)
     except ValueError:
         raise InvalidInput(
-            "channel", f"'{channel}' is not one of {_choices(ConsentChannel)}"
+            "channel",
+            _(
+                "'%(value)s' is not one of %(choices)s",
+                value=channel,
+                choices=_choices(ConsentChannel),
+            ),
         ) from None
     source = (source or "").strip()
     if not source or len(source) > 120:
-        raise InvalidInput("source", "say where it came from (1–120 characters)")
+        raise InvalidInput("source", _("say where it came from (1–120 characters)"))
     if viewer is not None and get_customer(session, viewer, customer_id) is None:
-        raise NotFound(f"no customer {customer_id}")
+        raise NotFound(_("no customer %(id)s", id=customer_id))
     event = Consent(
         customer_id=customer_id,
         purpose=purpose,
@@ -124,7 +133,10 @@ def _rows(text: str) -> tuple[list[tuple[int, str, str | None]], list[tuple[int,
     number = next((fields[n] for n in NUMBER_COLUMNS if n in fields), None)
     when = next((fields[n] for n in DATE_COLUMNS if n in fields), None)
     if number is None:
-        raise InvalidInput("file", f"no number column (looked for {', '.join(NUMBER_COLUMNS)})")
+        raise InvalidInput(
+            "file",
+            _("no number column (looked for %(columns)s)", columns=", ".join(NUMBER_COLUMNS)),
+        )
     for line_no, record in enumerate(reader, start=2):
         value = (record.get(number) or "").strip()
         if not value:
@@ -139,11 +151,11 @@ def import_register(
 ) -> RegisterImport:
     """Replace the do-not-call snapshot of ``source`` (default: the file name) with ``path``."""
     if not path.is_file():
-        raise InvalidInput("file", f"{path} does not exist")
+        raise InvalidInput("file", _("%(file)s does not exist", file=path))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("file", f"{path} is not UTF-8 text") from None
+        raise InvalidInput("file", _("%(file)s is not UTF-8 text", file=path)) from None
     source = (source or path.name).strip()[:120]
     rows, rejects = _rows(text)
     numbers: dict[str, date | None] = {}

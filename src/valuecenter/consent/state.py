@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from valuecenter import channels
+from valuecenter.i18n import _
 
 PURPOSES = ("service", "marketing", "profiling")
 CONSENT_CHANNELS = channels.CONSENT_WORDS
@@ -96,12 +97,18 @@ def verdict(
     events = list(events)
     decided = latest(events, purpose, channel, at)
     if decided is not None and not decided.granted:
-        where = "any channel" if decided.channel == "any" else decided.channel
+        where = _("any channel") if decided.channel == "any" else decided.channel
         source = f" ({decided.source})" if decided.source else ""
         return Verdict(
             False,
             "consent",
-            f"{purpose} by {where} withdrawn {decided.recorded_at:%Y-%m-%d %H:%M} UTC{source}",
+            _(
+                "%(purpose)s by %(channel)s withdrawn %(at)s UTC",
+                purpose=purpose,
+                channel=where,
+                at=f"{decided.recorded_at:%Y-%m-%d %H:%M}",
+            )
+            + source,
         )
     if purpose == "marketing" and outbound and channel == "phone" and on_register:
         opted_in = (
@@ -111,13 +118,26 @@ def verdict(
             and (do_not_call_since is None or decided.recorded_at.date() >= do_not_call_since)
         )
         if not opted_in:
-            since = f" since {do_not_call_since:%Y-%m-%d}" if do_not_call_since else ""
-            return Verdict(
-                False,
-                "do-not-call",
-                f"the number is on the do-not-call register{since}: no outbound marketing call",
+            detail = (
+                _(
+                    "the number is on the do-not-call register since %(day)s: no outbound "
+                    "marketing call",
+                    day=f"{do_not_call_since:%Y-%m-%d}",
+                )
+                if do_not_call_since
+                else _("the number is on the do-not-call register: no outbound marketing call")
             )
+            return Verdict(False, "do-not-call", detail)
     if decided is not None:
-        return Verdict(True, "consent", f"{purpose} by {decided.channel} granted")
+        return Verdict(
+            True,
+            "consent",
+            _("%(purpose)s by %(channel)s granted", purpose=purpose, channel=decided.channel),
+        )
     allowed = DEFAULT_ALLOWED.get(purpose, False)
-    return Verdict(allowed, "default", f"{purpose}: no consent event, default {allowed}")
+    detail = (
+        _("%(purpose)s: no consent event, allowed by default", purpose=purpose)
+        if allowed
+        else _("%(purpose)s: no consent event, not allowed by default", purpose=purpose)
+    )
+    return Verdict(allowed, "default", detail)

@@ -19,6 +19,7 @@ from valuecenter.customers.schemas import (
     CustomerPage,
 )
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
 from valuecenter.users.models import User
 
 MAX_QUERY_LENGTH = 100
@@ -50,7 +51,9 @@ def normalize_filters(
     """Strip the filters; empty means "any". A search text over 100 characters is refused."""
     text = _clean(q)
     if text is not None and len(text) > MAX_QUERY_LENGTH:
-        raise InvalidInput("q", f"search text is longer than {MAX_QUERY_LENGTH} characters")
+        raise InvalidInput(
+            "q", _("search text is longer than %(n)s characters", n=MAX_QUERY_LENGTH)
+        )
     return CustomerFilters(
         q=text,
         country=_clean(country),
@@ -70,9 +73,9 @@ def list_customers(
 ) -> CustomerPage:
     """One page of the customers ``viewer`` may see, ordered by name then id."""
     if page < 1:
-        raise InvalidInput("page", "must be 1 or more")
+        raise InvalidInput("page", _("must be 1 or more"))
     if not 1 <= page_size <= page_size_max:
-        raise InvalidInput("page_size", f"must be between 1 and {page_size_max}")
+        raise InvalidInput("page_size", _("must be between 1 and %(max)s", max=page_size_max))
     rows, total = repository.search_customers(
         session, viewer, filters, offset=(page - 1) * page_size, limit=page_size
     )

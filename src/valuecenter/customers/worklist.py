@@ -23,6 +23,7 @@ from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.customers.repository import visible_customers
 from valuecenter.customers.schemas import CustomerRef
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
 from valuecenter.users.models import User
 
 Query: TypeAlias = Select[*tuple[Any, ...]]
@@ -59,9 +60,9 @@ class Paging:
 def paging(page: int, page_size: int, page_size_max: int) -> Paging:
     """``page`` and ``page_size`` checked (page from 1, size 1 to ``page_size_max``)."""
     if page < 1:
-        raise InvalidInput("page", "must be 1 or more")
+        raise InvalidInput("page", _("must be 1 or more"))
     if not 1 <= page_size <= page_size_max:
-        raise InvalidInput("page_size", f"must be between 1 and {page_size_max}")
+        raise InvalidInput("page_size", _("must be between 1 and %(max)s", max=page_size_max))
     return Paging(page, page_size)
 
 

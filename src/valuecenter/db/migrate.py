@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from valuecenter.db.engine import normalize_url
 from valuecenter.errors import SchemaBehind
+from valuecenter.i18n import _
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -42,5 +43,13 @@ def ensure_current(engine: Engine) -> None:
     """Raise :class:`SchemaBehind` unless the database is at the newest revision."""
     current, head = current_revision(engine), head_revision()
     if current != head:
-        state = "is empty" if current is None else f"is at revision {current}, code needs {head}"
-        raise SchemaBehind(f"the database schema {state}: run `valuecenter db upgrade`")
+        if current is None:
+            raise SchemaBehind(_("the database schema is empty: run `valuecenter db upgrade`"))
+        raise SchemaBehind(
+            _(
+                "the database schema is at revision %(current)s, code needs %(head)s: run "
+                "`valuecenter db upgrade`",
+                current=current,
+                head=head,
+            )
+        )

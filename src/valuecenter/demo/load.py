@@ -36,6 +36,8 @@ from valuecenter.demo.world import (
     generate_blocks,
 )
 from valuecenter.errors import AppError, Conflict
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _
 from valuecenter.importer.service import ImportOptions, ImportResult, import_frame
 from valuecenter.users.models import Role
 from valuecenter.users.security import new_password
@@ -54,7 +56,10 @@ def ensure_empty(session: Session) -> None:
     count = customer_count(session)
     if count:
         raise Conflict(
-            f"the database already has {count:,} customers; demo loads only into an empty database"
+            _(
+                "the database already has %(n)s customers; demo loads only into an empty database",
+                n=grouped(count),
+            )
         )
 
 

@@ -45,6 +45,7 @@ from valuecenter.demo.truth_models import (
     require_truth,
 )
 from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.i18n import _
 from valuecenter.offers.catalogue import save_settings
 from valuecenter.offers.decisions import Answered, Request, Timed, decide_batch, record_batch
 from valuecenter.offers.engine import load_engine
@@ -97,7 +98,7 @@ def truth_frames(session: Session) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     world = session.scalar(select(TruthWorld).limit(1))
     if world is None:
         raise NotFound(
-            "this database holds no simulated company (load one with `valuecenter demo`)"
+            _("this database holds no simulated company (load one with `valuecenter demo`)")
         )
     t = TruthCustomer
     customers = pd.DataFrame(
@@ -125,8 +126,10 @@ def truth_frames(session: Session) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     if customers["favourites"].isna().any():
         raise InvalidInput(
             "world",
-            "this world predates the offer truth (generator 3): "
-            "load it again with `valuecenter demo`",
+            _(
+                "this world predates the offer truth (generator 3): load it again with "
+                "`valuecenter demo`"
+            ),
         )
     p = TruthProduct
     products = pd.DataFrame(
@@ -141,7 +144,7 @@ def world_end(session: Session) -> datetime:
     world = session.scalar(select(TruthWorld).limit(1))
     if world is None:
         raise NotFound(
-            "this database holds no simulated company (load one with `valuecenter demo`)"
+            _("this database holds no simulated company (load one with `valuecenter demo`)")
         )
     return datetime.combine(world.ends + timedelta(days=1), time(), tzinfo=UTC)
 
@@ -186,11 +189,17 @@ def simulate(
 ) -> History:
     """Simulate ``months`` of decisions ending at ``ends`` (default: the world's end)."""
     if not 1 <= months <= MONTHS_MAX:
-        raise InvalidInput("months", f"{months} is outside 1–{MONTHS_MAX}")
+        raise InvalidInput(
+            "months", _("%(value)s is outside 1–%(max)s", value=months, max=MONTHS_MAX)
+        )
     if not 0.0 <= explore <= 0.5:
-        raise InvalidInput("explore", f"{explore} is not in [0, 0.5]")
+        raise InvalidInput(
+            "explore", _("%(value)s is not in %(bound)s", value=explore, bound="[0, 0.5]")
+        )
     if session.scalar(select(func.count()).select_from(Action)) == 0:
-        raise NotFound("the catalogue is empty: import the demo's with `valuecenter offers import`")
+        raise NotFound(
+            _("the catalogue is empty: import the demo's with `valuecenter offers import`")
+        )
     preset, truth_customers, truth_products = truth_frames(session)
     end = ends or world_end(session)
     start = end - timedelta(days=round(30.44 * months))
@@ -446,7 +455,7 @@ def best_seller(session: Session, before: datetime) -> str:
         .order_by(func.count(OrderLine.id).desc(), Action.code)
     ).all()
     if not rows:
-        raise NotFound("no offer of the catalogue sold in the year before")
+        raise NotFound(_("no offer of the catalogue sold in the year before"))
     return str(rows[0][0])
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
 
 CHANNELS = ("phone", "chat", "email", "webcare", "sms", "fax", "self-service")
 
@@ -339,4 +340,7 @@ def get_preset(name: str) -> Preset:
         return PRESETS[name]
     except KeyError:
         choices = ", ".join(sorted(PRESETS))
-        raise InvalidInput("preset", f"'{name}' is not a preset; use one of {choices}") from None
+        raise InvalidInput(
+            "preset",
+            _("'%(value)s' is not a preset; use one of %(choices)s", value=name, choices=choices),
+        ) from None

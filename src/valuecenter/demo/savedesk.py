@@ -49,6 +49,7 @@ from valuecenter.customers.models import Customer
 from valuecenter.demo.offers_truth import load_demo_catalogue
 from valuecenter.demo.truth_models import TruthResponse, TruthWorld, require_truth
 from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.i18n import _
 from valuecenter.offers.catalogue import check_retention_offer
 from valuecenter.retention.desk.ledger import LedgerRow, ledger
 from valuecenter.retention.desk.service import open_case, record_outcome
@@ -138,9 +139,10 @@ def seed_offers(session: Session) -> list[RetentionOffer]:
 
 
 def _pool(session: Session) -> _Pool:
-    missing = (
-        f"no truth for {ACTION}: this database holds no simulated company "
-        "(load one with `valuecenter demo --preset telecom`)"
+    missing = _(
+        "no truth for %(action)s: this database holds no simulated company "
+        "(load one with `valuecenter demo --preset telecom`)",
+        action=ACTION,
     )
     require_truth(session, missing)
     rows = session.execute(
@@ -169,11 +171,11 @@ def _retention_agents(session: Session) -> list[int]:
         )
         if agents:
             return agents
-    raise InvalidInput("agents", "the world has no agents in a retention-* or service-* team")
+    raise InvalidInput("agents", _("the world has no agents in a retention-* or service-* team"))
 
 
 def _last_month(session: Session) -> date:
-    missing = "no simulated company in this database (load one with `valuecenter demo`)"
+    missing = _("no simulated company in this database (load one with `valuecenter demo`)")
     require_truth(session, missing)
     ends = session.scalar(select(func.max(TruthWorld.ends)))
     if ends is None:

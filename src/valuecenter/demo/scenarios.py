@@ -30,6 +30,7 @@ from valuecenter.demo.timeline import (
     mothers_day,
 )
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
 
 SCENARIOS = ("recession", "peak-season")
 RECESSION_MONTHS = 6
@@ -72,7 +73,12 @@ def parse_scenarios(names: str | Iterable[str] | None) -> tuple[str, ...]:
                 continue
             if name not in SCENARIOS:
                 raise InvalidInput(
-                    "scenario", f"'{name}' is not a scenario; use one of {', '.join(SCENARIOS)}"
+                    "scenario",
+                    _(
+                        "'%(value)s' is not a scenario; use one of %(choices)s",
+                        value=name,
+                        choices=", ".join(SCENARIOS),
+                    ),
                 )
             chosen.add(name)
     return tuple(s for s in SCENARIOS if s in chosen)

@@ -70,6 +70,7 @@ from valuecenter.contacts.models import Channel, Contact, ContactReason, Directi
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import Customer
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
 from valuecenter.importer.entities import SPECS
 from valuecenter.orders.models import Order, OrderLine
 
@@ -221,7 +222,7 @@ def _keyed_sum(keys: IntArray, values: FloatArray) -> FloatArray:
 def period(inp: StatsInput) -> tuple[int, int]:
     """(start, T) of the period, or a one-line error when there is none."""
     if inp.start_us is None or inp.end_us is None:
-        raise InvalidInput("period", "there are no orders and no contacts, so no period")
+        raise InvalidInput("period", _("there are no orders and no contacts, so no period"))
     return inp.start_us, inp.end_us
 
 
@@ -298,7 +299,7 @@ def yearly_churn(inp: StatsInput) -> float | None:
 def compute_stats(inp: StatsInput) -> dict[str, object]:
     """The figures of the module docstring from ``inp``, and the seeds' figures beside them."""
     if inp.customers <= 0:
-        raise InvalidInput("customers", "there are no customers to compute figures for")
+        raise InvalidInput("customers", _("there are no customers to compute figures for"))
     period(inp)
     top1, top10 = top_shares(revenue_per_customer(inp), inp.customers)
     ivr = None

@@ -18,6 +18,7 @@ from valuecenter.analytics.experiments import Effect, average_effect
 from valuecenter.demo.treatments import Outcome, respond
 from valuecenter.demo.truth_models import TruthResponse, require_truth
 from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.i18n import _
 
 _TRUE = {"1", "true", "t", "yes", "y", "treated", "treatment"}
 _FALSE = {"0", "false", "f", "no", "n", "control"}
@@ -26,9 +27,10 @@ _FALSE = {"0", "false", "f", "no", "n", "control"}
 def responses(session: Session, action: str) -> pd.DataFrame:
     """The ``truth_responses`` rows of ``action``; :class:`NotFound` when the database holds
     no simulated company."""
-    missing = (
-        f"no truth for {action}: this database holds no simulated company "
-        "(load one with `valuecenter demo`)"
+    missing = _(
+        "no truth for %(action)s: this database holds no simulated company "
+        "(load one with `valuecenter demo`)",
+        action=action,
     )
     require_truth(session, missing)
     t = TruthResponse
@@ -45,11 +47,13 @@ def responses(session: Session, action: str) -> pd.DataFrame:
 def read_assignment(path: Path) -> tuple[list[str], list[bool]]:
     """``customer_id`` and ``treated`` from a CSV; a bad value names its line."""
     if not path.is_file():
-        raise InvalidInput("--file", f"{path} does not exist")
+        raise InvalidInput("--file", _("%(file)s does not exist", file=path))
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     for column in ("customer_id", "treated"):
         if column not in frame.columns:
-            raise InvalidInput("--file", f"{path} has no column '{column}'")
+            raise InvalidInput(
+                "--file", _("%(file)s has no column '%(column)s'", file=path, column=column)
+            )
     treated: list[bool] = []
     for line, value in enumerate(frame["treated"], start=2):
         text = value.strip().lower()
@@ -58,18 +62,21 @@ def read_assignment(path: Path) -> tuple[list[str], list[bool]]:
         elif text in _FALSE:
             treated.append(False)
         else:
-            raise InvalidInput("treated", f"line {line}: '{value}' is not true or false")
+            raise InvalidInput(
+                "treated",
+                _("line %(line)s: '%(value)s' is not true or false", line=line, value=value),
+            )
     ids = [v.strip() for v in frame["customer_id"]]
     for line, value in enumerate(ids, start=2):
         if not value:
-            raise InvalidInput("customer_id", f"line {line}: is empty")
+            raise InvalidInput("customer_id", _("line %(line)s: is empty", line=line))
     return ids, treated
 
 
 def random_assignment(truth: pd.DataFrame, share: float, seed: int) -> tuple[list[str], list[bool]]:
     """Every customer with truth, treated with probability ``share`` (Bernoulli design)."""
     if not 0.0 < share < 1.0:
-        raise InvalidInput("--random", "the treated share must be between 0 and 1 (exclusive)")
+        raise InvalidInput("--random", _("the treated share must be between 0 and 1 (exclusive)"))
     rng = np.random.default_rng(seed)
     ids = truth["customer_id"].astype(str).tolist()
     return ids, (rng.random(len(ids)) < share).tolist()
@@ -94,6 +101,6 @@ def experiment(
     outcome = respond(truth, action, customer_ids, treated)
     frame = outcome.frame
     if frame["treated"].sum() < 2 or (~frame["treated"]).sum() < 2:
-        raise InvalidInput("treated", "each arm needs at least two customers")
+        raise InvalidInput("treated", _("each arm needs at least two customers"))
     effect = average_effect(frame["outcome"].to_numpy(), frame["treated"].to_numpy())
     return Experiment(outcome=outcome, effect=effect)

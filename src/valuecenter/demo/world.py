@@ -44,6 +44,8 @@ from valuecenter.demo.scenarios import Shock, seasonal_peak, shocks
 from valuecenter.demo.timeline import DAY, IntArray, LoadProfile, Window, days_since_epoch
 from valuecenter.demo.treatments import response_truth
 from valuecenter.errors import InvalidInput
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _
 from valuecenter.importer.entities import ENTITIES
 
 # The importer's order: what a row refers to is loaded before the row.
@@ -91,7 +93,7 @@ def default_window(start: date | None = None, months: int | None = None) -> Wind
     """The history window: by default the 24 months ending 2026-10-31."""
     months = DEFAULT_MONTHS if months is None else months
     if not 1 <= months <= 120:
-        raise InvalidInput("months", f"{months} is outside 1–120")
+        raise InvalidInput("months", _("%(value)s is outside 1–120", value=months))
     if start is None:
         return Window.ending(DEFAULT_END, months)
     return Window(start, months)
@@ -187,9 +189,16 @@ def plan_world(
 ) -> Plan:
     """Draw everything the blocks share."""
     if not 1 <= customers <= MAX_CUSTOMERS:
-        raise InvalidInput("customers", f"{customers} is outside 1–{MAX_CUSTOMERS:,}")
+        raise InvalidInput(
+            "customers",
+            _(
+                "%(value)s is outside 1–%(max)s",
+                value=grouped(customers),
+                max=grouped(MAX_CUSTOMERS),
+            ),
+        )
     if seed < 0:
-        raise InvalidInput("seed", "must be 0 or more")
+        raise InvalidInput("seed", _("must be 0 or more"))
     window = window or default_window()
     rng = streams(seed)
     world_shocks = shocks(preset, window, scenarios)

@@ -27,9 +27,9 @@ _BLOCK = 8 << 20
 def read_file(path: Path, *, sep: str | None = None, sheet: str | None = None) -> pd.DataFrame:
     """The rows of ``path`` as a DataFrame of the file's own column names."""
     if not path.exists():
-        raise InvalidInput("file", f"{path}: no such file")
+        raise InvalidInput("file", _("%(file)s: no such file", file=path))
     if not path.is_file():
-        raise InvalidInput("file", f"{path}: not a file")
+        raise InvalidInput("file", _("%(file)s: not a file", file=path))
     suffix = path.suffix.lower()
     if sheet is not None and suffix not in XLSX_SUFFIXES:
         raise InvalidInput(
@@ -41,13 +41,17 @@ def read_file(path: Path, *, sep: str | None = None, sheet: str | None = None) -
         if suffix in XLSX_SUFFIXES:
             return _read_xlsx(path, sheet)
         if suffix == ".xls":
-            raise InvalidInput("file", f"{path}: old .xls workbooks are not read; save as .xlsx")
+            raise InvalidInput(
+                "file", _("%(file)s: old .xls workbooks are not read; save as .xlsx", file=path)
+            )
         return _read_csv(path, sep)
     except InvalidInput:
         raise
     except (OSError, ValueError, pa.ArrowException, KeyError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InvalidInput("file", f"{path}: cannot read it: {first}") from exc
+        raise InvalidInput(
+            "file", _("%(file)s: cannot read it: %(reason)s", file=path, reason=first)
+        ) from exc
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -72,13 +76,18 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
         if sheet is not None and sheet not in book.sheetnames:
             raise InvalidInput(
                 "--sheet",
-                f"no sheet '{sheet}' in {path.name} (sheets: {', '.join(book.sheetnames)})",
+                _(
+                    "no sheet '%(sheet)s' in %(file)s (sheets: %(sheets)s)",
+                    sheet=sheet,
+                    file=path.name,
+                    sheets=", ".join(book.sheetnames),
+                ),
             )
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            raise InvalidInput("file", f"{path}: the sheet is empty")
+            raise InvalidInput("file", _("%(file)s: the sheet is empty", file=path))
         names = [
             str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)
         ]
@@ -93,7 +102,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
         for i, name in enumerate(names)
     }
     if width == 0:
-        raise InvalidInput("file", f"{path}: no header row")
+        raise InvalidInput("file", _("%(file)s: no header row", file=path))
     return _frame(pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()}))
 
 
@@ -145,17 +154,20 @@ def _read_csv(path: Path, sep: str | None) -> pd.DataFrame:
     encoding = _encoding(path)
     header_line = _header(path, encoding)
     if not header_line.strip():
-        raise InvalidInput("file", f"{path}: the first line (the header) is empty")
+        raise InvalidInput("file", _("%(file)s: the first line (the header) is empty", file=path))
     delimiter = sep if sep is not None else sniff_separator(header_line)
     if delimiter in ("\\t", "tab", "TAB"):
         delimiter = "\t"
     if len(delimiter) != 1:
-        raise InvalidInput("--sep", f"'{delimiter}' is not a single character")
+        raise InvalidInput("--sep", _("'%(sep)s' is not a single character", sep=delimiter))
     names = next(csv.reader(io.StringIO(header_line), delimiter=delimiter))
     names = [n.strip() for n in names]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
-        raise InvalidInput("file", f"{path}: the header repeats column {', '.join(dup)}")
+        raise InvalidInput(
+            "file",
+            _("%(file)s: the header repeats column %(columns)s", file=path, columns=", ".join(dup)),
+        )
     read = pcsv.ReadOptions(
         column_names=names, skip_rows=1, encoding=encoding, block_size=_BLOCK, use_threads=True
     )
@@ -176,7 +188,13 @@ def _read_csv(path: Path, sep: str | None) -> pd.DataFrame:
         except pa.ArrowInvalid as again:
             message = str(again).strip().splitlines()[0]
             raise InvalidInput(
-                "file", f"{path}: not a valid CSV with separator {delimiter!r}: {message}"
+                "file",
+                _(
+                    "%(file)s: not a valid CSV with separator %(sep)s: %(reason)s",
+                    file=path,
+                    sep=repr(delimiter),
+                    reason=message,
+                ),
             ) from again
     frame = _frame(table)
     frame.attrs["sep"] = delimiter

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.db.bulk import Db
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
 from valuecenter.importer.convert import Formats
 from valuecenter.importer.entities import ENTITIES, SPECS, Entity
 from valuecenter.importer.loaders import Run, load
@@ -75,22 +76,35 @@ def entity_spec(entity: str) -> Entity:
     """The entity called ``entity``, or a one-line error listing the valid ones."""
     spec = SPECS.get(entity.strip().lower().replace("-", "_"))
     if spec is None:
-        raise InvalidInput("entity", f"unknown entity '{entity}' (one of: {', '.join(ENTITIES)})")
+        raise InvalidInput(
+            "entity",
+            _(
+                "unknown entity '%(entity)s' (one of: %(choices)s)",
+                entity=entity,
+                choices=", ".join(ENTITIES),
+            ),
+        )
     return spec
 
 
 def _check_options(options: ImportOptions) -> Formats:
     if options.decimal not in (".", ","):
-        raise InvalidInput("--decimal", f"'{options.decimal}' is not '.' or ','")
+        raise InvalidInput("--decimal", _("'%(value)s' is not '.' or ','", value=options.decimal))
     try:
         from zoneinfo import ZoneInfo
 
         ZoneInfo(options.timezone)
     except (KeyError, ValueError, OSError) as exc:
-        raise InvalidInput("--timezone", f"unknown time zone '{options.timezone}'") from exc
+        raise InvalidInput(
+            "--timezone", _("unknown time zone '%(zone)s'", zone=options.timezone)
+        ) from exc
     if options.date_format is not None and "%" not in options.date_format:
         raise InvalidInput(
-            "--date-format", f"'{options.date_format}' has no % directives (e.g. %d-%m-%Y)"
+            "--date-format",
+            _(
+                "'%(value)s' has no %% directives (e.g. %%d-%%m-%%Y)",
+                value=options.date_format,
+            ),
         )
     return Formats(options.date_format, options.decimal, options.timezone)
 

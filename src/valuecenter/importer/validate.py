@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _, ngettext
 from valuecenter.importer.convert import Formats, convert
 from valuecenter.importer.entities import Entity, Kind
 
@@ -84,8 +85,14 @@ def canonical_names(
         if target.strip().lower() not in known:
             raise InvalidInput(
                 "--map",
-                f"{source}={target}: '{target}' is not a column of {entity.name} "
-                f"(columns: {', '.join(entity.names)})",
+                _(
+                    "%(source)s=%(target)s: '%(target)s' is not a column of %(entity)s "
+                    "(columns: %(columns)s)",
+                    source=source,
+                    target=target,
+                    entity=entity.name,
+                    columns=", ".join(entity.names),
+                ),
             )
     by_source = {str(s).strip().lower(): known[t.strip().lower()] for s, t in mapping.items()}
     result: dict[str, str] = {}
@@ -98,8 +105,13 @@ def canonical_names(
         if canonical in taken:
             raise InvalidInput(
                 "columns",
-                f"both '{taken[canonical]}' and '{header}' give column {canonical} "
-                f"of {entity.name}",
+                _(
+                    "both '%(first)s' and '%(second)s' give column %(column)s of %(entity)s",
+                    first=taken[canonical],
+                    second=header,
+                    column=canonical,
+                    entity=entity.name,
+                ),
             )
         taken[canonical] = header
         result[str(col)] = canonical
@@ -111,12 +123,20 @@ def check_columns(columns: Iterable[object], entity: Entity, names: Mapping[str,
     present = set(names.values())
     missing = [c for c in entity.required if c not in present]
     if missing:
-        found = ", ".join(str(c) for c in columns) or "(none)"
-        plural = "s" if len(missing) > 1 else ""
+        found = ", ".join(str(c) for c in columns) or _("(none)")
         raise InvalidInput(
             "columns",
-            f"missing required column{plural} {', '.join(missing)} for {entity.name} "
-            f"(columns found: {found}); use --map SOURCE={missing[0]} to name a column",
+            ngettext(
+                "missing required column %(missing)s for %(entity)s (columns found: %(found)s); "
+                "use --map SOURCE=%(first)s to name a column",
+                "missing required columns %(missing)s for %(entity)s (columns found: %(found)s); "
+                "use --map SOURCE=%(first)s to name a column",
+                len(missing),
+                missing=", ".join(missing),
+                entity=entity.name,
+                found=found,
+                first=missing[0],
+            ),
         )
 
 

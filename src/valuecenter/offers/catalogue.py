@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.i18n import _
 from valuecenter.offers import repository
 from valuecenter.offers.facts import CHANNELS, WEEKDAYS
 from valuecenter.offers.models import (
@@ -152,11 +153,12 @@ class ImportSummary:
 
 def _keys(entry: object, allowed: frozenset[str], path: str) -> Mapping[str, Any]:
     if not isinstance(entry, Mapping):
-        raise InvalidInput(path, "expects a mapping of fields")
+        raise InvalidInput(path, _("expects a mapping of fields"))
     unknown = sorted(str(k) for k in entry if k not in allowed)
     if unknown:
         raise InvalidInput(
-            f"{path}.{unknown[0]}", f"unknown field; use {', '.join(sorted(allowed))}"
+            f"{path}.{unknown[0]}",
+            _("unknown field; use %(fields)s", fields=", ".join(sorted(allowed))),
         )
     return entry
 
@@ -167,13 +169,13 @@ def _text(
     value = entry.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise InvalidInput(f"{path}.{key}", "is required")
+            raise InvalidInput(f"{path}.{key}", _("is required"))
         return None
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise InvalidInput(f"{path}.{key}", f"expects text, got {value!r}")
+        raise InvalidInput(f"{path}.{key}", _("expects text, got %(value)s", value=repr(value)))
     text = str(value).strip()
     if len(text) > max_len:
-        raise InvalidInput(f"{path}.{key}", f"is longer than {max_len} characters")
+        raise InvalidInput(f"{path}.{key}", _("is longer than %(n)s characters", n=max_len))
     return text
 
 
@@ -181,7 +183,7 @@ def _code(entry: Mapping[str, Any], path: str) -> str:
     code = _text(entry, "code", path, required=True, max_len=64)
     assert code is not None
     if any(ch.isspace() for ch in code):
-        raise InvalidInput(f"{path}.code", "must not contain spaces")
+        raise InvalidInput(f"{path}.code", _("must not contain spaces"))
     return code
 
 
@@ -190,15 +192,22 @@ def _euro_cents(entry: Mapping[str, Any], key: str, path: str) -> int:
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise InvalidInput(f"{path}.{key}", f"expects an amount in euro, got {value!r}")
+        raise InvalidInput(
+            f"{path}.{key}", _("expects an amount in euro, got %(value)s", value=repr(value))
+        )
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
-        raise InvalidInput(f"{path}.{key}", f"'{value}' is not an amount in euro") from None
+        raise InvalidInput(
+            f"{path}.{key}", _("'%(value)s' is not an amount in euro", value=value)
+        ) from None
     if not amount.is_finite() or amount < 0 or amount > MAX_EURO:
-        raise InvalidInput(f"{path}.{key}", f"{value} is not an amount between 0 and {MAX_EURO}")
+        raise InvalidInput(
+            f"{path}.{key}",
+            _("%(value)s is not an amount between 0 and %(max)s", value=value, max=MAX_EURO),
+        )
     if amount != amount.quantize(Decimal("0.01")):
-        raise InvalidInput(f"{path}.{key}", f"{value} has more than two decimals")
+        raise InvalidInput(f"{path}.{key}", _("%(value)s has more than two decimals", value=value))
     return int(amount * 100)
 
 
@@ -209,9 +218,13 @@ def _int(
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{path}.{key}", f"expects a whole number, got {value!r}")
+        raise InvalidInput(
+            f"{path}.{key}", _("expects a whole number, got %(value)s", value=repr(value))
+        )
     if not lo <= value <= hi:
-        raise InvalidInput(f"{path}.{key}", f"{value} is outside {lo}–{hi}")
+        raise InvalidInput(
+            f"{path}.{key}", _("%(value)s is outside %(lo)s–%(hi)s", value=value, lo=lo, hi=hi)
+        )
     return value
 
 
@@ -227,10 +240,12 @@ def _share(
 ) -> float:
     value = entry.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput(f"{path}.{key}", f"expects a number, got {value!r}")
+        raise InvalidInput(f"{path}.{key}", _("expects a number, got %(value)s", value=repr(value)))
     if value < lo or value > hi or (hi_open and value >= hi):
         bound = f"[{lo:g}, {hi:g})" if hi_open else f"[{lo:g}, {hi:g}]"
-        raise InvalidInput(f"{path}.{key}", f"{value} is not in {bound}")
+        raise InvalidInput(
+            f"{path}.{key}", _("%(value)s is not in %(bound)s", value=value, bound=bound)
+        )
     return float(value)
 
 
@@ -244,10 +259,15 @@ def _list(
     out: list[str] = []
     for item in values:
         if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
-            raise InvalidInput(f"{path}.{key}", f"expects a list of codes, got {item!r}")
+            raise InvalidInput(
+                f"{path}.{key}", _("expects a list of codes, got %(value)s", value=repr(item))
+            )
         text = str(item).strip()
         if allowed is not None and text not in allowed:
-            raise InvalidInput(f"{path}.{key}", f"'{text}' is not one of {', '.join(allowed)}")
+            raise InvalidInput(
+                f"{path}.{key}",
+                _("'%(value)s' is not one of %(choices)s", value=text, choices=", ".join(allowed)),
+            )
         out.append(text)
     return sorted(set(out))
 
@@ -261,13 +281,17 @@ def _date(entry: Mapping[str, Any], key: str, path: str) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise InvalidInput(f"{path}.{key}", f"'{value}' is not a date (YYYY-MM-DD)") from None
+        raise InvalidInput(
+            f"{path}.{key}", _("'%(value)s' is not a date (YYYY-MM-DD)", value=value)
+        ) from None
 
 
 def _bool(entry: Mapping[str, Any], key: str, path: str, default: bool = True) -> bool:
     value = entry.get(key, default)
     if not isinstance(value, bool):
-        raise InvalidInput(f"{path}.{key}", f"expects true or false, got {value!r}")
+        raise InvalidInput(
+            f"{path}.{key}", _("expects true or false, got %(value)s", value=repr(value))
+        )
     return value
 
 
@@ -317,20 +341,25 @@ def check_action(
     kind = _text(e, "kind", path, required=True)
     kinds = [k.value for k in ActionKind]
     if kind not in kinds:
-        raise InvalidInput(f"{path}.kind", f"'{kind}' is not one of {', '.join(kinds)}")
+        raise InvalidInput(
+            f"{path}.kind",
+            _("'%(value)s' is not one of %(choices)s", value=kind, choices=", ".join(kinds)),
+        )
     product_id = category_id = offer_id = None
     product = _text(e, "product", path, max_len=64)
     if product is not None:
         product_id = repository.product_id(session, product)
         if product_id is None:
-            raise InvalidInput(f"{path}.product", f"no product '{product}' exists")
+            raise InvalidInput(f"{path}.product", _("no product '%(code)s' exists", code=product))
     category = _text(e, "category", path, max_len=64)
     if category is not None:
         if product is not None:
-            raise InvalidInput(f"{path}.category", "give a product or a category, not both")
+            raise InvalidInput(f"{path}.category", _("give a product or a category, not both"))
         category_id = repository.category_id(session, category)
         if category_id is None:
-            raise InvalidInput(f"{path}.category", f"no category '{category}' exists")
+            raise InvalidInput(
+                f"{path}.category", _("no category '%(code)s' exists", code=category)
+            )
     retention = _text(e, "retention_offer", path, max_len=64)
     if retention is None and kind == ActionKind.RETENTION:
         raise InvalidInput(
@@ -340,23 +369,28 @@ def check_action(
         )
     if retention is not None:
         if kind != ActionKind.RETENTION:
-            raise InvalidInput(f"{path}.retention_offer", "only a retention action names one")
+            raise InvalidInput(f"{path}.retention_offer", _("only a retention action names one"))
         offer_id = repository.retention_offer_id(session, retention)
         if offer_id is None:
             raise InvalidInput(
-                f"{path}.retention_offer", f"no retention offer '{retention}' exists"
+                f"{path}.retention_offer",
+                _("no retention offer '%(code)s' exists", code=retention),
             )
     valid_from = _date(e, "valid_from", path)
     valid_until = _date(e, "valid_until", path)
     if valid_from and valid_until and valid_until < valid_from:
-        raise InvalidInput(f"{path}.valid_until", "is before valid_from")
+        raise InvalidInput(f"{path}.valid_until", _("is before valid_from"))
     if rule_text is not None:
         try:
             raw_rule = yaml.safe_load(rule_text) if rule_text.strip() else None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1})" if mark is not None else ""
-            raise InvalidInput(f"{path}.eligible", f"is not valid YAML{where}") from None
+            message = (
+                _("is not valid YAML (line %(line)s)", line=mark.line + 1)
+                if mark is not None
+                else _("is not valid YAML")
+            )
+            raise InvalidInput(f"{path}.eligible", message) from None
     else:
         raw_rule = e.get("eligible")
         rule_text = (
@@ -384,7 +418,7 @@ def check_action(
         "active": _bool(e, "active", path),
     }
     if values["prior_accept"] in (0.0, 1.0):
-        raise InvalidInput(f"{path}.prior_accept", "must be strictly between 0 and 1")
+        raise InvalidInput(f"{path}.prior_accept", _("must be strictly between 0 and 1"))
     return CheckedAction(code, values, rule, rule_text)
 
 
@@ -395,7 +429,9 @@ def check_lever(
     code = _code(e, path)
     action = _text(e, "action", path, max_len=64)
     if action is not None and action not in actions:
-        raise InvalidInput(f"{path}.action", f"no action '{action}' in the catalogue")
+        raise InvalidInput(
+            f"{path}.action", _("no action '%(code)s' in the catalogue", code=action)
+        )
     hours = e.get("hours")
     hour_from = hour_to = None
     if hours is not None:
@@ -406,7 +442,7 @@ def check_lever(
             or not 0 <= hours[0] < hours[1] <= 24
         ):
             raise InvalidInput(
-                f"{path}.hours", "expects [from, to) in whole hours, 0 ≤ from < to ≤ 24"
+                f"{path}.hours", _("expects [from, to) in whole hours, 0 ≤ from < to ≤ 24")
             )
         hour_from, hour_to = hours
     weight = _share(e, "weight", path, 1.0, lo=0.0, hi=100.0)
@@ -434,32 +470,47 @@ def check_policy(
     kind = _text(e, "kind", path, required=True)
     kinds = [k.value for k in PolicyKind]
     if kind not in kinds:
-        raise InvalidInput(f"{path}.kind", f"'{kind}' is not one of {', '.join(kinds)}")
+        raise InvalidInput(
+            f"{path}.kind",
+            _("'%(value)s' is not one of %(choices)s", value=kind, choices=", ".join(kinds)),
+        )
     purpose = _text(e, "purpose", path) or "marketing"
     if purpose not in PURPOSES:
-        raise InvalidInput(f"{path}.purpose", f"'{purpose}' is not one of {', '.join(PURPOSES)}")
+        raise InvalidInput(
+            f"{path}.purpose",
+            _("'%(value)s' is not one of %(choices)s", value=purpose, choices=", ".join(PURPOSES)),
+        )
     channel = _text(e, "channel", path) or "any"
     if channel not in CONSENT_CHANNELS:
         raise InvalidInput(
-            f"{path}.channel", f"'{channel}' is not one of {', '.join(CONSENT_CHANNELS)}"
+            f"{path}.channel",
+            _(
+                "'%(value)s' is not one of %(choices)s",
+                value=channel,
+                choices=", ".join(CONSENT_CHANNELS),
+            ),
         )
     direction = _text(e, "direction", path) or "any"
     if direction not in ("inbound", "outbound", "any"):
-        raise InvalidInput(f"{path}.direction", f"'{direction}' is not inbound, outbound or any")
+        raise InvalidInput(
+            f"{path}.direction", _("'%(value)s' is not inbound, outbound or any", value=direction)
+        )
     action = _text(e, "action", path, max_len=64)
     if action is not None and action not in actions:
-        raise InvalidInput(f"{path}.action", f"no action '{action}' in the catalogue")
+        raise InvalidInput(
+            f"{path}.action", _("no action '%(code)s' in the catalogue", code=action)
+        )
     max_count = _int(e, "max", path, None, 1, 1000)
     if max_count is None:
-        raise InvalidInput(f"{path}.max", "is required")
+        raise InvalidInput(f"{path}.max", _("is required"))
     days = _int(e, "days", path, None, 1, 3650)
     if days is None:
-        raise InvalidInput(f"{path}.days", "is required")
+        raise InvalidInput(f"{path}.days", _("is required"))
     pause = _int(e, "pause_days", path, None, 1, 3650)
     if kind == PolicyKind.REJECTION_PAUSE and pause is None:
-        raise InvalidInput(f"{path}.pause_days", "a rejection pause needs pause_days")
+        raise InvalidInput(f"{path}.pause_days", _("a rejection pause needs pause_days"))
     if kind == PolicyKind.FREQUENCY and pause is not None:
-        raise InvalidInput(f"{path}.pause_days", "only a rejection pause has pause_days")
+        raise InvalidInput(f"{path}.pause_days", _("only a rejection pause has pause_days"))
     return code, {
         "name": _text(e, "name", path, required=True),
         "kind": PolicyKind(kind),
@@ -561,7 +612,7 @@ def save_action(
 def action_by_code(session: Session, code: str) -> Action:
     action = repository.action_by_code(session, code)
     if action is None:
-        raise NotFound(f"no action '{code}'")
+        raise NotFound(_("no action '%(code)s'", code=code))
     return action
 
 
@@ -627,12 +678,15 @@ def save_settings(session: Session, entry: Mapping[str, Any]) -> EngineSettings:
 def _entries(document: Mapping[str, Any], key: str) -> list[Any]:
     value = document.get(key) or []
     if not isinstance(value, list):
-        raise InvalidInput(key, "expects a list")
+        raise InvalidInput(key, _("expects a list"))
     codes: dict[str, int] = {}
     for i, entry in enumerate(value):
         code = entry.get("code") if isinstance(entry, Mapping) else None
         if isinstance(code, str) and code in codes:
-            raise InvalidInput(f"{key}[{i}].code", f"'{code}' is also {key}[{codes[code]}]")
+            raise InvalidInput(
+                f"{key}[{i}].code",
+                _("'%(code)s' is also %(other)s", code=code, other=f"{key}[{codes[code]}]"),
+            )
         if isinstance(code, str):
             codes[code] = i
     return value
@@ -641,18 +695,31 @@ def _entries(document: Mapping[str, Any], key: str) -> list[Any]:
 def read_catalogue_file(path: Path) -> Mapping[str, Any]:
     """The parsed YAML of a catalogue file; one line naming the problem otherwise."""
     if not path.is_file():
-        raise InvalidInput("file", f"{path} does not exist")
+        raise InvalidInput("file", _("%(file)s does not exist", file=path))
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise InvalidInput("file", f"{path} is not UTF-8 text") from None
+        raise InvalidInput("file", _("%(file)s is not UTF-8 text", file=path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise InvalidInput("file", f"{path}:{where} is not valid YAML") from None
+        message = (
+            _(
+                "%(file)s: line %(line)s, column %(column)s is not valid YAML",
+                file=path,
+                line=mark.line + 1,
+                column=mark.column + 1,
+            )
+            if mark is not None
+            else _("%(file)s: is not valid YAML", file=path)
+        )
+        raise InvalidInput("file", message) from None
     if not isinstance(document, Mapping):
         raise InvalidInput(
-            "file", f"{path} holds no catalogue (expected settings/actions/levers/contact_policy)"
+            "file",
+            _(
+                "%(file)s holds no catalogue (expected settings/actions/levers/contact_policy)",
+                file=path,
+            ),
         )
     return document
 
@@ -667,7 +734,10 @@ def import_catalogue(
     """
     unknown = sorted(str(k) for k in document if k not in FILE_KEYS)
     if unknown:
-        raise InvalidInput(unknown[0], f"unknown section; use {', '.join(sorted(FILE_KEYS))}")
+        raise InvalidInput(
+            unknown[0],
+            _("unknown section; use %(sections)s", sections=", ".join(sorted(FILE_KEYS))),
+        )
     vocab = vocabulary(session)
     offers = [
         check_retention_offer(entry, f"retention_offers[{i}]")

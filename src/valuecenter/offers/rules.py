@@ -39,6 +39,7 @@ from typing import Any
 
 from valuecenter import channels
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
 from valuecenter.offers.facts import CHANNELS, CONTRACT_STATES, Context, Facts
 
 PURPOSES = ("service", "marketing", "profiling")
@@ -123,21 +124,26 @@ def parse(rule: object, vocabulary: Vocabulary | None = None, path: str = "eligi
 
 def _parse(rule: object, vocab: Vocabulary, path: str, depth: int) -> dict[str, Any]:
     if depth > MAX_DEPTH:
-        raise InvalidInput(path, f"rules nest at most {MAX_DEPTH} levels deep")
+        raise InvalidInput(path, _("rules nest at most %(n)s levels deep", n=MAX_DEPTH))
     if not isinstance(rule, Mapping):
-        raise InvalidInput(path, f"expected a condition or all/any/not, got {_shown(rule)}")
+        raise InvalidInput(
+            path, _("expected a condition or all/any/not, got %(value)s", value=_shown(rule))
+        )
     if len(rule) != 1:
-        keys = ", ".join(str(k) for k in rule) or "nothing"
+        keys = ", ".join(str(k) for k in rule) or _("nothing")
         raise InvalidInput(
             path,
-            f"a condition has exactly one field (got {keys}); "
-            "combine several with all: [...] or any: [...]",
+            _(
+                "a condition has exactly one field (got %(keys)s); combine several with "
+                "all: [...] or any: [...]",
+                keys=keys,
+            ),
         )
     ((key, value),) = rule.items()
     here = f"{path}.{key}"
     if key in ("all", "any"):
         if not isinstance(value, list) or not value:
-            raise InvalidInput(here, "expects a non-empty list of rules")
+            raise InvalidInput(here, _("expects a non-empty list of rules"))
         return {key: [_parse(v, vocab, f"{here}[{i}]", depth + 1) for i, v in enumerate(value)]}
     if key == "not":
         return {"not": _parse(value, vocab, here, depth + 1)}
@@ -145,7 +151,7 @@ def _parse(rule: object, vocab: Vocabulary, path: str, depth: int) -> dict[str, 
         return {key: _parse_set(key, value, vocab, here)}
     if key in BOOL_FIELDS:
         if not isinstance(value, bool):
-            raise InvalidInput(here, f"expects true or false, got {_shown(value)}")
+            raise InvalidInput(here, _("expects true or false, got %(value)s", value=_shown(value)))
         return {key: value}
     if key in NUMBER_FIELDS:
         return {key: _parse_number(value, here)}
@@ -153,13 +159,19 @@ def _parse(rule: object, vocab: Vocabulary, path: str, depth: int) -> dict[str, 
         return {key: _parse_holds(value, vocab, here)}
     if key == "anniversary_within_days":
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 183:
-            raise InvalidInput(here, f"expects a whole number of days 0–183, got {_shown(value)}")
+            raise InvalidInput(
+                here, _("expects a whole number of days 0–183, got %(value)s", value=_shown(value))
+            )
         return {key: value}
     if key == "consent":
         return {key: _parse_consent(value, here)}
     raise InvalidInput(
         path,
-        f"unknown field '{key}'; use one of {', '.join(FIELDS)} or all/any/not",
+        _(
+            "unknown field '%(field)s'; use one of %(fields)s or all/any/not",
+            field=key,
+            fields=", ".join(FIELDS),
+        ),
     )
 
 
@@ -167,17 +179,17 @@ def _parse_set(field: str, value: object, vocab: Vocabulary, path: str) -> dict[
     op = "in"
     if isinstance(value, Mapping):
         if len(value) != 1 or next(iter(value)) not in ("in", "not_in"):
-            raise InvalidInput(path, "expects a value, a list, {in: [...]} or {not_in: [...]}")
+            raise InvalidInput(path, _("expects a value, a list, {in: [...]} or {not_in: [...]}"))
         ((op, value),) = value.items()
     values = value if isinstance(value, list) else [value]
     if not values:
-        raise InvalidInput(path, "the list is empty")
+        raise InvalidInput(path, _("the list is empty"))
     if len(values) > MAX_LIST:
-        raise InvalidInput(path, f"lists hold at most {MAX_LIST} values")
+        raise InvalidInput(path, _("lists hold at most %(n)s values", n=MAX_LIST))
     texts: list[str] = []
     for item in values:
         if isinstance(item, bool) or not isinstance(item, str | int) or not str(item).strip():
-            raise InvalidInput(path, f"expects text values, got {_shown(item)}")
+            raise InvalidInput(path, _("expects text values, got %(value)s", value=_shown(item)))
         texts.append(str(item).strip())
     known: Iterable[str] | None = {
         "contract": CONTRACT_STATES,
@@ -193,51 +205,76 @@ def _parse_set(field: str, value: object, vocab: Vocabulary, path: str) -> dict[
             if text not in allowed:
                 raise InvalidInput(
                     path,
-                    f"'{text}' is not a {field.replace('_', ' ')} here; "
-                    f"use one of {', '.join(sorted(allowed))}",
+                    _(
+                        "'%(value)s' is not a %(field)s here; use one of %(choices)s",
+                        value=text,
+                        field=field.replace("_", " "),
+                        choices=", ".join(sorted(allowed)),
+                    ),
                 )
     return {op: sorted(set(texts))}
 
 
 def _parse_number(value: object, path: str) -> dict[str, float]:
     if not isinstance(value, Mapping) or not value:
-        raise InvalidInput(path, f"expects tests such as {{gte: 10}}; use {', '.join(COMPARISONS)}")
+        raise InvalidInput(
+            path,
+            _("expects tests such as {gte: 10}; use %(tests)s", tests=", ".join(COMPARISONS)),
+        )
     out: dict[str, float] = {}
     for op, number in value.items():
         if op not in COMPARISONS:
-            raise InvalidInput(path, f"'{op}' is not a test; use {', '.join(COMPARISONS)}")
+            raise InvalidInput(
+                path,
+                _("'%(op)s' is not a test; use %(tests)s", op=op, tests=", ".join(COMPARISONS)),
+            )
         if isinstance(number, bool) or not isinstance(number, int | float):
-            raise InvalidInput(f"{path}.{op}", f"expects a number, got {_shown(number)}")
+            raise InvalidInput(
+                f"{path}.{op}", _("expects a number, got %(value)s", value=_shown(number))
+            )
         if not math.isfinite(number):
-            raise InvalidInput(f"{path}.{op}", "expects a finite number")
+            raise InvalidInput(f"{path}.{op}", _("expects a finite number"))
         out[str(op)] = float(number)
     return out
 
 
 def _parse_holds(value: object, vocab: Vocabulary, path: str) -> dict[str, str]:
     if not isinstance(value, Mapping) or len(value) != 1:
-        raise InvalidInput(path, "expects {product: ID} or {category: CODE}")
+        raise InvalidInput(path, _("expects {product: ID} or {category: CODE}"))
     ((what, code),) = value.items()
     if what not in ("product", "category"):
-        raise InvalidInput(path, f"'{what}' is not product or category")
+        raise InvalidInput(path, _("'%(value)s' is not product or category", value=what))
     if not isinstance(code, str | int) or isinstance(code, bool) or not str(code).strip():
-        raise InvalidInput(f"{path}.{what}", f"expects an id, got {_shown(code)}")
+        raise InvalidInput(f"{path}.{what}", _("expects an id, got %(value)s", value=_shown(code)))
     code = str(code).strip()
     known = vocab.products if what == "product" else vocab.categories
     if known is not None and code not in known:
-        raise InvalidInput(f"{path}.{what}", f"no {what} '{code}' exists")
+        raise InvalidInput(
+            f"{path}.{what}",
+            _("no product '%(code)s' exists", code=code)
+            if what == "product"
+            else _("no category '%(code)s' exists", code=code),
+        )
     return {str(what): code}
 
 
 def _parse_consent(value: object, path: str) -> dict[str, str]:
     if not isinstance(value, Mapping) or set(value) != {"purpose", "channel"}:
-        raise InvalidInput(path, "expects {purpose: …, channel: …}")
+        raise InvalidInput(path, _("expects {purpose: …, channel: …}"))
     purpose, channel = str(value["purpose"]), str(value["channel"])
     if purpose not in PURPOSES:
-        raise InvalidInput(f"{path}.purpose", f"'{purpose}' is not one of {', '.join(PURPOSES)}")
+        raise InvalidInput(
+            f"{path}.purpose",
+            _("'%(value)s' is not one of %(choices)s", value=purpose, choices=", ".join(PURPOSES)),
+        )
     if channel not in CONSENT_CHANNELS:
         raise InvalidInput(
-            f"{path}.channel", f"'{channel}' is not one of {', '.join(CONSENT_CHANNELS)}"
+            f"{path}.channel",
+            _(
+                "'%(value)s' is not one of %(choices)s",
+                value=channel,
+                choices=", ".join(CONSENT_CHANNELS),
+            ),
         )
     return {"purpose": purpose, "channel": channel}
 

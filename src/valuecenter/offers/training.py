@@ -43,6 +43,7 @@ from valuecenter.analytics.propensity import (
 )
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.i18n import _
 from valuecenter.offers import repository
 from valuecenter.offers.inputs import POOLED, Layout, Target, model_names
 from valuecenter.offers.models import (
@@ -220,14 +221,14 @@ def train(
     rows = repository.active_actions(session)
     if not rows:
         raise NotFound(
-            "the catalogue has no active actions: import one with `valuecenter offers import`"
+            _("the catalogue has no active actions: import one with `valuecenter offers import`")
         )
     actions = [a for a, _p, _c in rows]
     targets = {a.id: Target(a.code, c, p) for a, p, c in rows}
     say("reading the decision log")
     decisions = _decisions(session, until)
     if decisions.empty:
-        raise NotFound("the decision log is empty: there is nothing to learn from yet")
+        raise NotFound(_("the decision log is empty: there is nothing to learn from yet"))
     responses = _responses(session, until)
     offers = [a for a in actions if a.kind == ActionKind.OFFER and (a.product_id or a.category_id)]
     layout = Layout(

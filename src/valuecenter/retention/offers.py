@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.i18n import _
 from valuecenter.retention.models import OfferKind, RetentionOffer
 
 MAX_FREE_MONTHS = 24
@@ -48,20 +49,29 @@ def check_offer(spec: OfferSpec) -> OfferSpec:
     """The spec, or :class:`InvalidInput` naming its wrong field."""
     code = spec.code.strip()
     if not code or len(code) > 64 or any(ch.isspace() for ch in code):
-        raise InvalidInput("code", "needs 1–64 characters without spaces")
+        raise InvalidInput("code", _("needs 1–64 characters without spaces"))
     if not spec.name.strip():
-        raise InvalidInput("name", "is empty")
+        raise InvalidInput("name", _("is empty"))
     if spec.kind not in {k.value for k in OfferKind}:
         kinds = ", ".join(k.value for k in OfferKind)
-        raise InvalidInput("kind", f"'{spec.kind}' is not one of {kinds}")
+        raise InvalidInput(
+            "kind", _("'%(value)s' is not one of %(choices)s", value=spec.kind, choices=kinds)
+        )
     if not 0.0 <= spec.discount_share < 1.0:
-        raise InvalidInput("discount_share", f"{spec.discount_share} is not in [0, 1)")
+        raise InvalidInput(
+            "discount_share", _("%(value)s is not in [0, 1)", value=spec.discount_share)
+        )
     if not 0 <= spec.free_months <= MAX_FREE_MONTHS:
-        raise InvalidInput("free_months", f"{spec.free_months} is not in 0–{MAX_FREE_MONTHS}")
+        raise InvalidInput(
+            "free_months",
+            _("%(value)s is not in 0–%(max)s", value=spec.free_months, max=MAX_FREE_MONTHS),
+        )
     if not -1.0 < spec.prior_uplift < 1.0:
-        raise InvalidInput("prior_uplift", f"{spec.prior_uplift} is not in (-1, 1)")
+        raise InvalidInput(
+            "prior_uplift", _("%(value)s is not in (-1, 1)", value=spec.prior_uplift)
+        )
     if spec.fixed_cost_cents < 0:
-        raise InvalidInput("fixed_cost_cents", "is negative")
+        raise InvalidInput("fixed_cost_cents", _("is negative"))
     return spec
 
 
@@ -99,5 +109,5 @@ def active_offers(session: Session) -> list[RetentionOffer]:
 def offer_by_code(session: Session, code: str) -> RetentionOffer:
     offer = session.scalar(select(RetentionOffer).where(RetentionOffer.code == code))
     if offer is None:
-        raise NotFound(f"offer '{code}' does not exist")
+        raise NotFound(_("offer '%(code)s' does not exist", code=code))
     return offer

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.db.base import utcnow
 from valuecenter.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
-from valuecenter.i18n import LOCALES, normalize
+from valuecenter.i18n import LOCALES, _, normalize
 from valuecenter.users import repository
 from valuecenter.users.models import ApiToken, Role, User
 from valuecenter.users.security import (
@@ -33,7 +33,10 @@ def parse_role(value: str) -> Role:
         return Role(value)
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
-        raise InvalidInput("role", f"'{value}' is not a role; use one of {allowed}") from None
+        raise InvalidInput(
+            "role",
+            _("'%(value)s' is not a role; use one of %(choices)s", value=value, choices=allowed),
+        ) from None
 
 
 def create_user(
@@ -43,12 +46,17 @@ def create_user(
     if not USERNAME_RE.match(username):
         raise InvalidInput(
             "username",
-            "use 2–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+            _(
+                "use 2–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or "
+                "digit"
+            ),
         )
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput(
+            "password", _("must be at least %(n)s characters", n=MIN_PASSWORD_LENGTH)
+        )
     if repository.get_by_username(session, username) is not None:
-        raise Conflict(f"user '{username}' exists already")
+        raise Conflict(_("user '%(name)s' exists already", name=username))
     user = User(
         username=username, password_hash=hash_password(password), role=role, full_name=full_name
     )
@@ -59,10 +67,12 @@ def create_user(
 
 def set_password(session: Session, *, username: str, password: str) -> User:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput(
+            "password", _("must be at least %(n)s characters", n=MIN_PASSWORD_LENGTH)
+        )
     user = repository.get_by_username(session, username)
     if user is None:
-        raise NotFound(f"no user '{username}'")
+        raise NotFound(_("no user '%(name)s'", name=username))
     user.password_hash = hash_password(password)
     return user
 
@@ -84,7 +94,7 @@ def authenticate(session: Session, *, username: str, password: str) -> User:
     """Return the active user with this password, or raise :class:`NotAuthenticated`."""
     user = repository.get_by_username(session, username.strip().lower())
     if user is None or not user.active or not verify_password(user.password_hash, password):
-        raise NotAuthenticated("wrong username or password")
+        raise NotAuthenticated(_("wrong username or password"))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -95,9 +105,9 @@ def issue_token(session: Session, *, username: str, days: int) -> str:
     """Create a bearer token for ``username`` valid for ``days``; return it (shown once)."""
     user = repository.get_by_username(session, username)
     if user is None:
-        raise NotFound(f"no user '{username}'")
+        raise NotFound(_("no user '%(name)s'", name=username))
     if not user.active:
-        raise Conflict(f"user '{username}' is not active")
+        raise Conflict(_("user '%(name)s' is not active", name=username))
     token = new_token()
     session.add(
         ApiToken(
@@ -140,7 +150,7 @@ def user_for_token(session: Session, token: str, *, reuse: bool = False) -> User
         checked = _CHECKED.get(digest)
         if checked is not None and time.monotonic() < checked.until:
             if checked.expires_at <= utcnow():
-                raise NotAuthenticated("bearer token expired or revoked")
+                raise NotAuthenticated(_("bearer token expired or revoked"))
             return checked.user
     api_token, user = _check_token(session, digest)
     if reuse:
@@ -158,11 +168,11 @@ def user_for_token(session: Session, token: str, *, reuse: bool = False) -> User
 def _check_token(session: Session, digest: str) -> tuple[ApiToken, User]:
     found = repository.get_by_token_hash(session, digest)
     if found is None:
-        raise NotAuthenticated("invalid bearer token")
+        raise NotAuthenticated(_("invalid bearer token"))
     api_token, user = found
     now = utcnow()
     if api_token.revoked_at is not None or api_token.expires_at <= now or not user.active:
-        raise NotAuthenticated("bearer token expired or revoked")
+        raise NotAuthenticated(_("bearer token expired or revoked"))
     # At most one write a minute per token: a write per request would make every API call a
     # row-locking UPDATE of the same row (the decision API's load is many calls per token).
     if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_EVERY:

@@ -14,6 +14,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
 
 DEFAULT_FILE = Path(__file__).with_name("segments.toml")
 RISKS = ("healthy", "at-risk")
@@ -93,7 +94,7 @@ def load_segmentation(path: Path | None = None) -> Segmentation:
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InvalidInput("segments file", f"{source} does not exist") from None
+        raise InvalidInput("segments file", _("%(file)s does not exist", file=source)) from None
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput("segments file", f"{source}: {exc}") from None
     try:

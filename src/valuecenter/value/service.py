@@ -42,6 +42,7 @@ from valuecenter.customers.models import Customer
 from valuecenter.db.base import Base, utcnow
 from valuecenter.db.bulk import insert_frame
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _, format_date
 from valuecenter.value.features import (
     ContractSummary,
     PurchaseSummary,
@@ -65,9 +66,11 @@ class ScoreOptions:
 
 def _check(options: ScoreOptions) -> None:
     if not 1 <= options.horizon_months <= 120:
-        raise InvalidInput("--horizon-months", f"{options.horizon_months} is outside 1–120")
+        raise InvalidInput(
+            "--horizon-months", _("%(value)s is outside 1–120", value=options.horizon_months)
+        )
     if not 0.0 <= options.discount_rate < 1.0:
-        raise InvalidInput("--discount-rate", "needs a yearly rate from 0 up to 1 (e.g. 0.1)")
+        raise InvalidInput("--discount-rate", _("needs a yearly rate from 0 up to 1 (e.g. 0.1)"))
 
 
 def net_spend_not_positive(f: PurchaseSummary) -> npt.NDArray[np.bool_]:
@@ -90,7 +93,9 @@ def _models(f: PurchaseSummary, options: ScoreOptions) -> tuple[dict[str, object
         bg = fit_bgnbd(x, t_x, age)
         gg = fit_gamma_gamma(x[fitted], monetary[fitted])
     except InputError as exc:
-        raise InvalidInput("orders", f"the value models cannot be fitted: {exc}") from None
+        raise InvalidInput(
+            "orders", _("the value models cannot be fitted: %(reason)s", reason=exc)
+        ) from None
     horizon = options.horizon_months * WEEKS_PER_MONTH
     monthly = (1.0 + options.discount_rate) ** (1.0 / 12.0) - 1.0
     clv = customer_lifetime_value(
@@ -188,11 +193,14 @@ def run_score(
     started = utcnow()
     latest = latest_order_day(session)
     if latest is None:
-        raise InvalidInput("orders", "there are no orders to score; import orders first")
+        raise InvalidInput("orders", _("there are no orders to score; import orders first"))
     as_of = options.as_of or latest + timedelta(days=1)
     features = purchase_summary(session, as_of)
     if len(features.customer_id) == 0:
-        raise InvalidInput("--as-of", f"no customer bought anything before {as_of}")
+        raise InvalidInput(
+            "--as-of",
+            _("no customer bought anything before %(day)s", day=format_date(as_of)),
+        )
     params, figures = _models(features, options)
     recency_days = features.end_day - features.last_day
     rfm = rfm_scores(recency_days, features.periods, features.total_cents / features.periods)

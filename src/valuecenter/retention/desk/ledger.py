@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from valuecenter.agents.models import Agent
 from valuecenter.analytics.ledger import Incremental, save_ledger
 from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
 from valuecenter.retention.models import (
     RetentionOffer,
     SaveArm,
@@ -91,7 +92,7 @@ def _bound(day: date | None) -> datetime | None:
 def _closed_cases(session: Session, since: date | None, until: date | None) -> list[_Case]:
     start, stop = _bound(since), _bound(until)
     if start is not None and stop is not None and stop <= start:
-        raise InvalidInput("until", "must be after since")
+        raise InvalidInput("until", _("must be after since"))
     c = SaveCase
     stmt = select(
         c.closed_at, c.arm, c.outcome, c.value_cents, c.offer_cost_cents, c.agent_id,
@@ -193,7 +194,9 @@ def ledger(
     """The ledger's rows for ``by`` (month, agent or offer; sorted by key), then the total
     row (key ``total``), from the cases closed in [since, until)."""
     if by not in BY:
-        raise InvalidInput("by", f"'{by}' is not one of {', '.join(BY)}")
+        raise InvalidInput(
+            "by", _("'%(value)s' is not one of %(choices)s", value=by, choices=", ".join(BY))
+        )
     cases = _closed_cases(session, since, until)
     runs = {int(i): str(r) for i, r in session.execute(select(ScoreRun.id, ScoreRun.run_id))}
     desk = [x for x in cases if x.desk]

@@ -17,6 +17,7 @@ from valuecenter.customers.models import Customer
 from valuecenter.customers.repository import visible_customers
 from valuecenter.customers.schemas import CustomerRef
 from valuecenter.errors import NotFound
+from valuecenter.i18n import _
 from valuecenter.retention.models import (
     RetentionOffer,
     SaveCase,
@@ -135,7 +136,7 @@ def visible_customer(session: Session, viewer: User, external_id: str) -> Custom
         select(Customer).where(Customer.external_id == external_id, visible_customers(viewer))
     ).first()
     if customer is None:
-        raise NotFound(f"customer {external_id} does not exist")
+        raise NotFound(_("customer %(customer)s does not exist", customer=external_id))
     return customer
 
 

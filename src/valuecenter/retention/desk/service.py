@@ -32,13 +32,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from valuecenter.agents.models import Agent
-from valuecenter.alerts.contract_features import FEATURE_TEXT
 from valuecenter.alerts.models import Alert, AlertKind, AlertStatus
+from valuecenter.alerts.reason_text import feature_reason
+from valuecenter.alerts.reason_text import reason as phrase_reason
 from valuecenter.contacts.models import Contact, ContactReason
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import Customer
 from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.formatting import money_short
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _
 from valuecenter.retention.desk.listing import visible_case
 from valuecenter.retention.desk.suggestion import TERM_MONTHS, Evidence, evidence, suggest
 from valuecenter.retention.models import (
@@ -73,13 +75,13 @@ class UniformSource(Protocol):
 
 def _aware(name: str, moment: datetime) -> datetime:
     if moment.tzinfo is None:
-        raise InvalidInput(name, "needs a time zone (times are UTC)")
+        raise InvalidInput(name, _("needs a time zone (times are UTC)"))
     return moment.astimezone(UTC)
 
 
 def _control_share(share: float) -> float:
     if not 0.0 <= share < 1.0:
-        raise InvalidInput("control_share", f"{share} is not in [0, 1)")
+        raise InvalidInput("control_share", _("%(value)s is not in [0, 1)", value=share))
     return share
 
 
@@ -118,7 +120,7 @@ def _latest_score(session: Session, customer_id: int) -> tuple[ScoreRun, Custome
         .limit(1)
     ).first()
     if found is None:
-        raise InvalidInput("score", "no score run yet; run `valuecenter score` first")
+        raise InvalidInput("score", _("no score run yet; run `valuecenter score` first"))
     return found[0], found[1]
 
 
@@ -151,10 +153,6 @@ def _contact_counts(session: Session, customer_id: int, at: datetime) -> dict[st
     return {str(reason): int(n) for reason, n in rows}
 
 
-def _text(feature: str, shown: str) -> dict[str, object]:
-    return {"code": feature, "text": FEATURE_TEXT[feature].format(v=shown)}
-
-
 def _reasons(
     session: Session,
     customer: Customer,
@@ -163,36 +161,32 @@ def _reasons(
     running: _Running,
     alert: Alert | None,
 ) -> list[dict[str, object]]:
-    """What the agent reads before he answers, in words (the alerts' FEATURE_TEXT wording)."""
+    """What the agent reads before he answers, in words (the alerts' FEATURE_TEXT wording),
+    stored as codes with their figures and shown in the reader's language."""
     reasons: list[dict[str, object]] = []
     if running.ends is not None:
-        days = (running.ends - at.date()).days
-        if days >= 0:
-            reasons.append(_text("days_to_end", f"{days}"))
-        else:
-            reasons.append(_text("days_past_end", f"{-days}"))
+        reasons.append(feature_reason("days_to_end", (running.ends - at.date()).days))
     counts = _contact_counts(session, customer.id, at)
     for reason, feature in _CONTACT_FEATURES.items():
         if counts.get(reason):
-            reasons.append(_text(feature, f"{counts[reason]}"))
+            reasons.append(feature_reason(feature, counts[reason]))
     since = customer.customer_since or running.started
     if since is not None and since <= at.date():
-        reasons.append(_text("tenure_days", f"{(at.date() - since).days}"))
+        reasons.append(feature_reason("tenure_days", (at.date() - since).days))
     if running.fee_cents is not None:
-        reasons.append(_text("monthly_fee_eur", money_short(running.fee_cents)))
+        reasons.append(feature_reason("monthly_fee_eur", running.fee_cents / 100))
     if score is not None:
         reasons.append(
-            {
-                "code": "segment",
-                "text": f"Value segment {score.segment}: CLV {money_short(score.clv_cents or 0)}",
-            }
+            phrase_reason(
+                "segment", {"segment": str(score.segment), "clv_cents": score.clv_cents or 0}
+            )
         )
     if alert is not None:
         reasons.append(
-            {
-                "code": "churn-risk",
-                "text": f"Churn model risk {alert.risk:.0%} (alert of {alert.raised_on})",
-            }
+            phrase_reason(
+                "churn-risk",
+                {"risk_share": round(alert.risk, 4), "raised_day": alert.raised_on.isoformat()},
+            )
         )
     return reasons
 
@@ -205,11 +199,21 @@ def _check_contact(session: Session, contact_id: int, customer: Customer) -> Non
     if contact is None or contact.customer_id != customer.id:
         raise InvalidInput(
             "contact_id",
-            f"contact {contact_id} is not a contact of customer {customer.external_id}",
+            _(
+                "contact %(contact)s is not a contact of customer %(customer)s",
+                contact=contact_id,
+                customer=customer.external_id,
+            ),
         )
     taken = session.scalar(select(SaveCase.id).where(SaveCase.contact_id == contact_id))
     if taken is not None:
-        raise Conflict(f"contact {contact_id} already opened save case {taken}")
+        raise Conflict(
+            _(
+                "contact %(contact)s already opened save case %(case)s",
+                contact=contact_id,
+                case=taken,
+            )
+        )
 
 
 def open_case_of(session: Session, customer_id: int) -> SaveCase | None:
@@ -243,16 +247,22 @@ def open_case(
         origin = SaveSource(source)
     except ValueError:
         choices = ", ".join(s.value for s in SaveSource)
-        raise InvalidInput("source", f"'{source}' is not one of {choices}") from None
+        raise InvalidInput(
+            "source", _("'%(value)s' is not one of %(choices)s", value=source, choices=choices)
+        ) from None
     at = _aware("at", at)
     share = _control_share(control_share)
     customer = session.get(Customer, customer_id)
     if customer is None:
-        raise NotFound(f"customer {customer_id} does not exist")
+        raise NotFound(_("customer %(customer)s does not exist", customer=customer_id))
     existing = open_case_of(session, customer.id)
     if existing is not None:
         raise Conflict(
-            f"customer {customer.external_id} already has an open save case ({existing.id})"
+            _(
+                "customer %(customer)s already has an open save case (%(case)s)",
+                customer=customer.external_id,
+                case=existing.id,
+            )
         )
     if contact_id is not None:
         _check_contact(session, contact_id, customer)
@@ -266,7 +276,7 @@ def open_case(
     if arm == SaveArm.DESK:
         offer, suggestion = suggest(known or evidence(session, at), value, fee)
     else:
-        suggestion = {"control": True, "why": "control group: standard handling, no offer"}
+        suggestion = {"control": True, "why": _("control group: standard handling, no offer")}
     saved = SaveCase(
         customer_id=customer.id,
         contact_id=contact_id,
@@ -288,7 +298,12 @@ def open_case(
             session.add(saved)
             session.flush()
     except IntegrityError as exc:  # another request opened one meanwhile (unique index)
-        raise Conflict(f"customer {customer.external_id} already has an open save case") from exc
+        raise Conflict(
+            _(
+                "customer %(customer)s already has an open save case",
+                customer=customer.external_id,
+            )
+        ) from exc
     return saved
 
 
@@ -304,7 +319,7 @@ def open_from_contacts(
     contact that opened a case is skipped, and so is a customer with a case still open."""
     since, until = _aware("since", since), _aware("until", until)
     if until <= since:
-        raise InvalidInput("until", "must be after since")
+        raise InvalidInput("until", _("must be after since"))
     _control_share(control_share)
     primary = (
         select(ContactReason.contact_id, ContactReason.reason)
@@ -362,16 +377,16 @@ def open_from_contacts(
 def _offer_to_give(session: Session, code: str) -> RetentionOffer:
     offer = session.scalar(select(RetentionOffer).where(RetentionOffer.code == code))
     if offer is None:
-        raise InvalidInput("offer_code", f"'{code}' is not an offer")
+        raise InvalidInput("offer_code", _("'%(code)s' is not an offer", code=code))
     if not offer.active:
-        raise InvalidInput("offer_code", f"'{code}' is no longer active")
+        raise InvalidInput("offer_code", _("'%(code)s' is no longer active", code=code))
     return offer
 
 
 def _agent_of(session: Session, user: User | None, agent_id: int | None) -> int | None:
     if agent_id is not None:
         if session.get(Agent, agent_id) is None:
-            raise InvalidInput("agent_id", f"agent {agent_id} does not exist")
+            raise InvalidInput("agent_id", _("agent %(agent)s does not exist", agent=agent_id))
         return agent_id
     if user is None:
         return None
@@ -397,26 +412,45 @@ def record_outcome(
         result = SaveOutcome(outcome)
     except ValueError:
         choices = ", ".join(o.value for o in SaveOutcome)
-        raise InvalidInput("outcome", f"'{outcome}' is not one of {choices}") from None
+        raise InvalidInput(
+            "outcome", _("'%(value)s' is not one of %(choices)s", value=outcome, choices=choices)
+        ) from None
     text = (note or "").strip() or None
     if text is not None and len(text) > NOTE_MAX:
-        raise InvalidInput("note", f"is {len(text):,} characters; at most {NOTE_MAX:,}")
+        raise InvalidInput(
+            "note",
+            _(
+                "is %(n)s characters; at most %(max)s",
+                n=grouped(len(text)),
+                max=grouped(NOTE_MAX),
+            ),
+        )
     at = _aware("at", at)
     saved = (
         visible_case(session, user, case_id) if user is not None else session.get(SaveCase, case_id)
     )
     if saved is None:
-        raise NotFound(f"save case {case_id} does not exist")
+        raise NotFound(_("save case %(case)s does not exist", case=case_id))
     if saved.status == SaveStatus.CLOSED:
-        when = f"{saved.closed_at:%Y-%m-%d %H:%M} UTC" if saved.closed_at else "earlier"
-        raise Conflict(f"save case {case_id} was already closed ({saved.outcome}) on {when}")
+        when = f"{saved.closed_at:%Y-%m-%d %H:%M} UTC" if saved.closed_at else _("earlier")
+        raise Conflict(
+            _(
+                "save case %(case)s was already closed (%(outcome)s) on %(when)s",
+                case=case_id,
+                outcome=saved.outcome,
+                when=when,
+            )
+        )
     code = (offer_code or "").strip() or None
     if code is not None and saved.arm == SaveArm.CONTROL:
         raise Conflict(
-            f"save case {case_id} is in the control group: it gets standard handling, no offer"
+            _(
+                "save case %(case)s is in the control group: it gets standard handling, no offer",
+                case=case_id,
+            )
         )
     if at < saved.opened_at:
-        raise InvalidInput("at", f"{at:%Y-%m-%d %H:%M} is before the case opened")
+        raise InvalidInput("at", _("%(at)s is before the case opened", at=f"{at:%Y-%m-%d %H:%M}"))
     offer = _offer_to_give(session, code) if code is not None else None
     saved.agent_id = _agent_of(session, user, agent_id)
     saved.offer_id = offer.id if offer is not None else None

@@ -28,6 +28,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from valuecenter.formatting import money_short
+from valuecenter.i18n import _
 from valuecenter.retention.models import (
     RetentionOffer,
     SaveArm,
@@ -101,7 +102,7 @@ def suggest(
         keep = min(max(base + uplift, 0.0), 1.0)
         if not fee_cents and (offer.discount_share > 0 or offer.free_months > 0):
             # A discount or free months of a fee he does not pay: nothing to offer him.
-            rows.append({"code": offer.code, "applies": False, "why": "no running contract"})
+            rows.append({"code": offer.code, "applies": False, "why": _("no running contract")})
             continue
         cost = offer_cost_cents(offer, fee_cents or 0, TERM_MONTHS)
         net = round(uplift * value_cents - keep * cost)
@@ -131,7 +132,7 @@ def suggest(
         "base_keep": round(base, 4),
         "offers": rows,
         "chosen": chosen.code if chosen else None,
-        "why": f"highest expected net value ({money_short(best[0])})"
+        "why": _("highest expected net value (%(net)s)", net=money_short(best[0]))
         if best
-        else "no offer is expected to save more than it costs",
+        else _("no offer is expected to save more than it costs"),
     }

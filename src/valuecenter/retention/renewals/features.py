@@ -23,22 +23,15 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from valuecenter.alerts.contract_features import FEATURE_TEXT, FEATURES, contract_table
+from valuecenter.alerts.contract_features import FEATURES, contract_table
+from valuecenter.alerts.reason_text import HISTORY_TEXT
 from valuecenter.campaigns.models import Arm, Campaign, CampaignMember
 from valuecenter.value.features import EPOCH, PurchaseDays
 
 CAMPAIGN_DAYS = 365
 DAYS_PER_MONTH = 365.25 / 12
 
-HISTORY_TEXT: dict[str, str] = {
-    "term_months": "Contract term: {v} months",
-    "messages_365d": "Campaign messages in the last year: {v}",
-    "responses_365d": "Answered campaign messages in the last year: {v}",
-    "offers_before": "Renewal offers before: {v}",
-    "renewed_after_offer": "Renewed after an offer before: {v}×",
-}
 RENEWAL_FEATURES = (*FEATURES, *HISTORY_TEXT)
-RENEWAL_TEXT = {**FEATURE_TEXT, **HISTORY_TEXT}
 
 
 def _midnight(day: date) -> datetime:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.customers import worklist
 from valuecenter.errors import NotFound
+from valuecenter.i18n import _
 from valuecenter.retention.models import RenewalGroup
 from valuecenter.retention.renewals import repository
 from valuecenter.retention.renewals.schemas import CandidateOut, RenewalPage, RenewalSource
@@ -32,7 +33,7 @@ def renewal_page(
     )
     if run is None:
         if run_id is not None:
-            raise NotFound(f"renewal run '{run_id}' does not exist")
+            raise NotFound(_("renewal run '%(run)s' does not exist", run=run_id))
         return RenewalPage(
             items=[], total=0, page=page, page_size=page_size, group=group, counts={}, source=None
         )

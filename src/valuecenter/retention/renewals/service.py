@@ -39,6 +39,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from valuecenter.alerts.contract_features import load_contracts
+from valuecenter.alerts.reason_text import feature_reason, reason
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.experiments import Effect, average_effect
 from valuecenter.analytics.uplift import fit_uplift, qini_coefficient, uplift_at_k
@@ -46,7 +47,8 @@ from valuecenter.analytics.uplift.calibration import Blp, best_linear_predictor,
 from valuecenter.campaigns.models import Arm, Campaign, CampaignMember
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
-from valuecenter.formatting import money_short
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _, format_date
 from valuecenter.retention.models import (
     RenewalCandidate,
     RenewalGroup,
@@ -54,20 +56,26 @@ from valuecenter.retention.models import (
     RetentionOffer,
 )
 from valuecenter.retention.offers import active_offers, offer_cost_cents
-from valuecenter.retention.renewals.features import RENEWAL_FEATURES, RENEWAL_TEXT, renewal_table
+from valuecenter.retention.renewals.features import RENEWAL_FEATURES, renewal_table
 from valuecenter.value.features import EPOCH, PurchaseDays, purchase_days
 from valuecenter.value.repository import latest_run
 
 Learner = Literal["auto", "t", "x", "dr", "ct"]
 MIN_ARM_ROWS = 50  # members per arm (each offer and the control) needed to learn from
-TO_LEARN = (
-    "What to do: run renewal campaigns with a random control group (every offer and the "
-    f"held-out group at least {MIN_ARM_ROWS} members whose contract has ended), import them "
-    "with `valuecenter import campaigns FILE`, then build the list with `valuecenter "
-    "retention renewals`."
-)
-"""What a company does when its campaigns cannot teach the list yet (the CLI's error, the
-bootstrap's line and the empty page all say it: one text)."""
+
+
+def to_learn() -> str:
+    """What a company does when its campaigns cannot teach the list yet (the CLI's error, the
+    bootstrap's line and the empty page all say it: one text, in the reader's language)."""
+    return _(
+        "What to do: run renewal campaigns with a random control group (every offer and the "
+        "held-out group at least %(min)s members whose contract has ended), import them with "
+        "`valuecenter import campaigns FILE`, then build the list with `valuecenter retention "
+        "renewals`.",
+        min=grouped(MIN_ARM_ROWS),
+    )
+
+
 HOLDOUT_SHARE = 0.25  # the newest campaigns holding about this share validate the model
 
 
@@ -85,15 +93,17 @@ class RenewalOptions:
 
     def check(self) -> None:
         if not 1 <= self.horizon_days <= 730:
-            raise InvalidInput("horizon_days", f"{self.horizon_days} is not in 1–730")
+            raise InvalidInput(
+                "horizon_days", _("%(value)s is not in 1–730", value=self.horizon_days)
+            )
         for name in ("budget_calls", "budget_cents"):
             value = getattr(self, name)
             if value is not None and value < 0:
-                raise InvalidInput(name, "is negative")
+                raise InvalidInput(name, _("is negative"))
         if self.call_cost_cents < 0:
-            raise InvalidInput("call_cost_cents", "is negative")
+            raise InvalidInput("call_cost_cents", _("is negative"))
         if not 0.0 < self.lost_cause < self.silent_renewal < 1.0:
-            raise InvalidInput("silent_renewal", "needs 0 < lost_cause < silent_renewal < 1")
+            raise InvalidInput("silent_renewal", _("needs 0 < lost_cause < silent_renewal < 1"))
 
 
 @dataclass(frozen=True)
@@ -174,9 +184,14 @@ def training_set(
     if not parts:
         raise InvalidInput(
             "campaigns",
-            "no renewal campaign with a finished outcome before "
-            f"{as_of.isoformat()} for the offers' campaign actions ({', '.join(actions)}). "
-            + TO_LEARN,
+            _(
+                "no renewal campaign with a finished outcome before %(day)s for the offers' "
+                "campaign actions (%(actions)s).",
+                day=format_date(as_of),
+                actions=", ".join(actions),
+            )
+            + " "
+            + to_learn(),
         )
     frame = pd.concat(parts, ignore_index=True)
     return TrainingSet(
@@ -197,8 +212,13 @@ def _check_actions(offers: list[RetentionOffer]) -> None:
         if action in seen:
             raise InvalidInput(
                 "offers",
-                f"offers '{seen[action]}' and '{offer.code}' both learn from campaign action "
-                f"'{action}'; give each offer its own campaigns (or deactivate one)",
+                _(
+                    "offers '%(first)s' and '%(second)s' both learn from campaign action "
+                    "'%(action)s'; give each offer its own campaigns (or deactivate one)",
+                    first=seen[action],
+                    second=offer.code,
+                    action=action,
+                ),
             )
         seen[action] = offer.code
 
@@ -210,9 +230,16 @@ def _check_arms(data: TrainingSet, offers: list[RetentionOffer]) -> None:
         if count < MIN_ARM_ROWS:
             raise InvalidInput(
                 "campaigns",
-                f"the renewal campaigns hold {count} members in arm '{label}' whose "
-                f"contract has ended; at least {MIN_ARM_ROWS} are needed to learn whom an "
-                "offer moves. " + TO_LEARN,
+                _(
+                    "the renewal campaigns hold %(count)s members in arm '%(arm)s' whose "
+                    "contract has ended; at least %(min)s are needed to learn whom an offer "
+                    "moves.",
+                    count=grouped(int(count)),
+                    arm=label,
+                    min=grouped(MIN_ARM_ROWS),
+                )
+                + " "
+                + to_learn(),
             )
 
 
@@ -238,8 +265,15 @@ def _check_members(session: Session, offers: list[RetentionOffer]) -> None:
         if count < MIN_ARM_ROWS:
             raise InvalidInput(
                 "campaigns",
-                f"the renewal campaigns hold {count} members in arm '{label}'; at least "
-                f"{MIN_ARM_ROWS} are needed to learn whom an offer moves. " + TO_LEARN,
+                _(
+                    "the renewal campaigns hold %(count)s members in arm '%(arm)s'; at least "
+                    "%(min)s are needed to learn whom an offer moves.",
+                    count=grouped(count),
+                    arm=label,
+                    min=grouped(MIN_ARM_ROWS),
+                )
+                + " "
+                + to_learn(),
             )
 
 
@@ -333,26 +367,31 @@ def _acted_uplift(
 
 
 def _reasons(row: pd.Series, offer: RetentionOffer) -> list[dict[str, object]]:
-    days_to_end = int(row["days_to_end"])
+    """Why a candidate is listed, as codes with their figures (alerts/reason_text.py), shown
+    in the reader's language."""
     out: list[dict[str, object]] = [
-        {"code": "days_to_end", "text": RENEWAL_TEXT["days_to_end"].format(v=days_to_end)},
-        {
-            "code": "renewal",
-            "text": f"Renews {row['p0']:.0%} without an offer, {row['p1']:.0%} with "
-            f"'{offer.name}' ({row['uplift'] * 100:+.0f} points)",
-        },
-        {
-            "code": "value",
-            "text": f"Next term worth {money_short(row['value_cents'])}",
-        },
+        feature_reason("days_to_end", int(row["days_to_end"])),
+        reason(
+            "renewal",
+            {
+                "p0_share": round(float(row["p0"]), 4),
+                "p1_share": round(float(row["p1"]), 4),
+                "offer": offer.name,
+                "uplift_points": round(float(row["uplift"]) * 100, 2),
+            },
+        ),
+        reason("value", {"value_cents": round(float(row["value_cents"]))}),
     ]
     if row["messages_365d"] > 0:
         out.append(
-            {
-                "code": "responses_365d",
-                "text": f"Answered {int(row['responses_365d'])} of "
-                f"{int(row['messages_365d'])} campaign messages in the last year",
-            }
+            reason(
+                "responses_365d",
+                {
+                    "answered": int(row["responses_365d"]),
+                    "messages": int(row["messages_365d"]),
+                },
+                phrase="answered-of",
+            )
         )
     return out
 
@@ -443,8 +482,12 @@ def _ready(session: Session, options: RenewalOptions) -> _Ready:
     if not offers:
         raise InvalidInput(
             "offers",
-            "no active retention offer names a campaign action to learn from; add one with "
-            "`valuecenter retention offers add --campaign-action ...`. " + TO_LEARN,
+            _(
+                "no active retention offer names a campaign action to learn from; add one with "
+                "`valuecenter retention offers add --campaign-action ...`."
+            )
+            + " "
+            + to_learn(),
         )
     _check_actions(offers)
     _check_members(session, offers)
@@ -554,7 +597,7 @@ def _store(
     counts = {g.value: 0 for g in RenewalGroup}
     listed = scored[scored["group"] == RenewalGroup.LISTED] if len(scored) else scored
     rows: list[dict[str, Any]] = []
-    for _, row in scored.iterrows():
+    for _index, row in scored.iterrows():
         group = RenewalGroup(row["group"])
         counts[group.value] += 1
         offer = offers[int(row["offer_index"])]
