@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy import Connection, Engine, event, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,9 +54,9 @@ def bulk_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = bulk.rebuilt_constraints
 
-    def spy(conn: Connection, table: str) -> AbstractContextManager[None]:
+    def spy(conn: Connection, table: str, *, analyze: bool = True) -> AbstractContextManager[None]:
         calls.append(table)
-        return real(conn, table)
+        return real(conn, table, analyze=analyze)
 
     monkeypatch.setattr(bulk, "rebuilt_constraints", spy)
     return calls
@@ -106,6 +106,41 @@ def test_forced_bulk_path_loads_and_rebuilds_the_same_constraints(
                 "SELECT 999999, 1, id, 1, 100, 1 FROM products LIMIT 1"
             )
         )
+
+
+def test_fresh_bulk_load_analyses_orders_but_leaves_order_lines_to_autovacuum(
+    pg: Engine,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``orders`` is analysed (the lines' ids are joined from it); ``order_lines``, the last
+    table written, is not, yet its row count is known: the index builds set it."""
+    monkeypatch.setattr(bulk, "BULK_MIN_ROWS", 1)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cur: Any, statement: str, *_rest: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(pg, "before_cursor_execute", seen)
+    try:
+        with unit_of_work(sessions) as s:
+            result = import_file(
+                s,
+                "orders",
+                write(tmp_path, "o.csv", SMALL),
+                options=ImportOptions(create_customers=True),
+            )
+    finally:
+        event.remove(pg, "before_cursor_execute", seen)
+    assert (result.inserted, result.rejected) == (3, 0)
+    assert "ANALYZE orders" in statements
+    assert "ANALYZE order_lines" not in statements
+    with pg.connect() as conn:
+        reltuples = conn.scalar(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'order_lines'")
+        )
+    assert reltuples == 3
 
 
 def test_bulk_path_updates_changed_rows_and_inserts_new_ones(

@@ -72,10 +72,20 @@ def _referenced_columns(conn: Connection, table: Table) -> set[frozenset[str]]:
 
 
 @contextmanager
-def rebuilt_constraints(conn: Connection, table_name: str) -> Iterator[None]:
+def rebuilt_constraints(
+    conn: Connection, table_name: str, *, analyze: bool = True
+) -> Iterator[None]:
     """Drop ``table_name``'s foreign keys, unique constraints (those no foreign key points at)
-    and secondary indexes; run the body; re-create them all with the same names and ``ANALYZE``
-    the table. PostgreSQL only; call it inside the import's transaction.
+    and secondary indexes; run the body; re-create them all with the same names and (unless
+    ``analyze`` is false) ``ANALYZE`` the table. PostgreSQL only; call it inside the import's
+    transaction.
+
+    ``analyze=False`` is for the last table an import writes (nothing of the import joins
+    against it afterwards): re-building the indexes already sets the table's row and page
+    counts in ``pg_class`` (what the planner sizes scans and joins by), and autovacuum's
+    analyse collects the column statistics soon after the commit (the load far exceeds its
+    threshold). That saves a sampled scan of the table inside the load (0.4 s for 1,000,000
+    order lines, docs/benchmarks.md "Import").
 
     Takes ``ACCESS EXCLUSIVE`` on the table and on the tables its foreign keys refer to, until
     the transaction ends. If the re-added constraints fail (a row breaks a foreign key or a
@@ -121,5 +131,5 @@ def rebuilt_constraints(conn: Connection, table_name: str) -> Iterator[None]:
         reason = str(exc.orig).strip().splitlines()[0]
         raise Conflict(f"bulk load into {table.name}: {reason}; nothing was loaded") from exc
     conn.execute(text("SELECT set_config('maintenance_work_mem', :v, true)"), {"v": previous})
-    # Fresh statistics: the import's next statements join against this table.
-    conn.execute(text(f"ANALYZE {table.name}"))
+    if analyze:  # fresh statistics: the import's next statements join against this table
+        conn.execute(text(f"ANALYZE {table.name}"))

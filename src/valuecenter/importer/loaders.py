@@ -753,7 +753,8 @@ def _copy_lines(
         "total_cents": pa.array(totals[positions], type=pa.int64()),
     }
     columns = [StageColumn(name, "int") for name in data]
-    with bulk.rebuilt_constraints(db.conn, "order_lines"):
+    # The import's last table: no ANALYZE inside the load (see rebuilt_constraints).
+    with bulk.rebuilt_constraints(db.conn, "order_lines", analyze=False):
         db.copy_into("order_lines", columns, data, progress=run.step)
 
 
@@ -786,7 +787,7 @@ def _store_lines(run: Run, fresh: bool, counts: Counts) -> None:
             else " WHERE NOT EXISTS (SELECT 1 FROM order_lines ol "
             "WHERE ol.order_id = so.oid AND ol.line_no = sl.line_no)"
         )
-        with bulk.rebuilt_constraints(db.conn, "order_lines"):
+        with bulk.rebuilt_constraints(db.conn, "order_lines", analyze=False):
             db.execute(LINES_INSERT + new_only)
         return
     conflict = (
