@@ -37,7 +37,10 @@ def _fixture_rows() -> pd.DataFrame:
 
 def _one_line_error(code: int, out: str, err: str) -> str:
     assert code == 2, (out, err)
-    assert out == ""
+    if out:  # under --json the error is also a JSON object on stdout (cli/errors.py)
+        payload = json.loads(out)
+        assert set(payload) == {"error", "detail"}
+        assert payload["detail"] in err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert lines[0].startswith("error: ")
