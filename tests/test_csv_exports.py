@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.test_web_alerts import ALERTS, ALL_OPEN, OWN_OPEN, add_alerts
 from tests.test_web_renewals import add_run
 from tests.test_web_retention_pages import Cases, cases  # noqa: F401  (the fixture)
-from tests.web_fixtures import World, bearer, login, make_client
+from tests.web_fixtures import NOW, World, bearer, login, make_client
 from valuecenter import csv_export
 from valuecenter.customers.models import Customer, CustomerKind
 from valuecenter.db.base import utcnow
@@ -30,6 +30,7 @@ from valuecenter.retention.desk import service as desk
 from valuecenter.retention.desk.export import ledger_header, ledger_values
 from valuecenter.retention.desk.ledger import ledger
 from valuecenter.users.models import User
+from valuecenter.value.models import CustomerScore, ScoreRun
 
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 
@@ -130,6 +131,72 @@ def test_customers_export_respects_the_pool(
     numbers = set(_column(table, "Customer number"))
     assert numbers == {"C1001", "C1002", "C1003", "X0000", "X0001", "X0002"}
     assert set(_column(table, "Account manager")) == {"AM01"}
+
+
+def _value_and_risk(sessions: sessionmaker[Session], world: World) -> None:
+    """The open alerts of ``add_alerts`` (highest open risk: C2002 0.9, C1002 0.8, C1003 0.7
+    with two alerts, C1001 0.5; C2001 and D9001 none) and a later score run: C1001 'grow' at
+    EUR 5,000, C2001 'keep' at EUR 12,000, the rest unscored."""
+    with sessions() as session:
+        add_alerts(session, world)
+        run = ScoreRun(
+            run_id="score-export",
+            started_at=NOW,
+            finished_at=NOW,
+            as_of=NOW.date(),
+            customers=6,
+            scored=2,
+            horizon_months=24,
+            discount_rate=0.1,
+            models={},
+            segments={},
+            seconds=0.1,
+        )
+        session.add(run)
+        session.flush()
+        for ext, segment, clv in (("C1001", "grow", 500_000), ("C2001", "keep", 1_200_000)):
+            session.add(
+                CustomerScore(
+                    run_id=run.id,
+                    customer_id=world.customers[ext].id,
+                    revenue_12m_cents=0,
+                    revenue_cents=0,
+                    purchases=1,
+                    clv_cents=clv,
+                    segment=segment,
+                )
+            )
+        session.commit()
+
+
+def test_customers_export_follows_the_pages_sort_and_open_alerts_filter(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    _value_and_risk(sessions, world)
+    login(client, "manager")
+    by_risk = _table(client.get("/customers/export.csv", params={"sort": "risk"}))
+    numbers = ["C2002", "C1002", "C1003", "C1001", "C2001", "D9001"]
+    assert _column(by_risk, "Customer number") == numbers
+    assert _column(by_risk, "Risk") == ["0.9", "0.8", "0.7", "0.5", "", ""]
+    assert _column(by_risk, "Open alerts") == ["1", "1", "2", "1", "0", "0"]
+    by_clv = _table(client.get("/customers/export.csv", params={"sort": "clv"}))
+    assert _column(by_clv, "Customer number")[:3] == ["C2001", "C1001", "C2002"]
+    assert _column(by_clv, "CLV (EUR)")[:3] == ["12000.00", "5000.00", ""]
+    by_segment = _table(client.get("/customers/export.csv", params={"sort": "value-segment"}))
+    assert _column(by_segment, "Value segment")[:3] == ["grow", "keep", ""]
+    # The page's CSV link carries its sort and filter, and the file lists the page's rows.
+    params = {"sort": "risk", "alerts": "open", "country": "NL"}
+    page = client.get("/customers", params=params).text
+    assert 'href="/customers/export.csv?sort=risk&amp;alerts=open&amp;country=NL"' in page
+    shown = re.findall(r'<td class="mono">(C\d+)</td>', page)
+    linked = _table(client.get("/customers/export.csv", params=params))
+    assert _column(linked, "Customer number") == shown == ["C1002", "C1001"]
+    wrong = client.get("/customers/export.csv", params={"sort": "mood"})
+    assert wrong.status_code == 422  # the error page, before any file starts
+    assert "mood&#39; is not one of name, value-segment, clv, risk" in wrong.text
+    login(client, "account-manager")  # his pool only
+    own = _table(client.get("/customers/export.csv", params={"alerts": "open", "sort": "risk"}))
+    assert _column(own, "Customer number") == ["C1002", "C1003", "C1001"]
 
 
 # --- alerts ---
@@ -277,6 +344,26 @@ def test_ledger_export_has_the_pages_rows_and_total(
 
 
 # --- the API ---
+
+
+def test_the_api_exports_customers_in_the_lists_sort_and_open_alerts_filter(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    _value_and_risk(sessions, world)
+    manager = bearer(world.tokens["manager"])
+    params = {"sort": "clv", "open_alerts": "true"}
+    listed = client.get("/api/v1/customers", params=params, headers=manager).json()["items"]
+    table = _table(client.get("/api/v1/customers/export.csv", params=params, headers=manager))
+    numbers = _column(table, "Customer number")
+    assert numbers == [i["customer_id"] for i in listed] == ["C1001", "C2002", "C1002", "C1003"]
+    assert _column(table, "Value segment") == ["grow", "", "", ""]
+    assert _column(table, "CLV (EUR)") == ["5000.00", "", "", ""]
+    assert _column(table, "Risk") == ["0.5", "0.9", "0.8", "0.7"]
+    by_risk = _table(client.get("/api/v1/customers/export.csv?sort=risk", headers=manager))
+    assert _column(by_risk, "Customer number")[:4] == ["C2002", "C1002", "C1003", "C1001"]
+    wrong = client.get("/api/v1/customers/export.csv?sort=mood", headers=manager)
+    assert wrong.status_code == 422
+    assert "'mood' is not one of name, value-segment, clv, risk" in wrong.text
 
 
 def test_the_api_exports_customers_alerts_and_renewals(

@@ -8,7 +8,6 @@ The parts of a customer 360 are queried in ``valuecenter.customer360.repository`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import (
@@ -95,19 +94,6 @@ def search_customers(
         .limit(limit)
     )
     return [(c, code) for c, code in session.execute(stmt)], total
-
-
-def every_customer(
-    session: Session, viewer: User, filters: CustomerFilters, *, batch: int = 1000
-) -> Iterator[tuple[Customer, str | None]]:
-    """Every customer of :func:`search_customers`' list, in its order, read ``batch`` rows at a
-    time (a server-side cursor on PostgreSQL): the CSV export."""
-    stmt = (
-        customers_select(viewer, filters, Customer, AccountManager.code)
-        .order_by(*CUSTOMER_ORDER)
-        .execution_options(yield_per=batch)
-    )
-    yield from session.execute(stmt)
 
 
 def get_customer(

@@ -13,10 +13,10 @@ from fastapi.responses import StreamingResponse
 
 from valuecenter.customer360 import listing
 from valuecenter.customer360 import service as customer360
+from valuecenter.customer360.export import customer_header, customer_rows
 from valuecenter.customer360.listing import ScoredCustomerPage
 from valuecenter.customer360.schemas import Customer360
 from valuecenter.customers import service
-from valuecenter.customers.export import customer_header, customer_rows
 from valuecenter.web.csv_download import CSV_RESPONSE, csv_download
 from valuecenter.web.deps import CurrentUser, SessionDep, SettingsDep
 
@@ -78,17 +78,26 @@ def export_customers(
     country: str | None = None,
     segment: str | None = None,
     account_manager: Annotated[str | None, Query(description="Account manager code.")] = None,
+    sort: Annotated[
+        str | None,
+        Query(description="name (default), value-segment, clv or risk (highest first)."),
+    ] = None,
+    open_alerts: Annotated[bool, Query(description="Only customers with an open alert.")] = False,
 ) -> StreamingResponse:
-    """Every customer the caller may see with these filters, as CSV (by name then id)."""
+    """Every customer of ``GET /customers`` with these filters, in its ``sort``, with the value
+    segment, CLV and risk columns, as CSV."""
     filters = service.normalize_filters(
         q=q, country=country, segment=segment, account_manager=account_manager
     )
+    key = listing.check_sort(sort)
     return csv_download(
         request,
         user,
         name="customers",
         header=customer_header(),
-        rows=lambda session, viewer: customer_rows(session, viewer, filters),
+        rows=lambda session, viewer: customer_rows(
+            session, viewer, filters, sort=key, open_alerts_only=open_alerts
+        ),
     )
 
 

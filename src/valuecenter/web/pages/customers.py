@@ -9,8 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from valuecenter.customer360 import listing
 from valuecenter.customer360 import service as customer360
+from valuecenter.customer360.export import customer_header, customer_rows
 from valuecenter.customers import service
-from valuecenter.customers.export import customer_header, customer_rows
 from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import PageUser, SessionDep
 from valuecenter.web.pages.alerts import describe_alert_models
@@ -80,17 +80,23 @@ def customer_export(
     country: str | None = None,
     account_manager: str | None = None,
     segment: str | None = None,
+    sort: Annotated[str | None, Query(max_length=20)] = None,
+    alerts: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:
-    """Every customer of the search with the page's filters, as CSV."""
+    """Every customer of the list with the page's filters, open-alerts filter and sort (the
+    query of its "CSV" link), as CSV."""
     filters = service.normalize_filters(
         q=q, country=country, segment=segment, account_manager=account_manager
     )
+    key = listing.check_sort(sort)
     return csv_download(
         request,
         user,
         name="customers",
         header=customer_header(),
-        rows=lambda session, viewer: customer_rows(session, viewer, filters),
+        rows=lambda session, viewer: customer_rows(
+            session, viewer, filters, sort=key, open_alerts_only=alerts == "open"
+        ),
     )
 
 
