@@ -15,35 +15,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_browser_customer360 import (
+from tests.browser.harness import (
     ARTIFACTS,
     CHROMIUM,
     LAUNCH_ARGS,
-    _require_chromium,
-    _watched_page,
     log_in,
+    require_chromium,
     serve,
+    watched_page,
 )
-from tests.test_web_alerts import OWN_OPEN, add_alerts
-from tests.web_fixtures import PASSWORD, build_world
+from tests.test_web_alerts import OWN_OPEN
+from tests.web_fixtures import PASSWORD
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import upgrade
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture
-def alerts_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, int]]]:
-    _require_chromium()
-    url = f"sqlite:///{tmp_path / 'alerts.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with make_sessionmaker(engine)() as session:
-        world = build_world(session)
-        alerts = add_alerts(session, world)
-    engine.dispose()
-    with serve(url) as base:
-        yield base, alerts
 
 
 def _euros(text: str) -> int:
@@ -63,7 +49,7 @@ def test_account_manager_handles_his_alerts_and_manager_reads_precision(
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = _watched_page(browser, problems)
+            page = watched_page(browser, problems)
             log_in(page, base, "account-manager", "/alerts")
             expect(page.locator(".mainnav a[aria-current=page]")).to_have_text("Alerts")
             expect(page.locator("#inbox-who")).to_contain_text("Your pool: AM01")
@@ -140,7 +126,7 @@ def test_account_manager_handles_his_alerts_and_manager_reads_precision(
 def demo_server(tmp_path: Path) -> Iterator[tuple[str, str, int]]:
     """A wholesale demo company with a real score run and a real alert run; the login of the
     account manager with the most open alerts (his password set), and that count."""
-    _require_chromium()
+    require_chromium()
     from sqlalchemy import func, select
 
     from valuecenter.alerts.models import Alert, AlertStatus
@@ -195,7 +181,7 @@ def test_account_manager_reads_the_alerts_of_a_real_run(
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = _watched_page(browser, problems)
+            page = watched_page(browser, problems)
             log_in(page, base, login, "/alerts")
             expect(page.locator("#inbox-who")).to_contain_text(f"{count} open alert")
             rows = page.locator("table.alerts-table tbody tr")

@@ -11,14 +11,7 @@ import re
 
 import pytest
 
-from tests.browser.test_browser_customer360 import (
-    ARTIFACTS,
-    CHROMIUM,
-    LAUNCH_ARGS,
-    _watched_page,
-    live_server,  # noqa: F401  (the fixture)
-    log_in,
-)
+from tests.browser.harness import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, log_in, watched_page
 from tests.web_fixtures import World
 from valuecenter.csv_export import BOM
 
@@ -26,7 +19,7 @@ pytestmark = [pytest.mark.browser]
 
 
 def test_the_csv_link_downloads_the_filtered_list(
-    live_server: tuple[str, World],  # noqa: F811
+    live_server: tuple[str, World],
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -36,7 +29,7 @@ def test_the_csv_link_downloads_the_filtered_list(
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = _watched_page(browser, problems)
+            page = watched_page(browser, problems)
             log_in(page, base, "account-manager", "/customers")
             link = page.locator("a.csv-link")
             expect(link).to_have_attribute("href", "/customers/export.csv")

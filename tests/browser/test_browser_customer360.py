@@ -7,99 +7,14 @@ Screenshots go to test-artifacts/ (git-ignored) for a human look.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page
 
-from tests.web_fixtures import PASSWORD, World, build_world, settings_for
-from valuecenter.db.engine import make_engine, make_sessionmaker
-from valuecenter.db.migrate import upgrade
-from valuecenter.web.app import create_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests.browser.harness import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, watched_page
+from tests.web_fixtures import PASSWORD, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
-    if os.environ.get("VALUECENTER_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"VALUECENTER_REQUIRE_BROWSER=1 but {reason}")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[tuple[str, World]]:
-    """The app under uvicorn in a background thread; yields its base URL and the data."""
-    _require_chromium()
-    url = f"sqlite:///{tmp_path / 'browser.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with make_sessionmaker(engine)() as session:
-        world = build_world(session)
-    engine.dispose()
-    with serve(url) as base:
-        yield base, world
-
-
-@contextmanager
-def serve(url: str) -> Iterator[str]:
-    """The app on ``url``'s database under uvicorn in a background thread; yields its base URL."""
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings_for(url)), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start within 10 s")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-def _watched_page(browser: Browser, problems: list[str]) -> Page:
-    """A desktop-sized page whose console errors and uncaught exceptions land in ``problems``."""
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    return page
-
-
-def log_in(page: Page, base: str, username: str, target: str) -> None:
-    """Log in through the form with the test password and land on ``target``."""
-    from playwright.sync_api import expect
-
-    page.goto(f"{base}/login?next={target}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('Log in')")
-    expect(page).to_have_url(f"{base}{target}")
 
 
 def test_login_search_and_customer_360(live_server: tuple[str, World]) -> None:
@@ -111,7 +26,7 @@ def test_login_search_and_customer_360(live_server: tuple[str, World]) -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = _watched_page(browser, problems)
+            page = watched_page(browser, problems)
 
             page.goto(f"{base}/customers")
             expect(page).to_have_url(f"{base}/login?next=%2Fcustomers")
@@ -166,7 +81,7 @@ def test_api_docs_render_from_vendored_swagger_ui(live_server: tuple[str, World]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = _watched_page(browser, problems)
+            page = watched_page(browser, problems)
             page.on(
                 "request",
                 lambda req: None if req.url.startswith(base) else foreign.append(req.url),

@@ -7,22 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.browser.test_browser_customer360 import (
-    ARTIFACTS,
-    CHROMIUM,
-    LAUNCH_ARGS,
-    _watched_page,
-    live_server,
-    log_in,
-    pytestmark,
-)
+from tests.browser.harness import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, log_in, watched_page
 from tests.customer_at_risk import ALERT_RUN, add_alert, add_catalogue, add_save_case
 from tests.web_fixtures import World
 from valuecenter.db.engine import make_engine, make_sessionmaker
 
-__all__ = ["live_server", "pytestmark"]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_a_customer_with_an_open_cancel_case_gets_the_retention_action_first(
@@ -41,7 +34,7 @@ def test_a_customer_with_an_open_cancel_case_gets_the_retention_action_first(
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = _watched_page(browser, problems)
+            page = watched_page(browser, problems)
             target = f"/customers/{world.own.id}"
             log_in(page, base, "agent", target)
             actions = page.locator("#nba li.nba-action")

@@ -22,13 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_browser_customer360 import (
-    ARTIFACTS,
-    CHROMIUM,
-    LAUNCH_ARGS,
-    _require_chromium,
-    serve,
-)
+from tests.browser.harness import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, require_chromium, serve
 from tests.browser.test_browser_retention import COMMANDS
 from tests.test_demo_cli import run
 from tests.web_fixtures import PASSWORD
@@ -107,7 +101,7 @@ SCREENSHOTS = ("360", "/retention/desk", "/retention/ledger")
 def demo_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[str]:
-    _require_chromium()
+    require_chromium()
     url = f"sqlite:///{tmp_path / 'i18n.db'}"
     monkeypatch.setenv("VALUECENTER_DATABASE_URL", url)
     get_settings.cache_clear()

@@ -25,14 +25,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.browser.test_browser_customer360 import (
+from tests.browser.harness import (
     ARTIFACTS,
     CHROMIUM,
     LAUNCH_ARGS,
-    _require_chromium,
-    _watched_page,
     log_in,
+    require_chromium,
     serve,
+    watched_page,
 )
 from tests.web_fixtures import PASSWORD
 from valuecenter.customers.models import Customer
@@ -89,7 +89,7 @@ def _pick(sessions: sessionmaker[Session]) -> int | None:
 
 @pytest.fixture
 def nba_server(tmp_path: Path) -> Iterator[Demo]:
-    _require_chromium()
+    require_chromium()
     url = f"sqlite:///{tmp_path / 'nba.db'}"
     upgrade(url)
     engine = make_engine(url)
@@ -132,7 +132,7 @@ def test_agent_accepts_an_offer_and_manager_keeps_the_catalogue(nba_server: Demo
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = _watched_page(browser, problems)
+            page = watched_page(browser, problems)
             page.set_viewport_size({"width": 1366, "height": 768})
             log_in(page, base, "agent", f"/customers/{demo.customer_id}")
             expect(page.locator("h1")).to_have_text(demo.customer_name)

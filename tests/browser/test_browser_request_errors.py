@@ -10,40 +10,13 @@ Screenshots go to test-artifacts/ (git-ignored) for a human look.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from tests.browser.test_browser_customer360 import (
-    ARTIFACTS,
-    CHROMIUM,
-    LAUNCH_ARGS,
-    _require_chromium,
-    _watched_page,
-    log_in,
-    serve,
-)
-from tests.test_web_alerts import OWN_OPEN, add_alerts
-from tests.web_fixtures import PASSWORD, build_world, csrf_from
-from valuecenter.db.engine import make_engine, make_sessionmaker
-from valuecenter.db.migrate import upgrade
+from tests.browser.harness import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, log_in, watched_page
+from tests.test_web_alerts import OWN_OPEN
+from tests.web_fixtures import PASSWORD, csrf_from
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture
-def alerts_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, int]]]:
-    _require_chromium()
-    url = f"sqlite:///{tmp_path / 'errors.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with make_sessionmaker(engine)() as session:
-        world = build_world(session)
-        alerts = add_alerts(session, world)
-    engine.dispose()
-    with serve(url) as base:
-        yield base, alerts
 
 
 def test_a_stale_form_shows_its_error_in_place_and_the_caption_counts(
@@ -57,7 +30,7 @@ def test_a_stale_form_shows_its_error_in_place_and_the_caption_counts(
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = _watched_page(browser, problems)
+            page = watched_page(browser, problems)
             log_in(page, base, "account-manager", "/alerts")
             caption = page.locator("#inbox-caption")
             expect(caption).to_contain_text(f"{len(OWN_OPEN)} open alerts")

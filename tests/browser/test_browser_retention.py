@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_browser_customer360 import (
+from tests.browser.harness import (
     ARTIFACTS,
     CHROMIUM,
     LAUNCH_ARGS,
-    _require_chromium,
-    _watched_page,
     log_in,
+    require_chromium,
     serve,
+    watched_page,
 )
 from tests.test_demo_cli import run
 from tests.web_fixtures import PASSWORD
@@ -59,7 +59,7 @@ COMMANDS = [
 def retention_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[str]:
-    _require_chromium()
+    require_chromium()
     url = f"sqlite:///{tmp_path / 'retention.db'}"
     monkeypatch.setenv("VALUECENTER_DATABASE_URL", url)
     get_settings.cache_clear()
@@ -94,7 +94,7 @@ def test_agent_saves_a_customer_and_manager_reads_the_ledger(retention_server: s
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = _watched_page(browser, problems)
+            page = watched_page(browser, problems)
             log_in(page, base, "agent", "/retention/desk")
             expect(page.locator(".mainnav a[aria-current=page]")).to_have_text("Retention")
             expect(page.locator(".subnav a[aria-current=true]")).to_have_text("Save desk")

@@ -14,14 +14,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from tests.browser.test_browser_customer360 import (
+from tests.browser.harness import (
     ARTIFACTS,
     CHROMIUM,
     LAUNCH_ARGS,
-    _require_chromium,
-    _watched_page,
     log_in,
+    require_chromium,
     serve,
+    watched_page,
 )
 from tests.web_fixtures import password_hash
 from valuecenter.db.engine import make_engine, make_sessionmaker
@@ -74,7 +74,7 @@ def _expected_shares(as_of: pd.Timestamp) -> tuple[float, float]:
 
 @pytest.fixture
 def scored_server(tmp_path: Path) -> Iterator[tuple[str, pd.Timestamp, int]]:
-    _require_chromium()
+    require_chromium()
     url = f"sqlite:///{tmp_path / 'value.db'}"
     upgrade(url)
     engine = make_engine(url)
@@ -110,7 +110,7 @@ def test_value_dashboard_shows_the_demo_concentration_segments_and_charts(
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = _watched_page(browser, problems)
+            page = watched_page(browser, problems)
             log_in(page, base, "manager", "/value")
             expect(page.locator("#top1")).to_have_text(f"{100 * top1:.1f}%")
             expect(page.locator("#top10")).to_have_text(f"{100 * top10:.1f}%")
