@@ -246,7 +246,8 @@ def test_broken_files_give_one_line_and_exit_code_2(
     path = _write(tmp_path, "t.csv", text)
     code, out, err = cli(monkeypatch, capsys, "clv", "fit", str(path), *args, "--json")
     assert code == 2
-    assert out == ""
+    # Under --json the error is also a JSON object on stdout, with the same words.
+    assert json.loads(out) == {"error": "invalid_input", "detail": err.strip()[len("error: ") :]}
     assert len(err.strip().splitlines()) == 1
     assert err.startswith(message)
     assert "Traceback" not in err

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from valuecenter.i18n import use_locale
 from valuecenter.offers.arbitration import context_features
 from valuecenter.offers.facts import Context
 from valuecenter.offers.inputs import OWN_HELD, OWN_SHARE, OWN_TOP
@@ -55,15 +56,17 @@ def test_the_families_name_what_they_are_about() -> None:
 
 
 def test_the_euro_line_never_carries_a_lever_weight() -> None:
-    line = expected_line(
-        expected_cents=3600,
-        incremental=0.2,
-        value_cents=20_000,
-        p_accept=0.2,
-        cost_cents=2000,
-        contact_cost_cents=0,
-    )
-    assert line == "expected € 36,00 = 20.0% × € 200,00 − 20.0% × € 20,00"
+    figures = {
+        "expected_cents": 3600,
+        "incremental": 0.2,
+        "value_cents": 20_000,
+        "p_accept": 0.2,
+        "cost_cents": 2000,
+        "contact_cost_cents": 0,
+    }
+    assert expected_line(**figures) == "expected €36.00 = 20.0% × €200.00 − 20.0% × €20.00"
+    with use_locale("nl"):  # money and shares in the reader's locale
+        assert expected_line(**figures) == "verwacht € 36,00 = 20,0% × € 200,00 − 20,0% × € 20,00"
     assert lever_phrase("A long wait damps sales offers", 0.5) == (
         "“A long wait damps sales offers” weighs its rank ×0.5"
     )

@@ -7,13 +7,11 @@ from sqlalchemy.orm import Session
 
 from valuecenter.alerts.models import Alert, AlertOutcome, AlertStatus
 from valuecenter.alerts.repository import visible_alert
+from valuecenter.customers.worklist import outcome_and_note
 from valuecenter.db.base import utcnow
-from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.formatting import grouped
+from valuecenter.errors import Conflict, NotFound
 from valuecenter.i18n import _
 from valuecenter.users.models import User
-
-NOTE_MAX = 2000
 
 
 def handle_alert(
@@ -21,23 +19,7 @@ def handle_alert(
 ) -> Alert:
     """Record ``outcome`` (kept, left, false-alarm, no-contact) on an open alert ``viewer`` may
     see. An alert is handled once; a second attempt is a conflict naming when it was."""
-    try:
-        result = AlertOutcome(outcome)
-    except ValueError:
-        choices = ", ".join(o.value for o in AlertOutcome)
-        raise InvalidInput(
-            "outcome", _("'%(value)s' is not one of %(choices)s", value=outcome, choices=choices)
-        ) from None
-    text = (note or "").strip() or None
-    if text is not None and len(text) > NOTE_MAX:
-        raise InvalidInput(
-            "note",
-            _(
-                "is %(n)s characters; at most %(max)s",
-                n=grouped(len(text)),
-                max=grouped(NOTE_MAX),
-            ),
-        )
+    result, text = outcome_and_note(AlertOutcome, outcome, note)
     alert = visible_alert(session, viewer, alert_id)
     if alert is None:
         raise NotFound(_("alert %(id)s does not exist", id=alert_id))

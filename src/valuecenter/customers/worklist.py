@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from enum import StrEnum
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import ColumnExpressionArgument, Row, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -23,6 +24,7 @@ from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.customers.repository import visible_customers
 from valuecenter.customers.schemas import CustomerRef
 from valuecenter.errors import InvalidInput
+from valuecenter.formatting import grouped
 from valuecenter.i18n import _
 from valuecenter.users.models import User
 
@@ -122,3 +124,30 @@ def every_row(
     result = session.execute(stmt.order_by(*order_by).execution_options(yield_per=BATCH))
     for row in result:
         yield split(row)
+
+
+NOTE_MAX = 2000
+"""The longest note an agent or account manager writes when he handles a row of a worklist."""
+
+Outcome = TypeVar("Outcome", bound=StrEnum)
+
+
+def outcome_and_note(
+    kind: type[Outcome], outcome: str, note: str | None
+) -> tuple[Outcome, str | None]:
+    """The outcome a worklist row is handled with (one of ``kind``) and its note, stripped
+    (blank → None); :class:`InvalidInput` naming the field otherwise."""
+    try:
+        result = kind(outcome)
+    except ValueError:
+        choices = ", ".join(o.value for o in kind)
+        raise InvalidInput(
+            "outcome", _("'%(value)s' is not one of %(choices)s", value=outcome, choices=choices)
+        ) from None
+    text = (note or "").strip() or None
+    if text is not None and len(text) > NOTE_MAX:
+        raise InvalidInput(
+            "note",
+            _("is %(n)s characters; at most %(max)s", n=grouped(len(text)), max=grouped(NOTE_MAX)),
+        )
+    return result, text

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from valuecenter.formatting import money_exact
+from valuecenter.i18n import format_percent
 from valuecenter.i18n import gettext as _
 from valuecenter.offers.inputs import ACT, OWN_HELD, OWN_SHARE, OWN_TOP
 
@@ -149,9 +150,9 @@ def expected_line(
     line = _(
         "expected %(expected)s = %(incremental)s × %(value)s − %(p)s × %(cost)s",
         expected=money_exact(expected_cents),
-        incremental=f"{incremental:.1%}",
+        incremental=format_percent(incremental, decimals=1),
         value=money_exact(value_cents),
-        p=f"{p_accept:.1%}",
+        p=format_percent(p_accept, decimals=1),
         cost=money_exact(cost_cents),
     )
     if contact_cost_cents:

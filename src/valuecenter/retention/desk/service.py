@@ -38,8 +38,8 @@ from valuecenter.alerts.reason_text import reason as phrase_reason
 from valuecenter.contacts.models import Contact, ContactReason
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import Customer
+from valuecenter.customers.worklist import outcome_and_note
 from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.formatting import grouped
 from valuecenter.i18n import _
 from valuecenter.retention.desk.listing import visible_case
 from valuecenter.retention.desk.suggestion import TERM_MONTHS, Evidence, evidence, suggest
@@ -56,7 +56,6 @@ from valuecenter.users.models import User
 from valuecenter.value.models import CustomerScore, ScoreRun
 
 CONTACT_DAYS = 90
-NOTE_MAX = 2000
 CANCEL = "cancel"
 # Primary contact reasons the desk shows (counted over the 90 days before the case opens).
 _CONTACT_FEATURES = {
@@ -408,23 +407,7 @@ def record_outcome(
     must be his to see (an account manager: his pool), else :class:`NotFound`. A control
     case gets no offer, and a closed case is not closed again (:class:`Conflict`). The
     offer's cost is counted only when the customer stays with it."""
-    try:
-        result = SaveOutcome(outcome)
-    except ValueError:
-        choices = ", ".join(o.value for o in SaveOutcome)
-        raise InvalidInput(
-            "outcome", _("'%(value)s' is not one of %(choices)s", value=outcome, choices=choices)
-        ) from None
-    text = (note or "").strip() or None
-    if text is not None and len(text) > NOTE_MAX:
-        raise InvalidInput(
-            "note",
-            _(
-                "is %(n)s characters; at most %(max)s",
-                n=grouped(len(text)),
-                max=grouped(NOTE_MAX),
-            ),
-        )
+    result, text = outcome_and_note(SaveOutcome, outcome, note)
     at = _aware("at", at)
     saved = (
         visible_case(session, user, case_id) if user is not None else session.get(SaveCase, case_id)

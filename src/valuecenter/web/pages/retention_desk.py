@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valuecenter.customers import service as customers
+from valuecenter.customers.worklist import NOTE_MAX
 from valuecenter.db.base import utcnow
 from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.i18n import _, format_percent, lazy_gettext
@@ -30,7 +31,6 @@ from valuecenter.retention.desk import service as desk
 from valuecenter.retention.desk.export import case_header, case_rows
 from valuecenter.retention.desk.listing import CaseRow, Order
 from valuecenter.retention.desk.schemas import CaseOut
-from valuecenter.retention.desk.service import NOTE_MAX
 from valuecenter.retention.models import RetentionOffer, SaveArm, SaveCase, SaveStatus
 from valuecenter.retention.offers import active_offers
 from valuecenter.users.models import Role, User
