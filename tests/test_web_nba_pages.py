@@ -175,6 +175,24 @@ def test_the_360_loads_the_panel_and_it_shows_actions_with_reasons(
     assert "Service first" not in text
 
 
+def test_the_reasons_are_in_the_agents_language(
+    client: TestClient, world: World, offers: dict[str, int]
+) -> None:
+    """A Dutch agent reads the engine's reasons, shares and money in Dutch (i18n.py)."""
+    login(client, "agent")
+    response = client.get(
+        f"/customers/{world.own.id}/nba", headers={**HTMX, "Accept-Language": "nl-NL,nl;q=0.9"}
+    )
+    assert response.status_code == 200, response.text
+    oven = _card(_text(response.text), "oven-check")
+    assert "<li>P(acceptatie) 20,0%: de aanname uit de catalogus (nog geen model)</li>" in oven
+    assert "<li>verwacht € 36,00 = 20,0% × € 200,00 − 20,0% × € 20,00</li>" in oven
+    assert "catalogue" not in oven
+    # The held-back actions' rule reasons too.
+    held = _text(response.text).split("<summary>", 1)[1]
+    assert "uitgesloten: kocht product P-BREAD in het afgelopen jaar" in held
+
+
 def test_context_changes_the_decision(
     client: TestClient, world: World, offers: dict[str, int]
 ) -> None:

@@ -51,6 +51,8 @@ import numpy as np
 from valuecenter.analytics.propensity import ActionModel
 from valuecenter.consent.state import ConsentEvent, Verdict, consent_channel, verdict
 from valuecenter.formatting import money_exact
+from valuecenter.i18n import format_number, format_percent
+from valuecenter.i18n import gettext as _
 from valuecenter.offers.engine import CompiledAction, CompiledLever, Engine, Models
 from valuecenter.offers.facts import CHANNELS, Context, Facts
 from valuecenter.offers.inputs import top_categories
@@ -70,6 +72,12 @@ SERVICE = "service"
 RETENTION = "retention"
 CANCEL = "cancel"
 TOP_REASONS = 2
+
+
+def _share(share: float, *, signed: bool = False) -> str:
+    """A probability or a lift in the reader's locale, one decimal: '20.0%' (nl '20,0%')."""
+    text = format_percent(share, decimals=1)
+    return "+" + text if signed and share >= 0 else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,27 +281,47 @@ def _estimate(
         reasons: list[str] = []
         p, p0 = a.prior_accept, 0.0
         if accept is None:
-            reasons.append(f"P(accept) {p:.1%}: the catalogue's prior (no answers yet)")
+            reasons.append(
+                _("P(accept) %(p)s: the catalogue's prior (no answers yet)", p=_share(p))
+            )
         elif (id(accept), a.id) in predicted:
             p = predicted[(id(accept), a.id)]
-            auc = f", AUC {accept.auc:.2f}" if accept.auc is not None else ""
-            label = "pooled model of all offers" if which == "pooled" else accept.kind
-            reasons.append(f"P(accept) {p:.1%} (model {models.version}: {label}{auc})")
+            auc = f", AUC {format_number(accept.auc, decimals=2)}" if accept.auc is not None else ""
+            label = _("pooled model of all offers") if which == "pooled" else accept.kind
+            reasons.append(
+                _(
+                    "P(accept) %(p)s (model %(model)s: %(label)s%(auc)s)",
+                    p=_share(p),
+                    model=models.version,
+                    label=label,
+                    auc=auc,
+                )
+            )
             if explain is not None:
                 reasons.extend(explain(accept, inputs[a.id])[:TOP_REASONS])
         else:
             rated = models.accept.get(a.code) or accept
             p = rated.rate
             reasons.append(
-                f"P(accept) {p:.1%}: the action's average rate (model {models.version})"
-                + ("" if profiling else " (profiling objection: no personal data used)")
+                _(
+                    "P(accept) %(p)s: the action's average rate (model %(model)s)",
+                    p=_share(p),
+                    model=models.version,
+                )
+                + ("" if profiling else " " + _("(profiling objection: no personal data used)"))
             )
         if organic is not None:
             if (id(organic), a.id) in predicted:
                 p0 = predicted[(id(organic), a.id)]
             else:
                 p0 = (models.organic.get(a.code) or organic).rate
-            reasons.append(f"would buy anyway {p0:.1%}: incremental {p - p0:+.1%}")
+            reasons.append(
+                _(
+                    "would buy anyway %(p0)s: incremental %(lift)s",
+                    p0=_share(p0),
+                    lift=_share(p - p0, signed=True),
+                )
+            )
         out[a.id] = (p, p0, reasons)
     return out
 
@@ -394,7 +422,12 @@ def decide(
         p, p0, reasons = estimates.get(action.id) or (
             action.prior_accept,
             0.0,
-            [f"P(accept) {action.prior_accept:.1%}: the catalogue's prior (no model yet)"],
+            [
+                _(
+                    "P(accept) %(p)s: the catalogue's prior (no model yet)",
+                    p=_share(action.prior_accept),
+                )
+            ],
         )
         weight, lever_names = lever_weight(engine.levers, action, ctx)
         if action.kind == RETENTION and ctx.open_case_since is not None:
@@ -403,16 +436,21 @@ def decide(
         value = action.value_cents
         if action.kind == "retention" and value == 0 and facts.clv_cents:
             value = facts.clv_cents
-            reasons.append(f"a save is worth his CLV, {money_exact(value)}")
+            reasons.append(_("a save is worth his CLV, %(value)s", value=money_exact(value)))
         if action.save is not None:
             # The retention work's measurement: the desk's uplift of the keep rate against its
             # control group is the incremental P; the offer costs whoever stays with it.
             s = action.save
             p, p0 = s.keep, s.keep - s.uplift
             reasons.append(
-                f"save desk: “{s.offer}” raises the keep rate by {s.uplift:+.1%} "
-                f"({s.desk_cases} desk cases against {s.control_cases} in control, "
-                "shrunk towards the catalogue's prior)"
+                _(
+                    "save desk: “%(offer)s” raises the keep rate by %(uplift)s (%(desk)s desk "
+                    "cases against %(control)s in control, shrunk towards the catalogue's prior)",
+                    offer=s.offer,
+                    uplift=_share(s.uplift, signed=True),
+                    desk=format_number(s.desk_cases),
+                    control=format_number(s.control_cases),
+                )
             )
         # The levers weigh the rank (the gain side of the score); the euro line never carries
         # a weight (offers/reasons.py).
@@ -450,12 +488,14 @@ def decide(
         return (2, -score, action.code)
 
     candidates.sort(key=order)
-    explored = False
+    explored, explored_id = False, -1
     if explorable and rng.random() < c.exploration_share:
         pick = explorable[rng.randrange(len(explorable))]
         reasons = [
-            f"exploration: shown at random ({c.exploration_share:.0%} of decisions) so the "
-            "models keep learning",
+            _(
+                "exploration: shown at random (%(share)s of decisions) so the models keep learning",
+                share=format_percent(c.exploration_share),
+            ),
             *pick[4],
         ]
         candidates = [e for e in candidates if e[0].id != pick[0].id]
@@ -467,16 +507,22 @@ def decide(
             sum(1 for e in candidates if order(e)[0] == 0),
         )
         candidates.insert(at, (pick[0], pick[1], pick[2], pick[3], reasons))
-        explored = True
+        explored, explored_id = True, pick[0].id
     shown: list[Shown] = []
     for rank, (action, score, p, p0, reasons) in enumerate(candidates[: c.max_actions], start=1):
-        is_explored = explored and reasons[0].startswith("exploration")
+        is_explored = explored and action.id == explored_id
         if first is not None and action.kind == SERVICE:
-            reasons = [f"service first: {first}", *reasons]
+            reasons = [_("service first: %(why)s", why=first), *reasons]
         value_cents, weight = expected.get(action.id, (score, 1.0))
         shown.append(Shown(action, rank, value_cents, p, p0, is_explored, reasons, weight))
     for action, _score, _p, _p0, reasons in candidates[c.max_actions :]:
-        held.append(Held(action, "ranked-lower", f"below the top {c.max_actions}: {reasons[-1]}"))
+        held.append(
+            Held(
+                action,
+                "ranked-lower",
+                _("below the top %(n)s: %(why)s", n=c.max_actions, why=reasons[-1]),
+            )
+        )
     return Outcome(
         shown=shown,
         held=held,

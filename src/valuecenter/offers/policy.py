@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from valuecenter.consent.state import consent_channel
+from valuecenter.i18n import gettext as _
+from valuecenter.i18n import ngettext
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,11 @@ def repeat_block(
         return None
     until = last + timedelta(days=repeat_after_days)
     if at < until:
-        return f"accepted {last:%Y-%m-%d}: not offered again before {until:%Y-%m-%d}"
+        return _(
+            "accepted %(day)s: not offered again before %(until)s",
+            day=f"{last:%Y-%m-%d}",
+            until=f"{until:%Y-%m-%d}",
+        )
     return None
 
 
@@ -100,9 +106,16 @@ def frequency_block(
     if len(hits) < rule.max_count:
         return None
     free = hits[-rule.max_count] + timedelta(days=rule.window_days)
-    return (
-        f"{len(hits)} {purpose} presentation{'s' if len(hits) != 1 else ''} in the last "
-        f"{rule.window_days} days (at most {rule.max_count}); next on {free:%Y-%m-%d}"
+    return ngettext(
+        "%(num)s %(purpose)s presentation in the last %(days)s days (at most %(max)s); "
+        "next on %(next)s",
+        "%(num)s %(purpose)s presentations in the last %(days)s days (at most %(max)s); "
+        "next on %(next)s",
+        len(hits),
+        purpose=purpose,
+        days=rule.window_days,
+        max=rule.max_count,
+        next=f"{free:%Y-%m-%d}",
     )
 
 
@@ -148,7 +161,10 @@ def rejection_block(
     )
     if until is None or at >= until:
         return None
-    return (
-        f"rejected {rule.max_count}× within {rule.window_days} days "
-        f"(last {max(rejections):%Y-%m-%d}): paused until {until:%Y-%m-%d}"
+    return _(
+        "rejected %(n)s× within %(days)s days (last %(last)s): paused until %(until)s",
+        n=rule.max_count,
+        days=rule.window_days,
+        last=f"{max(rejections):%Y-%m-%d}",
+        until=f"{until:%Y-%m-%d}",
     )

@@ -80,13 +80,24 @@ COMPARISONS: dict[str, tuple[Callable[[float, float], bool], str]] = {
 MAX_DEPTH = 8
 MAX_LIST = 200
 EURO_FIELDS = frozenset({"clv", "revenue_12m"})
-UNKNOWN = {
-    "last_nps": "no NPS answer yet",
-    "clv": "no customer value yet (run `valuecenter score`)",
-    "churn_risk": "no open churn alert",
-    "days_since_order": "no order yet",
-    "tenure_days": "customer since unknown",
+# What a rule says when a number it compares is unknown, in the reader's language (a
+# function each, so the words are looked up when the rule is checked).
+UNKNOWN: dict[str, Callable[[], str]] = {
+    "last_nps": lambda: _("no NPS answer yet"),
+    "clv": lambda: _("no customer value yet (run `valuecenter score`)"),
+    "churn_risk": lambda: _("no open churn alert"),
+    "days_since_order": lambda: _("no order yet"),
+    "tenure_days": lambda: _("customer since unknown"),
 }
+FLAG_LABELS: dict[str, Callable[[], str]] = {
+    "open_case": lambda: _("open case"),
+    "open_complaint": lambda: _("open complaint"),
+    "detractor": lambda: _("detractor"),
+}
+
+
+def _and() -> str:
+    return " " + _("and") + " "
 
 
 @dataclass(frozen=True)
@@ -313,7 +324,7 @@ class _All(Node):
         return None
 
     def describe(self) -> str:
-        return " and ".join(p.describe() for p in self.parts)
+        return _and().join(p.describe() for p in self.parts)
 
 
 class _Any(Node):
@@ -329,10 +340,10 @@ class _Any(Node):
             if why is None:
                 return None
             reasons.append(why)
-        return "none of: " + "; ".join(reasons)
+        return _("none of: %(reasons)s", reasons="; ".join(reasons))
 
     def describe(self) -> str:
-        return "(" + " or ".join(p.describe() for p in self.parts) + ")"
+        return "(" + (" " + _("or") + " ").join(p.describe() for p in self.parts) + ")"
 
 
 class _Not(Node):
@@ -342,10 +353,12 @@ class _Not(Node):
         self.inner = inner
 
     def check(self, s: Subject) -> str | None:
-        return None if self.inner.check(s) is not None else f"excluded: {self.inner.describe()}"
+        if self.inner.check(s) is not None:
+            return None
+        return _("excluded: %(rule)s", rule=self.inner.describe())
 
     def describe(self) -> str:
-        return f"not {self.inner.describe()}"
+        return _("not %(rule)s", rule=self.inner.describe())
 
 
 def _set_value(field: str, s: Subject) -> frozenset[str]:
@@ -376,13 +389,20 @@ class _InSet(Node):
         hit = bool(have & self.values)
         if hit != self.negate:
             return None
-        shown = ", ".join(sorted(have)) or "unknown"
+        shown = ", ".join(sorted(have)) or _("unknown")
         if self.negate:
-            return f"{self.field} is {shown} (excluded)"
-        return f"{self.field} is {shown}, not {_list(self.values)}"
+            return _("%(field)s is %(value)s (excluded)", field=self.field, value=shown)
+        return _(
+            "%(field)s is %(value)s, not %(values)s",
+            field=self.field,
+            value=shown,
+            values=_list(self.values),
+        )
 
     def describe(self) -> str:
-        return f"{self.field} {'not in' if self.negate else 'in'} {_list(self.values)}"
+        if self.negate:
+            return _("%(field)s not in %(values)s", field=self.field, values=_list(self.values))
+        return _("%(field)s in %(values)s", field=self.field, values=_list(self.values))
 
 
 class _Flag(Node):
@@ -399,10 +419,12 @@ class _Flag(Node):
         }[self.field]
         if have == self.want:
             return None
-        return f"{'has' if have else 'has no'} {self.field.replace('_', ' ')}"
+        what = FLAG_LABELS[self.field]()
+        return _("has %(what)s", what=what) if have else _("has no %(what)s", what=what)
 
     def describe(self) -> str:
-        return f"{'' if self.want else 'no '}{self.field.replace('_', ' ')}"
+        what = FLAG_LABELS[self.field]()
+        return what if self.want else _("no %(what)s", what=what)
 
 
 def _number(field: str, s: Subject) -> float | None:
@@ -433,11 +455,18 @@ class _Compare(Node):
     def check(self, s: Subject) -> str | None:
         value = _number(self.field, s)
         if value is None:
-            return UNKNOWN.get(self.field, f"{self.field} unknown")
+            unknown = UNKNOWN.get(self.field)
+            return unknown() if unknown else _("%(field)s unknown", field=self.field)
         for op, bound in self.tests:
             fn, sign = COMPARISONS[op]
             if not fn(value, bound):
-                return f"{self.field} {self._fmt(value)}, needs {sign} {self._fmt(bound)}"
+                return _(
+                    "%(field)s %(value)s, needs %(sign)s %(bound)s",
+                    field=self.field,
+                    value=self._fmt(value),
+                    sign=sign,
+                    bound=self._fmt(bound),
+                )
         return None
 
     def _fmt(self, v: float) -> str:
@@ -446,7 +475,7 @@ class _Compare(Node):
         return f"{v:g}"
 
     def describe(self) -> str:
-        return " and ".join(
+        return _and().join(
             f"{self.field} {COMPARISONS[op][1]} {self._fmt(b)}" for op, b in self.tests
         )
 
@@ -459,10 +488,16 @@ class _Holds(Node):
 
     def check(self, s: Subject) -> str | None:
         held = s.facts.products if self.what == "product" else s.facts.categories
-        return None if self.code in held else f"has not bought {self.what} {self.code} this year"
+        if self.code in held:
+            return None
+        if self.what == "product":
+            return _("has not bought product %(code)s this year", code=self.code)
+        return _("has not bought category %(code)s this year", code=self.code)
 
     def describe(self) -> str:
-        return f"bought {self.what} {self.code} in the last year"
+        if self.what == "product":
+            return _("bought product %(code)s in the last year", code=self.code)
+        return _("bought category %(code)s in the last year", code=self.code)
 
 
 class _Anniversary(Node):
@@ -474,14 +509,16 @@ class _Anniversary(Node):
     def check(self, s: Subject) -> str | None:
         since = s.facts.customer_since
         if since is None:
-            return "customer since unknown"
+            return _("customer since unknown")
         away = days_to_anniversary(since, s.context.today)
         if away <= self.days:
             return None
-        return f"anniversary is {away} days away (within {self.days} needed)"
+        return _(
+            "anniversary is %(away)s days away (within %(days)s needed)", away=away, days=self.days
+        )
 
     def describe(self) -> str:
-        return f"customer anniversary within {self.days} days"
+        return _("customer anniversary within %(days)s days", days=self.days)
 
 
 class _Consent(Node):
@@ -493,10 +530,12 @@ class _Consent(Node):
     def check(self, s: Subject) -> str | None:
         if s.consent(self.purpose, self.channel):
             return None
-        return f"no {self.purpose} consent for {self.channel}"
+        return _(
+            "no %(purpose)s consent for %(channel)s", purpose=self.purpose, channel=self.channel
+        )
 
     def describe(self) -> str:
-        return f"{self.purpose} consent for {self.channel}"
+        return _("%(purpose)s consent for %(channel)s", purpose=self.purpose, channel=self.channel)
 
 
 def days_to_anniversary(since: date, today: date) -> int:
