@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.test_web_alerts import ALERTS, ALL_OPEN, OWN_OPEN, add_alerts
 from tests.test_web_renewals import add_run
 from tests.test_web_retention_pages import Cases, cases  # noqa: F401  (the fixture)
-from tests.web_fixtures import NOW, World, bearer, login, make_client
+from tests.web_fixtures import World, add_score_run, bearer, login, make_client
 from valuecenter import csv_export
 from valuecenter.customers.models import Customer, CustomerKind
 from valuecenter.db.base import utcnow
@@ -30,7 +30,6 @@ from valuecenter.retention.desk import service as desk
 from valuecenter.retention.desk.export import ledger_header, ledger_values
 from valuecenter.retention.desk.ledger import ledger
 from valuecenter.users.models import User
-from valuecenter.value.models import CustomerScore, ScoreRun
 
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 
@@ -139,33 +138,12 @@ def _value_and_risk(sessions: sessionmaker[Session], world: World) -> None:
     EUR 5,000, C2001 'keep' at EUR 12,000, the rest unscored."""
     with sessions() as session:
         add_alerts(session, world)
-        run = ScoreRun(
-            run_id="score-export",
-            started_at=NOW,
-            finished_at=NOW,
-            as_of=NOW.date(),
-            customers=6,
-            scored=2,
-            horizon_months=24,
-            discount_rate=0.1,
-            models={},
-            segments={},
-            seconds=0.1,
+        add_score_run(
+            session,
+            world,
+            "score-export",
+            {"C1001": ("grow", 500_000), "C2001": ("keep", 1_200_000)},
         )
-        session.add(run)
-        session.flush()
-        for ext, segment, clv in (("C1001", "grow", 500_000), ("C2001", "keep", 1_200_000)):
-            session.add(
-                CustomerScore(
-                    run_id=run.id,
-                    customer_id=world.customers[ext].id,
-                    revenue_12m_cents=0,
-                    revenue_cents=0,
-                    purchases=1,
-                    clv_cents=clv,
-                    segment=segment,
-                )
-            )
         session.commit()
 
 

@@ -20,8 +20,7 @@ from tests.customer_at_risk import (
     add_catalogue,
     add_save_case,
 )
-from tests.web_fixtures import NOW, World, bearer, login, make_client
-from valuecenter.value.models import CustomerScore, ScoreRun
+from tests.web_fixtures import World, add_score_run, bearer, login, make_client
 
 HTMX = {"HX-Request": "true"}
 
@@ -98,34 +97,9 @@ def test_an_open_save_case_puts_the_retention_action_first(
 
 def _scores(session: Session, world: World) -> None:
     """A score run: C1001 'grow' at € 5.000, C1002 'keep' at € 12.000, the rest unscored."""
-    run = ScoreRun(
-        run_id="score-test",
-        started_at=NOW,
-        finished_at=NOW,
-        as_of=NOW.date(),
-        customers=6,
-        scored=2,
-        horizon_months=24,
-        discount_rate=0.1,
-        models={},
-        segments={},
-        seconds=0.1,
+    add_score_run(
+        session, world, "score-test", {"C1001": ("grow", 500_000), "C1002": ("keep", 1_200_000)}
     )
-    session.add(run)
-    session.flush()
-    for ext, segment, clv in (("C1001", "grow", 500_000), ("C1002", "keep", 1_200_000)):
-        session.add(
-            CustomerScore(
-                run_id=run.id,
-                customer_id=world.customers[ext].id,
-                revenue_12m_cents=0,
-                revenue_cents=0,
-                purchases=1,
-                clv_cents=clv,
-                segment=segment,
-            )
-        )
-    session.flush()
 
 
 def test_the_customer_list_shows_and_sorts_by_value_and_risk(

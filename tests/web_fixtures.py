@@ -29,6 +29,7 @@ from valuecenter.surveys.models import Survey
 from valuecenter.users import security
 from valuecenter.users import service as users
 from valuecenter.users.models import Role, User
+from valuecenter.value.models import CustomerScore, ScoreRun
 from valuecenter.web.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -323,3 +324,39 @@ def world(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> W
     cheap_argon2(monkeypatch)
     with sessions() as session:
         return build_world(session)
+
+
+def add_score_run(
+    session: Session, world: World, run_id: str, scores: dict[str, tuple[str, int]]
+) -> ScoreRun:
+    """A finished score run at NOW that scored the customers of ``scores`` (external id →
+    value segment and CLV in cents); the rest of the world stays unscored. Flushes only."""
+    run = ScoreRun(
+        run_id=run_id,
+        started_at=NOW,
+        finished_at=NOW,
+        as_of=NOW.date(),
+        customers=6,
+        scored=len(scores),
+        horizon_months=24,
+        discount_rate=0.1,
+        models={},
+        segments={},
+        seconds=0.1,
+    )
+    session.add(run)
+    session.flush()
+    for ext, (segment, clv) in scores.items():
+        session.add(
+            CustomerScore(
+                run_id=run.id,
+                customer_id=world.customers[ext].id,
+                revenue_12m_cents=0,
+                revenue_cents=0,
+                purchases=1,
+                clv_cents=clv,
+                segment=segment,
+            )
+        )
+    session.flush()
+    return run
