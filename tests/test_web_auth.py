@@ -12,13 +12,11 @@ from typing import Annotated
 import pytest
 from fastapi import Depends
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.web_fixtures import (
     PASSWORD,
-    SECRET,
     World,
     bearer,
     csrf_from,
@@ -29,7 +27,6 @@ from tests.web_fixtures import (
 from valuecenter.customers.models import AccountManager
 from valuecenter.db.base import utcnow
 from valuecenter.errors import SchemaBehind
-from valuecenter.settings import get_settings
 from valuecenter.users.models import ApiToken, Role, User
 from valuecenter.web.app import create_app
 from valuecenter.web.deps import require_page_roles, require_roles
