@@ -138,7 +138,7 @@ def all_tokens(session: Session) -> list[tuple[ApiToken, str]]:
         .join(User, User.id == ApiToken.user_id)
         .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     )
-    return [(token, name) for token, name in rows.tuples()]
+    return [(token, name) for token, name in rows]
 
 
 def revoke_token(session: Session, token_id: int) -> ApiToken:
@@ -220,7 +220,8 @@ def live_session_counts(session: Session) -> dict[int, int]:
         .where(UserSession.expires_at > utcnow())
         .group_by(UserSession.user_id)
     )
-    return dict(rows.tuples())
+    # Not dict(rows.tuples()): a Result has keys(), so dict() would take it for a mapping.
+    return {user_id: count for user_id, count in rows}  # noqa: C416
 
 
 def set_language(user: User, language: str | None) -> User:
