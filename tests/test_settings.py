@@ -1,27 +1,33 @@
-"""Settings refuse unsafe secrets outside development (fastapi/full-stack-fastapi-template rule)."""
+"""Settings: no built-in secret key, short keys refused everywhere, the Secure cookie in
+production, the environment read."""
 
 from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
 
-from valuecenter.settings import DEV_SECRET_KEY, Settings
+from valuecenter.settings import Settings
 
 
-@pytest.mark.parametrize("secret", ["", DEV_SECRET_KEY, "short-secret"])
-def test_production_refuses_weak_or_default_secret(secret: str) -> None:
-    with pytest.raises(ValidationError, match="VALUECENTER_SECRET_KEY"):
-        Settings(environment="production", secret_key=secret)
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+def test_a_short_secret_is_refused_in_every_environment(environment: str) -> None:
+    with pytest.raises(ValidationError, match="at least 32 characters"):
+        Settings(environment=environment, secret_key="short-secret")  # type: ignore[arg-type]
 
 
-def test_production_accepts_a_long_random_secret() -> None:
-    settings = Settings(environment="production", secret_key="x" * 48)
-    assert not settings.uses_development_secret
+def test_there_is_no_built_in_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset or empty, the key is None: the app draws the installation's own (db/secrets.py)."""
+    monkeypatch.delenv("VALUECENTER_SECRET_KEY", raising=False)
+    assert Settings(environment="development").secret_key is None
+    assert Settings(environment="production", secret_key="").secret_key is None
+    assert Settings(environment="production", secret_key="x" * 48).secret_key == "x" * 48
 
 
-def test_development_allows_the_default_secret_but_says_so() -> None:
-    settings = Settings(environment="development")
-    assert settings.uses_development_secret
+def test_the_cookie_is_secure_in_production_unless_turned_off() -> None:
+    assert Settings(environment="production").secure_cookie
+    assert not Settings(environment="production", cookie_secure=False).secure_cookie
+    assert not Settings(environment="development").secure_cookie
+    assert Settings(environment="development", cookie_secure=True).secure_cookie
 
 
 def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,5 +1,6 @@
 """Who may see what (role × endpoint), the session cookie, CSRF, the login throttle and the
-start-up refusals (default secret in production, schema behind the code)."""
+start-up refusal of a schema behind the code (sessions, keys and throttling:
+tests/test_web_sessions.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,11 @@ from typing import Annotated
 import pytest
 from fastapi import Depends
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.web_fixtures import (
     PASSWORD,
-    SECRET,
     World,
     bearer,
     csrf_from,
@@ -28,11 +27,10 @@ from tests.web_fixtures import (
 from valuecenter.customers.models import AccountManager
 from valuecenter.db.base import utcnow
 from valuecenter.errors import SchemaBehind
-from valuecenter.settings import get_settings
 from valuecenter.users.models import ApiToken, Role, User
 from valuecenter.web.app import create_app
 from valuecenter.web.deps import require_page_roles, require_roles
-from valuecenter.web.security import LoginThrottle, safe_next
+from valuecenter.web.security import safe_next
 
 ANON = "anonymous"
 ApiManager = Annotated[User, Depends(require_roles(Role.MANAGER, Role.ADMIN))]
@@ -257,18 +255,6 @@ def test_login_throttle_after_five_failures(client: TestClient, world: World) ->
     assert client.post("/login", data=other, follow_redirects=False).status_code == 303
 
 
-def test_login_throttle_window_and_reset() -> None:
-    throttle = LoginThrottle(limit=2, window=60)
-    throttle.failed("ann", now=0)
-    throttle.failed("Ann ", now=10)
-    assert throttle.blocked("ann", now=59)
-    assert not throttle.blocked("ann", now=61)  # the first failure left the window
-    throttle.failed("bob", now=0)
-    throttle.succeeded("bob")
-    throttle.failed("bob", now=1)
-    assert not throttle.blocked("bob", now=2)
-
-
 def test_logout_ends_the_session(client: TestClient, world: World) -> None:
     login(client, "agent")
     token = csrf_from(client.get("/customers").text)
@@ -362,19 +348,6 @@ def test_require_roles_for_api_and_pages(db_url: str, world: World) -> None:
 
 
 # --- start-up refusals ---
-
-
-def test_production_refuses_the_default_secret(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("VALUECENTER_ENVIRONMENT", "production")
-    monkeypatch.delenv("VALUECENTER_SECRET_KEY", raising=False)
-    get_settings.cache_clear()
-    with pytest.raises(ValidationError, match="VALUECENTER_SECRET_KEY must be set"):
-        create_app()
-    monkeypatch.setenv("VALUECENTER_SECRET_KEY", SECRET)
-    get_settings.cache_clear()
-    assert create_app().state.settings.environment == "production"
 
 
 def test_start_up_refuses_a_schema_behind_the_code(tmp_path) -> None:  # type: ignore[no-untyped-def]

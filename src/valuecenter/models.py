@@ -14,6 +14,7 @@ from valuecenter.contacts.models import Case, Contact, ContactReason
 from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.db.base import Base
+from valuecenter.db.secrets import InstallSecret
 from valuecenter.offers.models import (
     Action,
     ContactPolicyRule,
@@ -33,7 +34,7 @@ from valuecenter.retention.models import (
     SaveCase,
 )
 from valuecenter.surveys.models import Survey
-from valuecenter.users.models import ApiToken, User
+from valuecenter.users.models import ApiToken, LoginFailures, User, UserSession
 from valuecenter.value.models import CustomerScore, ScoreRun
 
 __all__ = [
@@ -61,7 +62,9 @@ __all__ = [
     "DoNotCall",
     "EmployeeSurvey",
     "EngineSettings",
+    "InstallSecret",
     "Lever",
+    "LoginFailures",
     "MarketDip",
     "Order",
     "OrderLine",
@@ -75,4 +78,5 @@ __all__ = [
     "Survey",
     "Team",
     "User",
+    "UserSession",
 ]

@@ -1,7 +1,8 @@
 """Settings: one class, read once at start-up from ``VALUECENTER_*`` variables and passed down.
 
-Outside development mode the secret key must be set to a long, non-default value; the
-application refuses to start otherwise (the rule of fastapi/full-stack-fastapi-template).
+The session cookie's signing key has no default: unset, each installation draws a random
+one on first start and keeps it in its database (``db/secrets.py``); set, it must be at least
+32 characters. ``cookie_secure`` unset means "Secure in production".
 ``display_timezone`` is the IANA zone pages show times in; the database and the API stay UTC.
 ``default_language`` is the pages' language when neither the user nor the browser names one.
 """
@@ -21,7 +22,6 @@ from sqlalchemy.exc import ArgumentError
 
 from valuecenter.i18n import LOCALES, _, normalize
 
-DEV_SECRET_KEY = "development-only-insecure-secret-key"
 # The databases the product runs on, with the drivers it installs (``postgres://`` and
 # ``postgresql://`` URLs are read with psycopg 3, as ``db.engine.normalize_url`` does).
 DATABASE_DRIVERS: dict[str, tuple[str | None, ...]] = {
@@ -40,11 +40,25 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///./valuecenter.db"
-    secret_key: str = DEV_SECRET_KEY
+    # The session cookie's signing key; unset or empty: a random key drawn on first start and
+    # kept in the database (db/secrets.py), the same for every worker and restart.
+    secret_key: str | None = None
     session_max_age_seconds: int = Field(default=8 * 3600, gt=0)
     token_max_age_days: int = Field(default=90, gt=0)
     page_size_max: int = Field(default=200, gt=0)
-    cookie_secure: bool = False
+    # The session cookie's Secure flag; unset: on when environment is production.
+    cookie_secure: bool | None = None
+    # Request bodies larger than this are refused with 413 before they are read
+    # (web/body_limit.py).
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Login throttling (users/throttle.py): failures of one username, and of one client
+    # address, before a lock-out; the first lock-out's length, doubled with each further
+    # failure up to the maximum; a key's failures are forgotten after a quiet day.
+    login_user_failures: int = Field(default=5, ge=1)
+    login_address_failures: int = Field(default=20, ge=1)
+    login_lockout_seconds: float = Field(default=60.0, gt=0)
+    login_lockout_max_seconds: float = Field(default=3600.0, gt=0)
+    login_forget_seconds: float = Field(default=86400.0, gt=0)
     display_timezone: str = "Europe/Amsterdam"
     # The pages' language when neither the user's own setting nor the browser's
     # Accept-Language names one the product speaks (web/locale.py).
@@ -133,20 +147,22 @@ class Settings(BaseSettings):
             ) from None
         return value
 
-    @model_validator(mode="after")
-    def _refuse_unsafe_secret(self) -> Settings:
-        unsafe = (
-            not self.secret_key
-            or self.secret_key == DEV_SECRET_KEY
-            or len(self.secret_key) < MIN_SECRET_LENGTH
-        )
-        if unsafe and self.environment != "development":
+    @field_validator("secret_key")
+    @classmethod
+    def _refuse_short_secret(cls, value: str | None) -> str | None:
+        """An empty key means none (a random one is drawn); a short one is refused in every
+        environment: a guessable key lets anyone sign a session cookie."""
+        if value is None or not value.strip():
+            return None
+        if len(value) < MIN_SECRET_LENGTH:
             raise ValueError(
-                "VALUECENTER_SECRET_KEY must be set to a random value of at least "
-                f"{MIN_SECRET_LENGTH} characters outside development mode "
-                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                _(
+                    "must be a random value of at least %(n)s characters, or unset (then a "
+                    "random key is drawn and kept in the database)",
+                    n=MIN_SECRET_LENGTH,
+                )
             )
-        return self
+        return value
 
     @property
     def display_zone(self) -> ZoneInfo:
@@ -154,9 +170,11 @@ class Settings(BaseSettings):
         return ZoneInfo(self.display_timezone)
 
     @property
-    def uses_development_secret(self) -> bool:
-        """True when the secret key is the built-in development one (refused in production)."""
-        return self.secret_key == DEV_SECRET_KEY
+    def secure_cookie(self) -> bool:
+        """Whether the session cookie carries ``Secure``: as set, else in production."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.environment == "production"
 
 
 @lru_cache(maxsize=1)

@@ -20,12 +20,7 @@ def serve(
     """Serve the web pages and the API (OpenAPI at /docs)."""
     import uvicorn
 
-    settings = context.settings()
     context.engine()  # refuse to start on a schema behind the code
-    if settings.uses_development_secret:
-        typer.echo(
-            _("note: development secret key in use; set VALUECENTER_SECRET_KEY in production")
-        )
     url = f"http://{host}:{port}"
     typer.echo(_("valuecenter on %(url)s  (API docs: %(url)s/docs)", url=url))
     uvicorn.run(

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import datetime
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from valuecenter.cli import context
 from valuecenter.cli.errors import fail
+from valuecenter.db.base import utcnow
 from valuecenter.db.uow import unit_of_work
-from valuecenter.i18n import _
+from valuecenter.i18n import _, format_datetime
 from valuecenter.users import service
+from valuecenter.users.models import ApiToken, User
 from valuecenter.users.security import new_password
 
 app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
@@ -51,11 +57,17 @@ def password(
     username: str = typer.Argument(...),
     password_stdin: bool = typer.Option(False, "--password-stdin"),
 ) -> None:
-    """Set a new password. Without --password-stdin a random one is printed once."""
+    """Set a new password. Without --password-stdin a random one is printed once. The user's
+    browser sessions end and his API tokens are revoked."""
     new, generated = _read_password(password_stdin)
     with unit_of_work(context.sessions()) as session:
         service.set_password(session, username=username, password=new)
-    typer.echo(_("password of %(name)s changed", name=username))
+    typer.echo(
+        _(
+            "password of %(name)s changed; his sessions ended and his API tokens were revoked",
+            name=username,
+        )
+    )
     if generated:
         typer.echo(_("password (shown once): %(password)s", password=new))
 
@@ -70,3 +82,99 @@ def token(
     with unit_of_work(context.sessions()) as session:
         issued = service.issue_token(session, username=username, days=valid_days)
     typer.echo(issued)
+
+
+def _token_state(api_token: ApiToken) -> str:
+    if api_token.revoked_at is not None:
+        return _("revoked")
+    if api_token.expires_at <= utcnow():
+        return _("expired")
+    return _("live")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+@app.command("tokens")
+def tokens(
+    username: str = typer.Argument(...),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the API tokens of a user (newest first; their ids, never the tokens)."""
+    zone = context.settings().display_zone
+    with unit_of_work(context.sessions()) as session:
+        found = service.tokens_of(session, username)
+        now = utcnow()
+        listed = [
+            {
+                "id": t.id,
+                "created_at": _iso(t.created_at),
+                "expires_at": _iso(t.expires_at),
+                "last_used_at": _iso(t.last_used_at),
+                "revoked_at": _iso(t.revoked_at),
+                "live": t.revoked_at is None and t.expires_at > now,
+            }
+            for t in found
+        ]
+        table = Table()
+        for title in (_("id"), _("created"), _("expires"), _("last used"), _("state")):
+            table.add_column(title)
+        for t in found:
+            table.add_row(
+                str(t.id),
+                *(
+                    format_datetime(m.astimezone(zone) if m else None, fmt="short")
+                    for m in (t.created_at, t.expires_at, t.last_used_at)
+                ),
+                _token_state(t),
+            )
+    if as_json:
+        typer.echo(json.dumps(listed))
+    elif not listed:
+        typer.echo(_("%(name)s has no API tokens", name=username))
+    else:
+        Console().print(table)
+
+
+@app.command("revoke-token")
+def revoke_token(
+    token_id: int = typer.Argument(..., min=1, help="The id from `users tokens`."),
+) -> None:
+    """Revoke an API token at once."""
+    with unit_of_work(context.sessions()) as session:
+        api_token = service.revoke_token(session, token_id)
+        owner = session.get(User, api_token.user_id)
+        name = owner.username if owner else "?"
+    typer.echo(_("API token %(id)s of %(name)s revoked", id=token_id, name=name))
+
+
+@app.command("deactivate")
+def deactivate(username: str = typer.Argument(...)) -> None:
+    """Deactivate a user: his sessions end and his API tokens are revoked at once."""
+    with unit_of_work(context.sessions()) as session:
+        user = service.set_active(session, username=username, active=False)
+        name = user.username
+    typer.echo(_("%(name)s deactivated: sessions ended, API tokens revoked", name=name))
+
+
+@app.command("activate")
+def activate(username: str = typer.Argument(...)) -> None:
+    """Activate a user again (he logs in anew; revoked tokens stay revoked)."""
+    with unit_of_work(context.sessions()) as session:
+        user = service.set_active(session, username=username, active=True)
+        name = user.username
+    typer.echo(_("%(name)s activated", name=name))
+
+
+@app.command("role")
+def role(
+    username: str = typer.Argument(...),
+    new_role: str = typer.Argument(..., help="agent, account_manager, manager or admin."),
+) -> None:
+    """Give a user another role; his browser sessions end (his next login has the new role)."""
+    parsed = service.parse_role(new_role)
+    with unit_of_work(context.sessions()) as session:
+        user = service.set_role(session, username=username, role=parsed)
+        name = user.username
+    typer.echo(_("%(name)s is now %(role)s; his sessions ended", name=name, role=parsed.value))

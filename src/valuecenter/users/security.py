@@ -24,6 +24,21 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+_DUMMY: dict[tuple[int, int, int], str] = {}
+
+
+def verify_dummy(password: str) -> None:
+    """Check ``password`` against a hash of a random password made with the current
+    parameters, for an unknown or deactivated user: the answer takes as long as for a real
+    user with a wrong password, so timing does not tell which usernames exist (OWASP
+    Authentication Cheat Sheet, "Authentication Responses")."""
+    params = (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism)
+    dummy = _DUMMY.get(params)
+    if dummy is None:
+        dummy = _DUMMY[params] = _hasher.hash(secrets.token_urlsafe(16))
+    verify_password(dummy, password)
+
+
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 

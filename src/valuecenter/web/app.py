@@ -7,8 +7,9 @@ the hash of its one inline start-up script. There is no ``/redoc``.
 
 ``valuecenter serve`` runs it with ``uvicorn.run("valuecenter.web.app:create_app",
 factory=True)``. It refuses to start on a schema behind the code (SchemaBehind: run
-``valuecenter db upgrade``) and, through the Settings validator, with the default secret key
-outside development.
+``valuecenter db upgrade``). The session cookie is signed with ``settings.secret_key`` or,
+unset, with the installation's random key kept in its database (``db/secrets.py``); there is
+no built-in key (docs/security.md).
 """
 
 from __future__ import annotations
@@ -29,19 +30,16 @@ from starlette.routing import Route
 from valuecenter import __version__
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import ensure_current
+from valuecenter.db.secrets import install_secret
 from valuecenter.errors import SchemaBehind
 from valuecenter.offers.engine import EngineCache
 from valuecenter.settings import Settings, get_settings
 from valuecenter.web import api, errors, pages
 from valuecenter.web.api import decisions as api_decisions
+from valuecenter.web.body_limit import BodyLimit
 from valuecenter.web.limits import ConcurrencyLimit
 from valuecenter.web.locale import LocaleMiddleware
-from valuecenter.web.security import (
-    SESSION_COOKIE,
-    LoginThrottle,
-    SecurityHeaders,
-    content_security_policy,
-)
+from valuecenter.web.security import SESSION_COOKIE, SecurityHeaders, content_security_policy
 from valuecenter.web.templating import STATIC
 
 log = logging.getLogger("valuecenter.web")
@@ -74,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
         log.error("refusing to start: %s", exc)
         raise
+    signing_key = settings.secret_key or install_secret(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -97,21 +96,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
-    app.state.login_throttle = LoginThrottle()
     app.state.nba_engine = EngineCache(settings.nba_engine_ttl_seconds)
 
     # Inside the session middleware (added before it), so it reads the user's language there.
     app.add_middleware(LocaleMiddleware, default=settings.default_language)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
+        secret_key=signing_key,
         session_cookie=SESSION_COOKIE,
         max_age=settings.session_max_age_seconds,
         same_site="lax",
-        https_only=settings.cookie_secure,
+        https_only=settings.secure_cookie,
     )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
+    # Outermost: an oversized body is refused before it takes a place in the queue.
+    app.add_middleware(BodyLimit, limit=settings.max_request_body_bytes)
     errors.install(app)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -24,7 +24,7 @@ from valuecenter.errors import Forbidden, NotAuthenticated
 from valuecenter.settings import Settings
 from valuecenter.users import service as users
 from valuecenter.users.models import Role, User
-from valuecenter.web.security import end_session, session_user_id
+from valuecenter.web.security import end_session, session_user
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -73,12 +73,9 @@ CurrentUser = Annotated[User, Depends(api_user)]
 
 
 def page_user(request: Request, session: SessionDep) -> User:
-    """The user logged in with the session cookie (pages only)."""
-    uid = session_user_id(request)
-    if uid is None:
-        raise NotAuthenticated("please log in")
-    user = session.get(User, uid)
-    if user is None or not user.active:
+    """The user of this browser's live server-side session (pages only)."""
+    user = session_user(request, session)
+    if user is None:
         end_session(request)
         raise NotAuthenticated("please log in")
     return user

@@ -28,7 +28,7 @@ from valuecenter.errors import (
 )
 from valuecenter.i18n import _, lazy_gettext
 from valuecenter.users.models import User
-from valuecenter.web.security import FormExpired, session_user_id
+from valuecenter.web.security import FormExpired, session_token, session_user
 from valuecenter.web.templating import templates
 
 log = logging.getLogger("valuecenter.web")
@@ -99,14 +99,13 @@ def _page(
 def _viewer(request: Request) -> User | None:
     """The logged-in user, so an error page keeps the normal layout with its navigation;
     None when there is none (or the database cannot tell: the page still renders)."""
-    uid = session_user_id(request) if "session" in request.scope else None
+    token = session_token(request) if "session" in request.scope else None
     factory = getattr(request.app.state, "sessions", None)
-    if uid is None or factory is None:
+    if token is None or factory is None:
         return None
     try:
         with factory() as session:
-            user = session.get(User, uid)
-            return user if user is not None and user.active else None
+            return session_user(request, session)
     except Exception:
         log.warning("error page without the user: the database did not answer", exc_info=True)
         return None

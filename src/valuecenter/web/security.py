@@ -1,9 +1,13 @@
-"""Browser sessions, CSRF protection, the login throttle and security headers.
+"""Browser sessions, CSRF protection and security headers.
 
 The session is a signed cookie (Starlette's ``SessionMiddleware``, itsdangerous, keyed with
-``settings.secret_key``): HttpOnly, SameSite=Lax, ``Secure`` when ``settings.cookie_secure``,
-expiring ``settings.session_max_age_seconds`` after login. It holds the user id, a CSRF
-token and the user's language (web/locale.py), nothing else. Every unsafe page request must
+``settings.secret_key`` or the installation's random key, ``db/secrets.py``): HttpOnly,
+SameSite=Lax, ``Secure`` in production (``settings.secure_cookie``), expiring
+``settings.session_max_age_seconds`` after login. It holds a random session token, a CSRF
+token and the user's language (web/locale.py), nothing else. The token names a row of
+``user_sessions`` (only its hash is stored): a request is logged in only while that row lives,
+so logout, a password change, a role change and deactivation end sessions on the server,
+whatever cookie a browser kept (users/service.py). Every unsafe page request must
 echo that token, as form field ``csrf_token`` or header ``X-CSRF-Token`` (OWASP's
 synchronizer-token pattern); the token is replaced at login so a token planted before login is
 worthless. The API does not read the cookie (bearer tokens only), so it needs no CSRF check.
@@ -14,24 +18,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import threading
-import time
-from collections import deque
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from valuecenter.errors import Forbidden
 from valuecenter.i18n import _
+from valuecenter.users import service as users
 from valuecenter.users.models import User
 
 SESSION_COOKIE = "vc_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_UID, _CSRF, _AT = "uid", "csrf", "at"
+_SID, _CSRF = "sid", "csrf"
 
 
 def csrf_token(request: Request) -> str:
@@ -43,19 +46,31 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def start_session(request: Request, user: User) -> None:
-    """Log ``user`` in: a fresh session (new CSRF token), nothing kept from before."""
+def start_session(request: Request, db: Session, user: User, *, max_age_seconds: int) -> None:
+    """Log ``user`` in: a new server-side session and a fresh cookie (new CSRF token),
+    nothing kept from before."""
+    token = users.open_session(db, user, max_age_seconds=max_age_seconds)
     request.session.clear()
-    request.session.update({_UID: user.id, _CSRF: secrets.token_urlsafe(32), _AT: int(time.time())})
+    request.session.update({_SID: token, _CSRF: secrets.token_urlsafe(32)})
 
 
-def end_session(request: Request) -> None:
+def end_session(request: Request, db: Session | None = None) -> None:
+    """Log out: the server-side session ends (with ``db``) and the cookie is emptied."""
+    token = session_token(request)
+    if db is not None and token is not None:
+        users.close_session(db, token)
     request.session.clear()
 
 
-def session_user_id(request: Request) -> int | None:
-    uid = request.session.get(_UID)
-    return uid if isinstance(uid, int) else None
+def session_token(request: Request) -> str | None:
+    token = request.session.get(_SID)
+    return token if isinstance(token, str) and token else None
+
+
+def session_user(request: Request, db: Session) -> User | None:
+    """The active user of this browser's live session, or None."""
+    token = session_token(request)
+    return users.session_user(db, token) if token is not None else None
 
 
 class FormExpired(Forbidden):
@@ -90,52 +105,6 @@ def safe_next(target: str | None, default: str = "/customers") -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
-
-
-class LoginThrottle:
-    """At most ``limit`` failed logins per username within ``window`` seconds (per process).
-
-    Further attempts, even with the right password, are refused until the oldest failure
-    leaves the window; a successful login clears the count.
-    """
-
-    def __init__(self, limit: int = 5, window: float = 60.0, max_users: int = 10_000) -> None:
-        self.limit = limit
-        self.window = window
-        self.max_users = max_users
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _key(username: str) -> str:
-        return username.strip().lower()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.get(key, deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
-
-    def blocked(self, username: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            return len(self._recent(self._key(username), now)) >= self.limit
-
-    def failed(self, username: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        key = self._key(username)
-        with self._lock:
-            if len(self._failures) >= self.max_users and key not in self._failures:
-                self._failures = {
-                    k: v for k, v in self._failures.items() if v and v[-1] > now - self.window
-                }
-            failures = self._recent(key, now)
-            failures.append(now)
-            self._failures[key] = failures
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(self._key(username), None)
 
 
 def content_security_policy(*, inline_script: str | None = None, inline_styles: bool = True) -> str:

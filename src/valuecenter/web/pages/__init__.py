@@ -14,6 +14,7 @@ from valuecenter.web.pages import (
     retention_desk,
     retention_ledger,
     retention_renewals,
+    users,
     value,
 )
 from valuecenter.web.security import verify_csrf
@@ -29,3 +30,4 @@ router.include_router(alerts.router)
 router.include_router(retention_desk.router)
 router.include_router(retention_renewals.router)
 router.include_router(retention_ledger.router)
+router.include_router(users.router)

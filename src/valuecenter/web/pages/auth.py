@@ -1,4 +1,6 @@
-"""Login and logout pages. Wrong username and wrong password get the same message."""
+"""Login and logout pages. Wrong username and wrong password get the same message, in the
+same time (users/service.py); failures are throttled per username and per client address
+across every worker (users/throttle.py)."""
 
 from __future__ import annotations
 
@@ -10,16 +12,16 @@ from fastapi.responses import RedirectResponse, Response
 
 from valuecenter.errors import NotAuthenticated
 from valuecenter.i18n import _
+from valuecenter.settings import Settings
 from valuecenter.users import service as users
-from valuecenter.users.models import User
-from valuecenter.web.deps import SessionDep
+from valuecenter.users import throttle
+from valuecenter.web.deps import SessionDep, SettingsDep
 from valuecenter.web.locale import SESSION_KEY
 from valuecenter.web.security import (
-    LoginThrottle,
     csrf_token,
     end_session,
     safe_next,
-    session_user_id,
+    session_user,
     start_session,
 )
 from valuecenter.web.templating import templates
@@ -47,37 +49,45 @@ def _login_form(
 @router.get("/login")
 def login_page(request: Request, session: SessionDep, next: str | None = None) -> Response:
     target = safe_next(next)
-    uid = session_user_id(request)
-    if uid is not None:
-        user = session.get(User, uid)
-        if user is not None and user.active:
-            return RedirectResponse(target, status_code=303)
+    if session_user(request, session) is not None:
+        return RedirectResponse(target, status_code=303)
     return _login_form(request, next_url=target, status=200)
+
+
+def throttle_rules(settings: Settings) -> throttle.ThrottleRules:
+    return throttle.ThrottleRules(
+        user_failures=settings.login_user_failures,
+        address_failures=settings.login_address_failures,
+        lockout_seconds=settings.login_lockout_seconds,
+        lockout_max_seconds=settings.login_lockout_max_seconds,
+        forget_seconds=settings.login_forget_seconds,
+    )
 
 
 @router.post("/login")
 def login(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     target = safe_next(next)
-    throttle: LoginThrottle = request.app.state.login_throttle
-    if throttle.blocked(username):
-        log.warning("login throttled for username %r", username)
+    address = request.client.host if request.client else None
+    if throttle.locked(session, username, address):
+        log.warning("login throttled for username %r from %s", username, address)
         return _login_form(
             request,
             next_url=target,
             username=username,
-            error=_("Too many failed attempts. Wait a minute, then try again."),
+            error=_("Too many failed attempts. Wait a while, then try again."),
             status=429,
         )
     try:
         user = users.authenticate(session, username=username, password=password)
     except NotAuthenticated:
-        throttle.failed(username)
+        throttle.failed(session, username, address, throttle_rules(settings))
         log.info("failed login for username %r", username)
         return _login_form(
             request,
@@ -86,8 +96,8 @@ def login(
             error=_("Wrong username or password."),
             status=401,
         )
-    throttle.succeeded(username)
-    start_session(request, user)
+    throttle.succeeded(session, username)
+    start_session(request, session, user, max_age_seconds=settings.session_max_age_seconds)
     if user.language:
         request.session[SESSION_KEY] = user.language
     log.info("user %s logged in", user.username)
@@ -95,6 +105,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    end_session(request)
+def logout(request: Request, session: SessionDep) -> Response:
+    """Ends this browser's session on the server: a copy of the cookie is worthless after."""
+    end_session(request, session)
     return RedirectResponse("/login", status_code=303)
