@@ -252,3 +252,38 @@ def test_a_streamed_body_stops_at_the_chunk_that_passes_the_limit() -> None:
     asyncio.run(BodyLimit(app, limit=1024 * 1024)(scope, receive, send))
     assert len(read) == 1024 * 1024 // 64_000 + 1
     assert sent[0]["status"] == 413
+
+
+def test_an_upload_form_has_its_own_larger_limit() -> None:
+    """The catalogue import takes files up to 2 MB: 1.5 MB reaches it; the same 1.5 MB to the
+    decision API is refused; the upload's own limit still holds."""
+    reached: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        reached.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    def status(path: str, size: int) -> int:
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope: Scope = {
+            "type": "http",
+            "method": "POST",
+            "path": path,
+            "headers": [(b"content-length", str(size).encode())],
+        }
+        limit = BodyLimit(app, limit=1024 * 1024, uploads={"/offers/import": 2_100_000})
+        asyncio.run(limit(scope, receive, send))
+        return int(sent[0]["status"])
+
+    assert status("/offers/import", 1_500_000) == 200
+    assert status("/api/v1/decisions", 1_500_000) == 413
+    assert status("/offers/import", 3_000_000) == 413
+    assert reached == ["/offers/import"]

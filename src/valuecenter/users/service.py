@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
-import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -148,7 +145,6 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
         raise NotFound(_("no API token %(id)s", id=token_id))
     if api_token.revoked_at is None:
         api_token.revoked_at = utcnow()
-    forget_token_checks()
     return api_token
 
 
@@ -159,7 +155,6 @@ def revoke_tokens(session: Session, user_id: int) -> int:
         .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    forget_token_checks()
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -271,48 +266,13 @@ def issue_token(session: Session, *, username: str, days: int) -> str:
     return token
 
 
-@dataclass(frozen=True)
-class _Checked:
-    user: User  # detached: id, username, role and active are loaded
-    expires_at: datetime
-    until: float  # monotonic time the check may be reused until
-
-
-_CHECKED: dict[str, _Checked] = {}
-_CHECKED_LOCK = threading.Lock()
-TOKEN_CHECK_SECONDS = 10.0
-"""How long a worker reuses a successful token check on the decision API's hot path (``POST
-/api/v1/decisions``, which spares a query per call): a revoked token or a deactivated user is
-refused there within this time, everywhere else at once."""
-
-
-def forget_token_checks() -> None:
-    with _CHECKED_LOCK:
-        _CHECKED.clear()
-
-
-def user_for_token(session: Session, token: str, *, reuse: bool = False) -> User:
+def user_for_token(session: Session, token: str) -> User:
     """The active user a bearer token belongs to, or raise :class:`NotAuthenticated`.
 
-    ``reuse``: accept this worker's successful check of the last :data:`TOKEN_CHECK_SECONDS`
-    (the user comes back detached; read its id, role and name, do not change it)."""
-    digest = token_hash(token)
-    if reuse:
-        checked = _CHECKED.get(digest)
-        if checked is not None and time.monotonic() < checked.until:
-            if checked.expires_at <= utcnow():
-                raise NotAuthenticated(_("bearer token expired or revoked"))
-            return checked.user
-    api_token, user = _check_token(session, digest)
-    if reuse:
-        session.expunge(user)
-        now = time.monotonic()
-        with _CHECKED_LOCK:
-            # Lapsed checks go when a new one is stored, so the cache holds only the tokens
-            # used in the last TOKEN_CHECK_SECONDS.
-            for stale in [d for d, c in _CHECKED.items() if c.until <= now]:
-                del _CHECKED[stale]
-            _CHECKED[digest] = _Checked(user, api_token.expires_at, now + TOKEN_CHECK_SECONDS)
+    Checked against the database on every request, the decision API's hot path included (one
+    indexed lookup): a revoked token or a deactivated user is refused on the next request by
+    every worker (issue 17)."""
+    _api_token, user = _check_token(session, token_hash(token))
     return user
 
 

@@ -39,6 +39,7 @@ from valuecenter.web.api import decisions as api_decisions
 from valuecenter.web.body_limit import BodyLimit
 from valuecenter.web.limits import ConcurrencyLimit
 from valuecenter.web.locale import LocaleMiddleware
+from valuecenter.web.pages.offers import MAX_UPLOAD_BYTES
 from valuecenter.web.security import SESSION_COOKIE, SecurityHeaders, content_security_policy
 from valuecenter.web.templating import STATIC
 
@@ -55,6 +56,9 @@ Authenticate with an API token: `valuecenter users token <username>` prints one;
 `Authorization: Bearer vc_…`. Errors are `{"error": code, "detail": message}`.
 An account manager sees only the customers of his own pool.
 """
+
+UPLOAD_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
+"""The catalogue upload form's body limit: its file plus room for the multipart framing."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -111,7 +115,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
     # Outermost: an oversized body is refused before it takes a place in the queue.
-    app.add_middleware(BodyLimit, limit=settings.max_request_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_request_body_bytes,
+        uploads={"/offers/import": max(settings.max_request_body_bytes, UPLOAD_BODY_BYTES)},
+    )
     errors.install(app)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -10,6 +10,7 @@ the limit (the app sees an HTTP 413 error from ``receive``, which ``web/errors.p
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,19 +28,25 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimit:
-    """Refuses request bodies over ``limit`` bytes with 413 (lifespan and other scopes pass)."""
+    """Refuses request bodies over ``limit`` bytes with 413 (lifespan and other scopes pass).
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    ``uploads`` maps the exact paths of file-upload forms to their own, larger limit (the
+    catalogue import takes files up to ``web.pages.offers.MAX_UPLOAD_BYTES`` plus the form's
+    framing); every other path has ``limit``."""
+
+    def __init__(self, app: ASGIApp, limit: int, uploads: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.uploads = dict(uploads or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.uploads.get(scope.get("path", ""), self.limit)
         declared = _content_length(scope)
-        if declared is not None and declared > self.limit:
-            await self._refuse(scope, send)
+        if declared is not None and declared > limit:
+            await self._refuse(send, limit)
             return
         received = 0
         started = False
@@ -49,8 +56,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise BodyTooLarge(self.limit)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -64,14 +71,14 @@ class BodyLimit:
         except BodyTooLarge:
             # Raised where no handler catches it (a plain route reading its body): answer here.
             if not started:
-                await self._refuse(scope, send)
+                await self._refuse(send, limit)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         """A 413 in the API's error format (a page gets the same short JSON: a browser never
         sends a megabyte through the product's forms). ``Connection: close``: the unread
         body is not drained."""
         body = json.dumps(
-            {"error": "payload_too_large", "detail": _too_large_detail(self.limit)}
+            {"error": "payload_too_large", "detail": _too_large_detail(limit)}
         ).encode()
         await send(
             {

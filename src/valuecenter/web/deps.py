@@ -54,14 +54,11 @@ BEARER = HTTPBearer(
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
-def bearer_user(
-    session: Session, credentials: HTTPAuthorizationCredentials | None, *, reuse: bool = False
-) -> User:
-    """The user of the bearer token in ``Authorization: Bearer vc_…`` (``reuse``: a check of
-    the last seconds may serve, ``users.service.TOKEN_CHECK_SECONDS``)."""
+def bearer_user(session: Session, credentials: HTTPAuthorizationCredentials | None) -> User:
+    """The user of the bearer token in ``Authorization: Bearer vc_…``."""
     if credentials is None or not credentials.credentials:
         raise NotAuthenticated("missing bearer token (send Authorization: Bearer vc_…)")
-    return users.user_for_token(session, credentials.credentials, reuse=reuse)
+    return users.user_for_token(session, credentials.credentials)
 
 
 def api_user(session: SessionDep, credentials: BearerCredentials) -> User:

@@ -104,7 +104,7 @@ def _decide(
         contact_id=context.contact_id if context else None,
     )
     with unit_of_work(state.sessions) as session:
-        user = _DECIDING(bearer_user(session, credentials, reuse=True))
+        user = _DECIDING(bearer_user(session, credentials))
         return decisions.decide(
             session,
             cache.get(session),
