@@ -25,6 +25,7 @@ from valuecenter.offers.models import (
     PropensityModel,
 )
 from valuecenter.orders.models import Order, OrderLine
+from valuecenter.privacy.models import AuditEntry
 from valuecenter.products.models import Category, Product
 from valuecenter.retention.models import (
     RenewalCandidate,
@@ -42,6 +43,7 @@ __all__ = [
     "Agent",
     "Alert",
     "AlertRun",
+    "AuditEntry",
     "ApiToken",
     "Base",
     "Campaign",

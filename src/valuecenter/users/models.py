@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, BigId, UTCDateTime, utcnow
+from valuecenter.db.personal import NOT_PERSONAL, PERSONAL
 from valuecenter.db.types import str_enum
 
 
@@ -25,16 +26,16 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    full_name: Mapped[str | None] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str] = mapped_column(String(64), unique=True, info=PERSONAL)
+    full_name: Mapped[str | None] = mapped_column(String(200), info=PERSONAL)
+    password_hash: Mapped[str] = mapped_column(String(200), info=NOT_PERSONAL)
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The pages' language chosen by the user ('nl', 'en'); None: the browser's Accept-Language
     # decides (web/locale.py). Checked against valuecenter.i18n.LOCALES by users.service.
-    language: Mapped[str | None] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(String(8), info=NOT_PERSONAL)
 
 
 class ApiToken(Base):
@@ -42,7 +43,7 @@ class ApiToken(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=NOT_PERSONAL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import Forbidden, NotAuthenticated
+from valuecenter.privacy.models import AuditChannel
 from valuecenter.settings import Settings
 from valuecenter.users import service as users
 from valuecenter.users.models import Role, User
+from valuecenter.web.audit import audit_request
 from valuecenter.web.security import end_session, session_user_id
 
 
@@ -64,16 +66,19 @@ def bearer_user(
     return users.user_for_token(session, credentials.credentials, reuse=reuse)
 
 
-def api_user(session: SessionDep, credentials: BearerCredentials) -> User:
-    """The user of the bearer token (API only)."""
-    return bearer_user(session, credentials)
+def api_user(request: Request, session: SessionDep, credentials: BearerCredentials) -> User:
+    """The user of the bearer token (API only); the request's audit entry (``web/audit.py``)."""
+    user = bearer_user(session, credentials)
+    audit_request(request, session, user, AuditChannel.API)
+    return user
 
 
 CurrentUser = Annotated[User, Depends(api_user)]
 
 
 def page_user(request: Request, session: SessionDep) -> User:
-    """The user logged in with the session cookie (pages only)."""
+    """The user logged in with the session cookie (pages only); the request's audit entry
+    (``web/audit.py``)."""
     uid = session_user_id(request)
     if uid is None:
         raise NotAuthenticated("please log in")
@@ -81,6 +86,7 @@ def page_user(request: Request, session: SessionDep) -> User:
     if user is None or not user.active:
         end_session(request)
         raise NotAuthenticated("please log in")
+    audit_request(request, session, user, AuditChannel.PAGE)
     return user
 
 

@@ -33,6 +33,7 @@ from valuecenter.retention.desk.schemas import (
 from valuecenter.retention.models import SaveStatus
 from valuecenter.retention.offers import active_offers
 from valuecenter.users.models import Role, User
+from valuecenter.web.audit import lists_customers
 from valuecenter.web.csv_download import CSV_RESPONSE, csv_download
 from valuecenter.web.deps import SessionDep, SettingsDep, require_roles
 
@@ -58,6 +59,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/cases", response_model=CasePage, responses=_ERRORS)
+@lists_customers
 def list_cases(
     session: SessionDep,
     user: DeskUser,
@@ -85,6 +87,7 @@ def list_cases(
 @router.get(
     "/cases/export.csv", response_class=StreamingResponse, responses={**_ERRORS, **CSV_RESPONSE}
 )
+@lists_customers
 def export_cases(
     request: Request,
     user: DeskUser,

@@ -11,6 +11,7 @@ from valuecenter.customer360 import listing
 from valuecenter.customer360 import service as customer360
 from valuecenter.customer360.export import customer_header, customer_rows
 from valuecenter.customers import service
+from valuecenter.web.audit import lists_customers
 from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import PageUser, SessionDep
 from valuecenter.web.pages.alerts import describe_alert_models
@@ -37,6 +38,7 @@ def home() -> Response:
 
 
 @router.get("/customers")
+@lists_customers
 def customer_search(
     request: Request,
     session: SessionDep,
@@ -73,6 +75,7 @@ def customer_search(
 
 
 @router.get("/customers/export.csv")
+@lists_customers
 def customer_export(
     request: Request,
     user: PageUser,
