@@ -46,9 +46,9 @@ class Filler:
         self.session = session
         self.customer_id = customer_id
         self.name = str(
-            session.scalar(select(holdings()[0].table.c.name).where(
-                holdings()[0].table.c.id == customer_id
-            ))
+            session.scalar(
+                select(holdings()[0].table.c.name).where(holdings()[0].table.c.id == customer_id)
+            )
         )
         self.made: dict[str, object] = {CUSTOMERS: customer_id}
         self.serial = 0
@@ -56,7 +56,11 @@ class Filler:
     def value(self, column: Column[Any], holding: set[str]) -> tuple[bool, object]:
         """(set it?, value) for one column of a new row."""
         self.serial += 1
-        if column.primary_key and column.autoincrement in (True, "auto") and not column.foreign_keys:
+        if (
+            column.primary_key
+            and column.autoincrement in (True, "auto")
+            and not column.foreign_keys
+        ):
             return False, None
         for fk in column.foreign_keys:
             target = fk.column.table
@@ -98,7 +102,7 @@ class Filler:
             wanted, value = self.value(column, holding)
             if wanted:
                 values[column.name] = value
-        key = list(table.primary_key.columns)[0]
+        key = next(iter(table.primary_key.columns))
         result = self.session.execute(insert(table).values(values).returning(key))
         made = result.scalar_one()
         return made

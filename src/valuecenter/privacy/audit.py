@@ -50,9 +50,7 @@ class AuditPage:
     pages: int
 
 
-def _query(
-    customer_id: int | None, user_id: int | None, action: str | None
-) -> Select[AuditEntry]:
+def _query(customer_id: int | None, user_id: int | None, action: str | None) -> Select[AuditEntry]:
     query = select(AuditEntry)
     if customer_id is not None:
         query = query.where(AuditEntry.customer_id == customer_id)

@@ -23,6 +23,7 @@ from valuecenter import channels
 from valuecenter.consent.models import Purpose
 from valuecenter.consent.service import record_consent
 from valuecenter.db.base import utcnow
+from valuecenter.users.models import User
 
 SOURCE = "GDPR art. 21 objection"
 MARKETING_PURPOSES = (Purpose.MARKETING,)
@@ -40,8 +41,11 @@ def objection_channels() -> list[str]:
     return list(channels.CONSENT_WORDS)
 
 
-def record_objection(session: Session, customer_id: int) -> Objection:
-    """Withdraw every marketing purpose on every channel for the customer, now."""
+def record_objection(
+    session: Session, customer_id: int, *, viewer: User | None = None
+) -> Objection:
+    """Withdraw every marketing purpose on every channel for the customer, now (``viewer``:
+    a customer he may not see is :class:`NotFound`)."""
     at = utcnow()
     withdrawn = []
     for purpose in MARKETING_PURPOSES:
@@ -53,7 +57,7 @@ def record_objection(session: Session, customer_id: int) -> Objection:
                 channel=channel,
                 granted=False,
                 source=SOURCE,
-                viewer=None,
+                viewer=viewer,
                 at=at,
             )
             withdrawn.append((purpose.value, channel))

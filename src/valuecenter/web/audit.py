@@ -34,6 +34,7 @@ CUSTOMER_PARAM = "customer_id"
 # Path parameters naming one row of one customer's: the table whose customer_id says whose.
 ROW_PARAMS: dict[str, Any] = {"alert_id": Alert, "case_id": SaveCase, "decision_id": Decision}
 LIST_MARK = "__lists_customers__"
+SELF_MARK = "__audits_itself__"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +42,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 def lists_customers(endpoint: F) -> F:
     """Mark a route whose answer lists customers (it writes a ``list`` entry)."""
     setattr(endpoint, LIST_MARK, True)
+    return endpoint
+
+
+def audits_itself(endpoint: F) -> F:
+    """Mark a route that writes its own, more telling entry (an export, an erasure)."""
+    setattr(endpoint, SELF_MARK, True)
     return endpoint
 
 
@@ -66,7 +73,7 @@ def customer_of(session: Session, params: dict[str, Any]) -> int | None:
 def audit_request(request: Request, session: Session, user: User, channel: AuditChannel) -> None:
     """Write the request's audit entry when it reads or changes customer data."""
     route = request.scope.get("route")
-    if route is None:
+    if route is None or getattr(getattr(route, "endpoint", None), SELF_MARK, False):
         return
     template = f"{request.method} {getattr(route, 'path', request.url.path)}"
     params = request.path_params

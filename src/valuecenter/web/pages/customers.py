@@ -110,6 +110,7 @@ def customer_page(
     user: PageUser,
     customer_id: int,
     show: str | None = None,
+    gdpr: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     c360 = customer360.customer_360(session, viewer=user, customer_id=customer_id)
     entries = customer360.timeline(c360)
@@ -126,6 +127,7 @@ def customer_page(
             "timeline": entries,
             "counts": counts,
             "show": kind,
+            "gdpr_done": gdpr if gdpr in ("objected", "erased") else None,
             "risk_models": describe_alert_models(c360.risk.alert_models) if c360.risk else "",
         },
     )
