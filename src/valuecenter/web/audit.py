@@ -70,12 +70,22 @@ def customer_of(session: Session, params: dict[str, Any]) -> int | None:
     return None
 
 
+def route_template(path: str, route_path: str) -> str:
+    """The route's full template (``/api/v1/customers/{customer_id}``) from the request's path
+    and the route's own (``/{customer_id}``, without the prefixes of the routers it is in, which
+    hold no parameters): the path's leading segments, then the route's."""
+    segments = path.rstrip("/").split("/")
+    own = [s for s in route_path.split("/") if s]
+    prefix = segments[: len(segments) - len(own)] if own else segments
+    return "/".join([*prefix, *own]) or "/"
+
+
 def audit_request(request: Request, session: Session, user: User, channel: AuditChannel) -> None:
     """Write the request's audit entry when it reads or changes customer data."""
     route = request.scope.get("route")
     if route is None or getattr(getattr(route, "endpoint", None), SELF_MARK, False):
         return
-    template = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    template = f"{request.method} {route_template(request.url.path, getattr(route, 'path', ''))}"
     params = request.path_params
     if CUSTOMER_PARAM in params or any(name in params for name in ROW_PARAMS):
         customer_id = customer_of(session, params)

@@ -18,6 +18,8 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from valuecenter.db.base import utcnow
+from valuecenter.privacy import audit
+from valuecenter.privacy.models import AuditAction, AuditChannel
 from valuecenter.retention.desk import export as desk_export
 from valuecenter.retention.desk import listing as desk_list
 from valuecenter.retention.desk import service as desk
@@ -130,6 +132,15 @@ def open_case(
         at=utcnow(),
         control_share=settings.save_control_share,
         rng=secrets.SystemRandom(),
+    )
+    # The customer is in the body, not the path: the audit hook cannot see him (web/audit.py).
+    audit.record(
+        session,
+        action=AuditAction.CHANGE,
+        channel=AuditChannel.API,
+        route="POST /api/v1/retention/cases",
+        user_id=user.id,
+        customer_id=customer.id,
     )
     return CaseOut.of(desk_list.case_row(session, made))
 
