@@ -73,6 +73,17 @@ def test_the_holding_tables_come_from_every_domain_of_the_registry() -> None:
     assert "audit_log" not in names
 
 
+def test_the_privacy_doc_lists_every_holding_table_and_personal_column() -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "privacy.md").read_text()
+    rows = {line.split("|")[1].strip().strip("`"): line for line in text.splitlines()
+            if line.startswith("| `")}  # fmt: skip
+    assert set(rows) == {h.table.name for h in holdings()}
+    for h in holdings():
+        for c in h.table.columns:
+            if is_personal(c):
+                assert f"`{c.name}`" in rows[h.table.name], (h.table.name, c.name)
+
+
 @pytest.fixture
 def filled(world: World, sessions: sessionmaker[Session]) -> World:
     """The web test company, plus a row of the own customer's in every holding table."""
