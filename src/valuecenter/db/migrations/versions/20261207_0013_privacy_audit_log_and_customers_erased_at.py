@@ -68,8 +68,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.drop_column("erased_at")
+    # A plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35 has it): batch mode would copy the table
+    # and drop the old one, which the foreign keys of every table pointing at customers refuse.
+    op.drop_column("customers", "erased_at")
 
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_user_id"))
