@@ -163,6 +163,18 @@ def test_an_objection_holds_every_marketing_action_back_from_the_next_decision_o
     )  # fmt: skip
 
 
+def test_a_consent_recorded_on_the_command_line_is_audited(
+    world: World, sessions: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["consent", "record", "--customer", "C1001", "--purpose", "marketing",
+            "--channel", "sms", "--grant", "--source", "form"]  # fmt: skip
+    code, _out, err = run(args, capsys)
+    assert code == 0, err
+    assert _audit(sessions) == [
+        (None, world.own.id, AuditAction.CHANGE, AuditChannel.CLI, "consent record")
+    ]
+
+
 def test_the_audit_log_as_csv_from_the_command_line(
     world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
