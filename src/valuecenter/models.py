@@ -26,6 +26,7 @@ from valuecenter.offers.models import (
     PropensityModel,
 )
 from valuecenter.orders.models import Order, OrderLine
+from valuecenter.privacy.models import AuditEntry
 from valuecenter.products.models import Category, Product
 from valuecenter.retention.models import (
     RenewalCandidate,
@@ -44,6 +45,7 @@ __all__ = [
     "Alert",
     "AlertRun",
     "ApiToken",
+    "AuditEntry",
     "Base",
     "Campaign",
     "CampaignMember",

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, BigId, UTCDateTime
+from valuecenter.db.personal import NOT_PERSONAL, PERSONAL
 from valuecenter.db.types import str_enum
 
 
@@ -51,7 +52,7 @@ class AlertRun(Base):
     __tablename__ = "alert_runs"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    run_id: Mapped[str] = mapped_column(String(40), unique=True)
+    run_id: Mapped[str] = mapped_column(String(40), unique=True, info=NOT_PERSONAL)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     as_of: Mapped[date]
@@ -60,7 +61,9 @@ class AlertRun(Base):
     raised: Mapped[int] = mapped_column(Integer)  # new individual alerts
     still_open: Mapped[int] = mapped_column(Integer)  # skipped: an open alert exists
     market_dips: Mapped[int] = mapped_column(Integer)
-    models: Mapped[dict[str, object]] = mapped_column(JSON)  # rules, fitted models, validation
+    models: Mapped[dict[str, object]] = mapped_column(
+        JSON, info=NOT_PERSONAL
+    )  # rules, fitted models, validation
     seconds: Mapped[float] = mapped_column(Float)
 
 
@@ -79,13 +82,15 @@ class Alert(Base):
     )  # churn model: P(leaving); rhythm: share of usual revenue missing
     clv_cents: Mapped[int] = mapped_column(BigInteger)
     value_at_risk_cents: Mapped[int] = mapped_column(BigInteger, index=True)  # risk × CLV
-    reasons: Mapped[list[dict[str, object]]] = mapped_column(JSON)  # [{"code","text"}, ...]
-    action: Mapped[str] = mapped_column(String(200))  # the suggested next step
+    reasons: Mapped[list[dict[str, object]]] = mapped_column(
+        JSON, info=PERSONAL
+    )  # [{"code","text"}, ...]
+    action: Mapped[str] = mapped_column(String(200), info=PERSONAL)  # the suggested next step
     status: Mapped[AlertStatus] = mapped_column(
         str_enum(AlertStatus, "alert_status"), default=AlertStatus.OPEN, index=True
     )
     outcome: Mapped[AlertOutcome | None] = mapped_column(str_enum(AlertOutcome, "alert_outcome"))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -99,8 +104,8 @@ class MarketDip(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     first_run_id: Mapped[int] = mapped_column(ForeignKey("alert_runs.id", ondelete="CASCADE"))
     last_run_id: Mapped[int] = mapped_column(ForeignKey("alert_runs.id", ondelete="CASCADE"))
-    scope: Mapped[str] = mapped_column(String(32))  # "country"
-    market: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(32), info=NOT_PERSONAL)  # "country"
+    market: Mapped[str] = mapped_column(String(64), info=NOT_PERSONAL)
     first_seen_on: Mapped[date]
     last_seen_on: Mapped[date]
     customers: Mapped[int] = mapped_column(Integer)  # customers in the market with a rhythm

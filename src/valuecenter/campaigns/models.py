@@ -17,6 +17,7 @@ from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, BigId, UTCDateTime
+from valuecenter.db.personal import NOT_PERSONAL
 from valuecenter.db.types import str_enum
 
 
@@ -40,14 +41,14 @@ class Campaign(Base):
     __tablename__ = "campaigns"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str | None] = mapped_column(String(200))
+    external_id: Mapped[str] = mapped_column(String(64), unique=True, info=NOT_PERSONAL)
+    name: Mapped[str | None] = mapped_column(String(200), info=NOT_PERSONAL)
     channel: Mapped[CampaignChannel] = mapped_column(str_enum(CampaignChannel, "campaign_channel"))
-    action: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str | None] = mapped_column(String(64), info=NOT_PERSONAL)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cost_per_contact_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text, info=NOT_PERSONAL)
 
 
 class CampaignMember(Base):

@@ -35,18 +35,29 @@ def record(
     from valuecenter.consent.service import record_consent
     from valuecenter.customers.reference import customer_id_of
     from valuecenter.errors import InvalidInput
+    from valuecenter.privacy import audit
+    from valuecenter.privacy.models import AuditAction, AuditChannel
 
     if withdraw == grant:
         raise InvalidInput("--grant/--withdraw", _("give exactly one of --grant and --withdraw"))
     with unit_of_work(context.sessions()) as session:
+        customer_id = customer_id_of(session, customer, field="--customer")
         out = record_consent(
             session,
-            customer_id=customer_id_of(session, customer, field="--customer"),
+            customer_id=customer_id,
             purpose=purpose,
             channel=channel,
             granted=grant,
             source=source,
             viewer=None,
+        )
+        audit.record(
+            session,
+            action=AuditAction.CHANGE,
+            channel=AuditChannel.CLI,
+            route="consent record",
+            user_id=None,
+            customer_id=customer_id,
         )
     if as_json:
         typer.echo(out.model_dump_json())

@@ -13,6 +13,7 @@ from valuecenter.cli import alerts as alerts_cli
 from valuecenter.cli import churn as churn_cli
 from valuecenter.cli import consent as consent_cli
 from valuecenter.cli import db, demo, score, serve, users
+from valuecenter.cli import gdpr as gdpr_cli
 from valuecenter.cli import importer as importer_cli
 from valuecenter.cli import offers as offers_cli
 from valuecenter.cli import renewals as renewals_cli
@@ -46,6 +47,7 @@ retention_cli.app.command("renewals")(renewals_cli.renewals)
 app.add_typer(retention_cli.app, name="retention")
 app.add_typer(offers_cli.app, name="offers")
 app.add_typer(consent_cli.app, name="consent")
+app.add_typer(gdpr_cli.app, name="gdpr")
 
 
 @app.callback()

@@ -13,6 +13,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, BigId, UTCDateTime
+from valuecenter.db.personal import NOT_PERSONAL, PERSONAL
 from valuecenter.db.types import str_enum
 
 
@@ -42,7 +43,7 @@ class Consent(Base):
     purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose, "purpose"))
     channel: Mapped[ConsentChannel] = mapped_column(str_enum(ConsentChannel, "consent_channel"))
     granted: Mapped[bool]
-    source: Mapped[str | None] = mapped_column(String(120))
+    source: Mapped[str | None] = mapped_column(String(120), info=PERSONAL)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -55,8 +56,8 @@ class DoNotCall(Base):
     __tablename__ = "do_not_call"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    number: Mapped[str] = mapped_column(String(20), unique=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True, info=PERSONAL)
     registered_on: Mapped[date | None]
-    source: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(120), info=NOT_PERSONAL)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

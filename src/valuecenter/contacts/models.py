@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, BigId, UTCDateTime
+from valuecenter.db.personal import NOT_PERSONAL, PERSONAL
 from valuecenter.db.types import str_enum
 
 
@@ -41,14 +42,14 @@ class Case(Base):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True, info=PERSONAL)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[CaseStatus] = mapped_column(
         str_enum(CaseStatus, "case_status"), default=CaseStatus.OPEN
     )
-    subject: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str | None] = mapped_column(String(200), info=PERSONAL)
 
 
 class Contact(Base):
@@ -57,13 +58,13 @@ class Contact(Base):
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True, info=PERSONAL)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
     direction: Mapped[Direction] = mapped_column(
         str_enum(Direction, "direction"), default=Direction.INBOUND
     )
-    queue: Mapped[str | None] = mapped_column(String(64), index=True)
+    queue: Mapped[str | None] = mapped_column(String(64), index=True, info=NOT_PERSONAL)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     wait_seconds: Mapped[int] = mapped_column(Integer, default=0)
@@ -73,7 +74,7 @@ class Contact(Base):
     transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     resolved: Mapped[bool | None]
-    intent: Mapped[str | None] = mapped_column(String(64))
+    intent: Mapped[str | None] = mapped_column(String(64), info=NOT_PERSONAL)
 
 
 class ContactReason(Base):
@@ -85,4 +86,4 @@ class ContactReason(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(String(64), index=True, info=NOT_PERSONAL)

@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, BigId
+from valuecenter.db.personal import NOT_PERSONAL, PERSONAL
 from valuecenter.db.types import str_enum
 
 
@@ -23,9 +24,9 @@ class Contract(Base):
     __tablename__ = "contracts"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True, info=PERSONAL)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    plan: Mapped[str] = mapped_column(String(120))
+    plan: Mapped[str] = mapped_column(String(120), info=NOT_PERSONAL)
     monthly_fee_cents: Mapped[int] = mapped_column(BigInteger)
     start_date: Mapped[date]
     end_date: Mapped[date | None] = mapped_column(index=True)
@@ -34,4 +35,4 @@ class Contract(Base):
     )
     renewed_at: Mapped[date | None]
     cancelled_at: Mapped[date | None]
-    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200), info=PERSONAL)

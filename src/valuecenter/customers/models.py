@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, BigId, UTCDateTime, utcnow
+from valuecenter.db.personal import NOT_PERSONAL, PERSONAL
 from valuecenter.db.types import str_enum
 
 
@@ -23,9 +24,9 @@ class AccountManager(Base):
     __tablename__ = "account_managers"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str | None] = mapped_column(String(200))
-    country: Mapped[str | None] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(64), unique=True, info=NOT_PERSONAL)
+    name: Mapped[str | None] = mapped_column(String(200), info=PERSONAL)
+    country: Mapped[str | None] = mapped_column(String(64), info=NOT_PERSONAL)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -34,19 +35,22 @@ class Customer(Base):
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str | None] = mapped_column(String(200), index=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True, info=PERSONAL)
+    name: Mapped[str | None] = mapped_column(String(200), index=True, info=PERSONAL)
     kind: Mapped[CustomerKind] = mapped_column(
         str_enum(CustomerKind, "customer_kind"), default=CustomerKind.B2B
     )
-    country: Mapped[str | None] = mapped_column(String(64), index=True)
-    language: Mapped[str | None] = mapped_column(String(8))
-    city: Mapped[str | None] = mapped_column(String(120))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(40))
-    segment: Mapped[str | None] = mapped_column(String(64), index=True)
+    country: Mapped[str | None] = mapped_column(String(64), index=True, info=NOT_PERSONAL)
+    language: Mapped[str | None] = mapped_column(String(8), info=NOT_PERSONAL)
+    city: Mapped[str | None] = mapped_column(String(120), info=PERSONAL)
+    email: Mapped[str | None] = mapped_column(String(254), info=PERSONAL)
+    phone: Mapped[str | None] = mapped_column(String(40), info=PERSONAL)
+    segment: Mapped[str | None] = mapped_column(String(64), index=True, info=NOT_PERSONAL)
     account_manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("account_managers.id"), index=True
     )
     customer_since: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When his personal data was erased (GDPR art. 17, privacy/erasure.py): he is an
+    # anonymous id since.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, UTCDateTime, utcnow
+from valuecenter.db.personal import NOT_PERSONAL
 
 SESSION_KEY = "session_signing_key"
 
@@ -28,8 +29,8 @@ class InstallSecret(Base):
 
     __tablename__ = "install_secrets"
 
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(64), primary_key=True, info=NOT_PERSONAL)
+    value: Mapped[str] = mapped_column(String(200), info=NOT_PERSONAL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -48,6 +48,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.channels import CONSENT_WORDS
 from valuecenter.db.base import Base, BigId, UTCDateTime, utcnow
+from valuecenter.db.personal import NOT_PERSONAL, PERSONAL
 from valuecenter.db.types import str_choice, str_enum
 from valuecenter.offers.facts import CHANNELS
 
@@ -74,24 +75,26 @@ class Action(Base):
     __tablename__ = "actions"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(64), unique=True, info=NOT_PERSONAL)
+    name: Mapped[str] = mapped_column(String(200), info=NOT_PERSONAL)
     kind: Mapped[ActionKind] = mapped_column(str_enum(ActionKind, "action_kind"))
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text, info=NOT_PERSONAL)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     retention_offer_id: Mapped[int | None] = mapped_column(ForeignKey("retention_offers.id"))
     value_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     cost_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     contact_cost_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    channels: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every channel
+    channels: Mapped[list[str]] = mapped_column(
+        JSON, default=list, info=NOT_PERSONAL
+    )  # empty: every channel
     valid_from: Mapped[date | None]
     valid_until: Mapped[date | None]
     prior_accept: Mapped[float] = mapped_column(Float, default=0.05)
     conversion_days: Mapped[int] = mapped_column(Integer, default=30)
     repeat_after_days: Mapped[int] = mapped_column(Integer, default=365)
-    rule: Mapped[dict[str, object] | None] = mapped_column(JSON)
-    rule_source: Mapped[str | None] = mapped_column(Text)
+    rule: Mapped[dict[str, object] | None] = mapped_column(JSON, info=NOT_PERSONAL)
+    rule_source: Mapped[str | None] = mapped_column(Text, info=NOT_PERSONAL)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -103,19 +106,21 @@ class Lever(Base):
     __tablename__ = "decision_levers"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(64), unique=True, info=NOT_PERSONAL)
+    name: Mapped[str] = mapped_column(String(200), info=NOT_PERSONAL)
     weight: Mapped[float] = mapped_column(Float)
     action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
-    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
-    intents: Mapped[list[str]] = mapped_column(JSON, default=list)
-    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
-    weekdays: Mapped[list[str]] = mapped_column(JSON, default=list)  # mon … sun, local time
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list, info=NOT_PERSONAL)
+    intents: Mapped[list[str]] = mapped_column(JSON, default=list, info=NOT_PERSONAL)
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list, info=NOT_PERSONAL)
+    weekdays: Mapped[list[str]] = mapped_column(
+        JSON, default=list, info=NOT_PERSONAL
+    )  # mon … sun, local time
     hour_from: Mapped[int | None] = mapped_column(Integer)  # local hour, inclusive
     hour_to: Mapped[int | None] = mapped_column(Integer)  # local hour, exclusive
     min_wait_seconds: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text, info=NOT_PERSONAL)
 
 
 class PolicyKind(enum.StrEnum):
@@ -132,20 +137,20 @@ class ContactPolicyRule(Base):
     __tablename__ = "contact_policy_rules"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(64), unique=True, info=NOT_PERSONAL)
+    name: Mapped[str] = mapped_column(String(200), info=NOT_PERSONAL)
     kind: Mapped[PolicyKind] = mapped_column(str_enum(PolicyKind, "policy_kind"))
-    purpose: Mapped[str] = mapped_column(String(16), default="marketing")
+    purpose: Mapped[str] = mapped_column(String(16), default="marketing", info=NOT_PERSONAL)
     channel: Mapped[str] = mapped_column(
         str_choice(CONSENT_WORDS, "policy_channel", length=16), default="any"
     )
-    direction: Mapped[str] = mapped_column(String(8), default="any")
+    direction: Mapped[str] = mapped_column(String(8), default="any", info=NOT_PERSONAL)
     action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
     max_count: Mapped[int] = mapped_column(Integer)
     window_days: Mapped[int] = mapped_column(Integer)
     pause_days: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text, info=NOT_PERSONAL)
 
 
 class EngineSettings(Base):
@@ -158,7 +163,7 @@ class EngineSettings(Base):
     exploration_share: Mapped[float] = mapped_column(Float, default=0.05)
     control_share: Mapped[float] = mapped_column(Float, default=0.05)
     max_actions: Mapped[int] = mapped_column(Integer, default=3)
-    service_intents: Mapped[list[str]] = mapped_column(JSON, default=list)
+    service_intents: Mapped[list[str]] = mapped_column(JSON, default=list, info=NOT_PERSONAL)
     detractor_max_nps: Mapped[int] = mapped_column(Integer, default=6)
     detractor_days: Mapped[int] = mapped_column(Integer, default=30)
     ending_within_days: Mapped[int] = mapped_column(Integer, default=90)
@@ -182,10 +187,10 @@ class CustomerFeatures(Base):
     )
     as_of: Mapped[datetime] = mapped_column(UTCDateTime)
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    feature_set: Mapped[str] = mapped_column(String(32))
+    feature_set: Mapped[str] = mapped_column(String(32), info=NOT_PERSONAL)
     account_manager_id: Mapped[int | None] = mapped_column(BigInteger)
-    phone: Mapped[str | None] = mapped_column(String(20))
-    facts: Mapped[dict[str, object]] = mapped_column(JSON)
+    phone: Mapped[str | None] = mapped_column(String(20), info=PERSONAL)
+    facts: Mapped[dict[str, object]] = mapped_column(JSON, info=PERSONAL)
 
 
 class DecisionArm(enum.StrEnum):
@@ -203,19 +208,27 @@ class Decision(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     channel: Mapped[str] = mapped_column(str_choice(CHANNELS, "decision_channel", length=16))
-    direction: Mapped[str] = mapped_column(String(8))
-    intent: Mapped[str | None] = mapped_column(String(64))
-    context: Mapped[dict[str, object]] = mapped_column(JSON)
+    direction: Mapped[str] = mapped_column(String(8), info=NOT_PERSONAL)
+    intent: Mapped[str | None] = mapped_column(String(64), info=NOT_PERSONAL)
+    context: Mapped[dict[str, object]] = mapped_column(JSON, info=PERSONAL)
     arm: Mapped[DecisionArm] = mapped_column(str_enum(DecisionArm, "decision_arm"))
     explored: Mapped[bool] = mapped_column(Boolean, default=False)
-    source: Mapped[str] = mapped_column(String(16))  # api, page, batch, simulation
+    source: Mapped[str] = mapped_column(
+        String(16), info=NOT_PERSONAL
+    )  # api, page, batch, simulation
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     model_id: Mapped[int | None] = mapped_column(ForeignKey("propensity_models.id"))
     catalogue_version: Mapped[int] = mapped_column(Integer)
     features_as_of: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    features: Mapped[dict[str, object]] = mapped_column(JSON)  # the model inputs used
-    actions: Mapped[list[dict[str, object]]] = mapped_column(JSON)  # shown, best first
-    suppressed: Mapped[list[dict[str, object]]] = mapped_column(JSON)  # {action, rule, detail}
+    features: Mapped[dict[str, object]] = mapped_column(
+        JSON, info=NOT_PERSONAL
+    )  # the model inputs used
+    actions: Mapped[list[dict[str, object]]] = mapped_column(
+        JSON, info=PERSONAL
+    )  # shown, best first
+    suppressed: Mapped[list[dict[str, object]]] = mapped_column(
+        JSON, info=PERSONAL
+    )  # {action, rule, detail}
     latency_us: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -244,8 +257,8 @@ class DecisionResponse(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     channel: Mapped[str] = mapped_column(str_choice(CHANNELS, "decision_channel", length=16))
-    direction: Mapped[str] = mapped_column(String(8))
-    purpose: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(8), info=NOT_PERSONAL)
+    purpose: Mapped[str] = mapped_column(String(16), info=NOT_PERSONAL)
 
 
 class PropensityModel(Base):
@@ -256,14 +269,18 @@ class PropensityModel(Base):
     __tablename__ = "propensity_models"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    version: Mapped[str] = mapped_column(String(40), unique=True)
+    version: Mapped[str] = mapped_column(String(40), unique=True, info=NOT_PERSONAL)
     trained_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    learner: Mapped[str] = mapped_column(String(16))  # requested: auto, gbm, logistic
+    learner: Mapped[str] = mapped_column(
+        String(16), info=NOT_PERSONAL
+    )  # requested: auto, gbm, logistic
     decisions_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decisions_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
     responses: Mapped[int] = mapped_column(Integer)
-    feature_names: Mapped[list[str]] = mapped_column(JSON)
-    summary: Mapped[dict[str, object]] = mapped_column(JSON)  # per action: learner, rows, AUC
-    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    feature_names: Mapped[list[str]] = mapped_column(JSON, info=NOT_PERSONAL)
+    summary: Mapped[dict[str, object]] = mapped_column(
+        JSON, info=NOT_PERSONAL
+    )  # per action: learner, rows, AUC
+    payload: Mapped[bytes] = mapped_column(LargeBinary, info=NOT_PERSONAL)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     seconds: Mapped[float] = mapped_column(Float)

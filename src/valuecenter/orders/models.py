@@ -14,17 +14,18 @@ from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, BigId, UTCDateTime
+from valuecenter.db.personal import NOT_PERSONAL, PERSONAL
 
 
 class Order(Base):
     __tablename__ = "orders"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True, info=PERSONAL)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     ordered_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
-    country: Mapped[str | None] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", info=NOT_PERSONAL)
+    country: Mapped[str | None] = mapped_column(String(64), info=NOT_PERSONAL)
 
 
 class OrderLine(Base):

@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, BigId, UTCDateTime
+from valuecenter.db.personal import NOT_PERSONAL, PERSONAL
 from valuecenter.db.types import str_enum
 
 
@@ -57,18 +58,18 @@ class RetentionOffer(Base):
     __tablename__ = "retention_offers"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(64), unique=True, info=NOT_PERSONAL)
+    name: Mapped[str] = mapped_column(String(200), info=NOT_PERSONAL)
     kind: Mapped[OfferKind] = mapped_column(str_enum(OfferKind, "offer_kind"))
     discount_share: Mapped[float] = mapped_column(Float, default=0.0)
     free_months: Mapped[int] = mapped_column(Integer, default=0)
     fixed_cost_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    campaign_action: Mapped[str | None] = mapped_column(String(64))
+    campaign_action: Mapped[str | None] = mapped_column(String(64), info=NOT_PERSONAL)
     # The expected rise of a cancel caller's keep rate, until the desk's own control group
     # has measured it (the save desk's suggestion shrinks its measurement towards this).
     prior_uplift: Mapped[float] = mapped_column(Float, default=0.1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text, info=NOT_PERSONAL)
 
 
 class RenewalRun(Base):
@@ -77,7 +78,7 @@ class RenewalRun(Base):
     __tablename__ = "renewal_runs"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    run_id: Mapped[str] = mapped_column(String(40), unique=True)
+    run_id: Mapped[str] = mapped_column(String(40), unique=True, info=NOT_PERSONAL)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     as_of: Mapped[date]
@@ -88,9 +89,13 @@ class RenewalRun(Base):
     score_run_id: Mapped[int | None] = mapped_column(ForeignKey("score_runs.id"))
     candidates: Mapped[int] = mapped_column(Integer)  # contracts ending in the horizon
     listed: Mapped[int] = mapped_column(Integer)
-    counts: Mapped[dict[str, object]] = mapped_column(JSON)  # per group
-    model: Mapped[dict[str, object]] = mapped_column(JSON)  # learner, training data, validation
-    totals: Mapped[dict[str, object]] = mapped_column(JSON)  # expected figures of the list
+    counts: Mapped[dict[str, object]] = mapped_column(JSON, info=NOT_PERSONAL)  # per group
+    model: Mapped[dict[str, object]] = mapped_column(
+        JSON, info=NOT_PERSONAL
+    )  # learner, training data, validation
+    totals: Mapped[dict[str, object]] = mapped_column(
+        JSON, info=NOT_PERSONAL
+    )  # expected figures of the list
     seconds: Mapped[float] = mapped_column(Float)
 
 
@@ -121,7 +126,7 @@ class RenewalCandidate(Base):
     value_cents: Mapped[int] = mapped_column(BigInteger)  # what a renewal is worth
     cost_cents: Mapped[int] = mapped_column(BigInteger)  # expected cost: call + offer taken
     net_cents: Mapped[int] = mapped_column(BigInteger, index=True)  # uplift × value − cost
-    reasons: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    reasons: Mapped[list[dict[str, object]]] = mapped_column(JSON, info=PERSONAL)
 
 
 class SaveSource(enum.StrEnum):
@@ -176,14 +181,14 @@ class SaveCase(Base):
     value_cents: Mapped[int] = mapped_column(BigInteger)  # CLV at opening
     monthly_fee_cents: Mapped[int | None] = mapped_column(BigInteger)
     risk: Mapped[float | None] = mapped_column(Float)
-    reasons: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    reasons: Mapped[list[dict[str, object]]] = mapped_column(JSON, info=PERSONAL)
     score_run_id: Mapped[int | None] = mapped_column(ForeignKey("score_runs.id"))
     suggested_offer_id: Mapped[int | None] = mapped_column(ForeignKey("retention_offers.id"))
-    suggestion: Mapped[dict[str, object]] = mapped_column(JSON)  # how it was chosen
+    suggestion: Mapped[dict[str, object]] = mapped_column(JSON, info=PERSONAL)  # how it was chosen
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("retention_offers.id"))
     offer_cost_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     outcome: Mapped[SaveOutcome | None] = mapped_column(str_enum(SaveOutcome, "save_outcome"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     handled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text, info=PERSONAL)

@@ -23,13 +23,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, BigId, UTCDateTime
+from valuecenter.db.personal import NOT_PERSONAL
 
 
 class ScoreRun(Base):
     __tablename__ = "score_runs"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    run_id: Mapped[str] = mapped_column(String(40), unique=True)
+    run_id: Mapped[str] = mapped_column(String(40), unique=True, info=NOT_PERSONAL)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     as_of: Mapped[date]
@@ -37,8 +38,12 @@ class ScoreRun(Base):
     scored: Mapped[int] = mapped_column(Integer)  # customers with at least one purchase
     horizon_months: Mapped[int] = mapped_column(Integer)
     discount_rate: Mapped[float] = mapped_column(Float)  # yearly
-    models: Mapped[dict[str, object]] = mapped_column(JSON)  # fitted parameters per model
-    segments: Mapped[dict[str, object]] = mapped_column(JSON)  # the segment definitions used
+    models: Mapped[dict[str, object]] = mapped_column(
+        JSON, info=NOT_PERSONAL
+    )  # fitted parameters per model
+    segments: Mapped[dict[str, object]] = mapped_column(
+        JSON, info=NOT_PERSONAL
+    )  # the segment definitions used
     seconds: Mapped[float] = mapped_column(Float)
 
 
@@ -58,8 +63,8 @@ class CustomerScore(Base):
     r: Mapped[int | None] = mapped_column(SmallInteger)
     f: Mapped[int | None] = mapped_column(SmallInteger)
     m: Mapped[int | None] = mapped_column(SmallInteger)
-    rfm_segment: Mapped[str | None] = mapped_column(String(32))
+    rfm_segment: Mapped[str | None] = mapped_column(String(32), info=NOT_PERSONAL)
     p_alive: Mapped[float | None] = mapped_column(Float)
     expected_purchases: Mapped[float | None] = mapped_column(Float)  # over the horizon
     clv_cents: Mapped[int | None] = mapped_column(BigInteger)  # discounted, over the horizon
-    segment: Mapped[str] = mapped_column(String(32), index=True)
+    segment: Mapped[str] = mapped_column(String(32), index=True, info=NOT_PERSONAL)

@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import Forbidden, NotAuthenticated
+from valuecenter.privacy.models import AuditChannel
 from valuecenter.settings import Settings
 from valuecenter.users import service as users
 from valuecenter.users.models import Role, User
+from valuecenter.web.audit import audit_request
 from valuecenter.web.security import end_session, session_user
 
 
@@ -61,20 +63,24 @@ def bearer_user(session: Session, credentials: HTTPAuthorizationCredentials | No
     return users.user_for_token(session, credentials.credentials)
 
 
-def api_user(session: SessionDep, credentials: BearerCredentials) -> User:
-    """The user of the bearer token (API only)."""
-    return bearer_user(session, credentials)
+def api_user(request: Request, session: SessionDep, credentials: BearerCredentials) -> User:
+    """The user of the bearer token (API only); the request's audit entry (``web/audit.py``)."""
+    user = bearer_user(session, credentials)
+    audit_request(request, session, user, AuditChannel.API)
+    return user
 
 
 CurrentUser = Annotated[User, Depends(api_user)]
 
 
 def page_user(request: Request, session: SessionDep) -> User:
-    """The user of this browser's live server-side session (pages only)."""
+    """The user of this browser's live server-side session (pages only); the request's audit
+    entry (``web/audit.py``)."""
     user = session_user(request, session)
     if user is None:
         end_session(request)
         raise NotAuthenticated("please log in")
+    audit_request(request, session, user, AuditChannel.PAGE)
     return user
 
 

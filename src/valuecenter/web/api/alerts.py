@@ -22,6 +22,7 @@ from valuecenter.alerts.handling import handle_alert
 from valuecenter.alerts.models import AlertKind, AlertStatus
 from valuecenter.alerts.schemas import AlertOut, AlertPage, HandleIn, MarketDipOut, PrecisionOut
 from valuecenter.users.models import Role, User
+from valuecenter.web.audit import lists_customers
 from valuecenter.web.csv_download import CSV_RESPONSE, csv_download
 from valuecenter.web.deps import SessionDep, SettingsDep, require_roles
 
@@ -44,6 +45,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("", response_model=AlertPage, responses=_ERRORS)
+@lists_customers
 def list_alerts(
     session: SessionDep,
     user: InboxUser,
@@ -66,6 +68,7 @@ def list_alerts(
 
 
 @router.get("/export.csv", response_class=StreamingResponse, responses={**_ERRORS, **CSV_RESPONSE})
+@lists_customers
 def export_alerts(
     request: Request,
     user: InboxUser,

@@ -17,6 +17,7 @@ from valuecenter.customer360.export import customer_header, customer_rows
 from valuecenter.customer360.listing import ScoredCustomerPage
 from valuecenter.customer360.schemas import Customer360
 from valuecenter.customers import service
+from valuecenter.web.audit import lists_customers
 from valuecenter.web.csv_download import CSV_RESPONSE, csv_download
 from valuecenter.web.deps import CurrentUser, SessionDep, SettingsDep
 
@@ -29,6 +30,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("", response_model=ScoredCustomerPage, responses=_ERRORS)
+@lists_customers
 def list_customers(
     session: SessionDep,
     user: CurrentUser,
@@ -69,6 +71,7 @@ def list_customers(
     response_class=StreamingResponse,
     responses={**_ERRORS, **CSV_RESPONSE},
 )
+@lists_customers
 def export_customers(
     request: Request,
     user: CurrentUser,

@@ -16,6 +16,7 @@ from valuecenter.retention.renewals.export import candidate_header, candidate_ro
 from valuecenter.retention.renewals.listing import renewal_page
 from valuecenter.retention.renewals.schemas import RenewalPage
 from valuecenter.users.models import Role, User
+from valuecenter.web.audit import lists_customers
 from valuecenter.web.csv_download import CSV_RESPONSE, csv_download
 from valuecenter.web.deps import SessionDep, SettingsDep, require_roles
 
@@ -40,6 +41,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     response_class=StreamingResponse,
     responses={**_ERRORS, **CSV_RESPONSE},
 )
+@lists_customers
 def export_renewals(
     request: Request,
     session: SessionDep,
@@ -61,6 +63,7 @@ def export_renewals(
 
 
 @router.get("/renewals", response_model=RenewalPage, responses=_ERRORS)
+@lists_customers
 def list_renewals(
     session: SessionDep,
     user: ListUser,

@@ -18,6 +18,8 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from valuecenter.db.base import utcnow
+from valuecenter.privacy import audit
+from valuecenter.privacy.models import AuditAction, AuditChannel
 from valuecenter.retention.desk import export as desk_export
 from valuecenter.retention.desk import listing as desk_list
 from valuecenter.retention.desk import service as desk
@@ -33,6 +35,7 @@ from valuecenter.retention.desk.schemas import (
 from valuecenter.retention.models import SaveStatus
 from valuecenter.retention.offers import active_offers
 from valuecenter.users.models import Role, User
+from valuecenter.web.audit import lists_customers
 from valuecenter.web.csv_download import CSV_RESPONSE, csv_download
 from valuecenter.web.deps import SessionDep, SettingsDep, require_roles
 
@@ -58,6 +61,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/cases", response_model=CasePage, responses=_ERRORS)
+@lists_customers
 def list_cases(
     session: SessionDep,
     user: DeskUser,
@@ -85,6 +89,7 @@ def list_cases(
 @router.get(
     "/cases/export.csv", response_class=StreamingResponse, responses={**_ERRORS, **CSV_RESPONSE}
 )
+@lists_customers
 def export_cases(
     request: Request,
     user: DeskUser,
@@ -127,6 +132,15 @@ def open_case(
         at=utcnow(),
         control_share=settings.save_control_share,
         rng=secrets.SystemRandom(),
+    )
+    # The customer is in the body, not the path: the audit hook cannot see him (web/audit.py).
+    audit.record(
+        session,
+        action=AuditAction.CHANGE,
+        channel=AuditChannel.API,
+        route="POST /api/v1/retention/cases",
+        user_id=user.id,
+        customer_id=customer.id,
     )
     return CaseOut.of(desk_list.case_row(session, made))
 

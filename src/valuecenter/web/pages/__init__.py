@@ -11,6 +11,7 @@ from valuecenter.web.pages import (
     language,
     nba,
     offers,
+    privacy,
     retention_desk,
     retention_ledger,
     retention_renewals,
@@ -21,6 +22,7 @@ from valuecenter.web.security import verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 router.include_router(auth.router)
+router.include_router(privacy.router)
 router.include_router(customers.router)
 router.include_router(language.router)
 router.include_router(nba.router)

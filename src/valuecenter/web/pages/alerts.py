@@ -27,6 +27,7 @@ from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.i18n import lazy_gettext
 from valuecenter.users.models import Role, User
 from valuecenter.value.models import ScoreRun
+from valuecenter.web.audit import lists_customers
 from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import SessionDep, require_page_roles
 from valuecenter.web.templating import templates
@@ -146,6 +147,7 @@ def _score_run_id(session: Session, run: AlertRun | None) -> str | None:
 
 
 @router.get("/alerts")
+@lists_customers
 def inbox_page(
     request: Request,
     session: SessionDep,
@@ -219,6 +221,7 @@ def _listed(session: Session, user: User, shown_at: str | None) -> dict[str, obj
 
 
 @router.get("/alerts/export.csv")
+@lists_customers
 def inbox_export(
     request: Request, user: InboxUser, kind: str | None = None, status: str | None = None
 ) -> Response:

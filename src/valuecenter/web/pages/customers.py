@@ -11,6 +11,7 @@ from valuecenter.customer360 import listing
 from valuecenter.customer360 import service as customer360
 from valuecenter.customer360.export import customer_header, customer_rows
 from valuecenter.customers import service
+from valuecenter.web.audit import lists_customers
 from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import PageUser, SessionDep
 from valuecenter.web.pages.alerts import describe_alert_models
@@ -37,6 +38,7 @@ def home() -> Response:
 
 
 @router.get("/customers")
+@lists_customers
 def customer_search(
     request: Request,
     session: SessionDep,
@@ -73,6 +75,7 @@ def customer_search(
 
 
 @router.get("/customers/export.csv")
+@lists_customers
 def customer_export(
     request: Request,
     user: PageUser,
@@ -107,6 +110,7 @@ def customer_page(
     user: PageUser,
     customer_id: int,
     show: str | None = None,
+    gdpr: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     c360 = customer360.customer_360(session, viewer=user, customer_id=customer_id)
     entries = customer360.timeline(c360)
@@ -123,6 +127,7 @@ def customer_page(
             "timeline": entries,
             "counts": counts,
             "show": kind,
+            "gdpr_done": gdpr if gdpr in ("objected", "erased") else None,
             "risk_models": describe_alert_models(c360.risk.alert_models) if c360.risk else "",
         },
     )

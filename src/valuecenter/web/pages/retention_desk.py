@@ -34,6 +34,7 @@ from valuecenter.retention.desk.schemas import CaseOut
 from valuecenter.retention.models import RetentionOffer, SaveArm, SaveCase, SaveStatus
 from valuecenter.retention.offers import active_offers
 from valuecenter.users.models import Role, User
+from valuecenter.web.audit import lists_customers
 from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import SessionDep, SettingsDep, require_page_roles
 from valuecenter.web.templating import templates
@@ -244,6 +245,7 @@ def _head(session: Session, user: User, control_share: float) -> dict[str, objec
 
 
 @router.get("/retention/desk")
+@lists_customers
 def desk_page(
     request: Request,
     session: SessionDep,
@@ -283,6 +285,7 @@ def desk_page(
 
 
 @router.get("/retention/desk/export.csv")
+@lists_customers
 def desk_export(
     request: Request, user: DeskUser, status: str | None = None, order: str | None = None
 ) -> Response:

@@ -23,6 +23,7 @@ from valuecenter.retention.renewals.listing import renewal_page
 from valuecenter.retention.renewals.service import why_no_list
 from valuecenter.users.models import Role, User
 from valuecenter.value.models import ScoreRun
+from valuecenter.web.audit import lists_customers
 from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import SessionDep, require_page_roles
 from valuecenter.web.templating import templates
@@ -166,6 +167,7 @@ def _score_run_id(session: Session, row_id: int | None) -> str | None:
 
 
 @router.get("/retention/renewals/export.csv")
+@lists_customers
 def renewals_export(
     request: Request,
     session: SessionDep,
@@ -189,6 +191,7 @@ def renewals_export(
 
 
 @router.get("/retention/renewals")
+@lists_customers
 def renewals_page(
     request: Request,
     session: SessionDep,
