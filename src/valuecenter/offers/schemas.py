@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from valuecenter.bounds import JsonRowId
 from valuecenter.offers.facts import DecisionChannel
 from valuecenter.offers.models import ResponseOutcome
 
@@ -24,7 +25,7 @@ class DecisionContextIn(_In):
     """What the channel knows of the contact besides its channel and intent."""
 
     direction: Literal["inbound", "outbound"] = "inbound"
-    wait_seconds: int = Field(
+    wait_seconds: StrictInt = Field(
         default=0, ge=0, le=2_592_000, description="How long he waited (an e-mail: days)."
     )
     language: str | None = Field(
@@ -36,7 +37,9 @@ class DecisionContextIn(_In):
 
 
 class DecisionIn(_In):
-    customer_id: int = Field(description="The customer's `id` as `/api/v1/customers` returns it.")
+    customer_id: JsonRowId = Field(
+        description="The customer's `id` as `/api/v1/customers` returns it."
+    )
     channel: DecisionChannel
     intent: str | None = Field(
         default=None, max_length=64, description="Why he is in contact: order, complaint, cancel …"
@@ -85,7 +88,7 @@ class DecisionOut(_Out):
 
 
 class ResponseIn(_In):
-    action_id: int
+    action_id: JsonRowId
     outcome: ResponseOutcome
 
 

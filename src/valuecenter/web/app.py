@@ -32,7 +32,7 @@ from valuecenter.db.migrate import ensure_current
 from valuecenter.errors import SchemaBehind
 from valuecenter.offers.engine import EngineCache
 from valuecenter.settings import Settings, get_settings
-from valuecenter.web import api, errors, pages
+from valuecenter.web import api, errors, openapi, pages
 from valuecenter.web.api import decisions as api_decisions
 from valuecenter.web.limits import ConcurrencyLimit
 from valuecenter.web.locale import LocaleMiddleware
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
+    openapi.install(app, page_size_max=settings.page_size_max)
     _add_docs(app)
     return app
 
