@@ -23,7 +23,7 @@ from datetime import date
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import BeforeValidator, Strict
+from pydantic import BeforeValidator
 
 ID_MAX = 2**53 - 1
 """The largest row id or page number taken (JSON's exact integers)."""
@@ -34,8 +34,21 @@ DB_INT_MAX = 2**63 - 1
 RowId = Annotated[int, Ge(1), Le(ID_MAX)]
 """A row's id (a customer, alert, case, decision, action): 1 to 2^53 − 1."""
 
-JsonRowId = Annotated[RowId, Strict()]
-"""A row id in a JSON body: a JSON integer, not ``"42"``, ``42.0`` or ``true``."""
+
+def _json_integer(value: object) -> object:
+    """A JSON body's integer is a number (``42``, or ``42.0``, which JSON Schema counts as an
+    integer); pydantic's lax mode would also take ``"42"`` and ``true``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    return value
+
+
+JSON_INTEGER = BeforeValidator(_json_integer)
+"""Put last in an ``Annotated[int, …]`` (after its bounds, so they stay ``minimum`` and
+``maximum`` in the JSON Schema): a whole number in a JSON body, not a string or a bool."""
+
+JsonRowId = Annotated[RowId, JSON_INTEGER]
+"""A row id in a JSON body (:data:`RowId`, written as a JSON number)."""
 
 PageNumber = Annotated[int, Ge(1), Le(ID_MAX)]
 """A page of a list, from 1 (a page past the last is empty, not an error)."""

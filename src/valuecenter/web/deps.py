@@ -54,14 +54,19 @@ BEARER = HTTPBearer(
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
+def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The token of ``Authorization: Bearer vc_…``; :class:`NotAuthenticated` without one."""
+    if credentials is None or not credentials.credentials:
+        raise NotAuthenticated("missing bearer token (send Authorization: Bearer vc_…)")
+    return credentials.credentials
+
+
 def bearer_user(
     session: Session, credentials: HTTPAuthorizationCredentials | None, *, reuse: bool = False
 ) -> User:
     """The user of the bearer token in ``Authorization: Bearer vc_…`` (``reuse``: a check of
     the last seconds may serve, ``users.service.TOKEN_CHECK_SECONDS``)."""
-    if credentials is None or not credentials.credentials:
-        raise NotAuthenticated("missing bearer token (send Authorization: Bearer vc_…)")
-    return users.user_for_token(session, credentials.credentials, reuse=reuse)
+    return users.user_for_token(session, bearer_token(credentials), reuse=reuse)
 
 
 def api_user(session: SessionDep, credentials: BearerCredentials) -> User:

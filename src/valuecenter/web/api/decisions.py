@@ -31,6 +31,7 @@ from valuecenter.web.deps import (
     BEARER,
     BearerCredentials,
     SessionDep,
+    bearer_token,
     bearer_user,
     require_roles,
     role_check,
@@ -82,12 +83,14 @@ async def decide_fast(request: Request) -> Response:
     solving, validation of the answer): the app mounts it first on the same path
     (``web/app.py``); ``decide`` above documents it in the OpenAPI. Same checks, same errors:
     a bad body is the usual 422, the bearer token the same."""
+    credentials = await BEARER(request)
+    bearer_token(credentials)  # 401 before the body is read, as FastAPI's routes answer
     refuse_unknown(request, frozenset())
     try:
         body = DecisionIn.model_validate_json(await request.body())
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from None
-    return await _answer(request, body, await BEARER(request))
+    return await _answer(request, body, credentials)
 
 
 _DECIDING = role_check(*_DECIDING_ROLES)
