@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = Field(default=8 * 3600, gt=0)
     token_max_age_days: int = Field(default=90, gt=0)
     page_size_max: int = Field(default=200, gt=0)
+    # The importer refuses a date more than this many days after today (and any before 1900):
+    # an order dated 9999-12-31 is a typo, and would break every date computation after it.
+    import_horizon_days: int = Field(default=365, ge=0, le=36_500)
     cookie_secure: bool = False
     display_timezone: str = "Europe/Amsterdam"
     # The pages' language when neither the user's own setting nor the browser's
