@@ -132,9 +132,7 @@ def test_a_wrong_method_names_every_method_of_the_path(api: TestClient) -> None:
 
 
 def test_the_decision_api_says_401_before_it_reads_the_body(api: TestClient) -> None:
-    response = api.post(
-        "/api/v1/decisions", json={"customer_id": 0}, headers={"Authorization": ""}
-    )
+    response = api.post("/api/v1/decisions", json={"customer_id": 0}, headers={"Authorization": ""})
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
@@ -323,7 +321,8 @@ def test_the_do_not_call_rejected_file_neutralises_formulas(
         consent_service.import_register(session, path, source="test")
     text = (tmp_path / "register.csv.rejected.csv").read_text(encoding="utf-8")
     assert "'=1+1" in text
-    assert "\n=1+1" not in text and ",=1+1" not in text
+    assert "\n=1+1" not in text
+    assert ",=1+1" not in text
 
 
 def test_frames_written_by_the_cli_are_neutralised() -> None:
