@@ -20,7 +20,7 @@ from schemathesis.config import SchemathesisConfig
 
 from tests.web_fixtures import World, bearer, make_client
 
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = 25
 SEED = 17
 
 CONFIG = SchemathesisConfig.from_dict(
