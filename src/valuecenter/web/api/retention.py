@@ -21,6 +21,7 @@ from valuecenter.db.base import utcnow
 from valuecenter.retention.desk import export as desk_export
 from valuecenter.retention.desk import listing as desk_list
 from valuecenter.retention.desk import service as desk
+from valuecenter.retention.desk.ledger import check_period
 from valuecenter.retention.desk.ledger import ledger as ledger_rows
 from valuecenter.retention.desk.schemas import (
     CaseOut,
@@ -186,6 +187,7 @@ def export_ledger(
     until: Until = None,
 ) -> StreamingResponse:
     """The ledger's rows and its total row, as CSV."""
+    check_period(since, until)
     return csv_download(
         request,
         user,
