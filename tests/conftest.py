@@ -55,6 +55,7 @@ HEAVIEST_FILES = (
     "tests/test_alerts_service.py",
     "tests/test_cli_basics.py",
     "tests/test_cli_churn.py",
+    "tests/test_api_schemathesis.py",
     "tests/test_retention_renewal.py",
     "tests/test_renewal_truth.py",
     "tests/test_demo_seed_figures.py",

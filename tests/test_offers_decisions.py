@@ -232,7 +232,7 @@ def test_an_accepted_offer_is_not_offered_again_and_an_answer_is_recorded_once(
         json={"action_id": 999_999, "outcome": "accepted"},
         headers=bearer(offers.tokens["agent"]),
     )
-    assert response.status_code == 422
+    assert response.status_code == 404  # no such shown action (issue 17: not a wrong field)
     assert "was not shown" in response.json()["detail"]
     with sessions() as session:
         count = session.scalar(select(func.count()).select_from(DecisionResponse))

@@ -218,8 +218,10 @@ def test_the_period_filter_and_bad_input(books: Desk, sessions: sessionmaker[Ses
         assert july[0].gross_value_cents == 777_777
         with pytest.raises(InvalidInput, match="by: 'week' is not one of month, agent, offer"):
             ledger(session, "week")
-        with pytest.raises(InvalidInput, match="until: must be after since"):
-            ledger(session, "month", since=date(2026, 9, 1), until=date(2026, 8, 1))
+        # until at or before since: the empty period, a total row without cases (issue 17).
+        for until in (date(2026, 8, 1), date(2026, 7, 1)):
+            empty = ledger(session, "month", since=date(2026, 8, 1), until=until)
+            assert [(r.key, r.cases) for r in empty] == [(TOTAL, 0)]
         assert ledger(session, "agent", since=date(2027, 1, 1))[-1].cases == 0
 
 

@@ -1,11 +1,17 @@
-"""The one CSV writer of every export (customers, alerts, save desk, renewals, ledger).
+"""The one CSV writer of every export (customers, alerts, save desk, renewals, ledger), and
+the formula neutralisation of every other CSV file the product writes (the importer's
+``FILE.rejected.csv``, the do-not-call register's, ``churn score --out``, ``demo respond
+--out``, ``demo --out DIR``: :func:`neutralised_frame` and :func:`neutralised_row`).
 
 Spreadsheet formula injection (OWASP, "CSV Injection"): a cell whose text starts with ``=``,
 ``+``, ``-`` or ``@`` (or a tab or carriage return, which some spreadsheets skip before such a
 sign) is run as a formula when the file is opened, so a customer named ``=HYPERLINK(…)``
 would run in the manager's spreadsheet. Every *text* value that starts so is written with a
 leading ``'``, which spreadsheets show as text. Numbers are written as numbers (a negative
-amount stays ``-12.50``): the program made them, they cannot carry a formula.
+amount stays ``-12.50``): the program made them, they cannot carry a formula. A file's own
+cells copied into a CSV (a rejected row) are text, so ``-5`` there is written ``'-5``; the
+importer reads a ``'`` before one of those characters as this neutralisation and drops it
+(``importer/convert.py``), so such a file can be fixed and imported again as it is.
 
 Money is written in units with two decimals (``1234.50`` for 123450 cents) and a point, dates
 and timestamps in ISO 8601 (UTC), so the file reads the same in every locale. The text starts
@@ -20,6 +26,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -29,6 +39,22 @@ ROWS_PER_CHUNK = 500
 def neutralised(text: str) -> str:
     """``text``, with a leading ``'`` when a spreadsheet would read it as a formula."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def neutralised_row(row: Sequence[object]) -> list[object]:
+    """``row`` for a ``csv.writer``: its text cells neutralised, everything else as it is."""
+    return [neutralised(v) if isinstance(v, str) else v for v in row]
+
+
+def neutralised_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for ``to_csv``: the text cells of its text columns neutralised
+    (numeric, boolean and date columns are written as they are)."""
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if column.dtype == object or str(column.dtype).startswith("string"):
+            out[name] = column.map(lambda v: neutralised(v) if isinstance(v, str) else v)
+    return out
 
 
 def cents(amount: int | None) -> Decimal | None:

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     login_lockout_seconds: float = Field(default=60.0, gt=0)
     login_lockout_max_seconds: float = Field(default=3600.0, gt=0)
     login_forget_seconds: float = Field(default=86400.0, gt=0)
+    # The importer refuses a date more than this many days after today (and any before 1900):
+    # an order dated 9999-12-31 is a typo, and would break every date computation after it.
+    import_horizon_days: int = Field(default=365, ge=0, le=36_500)
     display_timezone: str = "Europe/Amsterdam"
     # The pages' language when neither the user's own setting nor the browser's
     # Accept-Language names one the product speaks (web/locale.py).

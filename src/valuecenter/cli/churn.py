@@ -27,6 +27,7 @@ from valuecenter.cli.modelfiles import (
     prepare_threads,
 )
 from valuecenter.cli.progress import counting_bar
+from valuecenter.csv_export import neutralised_frame
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
 from valuecenter.i18n import _, format_number, format_percent
@@ -197,7 +198,7 @@ def score_command(
         )
         top = [name for name, _ in scored.model.top_features(10)]
     try:
-        scored.table.to_csv(out, index=False, float_format="%.6f")
+        neutralised_frame(scored.table).to_csv(out, index=False, float_format="%.6f")
     except OSError as exc:
         raise InvalidInput(
             "--out",

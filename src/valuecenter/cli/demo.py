@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive
+from valuecenter.csv_export import neutralised_frame
 from valuecenter.db import migrate
 from valuecenter.db.uow import unit_of_work
 from valuecenter.demo.presets import get_preset
@@ -439,7 +440,7 @@ def respond(
         ids, treated = demo_truth.random_assignment(truth, float(random_share or 0.0), seed)
     result = demo_truth.experiment(truth, action, ids, treated)
     if out is not None:
-        result.outcome.frame.to_csv(out, index=False)
+        neutralised_frame(result.outcome.frame).to_csv(out, index=False)
     summary = result.as_json()
     if as_json:
         typer.echo(json.dumps(summary))

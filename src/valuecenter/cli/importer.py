@@ -103,6 +103,7 @@ def import_command(
         create_customers=create_customers,
         sheet=sheet,
         timezone=timezone,
+        horizon_days=context.settings().import_horizon_days,
     )
     factory = context.sessions()  # refuses a database whose schema is behind the code
     with (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from valuecenter.consent.models import ConsentChannel, Purpose
 
@@ -14,7 +14,7 @@ class ConsentIn(BaseModel):
 
     purpose: Purpose
     channel: ConsentChannel
-    granted: bool = Field(description="true: opt-in; false: withdrawal (opt-out).")
+    granted: StrictBool = Field(description="true: opt-in; false: withdrawal (opt-out).")
     source: str = Field(min_length=1, max_length=120, description="Where it came from.")
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from valuecenter.consent.models import Consent, ConsentChannel, DoNotCall, Purpose
 from valuecenter.consent.phone import normalize
 from valuecenter.consent.schemas import ConsentOut
+from valuecenter.csv_export import neutralised_row
 from valuecenter.customers.repository import get_customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput, NotFound
@@ -215,7 +216,7 @@ def import_register(
         with rejected_file.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
             writer.writerow(["line", "value", "reason"])
-            writer.writerows(sorted(rejects))
+            writer.writerows(neutralised_row(r) for r in sorted(rejects))
     session.flush()
     return RegisterImport(
         source=source,

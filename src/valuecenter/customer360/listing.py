@@ -10,13 +10,14 @@ adds the columns of ``value`` and ``alerts`` to it, so ``customers`` imports nei
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 from sqlalchemy import Select, and_, func, literal, select
 from sqlalchemy.orm import Session
 
 from valuecenter.alerts.models import Alert, AlertStatus
+from valuecenter.bounds import row_offset
 from valuecenter.customers import repository
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.customers.schemas import CustomerFilters, CustomerListItem, CustomerPage, Money
@@ -26,7 +27,8 @@ from valuecenter.users.models import User
 from valuecenter.value import repository as value_repository
 from valuecenter.value.models import CustomerScore, ScoreRun
 
-SORTS = ("name", "value-segment", "clv", "risk")
+SortKey = Literal["name", "value-segment", "clv", "risk"]
+SORTS: tuple[str, ...] = get_args(SortKey)
 """name A–Z; value segment A–Z; CLV and risk highest first (unscored and alert-free last)."""
 CURRENCY = "EUR"
 
@@ -141,7 +143,7 @@ def list_scored(
     stmt, order, run = _scored_select(session, viewer, filters, key, open_alerts_only)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.execute(
-        stmt.order_by(*order).offset((page - 1) * page_size).limit(page_size)
+        stmt.order_by(*order).offset(row_offset(page, page_size)).limit(page_size)
     ).all()
     return ScoredCustomerPage(
         items=[_item(row) for row in rows],

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from valuecenter.bounds import row_offset
 from valuecenter.customers import repository
 from valuecenter.customers.schemas import (
     AccountManagerRef,
@@ -77,7 +78,7 @@ def list_customers(
     if not 1 <= page_size <= page_size_max:
         raise InvalidInput("page_size", _("must be between 1 and %(max)s", max=page_size_max))
     rows, total = repository.search_customers(
-        session, viewer, filters, offset=(page - 1) * page_size, limit=page_size
+        session, viewer, filters, offset=row_offset(page, page_size), limit=page_size
     )
     items = [
         CustomerListItem(

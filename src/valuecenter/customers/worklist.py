@@ -20,6 +20,7 @@ from typing import Any, TypeAlias, TypeVar
 from sqlalchemy import ColumnExpressionArgument, Row, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from valuecenter.bounds import row_offset
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.customers.repository import visible_customers
 from valuecenter.customers.schemas import CustomerRef
@@ -56,7 +57,7 @@ class Paging:
 
     @property
     def offset(self) -> int:
-        return (self.page - 1) * self.size
+        return row_offset(self.page, self.size)
 
 
 def paging(page: int, page_size: int, page_size_max: int) -> Paging:

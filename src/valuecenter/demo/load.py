@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from valuecenter.csv_export import neutralised_frame
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.db.bulk import insert_frame
 from valuecenter.demo.truth_models import TRUTH_METADATA, create_truth_tables
@@ -249,7 +250,7 @@ def _write_files(
 
 
 def _for_csv(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
+    out = neutralised_frame(frame)  # the importer reads it back as it was (csv_export.py)
     for name in out.columns:
         column = out[name]
         if isinstance(column.dtype, pd.DatetimeTZDtype):

@@ -21,6 +21,7 @@ from valuecenter.importer.entities import Column, Kind
 TRUE_WORDS = ("true", "yes", "1", "y", "ja", "j", "t")
 FALSE_WORDS = ("false", "no", "0", "n", "nee", "f")
 _OFFSET_RE = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|[+-]\d\d(:?\d\d)?)$"
+_NEUTRALISED_RE = r"^'([=+\-@\t\r])"
 _MAX_CENTS = 9_000_000_000_000_000
 PRICE_DECIMALS = 4
 """Decimals a unit price keeps (wholesale price lists: 0.001 a piece); stored as integers."""
@@ -42,6 +43,7 @@ class Formats:
     date_format: str | None = None
     decimal: str = "."
     timezone: str = "UTC"
+    horizon_days: int = 365  # days after today a date may lie (settings.import_horizon_days)
 
 
 def to_arrow(series: pd.Series) -> pa.Array:
@@ -85,10 +87,15 @@ def _shorten(value: object) -> str:
 
 
 def clean_text(arr: pa.Array) -> pa.Array:
-    """Strings trimmed of surrounding whitespace, blank cells null."""
+    """Strings trimmed of surrounding whitespace, blank cells null; a ``'`` before a
+    formula character (``'=``, ``'-5``: a CSV file the product wrote, ``csv_export.py``) is
+    that file's neutralisation and is dropped."""
     if not pa.types.is_string(arr.type):
         arr = pc.cast(arr, pa.string())
     trimmed = pc.utf8_trim_whitespace(arr)
+    trimmed = pc.utf8_trim_whitespace(
+        pc.replace_substring_regex(trimmed, pattern=_NEUTRALISED_RE, replacement=r"\1")
+    )
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 

@@ -51,6 +51,9 @@ class Column:
     max: int | None = None
     max_len: int | None = None
     upper: bool = False
+    # A day planned ahead (a contract's end, a campaign's end) may lie beyond the import
+    # horizon, up to validate.PLANNED_YEARS; every other day is of something that happened.
+    planned: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ CONTRACTS = Entity(
         _text("plan", 120, required=True),
         Column("monthly_fee", Kind.MONEY, required=True),
         Column("start_date", Kind.DATE, required=True),
-        Column("end_date", Kind.DATE),
+        Column("end_date", Kind.DATE, planned=True),
         Column("status", Kind.ENUM, default="active", choices=_values(ContractStatus)),
         Column("renewed_at", Kind.DATE),
         Column("cancelled_at", Kind.DATE),
@@ -273,7 +276,7 @@ CAMPAIGNS = Entity(
         ),
         _text("action", 64),
         Column("started_at", Kind.TIMESTAMP, required=True),
-        Column("ended_at", Kind.TIMESTAMP),
+        Column("ended_at", Kind.TIMESTAMP, planned=True),
         Column("cost_per_contact", Kind.MONEY, default=0),
         _text("description", None),
     ),

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from valuecenter.csv_export import neutralised_frame
 from valuecenter.db.bulk import Db
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _
@@ -42,6 +43,7 @@ class ImportOptions:
     create_customers: bool = False
     sheet: str | None = None  # XLSX sheet (default: the first)
     timezone: str = "UTC"  # zone of naive timestamps in the input; stored as UTC
+    horizon_days: int = 365  # a date more than this many days after today is refused
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def _check_options(options: ImportOptions) -> Formats:
                 value=options.date_format,
             ),
         )
-    return Formats(options.date_format, options.decimal, options.timezone)
+    return Formats(options.date_format, options.decimal, options.timezone, options.horizon_days)
 
 
 def import_frame(
@@ -194,7 +196,7 @@ def import_file(
     written: str | None = None
     if len(rejected):
         sep = str(frame.attrs.get("sep", ","))
-        rejected.to_csv(out, index=False, sep=sep)
+        neutralised_frame(rejected).to_csv(out, index=False, sep=sep)
         written = str(out)
     elif out.exists():
         out.unlink()

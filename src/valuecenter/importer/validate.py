@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -15,9 +16,33 @@ import pyarrow.compute as pc
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, ngettext
 from valuecenter.importer.convert import Formats, convert
-from valuecenter.importer.entities import Entity, Kind
+from valuecenter.importer.entities import Column, Entity, Kind
 
 FIRST_LINE = 2  # the header is line 1, so the first data row is line 2
+EARLIEST_DAY = date(1900, 1, 1)
+"""No customer's history starts before it: an earlier day is a typo (0026 for 2026)."""
+PLANNED_YEARS = 100
+"""How far ahead a planned day (``Column.planned``) may lie."""
+
+
+def date_window(column: Column, horizon_days: int, today: date) -> tuple[date, date]:
+    """The first and the last day a date of ``column`` may be: from 1900-01-01 to
+    ``horizon_days`` after ``today`` (a planned day: :data:`PLANNED_YEARS` after it). Days
+    outside would break later computations (9999-12-31 + one day overflows) and are typos."""
+    if column.planned:
+        return EARLIEST_DAY, today.replace(year=today.year + PLANNED_YEARS, day=min(today.day, 28))
+    return EARLIEST_DAY, today + timedelta(days=horizon_days)
+
+
+def _outside_window(arr: pa.Array, first: date, last: date) -> np.ndarray:
+    """Positions of ``arr`` (dates, or UTC timestamps) before ``first`` or after ``last``."""
+    if pa.types.is_timestamp(arr.type):
+        low = pa.scalar(datetime.combine(first, time.min, UTC), arr.type)
+        high = pa.scalar(datetime.combine(last + timedelta(days=1), time.min, UTC), arr.type)
+        return _mask(pc.or_(pc.less(arr, low), pc.greater_equal(arr, high)))
+    return _mask(
+        pc.or_(pc.less(arr, pa.scalar(first, arr.type)), pc.greater(arr, pa.scalar(last, arr.type)))
+    )
 
 
 class Rejects:
@@ -148,6 +173,7 @@ def validate(frame: pd.DataFrame, entity: Entity, formats: Formats) -> Validated
     ignored = tuple(str(c) for c in frame.columns if c not in entity.names)
     values: dict[str, pa.Array] = {}
     unreadable: dict[str, np.ndarray] = {}
+    today = datetime.now(UTC).date()
     for column in entity.columns:
         if column.name not in present:
             continue
@@ -170,6 +196,15 @@ def validate(frame: pd.DataFrame, entity: Entity, formats: Formats) -> Validated
                 shown = arr.filter(pa.array(out)).to_pylist()
                 rng = f"{column.min if column.min is not None else ''}–{column.max or ''}"
                 rejects.add(out, (f"{column.name} {v} is out of range ({rng})" for v in shown))
+                arr = _null_where(arr, out)
+                unreadable[column.name] = unreadable[column.name] | out
+        if column.kind in (Kind.DATE, Kind.TIMESTAMP):
+            first, last = date_window(column, formats.horizon_days, today)
+            out = _outside_window(arr, first, last)
+            if out.any():
+                days = _days(arr.filter(pa.array(out)))
+                window = f"{first.isoformat()} and {last.isoformat()}"
+                rejects.add(out, (f"{column.name} {d} is not between {window}" for d in days))
                 arr = _null_where(arr, out)
                 unreadable[column.name] = unreadable[column.name] | out
         if column.default is not None:
@@ -230,3 +265,11 @@ def _null_where(arr: pa.Array, where: np.ndarray) -> pa.Array:
     if not where.any():
         return arr
     return pc.if_else(pa.array(where), pa.scalar(None, arr.type), arr)
+
+
+def _days(arr: pa.Array) -> list[str]:
+    """Dates or timestamps as ``YYYY-MM-DD`` text, in Arrow (a Python datetime stops at year
+    9999, and a day just before it in a zone west of UTC is in year 10000)."""
+    if pa.types.is_timestamp(arr.type):
+        return [str(d) for d in pc.strftime(arr, format="%Y-%m-%d").to_pylist()]
+    return [str(d) for d in pc.cast(arr, pa.string()).to_pylist()]

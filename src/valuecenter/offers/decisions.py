@@ -500,9 +500,7 @@ def record_response(
         raise NotFound(f"no decision {decision_id}")
     shown = next((a for a in decision.actions if a.get("action_id") == action_id), None)
     if shown is None:
-        raise InvalidInput(
-            "action_id", f"action {action_id} was not shown in decision {decision_id}"
-        )
+        raise NotFound(f"action {action_id} was not shown in decision {decision_id}")
     at = now or utcnow()
     if at < decision.decided_at:
         raise InvalidInput("recorded_at", "an answer cannot come before its decision")

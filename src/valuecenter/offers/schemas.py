@@ -4,10 +4,11 @@ responses), and the catalogue's rows for the admin page and ``offers list``."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from valuecenter.bounds import JSON_INTEGER, JsonRowId
 from valuecenter.offers.facts import DecisionChannel
 from valuecenter.offers.models import ResponseOutcome
 
@@ -24,8 +25,8 @@ class DecisionContextIn(_In):
     """What the channel knows of the contact besides its channel and intent."""
 
     direction: Literal["inbound", "outbound"] = "inbound"
-    wait_seconds: int = Field(
-        default=0, ge=0, le=2_592_000, description="How long he waited (an e-mail: days)."
+    wait_seconds: Annotated[int, Field(ge=0, le=2_592_000), JSON_INTEGER] = Field(
+        default=0, description="How long he waited (an e-mail: days)."
     )
     language: str | None = Field(
         default=None, max_length=8, description="The contact's language (else the customer's)."
@@ -36,7 +37,9 @@ class DecisionContextIn(_In):
 
 
 class DecisionIn(_In):
-    customer_id: int = Field(description="The customer's `id` as `/api/v1/customers` returns it.")
+    customer_id: JsonRowId = Field(
+        description="The customer's `id` as `/api/v1/customers` returns it."
+    )
     channel: DecisionChannel
     intent: str | None = Field(
         default=None, max_length=64, description="Why he is in contact: order, complaint, cancel …"
@@ -85,7 +88,7 @@ class DecisionOut(_Out):
 
 
 class ResponseIn(_In):
-    action_id: int
+    action_id: JsonRowId
     outcome: ResponseOutcome
 
 

@@ -34,7 +34,7 @@ from valuecenter.db.secrets import install_secret
 from valuecenter.errors import SchemaBehind
 from valuecenter.offers.engine import EngineCache
 from valuecenter.settings import Settings, get_settings
-from valuecenter.web import api, errors, pages
+from valuecenter.web import api, errors, openapi, pages
 from valuecenter.web.api import decisions as api_decisions
 from valuecenter.web.body_limit import BodyLimit
 from valuecenter.web.limits import ConcurrencyLimit
@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
+    openapi.install(app, page_size_max=settings.page_size_max)
     _add_docs(app)
     return app
 

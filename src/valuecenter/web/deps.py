@@ -56,11 +56,16 @@ BEARER = HTTPBearer(
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
-def bearer_user(session: Session, credentials: HTTPAuthorizationCredentials | None) -> User:
-    """The user of the bearer token in ``Authorization: Bearer vc_…``."""
+def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The token of ``Authorization: Bearer vc_…``; :class:`NotAuthenticated` without one."""
     if credentials is None or not credentials.credentials:
         raise NotAuthenticated("missing bearer token (send Authorization: Bearer vc_…)")
-    return users.user_for_token(session, credentials.credentials)
+    return credentials.credentials
+
+
+def bearer_user(session: Session, credentials: HTTPAuthorizationCredentials | None) -> User:
+    """The user of the bearer token in ``Authorization: Bearer vc_…``."""
+    return users.user_for_token(session, bearer_token(credentials))
 
 
 def api_user(request: Request, session: SessionDep, credentials: BearerCredentials) -> User:

@@ -8,6 +8,7 @@ module is the one place that knows their status codes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -16,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from valuecenter.errors import (
     AppError,
@@ -120,13 +122,22 @@ def _login_redirect(request: Request) -> Response:
     return RedirectResponse(location, status_code=303)
 
 
-def _respond(request: Request, status: int, code: str, detail: str) -> Response:
+def _respond(
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The error as JSON (API) or a page; ``headers`` such as a 405's ``Allow`` go with it."""
+    extra = dict(headers or {})
     if is_api(request):
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return _json(status, code, detail, headers)
+        if status == 401:
+            extra["WWW-Authenticate"] = "Bearer"
+        return _json(status, code, detail, extra or None)
     if status == 401:
         return _login_redirect(request)
-    return _page(request, status, detail)
+    return _page(request, status, detail, extra or None)
 
 
 async def app_error(request: Request, exc: Exception) -> Response:
@@ -194,14 +205,34 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     return _respond(request, 422, InvalidInput.code, readable_validation(exc.errors()))
 
 
+ALLOW_CANDIDATES = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route answers on this path (``Allow`` of a 405, RFC 9110 §15.5.6):
+    Starlette names only those of the first route on the path, and a path such as
+    ``/api/v1/retention/cases`` has a route for GET and another for POST. Each method is
+    matched against the app's routes as a request with it would be."""
+    routes = request.app.router.routes
+    allowed = []
+    for method in ALLOW_CANDIDATES:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
     codes = {404: NotFound.code, 401: NotAuthenticated.code, 403: Forbidden.code}
     code = codes.get(exc.status_code, "http_error")
     detail = str(exc.detail) if exc.detail else str(TITLES.get(exc.status_code) or _("error"))
     if exc.status_code == 404:
         detail = _("no such page or resource")
-    return _respond(request, exc.status_code, code, detail)
+    return _respond(request, exc.status_code, code, detail, headers)
 
 
 async def database_unavailable(request: Request, exc: Exception) -> Response:

@@ -92,7 +92,9 @@ def _bound(day: date | None) -> datetime | None:
 def _closed_cases(session: Session, since: date | None, until: date | None) -> list[_Case]:
     start, stop = _bound(since), _bound(until)
     if start is not None and stop is not None and stop <= start:
-        raise InvalidInput("until", _("must be after since"))
+        # [since, until) with until at or before since holds no day: an empty ledger, not an
+        # error (issue 17: every pair of days the API's schema allows is a valid request).
+        return []
     c = SaveCase
     stmt = select(
         c.closed_at, c.arm, c.outcome, c.value_cents, c.offer_cost_cents, c.agent_id,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from valuecenter.web.api import alerts, auth, customers, decisions, health, renewals, retention
+from valuecenter.web.query_guard import known_query_only
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(known_query_only)])
 router.include_router(health.router)
 router.include_router(auth.router)
 router.include_router(customers.router)

@@ -10,7 +10,6 @@ alerts to the account managers (C9–C11).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,6 +20,7 @@ from valuecenter.alerts.export import alert_header, alert_rows
 from valuecenter.alerts.handling import handle_alert
 from valuecenter.alerts.models import AlertKind, AlertStatus
 from valuecenter.alerts.schemas import AlertOut, AlertPage, HandleIn, MarketDipOut, PrecisionOut
+from valuecenter.bounds import IsoDate, PageNumber, PageSize, RowId
 from valuecenter.users.models import Role, User
 from valuecenter.web.audit import lists_customers
 from valuecenter.web.csv_download import CSV_RESPONSE, csv_download
@@ -52,8 +52,8 @@ def list_alerts(
     settings: SettingsDep,
     status: Literal["open", "handled", "all"] = "open",
     kind: AlertKind | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, description="At most settings.page_size_max.")] = 50,
+    page: Annotated[PageNumber, Query()] = 1,
+    page_size: Annotated[PageSize, Query(description="At most settings.page_size_max.")] = 50,
 ) -> AlertPage:
     """The caller's alerts, highest value at risk (risk × CLV) first, with the latest run."""
     return inbox.alert_page(
@@ -91,7 +91,9 @@ def export_alerts(
 def list_market_dips(
     session: SessionDep,
     user: ManagerUser,
-    since: Annotated[date | None, Query(description="Only dips seen on or after this day.")] = None,
+    since: Annotated[
+        IsoDate | None, Query(description="Only dips seen on or after this day.")
+    ] = None,
 ) -> list[MarketDipOut]:
     """Markets ordering clearly below their customers' own rhythms, each dip once, the most
     recently seen first."""
@@ -119,7 +121,7 @@ def precision(
         409: {"description": "The alert was already handled."},
     },
 )
-def handle(session: SessionDep, user: InboxUser, alert_id: int, body: HandleIn) -> AlertOut:
+def handle(session: SessionDep, user: InboxUser, alert_id: RowId, body: HandleIn) -> AlertOut:
     """Mark an open alert handled with what the account manager found (and a note)."""
     alert = handle_alert(session, user, alert_id, body.outcome.value, body.note)
     return inbox.alert_out(session, alert)

@@ -11,10 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
+from valuecenter.bounds import PageNumber, PageSize, RowId
 from valuecenter.customer360 import listing
 from valuecenter.customer360 import service as customer360
 from valuecenter.customer360.export import customer_header, customer_rows
-from valuecenter.customer360.listing import ScoredCustomerPage
+from valuecenter.customer360.listing import ScoredCustomerPage, SortKey
 from valuecenter.customer360.schemas import Customer360
 from valuecenter.customers import service
 from valuecenter.web.audit import lists_customers
@@ -35,8 +36,8 @@ def list_customers(
     session: SessionDep,
     user: CurrentUser,
     settings: SettingsDep,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, description="At most settings.page_size_max.")] = 50,
+    page: Annotated[PageNumber, Query()] = 1,
+    page_size: Annotated[PageSize, Query(description="At most settings.page_size_max.")] = 50,
     q: Annotated[
         str | None, Query(description="Customer id (exact or prefix) or part of the name.")
     ] = None,
@@ -44,7 +45,7 @@ def list_customers(
     segment: str | None = None,
     account_manager: Annotated[str | None, Query(description="Account manager code.")] = None,
     sort: Annotated[
-        str | None,
+        SortKey | None,
         Query(description="name (default), value-segment, clv or risk (highest first)."),
     ] = None,
     open_alerts: Annotated[bool, Query(description="Only customers with an open alert.")] = False,
@@ -82,7 +83,7 @@ def export_customers(
     segment: str | None = None,
     account_manager: Annotated[str | None, Query(description="Account manager code.")] = None,
     sort: Annotated[
-        str | None,
+        SortKey | None,
         Query(description="name (default), value-segment, clv or risk (highest first)."),
     ] = None,
     open_alerts: Annotated[bool, Query(description="Only customers with an open alert.")] = False,
@@ -109,6 +110,6 @@ def export_customers(
     response_model=Customer360,
     responses={**_ERRORS, 404: {"description": "No such customer visible to the caller."}},
 )
-def customer_360(session: SessionDep, user: CurrentUser, customer_id: int) -> Customer360:
+def customer_360(session: SessionDep, user: CurrentUser, customer_id: RowId) -> Customer360:
     """Profile, orders, contracts, contacts, surveys, consents and a summary of one customer."""
     return customer360.customer_360(session, viewer=user, customer_id=customer_id)

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import ValidationError
 
+from valuecenter.bounds import RowId
 from valuecenter.consent import service as consent_service
 from valuecenter.consent.schemas import ConsentIn, ConsentOut
 from valuecenter.db.uow import unit_of_work
@@ -30,10 +31,12 @@ from valuecenter.web.deps import (
     BEARER,
     BearerCredentials,
     SessionDep,
+    bearer_token,
     bearer_user,
     require_roles,
     role_check,
 )
+from valuecenter.web.query_guard import refuse_unknown
 
 router = APIRouter(tags=["decisions"])
 
@@ -43,7 +46,10 @@ DecidingUser = Annotated[User, Depends(require_roles(*_DECIDING_ROLES))]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid bearer token."},
     403: {"description": "The caller's role may not use this."},
-    404: {"description": "No such customer (or decision) visible to the caller."},
+    404: {
+        "description": "No such customer (or decision, or action shown in it) visible to "
+        "the caller."
+    },
     422: {"description": "A field is wrong; `detail` names it."},
 }
 
@@ -77,11 +83,14 @@ async def decide_fast(request: Request) -> Response:
     solving, validation of the answer): the app mounts it first on the same path
     (``web/app.py``); ``decide`` above documents it in the OpenAPI. Same checks, same errors:
     a bad body is the usual 422, the bearer token the same."""
+    credentials = await BEARER(request)
+    bearer_token(credentials)  # 401 before the body is read, as FastAPI's routes answer
+    refuse_unknown(request, frozenset())
     try:
         body = DecisionIn.model_validate_json(await request.body())
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from None
-    return await _answer(request, body, await BEARER(request))
+    return await _answer(request, body, credentials)
 
 
 _DECIDING = role_check(*_DECIDING_ROLES)
@@ -122,7 +131,7 @@ def _decide(
     responses={**_ERRORS, 409: {"description": "The answer is recorded already."}},
 )
 def respond(
-    decision_id: int, body: ResponseIn, session: SessionDep, user: DecidingUser
+    decision_id: RowId, body: ResponseIn, session: SessionDep, user: DecidingUser
 ) -> ResponseOut:
     """Record what the customer did with one action the decision showed."""
     return decisions.record_response(
@@ -142,7 +151,7 @@ def respond(
     tags=["customers"],
 )
 def record_consent(
-    customer_id: int, body: ConsentIn, session: SessionDep, user: DecidingUser
+    customer_id: RowId, body: ConsentIn, session: SessionDep, user: DecidingUser
 ) -> ConsentOut:
     """Record an opt-in or a withdrawal (opt-out) for a purpose on a channel, with its
     source; it takes effect from now on."""

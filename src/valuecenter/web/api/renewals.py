@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
+from valuecenter.bounds import PageNumber, PageSize
 from valuecenter.retention.models import RenewalGroup
 from valuecenter.retention.renewals.export import candidate_header, candidate_rows, export_run
 from valuecenter.retention.renewals.listing import renewal_page
@@ -70,8 +71,8 @@ def list_renewals(
     settings: SettingsDep,
     group: GroupName = "listed",
     run: Annotated[str | None, Query(description="A renewal run id; default the latest.")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, description="At most settings.page_size_max.")] = 50,
+    page: Annotated[PageNumber, Query()] = 1,
+    page_size: Annotated[PageSize, Query(description="At most settings.page_size_max.")] = 50,
 ) -> RenewalPage:
     """The customers whose contract ends soon, in call order (expected net incremental value
     with the best offer), or one of the groups left out, with the run they come from."""

@@ -11,12 +11,12 @@ A new case's arm is drawn with ``secrets.SystemRandom`` and the setting
 from __future__ import annotations
 
 import secrets
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import StreamingResponse
 
+from valuecenter.bounds import IsoDate, PageNumber, PageSize, RowId
 from valuecenter.db.base import utcnow
 from valuecenter.privacy import audit
 from valuecenter.privacy.models import AuditAction, AuditChannel
@@ -53,6 +53,12 @@ STATUSES: dict[str, SaveStatus | None] = {
     "all": None,
 }
 
+Since = Annotated[IsoDate | None, Query(description="Cases closed on or after this day.")]
+Until = Annotated[
+    IsoDate | None,
+    Query(description="Cases closed before this day; at or before `since`: an empty period."),
+]
+
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid bearer token."},
     403: {"description": "The caller's role may not use this."},
@@ -68,8 +74,8 @@ def list_cases(
     settings: SettingsDep,
     status: Literal["open", "closed", "all"] = "open",
     order: Literal["newest", "value"] = "newest",
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, description="At most settings.page_size_max.")] = 50,
+    page: Annotated[PageNumber, Query()] = 1,
+    page_size: Annotated[PageSize, Query(description="At most settings.page_size_max.")] = 50,
 ) -> CasePage:
     """The save cases the caller may see, newest first (or highest value first)."""
     rows, total = desk_list.case_page(
@@ -154,7 +160,7 @@ def open_case(
         409: {"description": "The case is closed, or a control case was given an offer."},
     },
 )
-def record_outcome(session: SessionDep, user: DeskUser, case_id: int, body: OutcomeIn) -> CaseOut:
+def record_outcome(session: SessionDep, user: DeskUser, case_id: RowId, body: OutcomeIn) -> CaseOut:
     """Close a case with its outcome and the offer given (a control case gets none)."""
     closed = desk.record_outcome(
         session,
@@ -174,8 +180,8 @@ def ledger(
     user: ManagerUser,
     settings: SettingsDep,
     by: Literal["month", "agent", "offer"] = "month",
-    since: Annotated[date | None, Query(description="Cases closed on or after this day.")] = None,
-    until: Annotated[date | None, Query(description="Cases closed before this day.")] = None,
+    since: Since = None,
+    until: Until = None,
 ) -> LedgerOut:
     """Gross and incremental saves and save value per month, agent or offer, and the total:
     the desk against its random control group, with 95% intervals."""
@@ -190,8 +196,8 @@ def export_ledger(
     request: Request,
     user: ManagerUser,
     by: Literal["month", "agent", "offer"] = "month",
-    since: Annotated[date | None, Query(description="Cases closed on or after this day.")] = None,
-    until: Annotated[date | None, Query(description="Cases closed before this day.")] = None,
+    since: Since = None,
+    until: Until = None,
 ) -> StreamingResponse:
     """The ledger's rows and its total row, as CSV."""
     return csv_download(

@@ -22,6 +22,7 @@ from valuecenter.alerts import inbox, repository
 from valuecenter.alerts.export import alert_header, alert_rows
 from valuecenter.alerts.handling import handle_alert
 from valuecenter.alerts.models import AlertKind, AlertOutcome, AlertRun, AlertStatus
+from valuecenter.bounds import PageNumber, RowId
 from valuecenter.customers import service as customers
 from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.i18n import lazy_gettext
@@ -154,7 +155,7 @@ def inbox_page(
     user: InboxUser,
     kind: str | None = None,
     status: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[PageNumber, Query()] = 1,
 ) -> Response:
     kind_value = _choice("kind", kind, KIND_LABELS)
     status_value = _choice("status", status, STATUSES) or "open"
@@ -245,7 +246,7 @@ def handle_page(
     request: Request,
     session: SessionDep,
     user: InboxUser,
-    alert_id: int,
+    alert_id: RowId,
     outcome: Annotated[str, Form(max_length=40)] = "",
     note: Annotated[str, Form(max_length=10_000)] = "",
 ) -> Response:

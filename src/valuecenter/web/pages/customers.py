@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from valuecenter.bounds import PageNumber, RowId
 from valuecenter.customer360 import listing
 from valuecenter.customer360 import service as customer360
 from valuecenter.customer360.export import customer_header, customer_rows
@@ -49,7 +50,7 @@ def customer_search(
     segment: str | None = None,
     sort: Annotated[str | None, Query(max_length=20)] = None,
     alerts: Annotated[str | None, Query(max_length=10)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[PageNumber, Query()] = 1,
 ) -> Response:
     filters = service.normalize_filters(
         q=q, country=country, segment=segment, account_manager=account_manager
@@ -108,7 +109,7 @@ def customer_page(
     request: Request,
     session: SessionDep,
     user: PageUser,
-    customer_id: int,
+    customer_id: RowId,
     show: str | None = None,
     gdpr: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:

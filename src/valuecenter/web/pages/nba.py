@@ -29,6 +29,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from valuecenter.bounds import RowId
 from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.i18n import _, lazy_gettext
 from valuecenter.offers import decisions, page_views
@@ -152,7 +153,7 @@ def _names(engine: Engine) -> dict[int, str]:
 def _panel(
     request: Request,
     *,
-    customer_id: int,
+    customer_id: RowId,
     contact: Contact,
     user: User,
     engine: Engine | None,
@@ -182,7 +183,7 @@ def _decide(
     user: User,
     settings: Settings,
     engine: Engine,
-    customer_id: int,
+    customer_id: RowId,
     contact: Contact,
 ) -> DecisionOut:
     return page_views.decide_for_page(
@@ -196,7 +197,7 @@ def nba_panel(
     session: SessionDep,
     user: PageUser,
     settings: SettingsDep,
-    customer_id: int,
+    customer_id: RowId,
     channel: Annotated[str | None, Query(max_length=200)] = None,
     intent: Annotated[str | None, Query(max_length=200)] = None,
     wait: Annotated[str | None, Query(max_length=20)] = None,
@@ -253,8 +254,8 @@ def nba_response(
     session: SessionDep,
     user: PageUser,
     settings: SettingsDep,
-    customer_id: int,
-    decision_id: int,
+    customer_id: RowId,
+    decision_id: RowId,
     action_id: Annotated[str, Form(max_length=20)] = "",
     outcome: Annotated[str, Form(max_length=40)] = "",
     channel: Annotated[str, Form(max_length=200)] = DEFAULT_CHANNEL,

@@ -21,6 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from valuecenter.bounds import PageNumber, RowId
 from valuecenter.customers import service as customers
 from valuecenter.customers.worklist import NOTE_MAX
 from valuecenter.db.base import utcnow
@@ -253,7 +254,7 @@ def desk_page(
     settings: SettingsDep,
     status: str | None = None,
     order: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[PageNumber, Query()] = 1,
 ) -> Response:
     status_value = _choice("status", status, STATUSES, "open")
     order_value = _choice("order", order, ORDERS, "value")
@@ -323,7 +324,7 @@ def outcome_page(
     session: SessionDep,
     user: DeskUser,
     settings: SettingsDep,
-    case_id: int,
+    case_id: RowId,
     outcome: Annotated[str, Form(max_length=40)] = "",
     offer_code: Annotated[str, Form(max_length=64)] = "",
     note: Annotated[str, Form(max_length=10_000)] = "",

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from valuecenter.analytics.ledger import Incremental
+from valuecenter.bounds import parse_day
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, format_date, format_money, format_number, lazy_gettext
 from valuecenter.retention.desk.export import ledger_header, ledger_rows
@@ -130,7 +131,7 @@ def _day(field: str, value: str | None) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return parse_day(value)
     except ValueError:
         raise InvalidInput(field, f"'{value}' is not a day (YYYY-MM-DD)") from None
 

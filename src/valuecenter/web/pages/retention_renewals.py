@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from valuecenter.bounds import PageNumber
 from valuecenter.customers import service as customers
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, format_input, format_number, lazy_gettext
@@ -197,7 +198,7 @@ def renewals_page(
     session: SessionDep,
     user: ListUser,
     group: str = "listed",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[PageNumber, Query()] = 1,
 ) -> Response:
     if group not in GROUPS:
         raise InvalidInput("group", f"'{group}' is not one of {', '.join(GROUPS)}")
