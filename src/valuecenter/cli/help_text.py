@@ -58,10 +58,13 @@ def translated(text: str | None) -> str | None:
 
 
 class LocalizedFormatter(HelpFormatter):
-    """Click's help formatter with the usage line's prefix in the current language."""
+    """Click's help formatter with the usage line's prefix in the command's language (set by
+    :func:`localize`: the root's ``--help`` is printed before the language callback runs)."""
+
+    usage_prefix = USAGE_PREFIX
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, gettext(USAGE_PREFIX) if prefix is None else prefix)
+        super().write_usage(prog, args, self.usage_prefix if prefix is None else prefix)
 
 
 class LocalizedContext(Context):
@@ -89,6 +92,7 @@ def localize(command: Any) -> None:
     language, and set Typer's Rich labels to it."""
     for constant, label in RICH_LABELS.items():
         setattr(typer.rich_utils, constant, gettext(label))
+    LocalizedFormatter.usage_prefix = gettext(USAGE_PREFIX)
     _localize(command)
 
 

@@ -100,6 +100,9 @@ def command(args: Sequence[str] = ()) -> TyperGroup:
 
 
 def _run(args: list[str], json_errors: bool) -> None:
+    # The language of everything printed before the --lang callback runs (--help, usage
+    # errors); the callback sets the same one.
+    set_locale(cli_language(normalize(language_of(args))))
     cli = command(args)
     if not json_errors:
         cli.main(args=args, prog_name="valuecenter", standalone_mode=True)
