@@ -50,6 +50,7 @@ from scipy import stats  # type: ignore[import-untyped]
 
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.experiments import Z_95, average_effect
+from valuecenter.i18n import N_
 
 MIN_ARM = 10
 
@@ -119,20 +120,35 @@ class LedgerFigures:
 def _kept(name: str, values: npt.ArrayLike) -> FloatArray:
     kept = np.asarray(values, dtype=np.float64)
     if kept.ndim != 1:
-        raise InputError(f"{name}: needs one value per case")
+        raise InputError(N_("%(name)s: needs one value per case"), name=name)
     bad = np.flatnonzero(~np.isin(kept, (0.0, 1.0)))
     if len(bad):
-        raise InputError(f"{name}: row {int(bad[0])} is {float(kept[bad[0]]):g}, not 0 or 1")
+        raise InputError(
+            N_("%(name)s: row %(bad)s is %(kept)s, not 0 or 1"),
+            name=name,
+            bad=int(bad[0]),
+            kept=f"{float(kept[bad[0]]):g}",
+        )
     return kept
 
 
 def _values(name: str, values: npt.ArrayLike, size: int) -> FloatArray:
     value = np.asarray(values, dtype=np.float64)
     if value.shape != (size,):
-        raise InputError(f"{name}: needs one value per case ({size}), got {value.size}")
+        raise InputError(
+            N_("%(name)s: needs one value per case (%(size)s), got %(size2)s"),
+            name=name,
+            size=size,
+            size2=value.size,
+        )
     bad = np.flatnonzero(~np.isfinite(value) | (value < 0))
     if len(bad):
-        raise InputError(f"{name}: row {int(bad[0])} is {float(value[bad[0]]):g}, not a value ≥ 0")
+        raise InputError(
+            N_("%(name)s: row %(bad)s is %(value)s, not a value ≥ 0"),
+            name=name,
+            bad=int(bad[0]),
+            value=f"{float(value[bad[0]]):g}",
+        )
     return value
 
 
@@ -223,7 +239,7 @@ def save_ledger(
     value (≥ 0, any unit: the product passes cents). A bad value names its array and row.
     """
     if min_arm < 2:
-        raise InputError("min_arm: needs 2 or more (a variance needs two cases)")
+        raise InputError(N_("min_arm: needs 2 or more (a variance needs two cases)"))
     kd, kc = _kept("desk_kept", desk_kept), _kept("control_kept", control_kept)
     vd = _values("desk_value", desk_value, len(kd))
     vc = _values("control_value", control_value, len(kc))

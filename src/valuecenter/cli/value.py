@@ -53,15 +53,18 @@ _OPTION_OF = {
 
 @contextmanager
 def _analytics_errors() -> Iterator[None]:
-    """Turn an analytics :class:`InputError` ("field: message") into :class:`InvalidInput`."""
+    """Turn an analytics :class:`InputError` ("field: message") into :class:`InvalidInput`, in
+    the command's language."""
     from valuecenter.analytics.errors import InputError
 
     try:
         yield
     except InputError as exc:
-        field, _sep, message = str(exc).partition(": ")
-        if not message:
-            raise InvalidInput("", field) from None
+        # In the user's language; the field the message starts with is named by its option.
+        field, message = exc.field, exc.translated()
+        if not field:
+            raise InvalidInput("", message) from None
+        message = message.removeprefix(f"{field}: ")
         raise InvalidInput(_OPTION_OF.get(field, field), message) from None
 
 

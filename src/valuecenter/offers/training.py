@@ -155,7 +155,7 @@ def _fit(
             if pooled_old is not None:
                 rival = _scores(pooled_old, x[new], y[new])
     except InputError as exc:
-        raise InvalidInput(label, str(exc)) from None
+        raise InvalidInput(label, exc.translated()) from None
     serves = "own"
     if pooled_old is not None:
         own_better = (
