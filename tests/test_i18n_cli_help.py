@@ -1,8 +1,10 @@
-"""``--help`` in Dutch and English: every help text of every command has a Dutch translation,
-and ``valuecenter --help`` and a sub-command's ``--help`` follow the CLI's language rule."""
+"""``--help`` and usage errors in Dutch and English: every help text of every command has a Dutch
+translation, ``valuecenter --help`` and a sub-command's ``--help`` follow the CLI's language rule,
+and so do Click's usage errors ("No such option", "Missing option", "Invalid value")."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +18,8 @@ from typer.testing import CliRunner, Result
 
 from valuecenter.cli.help_text import HELP_OPTION, RICH_LABELS, USAGE_PREFIX, language_of
 from valuecenter.cli.main import app, command, main
-from valuecenter.i18n import po_path
+from valuecenter.cli.usage_errors import translated
+from valuecenter.i18n import po_path, use_locale
 from valuecenter.settings import get_settings
 
 
@@ -152,3 +155,61 @@ def test_the_lang_option_is_read_from_the_raw_arguments() -> None:
     assert language_of(["--lang=en", "score"]) == "en"
     assert language_of(["score", "--", "--lang", "nl"]) is None
     assert language_of(["--help"]) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "dutch", "english"),
+    [
+        (
+            ["score", "--as-o", "2026-01-01"],
+            "Onbekende optie: --as-o (mogelijke opties: --as-of, --json)",
+            "No such option: --as-o (Possible options: --as-of, --json)",
+        ),
+        (
+            ["retention", "desk", "open", "--since", "2026-10-01"],
+            "Optie '--until' ontbreekt.",
+            "Missing option '--until'.",
+        ),
+        (
+            ["churn", "evaluate", "--data", "x", "--target", "t", "--id-col", "i", "--folds", "1"],
+            "Ongeldige waarde voor '--folds': De invoer moet groter dan of gelijk aan 2 zijn",
+            "Invalid value for '--folds': Input should be greater than or equal to 2",
+        ),
+        (["scor"], "Onbekende opdracht 'scor'. Bedoelde u 'score'?", None),
+        (["score", "extra"], "Onverwacht(e) extra argument(en) (extra)", None),
+    ],
+)
+def test_usage_errors_follow_the_language(
+    shell: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    dutch: str,
+    english: str | None,
+) -> None:
+    for lang, expected in (("nl", dutch), ("en", english)):
+        if expected is None:
+            continue
+        with pytest.raises(SystemExit) as exit_:
+            main(["--lang", lang, *args, "--json"])
+        assert exit_.value.code == 2
+        assert json.loads(capsys.readouterr().out) == {"error": "usage", "detail": expected}
+
+
+def test_a_usage_error_on_a_terminal_is_a_dutch_panel(
+    shell: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell.setenv("LANG", "nl_NL.UTF-8")
+    with pytest.raises(SystemExit) as exit_:
+        main(["scor"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    for text in ("Gebruik: valuecenter", "Probeer 'valuecenter --help' voor hulp.", "Fout"):
+        assert text in err
+    assert "Onbekende opdracht 'scor'. Bedoelde u 'score'?" in err
+
+
+def test_an_unknown_phrase_stays_english_and_the_rest_is_translated() -> None:
+    with use_locale("nl"):
+        assert translated("Invalid value for '--x': Path 'a' does not exist.") == (
+            "Ongeldige waarde voor '--x': Path 'a' does not exist."
+        )

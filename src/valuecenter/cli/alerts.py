@@ -18,6 +18,14 @@ app = typer.Typer(
 )
 
 
+KIND_WORDS = {"order-rhythm": N_("order rhythm"), "churn-model": N_("churn model")}
+"""The kinds of alert in words (their codes in --json)."""
+
+
+def _kind_words(kind: str) -> str:
+    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
+
+
 @app.command(
     "run",
     help=N_(
@@ -90,7 +98,7 @@ def run(
         return
     raised = result.models.get("raised", {})
     per_kind = raised.items() if isinstance(raised, dict) else []
-    kinds = ", ".join(f"{kind} {grouped(n)}" for kind, n in per_kind)
+    kinds = ", ".join(f"{_kind_words(kind)} {grouped(n)}" for kind, n in per_kind)
     typer.echo(
         _(
             "run %(run)s (history before %(day)s): %(raised)s, %(open)s, %(dips)s, "

@@ -6,6 +6,8 @@ import sys
 from collections.abc import Sequence
 
 import typer
+import typer.rich_utils
+from typer._click.exceptions import ClickException
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from valuecenter import __version__
@@ -22,6 +24,7 @@ from valuecenter.cli import value as value_cli
 from valuecenter.cli.errors import fail, run_guarded, wants_json
 from valuecenter.cli.help_text import language_of, localize
 from valuecenter.cli.language import cli_language
+from valuecenter.cli.usage_errors import localized
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import LOCALES, N_, _, normalize, set_locale, use_locale
 
@@ -104,16 +107,26 @@ def _run(args: list[str], json_errors: bool) -> None:
     # errors); the callback sets the same one.
     set_locale(cli_language(normalize(language_of(args))))
     cli = command(args)
-    if not json_errors:
-        cli.main(args=args, prog_name="valuecenter", standalone_mode=True)
-        return
-    # Under --json a usage error is the same JSON error object as any other (cli/errors.py).
     try:
         code = cli.main(args=args, prog_name="valuecenter", standalone_mode=False)
-    except typer.TyperException as exc:  # Click's usage errors
-        fail(exc.format_message(), exc.exit_code, error="usage")
     except typer.Abort:
-        fail(_("interrupted"), 130, error="interrupted")
+        if json_errors:
+            fail(_("interrupted"), 130, error="interrupted")
+        typer.rich_utils.rich_abort_error()
+        raise SystemExit(1) from None
+    except typer.TyperException as exc:  # Click's usage errors, in the command's language
+        shown = localized(exc) if isinstance(exc, ClickException) else exc
+        if json_errors:
+            # Under --json a usage error is the same JSON error object as any other.
+            fail(
+                shown.format_message() if isinstance(shown, ClickException) else str(shown),
+                getattr(shown, "exit_code", 2),
+                error="usage",
+            )
+        if not isinstance(shown, ClickException):
+            raise
+        typer.rich_utils.rich_format_error(shown)
+        raise SystemExit(shown.exit_code) from None
     raise SystemExit(code if isinstance(code, int) else 0)
 
 

@@ -144,7 +144,7 @@ def features(
     from valuecenter.cli.demo import _steps
     from valuecenter.offers.features import refresh_features
 
-    with _steps() as steps, unit_of_work(context.sessions()) as session:
+    with _steps("offers") as steps, unit_of_work(context.sessions()) as session:
         steps.step(_("feature rows"))
         result = refresh_features(
             session, as_of=_moment("--as-of", as_of), progress=lambda text: steps.step(text)
@@ -200,7 +200,7 @@ def train(
                 option,
                 _("'%(value)s' is not one of %(choices)s", value=value, choices=", ".join(kinds)),
             )
-    with _steps() as steps, unit_of_work(context.sessions()) as session:
+    with _steps("offers") as steps, unit_of_work(context.sessions()) as session:
         steps.step(_("training"))
         result = run_train(
             session,

@@ -223,8 +223,9 @@ def _print_ledger(out: LedgerOut) -> None:
         table.add_column(str(column), justify="right" if str(column) else "left")
     notes: list[str] = []
     for row in [*out.rows, out.total]:
+        key = _("total") if row is out.total else row.key
         table.add_row(
-            row.key,
+            key,
             grouped(row.desk),
             grouped(row.control),
             _rate(row.keep_rate_desk),
@@ -237,7 +238,7 @@ def _print_ledger(out: LedgerOut) -> None:
             _interval(row.value.net_incremental_cents, money=True),
         )
         if row.saves.incremental.reason:
-            notes.append(f"{row.key}: {row.saves.incremental.reason}")
+            notes.append(f"{key}: {row.saves.incremental.reason}")
     Console(width=200).print(table)
     for note in notes:
         typer.echo(note)

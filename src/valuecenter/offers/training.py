@@ -225,7 +225,7 @@ def train(
         )
     actions = [a for a, _p, _c in rows]
     targets = {a.id: Target(a.code, c, p) for a, p, c in rows}
-    say("reading the decision log")
+    say(_("reading the decision log"))
     decisions = _decisions(session, until)
     if decisions.empty:
         raise NotFound(_("the decision log is empty: there is nothing to learn from yet"))
