@@ -158,3 +158,25 @@ def test_a_file_command_prints_the_analytics_error_in_the_language(
         main([*args, "--id-col", "id"])
     assert exit_.value.code == 2
     assert capsys.readouterr().err.strip() == expected
+
+
+def test_the_ledger_reasons_are_english_lines_shown_in_the_language() -> None:
+    from valuecenter.analytics.ledger import save_ledger
+    from valuecenter.analytics.message import shown
+    from valuecenter.retention.desk.schemas import Interval
+
+    no_control = save_ledger([1, 0, 1], [10.0, 0.0, 5.0], [], [])
+    reason = no_control.incremental_saves.reason
+    assert reason == "no control case in the period: nothing to compare with"  # the core's
+    same = save_ledger([1] * 30, [10.0] * 30, [0] * 30, [0.0] * 30)
+    spread = same.incremental_saves.reason
+    assert spread == ("every control case has the same outcome (0): its spread cannot be estimated")
+    with use_locale("nl"):
+        assert shown(reason) == "geen controledossier in de periode: niets om mee te vergelijken"
+        assert shown(spread) == (
+            "elk dossier van controle heeft dezelfde uitkomst (0): de spreiding is niet te schatten"
+        )
+        assert Interval.of(no_control.incremental_saves, 1).reason == shown(reason)
+    with use_locale("en"):
+        assert Interval.of(no_control.incremental_saves, 1).reason == reason
+    assert shown("plain text") == "plain text"

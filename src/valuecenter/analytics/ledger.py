@@ -50,6 +50,7 @@ from scipy import stats  # type: ignore[import-untyped]
 
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.experiments import Z_95, average_effect
+from valuecenter.analytics.message import Message
 from valuecenter.i18n import N_
 
 MIN_ARM = 10
@@ -154,8 +155,14 @@ def _values(name: str, values: npt.ArrayLike, size: int) -> FloatArray:
 
 def _no_spread(outcome: FloatArray, arm: str, what: str) -> str | None:
     if len(outcome) and float(np.ptp(outcome)) == 0.0:
-        return (
-            f"every {arm} case has the same {what} ({outcome[0]:g}): its spread cannot be estimated"
+        return Message(
+            N_(
+                "every %(arm)s case has the same %(what)s (%(value)s): its spread cannot be "
+                "estimated"
+            ),
+            arm=arm,
+            what=what,
+            value=f"{outcome[0]:g}",
         )
     return None
 
@@ -205,14 +212,28 @@ def incremental(
         return Incremental(0.0, 0.0, 0.0, 0.0)
     if n_c == 0:
         return Incremental(
-            None, None, None, None, "no control case in the period: nothing to compare with"
+            None,
+            None,
+            None,
+            None,
+            Message(N_("no control case in the period: nothing to compare with")),
         )
     estimate = n_d * (float(desk.mean()) - float(control.mean()))
-    reason = None
+    reason: str | None = None
     if min(n_d, n_c) < min_arm:
-        reason = f"{n_d} desk and {n_c} control cases: an interval needs at least {min_arm} in each"
+        reason = Message(
+            N_(
+                "%(desk)s desk and %(control)s control cases: an interval needs at least "
+                "%(min_arm)s in each"
+            ),
+            desk=n_d,
+            control=n_c,
+            min_arm=min_arm,
+        )
     else:
-        reason = _no_spread(control, "control", what) or _no_spread(desk, "desk", what)
+        reason = _no_spread(control, Message(N_("control")), what) or _no_spread(
+            desk, Message(N_("desk")), what
+        )
     if reason is not None:
         return Incremental(estimate, None, None, None, reason)
     effect = average_effect(np.concatenate([desk, control]), np.arange(n_d + n_c) < n_d, z)
@@ -253,6 +274,6 @@ def save_ledger(
         keep_rate_control=float(kc.mean()) if n_c else None,
         gross_saves=int(kd.sum()),
         gross_value=float((vd * kd).sum()),
-        incremental_saves=incremental(kd, kc, "outcome", min_arm, z, binary=True),
-        incremental_value=incremental(vd * kd, vc * kc, "value kept", min_arm, z),
+        incremental_saves=incremental(kd, kc, Message(N_("outcome")), min_arm, z, binary=True),
+        incremental_value=incremental(vd * kd, vc * kc, Message(N_("value kept")), min_arm, z),
     )

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from valuecenter.analytics.message import shown as shown_in_language
 from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive
 from valuecenter.db import migrate
@@ -530,7 +531,7 @@ def savedesk(
         shown = (
             f"{_signed(inc.estimate, 1)} [{_signed(inc.low, 1)}, {_signed(inc.high, 1)}]"
             if inc.estimate is not None and inc.low is not None and inc.high is not None
-            else f"{inc.reason}"
+            else f"{shown_in_language(inc.reason)}"
         )
         value = _signed(m.true_incremental_value_cents / 100, 0)
         typer.echo(
