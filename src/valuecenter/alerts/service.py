@@ -452,6 +452,6 @@ def backfill(
     runs = []
     for k, day in enumerate(days, start=1):
         if progress is not None:
-            progress(f"alert run {k}/{len(days)} ({day.isoformat()})")
+            progress(_("alert run %(k)s/%(n)s (%(day)s)", k=k, n=len(days), day=day.isoformat()))
         runs.append(run_alerts(session, replace(options, as_of=day)))
     return runs

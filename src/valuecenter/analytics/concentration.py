@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -29,20 +30,20 @@ def _values(values: npt.ArrayLike) -> FloatArray:
     """The values as a sorted (ascending) float array, negatives clipped to 0."""
     array = np.atleast_1d(np.asarray(values, dtype=np.float64))
     if array.ndim != 1:
-        raise InputError("values: needs a one-dimensional list of numbers")
+        raise InputError(N_("values: needs a one-dimensional list of numbers"))
     if len(array) == 0:
-        raise InputError("values: there are no customers")
+        raise InputError(N_("values: there are no customers"))
     if not np.isfinite(array).all():
-        raise InputError("values: has missing or infinite values")
+        raise InputError(N_("values: has missing or infinite values"))
     clipped = np.sort(np.clip(array, 0.0, None))
     if clipped[-1] <= 0:
-        raise InputError("values: the total value is zero, so there are no shares")
+        raise InputError(N_("values: the total value is zero, so there are no shares"))
     return clipped
 
 
 def _top_count(n: int, share: float) -> int:
     if not math.isfinite(share) or not 0 < share <= 1:
-        raise InputError("share: needs a fraction in (0, 1], e.g. 0.01 for the top 1%")
+        raise InputError(N_("share: needs a fraction in (0, 1], e.g. 0.01 for the top 1%"))
     # A small tolerance keeps 0.1 × 30 (= 3.0000000000000004 in floating point) at 3.
     return max(1, math.ceil(share * n - 1e-9))
 
@@ -78,7 +79,7 @@ def lorenz(values: npt.ArrayLike, points: int = 101) -> tuple[FloatArray, FloatA
     (i / n, L_i) of the empirical curve. ``y`` is convex, with y(0) = 0, y(1) = 1 and y ≤ x.
     """
     if isinstance(points, bool) or not isinstance(points, int) or points < 2:
-        raise InputError("points: needs a whole number ≥ 2")
+        raise InputError(N_("points: needs a whole number ≥ 2"))
     ordered = _values(values)
     n = len(ordered)
     knots_x = np.arange(n + 1, dtype=np.float64) / n

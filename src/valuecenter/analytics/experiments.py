@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 Z_95 = 1.959963984540054
 
@@ -54,12 +55,12 @@ def average_effect(outcome: npt.ArrayLike, treated: npt.ArrayLike, z: float = Z_
     y = np.asarray(outcome, dtype=np.float64)
     t = np.asarray(treated, dtype=bool)
     if y.shape != t.shape or y.ndim != 1:
-        raise InputError("treated: needs one value per outcome")
+        raise InputError(N_("treated: needs one value per outcome"))
     if np.isnan(y).any():
-        raise InputError("outcome: has missing values")
+        raise InputError(N_("outcome: has missing values"))
     yt, yc = y[t], y[~t]
     if len(yt) < 2 or len(yc) < 2:
-        raise InputError("treated: each arm needs at least two units")
+        raise InputError(N_("treated: each arm needs at least two units"))
     se = math.sqrt(yt.var(ddof=1) / len(yt) + yc.var(ddof=1) / len(yc))
     estimate = float(yt.mean() - yc.mean())
     return Effect(

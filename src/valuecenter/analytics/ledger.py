@@ -50,6 +50,8 @@ from scipy import stats  # type: ignore[import-untyped]
 
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.experiments import Z_95, average_effect
+from valuecenter.analytics.message import Message
+from valuecenter.i18n import N_
 
 MIN_ARM = 10
 
@@ -119,27 +121,48 @@ class LedgerFigures:
 def _kept(name: str, values: npt.ArrayLike) -> FloatArray:
     kept = np.asarray(values, dtype=np.float64)
     if kept.ndim != 1:
-        raise InputError(f"{name}: needs one value per case")
+        raise InputError(N_("%(name)s: needs one value per case"), name=name)
     bad = np.flatnonzero(~np.isin(kept, (0.0, 1.0)))
     if len(bad):
-        raise InputError(f"{name}: row {int(bad[0])} is {float(kept[bad[0]]):g}, not 0 or 1")
+        raise InputError(
+            N_("%(name)s: row %(bad)s is %(kept)s, not 0 or 1"),
+            name=name,
+            bad=int(bad[0]),
+            kept=f"{float(kept[bad[0]]):g}",
+        )
     return kept
 
 
 def _values(name: str, values: npt.ArrayLike, size: int) -> FloatArray:
     value = np.asarray(values, dtype=np.float64)
     if value.shape != (size,):
-        raise InputError(f"{name}: needs one value per case ({size}), got {value.size}")
+        raise InputError(
+            N_("%(name)s: needs one value per case (%(size)s), got %(size2)s"),
+            name=name,
+            size=size,
+            size2=value.size,
+        )
     bad = np.flatnonzero(~np.isfinite(value) | (value < 0))
     if len(bad):
-        raise InputError(f"{name}: row {int(bad[0])} is {float(value[bad[0]]):g}, not a value ≥ 0")
+        raise InputError(
+            N_("%(name)s: row %(bad)s is %(value)s, not a value ≥ 0"),
+            name=name,
+            bad=int(bad[0]),
+            value=f"{float(value[bad[0]]):g}",
+        )
     return value
 
 
 def _no_spread(outcome: FloatArray, arm: str, what: str) -> str | None:
     if len(outcome) and float(np.ptp(outcome)) == 0.0:
-        return (
-            f"every {arm} case has the same {what} ({outcome[0]:g}): its spread cannot be estimated"
+        return Message(
+            N_(
+                "every %(arm)s case has the same %(what)s (%(value)s): its spread cannot be "
+                "estimated"
+            ),
+            arm=arm,
+            what=what,
+            value=f"{outcome[0]:g}",
         )
     return None
 
@@ -189,14 +212,28 @@ def incremental(
         return Incremental(0.0, 0.0, 0.0, 0.0)
     if n_c == 0:
         return Incremental(
-            None, None, None, None, "no control case in the period: nothing to compare with"
+            None,
+            None,
+            None,
+            None,
+            Message(N_("no control case in the period: nothing to compare with")),
         )
     estimate = n_d * (float(desk.mean()) - float(control.mean()))
-    reason = None
+    reason: str | None = None
     if min(n_d, n_c) < min_arm:
-        reason = f"{n_d} desk and {n_c} control cases: an interval needs at least {min_arm} in each"
+        reason = Message(
+            N_(
+                "%(desk)s desk and %(control)s control cases: an interval needs at least "
+                "%(min_arm)s in each"
+            ),
+            desk=n_d,
+            control=n_c,
+            min_arm=min_arm,
+        )
     else:
-        reason = _no_spread(control, "control", what) or _no_spread(desk, "desk", what)
+        reason = _no_spread(control, Message(N_("control")), what) or _no_spread(
+            desk, Message(N_("desk")), what
+        )
     if reason is not None:
         return Incremental(estimate, None, None, None, reason)
     effect = average_effect(np.concatenate([desk, control]), np.arange(n_d + n_c) < n_d, z)
@@ -223,7 +260,7 @@ def save_ledger(
     value (≥ 0, any unit: the product passes cents). A bad value names its array and row.
     """
     if min_arm < 2:
-        raise InputError("min_arm: needs 2 or more (a variance needs two cases)")
+        raise InputError(N_("min_arm: needs 2 or more (a variance needs two cases)"))
     kd, kc = _kept("desk_kept", desk_kept), _kept("control_kept", control_kept)
     vd = _values("desk_value", desk_value, len(kd))
     vc = _values("control_value", control_value, len(kc))
@@ -237,6 +274,6 @@ def save_ledger(
         keep_rate_control=float(kc.mean()) if n_c else None,
         gross_saves=int(kd.sum()),
         gross_value=float((vd * kd).sum()),
-        incremental_saves=incremental(kd, kc, "outcome", min_arm, z, binary=True),
-        incremental_value=incremental(vd * kd, vc * kc, "value kept", min_arm, z),
+        incremental_saves=incremental(kd, kc, Message(N_("outcome")), min_arm, z, binary=True),
+        incremental_value=incremental(vd * kd, vc * kc, Message(N_("value kept")), min_arm, z),
     )

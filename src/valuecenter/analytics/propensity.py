@@ -49,6 +49,7 @@ from valuecenter.analytics.churn.calibration import Platt
 from valuecenter.analytics.churn.learners import Gbm, Logistic
 from valuecenter.analytics.churn.model import _blend, fit_churn
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 FloatArray = npt.NDArray[np.float64]
 PropensityKind = Literal["auto", "gbm", "logistic"]
@@ -90,16 +91,23 @@ def shrunk_rate(positives: int, rows: int, prior: float, strength: float) -> flo
         The shrunk rate.
     """
     if not 0 <= positives <= rows:
-        raise InputError(f"data: {positives} positives for {rows} rows")
+        raise InputError(
+            N_("data: %(positives)s positives for %(rows)s rows"), positives=positives, rows=rows
+        )
     _check_prior(prior, strength)
     return (positives + strength * prior) / (rows + strength)
 
 
 def _check_prior(prior: float, strength: float) -> None:
     if not (math.isfinite(prior) and 0.0 < prior < 1.0):
-        raise InputError(f"prior: {prior!r} is not a probability strictly between 0 and 1")
+        raise InputError(
+            N_("prior: %(prior)s is not a probability strictly between 0 and 1"), prior=f"{prior!r}"
+        )
     if not (math.isfinite(strength) and strength > 0.0):
-        raise InputError(f"prior_strength: {strength!r} must be a finite number above 0")
+        raise InputError(
+            N_("prior_strength: %(strength)s must be a finite number above 0"),
+            strength=f"{strength!r}",
+        )
 
 
 def _sigmoid(z: float) -> float:
@@ -160,32 +168,48 @@ class ActionModel:
     def __post_init__(self) -> None:
         width = len(self.feature_names)
         if self.kind not in MODEL_KINDS:
-            raise InputError(f"kind: '{self.kind}' is not one of {', '.join(MODEL_KINDS)}")
+            raise InputError(
+                N_("kind: '%(kind)s' is not one of %(names)s"),
+                kind=self.kind,
+                names=", ".join(MODEL_KINDS),
+            )
         has_trees = self.kind in ("gbm", "blend")
         has_linear = self.kind in ("logistic", "blend")
         if (self.platt is None) != (self.kind == "prior"):
-            raise InputError(f"model: a '{self.kind}' model needs Platt parameters, a prior none")
+            raise InputError(
+                N_("model: a '%(kind)s' model needs Platt parameters, a prior none"), kind=self.kind
+            )
         if (self.gbm_text is not None) != has_trees:
-            raise InputError(f"model: a '{self.kind}' model has the wrong LightGBM part")
+            raise InputError(
+                N_("model: a '%(kind)s' model has the wrong LightGBM part"), kind=self.kind
+            )
         if (self.logistic is not None) != has_linear:
-            raise InputError(f"model: a '{self.kind}' model has the wrong logistic part")
+            raise InputError(
+                N_("model: a '%(kind)s' model has the wrong logistic part"), kind=self.kind
+            )
         booster = None
         if self.gbm_text is not None:
             try:
                 booster = lightgbm.Booster(model_str=self.gbm_text)
             except lightgbm.basic.LightGBMError as error:
                 first = str(error).splitlines()[0] if str(error) else "unreadable"
-                raise InputError(f"model: the LightGBM model text is not valid ({first})") from None
+                raise InputError(
+                    N_("model: the LightGBM model text is not valid (%(first)s)"), first=first
+                ) from None
             if booster.num_feature() != width:
                 raise InputError(
-                    f"model: the trees use {booster.num_feature()} features, not {width}"
+                    N_("model: the trees use %(trees)s features, not %(width)s"),
+                    trees=booster.num_feature(),
+                    width=width,
                 )
         object.__setattr__(self, "booster", booster)
         weights, offset = None, 0.0
         if self.logistic is not None:
             lin = self.logistic
             if not (len(lin.mean) == len(lin.scale) == len(lin.coef) == width):
-                raise InputError(f"model: the logistic parameters are not of {width} features")
+                raise InputError(
+                    N_("model: the logistic parameters are not of %(width)s features"), width=width
+                )
             # (x − mean)/scale · coef + intercept = x · (coef/scale) + (intercept − mean ·
             # coef/scale): one dot product per row on the fast path.
             weights = np.ascontiguousarray(lin.coef / lin.scale, dtype=np.float64)
@@ -199,17 +223,22 @@ class ActionModel:
         matrix = np.asarray(x, dtype=np.float64)
         width = len(self.feature_names)
         if matrix.ndim != 2 or matrix.shape[1] != width:
-            raise InputError(f"data: expected rows × {width} features, got shape {matrix.shape}")
+            raise InputError(
+                N_("data: expected rows × %(width)s features, got shape %(shape)s"),
+                width=width,
+                shape=matrix.shape,
+            )
         if not np.isfinite(matrix).all():
-            raise InputError("data: the feature matrix has blanks or infinite values")
+            raise InputError(N_("data: the feature matrix has blanks or infinite values"))
         return matrix
 
     def _row(self, row: FloatArray) -> FloatArray:
         vector = np.asarray(row, dtype=np.float64)
         if vector.shape != (len(self.feature_names),):
             raise InputError(
-                f"data: expected one row of {len(self.feature_names)} features, "
-                f"got shape {vector.shape}"
+                N_("data: expected one row of %(n_feature_names)s features, got shape %(shape)s"),
+                n_feature_names=len(self.feature_names),
+                shape=vector.shape,
             )
         return vector
 
@@ -276,17 +305,17 @@ class ActionModel:
         vector = self._row(row)
         if self.platt is None:
             if not math.isfinite(float(vector.sum())):
-                raise InputError("data: the row has blanks or infinite values")
+                raise InputError(N_("data: the row has blanks or infinite values"))
             return self.rate
         if self.kind == "logistic":
             assert self._weights is not None
             margin = float(vector @ self._weights) + self._offset
             # A blank or infinite value makes the dot product non-finite: no separate check.
             if not math.isfinite(margin):
-                raise InputError("data: the row has blanks or infinite values")
+                raise InputError(N_("data: the row has blanks or infinite values"))
         else:
             if not np.isfinite(vector).all():
-                raise InputError("data: the row has blanks or infinite values")
+                raise InputError(N_("data: the row has blanks or infinite values"))
             margin = float(
                 self.booster.predict(vector.reshape(1, -1), raw_score=True, num_threads=1)[0]
             )
@@ -387,11 +416,15 @@ def _names(feature_names: Sequence[str] | None, width: int) -> tuple[str, ...]:
         tuple(feature_names) if feature_names is not None else tuple(f"x{i}" for i in range(width))
     )
     if len(names) != width:
-        raise InputError(f"feature_names: {len(names)} names for {width} feature columns")
+        raise InputError(
+            N_("feature_names: %(n_names)s names for %(width)s feature columns"),
+            n_names=len(names),
+            width=width,
+        )
     if not all(isinstance(name, str) for name in names):
-        raise InputError("feature_names: every name must be a string")
+        raise InputError(N_("feature_names: every name must be a string"))
     if len(set(names)) != len(names):
-        raise InputError("feature_names: the names are not unique")
+        raise InputError(N_("feature_names: the names are not unique"))
     return names
 
 
@@ -442,19 +475,29 @@ def fit_action(
     ActionModel
     """
     if kind not in KINDS:
-        raise InputError(f"kind: '{kind}' is not one of {', '.join(KINDS)}")
+        raise InputError(
+            N_("kind: '%(kind)s' is not one of %(names)s"), kind=kind, names=", ".join(KINDS)
+        )
     _check_prior(prior, prior_strength)
     for name, value in (("min_positives", min_positives), ("min_negatives", min_negatives)):
         if value < 2:
-            raise InputError(f"{name}: {value} is below 2, the inner cross-validation's minimum")
+            raise InputError(
+                N_("%(name)s: %(value)s is below 2, the inner cross-validation's minimum"),
+                name=name,
+                value=value,
+            )
     matrix = np.asarray(x, dtype=np.float64)
     labels = np.asarray(y)
     if matrix.ndim != 2 or labels.ndim != 1 or len(matrix) != len(labels):
-        raise InputError(f"data: {matrix.shape} features for {labels.shape} labels")
+        raise InputError(
+            N_("data: %(shape)s features for %(shape2)s labels"),
+            shape=matrix.shape,
+            shape2=labels.shape,
+        )
     if not np.isfinite(matrix).all():
-        raise InputError("data: the feature matrix has blanks or infinite values")
+        raise InputError(N_("data: the feature matrix has blanks or infinite values"))
     if labels.size and not np.isin(labels, (0, 1)).all():
-        raise InputError("target: labels must be 1 (accepted) or 0 (rejected or ignored)")
+        raise InputError(N_("target: labels must be 1 (accepted) or 0 (rejected or ignored)"))
     labels = labels.astype(np.int64)
     names = _names(feature_names, matrix.shape[1])
     rows = len(labels)
@@ -543,9 +586,11 @@ def to_payload(models: Mapping[str, ActionModel], feature_names: Sequence[str]) 
     actions: dict[str, Any] = {}
     for key, model in models.items():
         if not isinstance(key, str):
-            raise InputError(f"models: the action key {key!r} is not a string")
+            raise InputError(N_("models: the action key %(key)s is not a string"), key=f"{key!r}")
         if list(model.feature_names) != names:
-            raise InputError(f"models: action '{key}' was fitted on other feature columns")
+            raise InputError(
+                N_("models: action '%(key)s' was fitted on other feature columns"), key=key
+            )
         actions[key] = _model_record(model)
     document = {
         "format": PAYLOAD_FORMAT,
@@ -560,7 +605,7 @@ def to_payload(models: Mapping[str, ActionModel], feature_names: Sequence[str]) 
 def _floats(values: Any, what: str) -> FloatArray:
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1:
-        raise InputError(f"payload: {what} is not a list of numbers")
+        raise InputError(N_("payload: %(what)s is not a list of numbers"), what=what)
     return array
 
 
@@ -607,11 +652,18 @@ def from_payload(payload: bytes) -> tuple[dict[str, ActionModel], list[str]]:
     try:
         document = json.loads(zlib.decompress(payload).decode("utf-8"))
     except (zlib.error, UnicodeDecodeError, ValueError, TypeError) as error:
-        raise InputError(f"payload: not zlib-compressed JSON ({type(error).__name__})") from None
+        raise InputError(
+            N_("payload: not zlib-compressed JSON (%(error_type)s)"),
+            error_type=type(error).__name__,
+        ) from None
     if not isinstance(document, dict) or document.get("format") != PAYLOAD_FORMAT:
-        raise InputError("payload: not a propensity payload")
+        raise InputError(N_("payload: not a propensity payload"))
     if document.get("version") != PAYLOAD_VERSION:
-        raise InputError(f"payload: version {document.get('version')!r} is not {PAYLOAD_VERSION}")
+        raise InputError(
+            N_("payload: version %(version)s is not %(payload_version)s"),
+            version=f"{document.get('version')!r}",
+            payload_version=PAYLOAD_VERSION,
+        )
     names = _names(document.get("feature_names"), len(document.get("feature_names") or []))
     models: dict[str, ActionModel] = {}
     for key, record in dict(document.get("actions") or {}).items():
@@ -620,7 +672,11 @@ def from_payload(payload: bytes) -> tuple[dict[str, ActionModel], list[str]]:
         except (KeyError, TypeError, ValueError) as error:
             if isinstance(error, InputError):
                 raise
-            raise InputError(f"payload: action '{key}' is incomplete ({error!r})") from None
+            raise InputError(
+                N_("payload: action '%(key)s' is incomplete (%(error)s)"),
+                key=key,
+                error=f"{error!r}",
+            ) from None
     return models, list(names)
 
 

@@ -44,6 +44,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 SEGMENTS = (
     "champions",
@@ -72,9 +73,9 @@ _GRID = (
 def _measure(values: npt.ArrayLike | pd.Series, field: str) -> npt.NDArray[np.float64]:
     array = np.atleast_1d(np.asarray(values, dtype=np.float64))
     if array.ndim != 1:
-        raise InputError(f"{field}: needs a one-dimensional list of numbers")
+        raise InputError(N_("%(field)s: needs a one-dimensional list of numbers"), field=field)
     if not np.isfinite(array).all():
-        raise InputError(f"{field}: has missing or infinite values")
+        raise InputError(N_("%(field)s: has missing or infinite values"), field=field)
     return array
 
 
@@ -92,7 +93,7 @@ def segment_of(r: npt.ArrayLike, f: npt.ArrayLike, bins: int = 5) -> npt.NDArray
     r5 = np.ceil(np.asarray(r, dtype=np.float64) * 5 / bins).astype(np.int64)
     f5 = np.ceil(np.asarray(f, dtype=np.float64) * 5 / bins).astype(np.int64)
     if ((r5 < 1) | (r5 > 5) | (f5 < 1) | (f5 > 5)).any():
-        raise InputError(f"r: scores must lie in 1..{bins}")
+        raise InputError(N_("r: scores must lie in 1..%(bins)s"), bins=bins)
     grid = np.array(_GRID)
     named: npt.NDArray[np.str_] = grid[r5 - 1, f5 - 1]
     return named
@@ -124,14 +125,14 @@ def rfm_scores(
         ``recency_days`` when it is a Series, else 0..n−1.
     """
     if isinstance(bins, bool) or not isinstance(bins, int) or not 2 <= bins <= 9:
-        raise InputError("bins: needs a whole number from 2 to 9")
+        raise InputError(N_("bins: needs a whole number from 2 to 9"))
     recency = _measure(recency_days, "recency_days")
     freq = _measure(frequency, "frequency")
     money = _measure(monetary, "monetary")
     if not len(recency) == len(freq) == len(money):
-        raise InputError("frequency: recency_days, frequency and monetary differ in length")
+        raise InputError(N_("frequency: recency_days, frequency and monetary differ in length"))
     if (recency < 0).any():
-        raise InputError("recency_days: needs values ≥ 0")
+        raise InputError(N_("recency_days: needs values ≥ 0"))
     index = recency_days.index if isinstance(recency_days, pd.Series) else None
     if len(recency) == 0:
         empty: dict[str, list[object]] = {"r": [], "f": [], "m": [], "rfm": [], "segment": []}

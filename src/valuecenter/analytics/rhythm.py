@@ -30,6 +30,7 @@ import numpy.typing as npt
 from scipy.special import betainc  # type: ignore[import-untyped]
 
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -49,11 +50,11 @@ class RhythmOptions:
 
     def check(self) -> None:
         if self.window_days < 7 or self.baseline_days < self.window_days:
-            raise InputError("window_days: needs 7 days or more and a longer baseline")
+            raise InputError(N_("window_days: needs 7 days or more and a longer baseline"))
         if not 0.0 < self.alpha < 0.5:
-            raise InputError("alpha: needs a level between 0 and 0.5")
+            raise InputError(N_("alpha: needs a level between 0 and 0.5"))
         if not 0.0 < self.market_ratio < 1.0:
-            raise InputError("market_ratio: needs a share between 0 and 1")
+            raise InputError(N_("market_ratio: needs a share between 0 and 1"))
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,9 @@ def order_rhythm(
     day = np.asarray(day, dtype=np.int64)
     value = np.asarray(cents, dtype=np.float64)
     if not (len(customer) == len(day) == len(value)):
-        raise InputError("orders: customer, day and cents differ in length")
+        raise InputError(N_("orders: customer, day and cents differ in length"))
     if len(customer) and (customer.min() < 0 or customer.max() >= n):
-        raise InputError("customer: an index outside the markets given")
+        raise InputError(N_("customer: an index outside the markets given"))
     keep = day < as_of
     customer, day, value = customer[keep], day[keep], value[keep]
     w = o.window_days
@@ -149,7 +150,7 @@ def order_rhythm(
     )
     has = (base_n + began_inside >= o.min_orders) & (exposure >= 2 * w / 3)
     if not has.any():
-        raise InputError("orders: no customer has a rhythm yet (too little history)")
+        raise InputError(N_("orders: no customer has a rhythm yet (too little history)"))
     r, a = _gamma_prior(base_n[has] / exposure[has], exposure[has])
     size = np.asarray(r + base_n, dtype=np.float64)
     rate = size / (a + exposure)

@@ -11,34 +11,47 @@ from valuecenter.cli.progress import StepLines, interactive, parse_day
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
-from valuecenter.i18n import _, format_date, format_number, ngettext
+from valuecenter.i18n import N_, _, format_date, format_number, ngettext
 
-app = typer.Typer(help="Churn early warning: alerts for account managers.", no_args_is_help=True)
+app = typer.Typer(
+    help=N_("Churn early warning: alerts for account managers."), no_args_is_help=True
+)
 
 
-@app.command("run")
+KIND_WORDS = {"order-rhythm": N_("order rhythm"), "churn-model": N_("churn model")}
+"""The kinds of alert in words (their codes in --json)."""
+
+
+def _kind_words(kind: str) -> str:
+    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
+
+
+@app.command(
+    "run",
+    help=N_(
+        "Raise order-rhythm and churn-model alerts and record market dips (one transaction).\n"
+        "\n"
+        "Needs a score run (`valuecenter score`): alerts are priced by the customers' CLV."
+    ),
+)
 def run(
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Judge the history before this day (default: the score run's)."
+        None, "--as-of", help=N_("Judge the history before this day (default: the score run's).")
     ),
     horizon_days: int = typer.Option(
-        180, "--horizon-days", help="The churn model predicts leaving within this many days."
+        180, "--horizon-days", help=N_("The churn model predicts leaving within this many days.")
     ),
     threshold: float = typer.Option(
-        0.3, "--threshold", help="Calibrated churn risk that raises an alert."
+        0.3, "--threshold", help=N_("Calibrated churn risk that raises an alert.")
     ),
-    model: str = typer.Option("auto", "--model", help="Churn model: auto, gbm or logistic."),
+    model: str = typer.Option("auto", "--model", help=N_("Churn model: auto, gbm or logistic.")),
     backfill_months: int = typer.Option(
         0,
         "--backfill-months",
-        help="First replay the run every four weeks over this many past months.",
+        help=N_("First replay the run every four weeks over this many past months."),
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON summary.")),
 ) -> None:
-    """Raise order-rhythm and churn-model alerts and record market dips (one transaction).
-
-    Needs a score run (`valuecenter score`): alerts are priced by the customers' CLV.
-    """
     from valuecenter.alerts.service import AlertOptions, backfill, run_alerts
 
     if model not in ("auto", "gbm", "logistic"):
@@ -85,7 +98,7 @@ def run(
         return
     raised = result.models.get("raised", {})
     per_kind = raised.items() if isinstance(raised, dict) else []
-    kinds = ", ".join(f"{kind} {grouped(n)}" for kind, n in per_kind)
+    kinds = ", ".join(f"{_kind_words(kind)} {grouped(n)}" for kind, n in per_kind)
     typer.echo(
         _(
             "run %(run)s (history before %(day)s): %(raised)s, %(open)s, %(dips)s, "

@@ -30,7 +30,7 @@ from valuecenter.cli.progress import counting_bar
 from valuecenter.csv_export import neutralised_frame
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
-from valuecenter.i18n import _, format_number, format_percent
+from valuecenter.i18n import N_, _, format_number, format_percent
 
 if TYPE_CHECKING:
     from valuecenter.analytics.churn import Kind
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 # command starts fast.
 
 app = typer.Typer(
-    help="Churn model (gradient boosting / logistic regression) on a customer file.",
+    help=N_("Churn model (gradient boosting / logistic regression) on a customer file."),
     no_args_is_help=True,
 )
 
@@ -80,28 +80,34 @@ def _fold_bar(show: bool, folds: int) -> Iterator[Callable[[int, int], None] | N
         yield update
 
 
-@app.command("evaluate")
+@app.command(
+    "evaluate",
+    help=N_(
+        "Cross-validate the churn model on a customer file: AUC, Brier score, top features.\n"
+        "\n"
+        "Stratified k-fold: each fold is predicted by a model (encoding, model choice and\n"
+        "calibration included) fitted on the other folds only. --model auto picks gradient "
+        "boosting,\n"
+        "logistic regression or their blend by an inner cross-validation on each training part."
+    ),
+)
 def evaluate_command(
-    data: Path = typer.Option(..., "--data", help="Customers: CSV, Parquet or XLSX."),
-    target: str = typer.Option(..., "--target", help="Column saying whether the customer left."),
-    id_col: str = typer.Option(..., "--id-col", help="Customer id column (never a feature)."),
+    data: Path = typer.Option(..., "--data", help=N_("Customers: CSV, Parquet or XLSX.")),
+    target: str = typer.Option(
+        ..., "--target", help=N_("Column saying whether the customer left.")
+    ),
+    id_col: str = typer.Option(..., "--id-col", help=N_("Customer id column (never a feature).")),
     positive: str | None = typer.Option(
-        None, "--positive", help="Target value meaning churn (default: inferred, e.g. 1/yes/T)."
+        None, "--positive", help=N_("Target value meaning churn (default: inferred, e.g. 1/yes/T).")
     ),
     drop_cols: str | None = typer.Option(
-        None, "--drop-cols", help="Columns not to use as features, comma-separated: A,B."
+        None, "--drop-cols", help=N_("Columns not to use as features, comma-separated: A,B.")
     ),
-    folds: int = typer.Option(5, "--folds", min=2, help="Cross-validation folds."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the fold split and of the models."),
-    model: str = typer.Option("auto", "--model", help="auto, gbm or logistic."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    folds: int = typer.Option(5, "--folds", min=2, help=N_("Cross-validation folds.")),
+    seed: int = typer.Option(0, "--seed", help=N_("Seed of the fold split and of the models.")),
+    model: str = typer.Option("auto", "--model", help=N_("auto, gbm or logistic.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON object on stdout.")),
 ) -> None:
-    """Cross-validate the churn model on a customer file: AUC, Brier score, top features.
-
-    Stratified k-fold: each fold is predicted by a model (encoding, model choice and
-    calibration included) fitted on the other folds only. --model auto picks gradient boosting,
-    logistic regression or their blend by an inner cross-validation on each training part.
-    """
     kind = _kind(model)
     frame = load_frame(data)
     prepare_threads()
@@ -153,29 +159,33 @@ def evaluate_command(
         typer.echo(line)
 
 
-@app.command("score")
-def score_command(
-    data: Path = typer.Option(..., "--data", help="Customers: CSV, Parquet or XLSX."),
-    target: str = typer.Option(
-        ..., "--target", help="Column saying whether the customer left (blank: score only)."
+@app.command(
+    "score",
+    help=N_(
+        "Fit the churn model on the rows with a known target and score every row into --out.\n"
+        "\n"
+        "Each row gets P(churn), calibrated, and the three columns that raise its risk most, in\n"
+        'words: "custservcalls = 5 (typical 1)". Rows with a blank target are scored, not trained '
+        "on."
     ),
-    id_col: str = typer.Option(..., "--id-col", help="Customer id column (never a feature)."),
-    out: Path = typer.Option(..., "--out", help="CSV to write: id, probability, reason_1..3."),
+)
+def score_command(
+    data: Path = typer.Option(..., "--data", help=N_("Customers: CSV, Parquet or XLSX.")),
+    target: str = typer.Option(
+        ..., "--target", help=N_("Column saying whether the customer left (blank: score only).")
+    ),
+    id_col: str = typer.Option(..., "--id-col", help=N_("Customer id column (never a feature).")),
+    out: Path = typer.Option(..., "--out", help=N_("CSV to write: id, probability, reason_1..3.")),
     positive: str | None = typer.Option(
-        None, "--positive", help="Target value meaning churn (default: inferred, e.g. 1/yes/T)."
+        None, "--positive", help=N_("Target value meaning churn (default: inferred, e.g. 1/yes/T).")
     ),
     drop_cols: str | None = typer.Option(
-        None, "--drop-cols", help="Columns not to use as features, comma-separated: A,B."
+        None, "--drop-cols", help=N_("Columns not to use as features, comma-separated: A,B.")
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the models."),
-    model: str = typer.Option("auto", "--model", help="auto, gbm or logistic."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    seed: int = typer.Option(0, "--seed", help=N_("Seed of the models.")),
+    model: str = typer.Option("auto", "--model", help=N_("auto, gbm or logistic.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON object on stdout.")),
 ) -> None:
-    """Fit the churn model on the rows with a known target and score every row into --out.
-
-    Each row gets P(churn), calibrated, and the three columns that raise its risk most, in
-    words: "custservcalls = 5 (typical 1)". Rows with a blank target are scored, not trained on.
-    """
     import time
 
     started = time.perf_counter()

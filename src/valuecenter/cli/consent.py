@@ -10,28 +10,27 @@ import typer
 from valuecenter.cli import context
 from valuecenter.db.uow import unit_of_work
 from valuecenter.formatting import grouped
-from valuecenter.i18n import _, format_datetime
+from valuecenter.i18n import N_, _, format_datetime
 
-app = typer.Typer(help="Consent and the do-not-call register.", no_args_is_help=True)
+app = typer.Typer(help=N_("Consent and the do-not-call register."), no_args_is_help=True)
 register_app = typer.Typer(
-    help="The do-not-call register (Bel-me-niet style).", no_args_is_help=True
+    help=N_("The do-not-call register (Bel-me-niet style)."), no_args_is_help=True
 )
 app.add_typer(register_app, name="dnc")
 
 
-@app.command("record")
+@app.command("record", help=N_("Append a consent event; it takes effect on the next decision."))
 def record(
     customer: str = typer.Option(
-        ..., "--customer", help="The customer number (C0003720) or the id the API gives."
+        ..., "--customer", help=N_("The customer number (C0003720) or the id the API gives.")
     ),
-    purpose: str = typer.Option(..., "--purpose", help="service, marketing or profiling."),
-    channel: str = typer.Option(..., "--channel", help="phone, email, sms, post or any."),
-    withdraw: bool = typer.Option(False, "--withdraw", help="A withdrawal (opt-out)."),
-    grant: bool = typer.Option(False, "--grant", help="An opt-in."),
-    source: str = typer.Option(..., "--source", help="Where it came from (a call, a form)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    purpose: str = typer.Option(..., "--purpose", help=N_("service, marketing or profiling.")),
+    channel: str = typer.Option(..., "--channel", help=N_("phone, email, sms, post or any.")),
+    withdraw: bool = typer.Option(False, "--withdraw", help=N_("A withdrawal (opt-out).")),
+    grant: bool = typer.Option(False, "--grant", help=N_("An opt-in.")),
+    source: str = typer.Option(..., "--source", help=N_("Where it came from (a call, a form).")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """Append a consent event; it takes effect on the next decision."""
     from valuecenter.consent.service import record_consent
     from valuecenter.customers.reference import customer_id_of
     from valuecenter.errors import InvalidInput
@@ -81,16 +80,22 @@ def record(
     )
 
 
-@register_app.command("import")
-def import_register(
-    file: Path = typer.Argument(..., help="One number per line, or a CSV with a number column."),
-    source: str | None = typer.Option(
-        None, "--source", help="The register's name (default: file name)."
+@register_app.command(
+    "import",
+    help=N_(
+        "Replace the register snapshot of --source with FILE; bad lines go to FILE.rejected.csv."
     ),
-    country: str = typer.Option("NL", "--country", help="Country of national numbers (0…)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+)
+def import_register(
+    file: Path = typer.Argument(
+        ..., help=N_("One number per line, or a CSV with a number column.")
+    ),
+    source: str | None = typer.Option(
+        None, "--source", help=N_("The register's name (default: file name).")
+    ),
+    country: str = typer.Option("NL", "--country", help=N_("Country of national numbers (0…).")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """Replace the register snapshot of --source with FILE; bad lines go to FILE.rejected.csv."""
     from valuecenter.consent.service import import_register as run
 
     with unit_of_work(context.sessions()) as session:

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from valuecenter.analytics.message import shown as shown_in_language
 from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive
 from valuecenter.csv_export import neutralised_frame
@@ -27,6 +28,7 @@ from valuecenter.demo.truth_models import TruthWorld
 from valuecenter.errors import AppError, InvalidInput
 from valuecenter.formatting import grouped
 from valuecenter.i18n import (
+    N_,
     _,
     format_date,
     format_money,
@@ -192,44 +194,50 @@ def _print_rows(rows: dict[str, int], verb: str) -> None:
 
 
 IN_MEMORY_MAX = 300_000
-_PRESET = typer.Option("wholesale", "--preset", help="wholesale (B2B) or telecom (B2C).")
+_PRESET = typer.Option("wholesale", "--preset", help=N_("wholesale (B2B) or telecom (B2C)."))
 _SCENARIO = typer.Option(
     None,
     "--scenario",
-    help="recession and/or peak-season (repeat the option or separate with commas).",
+    help=N_("recession and/or peak-season (repeat the option or separate with commas)."),
 )
 
 app = typer.Typer(
-    help="Generate a simulated company with its hidden truth (into an empty database, or "
-    "--out DIR as CSV); 'stats' shows its figures next to the seeds', 'respond' re-simulates a "
-    "treatment on its truth. The same seed always gives the same company.",
+    help=N_(
+        "Generate a simulated company with its hidden truth (into an empty database, or "
+        "--out DIR as CSV); 'stats' shows its figures next to the seeds', 'respond' re-simulates a "
+        "treatment on its truth. The same seed always gives the same company."
+    ),
     no_args_is_help=False,
     invoke_without_command=True,
 )
 
 
-@app.callback()
+@app.callback(
+    help=N_(
+        "Generate a deterministic simulated company (into an empty database, or --out DIR).\n"
+        "\n"
+        "The company is loaded through the importer in one transaction, block by block, with its\n"
+        "hidden truth in the truth_* tables; the same seed always gives the same company.\n"
+        "Subcommands: stats (its figures next to the seeds'), respond (re-simulate a treatment)."
+    )
+)
 def demo(
     ctx: typer.Context,
     preset: str = _PRESET,
-    customers: int = typer.Option(5000, "--customers", min=1, help="Number of customers."),
-    seed: int = typer.Option(1, "--seed", min=0, help="Same seed, same company."),
+    customers: int = typer.Option(5000, "--customers", min=1, help=N_("Number of customers.")),
+    seed: int = typer.Option(1, "--seed", min=0, help=N_("Same seed, same company.")),
     out: Path | None = typer.Option(
-        None, "--out", help="Write <entity>.csv files (and truth/) here instead of the database."
+        None,
+        "--out",
+        help=N_("Write <entity>.csv files (and truth/) here instead of the database."),
     ),
     start: str | None = typer.Option(
-        None, "--start", help="First day of the history (default: 24 months to 2026-10-31)."
+        None, "--start", help=N_("First day of the history (default: 24 months to 2026-10-31).")
     ),
-    months: int | None = typer.Option(None, "--months", help="Months of history (default 24)."),
+    months: int | None = typer.Option(None, "--months", help=N_("Months of history (default 24).")),
     scenario: list[str] | None = _SCENARIO,
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON summary.")),
 ) -> None:
-    """Generate a deterministic simulated company (into an empty database, or --out DIR).
-
-    The company is loaded through the importer in one transaction, block by block, with its
-    hidden truth in the truth_* tables; the same seed always gives the same company.
-    Subcommands: stats (its figures next to the seeds'), respond (re-simulate a treatment).
-    """
     if ctx.invoked_subcommand is not None:
         return
     from valuecenter.demo import load as demo_load
@@ -295,21 +303,24 @@ def _lines(path: Path) -> int:
         return sum(1 for _ in handle) - 1
 
 
-@app.command("stats")
+@app.command(
+    "stats",
+    help=N_(
+        "The company's observable figures next to the seeds' figures.\n"
+        "\n"
+        "Computed from the observable tables (never the truth): of the database, or of a company\n"
+        "generated in memory with --preset. Shares are fractions 0–1."
+    ),
+)
 def stats(
     preset: str | None = typer.Option(
-        None, "--preset", help="Generate this preset in memory instead of reading the database."
+        None, "--preset", help=N_("Generate this preset in memory instead of reading the database.")
     ),
-    customers: int = typer.Option(100_000, "--customers", min=1, help="With --preset."),
-    seed: int = typer.Option(1, "--seed", min=0, help="With --preset."),
+    customers: int = typer.Option(100_000, "--customers", min=1, help=N_("With --preset.")),
+    seed: int = typer.Option(1, "--seed", min=0, help=N_("With --preset.")),
     scenario: list[str] | None = _SCENARIO,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """The company's observable figures next to the seeds' figures.
-
-    Computed from the observable tables (never the truth): of the database, or of a company
-    generated in memory with --preset. Shares are fractions 0–1.
-    """
     from valuecenter.demo import stats as demo_stats
 
     if preset is not None:
@@ -391,33 +402,38 @@ def _figure(value: object) -> str:
     return json.dumps(value)
 
 
-@app.command("respond")
+@app.command(
+    "respond",
+    help=N_(
+        "Re-simulate a treatment on the simulated company in the database, on its truth.\n"
+        "\n"
+        "Every listed customer gets his outcome from his true probabilities (truth_responses);\n"
+        "the summary shows the observed effect with its 95% interval next to the true uplift."
+    ),
+)
 def respond(
     action: str = typer.Option(
         ...,
         "--action",
-        help="renewal-offer, retention-offer, cross-sell, direct-mail, sms, email or phone.",
+        help=N_("renewal-offer, retention-offer, cross-sell, direct-mail, sms, email or phone."),
     ),
     file: Path | None = typer.Option(
-        None, "--file", help="CSV with customer_id and treated (true/false) columns."
+        None, "--file", help=N_("CSV with customer_id and treated (true/false) columns.")
     ),
     random_share: float | None = typer.Option(
         None,
         "--random",
         min=0.0,
         max=1.0,
-        help="Instead of --file: a random experiment, this share treated, over every customer "
-        "with truth for the action.",
+        help=N_(
+            "Instead of --file: a random experiment, this share treated, over every customer "
+            "with truth for the action."
+        ),
     ),
-    seed: int = typer.Option(1, "--seed", min=0, help="Seed of the --random assignment."),
-    out: Path | None = typer.Option(None, "--out", help="Write each customer's outcome here."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    seed: int = typer.Option(1, "--seed", min=0, help=N_("Seed of the --random assignment.")),
+    out: Path | None = typer.Option(None, "--out", help=N_("Write each customer's outcome here.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """Re-simulate a treatment on the simulated company in the database, on its truth.
-
-    Every listed customer gets his outcome from his true probabilities (truth_responses);
-    the summary shows the observed effect with its 95% interval next to the true uplift.
-    """
     from valuecenter.demo import truth as demo_truth
     from valuecenter.demo.treatments import ACTIONS
 
@@ -449,22 +465,25 @@ def respond(
         typer.echo(f"{key:<26} {_figure(value)}")
 
 
-@app.command("savedesk")
-def savedesk(
-    months: int = typer.Option(12, "--months", min=1, help="Months of the desk to simulate."),
-    control_share: float = typer.Option(
-        0.1, "--control-share", help="Share of cases drawn into the control group, [0, 1)."
+@app.command(
+    "savedesk",
+    help=N_(
+        "Simulate months of the save desk on the demo world, through the product's own desk.\n"
+        "\n"
+        "Cancel callers and their answers come from the world's truth (action retention-offer);\n"
+        "the desk draws the arms and suggests the offers; the cases are closed and committed.\n"
+        "Prints each month's ledger estimate next to the true incremental saves and value.\n"
+        "Needs a loaded demo company, a score run and no save cases yet."
     ),
-    seed: int = typer.Option(1, "--seed", min=0, help="Same seed, same months."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+)
+def savedesk(
+    months: int = typer.Option(12, "--months", min=1, help=N_("Months of the desk to simulate.")),
+    control_share: float = typer.Option(
+        0.1, "--control-share", help=N_("Share of cases drawn into the control group, [0, 1).")
+    ),
+    seed: int = typer.Option(1, "--seed", min=0, help=N_("Same seed, same months.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """Simulate months of the save desk on the demo world, through the product's own desk.
-
-    Cancel callers and their answers come from the world's truth (action retention-offer);
-    the desk draws the arms and suggests the offers; the cases are closed and committed.
-    Prints each month's ledger estimate next to the true incremental saves and value.
-    Needs a loaded demo company, a score run and no save cases yet.
-    """
     from valuecenter.demo import savedesk as sim
 
     with unit_of_work(context.sessions()) as session:
@@ -513,7 +532,7 @@ def savedesk(
         shown = (
             f"{_signed(inc.estimate, 1)} [{_signed(inc.low, 1)}, {_signed(inc.high, 1)}]"
             if inc.estimate is not None and inc.low is not None and inc.high is not None
-            else f"{inc.reason}"
+            else f"{shown_in_language(inc.reason)}"
         )
         value = _signed(m.true_incremental_value_cents / 100, 0)
         typer.echo(
@@ -540,25 +559,29 @@ def _signed(value: float, decimals: int) -> str:
     return ("+" if value >= 0 else "-") + format_number(abs(value), decimals=decimals)
 
 
-@app.command("nba")
+@app.command(
+    "nba",
+    help=N_(
+        "Simulate months of next-best-action decisions on the demo world, through the product's\n"
+        "own engine: every agent contact is decided at its moment, its answer comes from the\n"
+        "world's truth, and the propensity models are trained on the log afterwards."
+    ),
+)
 def nba_history(
-    months: int = typer.Option(6, "--months", min=1, help="Months of decisions to simulate."),
+    months: int = typer.Option(6, "--months", min=1, help=N_("Months of decisions to simulate.")),
     until: str | None = typer.Option(
-        None, "--until", help="The day the history ends (default: the world's end)."
+        None, "--until", help=N_("The day the history ends (default: the world's end).")
     ),
     explore: float = typer.Option(
-        0.5, "--explore", help="Share of decisions that show a random offer (the pilot), ≤ 0.5."
+        0.5, "--explore", help=N_("Share of decisions that show a random offer (the pilot), ≤ 0.5.")
     ),
     catalogue: bool = typer.Option(
-        True, "--catalogue/--no-catalogue", help="Import the demo's catalogue first."
+        True, "--catalogue/--no-catalogue", help=N_("Import the demo's catalogue first.")
     ),
-    train: bool = typer.Option(True, "--train/--no-train", help="Train the models afterwards."),
-    seed: int = typer.Option(1, "--seed", min=0, help="Same seed, same months."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    train: bool = typer.Option(True, "--train/--no-train", help=N_("Train the models afterwards.")),
+    seed: int = typer.Option(1, "--seed", min=0, help=N_("Same seed, same months.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """Simulate months of next-best-action decisions on the demo world, through the product's
-    own engine: every agent contact is decided at its moment, its answer comes from the
-    world's truth, and the propensity models are trained on the log afterwards."""
     from valuecenter.demo import nba
     from valuecenter.demo.offers_truth import load_demo_catalogue
     from valuecenter.offers import catalogue as offers_catalogue
@@ -626,15 +649,19 @@ def nba_history(
         )
 
 
-@app.command("nba-compare")
+@app.command(
+    "nba-compare",
+    help=N_(
+        "Score the engine's offers on the world's truth: decide every agent contact of the span\n"
+        "(no exploration, no control group) and put their true incremental value beside offering\n"
+        "everyone the best-selling product, the best single offer and the oracle. Writes nothing."
+    ),
+)
 def nba_compare(
-    since: str = typer.Option(..., "--since", help="First day of the contacts to decide."),
-    until: str = typer.Option(..., "--until", help="Day after the last one."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    since: str = typer.Option(..., "--since", help=N_("First day of the contacts to decide.")),
+    until: str = typer.Option(..., "--until", help=N_("Day after the last one.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """Score the engine's offers on the world's truth: decide every agent contact of the span
-    (no exploration, no control group) and put their true incremental value beside offering
-    everyone the best-selling product, the best single offer and the oracle. Writes nothing."""
     from valuecenter.demo import nba
 
     days = []
@@ -784,16 +811,22 @@ def _bootstrap_renewals(session: Session) -> str:
     )
 
 
+BOOTSTRAP_HELP = N_(
+    "Make the database ready: migrate, load the demo when empty, create the admin user.\n"
+    "\n"
+    "The demo company is loaded only when the database has no customers; the ``admin`` user\n"
+    "is created (its password shown once) only when there is no admin. Safe to run again."
+)
+"""The help of the command (--help)."""
+
+
 def bootstrap(
-    preset: str = typer.Option("wholesale", "--preset", help="wholesale (B2B) or telecom (B2C)."),
-    customers: int = typer.Option(5000, "--customers", min=1, help="Number of demo customers."),
+    preset: str = typer.Option(
+        "wholesale", "--preset", help=N_("wholesale (B2B) or telecom (B2C).")
+    ),
+    customers: int = typer.Option(5000, "--customers", min=1, help=N_("Number of demo customers.")),
     seed: int = typer.Option(1, "--seed", min=0),
 ) -> None:
-    """Make the database ready: migrate, load the demo when empty, create the admin user.
-
-    The demo company is loaded only when the database has no customers; the ``admin`` user
-    is created (its password shown once) only when there is no admin. Safe to run again.
-    """
     from valuecenter.demo import load as demo_load
 
     get_preset(preset)

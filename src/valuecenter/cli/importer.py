@@ -14,9 +14,8 @@ from valuecenter.cli.progress import StepLines, Update, counting_bar, interactiv
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
-from valuecenter.i18n import _, format_number
+from valuecenter.i18n import N_, _, format_number
 from valuecenter.importer.service import (
-    ENTITIES,
     ImportOptions,
     ImportResult,
     entity_spec,
@@ -69,31 +68,37 @@ def _summary(result: ImportResult) -> str:
     return " · ".join(parts) + f" · {format_number(result.seconds, decimals=1)} s"
 
 
+HELP = N_(
+    "Import ENTITY rows from FILE (CSV, Parquet or XLSX) in one transaction.\n"
+    "\n"
+    "Bad rows go to FILE.rejected.csv with their line number and reason; good rows are\n"
+    "inserted or updated; re-importing the same file changes nothing. Columns: docs/data-format.md."
+)
+"""The help of the command (--help)."""
+
+
 def import_command(
-    entity: str = typer.Argument(..., help=f"What the file holds: {', '.join(ENTITIES)}."),
-    file: Path = typer.Argument(..., help="A CSV, Parquet (.parquet) or XLSX (.xlsx) file."),
-    sep: str | None = typer.Option(None, "--sep", help="CSV separator (default: sniffed)."),
+    entity: str = typer.Argument(..., help=N_("What the file holds: %(entities)s.")),
+    file: Path = typer.Argument(..., help=N_("A CSV, Parquet (.parquet) or XLSX (.xlsx) file.")),
+    sep: str | None = typer.Option(None, "--sep", help=N_("CSV separator (default: sniffed).")),
     mapping: list[str] = typer.Option(
-        [], "--map", help="SOURCE=COLUMN: read the file's column SOURCE as COLUMN (repeatable)."
+        [], "--map", help=N_("SOURCE=COLUMN: read the file's column SOURCE as COLUMN (repeatable).")
     ),
     date_format: str | None = typer.Option(
-        None, "--date-format", help='strftime format of dates/timestamps, e.g. "%d-%m-%Y %H:%M".'
+        None,
+        "--date-format",
+        help=N_('strftime format of dates/timestamps, e.g. "%d-%m-%Y %H:%M".'),
     ),
-    decimal: str = typer.Option(".", "--decimal", help='Decimal mark of amounts: "." or ",".'),
+    decimal: str = typer.Option(".", "--decimal", help=N_('Decimal mark of amounts: "." or ",".')),
     create_customers: bool = typer.Option(
-        False, "--create-customers", help="Create unknown customers instead of rejecting rows."
+        False, "--create-customers", help=N_("Create unknown customers instead of rejecting rows.")
     ),
-    sheet: str | None = typer.Option(None, "--sheet", help="XLSX sheet (default: the first)."),
+    sheet: str | None = typer.Option(None, "--sheet", help=N_("XLSX sheet (default: the first).")),
     timezone: str = typer.Option(
-        "UTC", "--timezone", help="Zone of timestamps without an offset, e.g. Europe/Amsterdam."
+        "UTC", "--timezone", help=N_("Zone of timestamps without an offset, e.g. Europe/Amsterdam.")
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON object on stdout.")),
 ) -> None:
-    """Import ENTITY rows from FILE (CSV, Parquet or XLSX) in one transaction.
-
-    Bad rows go to FILE.rejected.csv with their line number and reason; good rows are
-    inserted or updated; re-importing the same file changes nothing. Columns: docs/data-format.md.
-    """
     spec = entity_spec(entity)
     options = ImportOptions(
         sep=sep,

@@ -6,6 +6,8 @@ import sys
 from collections.abc import Sequence
 
 import typer
+import typer.rich_utils
+from typer._click.exceptions import ClickException
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from valuecenter import __version__
@@ -21,29 +23,31 @@ from valuecenter.cli import retention as retention_cli
 from valuecenter.cli import uplift as uplift_cli
 from valuecenter.cli import value as value_cli
 from valuecenter.cli.errors import fail, run_guarded, wants_json
+from valuecenter.cli.help_text import language_of, localize
 from valuecenter.cli.language import cli_language
+from valuecenter.cli.usage_errors import localized
 from valuecenter.errors import InvalidInput
-from valuecenter.i18n import LOCALES, _, normalize, set_locale
+from valuecenter.i18n import LOCALES, N_, _, normalize, set_locale, use_locale
 
 app = typer.Typer(
-    help="valuecenter: the customer-service department as a profit center.",
+    help=N_("valuecenter: the customer-service department as a profit center."),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
-app.command("serve")(serve.serve)
+app.command("serve", help=serve.HELP)(serve.serve)
 app.add_typer(demo.app, name="demo")
-app.command("bootstrap")(demo.bootstrap)
-app.command("import")(importer_cli.import_command)
-app.command("score")(score.score)
+app.command("bootstrap", help=demo.BOOTSTRAP_HELP)(demo.bootstrap)
+app.command("import", help=importer_cli.HELP)(importer_cli.import_command)
+app.command("score", help=score.HELP)(score.score)
 app.add_typer(value_cli.clv_app, name="clv")
 app.add_typer(value_cli.value_app, name="value")
 app.add_typer(churn_cli.app, name="churn")
 app.add_typer(alerts_cli.app, name="alerts")
 app.add_typer(uplift_cli.app, name="uplift")
-retention_cli.app.command("renewals")(renewals_cli.renewals)
+retention_cli.app.command("renewals", help=renewals_cli.HELP)(renewals_cli.renewals)
 app.add_typer(retention_cli.app, name="retention")
 app.add_typer(offers_cli.app, name="offers")
 app.add_typer(consent_cli.app, name="consent")
@@ -55,10 +59,10 @@ def choose_language(
     lang: str | None = typer.Option(
         None,
         "--lang",
-        help="Language of the output: nl or en (default: VALUECENTER_LANGUAGE, else LANG).",
+        help=N_("Language of the output: nl or en (default: VALUECENTER_LANGUAGE, else LANG)."),
     ),
 ) -> None:
-    """valuecenter: the customer-service department as a profit center."""
+    """The language of the command (its help is the app's)."""
     if lang is not None and normalize(lang) is None:
         raise InvalidInput(
             "--lang",
@@ -69,9 +73,8 @@ def choose_language(
     set_locale(cli_language(lang))
 
 
-@app.command()
+@app.command(help=N_("Print the version."))
 def version() -> None:
-    """Print the version."""
     typer.echo(__version__)
 
 
@@ -89,26 +92,43 @@ def _flags_without_type(command: object) -> None:
             _flags_without_type(sub)
 
 
-def command() -> TyperGroup:
-    """The ``valuecenter`` command as it runs, with its on/off options shown as flags."""
+def command(args: Sequence[str] = ()) -> TyperGroup:
+    """The ``valuecenter`` command as it runs for the command line ``args``: its help in the
+    language the command speaks (``--lang`` in ``args``, else the setting, else the shell's
+    locale), its on/off options shown as flags."""
     built = typer.main.get_command(app)
     assert isinstance(built, TyperGroup)  # the app has sub-commands
+    with use_locale(cli_language(normalize(language_of(args)))):
+        localize(built)
     _flags_without_type(built)
     return built
 
 
 def _run(args: list[str], json_errors: bool) -> None:
-    cli = command()
-    if not json_errors:
-        cli.main(args=args, prog_name="valuecenter", standalone_mode=True)
-        return
-    # Under --json a usage error is the same JSON error object as any other (cli/errors.py).
+    # The language of everything printed before the --lang callback runs (--help, usage
+    # errors); the callback sets the same one.
+    set_locale(cli_language(normalize(language_of(args))))
+    cli = command(args)
     try:
         code = cli.main(args=args, prog_name="valuecenter", standalone_mode=False)
-    except typer.TyperException as exc:  # Click's usage errors
-        fail(exc.format_message(), exc.exit_code, error="usage")
     except typer.Abort:
-        fail(_("interrupted"), 130, error="interrupted")
+        if json_errors:
+            fail(_("interrupted"), 130, error="interrupted")
+        typer.rich_utils.rich_abort_error()
+        raise SystemExit(1) from None
+    except typer.TyperException as exc:  # Click's usage errors, in the command's language
+        shown = localized(exc) if isinstance(exc, ClickException) else exc
+        if json_errors:
+            # Under --json a usage error is the same JSON error object as any other.
+            fail(
+                shown.format_message() if isinstance(shown, ClickException) else str(shown),
+                getattr(shown, "exit_code", 2),
+                error="usage",
+            )
+        if not isinstance(shown, ClickException):
+            raise
+        typer.rich_utils.rich_format_error(shown)
+        raise SystemExit(shown.exit_code) from None
     raise SystemExit(code if isinstance(code, int) else 0)
 
 

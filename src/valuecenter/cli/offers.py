@@ -22,11 +22,11 @@ from valuecenter.cli import context
 from valuecenter.cli.progress import parse_day
 from valuecenter.db.uow import unit_of_work
 from valuecenter.formatting import grouped
-from valuecenter.i18n import _, format_datetime, format_number
+from valuecenter.i18n import N_, _, format_datetime, format_number
 from valuecenter.offers.facts import MAX_WAIT_MINUTES
 
 app = typer.Typer(
-    help="Next best action: the catalogue, feature rows, models and decisions.",
+    help=N_("Next best action: the catalogue, feature rows, models and decisions."),
     no_args_is_help=True,
 )
 
@@ -36,15 +36,18 @@ def _moment(option: str, value: str | None) -> datetime | None:
     return None if day is None else datetime.combine(day, time(), tzinfo=UTC)
 
 
-@app.command("import")
+@app.command(
+    "import", help=N_("Check every entry of the file, then write them all (upsert by code).")
+)
 def import_catalogue(
-    file: Path = typer.Argument(..., help="A catalogue YAML file."),
+    file: Path = typer.Argument(..., help=N_("A catalogue YAML file.")),
     prune: bool = typer.Option(
-        False, "--prune", help="Deactivate actions and delete levers/policy rules not in the file."
+        False,
+        "--prune",
+        help=N_("Deactivate actions and delete levers/policy rules not in the file."),
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """Check every entry of the file, then write them all (upsert by code)."""
     from valuecenter.offers import catalogue
 
     document = catalogue.read_catalogue_file(file)
@@ -74,12 +77,14 @@ def import_catalogue(
         typer.echo(_("note: %(note)s", note=note))
 
 
-@app.command("list")
+@app.command(
+    "list",
+    help=N_("The catalogue's actions, by code, with value, cost, channels and rule in words."),
+)
 def list_actions(
-    all_actions: bool = typer.Option(False, "--all", help="Include inactive actions."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    all_actions: bool = typer.Option(False, "--all", help=N_("Include inactive actions.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """The catalogue's actions, by code, with value, cost, channels and rule in words."""
     from sqlalchemy import select
 
     from valuecenter.formatting import money_exact
@@ -129,16 +134,17 @@ def list_actions(
         )
 
 
-@app.command("features")
+@app.command(
+    "features", help=N_("Recompute every customer's feature row from what happened before --as-of.")
+)
 def features(
-    as_of: str | None = typer.Option(None, "--as-of", help="Day (UTC midnight); default now."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_of: str | None = typer.Option(None, "--as-of", help=N_("Day (UTC midnight); default now.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """Recompute every customer's feature row from what happened before --as-of."""
     from valuecenter.cli.demo import _steps
     from valuecenter.offers.features import refresh_features
 
-    with _steps() as steps, unit_of_work(context.sessions()) as session:
+    with _steps("offers") as steps, unit_of_work(context.sessions()) as session:
         steps.step(_("feature rows"))
         result = refresh_features(
             session, as_of=_moment("--as-of", as_of), progress=lambda text: steps.step(text)
@@ -166,17 +172,23 @@ def features(
     )
 
 
-@app.command("train")
+@app.command(
+    "train",
+    help=N_("Train the propensity models from the decision log; the new ones serve at once."),
+)
 def train(
-    learner: str = typer.Option("auto", "--learner", help="auto, gbm or logistic (accept models)."),
-    organic_learner: str = typer.Option(
-        "logistic", "--organic-learner", help="auto, gbm or logistic (organic purchase models)."
+    learner: str = typer.Option(
+        "auto", "--learner", help=N_("auto, gbm or logistic (accept models).")
     ),
-    until: str | None = typer.Option(None, "--until", help="Learn from decisions before this day."),
+    organic_learner: str = typer.Option(
+        "logistic", "--organic-learner", help=N_("auto, gbm or logistic (organic purchase models).")
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help=N_("Learn from decisions before this day.")
+    ),
     seed: int = typer.Option(0, "--seed", min=0),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """Train the propensity models from the decision log; the new ones serve at once."""
     from valuecenter.cli.demo import _steps
     from valuecenter.errors import InvalidInput
     from valuecenter.offers.training import train as run_train
@@ -188,7 +200,7 @@ def train(
                 option,
                 _("'%(value)s' is not one of %(choices)s", value=value, choices=", ".join(kinds)),
             )
-    with _steps() as steps, unit_of_work(context.sessions()) as session:
+    with _steps("offers") as steps, unit_of_work(context.sessions()) as session:
         steps.step(_("training"))
         result = run_train(
             session,
@@ -244,20 +256,21 @@ def train(
         )
 
 
-@app.command("decide")
+@app.command(
+    "decide", help=N_("What the engine shows this customer now, and why; the decision is logged.")
+)
 def decide(
     customer: str = typer.Option(
-        ..., "--customer", help="The customer number (C0003720) or the id the API gives."
+        ..., "--customer", help=N_("The customer number (C0003720) or the id the API gives.")
     ),
     channel: str = typer.Option("phone", "--channel"),
     intent: str | None = typer.Option(None, "--intent"),
-    outbound: bool = typer.Option(False, "--outbound", help="An outbound contact."),
+    outbound: bool = typer.Option(False, "--outbound", help=N_("An outbound contact.")),
     wait_minutes: int = typer.Option(
-        0, "--wait", min=0, max=MAX_WAIT_MINUTES, help="Minutes the customer waited."
+        0, "--wait", min=0, max=MAX_WAIT_MINUTES, help=N_("Minutes the customer waited.")
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """What the engine shows this customer now, and why; the decision is logged."""
     from valuecenter.customers.reference import customer_id_of
     from valuecenter.formatting import money_exact
     from valuecenter.offers import decisions

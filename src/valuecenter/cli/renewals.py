@@ -11,7 +11,7 @@ from valuecenter.cli.progress import parse_day
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped, money_short
-from valuecenter.i18n import _, format_date, format_number, ngettext
+from valuecenter.i18n import N_, _, format_date, format_number, ngettext
 
 LEARNERS = ("auto", "t", "x", "dr", "ct")
 
@@ -39,30 +39,36 @@ def _group_words(group: str) -> str:
     return words.get(group, group.replace("-", " "))
 
 
+HELP = N_(
+    "Build the renewal list: contracts ending soon, by expected net value of a call.\n"
+    "\n"
+    "Ranks by uplift × value − costs with the best offer each; silent renewers and lost\n"
+    "causes are left out and counted. Learns from the renewal campaigns' treatment and\n"
+    "control groups, and acts on individual uplift only where the newest campaigns confirm it."
+)
+"""The help of the command (--help)."""
+
+
 def renewals(
     as_of: str | None = typer.Option(
-        None, "--as-of", help="The list's day (default: the latest score run's day)."
+        None, "--as-of", help=N_("The list's day (default: the latest score run's day).")
     ),
     horizon_days: int = typer.Option(
-        90, "--horizon-days", help="Contracts ending within this many days after --as-of."
+        90, "--horizon-days", help=N_("Contracts ending within this many days after --as-of.")
     ),
     budget_calls: int | None = typer.Option(
-        None, "--budget-calls", help="Call at most this many customers."
+        None, "--budget-calls", help=N_("Call at most this many customers.")
     ),
     budget_eur: float | None = typer.Option(
-        None, "--budget-eur", help="Spend at most this (calls + expected offer costs)."
+        None, "--budget-eur", help=N_("Spend at most this (calls + expected offer costs).")
     ),
-    call_cost_eur: float = typer.Option(4.50, "--call-cost-eur", help="Cost of one call."),
-    learner: str = typer.Option("auto", "--learner", help="Uplift learner: auto, t, x, dr, ct."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the uplift model."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary."),
+    call_cost_eur: float = typer.Option(4.50, "--call-cost-eur", help=N_("Cost of one call.")),
+    learner: str = typer.Option(
+        "auto", "--learner", help=N_("Uplift learner: auto, t, x, dr, ct.")
+    ),
+    seed: int = typer.Option(0, "--seed", help=N_("Seed of the uplift model.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON summary.")),
 ) -> None:
-    """Build the renewal list: contracts ending soon, by expected net value of a call.
-
-    Ranks by uplift × value − costs with the best offer each; silent renewers and lost
-    causes are left out and counted. Learns from the renewal campaigns' treatment and
-    control groups, and acts on individual uplift only where the newest campaigns confirm it.
-    """
     from valuecenter.retention.renewals.service import RenewalOptions, run_renewals
 
     if learner not in LEARNERS:

@@ -20,16 +20,16 @@ from valuecenter.cli.progress import parse_day
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped, money_short
-from valuecenter.i18n import _, format_number, format_percent, lazy_gettext, ngettext
+from valuecenter.i18n import N_, _, format_number, format_percent, lazy_gettext, ngettext
 
 if TYPE_CHECKING:
     from valuecenter.retention.desk.schemas import Interval, LedgerOut
 
 app = typer.Typer(
-    help="Retention that pays: offers, the save desk and its ledger.", no_args_is_help=True
+    help=N_("Retention that pays: offers, the save desk and its ledger."), no_args_is_help=True
 )
-offers_app = typer.Typer(help="The retention offer catalogue.", no_args_is_help=True)
-desk_app = typer.Typer(help="The save desk: cases for customers who want to cancel.")
+offers_app = typer.Typer(help=N_("The retention offer catalogue."), no_args_is_help=True)
+desk_app = typer.Typer(help=N_("The save desk: cases for customers who want to cancel."))
 app.add_typer(offers_app, name="offers")
 app.add_typer(desk_app, name="desk", no_args_is_help=True)
 
@@ -39,12 +39,11 @@ def _money(cents: float | None) -> str:
     return money_short(cents)
 
 
-@offers_app.command("list")
+@offers_app.command("list", help=N_("The offers, by code (active ones unless --all)."))
 def list_offers(
-    all_offers: bool = typer.Option(False, "--all", help="Include inactive offers."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    all_offers: bool = typer.Option(False, "--all", help=N_("Include inactive offers.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """The offers, by code (active ones unless --all)."""
     from sqlalchemy import select
 
     from valuecenter.retention.desk.schemas import OfferOut
@@ -81,27 +80,28 @@ def list_offers(
         )
 
 
-@offers_app.command("add")
+@offers_app.command("add", help=N_("Add an offer, or update the offer with this code."))
 def add_offer(
-    code: str = typer.Option(..., "--code", help="Short code without spaces."),
-    name: str = typer.Option(..., "--name", help="What the agent reads."),
-    kind: str = typer.Option(..., "--kind", help="discount, free-months, handset or other."),
+    code: str = typer.Option(..., "--code", help=N_("Short code without spaces.")),
+    name: str = typer.Option(..., "--name", help=N_("What the agent reads.")),
+    kind: str = typer.Option(..., "--kind", help=N_("discount, free-months, handset or other.")),
     discount_share: float = typer.Option(
-        0.0, "--discount-share", help="Share off the monthly fee over the next term, 0–1."
+        0.0, "--discount-share", help=N_("Share off the monthly fee over the next term, 0–1.")
     ),
-    free_months: int = typer.Option(0, "--free-months", help="Months of fee not billed."),
+    free_months: int = typer.Option(0, "--free-months", help=N_("Months of fee not billed.")),
     fixed_cost: float = typer.Option(
-        0.0, "--fixed-cost", help="Paid once when taken, in euros (a handset, a gift)."
+        0.0, "--fixed-cost", help=N_("Paid once when taken, in euros (a handset, a gift).")
     ),
     prior_uplift: float = typer.Option(
-        0.1, "--prior-uplift", help="Expected rise of a cancel caller's keep rate, until measured."
+        0.1,
+        "--prior-uplift",
+        help=N_("Expected rise of a cancel caller's keep rate, until measured."),
     ),
     campaign_action: str | None = typer.Option(
-        None, "--campaign-action", help="The campaigns' action that teaches its uplift."
+        None, "--campaign-action", help=N_("The campaigns' action that teaches its uplift.")
     ),
-    inactive: bool = typer.Option(False, "--inactive", help="Add it switched off."),
+    inactive: bool = typer.Option(False, "--inactive", help=N_("Add it switched off.")),
 ) -> None:
-    """Add an offer, or update the offer with this code."""
     from valuecenter.retention.offers import OfferSpec, upsert_offer
 
     if fixed_cost < 0:
@@ -131,22 +131,25 @@ def _moment(option: str, value: str) -> datetime:
     return datetime.combine(day, time.min, UTC)
 
 
-@desk_app.command("open")
+@desk_app.command(
+    "open",
+    help=N_(
+        "Open a save case for every cancel contact in [--since, --until) (one transaction).\n"
+        "\n"
+        "Contacts that already opened a case, and customers with a case still open, are skipped,\n"
+        "so running it again opens nothing twice. Needs a score run (cases are priced by CLV)."
+    ),
+)
 def desk_open(
-    since: str = typer.Option(..., "--since", help="First day of the contacts (inclusive)."),
-    until: str = typer.Option(..., "--until", help="Day after the last one (exclusive)."),
+    since: str = typer.Option(..., "--since", help=N_("First day of the contacts (inclusive).")),
+    until: str = typer.Option(..., "--until", help=N_("Day after the last one (exclusive).")),
     control_share: float | None = typer.Option(
         None,
         "--control-share",
-        help="Share drawn into the control group (default: the save_control_share setting).",
+        help=N_("Share drawn into the control group (default: the save_control_share setting)."),
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON summary.")),
 ) -> None:
-    """Open a save case for every cancel contact in [--since, --until) (one transaction).
-
-    Contacts that already opened a case, and customers with a case still open, are skipped,
-    so running it again opens nothing twice. Needs a score run (cases are priced by CLV).
-    """
     import secrets
 
     from valuecenter.retention.desk.service import open_from_contacts
@@ -220,8 +223,9 @@ def _print_ledger(out: LedgerOut) -> None:
         table.add_column(str(column), justify="right" if str(column) else "left")
     notes: list[str] = []
     for row in [*out.rows, out.total]:
+        key = _("total") if row is out.total else row.key
         table.add_row(
-            row.key,
+            key,
             grouped(row.desk),
             grouped(row.control),
             _rate(row.keep_rate_desk),
@@ -234,7 +238,7 @@ def _print_ledger(out: LedgerOut) -> None:
             _interval(row.value.net_incremental_cents, money=True),
         )
         if row.saves.incremental.reason:
-            notes.append(f"{row.key}: {row.saves.incremental.reason}")
+            notes.append(f"{key}: {row.saves.incremental.reason}")
     Console(width=200).print(table)
     for note in notes:
         typer.echo(note)
@@ -265,18 +269,23 @@ def _by_words(by: str) -> str:
     return words.get(by, by)
 
 
-@app.command("ledger")
+@app.command(
+    "ledger",
+    help=N_(
+        "Gross and incremental saves and save value against the random control group.\n"
+        "\n"
+        "The gross figure (customers kept × value) is always shown with the incremental one —\n"
+        "saves beyond the control group's keep rate, with its 95% interval — beside it."
+    ),
+)
 def ledger_command(
-    by: str = typer.Option("month", "--by", help="month, agent or offer."),
-    since: str | None = typer.Option(None, "--since", help="Cases closed on or after this day."),
-    until: str | None = typer.Option(None, "--until", help="Cases closed before this day."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON (the API's shape)."),
+    by: str = typer.Option("month", "--by", help=N_("month, agent or offer.")),
+    since: str | None = typer.Option(
+        None, "--since", help=N_("Cases closed on or after this day.")
+    ),
+    until: str | None = typer.Option(None, "--until", help=N_("Cases closed before this day.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON (the API's shape).")),
 ) -> None:
-    """Gross and incremental saves and save value against the random control group.
-
-    The gross figure (customers kept × value) is always shown with the incremental one —
-    saves beyond the control group's keep rate, with its 95% interval — beside it.
-    """
     from valuecenter.retention.desk.ledger import BY, ledger
     from valuecenter.retention.desk.schemas import LedgerOut
 

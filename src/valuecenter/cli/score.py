@@ -10,22 +10,25 @@ from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive, parse_day
 from valuecenter.db.uow import unit_of_work
 from valuecenter.formatting import grouped
-from valuecenter.i18n import _, format_date, format_number, ngettext
+from valuecenter.i18n import N_, _, format_date, format_number, ngettext
+
+HELP = N_(
+    "Score every customer and store the scores under a new run id (one transaction).\n"
+    "\n"
+    "Fits BG/NBD and Gamma-Gamma on the order history, computes RFM, CLV and P(alive), and\n"
+    "assigns the six value segments of the segments file (VALUECENTER_SEGMENTS_FILE)."
+)
+"""The help of the command (--help)."""
 
 
 def score(
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Score the history before this day (default: all of it)."
+        None, "--as-of", help=N_("Score the history before this day (default: all of it).")
     ),
-    horizon_months: int = typer.Option(12, "--horizon-months", help="CLV horizon in months."),
-    discount_rate: float = typer.Option(0.10, "--discount-rate", help="Yearly discount rate."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary."),
+    horizon_months: int = typer.Option(12, "--horizon-months", help=N_("CLV horizon in months.")),
+    discount_rate: float = typer.Option(0.10, "--discount-rate", help=N_("Yearly discount rate.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON summary.")),
 ) -> None:
-    """Score every customer and store the scores under a new run id (one transaction).
-
-    Fits BG/NBD and Gamma-Gamma on the order history, computes RFM, CLV and P(alive), and
-    assigns the six value segments of the segments file (VALUECENTER_SEGMENTS_FILE).
-    """
     from valuecenter.value.segments import load_segmentation
     from valuecenter.value.service import ScoreOptions, run_score
 

@@ -5,19 +5,21 @@ from __future__ import annotations
 import typer
 
 from valuecenter.cli import context
-from valuecenter.i18n import _
+from valuecenter.i18n import N_, _
+
+HELP = N_("Serve the web pages and the API (OpenAPI at /docs).")
+"""The help of the command (--help)."""
 
 
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on (1–65535)."),
-    workers: int = typer.Option(1, min=1, help="Worker processes."),
-    reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+    host: str = typer.Option("127.0.0.1", help=N_("Address to listen on.")),
+    port: int = typer.Option(8000, min=1, max=65535, help=N_("Port to listen on (1–65535).")),
+    workers: int = typer.Option(1, min=1, help=N_("Worker processes.")),
+    reload: bool = typer.Option(False, help=N_("Reload on code changes (development).")),
     access_log: bool = typer.Option(
-        True, "--access-log/--no-access-log", help="Log every request."
+        True, "--access-log/--no-access-log", help=N_("Log every request.")
     ),
 ) -> None:
-    """Serve the web pages and the API (OpenAPI at /docs)."""
     import uvicorn
 
     context.engine()  # refuse to start on a schema behind the code

@@ -26,7 +26,7 @@ from valuecenter.cli.modelfiles import (
 )
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
-from valuecenter.i18n import _, format_number, format_percent, lazy_gettext
+from valuecenter.i18n import N_, _, format_number, format_percent, lazy_gettext
 
 if TYPE_CHECKING:
     from valuecenter.analytics.uplift import Learner
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 # command starts fast.
 
 app = typer.Typer(
-    help="Uplift models (who changes because of a treatment) on an experiment file.",
+    help=N_("Uplift models (who changes because of a treatment) on an experiment file."),
     no_args_is_help=True,
 )
 
@@ -144,33 +144,39 @@ def _lines(result: dict[str, Any]) -> list[str]:
     ]
 
 
-@app.command("evaluate")
+@app.command(
+    "evaluate",
+    help=N_(
+        "Fit an uplift model on a training part of an experiment file and score the test part.\n"
+        "\n"
+        "Every column but the treatment, the outcome and --drop-cols is a feature. Rows of other\n"
+        "arms, with a blank arm or a blank outcome are dropped and counted. With several\n"
+        '--treatment-value the top-level figures are for "any treatment vs control", ranked by '
+        "each\n"
+        "row's best predicted uplift, and each treatment is scored against the control too."
+    ),
+)
 def evaluate_command(
-    data: Path = typer.Option(..., "--data", help="Experiment rows: CSV, Parquet or XLSX."),
-    treatment_col: str = typer.Option(..., "--treatment-col", help="Column naming each arm."),
+    data: Path = typer.Option(..., "--data", help=N_("Experiment rows: CSV, Parquet or XLSX.")),
+    treatment_col: str = typer.Option(..., "--treatment-col", help=N_("Column naming each arm.")),
     treatment_value: list[str] = typer.Option(
-        ..., "--treatment-value", help="Value of a treatment arm; repeat for several treatments."
+        ...,
+        "--treatment-value",
+        help=N_("Value of a treatment arm; repeat for several treatments."),
     ),
-    control_value: str = typer.Option(..., "--control-value", help="Value of the control arm."),
+    control_value: str = typer.Option(..., "--control-value", help=N_("Value of the control arm.")),
     outcome_col: str = typer.Option(
-        ..., "--outcome-col", help="Outcome column: 1/0, true/false or yes/no (1 = success)."
+        ..., "--outcome-col", help=N_("Outcome column: 1/0, true/false or yes/no (1 = success).")
     ),
-    test_size: float = typer.Option(0.5, "--test-size", help="Share of rows held out to test."),
-    seed: int = typer.Option(42, "--seed", help="Seed of the split and of the models."),
-    learner: str = typer.Option("auto", "--learner", help="auto, t, x, dr or ct."),
+    test_size: float = typer.Option(0.5, "--test-size", help=N_("Share of rows held out to test.")),
+    seed: int = typer.Option(42, "--seed", help=N_("Seed of the split and of the models.")),
+    learner: str = typer.Option("auto", "--learner", help=N_("auto, t, x, dr or ct.")),
     drop_cols: str | None = typer.Option(
-        None, "--drop-cols", help="Columns not to use as features, comma-separated: A,B."
+        None, "--drop-cols", help=N_("Columns not to use as features, comma-separated: A,B.")
     ),
-    folds: int = typer.Option(5, "--folds", min=2, help="Cross-fitting folds of X and DR."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    folds: int = typer.Option(5, "--folds", min=2, help=N_("Cross-fitting folds of X and DR.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON object on stdout.")),
 ) -> None:
-    """Fit an uplift model on a training part of an experiment file and score the test part.
-
-    Every column but the treatment, the outcome and --drop-cols is a feature. Rows of other
-    arms, with a blank arm or a blank outcome are dropped and counted. With several
-    --treatment-value the top-level figures are for "any treatment vs control", ranked by each
-    row's best predicted uplift, and each treatment is scored against the control too.
-    """
     chosen = _learner(learner)
     if not 0 < test_size < 1:
         raise InvalidInput(

@@ -14,12 +14,12 @@ from valuecenter.cli import context
 from valuecenter.cli.errors import fail
 from valuecenter.db.base import utcnow
 from valuecenter.db.uow import unit_of_work
-from valuecenter.i18n import _, format_datetime
+from valuecenter.i18n import N_, _, format_datetime
 from valuecenter.users import service
 from valuecenter.users.models import ApiToken, User
 from valuecenter.users.security import new_password
 
-app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
+app = typer.Typer(help=N_("Users, roles and API tokens."), no_args_is_help=True)
 
 
 def _read_password(password_stdin: bool) -> tuple[str, bool]:
@@ -31,16 +31,17 @@ def _read_password(password_stdin: bool) -> tuple[str, bool]:
     return new_password(), True
 
 
-@app.command("add")
+@app.command(
+    "add", help=N_("Create a user. Without --password-stdin a random password is printed once.")
+)
 def add(
-    username: str = typer.Argument(..., help="Login name (lower case)."),
-    role: str = typer.Option(..., "--role", help="agent, account_manager, manager or admin."),
-    full_name: str | None = typer.Option(None, "--name", help="Full name."),
+    username: str = typer.Argument(..., help=N_("Login name (lower case).")),
+    role: str = typer.Option(..., "--role", help=N_("agent, account_manager, manager or admin.")),
+    full_name: str | None = typer.Option(None, "--name", help=N_("Full name.")),
     password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="Read the password from standard input."
+        False, "--password-stdin", help=N_("Read the password from standard input.")
     ),
 ) -> None:
-    """Create a user. Without --password-stdin a random password is printed once."""
     parsed = service.parse_role(role)
     password, generated = _read_password(password_stdin)
     with unit_of_work(context.sessions()) as session:
@@ -52,13 +53,17 @@ def add(
         typer.echo(_("password (shown once): %(password)s", password=password))
 
 
-@app.command("password")
+@app.command(
+    "password",
+    help=N_(
+        "Set a new password. Without --password-stdin a random one is printed once. The "
+        "user's browser sessions end and his API tokens are revoked."
+    ),
+)
 def password(
     username: str = typer.Argument(...),
     password_stdin: bool = typer.Option(False, "--password-stdin"),
 ) -> None:
-    """Set a new password. Without --password-stdin a random one is printed once. The user's
-    browser sessions end and his API tokens are revoked."""
     new, generated = _read_password(password_stdin)
     with unit_of_work(context.sessions()) as session:
         service.set_password(session, username=username, password=new)
@@ -72,12 +77,13 @@ def password(
         typer.echo(_("password (shown once): %(password)s", password=new))
 
 
-@app.command("token")
+@app.command(
+    "token", help=N_("Print a new bearer token for the API (shown once; only its hash is stored).")
+)
 def token(
     username: str = typer.Argument(...),
-    days: int | None = typer.Option(None, "--days", min=1, help="Validity (default 90 days)."),
+    days: int | None = typer.Option(None, "--days", min=1, help=N_("Validity (default 90 days).")),
 ) -> None:
-    """Print a new bearer token for the API (shown once; only its hash is stored)."""
     valid_days = days or context.settings().token_max_age_days
     with unit_of_work(context.sessions()) as session:
         issued = service.issue_token(session, username=username, days=valid_days)
@@ -96,12 +102,13 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-@app.command("tokens")
+@app.command(
+    "tokens", help=N_("List the API tokens of a user (newest first; their ids, never the tokens).")
+)
 def tokens(
-    username: str = typer.Argument(...),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    username: str = typer.Argument(..., help=N_("Login name (lower case).")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """List the API tokens of a user (newest first; their ids, never the tokens)."""
     zone = context.settings().display_zone
     with unit_of_work(context.sessions()) as session:
         found = service.tokens_of(session, username)
@@ -137,11 +144,10 @@ def tokens(
         Console().print(table)
 
 
-@app.command("revoke-token")
+@app.command("revoke-token", help=N_("Revoke an API token at once."))
 def revoke_token(
-    token_id: int = typer.Argument(..., min=1, help="The id from `users tokens`."),
+    token_id: int = typer.Argument(..., min=1, help=N_("The id from `users tokens`.")),
 ) -> None:
-    """Revoke an API token at once."""
     with unit_of_work(context.sessions()) as session:
         api_token = service.revoke_token(session, token_id)
         owner = session.get(User, api_token.user_id)
@@ -149,30 +155,37 @@ def revoke_token(
     typer.echo(_("API token %(id)s of %(name)s revoked", id=token_id, name=name))
 
 
-@app.command("deactivate")
-def deactivate(username: str = typer.Argument(...)) -> None:
-    """Deactivate a user: his sessions end and his API tokens are revoked at once."""
+@app.command(
+    "deactivate",
+    help=N_("Deactivate a user: his sessions end and his API tokens are revoked at once."),
+)
+def deactivate(
+    username: str = typer.Argument(..., help=N_("Login name (lower case).")),
+) -> None:
     with unit_of_work(context.sessions()) as session:
         user = service.set_active(session, username=username, active=False)
         name = user.username
     typer.echo(_("%(name)s deactivated: sessions ended, API tokens revoked", name=name))
 
 
-@app.command("activate")
-def activate(username: str = typer.Argument(...)) -> None:
-    """Activate a user again (he logs in anew; revoked tokens stay revoked)."""
+@app.command(
+    "activate", help=N_("Activate a user again (he logs in anew; revoked tokens stay revoked).")
+)
+def activate(username: str = typer.Argument(..., help=N_("Login name (lower case)."))) -> None:
     with unit_of_work(context.sessions()) as session:
         user = service.set_active(session, username=username, active=True)
         name = user.username
     typer.echo(_("%(name)s activated", name=name))
 
 
-@app.command("role")
+@app.command(
+    "role",
+    help=N_("Give a user another role; his browser sessions end (his next login has the new one)."),
+)
 def role(
-    username: str = typer.Argument(...),
-    new_role: str = typer.Argument(..., help="agent, account_manager, manager or admin."),
+    username: str = typer.Argument(..., help=N_("Login name (lower case).")),
+    new_role: str = typer.Argument(..., help=N_("agent, account_manager, manager or admin.")),
 ) -> None:
-    """Give a user another role; his browser sessions end (his next login has the new role)."""
     parsed = service.parse_role(new_role)
     with unit_of_work(context.sessions()) as session:
         user = service.set_role(session, username=username, role=parsed)

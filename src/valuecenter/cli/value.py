@@ -22,7 +22,7 @@ import typer
 
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
-from valuecenter.i18n import _, format_number, format_percent, ngettext
+from valuecenter.i18n import N_, _, format_number, format_percent, ngettext
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,11 +31,11 @@ if TYPE_CHECKING:
 # command starts fast.
 
 clv_app = typer.Typer(
-    help="Customer lifetime value models (BG/NBD, Gamma-Gamma) fitted on a transactions file.",
+    help=N_("Customer lifetime value models (BG/NBD, Gamma-Gamma) fitted on a transactions file."),
     no_args_is_help=True,
 )
 value_app = typer.Typer(
-    help="Customer value figures (concentration) computed on a transactions file.",
+    help=N_("Customer value figures (concentration) computed on a transactions file."),
     no_args_is_help=True,
 )
 
@@ -53,15 +53,18 @@ _OPTION_OF = {
 
 @contextmanager
 def _analytics_errors() -> Iterator[None]:
-    """Turn an analytics :class:`InputError` ("field: message") into :class:`InvalidInput`."""
+    """Turn an analytics :class:`InputError` ("field: message") into :class:`InvalidInput`, in
+    the command's language."""
     from valuecenter.analytics.errors import InputError
 
     try:
         yield
     except InputError as exc:
-        field, _sep, message = str(exc).partition(": ")
-        if not message:
-            raise InvalidInput("", field) from None
+        # In the user's language; the field the message starts with is named by its option.
+        field, message = exc.field, exc.translated()
+        if not field:
+            raise InvalidInput("", message) from None
+        message = message.removeprefix(f"{field}: ")
         raise InvalidInput(_OPTION_OF.get(field, field), message) from None
 
 
@@ -284,42 +287,56 @@ def _fit_lines(result: dict[str, Any], freq: str) -> list[str]:
     return lines
 
 
-@clv_app.command("fit")
+@clv_app.command(
+    "fit",
+    help=N_(
+        "Fit the BG/NBD (and, with --amount-col, the Gamma-Gamma) model on FILE.\n"
+        "\n"
+        "One purchase per customer per period of --freq; frequency counts repeat periods and time "
+        "is\n"
+        "measured in periods (Fader, Hardie & Lee 2005). With --calibration-end the model is "
+        "fitted\n"
+        "on the calibration period and its prediction of repeat purchases in the holdout is "
+        "compared\n"
+        "with what happened."
+    ),
+)
 def fit(
-    file: Path = typer.Argument(..., help="Transactions: CSV, Parquet (.parquet) or XLSX (.xlsx)."),
-    customer_col: str = typer.Option(..., "--customer-col", help="Column of the customer id."),
-    date_col: str = typer.Option(..., "--date-col", help="Column of the transaction date."),
+    file: Path = typer.Argument(
+        ..., help=N_("Transactions: CSV, Parquet (.parquet) or XLSX (.xlsx).")
+    ),
+    customer_col: str = typer.Option(..., "--customer-col", help=N_("Column of the customer id.")),
+    date_col: str = typer.Option(..., "--date-col", help=N_("Column of the transaction date.")),
     amount_col: str | None = typer.Option(
-        None, "--amount-col", help="Column of the transaction value (adds the Gamma-Gamma fit)."
+        None, "--amount-col", help=N_("Column of the transaction value (adds the Gamma-Gamma fit).")
     ),
     sep: str | None = typer.Option(
-        None, "--sep", help='CSV separator (default: sniffed); "whitespace" for aligned columns.'
+        None,
+        "--sep",
+        help=N_('CSV separator (default: sniffed); "whitespace" for aligned columns.'),
     ),
     date_format: str | None = typer.Option(
-        None, "--date-format", help='strftime format of the dates, e.g. "%d-%m-%Y" (default ISO).'
+        None,
+        "--date-format",
+        help=N_('strftime format of the dates, e.g. "%d-%m-%Y" (default ISO).'),
     ),
-    freq: str = typer.Option("D", "--freq", help="Period: D (day) or W (week, Monday–Sunday)."),
+    freq: str = typer.Option("D", "--freq", help=N_("Period: D (day) or W (week, Monday–Sunday).")),
     calibration_end: str | None = typer.Option(
         None,
         "--calibration-end",
-        help="YYYY-MM-DD: fit on data up to this date (inclusive), test on the rest.",
+        help=N_("YYYY-MM-DD: fit on data up to this date (inclusive), test on the rest."),
     ),
     horizon: int | None = typer.Option(
         None,
         "--horizon",
         min=1,
-        help="Periods to predict: the holdout length with --calibration-end (default: to the "
-        "last date), else a forecast of the next N periods.",
+        help=N_(
+            "Periods to predict: the holdout length with --calibration-end (default: to the "
+            "last date), else a forecast of the next N periods."
+        ),
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON object on stdout.")),
 ) -> None:
-    """Fit the BG/NBD (and, with --amount-col, the Gamma-Gamma) model on FILE.
-
-    One purchase per customer per period of --freq; frequency counts repeat periods and time is
-    measured in periods (Fader, Hardie & Lee 2005). With --calibration-end the model is fitted
-    on the calibration period and its prediction of repeat purchases in the holdout is compared
-    with what happened.
-    """
     started = time.perf_counter()
     if freq not in ("D", "W"):
         raise InvalidInput("--freq", _("'%(value)s' is not D (day) or W (week)", value=freq))
@@ -441,21 +458,30 @@ def _fit(
     return result
 
 
-@value_app.command("concentration")
-def concentration_command(
-    file: Path = typer.Argument(..., help="Transactions: CSV, Parquet (.parquet) or XLSX (.xlsx)."),
-    customer_col: str = typer.Option(..., "--customer-col", help="Column of the customer id."),
-    amount_col: str = typer.Option(..., "--amount-col", help="Column of the transaction value."),
-    sep: str | None = typer.Option(
-        None, "--sep", help='CSV separator (default: sniffed); "whitespace" for aligned columns.'
+@value_app.command(
+    "concentration",
+    help=N_(
+        "How concentrated value is: the top 1/5/10/20% customers' share of it, and the Gini.\n"
+        "\n"
+        "Each customer's value is the sum of his amounts in FILE; a customer whose returns exceed\n"
+        "his purchases counts as 0."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+)
+def concentration_command(
+    file: Path = typer.Argument(
+        ..., help=N_("Transactions: CSV, Parquet (.parquet) or XLSX (.xlsx).")
+    ),
+    customer_col: str = typer.Option(..., "--customer-col", help=N_("Column of the customer id.")),
+    amount_col: str = typer.Option(
+        ..., "--amount-col", help=N_("Column of the transaction value.")
+    ),
+    sep: str | None = typer.Option(
+        None,
+        "--sep",
+        help=N_('CSV separator (default: sniffed); "whitespace" for aligned columns.'),
+    ),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON object on stdout.")),
 ) -> None:
-    """How concentrated value is: the top 1/5/10/20% customers' share of it, and the Gini.
-
-    Each customer's value is the sum of his amounts in FILE; a customer whose returns exceed
-    his purchases counts as 0.
-    """
     started = time.perf_counter()
     data = load_transactions(
         file,

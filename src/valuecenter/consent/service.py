@@ -141,7 +141,7 @@ def _rows(text: str) -> tuple[list[tuple[int, str, str | None]], list[tuple[int,
     for line_no, record in enumerate(reader, start=2):
         value = (record.get(number) or "").strip()
         if not value:
-            rejects.append((line_no, "", "empty number"))
+            rejects.append((line_no, "", _("empty number")))
             continue
         rows.append((line_no, value, (record.get(when) or "").strip() or None if when else None))
     return rows, rejects
@@ -164,7 +164,11 @@ def import_register(
         e164 = normalize(value, country)
         if e164 is None:
             rejects.append(
-                (line_no, value, f"not a phone number (national numbers read as {country})")
+                (
+                    line_no,
+                    value,
+                    _("not a phone number (national numbers read as %(country)s)", country=country),
+                )
             )
             continue
         registered: date | None = None
@@ -172,7 +176,7 @@ def import_register(
             try:
                 registered = date.fromisoformat(when[:10])
             except ValueError:
-                rejects.append((line_no, when, "registered_on is not a date (YYYY-MM-DD)"))
+                rejects.append((line_no, when, _("registered_on is not a date (YYYY-MM-DD)")))
                 continue
         numbers[e164] = registered
     now = utcnow()
@@ -215,12 +219,12 @@ def import_register(
         rejected_file = path.with_name(path.name + ".rejected.csv")
         with rejected_file.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            writer.writerow(["line", "value", "reason"])
+            writer.writerow([_("line"), _("value"), _("reason")])
             writer.writerows(neutralised_row(r) for r in sorted(rejects))
     session.flush()
     return RegisterImport(
         source=source,
-        read=len(rows) + sum(1 for r in rejects if r[2] == "empty number"),
+        read=len(rows) + sum(1 for r in rejects if not r[1]),  # + the lines without a number
         added=len(new),
         kept=len(kept),
         removed=len(gone_here),

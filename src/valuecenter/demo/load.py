@@ -123,7 +123,7 @@ def load_plan(
     insert_truth(session, plan.truth)
     for block in generate_blocks(plan):
         if step is not None:
-            step(f"block {block.index + 1}/{plan.blocks}")
+            step(_("block %(i)s/%(n)s", i=block.index + 1, n=plan.blocks))
         label = f"{block.index + 1}/{plan.blocks}"
         for entity in BLOCK_ENTITIES:
             _add(
@@ -202,7 +202,7 @@ def write_plan_csv(plan: Plan, out: Path, step: StepProgress | None = None) -> d
         yield dict(plan.frames), dict(plan.truth)
         for block in generate_blocks(plan):
             if step is not None:
-                step(f"block {block.index + 1}/{plan.blocks}")
+                step(_("block %(i)s/%(n)s", i=block.index + 1, n=plan.blocks))
             yield block.frames, block.truth
 
     return _write_files(

@@ -228,7 +228,7 @@ def simulate(
                 refresh_features(session, as_of=day)
                 history.refreshes += 1
                 next_refresh = day + timedelta(days=refresh_days)
-                say(f"features as of {day:%Y-%m-%d}")
+                say(_("features as of %(day)s", day=f"{day:%Y-%m-%d}"))
             stop = min(day + timedelta(days=batch_days), end, next_refresh)
             contacts = _contacts(session, day, stop)
             if not contacts.empty:
@@ -487,7 +487,7 @@ def compare(
     nested = session.begin_nested()
     try:
         save_settings(session, {"exploration_share": 0.0, "control_share": 0.0})
-        say(f"features as of {starts:%Y-%m-%d}")
+        say(_("features as of %(day)s", day=f"{starts:%Y-%m-%d}"))
         refresh_features(session, as_of=starts)
         engine = load_engine(session)
         contacts = _contacts(session, starts, ends)

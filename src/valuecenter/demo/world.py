@@ -455,12 +455,12 @@ def build_world(
 ) -> DemoWorld:
     """Generate the whole company in memory. ``progress`` is called with each step's name."""
     step = progress or (lambda _name: None)
-    step("plan")
+    step(_("plan"))
     plan = plan_world(preset, customers, seed, window, scenarios)
     parts: dict[str, list[pd.DataFrame]] = {}
     latents: list[pd.DataFrame] = []
     for block in generate_blocks(plan):
-        step(f"block {block.index + 1}/{plan.blocks}")
+        step(_("block %(i)s/%(n)s", i=block.index + 1, n=plan.blocks))
         for name, frame in (block.frames | block.truth).items():
             parts.setdefault(name, []).append(frame)
         latents.append(block.latent.frame)

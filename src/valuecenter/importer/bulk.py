@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from valuecenter.errors import Conflict
+from valuecenter.i18n import _
 from valuecenter.importer.tables import table as table_named
 
 BULK_MIN_ROWS = 50_000  # fewer new rows than this: the normal path (tests lower it)
@@ -129,7 +130,13 @@ def rebuilt_constraints(
             conn.execute(AddConstraint(fk))
     except IntegrityError as exc:
         reason = str(exc.orig).strip().splitlines()[0]
-        raise Conflict(f"bulk load into {table.name}: {reason}; nothing was loaded") from exc
+        raise Conflict(
+            _(
+                "bulk load into %(table)s: %(reason)s; nothing was loaded",
+                table=table.name,
+                reason=reason,
+            )
+        ) from exc
     conn.execute(text("SELECT set_config('maintenance_work_mem', :v, true)"), {"v": previous})
     if analyze:  # fresh statistics: the import's next statements join against this table
         conn.execute(text(f"ANALYZE {table.name}"))

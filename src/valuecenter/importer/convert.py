@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from valuecenter.i18n import N_, gettext
 from valuecenter.importer.entities import Column, Kind
 
 TRUE_WORDS = ("true", "yes", "1", "y", "ja", "j", "t")
@@ -74,11 +75,14 @@ def _mask(arr: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _problems(text: pa.Array, bad: np.ndarray, template: str) -> list[str]:
+def _problems(text: pa.Array, bad: np.ndarray, template: str, **params: object) -> list[str]:
+    """The problem of each bad cell: ``template`` (a message id with ``%(value)s``) in the
+    current language, translated once and filled per cell."""
     if not bad.any():
         return []
     values = text.filter(pa.array(bad)).to_pylist()
-    return [template.format(value=_shorten(v)) for v in values]
+    message = gettext(template)
+    return [message % {**params, "value": _shorten(v)} for v in values]
 
 
 def _shorten(value: object) -> str:
@@ -154,7 +158,9 @@ def _ints(arr: pa.Array) -> Converted:
             integral = np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < 2**62)
         bad = ~integral & ~np.isnan(values)
         ints = pc.cast(pc.if_else(pa.array(integral), arr, None), pa.int64(), safe=False)
-        return Converted(ints, bad, _problems(arr, bad, "cannot read '{value}' as a whole number"))
+        return Converted(
+            ints, bad, _problems(arr, bad, N_("cannot read '%(value)s' as a whole number"))
+        )
     text = clean_text(arr)
     try:
         return Converted(pc.cast(text, pa.int64()), np.zeros(n, dtype=bool), [])
@@ -164,7 +170,9 @@ def _ints(arr: pa.Array) -> Converted:
     stripped = pc.replace_substring_regex(text, pattern=r"(^\+)|(\.0*$)", replacement="")
     values = pc.cast(pc.if_else(good, stripped, pa.scalar(None, pa.string())), pa.int64())
     bad = _mask(pc.and_(pc.is_valid(text), pc.invert(pc.fill_null(good, False))))
-    return Converted(values, bad, _problems(text, bad, "cannot read '{value}' as a whole number"))
+    return Converted(
+        values, bad, _problems(text, bad, N_("cannot read '%(value)s' as a whole number"))
+    )
 
 
 def _money(arr: pa.Array, decimal: str, decimals: int = 2) -> Converted:
@@ -203,12 +211,12 @@ def _money(arr: pa.Array, decimal: str, decimals: int = 2) -> Converted:
     shown = text if text is not None else pc.cast(arr, pa.string())
     problems_per_row = np.full(n, None, dtype=object)
     for mask, template in (
-        (unreadable, "cannot read '{value}' as an amount"),
-        (too_precise, f"'{{value}}' has more than {decimals} decimals"),
-        (out_of_range, "'{value}' is not a usable amount"),
+        (unreadable, N_("cannot read '%(value)s' as an amount")),
+        (too_precise, N_("'%(value)s' has more than %(decimals)s decimals")),
+        (out_of_range, N_("'%(value)s' is not a usable amount")),
     ):
         if mask.any():
-            problems_per_row[mask] = _problems(shown, mask, template)
+            problems_per_row[mask] = _problems(shown, mask, template, decimals=decimals)
     bad = unreadable | too_precise | out_of_range
     keep = present & ~bad
     result = pa.array(np.where(keep, rounded, 0).astype(np.int64), mask=~keep)
@@ -239,7 +247,7 @@ def _bools(arr: pa.Array) -> Converted:
     is_false = pc.is_in(lower, value_set=pa.array(FALSE_WORDS))
     values = pc.if_else(is_true, True, pc.if_else(is_false, False, pa.scalar(None, pa.bool_())))
     bad = _mask(pc.and_(pc.is_valid(text), pc.invert(pc.or_(is_true, is_false))))
-    template = "cannot read '{value}' as yes/no (use true/false, yes/no, 1/0, ja/nee)"
+    template = N_("cannot read '%(value)s' as yes/no (use true/false, yes/no, 1/0, ja/nee)")
     return Converted(values, bad, _problems(text, bad, template))
 
 
@@ -251,8 +259,8 @@ def _enum(arr: pa.Array, column: Column) -> Converted:
     known = pc.is_in(lower, value_set=pa.array(column.choices))
     bad = _mask(pc.and_(pc.is_valid(text), pc.invert(known)))
     values = pc.if_else(known, lower, pa.scalar(None, pa.string()))
-    template = "unknown value '{value}' (expected " + ", ".join(column.choices) + ")"
-    return Converted(values, bad, _problems(text, bad, template))
+    template = N_("unknown value '%(value)s' (expected %(choices)s)")
+    return Converted(values, bad, _problems(text, bad, template, choices=", ".join(column.choices)))
 
 
 def _parse_pandas(text: pa.Array, date_format: str | None, utc: bool) -> pd.Series:
@@ -283,8 +291,8 @@ def _dates(arr: pa.Array, date_format: str | None) -> Converted:
         parsed = parsed.dt.tz_localize(None)
     values = pc.cast(pa.array(parsed.astype("datetime64[s]"), from_pandas=True), pa.date32())
     bad = _mask(pc.and_(pc.is_valid(text), pc.is_null(values)))
-    template = "cannot read '{value}' as a date (expected " + expected + ")"
-    return Converted(values, bad, _problems(text, bad, template))
+    template = N_("cannot read '%(value)s' as a date (expected %(expected)s)")
+    return Converted(values, bad, _problems(text, bad, template, expected=expected))
 
 
 UTC_US = pa.timestamp("us", "UTC")
@@ -321,7 +329,7 @@ def _timestamps(arr: pa.Array, date_format: str | None, timezone: str) -> Conver
             values = _assume_zone(naive, timezone)
         expected = date_format
     else:
-        expected = "ISO 8601, e.g. 2024-03-01 14:30:00"
+        expected = gettext("ISO 8601, e.g. 2024-03-01 14:30:00")
         try:
             return Converted(_assume_zone(pc.cast(text, pa.timestamp("us")), timezone), ok, [])
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -332,8 +340,8 @@ def _timestamps(arr: pa.Array, date_format: str | None, timezone: str) -> Conver
             pass
         values = _timestamps_slow(text, timezone)
     bad = _mask(pc.and_(pc.is_valid(text), pc.is_null(values)))
-    template = "cannot read '{value}' as a timestamp (expected " + expected + ")"
-    return Converted(values, bad, _problems(text, bad, template))
+    template = N_("cannot read '%(value)s' as a timestamp (expected %(expected)s)")
+    return Converted(values, bad, _problems(text, bad, template, expected=expected))
 
 
 def _timestamps_slow(text: pa.Array, timezone: str) -> pa.Array:

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 
 from valuecenter.db.base import utcnow
 from valuecenter.db.bulk import Db, StageColumn
+from valuecenter.i18n import N_, _, gettext
 from valuecenter.importer import bulk
 from valuecenter.importer.entities import Entity, Kind
 from valuecenter.importer.line_totals import line_totals
@@ -99,6 +100,15 @@ class Run:
         positions = np.asarray(lines, dtype=np.int64) - FIRST_LINE
         self.v.rejects.add_positions(positions.tolist(), list(messages))
 
+
+UNKNOWN = {
+    "customer": N_("unknown customer '%(value)s'"),
+    "agent": N_("unknown agent '%(value)s'"),
+    "campaign": N_("unknown campaign '%(value)s'"),
+    "contact": N_("unknown contact '%(value)s'"),
+}
+"""The reason of a row whose reference is not stored, by the reference's label."""
+UNKNOWN_THING = N_("unknown %(what)s '%(value)s'")
 
 CUSTOMER = Ref(
     "customer_id",
@@ -331,7 +341,11 @@ def _resolve_refs(
             continue
         bad = db.rows(f"SELECT s.line, s.{ref.column} FROM {stage} s WHERE {unknown}")
         if bad:
-            run.reject_lines([b[0] for b in bad], [f"unknown {ref.label} '{b[1]}'" for b in bad])
+            message = gettext(UNKNOWN.get(ref.label, UNKNOWN_THING))
+            run.reject_lines(
+                [b[0] for b in bad],
+                [message % {"value": b[1], "what": ref.label} for b in bad],
+            )
             db.execute(
                 f"DELETE FROM {stage} WHERE {ref.column} IS NOT NULL AND NOT EXISTS "
                 f"(SELECT 1 FROM {ref.table} x WHERE x.{ref.key} = {stage}.{ref.column})"
@@ -551,7 +565,10 @@ def _split_reasons(run: Run) -> tuple[np.ndarray, np.ndarray, pa.Array]:
         first = pd.Series(shown).groupby(bad_rows, sort=True).first()
         run.v.rejects.add_positions(
             first.index.to_numpy().tolist(),
-            [f"reasons: code '{c[:20]}...' is longer than 64 characters" for c in first],
+            [
+                _("reasons: code '%(code)s...' is longer than 64 characters", code=c[:20])
+                for c in first
+            ],
         )
     order = np.arange(len(rows))
     starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1] if len(rows) else np.zeros(0, np.int64)
@@ -625,7 +642,10 @@ def _reject_unknown_transfers(run: Run, stage: str) -> None:
         run.reject_lines(
             [b[0] for b in bad],
             [
-                f"transferred_from: unknown contact '{b[1]}' (not in the file, not stored)"
+                _(
+                    "transferred_from: unknown contact '%(contact)s' (not in the file, not stored)",
+                    contact=b[1],
+                )
                 for b in bad
             ],
         )
@@ -827,7 +847,7 @@ def _line_totals(v: Validated) -> np.ndarray:
         np.where(ok, quantity, 0).astype(np.int64), np.where(ok, price, 0).astype(np.int64)
     )
     if too_large.any():
-        v.rejects.add(too_large, "quantity × unit_price is out of range")
+        v.rejects.add(too_large, _("quantity × unit_price is out of range"))
     return totals
 
 
@@ -849,8 +869,11 @@ def _reject_mixed_customers(v: Validated, order_codes: np.ndarray) -> None:
     orders = v.values["order_id"]
     take = pa.array(rows, type=pa.int64())
     take_first = pa.array(first_rows, type=pa.int64())
+    message = _(
+        "order '%(order)s' belongs to customer '%(first)s' (line %(line)s), not '%(customer)s'"
+    )
     messages = [
-        f"order '{o}' belongs to customer '{c0}' (line {f + FIRST_LINE}), not '{c}'"
+        message % {"order": o, "first": c0, "line": f + FIRST_LINE, "customer": c}
         for o, c, c0, f in zip(
             orders.take(take).to_pylist(),
             customers.take(take).to_pylist(),
@@ -891,7 +914,8 @@ def _order_customers(run: Run, with_country: bool, staged_orders: int) -> None:
     lost = mask(pc.is_in(v.values["order_id"], value_set=pa.array([b[0] for b in bad])))
     lost &= v.rejects.ok
     shown = v.values["customer_id"].filter(pa.array(lost)).to_pylist()
-    v.rejects.add(lost, [f"unknown customer '{c}'" for c in shown])
+    message = gettext(UNKNOWN["customer"])
+    v.rejects.add(lost, [message % {"value": c} for c in shown])
     db.execute(f"DELETE FROM vc_stage_orders WHERE {unknown.format(alias='vc_stage_orders')}")
 
 

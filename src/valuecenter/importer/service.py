@@ -171,6 +171,12 @@ def import_frame(
     return result, rejected.reset_index(drop=True)
 
 
+def rejected_headers() -> dict[str, str]:
+    """The headers of ``NAME.rejected.csv``'s own columns (``line``, ``reason``) in the current
+    language; the file's columns keep their names."""
+    return {"line": _("line"), "reason": _("reason")}
+
+
 def rejected_path(path: Path) -> Path:
     """``orders.csv`` -> ``orders.rejected.csv`` (next to the file)."""
     return path.with_name(f"{path.stem}.rejected.csv")
@@ -195,6 +201,7 @@ def import_file(
     out = rejected_path(path)
     written: str | None = None
     if len(rejected):
+        rejected = rejected.rename(columns=rejected_headers())
         sep = str(frame.attrs.get("sep", ","))
         neutralised_frame(rejected).to_csv(out, index=False, sep=sep)
         written = str(out)

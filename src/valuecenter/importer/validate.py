@@ -183,7 +183,14 @@ def validate(frame: pd.DataFrame, entity: Entity, formats: Formats) -> Validated
         arr = converted.values
         if column.max_len is not None and column.kind is not Kind.CODES:
             too_long = _mask(pc.greater(pc.utf8_length(arr), column.max_len))
-            rejects.add(too_long, f"{column.name} is longer than {column.max_len} characters")
+            rejects.add(
+                too_long,
+                _(
+                    "%(column)s is longer than %(max)s characters",
+                    column=column.name,
+                    max=column.max_len,
+                ),
+            )
             arr = _null_where(arr, too_long)
             unreadable[column.name] = unreadable[column.name] | too_long
         if column.min is not None or column.max is not None:
@@ -195,7 +202,11 @@ def validate(frame: pd.DataFrame, entity: Entity, formats: Formats) -> Validated
             if out.any():
                 shown = arr.filter(pa.array(out)).to_pylist()
                 rng = f"{column.min if column.min is not None else ''}–{column.max or ''}"
-                rejects.add(out, (f"{column.name} {v} is out of range ({rng})" for v in shown))
+                message = _("%(column)s %(value)s is out of range (%(range)s)")
+                rejects.add(
+                    out,
+                    (message % {"column": column.name, "value": v, "range": rng} for v in shown),
+                )
                 arr = _null_where(arr, out)
                 unreadable[column.name] = unreadable[column.name] | out
         if column.kind in (Kind.DATE, Kind.TIMESTAMP):
@@ -215,7 +226,7 @@ def validate(frame: pd.DataFrame, entity: Entity, formats: Formats) -> Validated
             continue
         arr = values[column.name]
         missing = _mask(pc.is_null(arr)) & ~unreadable[column.name]
-        rejects.add(missing, f"{column.name} is missing")
+        rejects.add(missing, _("%(column)s is missing", column=column.name))
     return Validated(entity, n, values, present, rejects, ignored)
 
 
@@ -236,9 +247,8 @@ def reject_duplicates(validated: Validated, key: tuple[str, ...]) -> None:
     later = sub["pos"].to_numpy() != first
     rows = sub["pos"].to_numpy()[later]
     firsts = first[later] + FIRST_LINE
-    validated.rejects.add_positions(
-        rows, [f"duplicate key, first seen on line {f}" for f in firsts]
-    )
+    message = _("duplicate key, first seen on line %(line)s")
+    validated.rejects.add_positions(rows, [message % {"line": f} for f in firsts])
 
 
 def _codes(arr: pa.Array) -> np.ndarray:

@@ -54,6 +54,8 @@ from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import UTCDateTime, utcnow
 from valuecenter.db.bulk import Db, StageColumn
+from valuecenter.formatting import grouped
+from valuecenter.i18n import _
 from valuecenter.offers import repository
 from valuecenter.offers.facts import Facts
 from valuecenter.offers.models import (
@@ -675,7 +677,13 @@ def refresh_features(
                 k.split(":", 1)[1] for k in frame["facts"].iloc[0]["x"] if k.startswith("share:")
             )
         if progress is not None:
-            progress(f"{done:,} of {len(all_ids):,} customers")
+            progress(
+                _(
+                    "%(done)s of %(total)s customers",
+                    done=grouped(done),
+                    total=grouped(len(all_ids)),
+                )
+            )
     return Refresh(
         as_of=as_of,
         customers=done,

@@ -155,7 +155,7 @@ def _fit(
             if pooled_old is not None:
                 rival = _scores(pooled_old, x[new], y[new])
     except InputError as exc:
-        raise InvalidInput(label, str(exc)) from None
+        raise InvalidInput(label, exc.translated()) from None
     serves = "own"
     if pooled_old is not None:
         own_better = (
@@ -225,7 +225,7 @@ def train(
         )
     actions = [a for a, _p, _c in rows]
     targets = {a.id: Target(a.code, c, p) for a, p, c in rows}
-    say("reading the decision log")
+    say(_("reading the decision log"))
     decisions = _decisions(session, until)
     if decisions.empty:
         raise NotFound(_("the decision log is empty: there is nothing to learn from yet"))

@@ -94,7 +94,7 @@ def _models(f: PurchaseSummary, options: ScoreOptions) -> tuple[dict[str, object
         gg = fit_gamma_gamma(x[fitted], monetary[fitted])
     except InputError as exc:
         raise InvalidInput(
-            "orders", _("the value models cannot be fitted: %(reason)s", reason=exc)
+            "orders", _("the value models cannot be fitted: %(reason)s", reason=exc.translated())
         ) from None
     horizon = options.horizon_months * WEEKS_PER_MONTH
     monthly = (1.0 + options.discount_rate) ** (1.0 / 12.0) - 1.0

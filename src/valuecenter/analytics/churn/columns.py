@@ -13,6 +13,7 @@ import pandas as pd
 
 from valuecenter.analytics.churn.target import Target, parse_target
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def split_columns(
     With ``allow_blank_target`` a blank target marks a row to score only (``y`` = −1).
     """
     if len(frame) == 0:
-        raise InputError("data: the file has no rows below the header")
+        raise InputError(N_("data: the file has no rows below the header"))
     for name, field in (
         (target, "target"),
         (id_col, "id_col"),
@@ -50,16 +51,32 @@ def split_columns(
     ):
         if name not in frame.columns:
             raise InputError(
-                f"{field}: no column '{name}' in the data (columns: {_listing(frame)})"
+                N_("%(field)s: no column '%(name)s' in the data (columns: %(columns)s)"),
+                field=field,
+                name=name,
+                columns=_listing(frame),
             )
     if target == id_col:
-        raise InputError(f"id_col: '{id_col}' is also the target column")
+        raise InputError(N_("id_col: '%(id_col)s' is also the target column"), id_col=id_col)
     parsed = parse_target(frame[target], target, positive, allow_blank=allow_blank_target)
     unused = {target, id_col, *drop_cols}
     features = frame[[c for c in frame.columns if c not in unused]]
     if features.shape[1] == 0:
+        if drop_cols:
+            raise InputError(
+                N_(
+                    "data: no feature columns left besides the target '%(target)s', the id "
+                    "'%(id_col)s' and the dropped %(dropped)s"
+                ),
+                target=target,
+                id_col=id_col,
+                dropped=", ".join(drop_cols),
+            )
         raise InputError(
-            f"data: no feature columns left besides the target '{target}', the id '{id_col}'"
-            + (f" and the dropped {', '.join(drop_cols)}" if drop_cols else "")
+            N_(
+                "data: no feature columns left besides the target '%(target)s', the id '%(id_col)s'"
+            ),
+            target=target,
+            id_col=id_col,
         )
     return Columns(features=features.reset_index(drop=True), target=parsed, ids=frame[id_col])

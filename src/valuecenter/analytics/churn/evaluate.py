@@ -28,6 +28,7 @@ from valuecenter.analytics.churn.features import fit_encoder
 from valuecenter.analytics.churn.model import KINDS, Kind, fit_churn
 from valuecenter.analytics.churn.target import MIN_CLASS_ROWS, check_classes
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 TOP_FEATURES = 10
 
@@ -57,9 +58,13 @@ def evaluate(
     """
     started = time.perf_counter()
     if kind not in KINDS:
-        raise InputError(f"kind: '{kind}' is not one of {', '.join(KINDS)}")
+        raise InputError(
+            N_("kind: '%(kind)s' is not one of %(names)s"), kind=kind, names=", ".join(KINDS)
+        )
     if folds < 2:
-        raise InputError(f"folds: {folds} folds cannot cross-validate; use 2 or more")
+        raise InputError(
+            N_("folds: %(folds)s folds cannot cross-validate; use 2 or more"), folds=folds
+        )
     data = split_columns(frame, target, id_col, positive=positive, drop_cols=drop_cols)
     check_classes(data.target, target, max(MIN_CLASS_ROWS, 2 * folds))
     y = data.target.y.astype(np.int64)

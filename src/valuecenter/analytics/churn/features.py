@@ -39,6 +39,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 FloatMatrix = npt.NDArray[np.float64]
 Role = Literal["value", "missing", "level"]
@@ -138,7 +139,10 @@ class Encoder:
         """The matrix of ``frame`` (same columns, in :attr:`layout` order, as at fit time)."""
         missing = [c.name for c in self.columns if c.name not in frame.columns]
         if missing:
-            raise InputError(f"data: column '{missing[0]}' of the trained model is not in the data")
+            raise InputError(
+                N_("data: column '%(missing)s' of the trained model is not in the data"),
+                missing=missing[0],
+            )
         n = len(frame)
         out = np.zeros((n, len(self.layout.names)))
         at = 0
@@ -266,9 +270,9 @@ def fit_encoder(frame: pd.DataFrame) -> Encoder:
             levels.append(level)
     if not columns:
         dropped = "; ".join(f"{k}: {v}" for k, v in fixes.dropped.items())
-        raise InputError(
-            "data: no usable feature column" + (f" ({dropped})" if dropped else " in the data")
-        )
+        if dropped:
+            raise InputError(N_("data: no usable feature column (%(dropped)s)"), dropped=dropped)
+        raise InputError(N_("data: no usable feature column in the data"))
     layout = FeatureLayout(tuple(names), tuple(sources), tuple(roles), tuple(levels), typical)
     return Encoder(columns=tuple(columns), layout=layout, fixes=fixes)
 

@@ -51,6 +51,7 @@ from valuecenter.analytics.churn.learners import (
 )
 from valuecenter.analytics.churn.tree_patterns import PatternContributions
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 FloatArray = npt.NDArray[np.float64]
 Labels = npt.NDArray[np.integer]
@@ -116,7 +117,7 @@ def inner_cv(x: FloatArray, y: Labels, kind: Kind, seed: int) -> InnerCv:
     smallest = int(min((ys == 0).sum(), (ys == 1).sum()))
     folds = min(INNER_FOLDS, smallest)
     if folds < 2:
-        raise InputError("target: the model needs at least 2 training rows of each class")
+        raise InputError(N_("target: the model needs at least 2 training rows of each class"))
     gbm = np.zeros(len(ys))
     linear = {c: np.zeros(len(ys)) for c in LOGISTIC_C}
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -184,7 +185,9 @@ class ChurnModel:
         matrix = np.asarray(x, dtype=np.float64)
         if matrix.ndim != 2 or matrix.shape[1] != len(self.layout.names):
             raise InputError(
-                f"data: expected {len(self.layout.names)} feature columns, got shape {matrix.shape}"
+                N_("data: expected %(n_names)s feature columns, got shape %(shape)s"),
+                n_names=len(self.layout.names),
+                shape=matrix.shape,
             )
         return matrix
 
@@ -302,7 +305,11 @@ def _layout(names: Sequence[str] | FeatureLayout | None, width: int) -> FeatureL
             names if names is not None else [f"x{i}" for i in range(width)]
         )
     if len(layout.names) != width:
-        raise InputError(f"data: {len(layout.names)} feature names for {width} columns")
+        raise InputError(
+            N_("data: %(n_names)s feature names for %(width)s columns"),
+            n_names=len(layout.names),
+            width=width,
+        )
     return layout
 
 
@@ -319,15 +326,21 @@ def fit_churn(
     columns and name typical values) or plain column names.
     """
     if kind not in KINDS:
-        raise InputError(f"kind: '{kind}' is not one of {', '.join(KINDS)}")
+        raise InputError(
+            N_("kind: '%(kind)s' is not one of %(names)s"), kind=kind, names=", ".join(KINDS)
+        )
     x = np.asarray(x, dtype=np.float64)
     labels = np.asarray(y)
     if x.ndim != 2 or len(x) != len(labels) or len(x) == 0:
-        raise InputError(f"data: {x.shape} features for {len(labels)} labels")
+        raise InputError(
+            N_("data: %(shape)s features for %(n_labels)s labels"),
+            shape=x.shape,
+            n_labels=len(labels),
+        )
     if not np.isfinite(x).all():
-        raise InputError("data: the feature matrix has blanks or infinite values")
+        raise InputError(N_("data: the feature matrix has blanks or infinite values"))
     if not np.isin(labels, (0, 1)).all():
-        raise InputError("target: labels must be 0 (stay) or 1 (churn)")
+        raise InputError(N_("target: labels must be 0 (stay) or 1 (churn)"))
     layout = _layout(feature_names, x.shape[1])
     inner = inner_cv(x, labels, kind, seed)
     chosen: Choice = choose(inner.auc)

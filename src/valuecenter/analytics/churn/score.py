@@ -20,6 +20,7 @@ from valuecenter.analytics.churn.features import Fixes, fit_encoder
 from valuecenter.analytics.churn.model import KINDS, ChurnModel, Kind, fit_churn, predictions_frame
 from valuecenter.analytics.churn.target import check_classes
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,9 @@ def score_file(
 ) -> Scored:
     """Fit the churn model on the labelled rows of ``frame`` and score all its rows."""
     if kind not in KINDS:
-        raise InputError(f"kind: '{kind}' is not one of {', '.join(KINDS)}")
+        raise InputError(
+            N_("kind: '%(kind)s' is not one of %(names)s"), kind=kind, names=", ".join(KINDS)
+        )
     data = split_columns(
         frame, target, id_col, positive=positive, drop_cols=drop_cols, allow_blank_target=True
     )

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 # Lower-cased spellings of "this customer churned" and "this customer stayed".
 CHURN_WORDS = frozenset(
@@ -90,8 +91,9 @@ def parse_target(
     blank = (text == "").to_numpy()
     if blank.any() and not allow_blank:
         raise InputError(
-            f"target: line {_line(int(blank.nonzero()[0][0]))}: column '{column}' is blank; "
-            "every row needs its class"
+            N_("target: line %(line)s: column '%(column)s' is blank; every row needs its class"),
+            line=_line(int(blank.nonzero()[0][0])),
+            column=column,
         )
     folded = text.str.lower()
     seen: list[str] = []  # distinct non-blank values, in order of appearance (folded)
@@ -101,9 +103,14 @@ def parse_target(
             continue
         if len(seen) == 2:
             raise InputError(
-                f"target: line {_line(position)}: '{text.iloc[position]}' is a third value in "
-                f"column '{column}' (the first two: {_shown([spelling[k] for k in seen])}); "
-                "a churn target has two classes"
+                N_(
+                    "target: line %(line)s: '%(found)s' is a third value in column "
+                    "'%(column)s' (the first two: %(first_two)s); a churn target has two classes"
+                ),
+                line=_line(position),
+                found=text.iloc[position],
+                column=column,
+                first_two=_shown([spelling[k] for k in seen]),
             )
         seen.append(key)
         spelling[key] = str(text.iloc[position])
@@ -111,8 +118,13 @@ def parse_target(
         wanted = positive.strip().lower()
         if wanted not in spelling:
             raise InputError(
-                f"positive: '{positive}' does not occur in column '{column}' "
-                f"(values: {_shown(list(spelling.values()))})"
+                N_(
+                    "positive: '%(positive)s' does not occur in column '%(column)s' (values: "
+                    "%(values)s)"
+                ),
+                positive=positive,
+                column=column,
+                values=_shown(list(spelling.values())),
             )
         churn_key = wanted
     else:
@@ -120,8 +132,12 @@ def parse_target(
     others = [k for k in seen if k != churn_key]
     if not others:
         raise InputError(
-            f"target: column '{column}' has only the value '{spelling[churn_key]}'; "
-            "a churn model needs rows of both classes"
+            N_(
+                "target: column '%(column)s' has only the value '%(spelling)s'; a churn "
+                "model needs rows of both classes"
+            ),
+            column=column,
+            spelling=spelling[churn_key],
         )
     y = np.where(blank, -1, np.where(folded.to_numpy() == churn_key, 1, 0)).astype(np.int8)
     return Target(y=y, positive=spelling[churn_key], negative=spelling[others[0]])
@@ -129,11 +145,15 @@ def parse_target(
 
 def _infer_positive(seen: list[str], spelling: dict[str, str], column: str) -> str:
     if not seen:
-        raise InputError(f"target: column '{column}' is blank on every row")
+        raise InputError(N_("target: column '%(column)s' is blank on every row"), column=column)
     if len(seen) == 1:
         raise InputError(
-            f"target: column '{column}' has only the value '{spelling[seen[0]]}'; "
-            "a churn model needs rows of both classes"
+            N_(
+                "target: column '%(column)s' has only the value '%(spelling)s'; a churn "
+                "model needs rows of both classes"
+            ),
+            column=column,
+            spelling=spelling[seen[0]],
         )
     churn = [k for k in seen if k in CHURN_WORDS]
     stay = [k for k in seen if k in STAY_WORDS]
@@ -142,8 +162,12 @@ def _infer_positive(seen: list[str], spelling: dict[str, str], column: str) -> s
     if len(stay) == 1 and not churn:
         return next(k for k in seen if k not in STAY_WORDS)
     raise InputError(
-        f"positive: cannot tell which of {_shown([spelling[k] for k in seen])} in column "
-        f"'{column}' means churn; give --positive"
+        N_(
+            "positive: cannot tell which of %(values)s in column '%(column)s' means "
+            "churn; give --positive"
+        ),
+        values=_shown([spelling[k] for k in seen]),
+        column=column,
     )
 
 
@@ -154,6 +178,12 @@ def check_classes(target: Target, column: str, minimum: int = MIN_CLASS_ROWS) ->
         count = int((labelled == value).sum())
         if count < minimum:
             raise InputError(
-                f"target: column '{column}' has {count} row(s) of class '{name}'; "
-                f"a churn model needs at least {minimum} of each class"
+                N_(
+                    "target: column '%(column)s' has %(count)s row(s) of class '%(name)s'; a "
+                    "churn model needs at least %(minimum)s of each class"
+                ),
+                column=column,
+                count=count,
+                name=name,
+                minimum=minimum,
             )

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -25,9 +26,9 @@ def as_float_array(values: npt.ArrayLike, field: str) -> FloatArray:
     """``values`` as a 1-D float64 array without missing or infinite values."""
     array = np.atleast_1d(np.asarray(values, dtype=np.float64))
     if array.ndim != 1:
-        raise InputError(f"{field}: needs a one-dimensional list of numbers")
+        raise InputError(N_("%(field)s: needs a one-dimensional list of numbers"), field=field)
     if not np.isfinite(array).all():
-        raise InputError(f"{field}: has missing or infinite values")
+        raise InputError(N_("%(field)s: has missing or infinite values"), field=field)
     return array
 
 
@@ -48,17 +49,17 @@ def rfm_arrays(
     try:
         x, t_x, age = np.broadcast_arrays(x, t_x, age)
     except ValueError:
-        raise InputError("frequency: frequency, recency and T differ in length") from None
+        raise InputError(N_("frequency: frequency, recency and T differ in length")) from None
     if (x < 0).any() or (np.floor(x) != x).any():
-        raise InputError("frequency: needs whole numbers ≥ 0 (repeat purchases)")
+        raise InputError(N_("frequency: needs whole numbers ≥ 0 (repeat purchases)"))
     if (t_x < 0).any():
-        raise InputError("recency: needs values ≥ 0")
+        raise InputError(N_("recency: needs values ≥ 0"))
     if (age < 0).any():
-        raise InputError("T: needs values ≥ 0 (time since the first purchase)")
+        raise InputError(N_("T: needs values ≥ 0 (time since the first purchase)"))
     if (t_x > age * (1 + 1e-12)).any():
-        raise InputError("recency: is larger than T for some customers")
+        raise InputError(N_("recency: is larger than T for some customers"))
     if ((x == 0) & (t_x != 0)).any():
-        raise InputError("recency: must be 0 for customers without repeat purchases")
+        raise InputError(N_("recency: must be 0 for customers without repeat purchases"))
     return x, t_x, age
 
 
@@ -68,9 +69,9 @@ def weights_array(weights: npt.ArrayLike | None, n: int) -> FloatArray:
         return np.ones(n, dtype=np.float64)
     w = as_float_array(weights, "weights")
     if w.shape != (n,):
-        raise InputError("weights: needs one weight per customer")
+        raise InputError(N_("weights: needs one weight per customer"))
     if (w < 0).any() or w.sum() <= 0:
-        raise InputError("weights: needs values ≥ 0 with a positive sum")
+        raise InputError(N_("weights: needs values ≥ 0 with a positive sum"))
     return w
 
 

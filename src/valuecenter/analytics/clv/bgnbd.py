@@ -43,6 +43,7 @@ from valuecenter.analytics.clv._checks import (
     weights_array,
 )
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 _LOG_BOUND = 18.0  # parameters live in [e^-18, e^18] ≈ [1.5e-8, 6.6e7] during the search
 _DEGENERATE_TOLERANCE = 1e-7  # relative log-likelihood gap below which the NBD limit wins
@@ -459,7 +460,7 @@ def fit_bgnbd(
     x, t_x, age = rfm_arrays(frequency, recency, T)
     w = weights_array(weights, len(x))
     if len(x) == 0:
-        raise InputError("frequency: no customers to fit")
+        raise InputError(N_("frequency: no customers to fit"))
     return _fit(x, t_x, age, w, warm=len(x) >= 4 * _SUBSAMPLE)
 
 
@@ -614,7 +615,7 @@ def expected_purchases(
     x, t_x, age = rfm_arrays(frequency, recency, T)
     horizon = np.asarray(t, dtype=np.float64)
     if not np.isfinite(horizon).all() or (horizon < 0).any():
-        raise InputError("t: needs finite values ≥ 0")
+        raise InputError(N_("t: needs finite values ≥ 0"))
     horizon, x, t_x, age = np.broadcast_arrays(horizon, x, t_x, age)
     if fit.degenerate == "nbd":
         nbd: FloatArray = horizon * (fit.r + x) / (fit.alpha + age)
@@ -655,9 +656,9 @@ def p_purchases(fit: BgNbdFit, n: npt.ArrayLike, t: npt.ArrayLike) -> FloatArray
     count = np.atleast_1d(np.asarray(n, dtype=np.float64))
     horizon = np.asarray(t, dtype=np.float64)
     if not np.isfinite(count).all() or (count < 0).any() or (np.floor(count) != count).any():
-        raise InputError("n: needs whole numbers ≥ 0")
+        raise InputError(N_("n: needs whole numbers ≥ 0"))
     if not np.isfinite(horizon).all() or (horizon < 0).any():
-        raise InputError("t: needs finite values ≥ 0")
+        raise InputError(N_("t: needs finite values ≥ 0"))
     count, horizon = np.broadcast_arrays(count, horizon)
     prob = fit.alpha / (fit.alpha + horizon)
     log_nb = stats.nbinom.logpmf(count, fit.r, prob)

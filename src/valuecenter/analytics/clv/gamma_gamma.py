@@ -35,6 +35,7 @@ from valuecenter.analytics.clv._checks import (
     newton_maximise,
 )
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 _LOG_BOUND = 25.0
 
@@ -71,9 +72,9 @@ def _repeat_buyers(frequency: npt.ArrayLike, monetary: npt.ArrayLike) -> tuple[F
     x = as_float_array(frequency, "frequency")
     m = as_float_array(monetary, "monetary")
     if x.shape != m.shape:
-        raise InputError("monetary: needs one value per customer (as many as frequency)")
+        raise InputError(N_("monetary: needs one value per customer (as many as frequency)"))
     if (x < 0).any() or (np.floor(x) != x).any():
-        raise InputError("frequency: needs whole numbers ≥ 0 (repeat purchases)")
+        raise InputError(N_("frequency: needs whole numbers ≥ 0 (repeat purchases)"))
     return x, m
 
 
@@ -213,7 +214,7 @@ def log_likelihood(
     x, m = _repeat_buyers(frequency, monetary)
     buyers = x > 0
     if (m[buyers] <= 0).any():
-        raise InputError("monetary: needs values > 0 for every repeat buyer")
+        raise InputError(N_("monetary: needs values > 0 for every repeat buyer"))
     ll = np.zeros_like(x)
     ll[buyers] = _log_likelihood(fit.p, fit.q, fit.v, x[buyers], m[buyers])
     return ll
@@ -245,9 +246,9 @@ def fit_gamma_gamma(frequency: npt.ArrayLike, monetary: npt.ArrayLike) -> GammaG
     buyers = np.flatnonzero(x > 0)
     x, m = x.take(buyers), m.take(buyers)
     if len(x) == 0:
-        raise InputError("frequency: no repeat buyers to fit the Gamma-Gamma model on")
+        raise InputError(N_("frequency: no repeat buyers to fit the Gamma-Gamma model on"))
     if (m <= 0).any():
-        raise InputError("monetary: needs values > 0 for every repeat buyer")
+        raise InputError(N_("monetary: needs values > 0 for every repeat buyer"))
     data = _Data.build(x, m)
     # Start at p = 1, q = 2 (a finite mean) and γ matching the mean value, p γ / (q − 1) = m̄;
     # with many repeat buyers, at the estimate on a fixed-seed random subsample of them.
@@ -295,7 +296,7 @@ def expected_average_value(
     repeat purchases (x = 0) gets the population mean. Requires q > 1.
     """
     if fit.q <= 1:
-        raise InputError("q: the fitted q ≤ 1 has no finite mean purchase value")
+        raise InputError(N_("q: the fitted q ≤ 1 has no finite mean purchase value"))
     x, m = _repeat_buyers(frequency, monetary)
     m = np.where(x > 0, m, 0.0)
     value: FloatArray = (fit.v + x * m) * fit.p / (fit.p * x + fit.q - 1)

@@ -29,6 +29,7 @@ from scipy import optimize, special  # type: ignore[import-untyped]
 
 from valuecenter.analytics.clv._checks import FloatArray, as_float_array
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 _LOG_BOUND = 25.0
 
@@ -59,13 +60,13 @@ class SbgFit:
 def _survivors(survivors: npt.ArrayLike) -> FloatArray:
     n = as_float_array(survivors, "survivors")
     if len(n) < 2:
-        raise InputError("survivors: needs the cohort size and at least one later count")
+        raise InputError(N_("survivors: needs the cohort size and at least one later count"))
     if (n < 0).any() or (np.floor(n) != n).any():
-        raise InputError("survivors: needs whole numbers ≥ 0")
+        raise InputError(N_("survivors: needs whole numbers ≥ 0"))
     if n[0] <= 0:
-        raise InputError("survivors: the first count (the cohort size) must be > 0")
+        raise InputError(N_("survivors: the first count (the cohort size) must be > 0"))
     if (np.diff(n) > 0).any():
-        raise InputError("survivors: counts cannot grow from one period to the next")
+        raise InputError(N_("survivors: counts cannot grow from one period to the next"))
     return n
 
 
@@ -106,7 +107,7 @@ def fit_sbg(survivors: npt.ArrayLike) -> SbgFit:
     """
     n = _survivors(survivors)
     if n[-1] == n[0]:
-        raise InputError("survivors: nobody cancelled, so there is no churn to fit")
+        raise InputError(N_("survivors: nobody cancelled, so there is no churn to fit"))
     theta = _maximise(lambda theta: _log_likelihood(theta, n), float(n[0]))
     gamma, delta = np.exp(theta)
     return SbgFit(
@@ -125,7 +126,7 @@ def _periods(t: npt.ArrayLike, minimum: int) -> FloatArray:
         or (periods < minimum).any()
         or (np.floor(periods) != periods).any()
     ):
-        raise InputError(f"t: needs whole periods ≥ {minimum}")
+        raise InputError(N_("t: needs whole periods ≥ %(minimum)s"), minimum=minimum)
     return periods
 
 
@@ -158,7 +159,7 @@ def expected_lifetime(fit: SbgFit) -> float:
 
 def _check_rate(discount_rate: float) -> float:
     if not math.isfinite(discount_rate) or discount_rate <= 0:
-        raise InputError("discount_rate: needs a rate > 0 per period (e.g. 0.10)")
+        raise InputError(N_("discount_rate: needs a rate > 0 per period (e.g. 0.10)"))
     return 1.0 / (1.0 + discount_rate)
 
 
@@ -213,11 +214,11 @@ def fit_sbg_individual(renewals: npt.ArrayLike, cancelled: npt.ArrayLike) -> Sbg
     k = as_float_array(renewals, "renewals")
     gone = np.asarray(cancelled, dtype=bool)
     if k.shape != gone.shape:
-        raise InputError("cancelled: needs one value per customer")
+        raise InputError(N_("cancelled: needs one value per customer"))
     if len(k) == 0 or (k < 0).any() or (k != np.round(k)).any():
-        raise InputError("renewals: needs whole numbers ≥ 0 for at least one customer")
+        raise InputError(N_("renewals: needs whole numbers ≥ 0 for at least one customer"))
     if not gone.any():
-        raise InputError("cancelled: nobody cancelled, so there is no churn to fit")
+        raise InputError(N_("cancelled: nobody cancelled, so there is no churn to fit"))
     # Collapse to counts per (k, cancelled): the likelihood depends on nothing else.
     keys, counts = np.unique(np.stack([k, gone.astype(np.float64)]), axis=1, return_counts=True)
     kk, cc, w = keys[0], keys[1].astype(bool), counts.astype(np.float64)

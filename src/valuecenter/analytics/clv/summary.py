@@ -27,6 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 Freq = Literal["D", "W"]
 _EPOCH_WEEKDAY_SHIFT = 3  # 1970-01-01 was a Thursday: (days + 3) // 7 counts weeks from Monday
@@ -39,9 +40,9 @@ def _dates(when: npt.ArrayLike | pd.Series) -> pd.DatetimeIndex:
         dates = pd.DatetimeIndex(pd.to_datetime(values, format="ISO8601"))
     except (ValueError, TypeError, OverflowError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"when: not dates ({first})") from None
+        raise InputError(N_("when: not dates (%(first)s)"), first=first) from None
     if bool(np.asarray(dates.isna()).any()):
-        raise InputError("when: has missing dates")
+        raise InputError(N_("when: has missing dates"))
     if dates.tz is not None:
         dates = dates.tz_localize(None)
     return dates
@@ -50,7 +51,7 @@ def _dates(when: npt.ArrayLike | pd.Series) -> pd.DatetimeIndex:
 def period_index(when: npt.ArrayLike | pd.Series, freq: Freq) -> npt.NDArray[np.int64]:
     """The period of each date as a whole number: days since 1970-01-01, or weeks (Mon–Sun)."""
     if freq not in ("D", "W"):
-        raise InputError(f"freq: '{freq}' is not D (days) or W (weeks)")
+        raise InputError(N_("freq: '%(freq)s' is not D (days) or W (weeks)"), freq=freq)
     days = _dates(when).values.astype("datetime64[D]").astype(np.int64)
     if freq == "W":
         weeks: npt.NDArray[np.int64] = (days + _EPOCH_WEEKDAY_SHIFT) // 7
@@ -62,9 +63,9 @@ def _period_of(day: object, freq: Freq, field: str) -> int:
     try:
         stamp = pd.Timestamp(day)  # type: ignore[arg-type]
     except (ValueError, TypeError):
-        raise InputError(f"{field}: '{day}' is not a date") from None
+        raise InputError(N_("%(field)s: '%(day)s' is not a date"), field=field, day=day) from None
     if pd.isna(stamp):
-        raise InputError(f"{field}: '{day}' is not a date")
+        raise InputError(N_("%(field)s: '%(day)s' is not a date"), field=field, day=day)
     return int(period_index(pd.Series([stamp]), freq)[0])
 
 
@@ -78,19 +79,19 @@ def _transactions(
     ids = pd.Series(np.asarray(customer) if not isinstance(customer, pd.Series) else customer)
     n = len(ids)
     if n == 0:
-        raise InputError("customer: there are no transactions")
+        raise InputError(N_("customer: there are no transactions"))
     if ids.isna().any():
-        raise InputError("customer: has missing customer ids")
+        raise InputError(N_("customer: has missing customer ids"))
     periods = period_index(when, freq)
     if len(periods) != n:
-        raise InputError("when: needs one date per transaction")
+        raise InputError(N_("when: needs one date per transaction"))
     frame = pd.DataFrame({"customer": ids.to_numpy(), "period": periods})
     if amount is not None:
         values = np.asarray(amount, dtype=np.float64)
         if values.shape != (n,):
-            raise InputError("amount: needs one value per transaction")
+            raise InputError(N_("amount: needs one value per transaction"))
         if not np.isfinite(values).all():
-            raise InputError("amount: has missing or infinite values")
+            raise InputError(N_("amount: has missing or infinite values"))
         frame["amount"] = values
     else:
         frame["amount"] = 0.0
@@ -160,7 +161,7 @@ def transaction_summary(
     )
     per_period = per_period[per_period["period"] <= end]
     if per_period.empty:
-        raise InputError("observation_end: is before every transaction")
+        raise InputError(N_("observation_end: is before every transaction"))
     return _summarise(per_period, end, amount is not None)
 
 
@@ -195,10 +196,10 @@ def calibration_and_holdout(
         else _period_of(observation_end, freq, "observation_end")
     )
     if obs_end < cal_end:
-        raise InputError("observation_end: is before calibration_end")
+        raise InputError(N_("observation_end: is before calibration_end"))
     calibration = per_period[per_period["period"] <= cal_end]
     if calibration.empty:
-        raise InputError("calibration_end: is before every transaction")
+        raise InputError(N_("calibration_end: is before every transaction"))
     summary = _summarise(calibration, cal_end, amount is not None)
     summary.columns = [f"{name}_cal" for name in summary.columns]
     holdout = per_period[(per_period["period"] > cal_end) & (per_period["period"] <= obs_end)]

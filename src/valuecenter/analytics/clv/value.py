@@ -24,6 +24,7 @@ from valuecenter.analytics.clv._checks import FloatArray, rfm_arrays
 from valuecenter.analytics.clv.bgnbd import BgNbdFit, expected_purchases
 from valuecenter.analytics.clv.gamma_gamma import GammaGammaFit, expected_average_value
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 
 def customer_lifetime_value(
@@ -60,13 +61,13 @@ def customer_lifetime_value(
         CLV per customer, in the unit of ``monetary``.
     """
     if isinstance(horizon_periods, bool) or not isinstance(horizon_periods, int | np.integer):
-        raise InputError("horizon_periods: needs a whole number of periods")
+        raise InputError(N_("horizon_periods: needs a whole number of periods"))
     if horizon_periods < 1:
-        raise InputError("horizon_periods: needs at least 1 period")
+        raise InputError(N_("horizon_periods: needs at least 1 period"))
     if not math.isfinite(discount_rate_per_period) or discount_rate_per_period < 0:
-        raise InputError("discount_rate_per_period: needs a rate ≥ 0")
+        raise InputError(N_("discount_rate_per_period: needs a rate ≥ 0"))
     if not math.isfinite(period_length) or period_length <= 0:
-        raise InputError("period_length: needs a length > 0")
+        raise InputError(N_("period_length: needs a length > 0"))
     x, t_x, age = rfm_arrays(frequency, recency, T)
     value = expected_average_value(gg, x, np.broadcast_to(np.asarray(monetary, float), x.shape))
     clv = np.zeros_like(x)

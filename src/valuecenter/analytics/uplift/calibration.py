@@ -27,6 +27,7 @@ import numpy.typing as npt
 from scipy import stats  # type: ignore[import-untyped]
 
 from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 FloatArray = npt.NDArray[np.float64]
 ONE_SIDED_95 = 1.6448536269514722
@@ -86,18 +87,22 @@ def best_linear_predictor(
     t = np.asarray(treated, dtype=np.float64)
     out = np.asarray(y, dtype=np.float64)
     if not (s.shape == t.shape == out.shape) or s.ndim != 1:
-        raise InputError("score: needs one value per row of treated and y")
+        raise InputError(N_("score: needs one value per row of treated and y"))
     if len(s) < MIN_ROWS:
-        raise InputError(f"score: {len(s)} rows; the BLP test needs at least {MIN_ROWS}")
+        raise InputError(
+            N_("score: %(n_s)s rows; the BLP test needs at least %(min_rows)s"),
+            n_s=len(s),
+            min_rows=MIN_ROWS,
+        )
     if t.min() == t.max():
-        raise InputError("treated: both arms are needed on the test rows")
+        raise InputError(N_("treated: both arms are needed on the test rows"))
     p = (
         np.full(len(s), t.mean())
         if propensity is None
         else np.broadcast_to(np.asarray(propensity, dtype=np.float64), s.shape)
     )
     if np.any((p <= 0) | (p >= 1)):
-        raise InputError("propensity: must lie strictly between 0 and 1")
+        raise InputError(N_("propensity: must lie strictly between 0 and 1"))
     centred = s - s.mean()
     columns = [np.ones(len(s))]
     if baseline is not None:

@@ -29,6 +29,7 @@ from valuecenter.analytics.uplift.base import (
     fit_classifier,
 )
 from valuecenter.analytics.uplift.data import Experiment
+from valuecenter.i18n import N_
 
 
 def _strata(arm: npt.ArrayLike, y: npt.ArrayLike) -> IntArray:
@@ -39,7 +40,7 @@ def _strata(arm: npt.ArrayLike, y: npt.ArrayLike) -> IntArray:
 def fold_ids(arm: npt.ArrayLike, y: npt.ArrayLike, folds: int, seed: int) -> IntArray:
     """The fold (0 … folds − 1) of each row, stratified on arm × outcome."""
     if folds < 2:
-        raise InputError(f"folds: {folds} folds cannot cross-fit; use 2 or more")
+        raise InputError(N_("folds: %(folds)s folds cannot cross-fit; use 2 or more"), folds=folds)
     strata = _strata(arm, y)
     rng = np.random.default_rng(seed)
     out = np.empty(len(strata), dtype=np.int64)
@@ -58,7 +59,9 @@ def stratified_split(
     """Row indices (sorted) of the training and the test part: ``test_size`` of every arm ×
     outcome stratum (rounded) goes to the test part."""
     if not 0 < test_size < 1:
-        raise InputError(f"test_size: {test_size} is not a share between 0 and 1")
+        raise InputError(
+            N_("test_size: %(test_size)s is not a share between 0 and 1"), test_size=test_size
+        )
     strata = _strata(arm, y)
     rng = np.random.default_rng(seed)
     test: list[IntArray] = []

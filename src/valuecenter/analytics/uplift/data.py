@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.uplift.base import FloatArray, FloatMatrix, IntArray
+from valuecenter.i18n import N_
 
 MIN_ARM_ROWS = 20
 """Training rows each arm needs: fewer carry no outcome rate a model could learn from."""
@@ -55,24 +56,33 @@ def _as_matrix(x: npt.ArrayLike) -> FloatMatrix:
     try:
         matrix = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InputError("x: the features must be numbers (encode text columns first)") from None
+        raise InputError(
+            N_("x: the features must be numbers (encode text columns first)")
+        ) from None
     if matrix.ndim != 2 or matrix.shape[1] == 0:
-        raise InputError(f"x: expected a (rows × features) matrix, got shape {matrix.shape}")
+        raise InputError(
+            N_("x: expected a (rows × features) matrix, got shape %(shape)s"), shape=matrix.shape
+        )
     if np.isinf(matrix).any():
         row = int(np.nonzero(np.isinf(matrix).any(axis=1))[0][0])
-        raise InputError(f"x: row {row} holds an infinite value")
+        raise InputError(N_("x: row %(row)s holds an infinite value"), row=row)
     return matrix
 
 
 def _labels(values: npt.ArrayLike, name: str, rows: int) -> IntArray:
     array = np.asarray(values)
     if array.ndim != 1 or len(array) != rows:
-        raise InputError(f"{name}: expected {rows} values (one per row of x), got {array.shape}")
+        raise InputError(
+            N_("%(name)s: expected %(rows)s values (one per row of x), got %(shape)s"),
+            name=name,
+            rows=rows,
+            shape=array.shape,
+        )
     whole = array.dtype.kind in "iub" or (
         array.dtype.kind == "f" and bool(np.all(np.isfinite(array) & (array == np.round(array))))
     )
     if not whole:
-        raise InputError(f"{name}: values must be whole numbers")
+        raise InputError(N_("%(name)s: values must be whole numbers"), name=name)
     return array.astype(np.int64)
 
 
@@ -87,19 +97,30 @@ def experiment(
     outcome = _labels(y, "y", rows)
     bad = np.nonzero(~np.isin(outcome, (0, 1)))[0]
     if len(bad):
-        raise InputError(f"y: row {int(bad[0])} is {int(outcome[bad[0]])}; outcomes are 0 or 1")
+        raise InputError(
+            N_("y: row %(bad)s is %(outcome)s; outcomes are 0 or 1"),
+            bad=int(bad[0]),
+            outcome=int(outcome[bad[0]]),
+        )
     if (arms < 0).any():
         row = int(np.nonzero(arms < 0)[0][0])
-        raise InputError(f"arm: row {row} is {int(arms[row])}; arms are 0 (control) or 1..K")
+        raise InputError(
+            N_("arm: row %(row)s is %(arms)s; arms are 0 (control) or 1..K"),
+            row=row,
+            arms=int(arms[row]),
+        )
     treatments = int(arms.max()) if rows else 0
     if treatments < 1:
-        raise InputError("arm: no treated row (arms are 0 for control and 1..K for treatments)")
+        raise InputError(N_("arm: no treated row (arms are 0 for control and 1..K for treatments)"))
     counts = np.bincount(arms, minlength=treatments + 1)
     for value, count in enumerate(counts):
         if count < MIN_ARM_ROWS:
             name = "the control arm (0)" if value == 0 else f"arm {value}"
             raise InputError(
-                f"arm: {name} has {int(count)} row(s); each arm needs at least {MIN_ARM_ROWS}"
+                N_("arm: %(name)s has %(count)s row(s); each arm needs at least %(min_arm_rows)s"),
+                name=name,
+                count=int(count),
+                min_arm_rows=MIN_ARM_ROWS,
             )
     given = propensity is not None
     if propensity is None:
@@ -108,12 +129,17 @@ def experiment(
     else:
         own = np.asarray(propensity, dtype=np.float64)
         if own.ndim != 1 or len(own) != rows:
-            raise InputError(f"propensity: expected {rows} values, got shape {own.shape}")
+            raise InputError(
+                N_("propensity: expected %(rows)s values, got shape %(shape)s"),
+                rows=rows,
+                shape=own.shape,
+            )
         wrong = np.nonzero(~(np.isfinite(own) & (own > 0) & (own <= 1)))[0]
         if len(wrong):
             raise InputError(
-                f"propensity: row {int(wrong[0])} is {own[wrong[0]]}; "
-                "a propensity is a probability in (0, 1]"
+                N_("propensity: row %(wrong)s is %(own)s; a propensity is a probability in (0, 1]"),
+                wrong=int(wrong[0]),
+                own=own[wrong[0]],
             )
     return Experiment(
         x=matrix,

@@ -35,6 +35,7 @@ from valuecenter.analytics.uplift.data import MIN_ARM_ROWS
 from valuecenter.analytics.uplift.metrics import auuc, qini_coefficient, uplift_at_k
 from valuecenter.analytics.uplift.model import LEARNERS, Learner, fit_uplift
 from valuecenter.analytics.uplift.outcome import folded_text, parse_outcome
+from valuecenter.i18n import N_
 
 TOP_SHARES = (10, 20, 30)
 MIN_TEST_ARM_ROWS = MIN_ARM_ROWS
@@ -47,13 +48,25 @@ def _check_columns(
     columns = ", ".join(str(c) for c in frame.columns)
     for name, field in ((treatment_col, "treatment_col"), (outcome_col, "outcome_col")):
         if name not in frame.columns:
-            raise InputError(f"{field}: no column '{name}' in the data (columns: {columns})")
+            raise InputError(
+                N_("%(field)s: no column '%(name)s' in the data (columns: %(columns)s)"),
+                field=field,
+                name=name,
+                columns=columns,
+            )
     if treatment_col == outcome_col:
-        raise InputError(f"outcome_col: '{outcome_col}' is also the treatment column")
+        raise InputError(
+            N_("outcome_col: '%(outcome_col)s' is also the treatment column"),
+            outcome_col=outcome_col,
+        )
     unknown = [c for c in drop_cols if c not in frame.columns]
     if unknown:
         named = ", ".join(f"'{c}'" for c in unknown)
-        raise InputError(f"drop_cols: no column {named} in the data (columns: {columns})")
+        raise InputError(
+            N_("drop_cols: no column %(named)s in the data (columns: %(columns)s)"),
+            named=named,
+            columns=columns,
+        )
 
 
 def _holdings(values: pd.Series) -> str:
@@ -70,14 +83,17 @@ def arms(values: pd.Series, column: str, treatments: Sequence[str], control: str
     wanted = [str(v).strip() for v in (control, *treatments)]
     folded = [v.lower() for v in wanted]
     if not treatments:
-        raise InputError("treatment_value: give at least one treatment value")
+        raise InputError(N_("treatment_value: give at least one treatment value"))
     if "" in wanted:
         field = "control_value" if wanted[0] == "" else "treatment_value"
-        raise InputError(f"{field}: a blank value names no arm")
+        raise InputError(N_("%(field)s: a blank value names no arm"), field=field)
     if len(set(folded)) < len(folded):
         raise InputError(
-            "treatment_value: the control and treatment values must all differ "
-            f"(given: {', '.join(wanted)})"
+            N_(
+                "treatment_value: the control and treatment values must all differ "
+                "(given: %(names)s)"
+            ),
+            names=", ".join(wanted),
         )
     text = folded_text(values)
     out = np.full(len(values), -1, dtype=np.int64)
@@ -86,8 +102,14 @@ def arms(values: pd.Series, column: str, treatments: Sequence[str], control: str
         if not hit.any():
             field = "control_value" if code == 0 else "treatment_value"
             raise InputError(
-                f"{field}: no row has '{value}' in column '{column}'; "
-                f"the column holds {_holdings(values)}"
+                N_(
+                    "%(field)s: no row has '%(value)s' in column '%(column)s'; the column "
+                    "holds %(held)s"
+                ),
+                field=field,
+                value=value,
+                column=column,
+                held=_holdings(values),
             )
         out[hit] = code
     return out
@@ -110,9 +132,16 @@ def _check_parts(arm: IntArray, train: IntArray, test: IntArray, names: list[str
         in_test = int((arm[test] == code).sum())
         if in_train < MIN_ARM_ROWS or in_test < MIN_TEST_ARM_ROWS:
             raise InputError(
-                f"data: arm '{name}' has {in_train + in_test} usable row(s), {in_train} for "
-                f"training and {in_test} for testing; each part needs at least "
-                f"{MIN_ARM_ROWS} rows of every arm"
+                N_(
+                    "data: arm '%(name)s' has %(rows)s usable row(s), %(in_train)s for "
+                    "training and %(in_test)s for testing; each part needs at least "
+                    "%(min_arm_rows)s rows of every arm"
+                ),
+                name=name,
+                rows=in_train + in_test,
+                in_train=in_train,
+                in_test=in_test,
+                min_arm_rows=MIN_ARM_ROWS,
             )
 
 
@@ -138,11 +167,17 @@ def evaluate(
     """Fit on a stratified training part of ``frame`` and score the test part (module text)."""
     started = time.perf_counter()
     if learner != "auto" and learner not in LEARNERS:
-        raise InputError(f"learner: '{learner}' is not one of auto, {', '.join(LEARNERS)}")
+        raise InputError(
+            N_("learner: '%(learner)s' is not one of auto, %(names)s"),
+            learner=learner,
+            names=", ".join(LEARNERS),
+        )
     if not 0 < test_size < 1:
-        raise InputError(f"test_size: {test_size} is not a share between 0 and 1")
+        raise InputError(
+            N_("test_size: %(test_size)s is not a share between 0 and 1"), test_size=test_size
+        )
     if len(frame) == 0:
-        raise InputError("data: the file has no rows below the header")
+        raise InputError(N_("data: the file has no rows below the header"))
     _check_columns(frame, treatment_col, outcome_col, drop_cols)
     names = [str(control_value).strip(), *(str(v).strip() for v in treatment_values)]
     arm_all = arms(frame[treatment_col], treatment_col, treatment_values, control_value)
@@ -159,7 +194,7 @@ def evaluate(
     features = frame.loc[keep, [c for c in frame.columns if c not in unused]]
     if features.shape[1] == 0:
         raise InputError(
-            "data: no feature columns left besides the treatment, the outcome and --drop-cols"
+            N_("data: no feature columns left besides the treatment, the outcome and --drop-cols")
         )
     features = features.reset_index(drop=True)
     arm, y = arm_all[keep], y_all[keep]

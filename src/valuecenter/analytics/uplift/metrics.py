@@ -41,6 +41,7 @@ import numpy.typing as npt
 
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.uplift.base import FloatArray
+from valuecenter.i18n import N_
 
 Mask = npt.NDArray[np.bool_]
 
@@ -62,19 +63,28 @@ def _inputs(
     outcome = np.asarray(y)
     if score.ndim != 1 or flag.shape != score.shape or outcome.shape != score.shape:
         raise InputError(
-            f"uplift: scores {score.shape}, treated {flag.shape} and outcomes {outcome.shape} "
-            "must be three arrays of one length"
+            N_(
+                "uplift: scores %(shape)s, treated %(shape2)s and outcomes %(shape3)s "
+                "must be three arrays of one length"
+            ),
+            shape=score.shape,
+            shape2=flag.shape,
+            shape3=outcome.shape,
         )
     if np.isnan(score).any():
-        raise InputError(f"uplift: row {int(np.nonzero(np.isnan(score))[0][0])} has no score")
+        raise InputError(
+            N_("uplift: row %(row)s has no score"), row=int(np.nonzero(np.isnan(score))[0][0])
+        )
     if not np.isin(flag, (0, 1)).all():
-        raise InputError("treated: values must be true/false (1/0)")
+        raise InputError(N_("treated: values must be true/false (1/0)"))
     if not np.isin(outcome, (0, 1)).all():
-        raise InputError("y: outcomes must be 0 or 1")
+        raise InputError(N_("y: outcomes must be 0 or 1"))
     t = flag.astype(np.float64)
     if t.sum() == 0 or t.sum() == len(t):
         missing = "treated" if t.sum() == 0 else "control"
-        raise InputError(f"treated: no {missing} row; the metrics compare both arms")
+        raise InputError(
+            N_("treated: no %(missing)s row; the metrics compare both arms"), missing=missing
+        )
     return score, t, outcome.astype(np.float64)
 
 
@@ -149,8 +159,11 @@ def _normalised(model: Curve, perfect: Curve, what: str) -> FloatArray:
     room = _area(perfect) - random
     if np.ndim(room) == 0 and room == 0:
         raise InputError(
-            f"y: the {what} is undefined here: no ranking beats a random one "
-            "(no responders, or responders of one kind only in a one-row arm)"
+            N_(
+                "y: the %(what)s is undefined here: no ranking beats a random one (no "
+                "responders, or responders of one kind only in a one-row arm)"
+            ),
+            what=what,
         )
     with np.errstate(divide="ignore", invalid="ignore"):
         value: FloatArray = (_area(model) - random) / room
@@ -203,18 +216,25 @@ def uplift_at_k(
     """Response rate of the treated minus that of the controls among the top ``k`` share of
     the whole set sorted by predicted uplift (scikit-uplift's ``strategy="overall"``)."""
     if not 0 < k <= 1:
-        raise InputError(f"k: {k} is not a share in (0, 1]")
+        raise InputError(N_("k: %(k)s is not a share in (0, 1]"), k=k)
     score, t, outcome = _inputs(uplift_pred, treated, y)
     top = int(len(score) * k)
     if top == 0:
-        raise InputError(f"k: the top {k:.0%} of {len(score)} rows is no row")
+        raise InputError(
+            N_("k: the top %(k)s of %(n_score)s rows is no row"), k=f"{k:.0%}", n_score=len(score)
+        )
     chosen = np.argsort(-score, kind="stable")[:top]
     in_arm = t[chosen]
     for flag, arm in ((1.0, "treated"), (0.0, "control")):
         if not (in_arm == flag).any():
             raise InputError(
-                f"uplift_at_k: no {arm} row in the top {k:.0%} ({top} rows); "
-                "the uplift there cannot be measured"
+                N_(
+                    "uplift_at_k: no %(arm)s row in the top %(k)s (%(top)s rows); the uplift "
+                    "there cannot be measured"
+                ),
+                arm=arm,
+                k=f"{k:.0%}",
+                top=top,
             )
     picked = outcome[chosen]
     return float(picked[in_arm == 1].mean() - picked[in_arm == 0].mean())

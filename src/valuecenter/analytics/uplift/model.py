@@ -52,6 +52,7 @@ from valuecenter.analytics.uplift.dr_learner import DrLearner, fit_dr
 from valuecenter.analytics.uplift.metrics import qini_coefficient, qini_coefficients
 from valuecenter.analytics.uplift.t_learner import TLearner, fit_t
 from valuecenter.analytics.uplift.x_learner import XLearner, fit_x
+from valuecenter.i18n import N_
 
 Learner = Literal["t", "x", "dr", "ct"]
 LEARNERS: tuple[Learner, ...] = get_args(Learner)
@@ -109,7 +110,9 @@ class UpliftModel:
         matrix = np.asarray(x, dtype=np.float64)
         if matrix.ndim != 2 or matrix.shape[1] != self.features:
             raise InputError(
-                f"x: expected {self.features} feature columns, got shape {matrix.shape}"
+                N_("x: expected %(features)s feature columns, got shape %(shape)s"),
+                features=self.features,
+                shape=matrix.shape,
             )
         return matrix
 
@@ -245,9 +248,13 @@ def fit_uplift(
     1 … K the treatments, ``y`` 0/1, ``propensity`` each row's P(own arm | x) (default: the
     arm shares), ``folds`` the cross-fitting folds of X and DR."""
     if learner != "auto" and learner not in LEARNERS:
-        raise InputError(f"learner: '{learner}' is not one of auto, {', '.join(LEARNERS)}")
+        raise InputError(
+            N_("learner: '%(learner)s' is not one of auto, %(names)s"),
+            learner=learner,
+            names=", ".join(LEARNERS),
+        )
     if folds < 2:
-        raise InputError(f"folds: {folds} folds cannot cross-fit; use 2 or more")
+        raise InputError(N_("folds: %(folds)s folds cannot cross-fit; use 2 or more"), folds=folds)
     data = experiment(x, arm, y, propensity)
     auto = None
     chosen: Learner

@@ -20,6 +20,7 @@ import pandas as pd
 from valuecenter.analytics.churn.target import _text as cell_text
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.uplift.base import IntArray
+from valuecenter.i18n import N_
 
 ONE = frozenset({"1", "1.0", "true", "t", "yes", "y"})
 ZERO = frozenset({"0", "0.0", "false", "f", "no", "n"})
@@ -47,8 +48,13 @@ def parse_outcome(values: pd.Series, column: str, rows: npt.NDArray[np.bool_]) -
         at = int(wrong[0])
         shown = str(values.iloc[at]).strip()
         raise InputError(
-            f"outcome_col: line {line(at)}: '{shown}' in column '{column}' is not an outcome; "
-            "use 1/0, true/false or yes/no (any case)"
+            N_(
+                "outcome_col: line %(line)s: '%(shown)s' in column '%(column)s' is not "
+                "an outcome; use 1/0, true/false or yes/no (any case)"
+            ),
+            line=line(at),
+            shown=shown,
+            column=column,
         )
     out: IntArray = np.where(one, 1, np.where(zero, 0, -1)).astype(np.int64)
     out[~rows] = -1

@@ -38,6 +38,7 @@ import pandas as pd
 
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.uplift.base import FloatArray, FloatMatrix, IntArray
+from valuecenter.i18n import N_
 
 PLANS = ("basic", "plus", "premium", "prepaid")
 REGIONS = ("north", "east", "south", "west")
@@ -75,7 +76,11 @@ class SyntheticUplift:
         ``treatment_1`` … unless given) and the outcome spelled ``outcome_names`` (for 0, 1)."""
         names = list(arm_names or ["control", *(f"treatment_{k}" for k in range(1, 99))])
         if len(names) < self.treatments + 1:
-            raise InputError(f"arm_names: {len(names)} names for {self.treatments + 1} arms")
+            raise InputError(
+                N_("arm_names: %(n_names)s names for %(arms)s arms"),
+                n_names=len(names),
+                arms=self.treatments + 1,
+            )
         frame = self.frame.copy()
         frame[treatment_col] = np.asarray(names, dtype=object)[self.arm]
         frame[outcome_col] = np.asarray(outcome_names, dtype=object)[self.y]
@@ -153,12 +158,17 @@ def known_uplift(
     """``n`` customers of a randomised experiment with ``treatments`` treatments (arm shares
     ``shares`` for control, 1, …, K; equal by default) and their true outcome probabilities."""
     if n < 1:
-        raise InputError(f"n: {n} rows; draw at least 1")
+        raise InputError(N_("n: %(n)s rows; draw at least 1"), n=n)
     if treatments < 1:
-        raise InputError(f"treatments: {treatments}; an experiment has at least 1 treatment")
+        raise InputError(
+            N_("treatments: %(treatments)s; an experiment has at least 1 treatment"),
+            treatments=treatments,
+        )
     weights = np.full(treatments + 1, 1.0) if shares is None else np.asarray(shares, float)
     if len(weights) != treatments + 1 or (weights <= 0).any():
-        raise InputError(f"shares: need {treatments + 1} positive shares (control first)")
+        raise InputError(
+            N_("shares: need %(arms)s positive shares (control first)"), arms=treatments + 1
+        )
     rng = np.random.default_rng(seed)
     frame = _features(n, rng)
     base = control_logit(frame)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from valuecenter.alerts.schemas import Reason, reasons_of
 from valuecenter.analytics.ledger import Incremental
+from valuecenter.analytics.message import shown
 from valuecenter.customers.schemas import CustomerRef
 from valuecenter.retention.desk.ledger import LedgerRow
 from valuecenter.retention.desk.listing import CaseRow
@@ -131,7 +132,8 @@ class Interval(_Out):
 
     @classmethod
     def of(cls, figure: Incremental, digits: int) -> Interval:
-        return cls.model_validate(figure.as_json(digits))
+        # The reason in the language of the request or command (the core keeps it English).
+        return cls.model_validate({**figure.as_json(digits), "reason": shown(figure.reason)})
 
 
 class SavesOut(_Out):

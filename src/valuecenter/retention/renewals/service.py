@@ -526,7 +526,7 @@ def run_renewals(session: Session, options: RenewalOptions | None = None) -> Ren
     try:
         model = fit_uplift(data.x, data.arm, data.y, options.learner, seed=options.seed)
     except InputError as exc:
-        raise InvalidInput("campaigns", str(exc)) from exc
+        raise InvalidInput("campaigns", exc.translated()) from exc
     actions = frozenset(o.campaign_action for o in offers if o.campaign_action)
     table = renewal_table(session, as_of, days, contracts, actions)
     as_of_day = (as_of - EPOCH).days

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from valuecenter.analytics.ledger import Incremental
+from valuecenter.analytics.message import shown as reason_shown
 from valuecenter.bounds import parse_day
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, format_date, format_money, format_number, lazy_gettext
@@ -85,9 +86,9 @@ def shown(figure: Incremental, money: bool) -> Shown:
     """``figure`` in words: "+10.3" / "€ 9.803", the interval's ends, or the reason."""
     fmt = _euros if money else _saves
     if figure.estimate is None:
-        return Shown("–", None, None, figure.reason, "")
+        return Shown("–", None, None, reason_shown(figure.reason), "")
     if figure.low is None or figure.high is None:
-        return Shown(fmt(figure.estimate), None, None, figure.reason, "")
+        return Shown(fmt(figure.estimate), None, None, reason_shown(figure.reason), "")
     sign = "pos" if figure.low > 0 else "neg" if figure.high < 0 else ""
     return Shown(fmt(figure.estimate), fmt(figure.low), fmt(figure.high), None, sign)
 
@@ -161,7 +162,7 @@ def chart_spec(months: list[LedgerRow]) -> dict[str, object]:
                 "high": None if inc.high is None else inc.high / 100,
                 "interval": _("95%% interval")
                 if inc.low is not None
-                else (inc.reason or _("no interval")),
+                else (reason_shown(inc.reason) or _("no interval")),
             }
         )
     x = {
