@@ -111,7 +111,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.cookie_secure,
     )
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
+    app.add_middleware(
+        ConcurrencyLimit,
+        limit=settings.max_concurrent_requests,
+        max_queue=settings.max_queued_requests,
+        max_wait=settings.max_queue_wait_ms / 1000,
+        retry_after=settings.overload_retry_after_seconds,
+    )
     errors.install(app)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
