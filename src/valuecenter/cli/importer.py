@@ -69,6 +69,13 @@ def _summary(result: ImportResult) -> str:
     return " · ".join(parts) + f" · {format_number(result.seconds, decimals=1)} s"
 
 
+def _waiting() -> None:
+    """Another import holds the import lock (importer/lock.py): say so on stderr, then wait."""
+    typer.echo(
+        _("another import into these tables is running; waiting for it to finish…"), err=True
+    )
+
+
 def import_command(
     entity: str = typer.Argument(..., help=f"What the file holds: {', '.join(ENTITIES)}."),
     file: Path = typer.Argument(..., help="A CSV, Parquet (.parquet) or XLSX (.xlsx) file."),
@@ -109,7 +116,9 @@ def import_command(
         _progress(spec.name, quiet=as_json) as (progress, lines),
         unit_of_work(factory) as session,
     ):
-        result = import_file(session, spec.name, file, options=options, progress=progress)
+        result = import_file(
+            session, spec.name, file, options=options, progress=progress, on_wait=_waiting
+        )
         if lines is not None:
             lines.step(_("committing…"))
     if as_json:
