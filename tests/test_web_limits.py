@@ -89,9 +89,7 @@ def test_at_most_limit_requests_run_at_once_and_all_finish() -> None:
     assert done == 21
 
 
-def test_past_the_queue_requests_get_503_with_retry_after_at_once_and_the_rest_are_served() -> (
-    None
-):
+def test_past_the_queue_requests_get_503_with_retry_after_at_once_and_the_rest_are_served() -> None:
     async def scenario() -> None:
         gate = _Gate()
         limited = ConcurrencyLimit(gate, limit=2, max_queue=3, max_wait=3600, retry_after=2)

@@ -7,6 +7,8 @@ import typer
 from valuecenter.cli import context
 from valuecenter.i18n import _
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
@@ -37,4 +39,9 @@ def serve(
         reload=reload,
         log_level="info",
         access_log=access_log,
+        # uvicorn kills a worker that does not answer its supervisor's ping within this time
+        # (default 5 s). A worker starting on a busy machine (importing pandas, LightGBM …)
+        # or under overload can take longer; killing it then only restarts the same start-up,
+        # forever (seen with 2 workers at a load average of 7).
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )

@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -62,11 +63,13 @@ An account manager sees only the customers of his own pool.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
-    pool = (
+    pool: dict[str, Any] = (
         {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
         if ":memory:" not in settings.database_url
         else {}
     )
+    if not settings.database_url.startswith("sqlite"):
+        pool["connect_args"] = {"connect_timeout": settings.db_connect_timeout_seconds}
     engine = make_engine(settings.database_url, **pool)
     try:
         ensure_current(engine)
