@@ -127,7 +127,9 @@ class ConcurrencyLimit:
         body = json.dumps(
             {
                 "error": "overloaded",
-                "detail": _("the service is busy; retry in %(seconds)s s", seconds=self.retry_after),
+                "detail": _(
+                    "the service is busy; retry in %(seconds)s s", seconds=self.retry_after
+                ),
             }
         ).encode()
         await send(
