@@ -41,6 +41,7 @@ from sqlalchemy import text
 from benchdoc import publish
 from nba_bench import _free_port, _loadgen, _setup, _token
 from valuecenter.db.engine import make_engine
+from valuecenter.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -243,6 +244,7 @@ def main() -> None:
     if opts.no_shedding:
         results.append(run(opts.url, opts.workers, opts.duration, shedding=False))
     load_after = os.getloadavg()
+    limits = Settings(database_url=opts.url)  # the server's, from the same environment
     backend = "PostgreSQL" if opts.url.startswith("postgres") else "SQLite"
     shed = results[0]
     x2 = shed["x2"]
@@ -259,8 +261,9 @@ def main() -> None:
             f"{load_before[0]:.2f} before and {load_after[0]:.2f} after (the machine is shared "
             f"with other jobs). `POST /api/v1/decisions` on {backend} with the demo world of "
             f"{setup['customers']:,} customers (models `{setup['model']}`), `valuecenter serve "
-            f"--workers {opts.workers}` (production settings: 4 requests at once per worker, "
-            "at most 8 waiting, at most 100 ms each; `web/limits.py`), `bench/loadgen.py --raw` "
+            f"--workers {opts.workers}` (production settings: {limits.max_concurrent_requests} "
+            f"requests at once per worker, at most {limits.max_queued_requests} waiting, at most "
+            f"{limits.max_queue_wait_ms} ms each; `web/limits.py`), `bench/loadgen.py --raw` "
             "open loop in its own process. Capacity: the 2xx answers a second of a closed loop "
             "of 16 callers. 503 share: refused by load shedding; accepted p99: the p99 of the "
             "2xx answers (latency from each request's scheduled time); all p99: every answer, "

@@ -22,6 +22,7 @@ from valuecenter.importer.service import (
     entity_spec,
     import_file,
 )
+from valuecenter.offers.features import add_missing_features
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -119,9 +120,19 @@ def import_command(
         result = import_file(
             session, spec.name, file, options=options, progress=progress, on_wait=_waiting
         )
+        # New customers get their feature rows now, in the same transaction: their first
+        # decision must not compute them on the spot (offers/features.py).
+        feature_rows = add_missing_features(session)
         if lines is not None:
             lines.step(_("committing…"))
     if as_json:
-        typer.echo(json.dumps(result.as_json()))
+        typer.echo(json.dumps({**result.as_json(), "feature_rows": feature_rows}))
     else:
         typer.echo(_summary(result))
+        if feature_rows:
+            typer.echo(
+                _(
+                    "feature rows computed for %(n)s new customers",
+                    n=grouped(feature_rows),
+                )
+            )
