@@ -18,6 +18,12 @@ process sends one decision every 100 ms: the recovery time is from the end of th
 the first probe after which every probe is answered 2xx within 2x the unloaded p99 (target:
 at most 10 s). ``--no-shedding`` runs the same with an unbounded queue (the product before
 issue 17), for comparison.
+
+Then new customers: 200 customers imported after the last feature refresh through
+``valuecenter import`` (which computes their feature rows), one first decision each, and the
+same through the importer alone as before (the first decision computed the row on the spot):
+the server time each decision logged (``decisions.latency_us``), p99 and max (target: none
+over 50 ms).
 """
 
 from __future__ import annotations
@@ -49,6 +55,8 @@ HEADING = "## Overload"
 BODIES = 5_000
 PROBE_EVERY_S = 0.1
 RECOVERY_WATCH_S = 15.0
+NEW_CUSTOMERS = 200
+NEW_CUSTOMER_TARGET_MS = 50.0
 
 
 def _bodies(url: str, path: Path) -> list[bytes]:
@@ -148,6 +156,73 @@ def _recovery(samples: list[tuple[float, int, float]], load_end: float, bound_s:
     return float("nan") if good_from is None else max(0.0, good_from - load_end)
 
 
+def _import_new_customers(url: str, work: Path, tag: str, *, with_rows: bool) -> list[int]:
+    """``NEW_CUSTOMERS`` customers created now, after the last feature refresh: through
+    ``valuecenter import`` (which computes their feature rows) or, ``with_rows=False``, through
+    the importer alone (as before issue 17: the first decision computes the row)."""
+    path = work / f"customers-{tag}.csv"
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    lines = ["customer_id,name,kind,country"] + [
+        f"NEW-{tag}-{stamp}-{i},New customer {i},b2b,NL" for i in range(NEW_CUSTOMERS)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if with_rows:
+        subprocess.run(
+            [str(BIN / "valuecenter"), "import", "customers", str(path), "--json"],
+            env={**os.environ, "VALUECENTER_DATABASE_URL": url}, check=True,
+            capture_output=True,
+        )  # fmt: skip
+    else:
+        from valuecenter.db.engine import make_sessionmaker
+        from valuecenter.db.uow import unit_of_work
+        from valuecenter.importer.service import import_file
+
+        with unit_of_work(make_sessionmaker(make_engine(url))) as session:
+            import_file(session, "customers", path)
+    with make_engine(url).connect() as conn:
+        return [
+            int(i)
+            for (i,) in conn.execute(
+                text("SELECT id FROM customers WHERE external_id LIKE :p ORDER BY id"),
+                {"p": f"NEW-{tag}-{stamp}-%"},
+            )
+        ]
+
+
+def _new_customer_decisions(
+    url: str, work: Path, common: list[str], rate: float, tag: str, *, with_rows: bool
+) -> dict[str, Any]:
+    """One first decision for each new customer, open loop at ``rate``; the HTTP latency and
+    the server time each decision logged (``decisions.latency_us``: from the request's
+    arrival in the engine to its log row, an on-the-spot feature row included)."""
+    ids = _import_new_customers(url, work, tag, with_rows=with_rows)
+    bodies = work / f"new-{tag}.jsonl"
+    bodies.write_text(
+        "\n".join(json.dumps({"customer_id": i, "channel": "phone"}) for i in ids) + "\n",
+        encoding="utf-8",
+    )
+    args = [a if a != str(work / "bodies.jsonl") else str(bodies) for a in common]
+    phase = _phase(
+        _loadgen([*args, "--rate", f"{rate:.1f}", "--duration", f"{len(ids) / rate:.2f}",
+                  "--warmup", "0"])
+    )  # fmt: skip
+    with make_engine(url).connect() as conn:
+        server_us = sorted(
+            int(v)
+            for (v,) in conn.execute(
+                text("SELECT latency_us FROM decisions WHERE customer_id IN "
+                     f"({','.join(str(i) for i in ids)}) AND source = 'api'")
+            )
+        )  # fmt: skip
+    return {
+        "customers": len(ids),
+        "decisions": len(server_us),
+        "server_p99_ms": server_us[int(0.99 * (len(server_us) - 1))] / 1000 if server_us else None,
+        "server_max_ms": server_us[-1] / 1000 if server_us else None,
+        "http": phase,
+    }
+
+
 def _phase(result: dict[str, Any]) -> dict[str, Any]:
     phase: dict[str, Any] = result["phases"][0]
     return phase
@@ -200,6 +275,12 @@ def run(url: str, workers: int, duration: float, shedding: bool) -> dict[str, An
                     "sent": len(probe.samples),
                     "after_load": sum(1 for s in probe.samples if s[0] >= load_end),
                 }
+        if shedding:
+            time.sleep(2)
+            for tag, rows in (("import", True), ("spot", False)):
+                out[f"new_{tag}"] = _new_customer_decisions(
+                    url, work, common, capacity / 4, tag, with_rows=rows
+                )
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -291,6 +372,35 @@ def main() -> None:
                 if len(results) > 1
                 else []
             ),
+        ]
+    )
+    new_rows = []
+    for tag, how in (
+        ("import", "`valuecenter import` (computes the rows)"),
+        ("spot", "the importer alone, as before (the first decision computes the row)"),
+    ):
+        n = shed[f"new_{tag}"]
+        http_ms = n["http"]["latency_ms"]
+        met = (n["server_max_ms"] or 0) <= NEW_CUSTOMER_TARGET_MS
+        new_rows.append(
+            f"| {how} | {n['customers']} | {n['decisions']} | {n['server_p99_ms']:.1f} "
+            f"| {n['server_max_ms']:.1f} | {http_ms['p99'] or 0:.1f} | {http_ms['max'] or 0:.1f} "
+            f"| {'met' if met else '**not met**'} |"
+        )
+    section += "\n".join(
+        [
+            "",
+            "",
+            f"New customers (issue 17): {NEW_CUSTOMERS} customers created after the last "
+            "feature refresh, then one first decision each, open loop at a quarter of the "
+            "capacity on the same server. Server time: `decisions.latency_us`, from the "
+            "decision's start to its log row (an on-the-spot feature row included). Target: "
+            f"no decision over {NEW_CUSTOMER_TARGET_MS:g} ms of server time.",
+            "",
+            "| customers created by | customers | decisions | server p99 (ms) | server max (ms) "
+            "| HTTP p99 (ms) | HTTP max (ms) | max ≤ 50 ms |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
+            *new_rows,
         ]
     )
     publish(HEADING, section, no_write=opts.no_write)
