@@ -190,12 +190,25 @@ def _import_new_customers(url: str, work: Path, tag: str, *, with_rows: bool) ->
 
 
 def _new_customer_decisions(
-    url: str, work: Path, common: list[str], rate: float, tag: str, *, with_rows: bool
+    url: str, work: Path, common: list[str], rate: float, tag: str, *, with_rows: bool | None
 ) -> dict[str, Any]:
-    """One first decision for each new customer, open loop at ``rate``; the HTTP latency and
-    the server time each decision logged (``decisions.latency_us``: from the request's
-    arrival in the engine to its log row, an on-the-spot feature row included)."""
-    ids = _import_new_customers(url, work, tag, with_rows=with_rows)
+    """One decision for each of ``NEW_CUSTOMERS`` customers, open loop at ``rate``: new ones
+    (imported now, ``with_rows`` as :func:`_import_new_customers`) or, ``with_rows=None``,
+    customers of the world with their nightly row (the reference); the HTTP latency and the
+    server time each decision logged (``decisions.latency_us``: from the decision's start to
+    its log row, an on-the-spot feature row included)."""
+    if with_rows is None:
+        with make_engine(url).connect() as conn:
+            ids = [
+                int(i)
+                for (i,) in conn.execute(
+                    text("SELECT customer_id FROM customer_features ORDER BY customer_id DESC "
+                         "LIMIT :n"),
+                    {"n": NEW_CUSTOMERS},
+                )
+            ]  # fmt: skip
+    else:
+        ids = _import_new_customers(url, work, tag, with_rows=with_rows)
     bodies = work / f"new-{tag}.jsonl"
     bodies.write_text(
         "\n".join(json.dumps({"customer_id": i, "channel": "phone"}) for i in ids) + "\n",
@@ -277,7 +290,7 @@ def run(url: str, workers: int, duration: float, shedding: bool) -> dict[str, An
                 }
         if shedding:
             time.sleep(2)
-            for tag, rows in (("import", True), ("spot", False)):
+            for tag, rows in (("existing", None), ("import", True), ("spot", False)):
                 out[f"new_{tag}"] = _new_customer_decisions(
                     url, work, common, capacity / 4, tag, with_rows=rows
                 )
@@ -376,6 +389,7 @@ def main() -> None:
     )
     new_rows = []
     for tag, how in (
+        ("existing", "– (the world's customers, nightly rows: the reference)"),
         ("import", "`valuecenter import` (computes the rows)"),
         ("spot", "the importer alone, as before (the first decision computes the row)"),
     ):
