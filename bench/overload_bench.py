@@ -202,8 +202,9 @@ def _new_customer_decisions(
             ids = [
                 int(i)
                 for (i,) in conn.execute(
-                    text("SELECT customer_id FROM customer_features ORDER BY customer_id DESC "
-                         "LIMIT :n"),
+                    text("SELECT f.customer_id FROM customer_features f JOIN customers c "
+                         "ON c.id = f.customer_id WHERE c.external_id NOT LIKE 'NEW-%' "
+                         "ORDER BY f.customer_id DESC LIMIT :n"),
                     {"n": NEW_CUSTOMERS},
                 )
             ]  # fmt: skip
