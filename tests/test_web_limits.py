@@ -166,6 +166,8 @@ def test_static_files_and_the_health_check_are_never_queued_nor_refused() -> Non
         refused = _Recorder()
         await limited(_http("/customers"), _nothing, refused)
         assert refused.status == 503
+        assert refused.headers["content-type"].startswith("text/html")
+        assert b"Temporarily unavailable" in refused.body
         exempt = [_Recorder(), _Recorder()]
         tasks = [
             asyncio.create_task(limited(_http("/static/app.css"), _nothing, exempt[0])),

@@ -28,12 +28,14 @@ busy worker from a dead one; it answers from one ``SELECT 1``).
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 from collections import deque
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from valuecenter.i18n import _
+from valuecenter.web.errors import TITLES
 
 EXEMPT_PREFIXES = ("/static/", "/api/v1/health")
 """Paths admission control lets through untouched (see the module's docstring)."""
@@ -78,7 +80,7 @@ class ConcurrencyLimit:
             return
         if not await self._admit():
             self.shed += 1
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         try:
             await self.app(scope, receive, send)
@@ -123,21 +125,26 @@ class ConcurrencyLimit:
                 return
         self.running -= 1
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "error": "overloaded",
-                "detail": _(
-                    "the service is busy; retry in %(seconds)s s", seconds=self.retry_after
-                ),
-            }
-        ).encode()
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        """503 at once: the API's JSON error, or for a page a minimal HTML one (the error
+        template would need the session and the database, the very work being shed)."""
+        detail = _("the service is busy; retry in %(seconds)s s", seconds=self.retry_after)
+        if str(scope.get("path", "")).startswith("/api/"):
+            body = json.dumps({"error": "overloaded", "detail": detail}).encode()
+            kind = b"application/json"
+        else:
+            title = html.escape(str(TITLES[503]))
+            body = (
+                f"<!doctype html><meta charset=utf-8><title>{title}</title>"
+                f"<h1>{title}</h1><p>{html.escape(detail)}</p>"
+            ).encode()
+            kind = b"text/html; charset=utf-8"
         await send(
             {
                 "type": "http.response.start",
                 "status": 503,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", kind),
                     (b"content-length", str(len(body)).encode()),
                     (b"retry-after", str(self.retry_after).encode()),
                 ],
