@@ -38,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +216,7 @@ def _new_customer_decisions(
         encoding="utf-8",
     )
     args = [a if a != str(work / "bodies.jsonl") else str(bodies) for a in common]
+    started = datetime.now(UTC) - timedelta(seconds=1)
     phase = _phase(
         _loadgen([*args, "--rate", f"{rate:.1f}", "--duration", f"{len(ids) / rate:.2f}",
                   "--warmup", "0"])
@@ -225,7 +226,9 @@ def _new_customer_decisions(
             int(v)
             for (v,) in conn.execute(
                 text("SELECT latency_us FROM decisions WHERE customer_id IN "
-                     f"({','.join(str(i) for i in ids)}) AND source = 'api'")
+                     f"({','.join(str(i) for i in ids)}) AND source = 'api' "
+                     "AND decided_at >= :t"),
+                {"t": started},
             )
         )  # fmt: skip
     return {
