@@ -42,10 +42,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from benchdoc import publish
 from nba_bench import _free_port, _loadgen, _setup, _token
+from valuecenter.db.base import UTCDateTime
 from valuecenter.db.engine import make_engine
 from valuecenter.settings import Settings
 
@@ -227,7 +228,7 @@ def _new_customer_decisions(
             for (v,) in conn.execute(
                 text("SELECT latency_us FROM decisions WHERE customer_id IN "
                      f"({','.join(str(i) for i in ids)}) AND source = 'api' "
-                     "AND decided_at >= :t"),
+                     "AND decided_at >= :t").bindparams(bindparam("t", type_=UTCDateTime())),
                 {"t": started},
             )
         )  # fmt: skip
