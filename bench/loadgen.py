@@ -36,9 +36,10 @@ finished by then is counted as a timeout. Errors are counted by kind: a non-2xx 
 (by code), a timeout, a connection error (refused, reset, protocol error). Latency
 percentiles are over every request that got a response (any status) plus every timeout at
 the time it was abandoned (a lower bound of its latency), computed exactly from all samples
-(numpy, nearest-rank: ``method="inverted_cdf"``). Warm-up requests are not measured, nor
-is one request sent first to check the target (unreachable: exit status 1; non-2xx: a
-warning in the report).
+(numpy, nearest-rank: ``method="inverted_cdf"``). ``ok_latency_ms`` is the same over the 2xx
+responses only: what a server that sheds load (503 at once) gave the requests it accepted.
+Warm-up requests are not measured, nor is one request sent first to check the target
+(unreachable: exit status 1; non-2xx: a warning in the report).
 
 ``--steps R1,R2,…`` runs open-loop phases at increasing rates and stops after the first
 phase whose achieved rate (2xx responses ÷ the phase's span) falls below 95% of its target
@@ -226,6 +227,7 @@ class Phase:
     max_in_flight: int
     connections_opened: int
     latency: Summary
+    ok_latency: Summary  # the 2xx responses' latency (what a shedding server accepted)
     service: Summary
     send_lag: Summary
     cpu_s: float
@@ -264,6 +266,7 @@ class Phase:
             "max_in_flight": self.max_in_flight,
             "connections_opened": self.connections_opened,
             "latency_ms": self.latency.to_dict(),
+            "ok_latency_ms": self.ok_latency.to_dict(),
             "service_ms": self.service.to_dict(),
             "send_lag_ms": self.send_lag.to_dict(),
             "generator_cpu_s": round(self.cpu_s, 3),
@@ -461,6 +464,7 @@ class _Recorder:
         "latency",
         "max_in_flight",
         "ok",
+        "ok_latency",
         "other",
         "sent",
         "service",
@@ -470,6 +474,7 @@ class _Recorder:
 
     def __init__(self) -> None:
         self.latency: list[float] = []
+        self.ok_latency: list[float] = []
         self.service: list[float] = []
         self.lag: list[float] = []
         self.status: dict[int, int] = {}
@@ -490,6 +495,7 @@ class _Recorder:
         self.last_end = end
         if 200 <= status < 300:
             self.ok += 1
+            self.ok_latency.append(end - due)
         else:
             self.status[status] = self.status.get(status, 0) + 1
 
@@ -545,6 +551,7 @@ class _Recorder:
             max_in_flight=self.max_in_flight,
             connections_opened=connections_opened,
             latency=Summary.of(self.latency),
+            ok_latency=Summary.of(self.ok_latency),
             service=Summary.of(self.service),
             send_lag=Summary.of(self.lag),
             cpu_s=cpu_s,

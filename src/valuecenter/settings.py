@@ -86,6 +86,18 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     max_concurrent_requests: int = Field(default=4, ge=1, le=400)
+    # Load shedding (web/limits.py): past ``max_concurrent_requests``, at most this many
+    # requests of a worker wait their turn, each at most ``max_queue_wait_ms``; any other is
+    # answered 503 with ``Retry-After: overload_retry_after_seconds`` at once, so the
+    # accepted ones keep their latency and the service recovers by itself when the load
+    # falls (bench/overload_bench.py, docs/benchmarks.md "Overload").
+    # How long opening a PostgreSQL connection may take before the request gets 503
+    # (db/engine.py); the pool tests each connection before use, so a restarted database
+    # is picked up by the next request.
+    db_connect_timeout_seconds: int = Field(default=5, ge=1, le=300)
+    max_queued_requests: int = Field(default=8, ge=0, le=10_000)
+    max_queue_wait_ms: int = Field(default=100, ge=1, le=600_000)
+    overload_retry_after_seconds: int = Field(default=1, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _requests_fit_the_pool(self) -> Settings:

@@ -21,6 +21,7 @@ from valuecenter.importer.service import (
     entity_spec,
     import_file,
 )
+from valuecenter.offers.features import add_missing_features
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -77,6 +78,13 @@ HELP = N_(
 """The help of the command (--help)."""
 
 
+def _waiting() -> None:
+    """Another import holds the import lock (importer/lock.py): say so on stderr, then wait."""
+    typer.echo(
+        _("another import into these tables is running; waiting for it to finish…"), err=True
+    )
+
+
 def import_command(
     entity: str = typer.Argument(..., help=N_("What the file holds: %(entities)s.")),
     file: Path = typer.Argument(..., help=N_("A CSV, Parquet (.parquet) or XLSX (.xlsx) file.")),
@@ -115,10 +123,22 @@ def import_command(
         _progress(spec.name, quiet=as_json) as (progress, lines),
         unit_of_work(factory) as session,
     ):
-        result = import_file(session, spec.name, file, options=options, progress=progress)
+        result = import_file(
+            session, spec.name, file, options=options, progress=progress, on_wait=_waiting
+        )
+        # New customers get their feature rows now, in the same transaction: their first
+        # decision must not compute them on the spot (offers/features.py).
+        feature_rows = add_missing_features(session)
         if lines is not None:
             lines.step(_("committing…"))
     if as_json:
-        typer.echo(json.dumps(result.as_json()))
+        typer.echo(json.dumps({**result.as_json(), "feature_rows": feature_rows}))
     else:
         typer.echo(_summary(result))
+        if feature_rows:
+            typer.echo(
+                _(
+                    "feature rows computed for %(n)s new customers",
+                    n=grouped(feature_rows),
+                )
+            )

@@ -10,6 +10,8 @@ from valuecenter.i18n import N_, _
 HELP = N_("Serve the web pages and the API (OpenAPI at /docs).")
 """The help of the command (--help)."""
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 def serve(
     host: str = typer.Option("127.0.0.1", help=N_("Address to listen on.")),
@@ -34,4 +36,9 @@ def serve(
         reload=reload,
         log_level="info",
         access_log=access_log,
+        # uvicorn kills a worker that does not answer its supervisor's ping within this time
+        # (default 5 s). A worker starting on a busy machine (importing pandas, LightGBM …)
+        # or under overload can take longer; killing it then only restarts the same start-up,
+        # forever (seen with 2 workers at a load average of 7).
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )

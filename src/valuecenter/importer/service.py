@@ -24,6 +24,7 @@ from valuecenter.i18n import _
 from valuecenter.importer.convert import Formats
 from valuecenter.importer.entities import ENTITIES, SPECS, Entity
 from valuecenter.importer.loaders import Run, load
+from valuecenter.importer.lock import lock_import_tables
 from valuecenter.importer.readers import read_file
 from valuecenter.importer.validate import FIRST_LINE, canonical_names, check_columns, validate
 
@@ -118,9 +119,14 @@ def import_frame(
     *,
     options: ImportOptions = ImportOptions(),
     progress: ProgressCallback | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> tuple[ImportResult, pd.DataFrame]:
     """Validate ``frame`` and load its good rows; return the result and the rejected rows
-    (columns ``line``, ``reason`` and the frame's own columns). Does not commit."""
+    (columns ``line``, ``reason`` and the frame's own columns). Does not commit.
+
+    Before it reads the database it takes the import lock (``importer/lock.py``) for the
+    rest of the transaction: another import running at the same time is waited for
+    (``on_wait`` is called first), so two imports of one file give the counts of one."""
     started = time.perf_counter()
     spec = entity_spec(entity)
     formats = _check_options(options)
@@ -141,6 +147,7 @@ def import_frame(
 
     if progress is not None:
         progress(0, total)
+    lock_import_tables(session, on_wait)
     db = Db(session)
     db.tune()
     run = Run(db, validated, options.create_customers, step)
@@ -189,6 +196,7 @@ def import_file(
     *,
     options: ImportOptions = ImportOptions(),
     progress: ProgressCallback | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> ImportResult:
     """Read ``path`` (CSV, Parquet or XLSX), import it, and write ``NAME.rejected.csv`` when
     rows were rejected (removing a stale one when none were). Does not commit."""
@@ -197,7 +205,9 @@ def import_file(
     _check_options(options)
     path = Path(path)
     frame = read_file(path, sep=options.sep, sheet=options.sheet)
-    result, rejected = import_frame(session, spec.name, frame, options=options, progress=progress)
+    result, rejected = import_frame(
+        session, spec.name, frame, options=options, progress=progress, on_wait=on_wait
+    )
     out = rejected_path(path)
     written: str | None = None
     if len(rejected):

@@ -18,6 +18,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -64,11 +65,13 @@ UPLOAD_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
-    pool = (
+    pool: dict[str, Any] = (
         {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
         if ":memory:" not in settings.database_url
         else {}
     )
+    if not settings.database_url.startswith("sqlite"):
+        pool["connect_args"] = {"connect_timeout": settings.db_connect_timeout_seconds}
     engine = make_engine(settings.database_url, **pool)
     try:
         ensure_current(engine)
@@ -113,7 +116,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.secure_cookie,
     )
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
+    app.add_middleware(
+        ConcurrencyLimit,
+        limit=settings.max_concurrent_requests,
+        max_queue=settings.max_queued_requests,
+        max_wait=settings.max_queue_wait_ms / 1000,
+        retry_after=settings.overload_retry_after_seconds,
+    )
     # Outermost: an oversized body is refused before it takes a place in the queue.
     app.add_middleware(
         BodyLimit,

@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -235,9 +236,27 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return _respond(request, exc.status_code, code, detail, headers)
 
 
+DATABASE_RETRY_AFTER_SECONDS = 5
+"""What a 503 for an unreachable database tells the caller to wait (a restart takes seconds)."""
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    OperationalError,  # SQLAlchemy's: refused, terminated by the server, timed out
+    InterfaceError,  # SQLAlchemy's: the connection is closed
+    psycopg.OperationalError,  # psycopg's own, from the decision's hot path (offers/hotpath.py)
+    psycopg.InterfaceError,
+)
+"""The errors of a database that is down or restarting (not of a bad statement): 503 with
+``Retry-After``, never 500. The pool checks a connection before use (``pool_pre_ping``), so
+the first request after the database is back gets a fresh one: the service recovers by
+itself."""
+
+
 async def database_unavailable(request: Request, exc: Exception) -> Response:
     log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-    return _respond(request, 503, "database_unavailable", _("the database is not reachable"))
+    detail = _("the database is not reachable")
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    if is_api(request):
+        return _json(503, "database_unavailable", detail, headers)
+    return _page(request, 503, detail, headers=headers)
 
 
 async def unexpected(request: Request, exc: Exception) -> Response:
@@ -251,5 +270,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(OperationalError, database_unavailable)
+    for error in DATABASE_DOWN:
+        app.add_exception_handler(error, database_unavailable)
     app.add_exception_handler(Exception, unexpected)
