@@ -17,22 +17,28 @@ from valuecenter.cli import context
 from valuecenter.cli.errors import fail
 from valuecenter.db.uow import unit_of_work
 from valuecenter.formatting import grouped
-from valuecenter.i18n import _
+from valuecenter.i18n import N_, _
 
 app = typer.Typer(
-    help="Personal data (GDPR): export, erase, objection, audit log.", no_args_is_help=True
+    help=N_("Personal data (GDPR): export, erase, objection, audit log."), no_args_is_help=True
 )
 
-CUSTOMER_HELP = "The customer number (C0003720) or the id the API gives."
+CUSTOMER_HELP = N_("The customer number (C0003720) or the id the API gives.")
 
 
-@app.command("export")
+@app.command(
+    "export",
+    help=N_(
+        "Write everything the product holds about one customer (GDPR art. 15) as JSON and CSV."
+    ),
+)
 def export(
     customer: str = typer.Argument(..., help=CUSTOMER_HELP),
-    out: Path = typer.Option(..., "--out", help="Directory for customer.json and the CSV files."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    out: Path = typer.Option(
+        ..., "--out", help=N_("Directory for customer.json and the CSV files.")
+    ),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """Write everything the product holds about one customer (GDPR art. 15) as JSON and CSV."""
     from valuecenter.customers.reference import customer_id_of
     from valuecenter.privacy import audit
     from valuecenter.privacy.export import collect, write_directory
@@ -73,13 +79,15 @@ def export(
     )
 
 
-@app.command("erase")
+@app.command(
+    "erase",
+    help=N_("Erase one customer's personal data in every table (GDPR art. 17); figures stay."),
+)
 def erase(
     customer: str = typer.Argument(..., help=CUSTOMER_HELP),
-    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    yes: bool = typer.Option(False, "--yes", help=N_("Do not ask for confirmation.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """Erase one customer's personal data in every table (GDPR art. 17); figures stay."""
     from valuecenter.customers.reference import customer_id_of
     from valuecenter.privacy import audit
     from valuecenter.privacy.erasure import erase as run
@@ -125,13 +133,17 @@ def erase(
     )
 
 
-@app.command("object")
+@app.command(
+    "object",
+    help=N_(
+        "Record an objection to direct marketing (GDPR art. 21): marketing withdrawn on "
+        "every channel from the next decision on."
+    ),
+)
 def object_(
     customer: str = typer.Argument(..., help=CUSTOMER_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
-    """Record an objection to direct marketing (GDPR art. 21): marketing withdrawn on every
-    channel from the next decision on."""
     from valuecenter.customers.reference import customer_id_of
     from valuecenter.privacy import audit
     from valuecenter.privacy.models import AuditAction, AuditChannel
@@ -167,12 +179,14 @@ def object_(
     )
 
 
-@app.command("audit")
+@app.command(
+    "audit",
+    help=N_("Write the audit log (who read, exported, changed or erased which customer) as CSV."),
+)
 def audit_log(
-    out: Path = typer.Option(..., "--out", help="The CSV file to write."),
+    out: Path = typer.Option(..., "--out", help=N_("The CSV file to write.")),
     customer: str | None = typer.Option(None, "--customer", help=CUSTOMER_HELP),
 ) -> None:
-    """Write the audit log (who read, exported, changed or erased which customer) as CSV."""
     from valuecenter.csv_export import csv_text
     from valuecenter.customers.reference import customer_id_of
     from valuecenter.privacy import audit
