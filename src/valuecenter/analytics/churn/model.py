@@ -49,7 +49,7 @@ from valuecenter.analytics.churn.learners import (
     fit_logistic,
     standardizer,
 )
-from valuecenter.analytics.churn.tree_patterns import PatternContributions
+from valuecenter.analytics.churn import tree_patterns
 from valuecenter.analytics.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
@@ -225,13 +225,15 @@ class ChurnModel:
     def source_contributions(self, x: FloatArray) -> FloatArray:
         """(rows × source columns): contributions merged back to the file's columns.
 
-        From :data:`PATTERN_MIN_ROWS` rows on, the trees' share is computed per distinct
-        decision pattern (:mod:`.tree_patterns`: the same TreeSHAP values, far fewer
-        evaluations); below it, LightGBM's ``pred_contrib`` on every row."""
+        From :data:`PATTERN_MIN_ROWS` rows on, the trees' share comes from the compiled leaf
+        table kernel (:mod:`.tree_patterns`: the same TreeSHAP values, summed per source column
+        as they are computed); below it, LightGBM's ``pred_contrib`` on every row."""
         x = self._check(x)
         if self.kind == "logistic" or len(x) < PATTERN_MIN_ROWS:
             return reason_codes.merge(self.contributions(x)[0], self.layout)
-        trees = self._patterns.source_contributions(x)
+        trees = tree_patterns.contributions(
+            self._forest, x, self.layout.source_index(), len(self.layout.source_names)
+        )
         if self.kind == "gbm":
             return trees
         assert self.logistic is not None
@@ -240,9 +242,9 @@ class ChurnModel:
         return blended
 
     @cached_property
-    def _patterns(self) -> PatternContributions:
+    def _forest(self) -> tree_patterns.Forest:
         assert self.gbm is not None
-        return PatternContributions(self.gbm.booster, self.layout.source_matrix())
+        return tree_patterns.forest(self.gbm.booster)
 
     def reasons(self, x: FloatArray, k: int = 3) -> list[list[reason_codes.Reason]]:
         """Per row the ``k`` source columns that raise its risk most (positive only)."""
