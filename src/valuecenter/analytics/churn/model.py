@@ -231,9 +231,7 @@ class ChurnModel:
         x = self._check(x)
         if self.kind == "logistic" or len(x) < PATTERN_MIN_ROWS:
             return reason_codes.merge(self.contributions(x)[0], self.layout)
-        trees = tree_patterns.contributions(
-            self._forest, x, self.layout.source_index(), len(self.layout.source_names)
-        )
+        trees = tree_patterns.contributions(self._forest, x)
         if self.kind == "gbm":
             return trees
         assert self.logistic is not None
@@ -244,7 +242,9 @@ class ChurnModel:
     @cached_property
     def _forest(self) -> tree_patterns.Forest:
         assert self.gbm is not None
-        return tree_patterns.forest(self.gbm.booster)
+        return tree_patterns.forest(
+            self.gbm.booster, self.layout.source_index(), len(self.layout.source_names)
+        )
 
     def reasons(self, x: FloatArray, k: int = 3) -> list[list[reason_codes.Reason]]:
         """Per row the ``k`` source columns that raise its risk most (positive only)."""

@@ -41,16 +41,18 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-Int32Array = npt.NDArray[np.int32]
 
-TABLE_FEATURES = 10
-"""Distinct path features of a leaf up to which its contributions come from a table (2^d × d
-values, 80 kB at d = 10); beyond, the leaf is evaluated per row (O(d²))."""
+BLOCK_SPLITS = 4
+"""Splits a block (a bottom subtree read with one table lookup) has at most."""
+TABLE_ENTRIES = 65_536
+"""Values one table has at most (128 kB): a block whose table would be larger is cut into
+smaller ones; a single leaf beyond it (more than about 10 features on its path) is evaluated
+per row (O(d²))."""
 MAX_PATH_FEATURES = 62
-"""Distinct path features one leaf can have here (the failed ones are bits of an int64)."""
-BLOCK_ROWS = 256
-"""Rows per work item of the kernel: all trees run over one block before the next, so the
-block's rows, their sums and a tree's tables stay in the processor's cache."""
+"""Distinct features one leaf's path can have here (the failed ones are bits of an int64)."""
+BLOCK_ROWS = 512
+"""Rows per work item of the kernel: all trees run over one block of rows before the next, so
+the rows, their sums and a tree's tables stay in the processor's cache."""
 
 MISSING_NONE, MISSING_ZERO, MISSING_NAN = 0, 1, 2
 _MISSING = {"None": MISSING_NONE, "Zero": MISSING_ZERO, "NaN": MISSING_NAN}
@@ -77,36 +79,57 @@ def _compiled(parallel: bool = False, inline: bool = False) -> Callable[[F], F]:
 
 @dataclass(frozen=True)
 class Forest:
-    """A LightGBM model's trees flattened into arrays (one entry per split or leaf, all trees
-    end to end), with the leaf tables."""
+    """A LightGBM model's trees as flat arrays (all trees end to end) and its block tables,
+    for output columns ``columns[matrix column]``."""
 
-    first_node: IntArray  # per tree: its first split (trees × 1), -1 for a single leaf
-    node_count: IntArray  # per tree: its splits
-    feature: Int32Array  # per split: the matrix column it reads
-    threshold: FloatArray  # per split: ``<=`` threshold (numeric)
-    categorical: npt.NDArray[np.bool_]  # per split: a categorical split
-    missing: npt.NDArray[np.int8]  # per split: MISSING_NONE / _ZERO / _NAN
-    default_left: npt.NDArray[np.bool_]  # per split: where missing values go
-    left: IntArray  # per split: child split (≥ 0, global) or ~leaf (global)
-    right: IntArray
-    slot: npt.NDArray[np.int8]  # per split: its feature's place among the path's features
-    cat_start: IntArray  # per split: its bitset in ``cat_words`` (categorical only)
+    # per tree
+    first_split: IntArray  # its first split (global), -1 for a single leaf
+    split_count: IntArray
+    first_top: IntArray  # its first top split (a split above the blocks)
+    top_count: IntArray
+    first_block: IntArray  # its first block
+    block_count: IntArray
+    # per split, by LightGBM's numbering within the tree
+    feature: IntArray  # the matrix column it reads
+    threshold: FloatArray  # numeric: left when x <= threshold
+    categorical: npt.NDArray[np.bool_]
+    missing: npt.NDArray[np.int8]  # MISSING_NONE / _ZERO / _NAN
+    default_left: npt.NDArray[np.bool_]  # where missing values go
+    cat_start: IntArray  # categorical: its bitset of left categories in ``cat_words``
     cat_stop: IntArray
     cat_words: npt.NDArray[np.uint32]
+    # per top split, parents first
+    top_split: IntArray  # its split (local number)
+    top_bit: IntArray  # 2^(its feature's place among the path's distinct features)
+    top_left: IntArray  # child's place in the tree: its top splits, then its blocks
+    top_right: IntArray
+    # per block
+    block_above: IntArray  # distinct path features above its root: the bits of F
+    block_bits: IntArray  # its splits (k), in ``bit_split``: local split numbers in code
+    # bit order, BLOCK_SPLITS per block (padded with the always-0 split number max_splits)
+    block_width: IntArray  # its output columns (D) ...
+    block_col_start: IntArray  # ... in ``col_out``
+    block_leaf: IntArray  # its leaf when it is one leaf evaluated per row, else -1
+    table_start: IntArray  # its table in ``tables`` ((2^above · 2^k) × D), -1 per row
+    bit_split: IntArray
+    col_out: IntArray
+    # per leaf of a block (for the table fill and the per-row leaves)
     leaf_value: FloatArray
-    leaf_start: IntArray  # per leaf: its path features in ``path_feature`` / ``path_zero``
-    leaf_size: IntArray  # per leaf: d
-    path_feature: Int32Array  # the leaf's distinct path features, in slot order
-    path_zero: FloatArray  # z_k: the share of training rows satisfying the path on feature k
-    table_start: IntArray  # per leaf: its table in ``tables``, -1 if evaluated per row
+    leaf_size: IntArray  # d
+    leaf_path_start: IntArray  # its d path features' z and block columns in ...
+    path_zero: FloatArray  # ... z_k: the share of training rows satisfying the path on k
+    path_col: IntArray  # ... k's column in the block (into ``col_out`` from its start)
+    leaf_cond_start: IntArray  # its path's splits inside the block ...
+    leaf_cond_count: IntArray
+    cond_bit: IntArray  # ... the split's bit in the block's code
+    cond_slot: IntArray  # ... its feature's slot
+    cond_left: npt.NDArray[np.bool_]  # ... the side the path takes
+    block_leaf_start: IntArray  # per block: its leaves
+    block_leaf_count: IntArray
     tables: FloatArray
     weights: FloatArray  # w(s, d), (MAX_PATH_FEATURES + 1) × MAX_PATH_FEATURES
-    max_nodes: int
-
-    @property
-    def width(self) -> int:
-        """Matrix columns the model reads (one past the largest split feature)."""
-        return int(self.feature.max()) + 1 if len(self.feature) else 0
+    width: int  # output columns
+    max_splits: int
 
 
 def _weights() -> FloatArray:
@@ -117,165 +140,233 @@ def _weights() -> FloatArray:
     return out
 
 
-class _Flattener:
+Node = dict[str, Any]
+
+
+def _is_split(node: Node) -> bool:
+    return "split_index" in node
+
+
+def _splits(node: Node) -> list[Node]:
+    """The splits under ``node`` (itself included), parents first."""
+    if not _is_split(node):
+        return []
+    return [node, *_splits(node["left_child"]), *_splits(node["right_child"])]
+
+
+def _count(node: Node) -> float:
+    return float(node.get("internal_count", node.get("leaf_count", 0)))
+
+
+class _Builder:
     """Collects the arrays of :class:`Forest` from ``dump_model``'s nested trees."""
 
-    def __init__(self) -> None:
-        self.feature: list[int] = []
-        self.threshold: list[float] = []
-        self.categorical: list[bool] = []
-        self.missing: list[int] = []
-        self.default_left: list[bool] = []
-        self.left: list[int] = []
-        self.right: list[int] = []
-        self.slot: list[int] = []
-        self.cat_start: list[int] = []
-        self.cat_stop: list[int] = []
-        self.cat_words: list[int] = []
-        self.leaf_value: list[float] = []
-        self.leaf_start: list[int] = []
-        self.leaf_size: list[int] = []
-        self.path_feature: list[int] = []
-        self.path_zero: list[float] = []
+    def __init__(self, columns: IntArray, max_splits: int) -> None:
+        self.columns = columns
+        self.a: dict[str, list[Any]] = {}
+        self.table_entries = 0
+        self.padding = max_splits
 
-    def tree(self, root: dict[str, Any]) -> tuple[int, int]:
-        """Adds one tree; returns its first split's global index (-1: a single leaf) and its
-        number of splits."""
-        if "split_index" not in root:
-            return -1, 0  # a single leaf: all of it is the bias
-        if int(root["split_index"]) != 0:
-            raise ValueError("a LightGBM tree whose first split is not its root")
-        splits: list[dict[str, Any]] = []
-        leaves: list[dict[str, Any]] = []
-        self._collect(root, splits, leaves)
-        node_base, leaf_base = len(self.feature), len(self.leaf_value)
-        n_splits = len(splits)
-        for position in ("feature", "threshold", "categorical", "missing", "default_left"):
-            getattr(self, position).extend([0] * n_splits)
-        for position in ("left", "right", "slot", "cat_start", "cat_stop"):
-            getattr(self, position).extend([0] * n_splits)
-        self.leaf_value.extend([0.0] * len(leaves))
-        self.leaf_start.extend([0] * len(leaves))
-        self.leaf_size.extend([0] * len(leaves))
-        self._walk(root, node_base, leaf_base, [], {})
-        return node_base, n_splits
+    def add(self, name: str, *values: Any) -> int:
+        """Appends to array ``name``; returns the index of the first value appended."""
+        target = self.a.setdefault(name, [])
+        target.extend(values)
+        return len(target) - len(values)
 
-    def _collect(
-        self, node: dict[str, Any], splits: list[dict[str, Any]], leaves: list[dict[str, Any]]
-    ) -> None:
-        if "split_index" in node:
-            splits.append(node)
-            self._collect(node["left_child"], splits, leaves)
-            self._collect(node["right_child"], splits, leaves)
+    def size(self, name: str) -> int:
+        return len(self.a.setdefault(name, []))
+
+    def tree(self, root: Node) -> None:
+        if not _is_split(root):  # a single leaf: all of it is the bias
+            self.add("first_split", -1)
+            self.add("split_count", 0)
+            self.add("first_top", 0)
+            self.add("top_count", 0)
+            self.add("first_block", 0)
+            self.add("block_count", 0)
+            return
+        splits = _splits(root)
+        if sorted(int(n["split_index"]) for n in splits) != list(range(len(splits))):
+            raise ValueError("a LightGBM tree whose splits are not numbered 0..n-1")
+        base = self.size("feature")
+        for name, default in (
+            ("feature", 0),
+            ("threshold", 0.0),
+            ("categorical", False),
+            ("missing", 0),
+            ("default_left", False),
+            ("cat_start", 0),
+            ("cat_stop", 0),
+        ):
+            self.add(name, *([default] * len(splits)))
+        for node in splits:
+            self._split(node, base + int(node["split_index"]))
+        self.add("first_split", base)
+        self.add("split_count", len(splits))
+        first_top, first_block = self.size("top_split"), self.size("block_above")
+        self._place(root, [], {})
+        tops = self.size("top_split") - first_top
+        self.add("first_top", first_top)
+        self.add("top_count", tops)
+        self.add("first_block", first_block)
+        self.add("block_count", self.size("block_above") - first_block)
+        for side in ("top_left", "top_right"):  # to places in the tree
+            self.a[side][first_top:] = [
+                c - first_top if c >= 0 else tops + ~c - first_block
+                for c in self.a[side][first_top:]
+            ]
+
+    def _split(self, node: Node, split: int) -> None:
+        self.a["feature"][split] = int(node["split_feature"])
+        kind = node["decision_type"]
+        if kind == "==":
+            self.a["categorical"][split] = True
+            categories = [int(c) for c in str(node["threshold"]).split("||")]
+            words = [0] * (max(categories) // 32 + 1)
+            for c in categories:
+                words[c // 32] |= 1 << (c % 32)
+            self.a["cat_start"][split] = self.add("cat_words", *words)
+            self.a["cat_stop"][split] = self.size("cat_words")
+        elif kind == "<=":
+            self.a["threshold"][split] = float(node["threshold"])
         else:
-            leaves.append(node)
+            raise ValueError(f"a LightGBM split of unknown kind {kind!r}")
+        self.a["missing"][split] = _MISSING[node["missing_type"]]
+        self.a["default_left"][split] = bool(node["default_left"])
 
-    def _child(self, node: dict[str, Any], node_base: int, leaf_base: int) -> int:
-        if "split_index" in node:
-            return node_base + int(node["split_index"])
-        return ~(leaf_base + int(node.get("leaf_index", 0)))
+    def _place(self, node: Node, order: list[int], zero: dict[int, float]) -> int:
+        """Makes ``node`` a block (returns ~block) or a top split (returns its index).
+        ``order``: the distinct features on the path above it (their slots); ``zero``: their
+        cover ratios' products."""
+        splits = _splits(node)
+        features = set(order) | {int(n["split_feature"]) for n in splits}
+        width = len({int(self.columns[f]) for f in features})
+        entries = 2 ** (len(order) + len(splits)) * width
+        if len(splits) <= BLOCK_SPLITS and entries <= TABLE_ENTRIES:
+            return ~self._block(node, order, zero, entries)
+        if not splits:
+            return ~self._block(node, order, zero, 0)  # one leaf, per row
+        top = self.add("top_split", int(node["split_index"]))
+        self.add("top_left", 0)
+        self.add("top_right", 0)
+        feature = int(node["split_feature"])
+        below = order if feature in zero else [*order, feature]
+        self.add("top_bit", 1 << below.index(feature))
+        for child, side in ((node["left_child"], "top_left"), (node["right_child"], "top_right")):
+            ratio = _count(child) / _count(node)
+            share = {**zero, feature: zero.get(feature, 1.0) * ratio}
+            self.a[side][top] = self._place(child, below, share)
+        return top
 
-    def _walk(
+    def _block(
+        self, node: Node, order: list[int], zero: dict[int, float], entries: int
+    ) -> int:
+        block = self.size("block_above")
+        splits = _splits(node)
+        bit = {id(n): i for i, n in enumerate(splits)}
+        features = list(order) + [int(n["split_feature"]) for n in splits]
+        outputs = sorted({int(self.columns[f]) for f in features})
+        place = {c: i for i, c in enumerate(outputs)}
+        self.add("block_above", len(order))
+        self.add("block_bits", len(splits))
+        numbers = [int(n["split_index"]) for n in splits]
+        self.add("bit_split", *numbers, *([self.padding] * (BLOCK_SPLITS - len(numbers))))
+        self.add("block_width", len(outputs))
+        self.add("block_col_start", self.add("col_out", *outputs))
+        self.add("table_start", self.table_entries if entries else -1)
+        self.table_entries += entries
+        first_leaf = self.size("leaf_value")
+        self._leaves(node, order, zero, [], bit, place)
+        self.add("block_leaf_start", first_leaf)
+        self.add("block_leaf_count", self.size("leaf_value") - first_leaf)
+        self.add("block_leaf", -1 if entries else first_leaf)
+        return block
+
+    def _leaves(
         self,
-        node: dict[str, Any],
-        node_base: int,
-        leaf_base: int,
+        node: Node,
         order: list[int],
         zero: dict[int, float],
+        conds: list[tuple[int, int, bool]],
+        bit: dict[int, int],
+        place: dict[int, int],
     ) -> None:
-        """``order``: the distinct features on the path so far (their slots); ``zero``: their
-        cover ratios' products."""
-        if "split_index" not in node:
-            leaf = leaf_base + int(node.get("leaf_index", 0))
+        """The leaves under ``node`` in a block; ``conds``: (code bit, slot, went left) of the
+        path's splits inside the block."""
+        if not _is_split(node):
             if len(order) > MAX_PATH_FEATURES:
                 raise ValueError(
                     f"a leaf with {len(order)} distinct features on its path "
                     f"(at most {MAX_PATH_FEATURES})"
                 )
-            self.leaf_value[leaf] = float(node["leaf_value"])
-            self.leaf_start[leaf] = len(self.path_feature)
-            self.leaf_size[leaf] = len(order)
-            self.path_feature.extend(order)
-            self.path_zero.extend(zero[f] for f in order)
+            self.add("leaf_value", float(node["leaf_value"]))
+            self.add("leaf_size", len(order))
+            self.add("leaf_path_start", self.add("path_zero", *(zero[f] for f in order)))
+            self.add("path_col", *(place[int(self.columns[f])] for f in order))
+            self.add("leaf_cond_count", len(conds))
+            self.add("leaf_cond_start", self.add("cond_bit", *(c[0] for c in conds)))
+            self.add("cond_slot", *(c[1] for c in conds))
+            self.add("cond_left", *(c[2] for c in conds))
             return
-        split = node_base + int(node["split_index"])
         feature = int(node["split_feature"])
-        self.feature[split] = feature
-        kind = node["decision_type"]
-        if kind == "==":
-            self.categorical[split] = True
-            categories = [int(c) for c in str(node["threshold"]).split("||")]
-            words = [0] * (max(categories) // 32 + 1)
-            for c in categories:
-                words[c // 32] |= 1 << (c % 32)
-            self.cat_start[split] = len(self.cat_words)
-            self.cat_words.extend(words)
-            self.cat_stop[split] = len(self.cat_words)
-        elif kind == "<=":
-            self.threshold[split] = float(node["threshold"])
-        else:
-            raise ValueError(f"a LightGBM split of unknown kind {kind!r}")
-        self.missing[split] = _MISSING[node["missing_type"]]
-        self.default_left[split] = bool(node["default_left"])
-        if feature not in zero:
-            order = [*order, feature]
-        self.slot[split] = order.index(feature)
-        count = float(node["internal_count"])
-        for child in (node["left_child"], node["right_child"]):
-            if "split_index" in child and int(child["split_index"]) <= int(node["split_index"]):
-                raise ValueError("a LightGBM tree whose splits are not numbered parent first")
-        for child, side in ((node["left_child"], "left"), (node["right_child"], "right")):
-            getattr(self, side)[split] = self._child(child, node_base, leaf_base)
-            child_count = float(child.get("internal_count", child.get("leaf_count", 0)))
-            ratio = child_count / count
-            self._walk(
-                child, node_base, leaf_base, order, {**zero, feature: zero.get(feature, 1.0) * ratio}
-            )
+        below = order if feature in zero else [*order, feature]
+        slot = below.index(feature)
+        for child, left in ((node["left_child"], True), (node["right_child"], False)):
+            ratio = _count(child) / _count(node)
+            share = {**zero, feature: zero.get(feature, 1.0) * ratio}
+            self._leaves(child, below, share, [*conds, (bit[id(node)], slot, left)], bit, place)
 
 
-def forest(booster: Any) -> Forest:
-    """The flattened trees of a LightGBM booster (binary or regression: one tree per round)
-    and their leaf tables."""
-    flat = _Flattener()
-    firsts, counts = [], []
-    for info in booster.dump_model()["tree_info"]:
-        first, count = flat.tree(info["tree_structure"])
-        firsts.append(first)
-        counts.append(count)
-    leaf_size = np.array(flat.leaf_size, dtype=np.int64)
-    tabled = leaf_size <= TABLE_FEATURES
-    sizes = np.where(tabled, (2**np.minimum(leaf_size, TABLE_FEATURES)) * leaf_size, 0)
-    table_start = np.where(tabled, np.cumsum(sizes) - sizes, -1).astype(np.int64)
+_DTYPES: dict[str, Any] = {
+    "threshold": np.float64,
+    "path_zero": np.float64,
+    "leaf_value": np.float64,
+    "categorical": np.bool_,
+    "default_left": np.bool_,
+    "cond_left": np.bool_,
+    "missing": np.int8,
+    "cat_words": np.uint32,
+}
+
+
+def forest(booster: Any, columns: IntArray, width: int) -> Forest:
+    """The flattened trees of a LightGBM booster (one tree per round: binary or regression)
+    with their block tables, summing matrix column f into output column ``columns[f]``."""
+    trees = [info["tree_structure"] for info in booster.dump_model()["tree_info"]]
+    max_splits = max((len(_splits(root)) for root in trees), default=0)
+    build = _Builder(np.asarray(columns, dtype=np.int64), max_splits)
+    for root in trees:
+        build.tree(root)
+    names = [f.name for f in Forest.__dataclass_fields__.values()]
+    arrays = {
+        name: np.array(build.a.get(name, []), dtype=_DTYPES.get(name, np.int64))
+        for name in names
+        if name not in ("tables", "weights", "width", "max_splits")
+    }
     made = Forest(
-        first_node=np.array(firsts, dtype=np.int64),
-        node_count=np.array(counts, dtype=np.int64),
-        feature=np.array(flat.feature, dtype=np.int32),
-        threshold=np.array(flat.threshold, dtype=np.float64),
-        categorical=np.array(flat.categorical, dtype=np.bool_),
-        missing=np.array(flat.missing, dtype=np.int8),
-        default_left=np.array(flat.default_left, dtype=np.bool_),
-        left=np.array(flat.left, dtype=np.int64),
-        right=np.array(flat.right, dtype=np.int64),
-        slot=np.array(flat.slot, dtype=np.int8),
-        cat_start=np.array(flat.cat_start, dtype=np.int64),
-        cat_stop=np.array(flat.cat_stop, dtype=np.int64),
-        cat_words=np.array(flat.cat_words, dtype=np.uint32),
-        leaf_value=np.array(flat.leaf_value, dtype=np.float64),
-        leaf_start=np.array(flat.leaf_start, dtype=np.int64),
-        leaf_size=leaf_size,
-        path_feature=np.array(flat.path_feature, dtype=np.int32),
-        path_zero=np.array(flat.path_zero, dtype=np.float64),
-        table_start=table_start,
-        tables=np.zeros(int(sizes.sum()), dtype=np.float64),
+        **arrays,
+        tables=np.zeros(build.table_entries, dtype=np.float64),
         weights=_weights(),
-        max_nodes=max(counts, default=0),
+        width=width,
+        max_splits=max_splits,
     )
     _fill_tables(
-        made.leaf_value,
-        made.leaf_start,
-        made.leaf_size,
-        made.path_zero,
+        made.block_above,
+        made.block_bits,
+        made.block_width,
         made.table_start,
+        made.block_leaf_start,
+        made.block_leaf_count,
+        made.leaf_value,
+        made.leaf_size,
+        made.leaf_path_start,
+        made.path_zero,
+        made.path_col,
+        made.leaf_cond_start,
+        made.leaf_cond_count,
+        made.cond_bit,
+        made.cond_slot,
+        made.cond_left,
         made.weights,
         made.tables,
     )
@@ -328,178 +419,244 @@ def _leaf(
 
 @_compiled()
 def _fill_tables(
-    leaf_value: FloatArray,
-    leaf_start: IntArray,
-    leaf_size: IntArray,
-    path_zero: FloatArray,
+    block_above: IntArray,
+    block_bits: IntArray,
+    block_width: IntArray,
     table_start: IntArray,
+    block_leaf_start: IntArray,
+    block_leaf_count: IntArray,
+    leaf_value: FloatArray,
+    leaf_size: IntArray,
+    leaf_path_start: IntArray,
+    path_zero: FloatArray,
+    path_col: IntArray,
+    leaf_cond_start: IntArray,
+    leaf_cond_count: IntArray,
+    cond_bit: IntArray,
+    cond_slot: IntArray,
+    cond_left: npt.NDArray[np.bool_],
     weights: FloatArray,
     tables: FloatArray,
 ) -> None:
+    """Each block's table: row (F << k) | code, for F the path features failed above its root
+    and code its splits' decisions (bit i: split i goes left), holds its leaves' summed
+    contributions by block column."""
     poly = np.empty(MAX_PATH_FEATURES + 1, dtype=np.float64)
-    for leaf in range(len(leaf_value)):
-        start = table_start[leaf]
+    phi = np.empty(MAX_PATH_FEATURES, dtype=np.float64)
+    for block in range(len(block_above)):
+        start = table_start[block]
         if start < 0:
             continue
-        d = leaf_size[leaf]
-        zero = path_zero[leaf_start[leaf] : leaf_start[leaf] + d]
-        for failed in range(2**d):
-            row = start + failed * d
-            _leaf(leaf_value[leaf], zero, failed, weights, poly, tables[row : row + d])
+        k = block_bits[block]
+        width = block_width[block]
+        for above in range(2 ** block_above[block]):
+            for code in range(2**k):
+                row = start + ((above << k) | code) * width
+                for leaf in range(
+                    block_leaf_start[block], block_leaf_start[block] + block_leaf_count[block]
+                ):
+                    failed = np.int64(above)
+                    for c in range(leaf_cond_start[leaf], leaf_cond_start[leaf] + leaf_cond_count[leaf]):
+                        if (((code >> cond_bit[c]) & 1) == 1) != cond_left[c]:
+                            failed |= np.int64(1) << cond_slot[c]
+                    d = leaf_size[leaf]
+                    begin = leaf_path_start[leaf]
+                    _leaf(leaf_value[leaf], path_zero[begin : begin + d], failed, weights, poly, phi)
+                    for j in range(d):
+                        tables[row + path_col[begin + j]] += phi[j]
 
 
-@_compiled(inline=True)
-def _goes_left(
-    value: float,
-    split: int,
-    threshold: FloatArray,
-    categorical: npt.NDArray[np.bool_],
-    missing: npt.NDArray[np.int8],
-    default_left: npt.NDArray[np.bool_],
-    cat_start: IntArray,
-    cat_stop: IntArray,
-    cat_words: npt.NDArray[np.uint32],
-) -> bool:
-    """LightGBM's ``Tree::Decision`` for one split."""
-    if categorical[split]:
-        if np.isnan(value) or value <= -1.0:
-            return False  # NaN and negative categories go right (int(x) < 0, truncating)
-        if value >= (cat_stop[split] - cat_start[split]) * 32:
-            return False  # beyond the bitset
-        category = int(value)
-        word = cat_start[split] + category // 32
-        return bool((cat_words[word] >> np.uint32(category % 32)) & np.uint32(1))
-    kind = missing[split]
-    if np.isnan(value) and kind != MISSING_NAN:
+@_compiled()
+def _numeric_left(value: float, threshold: float, missing: int, default_left: bool) -> bool:
+    """LightGBM's ``Tree::NumericalDecision``: ``x <= threshold``, missing values to the
+    default side (NaN read as 0 unless the split has a NaN side)."""
+    if np.isnan(value) and missing != MISSING_NAN:
         value = 0.0
-    if (kind == MISSING_ZERO and -ZERO_THRESHOLD <= value <= ZERO_THRESHOLD) or (
-        kind == MISSING_NAN and np.isnan(value)
+    if (missing == MISSING_ZERO and -ZERO_THRESHOLD <= value <= ZERO_THRESHOLD) or (
+        missing == MISSING_NAN and np.isnan(value)
     ):
-        return bool(default_left[split])
-    return bool(value <= threshold[split])
+        return default_left
+    return value <= threshold
+
+
+@_compiled()
+def _category_left(
+    value: float, cat_words: npt.NDArray[np.uint32], start: int, stop: int
+) -> bool:
+    """LightGBM's ``Tree::CategoricalDecision``: left when int(x) is in the split's bitset;
+    NaN and negative values go right."""
+    if np.isnan(value) or value <= -1.0:
+        return False  # int(x) < 0, truncating towards zero
+    if value >= (stop - start) * 32:
+        return False  # beyond the bitset
+    category = int(value)
+    return bool((cat_words[start + category // 32] >> np.uint32(category % 32)) & np.uint32(1))
 
 
 @_compiled(parallel=True)
 def _kernel(
     x: FloatArray,
-    columns: IntArray,
-    first_node: IntArray,
-    node_count: IntArray,
-    feature: Int32Array,
+    first_split: IntArray,
+    split_count: IntArray,
+    first_top: IntArray,
+    top_count: IntArray,
+    first_block: IntArray,
+    block_count: IntArray,
+    feature: IntArray,
     threshold: FloatArray,
     categorical: npt.NDArray[np.bool_],
     missing: npt.NDArray[np.int8],
     default_left: npt.NDArray[np.bool_],
-    left: IntArray,
-    right: IntArray,
-    slot: npt.NDArray[np.int8],
     cat_start: IntArray,
     cat_stop: IntArray,
     cat_words: npt.NDArray[np.uint32],
-    leaf_value: FloatArray,
-    leaf_start: IntArray,
-    leaf_size: IntArray,
-    path_feature: Int32Array,
-    path_zero: FloatArray,
+    top_split: IntArray,
+    top_bit: IntArray,
+    top_left: IntArray,
+    top_right: IntArray,
+    block_bits: IntArray,
+    block_width: IntArray,
+    block_col_start: IntArray,
+    block_leaf: IntArray,
     table_start: IntArray,
+    bit_split: IntArray,
+    col_out: IntArray,
+    leaf_value: FloatArray,
+    leaf_size: IntArray,
+    leaf_path_start: IntArray,
+    path_zero: FloatArray,
+    path_col: IntArray,
     tables: FloatArray,
     weights: FloatArray,
-    max_nodes: int,
+    max_splits: int,
     out: FloatArray,
 ) -> None:
-    """``out[i, columns[f]] += `` the TreeSHAP contribution of matrix column f to row i."""
+    """``out[i, columns[f]] +=`` the TreeSHAP contribution of matrix column f to row i."""
     n = x.shape[0]
-    blocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
-    for block in numba.prange(blocks):
-        failed_at = np.zeros(max(max_nodes, 1), dtype=np.int64)
+    chunks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    for chunk in numba.prange(chunks):
+        first_row = chunk * BLOCK_ROWS
+        rows = min(n, first_row + BLOCK_ROWS) - first_row
+        went_left = np.zeros((max_splits + 1, BLOCK_ROWS), dtype=np.int64)  # [max_splits]: 0
+        failed_at = np.zeros((2 * max_splits + 2, BLOCK_ROWS), dtype=np.int64)
+        code = np.empty(BLOCK_ROWS, dtype=np.int64)
         poly = np.empty(MAX_PATH_FEATURES + 1, dtype=np.float64)
         phi = np.empty(MAX_PATH_FEATURES, dtype=np.float64)
-        stop = min(n, (block + 1) * BLOCK_ROWS)
-        for tree in range(len(first_node)):
-            first = first_node[tree]
+        for tree in range(len(first_split)):
+            first = first_split[tree]
             if first < 0:
                 continue
-            count = node_count[tree]
-            for i in range(block * BLOCK_ROWS, stop):
-                failed_at[0] = 0
-                for local in range(count):
-                    split = first + local
-                    failed = failed_at[local]
-                    cold = failed | (np.int64(1) << np.int64(slot[split]))
-                    if _goes_left(
-                        x[i, feature[split]],
-                        split,
-                        threshold,
-                        categorical,
-                        missing,
-                        default_left,
-                        cat_start,
-                        cat_stop,
-                        cat_words,
-                    ):
-                        left_failed, right_failed = failed, cold
-                    else:
-                        left_failed, right_failed = cold, failed
-                    for side in range(2):
-                        child = left[split] if side == 0 else right[split]
-                        child_failed = left_failed if side == 0 else right_failed
-                        if child >= 0:
-                            failed_at[child - first] = child_failed
-                            continue
-                        leaf = ~child
-                        d = leaf_size[leaf]
-                        begin = leaf_start[leaf]
-                        start = table_start[leaf]
-                        if start >= 0:
-                            row = start + child_failed * d
-                            for k in range(d):
-                                out[i, columns[path_feature[begin + k]]] += tables[row + k]
-                        else:
-                            _leaf(
-                                leaf_value[leaf],
-                                path_zero[begin : begin + d],
-                                child_failed,
-                                weights,
-                                poly,
-                                phi,
-                            )
-                            for k in range(d):
-                                out[i, columns[path_feature[begin + k]]] += phi[k]
+            for local in range(split_count[tree]):  # every split's decision for every row
+                split = first + local
+                column = feature[split]
+                cut = threshold[split]
+                went = went_left[local]
+                if categorical[split]:
+                    begin, end = cat_start[split], cat_stop[split]
+                    for r in range(rows):
+                        went[r] = _category_left(x[first_row + r, column], cat_words, begin, end)
+                elif missing[split] == MISSING_NONE:
+                    zero_left = 0.0 <= cut
+                    for r in range(rows):
+                        value = x[first_row + r, column]
+                        went[r] = (value <= cut) | (np.isnan(value) & zero_left)
+                else:
+                    kind, default = missing[split], default_left[split]
+                    for r in range(rows):
+                        went[r] = _numeric_left(x[first_row + r, column], cut, kind, default)
+            tops, top0 = top_count[tree], first_top[tree]
+            failed_at[0, :rows] = 0
+            for t in range(tops):  # the failed path features reaching each place
+                top = top0 + t
+                bit = top_bit[top]
+                went = went_left[top_split[top]]
+                failed = failed_at[t]
+                to_left = failed_at[top_left[top]]
+                to_right = failed_at[top_right[top]]
+                for r in range(rows):
+                    to_left[r] = failed[r] | (bit * (1 - went[r]))
+                    to_right[r] = failed[r] | (bit * went[r])
+            block0 = first_block[tree]
+            for b in range(block_count[tree]):
+                block = block0 + b
+                failed = failed_at[tops + b]
+                columns = block_col_start[block]
+                start = table_start[block]
+                if start >= 0:
+                    bits = block * BLOCK_SPLITS
+                    code[:rows] = 0
+                    for s in range(BLOCK_SPLITS):
+                        went = went_left[bit_split[bits + s]]
+                        for r in range(rows):
+                            code[r] |= went[r] << s
+                    k = block_bits[block]
+                    width = block_width[block]
+                    for r in range(rows):  # the table rows first: their loads overlap
+                        code[r] = start + ((failed[r] << k) | code[r]) * width
+                    for r in range(rows):
+                        row = code[r]
+                        for c in range(width):
+                            out[first_row + r, col_out[columns + c]] += tables[row + c]
+                else:
+                    leaf = block_leaf[block]
+                    d = leaf_size[leaf]
+                    begin = leaf_path_start[leaf]
+                    for r in range(rows):
+                        _leaf(
+                            leaf_value[leaf],
+                            path_zero[begin : begin + d],
+                            failed[r],
+                            weights,
+                            poly,
+                            phi,
+                        )
+                        for j in range(d):
+                            out[first_row + r, col_out[columns + path_col[begin + j]]] += phi[j]
 
 
-def contributions(model: Forest, x: FloatArray, columns: IntArray, width: int) -> FloatArray:
-    """(rows × ``width``): per row the TreeSHAP contributions of the matrix columns summed into
-    output columns ``columns[f]`` (the bias left out). ``columns = arange(matrix columns)``
-    gives ``pred_contrib`` without its last (bias) column."""
+def contributions(model: Forest, x: FloatArray) -> FloatArray:
+    """(rows × ``model.width``): per row the TreeSHAP contributions of the matrix columns
+    summed into the model's output columns (the bias left out). With ``columns`` the identity
+    this is ``pred_contrib`` without its last (bias) column."""
     x = np.ascontiguousarray(x, dtype=np.float64)
-    out = np.zeros((len(x), width), dtype=np.float64)
+    out = np.zeros((len(x), model.width), dtype=np.float64)
     if len(x) == 0 or not len(model.feature):
         return out
     _kernel(
         x,
-        np.ascontiguousarray(columns, dtype=np.int64),
-        model.first_node,
-        model.node_count,
+        model.first_split,
+        model.split_count,
+        model.first_top,
+        model.top_count,
+        model.first_block,
+        model.block_count,
         model.feature,
         model.threshold,
         model.categorical,
         model.missing,
         model.default_left,
-        model.left,
-        model.right,
-        model.slot,
         model.cat_start,
         model.cat_stop,
         model.cat_words,
-        model.leaf_value,
-        model.leaf_start,
-        model.leaf_size,
-        model.path_feature,
-        model.path_zero,
+        model.top_split,
+        model.top_bit,
+        model.top_left,
+        model.top_right,
+        model.block_bits,
+        model.block_width,
+        model.block_col_start,
+        model.block_leaf,
         model.table_start,
+        model.bit_split,
+        model.col_out,
+        model.leaf_value,
+        model.leaf_size,
+        model.leaf_path_start,
+        model.path_zero,
+        model.path_col,
         model.tables,
         model.weights,
-        model.max_nodes,
+        model.max_splits,
         out,
     )
     return out
