@@ -158,10 +158,10 @@ def choose(auc: dict[Choice, float]) -> Choice:
     return kept
 
 
-PATTERN_MIN_ROWS = 50_000
-"""Rows from which the tree contributions go by decision pattern (:mod:`.tree_patterns`):
-below, LightGBM's ``pred_contrib`` over the rows costs less than building the model's leaf
-tables (once per model, seconds)."""
+KERNEL_MIN_ROWS = 1_000
+"""Rows from which the tree contributions come from the compiled leaf-table kernel
+(:mod:`.tree_patterns`): below, LightGBM's ``pred_contrib`` over the rows (1–2 ms a row)
+costs less than building the model's tables (once per model, 1–2 s)."""
 
 
 @dataclass(frozen=True)
@@ -225,11 +225,11 @@ class ChurnModel:
     def source_contributions(self, x: FloatArray) -> FloatArray:
         """(rows × source columns): contributions merged back to the file's columns.
 
-        From :data:`PATTERN_MIN_ROWS` rows on, the trees' share comes from the compiled leaf
+        From :data:`KERNEL_MIN_ROWS` rows on, the trees' share comes from the compiled leaf
         table kernel (:mod:`.tree_patterns`: the same TreeSHAP values, summed per source column
         as they are computed); below it, LightGBM's ``pred_contrib`` on every row."""
         x = self._check(x)
-        if self.kind == "logistic" or len(x) < PATTERN_MIN_ROWS:
+        if self.kind == "logistic" or len(x) < KERNEL_MIN_ROWS:
             return reason_codes.merge(self.contributions(x)[0], self.layout)
         trees = tree_patterns.contributions(self._forest, x)
         if self.kind == "gbm":

@@ -30,14 +30,15 @@ where no cache directory is writable they are compiled once per process instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from math import factorial
-from typing import Any, TypeVar
+from typing import Any
 
 import numba
 import numpy as np
 import numpy.typing as npt
+
+from valuecenter.analytics.compiled import compiled
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -58,24 +59,6 @@ MISSING_NONE, MISSING_ZERO, MISSING_NAN = 0, 1, 2
 _MISSING = {"None": MISSING_NONE, "Zero": MISSING_ZERO, "NaN": MISSING_NAN}
 ZERO_THRESHOLD = 1e-35
 """LightGBM's ``kZeroThreshold``: |x| at most this is zero for the ``Zero`` missing type."""
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _compiled(parallel: bool = False, inline: bool = False) -> Callable[[F], F]:
-    """numba's ``njit``, cached on disk where a cache directory is writable (numba raises at
-    decoration when none is), else compiled once per process. ``inline``: compiled into its
-    callers (no call, no reference counting of the arrays passed)."""
-    options: dict[str, Any] = {"parallel": parallel, "inline": "always" if inline else "never"}
-
-    def wrap(fn: F) -> F:
-        try:
-            return numba.njit(cache=True, **options)(fn)  # type: ignore[no-any-return]
-        except RuntimeError:
-            return numba.njit(cache=False, **options)(fn)  # type: ignore[no-any-return]
-
-    return wrap
-
 
 @dataclass(frozen=True)
 class Forest:
@@ -373,7 +356,7 @@ def forest(booster: Any, columns: IntArray, width: int) -> Forest:
     return made
 
 
-@_compiled()
+@compiled()
 def _leaf(
     value: float,
     zero: FloatArray,
@@ -417,7 +400,7 @@ def _leaf(
             out[j] = value * (1.0 - z) * total
 
 
-@_compiled()
+@compiled()
 def _fill_tables(
     block_above: IntArray,
     block_bits: IntArray,
@@ -466,7 +449,7 @@ def _fill_tables(
                         tables[row + path_col[begin + j]] += phi[j]
 
 
-@_compiled()
+@compiled()
 def _numeric_left(value: float, threshold: float, missing: int, default_left: bool) -> bool:
     """LightGBM's ``Tree::NumericalDecision``: ``x <= threshold``, missing values to the
     default side (NaN read as 0 unless the split has a NaN side)."""
@@ -479,7 +462,7 @@ def _numeric_left(value: float, threshold: float, missing: int, default_left: bo
     return value <= threshold
 
 
-@_compiled()
+@compiled()
 def _category_left(
     value: float, cat_words: npt.NDArray[np.uint32], start: int, stop: int
 ) -> bool:
@@ -493,7 +476,7 @@ def _category_left(
     return bool((cat_words[start + category // 32] >> np.uint32(category % 32)) & np.uint32(1))
 
 
-@_compiled(parallel=True)
+@compiled(parallel=True)
 def _kernel(
     x: FloatArray,
     first_split: IntArray,
