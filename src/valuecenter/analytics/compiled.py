@@ -9,7 +9,7 @@ function is defined; then it is compiled once per process instead (seconds, on f
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numba
 
@@ -22,8 +22,8 @@ def compiled(parallel: bool = False) -> Callable[[F], F]:
 
     def wrap(fn: F) -> F:
         try:
-            return numba.njit(cache=True, parallel=parallel)(fn)  # type: ignore[no-any-return]
+            return cast(F, numba.njit(cache=True, parallel=parallel)(fn))
         except RuntimeError:  # "cannot cache function ...: no locator available"
-            return numba.njit(cache=False, parallel=parallel)(fn)  # type: ignore[no-any-return]
+            return cast(F, numba.njit(cache=False, parallel=parallel)(fn))
 
     return wrap

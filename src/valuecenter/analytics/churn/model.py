@@ -37,6 +37,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from valuecenter.analytics.churn import reasons as reason_codes
+from valuecenter.analytics.churn import tree_patterns
 from valuecenter.analytics.churn.calibration import Platt, fit_platt
 from valuecenter.analytics.churn.features import FeatureLayout
 from valuecenter.analytics.churn.learners import (
@@ -49,7 +50,6 @@ from valuecenter.analytics.churn.learners import (
     fit_logistic,
     standardizer,
 )
-from valuecenter.analytics.churn import tree_patterns
 from valuecenter.analytics.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]

@@ -60,6 +60,7 @@ _MISSING = {"None": MISSING_NONE, "Zero": MISSING_ZERO, "NaN": MISSING_NAN}
 ZERO_THRESHOLD = 1e-35
 """LightGBM's ``kZeroThreshold``: |x| at most this is zero for the ``Zero`` missing type."""
 
+
 @dataclass(frozen=True)
 class Forest:
     """A LightGBM model's trees as flat arrays (all trees end to end) and its block tables,
@@ -138,7 +139,8 @@ def _splits(node: Node) -> list[Node]:
 
 
 def _count(node: Node) -> float:
-    return float(node.get("internal_count", node.get("leaf_count", 0)))
+    """The training rows that reached ``node`` (LightGBM's ``data_count``)."""
+    return float(node["internal_count"] if _is_split(node) else node["leaf_count"])
 
 
 class _Builder:
@@ -241,9 +243,7 @@ class _Builder:
             self.a[side][top] = self._place(child, below, share)
         return top
 
-    def _block(
-        self, node: Node, order: list[int], zero: dict[int, float], entries: int
-    ) -> int:
+    def _block(self, node: Node, order: list[int], zero: dict[int, float], entries: int) -> int:
         block = self.size("block_above")
         splits = _splits(node)
         bit = {id(n): i for i, n in enumerate(splits)}
@@ -360,7 +360,7 @@ def forest(booster: Any, columns: IntArray, width: int) -> Forest:
 def _leaf(
     value: float,
     zero: FloatArray,
-    failed: int,
+    failed: int | np.int64,
     weights: FloatArray,
     poly: FloatArray,
     out: FloatArray,
@@ -439,12 +439,16 @@ def _fill_tables(
                     block_leaf_start[block], block_leaf_start[block] + block_leaf_count[block]
                 ):
                     failed = np.int64(above)
-                    for c in range(leaf_cond_start[leaf], leaf_cond_start[leaf] + leaf_cond_count[leaf]):
+                    for c in range(
+                        leaf_cond_start[leaf], leaf_cond_start[leaf] + leaf_cond_count[leaf]
+                    ):
                         if (((code >> cond_bit[c]) & 1) == 1) != cond_left[c]:
                             failed |= np.int64(1) << cond_slot[c]
                     d = leaf_size[leaf]
                     begin = leaf_path_start[leaf]
-                    _leaf(leaf_value[leaf], path_zero[begin : begin + d], failed, weights, poly, phi)
+                    _leaf(
+                        leaf_value[leaf], path_zero[begin : begin + d], failed, weights, poly, phi
+                    )
                     for j in range(d):
                         tables[row + path_col[begin + j]] += phi[j]
 
@@ -463,9 +467,7 @@ def _numeric_left(value: float, threshold: float, missing: int, default_left: bo
 
 
 @compiled()
-def _category_left(
-    value: float, cat_words: npt.NDArray[np.uint32], start: int, stop: int
-) -> bool:
+def _category_left(value: float, cat_words: npt.NDArray[np.uint32], start: int, stop: int) -> bool:
     """LightGBM's ``Tree::CategoricalDecision``: left when int(x) is in the split's bitset;
     NaN and negative values go right."""
     if np.isnan(value) or value <= -1.0:
@@ -539,7 +541,7 @@ def _kernel(
                     for r in range(rows):
                         went[r] = _category_left(x[first_row + r, column], cat_words, begin, end)
                 elif missing[split] == MISSING_NONE:
-                    zero_left = 0.0 <= cut
+                    zero_left = cut >= 0.0
                     for r in range(rows):
                         value = x[first_row + r, column]
                         went[r] = (value <= cut) | (np.isnan(value) & zero_left)
