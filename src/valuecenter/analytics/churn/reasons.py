@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from valuecenter.analytics.churn.features import FeatureLayout, number_texts
 from valuecenter.analytics.compiled import compiled
@@ -132,26 +133,26 @@ def _describe(source: _Source, x: FloatArray) -> tuple[list[float | str | None],
     return values, texts
 
 
-def _text_ids(source: _Source, x: FloatArray) -> tuple[list[str], IntArray]:
-    """The distinct sentences of ``source`` over the rows of ``x`` and each row's one: each
+def _text_ids(source: _Source, x: FloatArray, rows: IntArray) -> tuple[list[str], IntArray]:
+    """The distinct sentences of ``source`` over ``rows`` of ``x`` and each row's one: each
     distinct value is written once, not once per row."""
     if source.levels:
-        block = x[:, list(source.levels)]
+        block = x[np.ix_(rows, source.levels)]
         words = [f"{source.name} = {name}" for name in source.level_names]
         words.append(f"{source.name} is blank or a rare value")
         ids = np.where(block.max(axis=1) > 0, block.argmax(axis=1), len(source.levels))
         return words, ids.astype(np.int64)
     assert source.value is not None
-    numbers, inverse = np.unique(x[:, source.value], return_inverse=True)
-    said = np.char.add(f"{source.name} = ", number_texts(numbers))
+    codes, numbers = pd.factorize(x[rows, source.value], use_na_sentinel=False)
+    said = np.char.add(f"{source.name} = ", number_texts(np.asarray(numbers, dtype=np.float64)))
     if source.typical is not None:
         typical = number_texts(np.array([source.typical]))[0]
         said = np.char.add(said, f" (typical {typical})")
     words = [str(w) for w in said]
     words.append(f"{source.name} is blank")
-    ids = inverse.reshape(-1).astype(np.int64)
+    ids = np.asarray(codes, dtype=np.int64)
     if source.missing is not None:
-        ids[x[:, source.missing] > 0] = len(numbers)
+        ids[x[rows, source.missing] > 0] = len(numbers)
     return words, ids
 
 
@@ -169,7 +170,7 @@ def reason_texts(
         rows = np.nonzero(hit.any(axis=1))[0]
         if not len(rows):
             continue
-        said, local = _text_ids(source, x[rows])
+        said, local = _text_ids(source, x, rows)
         ids[rows] = np.where(hit[rows], (len(words) + local)[:, None], ids[rows])
         words += said
     table = np.array(words, dtype=str)

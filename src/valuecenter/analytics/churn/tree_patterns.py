@@ -13,7 +13,7 @@ it per leaf (2^d rows of d values); here a whole bottom subtree of at most
 :data:`BLOCK_SPLITS` splits — a *block* — gets one table, indexed by the path features the row
 fails above the block's root (F) and the row's decisions at the block's own splits (code): its
 leaves' terms summed by output column, so a row needs one lookup per block instead of one per
-leaf (87 trees of 31 leaves: about 1,000 lookups a row instead of 2,700). The tables are built
+leaf (87 trees of 31 leaves: about 840 lookups a row instead of 2,700). The tables are built
 once per model (:func:`forest`, :func:`_fill_tables`); a single leaf whose table would pass
 :data:`TABLE_ENTRIES` values is evaluated per row from the same formula (O(d²)).
 
@@ -48,9 +48,10 @@ from valuecenter.analytics.compiled import compiled
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-BLOCK_SPLITS = 4
-"""Splits a block (a bottom subtree read with one table lookup) has at most; measured on the
-benchmark's model, 3 and 5 were slower."""
+BLOCK_SPLITS = 5
+"""Splits a block (a bottom subtree read with one table lookup) has at most. On the benchmark's
+model (87 trees) 5 took about 7% less CPU than 4 and as much as 6, whose tables are larger
+(21 MB against 18.5 MB)."""
 TABLE_ENTRIES = 65_536
 """Values one table has at most (512 kB): a block whose table would be larger is cut into
 smaller ones; a single leaf beyond it (about 12 or more features on its path) is evaluated per
