@@ -128,10 +128,10 @@ def main() -> None:
             f"| {len(x):,} | {score_s:.2f} | {reasons_s:.2f} | {reasons_cpu:.1f} "
             f"| {reasons_s / score_s:.1f} | {rate:,.0f} | {1_000_000 / rate:,.1f} | {met} |",
             "",
-            f"Once per process or model, not in the figures above: compiling the kernels "
-            f"(numba, empty cache) {compile_s:.1f} s — a later process loads them from numba's "
-            f"cache; building the model's tables {build_s:.2f} s (included above: "
-            f"{blocks:,} blocks, {per_row} leaves evaluated per row, {table_mb:.1f} MB).",
+            f"Once per process, not in the figures above: compiling the kernels (numba, empty "
+            f"cache) {compile_s:.1f} s; a later process loads them from numba's cache. Once per "
+            f"model, included above: building its tables {build_s:.2f} s ({blocks:,} blocks, "
+            f"{per_row} leaves evaluated per row, {table_mb:.1f} MB).",
             "",
             f"Example (first customer, risk {risk[0]:.3f}): {example}.",
             "",
