@@ -137,7 +137,7 @@ def _text_ids(source: _Source, x: FloatArray, rows: IntArray) -> tuple[list[str]
     """The distinct sentences of ``source`` over ``rows`` of ``x`` and each row's one: each
     distinct value is written once, not once per row."""
     if source.levels:
-        block = x[np.ix_(rows, source.levels)]
+        block = x[np.ix_(rows, np.array(source.levels, dtype=np.int64))]
         words = [f"{source.name} = {name}" for name in source.level_names]
         words.append(f"{source.name} is blank or a rare value")
         ids = np.where(block.max(axis=1) > 0, block.argmax(axis=1), len(source.levels))
