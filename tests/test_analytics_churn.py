@@ -289,41 +289,45 @@ def test_reasons_are_positive_merged_and_readable(kind: str) -> None:
     assert [name for name, _ in model.top_features(2)] == ["plan", "calls"]
 
 
-def test_reasons_by_decision_pattern_equal_lightgbm_per_row(
+def test_reasons_by_compiled_kernel_equal_lightgbm_per_row(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The fast path (leaf tables, evaluated once per tree and distinct decision pattern)
-    gives the same contributions and reasons as ``pred_contrib`` on every row (issue 16)."""
+    """From KERNEL_MIN_ROWS rows on, the compiled leaf-table kernel gives the same source
+    contributions and reasons as ``pred_contrib`` on every row (issue 16), blanks and missing
+    values included."""
     from valuecenter.analytics.churn import model as churn_model
     from valuecenter.analytics.churn import reasons as reason_codes
-    from valuecenter.analytics.churn.tree_patterns import PatternContributions
+    from valuecenter.analytics.churn import tree_patterns
 
-    monkeypatch.setattr(churn_model, "PATTERN_MIN_ROWS", 1_000)
+    monkeypatch.setattr(churn_model, "KERNEL_MIN_ROWS", 1_000)
     frame = _plan_frame(4_000, seed=8)
+    frame.loc[::9, "noise"] = ""  # blanks: a missing-indicator column
+    frame.loc[::11, "plan"] = ""  # a blank text cell: all its one-hot columns 0
     features = frame[["plan", "calls", "noise"]]
     encoder = fit_encoder(features)
     x = encoder.transform(features)
+    assert "noise is missing" in encoder.layout.names
     y = (frame["churn"] == "yes").to_numpy().astype(int)
     model = fit_churn(x, y, "gbm", seed=0, feature_names=encoder.layout)
     assert model.gbm is not None
-    x[::7, 2] = np.nan  # rows with a missing value are left to pred_contrib
-    per_row = reason_codes.merge(model.contributions(x)[0], model.layout)  # the old path
-    fast = model.source_contributions(x)  # ≥ PATTERN_MIN_ROWS rows: by pattern
-    assert "_patterns" in vars(model)  # the fast path was taken
-    np.testing.assert_allclose(fast, per_row, rtol=0, atol=1e-12)
+    x[::7, encoder.layout.names.index("noise")] = np.nan  # NaN in the matrix itself
+    per_row = reason_codes.merge(model.contributions(x)[0], model.layout)  # pred_contrib
+    fast = model.source_contributions(x)  # ≥ KERNEL_MIN_ROWS rows: the kernel
+    assert isinstance(vars(model).get("_forest"), tree_patterns.Forest)  # it was taken
+    np.testing.assert_allclose(fast, per_row, rtol=0, atol=1e-9)
     fast_reasons = model.reasons(x)
     old_reasons = reason_codes.reasons(x, per_row, model.layout, 3)
-    assert [[(r.feature, r.value, r.text) for r in rr] for rr in fast_reasons] == [
-        [(r.feature, r.value, r.text) for r in rr] for rr in old_reasons
-    ]
+    assert [[(r.feature, str(r.value), r.text) for r in rr] for rr in fast_reasons] == [
+        [(r.feature, str(r.value), r.text) for r in rr] for rr in old_reasons
+    ]  # str: a NaN value is not equal to itself
     assert sum(len(rr) for rr in fast_reasons) > len(x)  # most rows have reasons
     for fast_row, old_row in zip(fast_reasons, old_reasons, strict=True):
         for a, b in zip(fast_row, old_row, strict=True):
-            assert a.contribution == pytest.approx(b.contribution, abs=1e-12)
-    patterns = PatternContributions(model.gbm.booster, model.layout.source_matrix())
-    sample = x[:500]
-    trees = reason_codes.merge(model.gbm.contributions(sample)[0], model.layout)
-    np.testing.assert_allclose(patterns.source_contributions(sample), trees, atol=1e-12)
+            assert a.contribution == pytest.approx(b.contribution, abs=1e-9)
+    texts = model.reason_texts(x)
+    assert [list(t) for t in zip(*texts, strict=True)] == [
+        [r.text for r in rr] + [""] * (3 - len(rr)) for rr in old_reasons
+    ]
 
 
 # ---------------------------------------------------------------- evaluate and score

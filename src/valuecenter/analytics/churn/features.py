@@ -126,6 +126,11 @@ class FeatureLayout:
         merge[np.arange(len(self.names)), [index[s] for s in self.sources]] = 1.0
         return merge
 
+    def source_index(self) -> npt.NDArray[np.int64]:
+        """Per matrix column the index of its source column (in :attr:`source_names`)."""
+        index = {s: i for i, s in enumerate(self.source_names)}
+        return np.array([index[s] for s in self.sources], dtype=np.int64)
+
 
 @dataclass(frozen=True)
 class Encoder:

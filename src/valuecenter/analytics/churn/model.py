@@ -37,6 +37,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from valuecenter.analytics.churn import reasons as reason_codes
+from valuecenter.analytics.churn import tree_patterns
 from valuecenter.analytics.churn.calibration import Platt, fit_platt
 from valuecenter.analytics.churn.features import FeatureLayout
 from valuecenter.analytics.churn.learners import (
@@ -49,7 +50,6 @@ from valuecenter.analytics.churn.learners import (
     fit_logistic,
     standardizer,
 )
-from valuecenter.analytics.churn.tree_patterns import PatternContributions
 from valuecenter.analytics.errors import InputError
 from valuecenter.i18n import N_
 
@@ -159,10 +159,10 @@ def choose(auc: dict[Choice, float]) -> Choice:
     return kept
 
 
-PATTERN_MIN_ROWS = 50_000
-"""Rows from which the tree contributions go by decision pattern (:mod:`.tree_patterns`):
-below, LightGBM's ``pred_contrib`` over the rows costs less than building the model's leaf
-tables (once per model, seconds)."""
+KERNEL_MIN_ROWS = 1_000
+"""Rows from which the tree contributions come from the compiled leaf-table kernel
+(:mod:`.tree_patterns`): below, LightGBM's ``pred_contrib`` over the rows (1–2 ms a row)
+costs less than building the model's tables (once per model, 1–2 s)."""
 
 
 @dataclass(frozen=True)
@@ -228,13 +228,13 @@ class ChurnModel:
     def source_contributions(self, x: FloatArray) -> FloatArray:
         """(rows × source columns): contributions merged back to the file's columns.
 
-        From :data:`PATTERN_MIN_ROWS` rows on, the trees' share is computed per distinct
-        decision pattern (:mod:`.tree_patterns`: the same TreeSHAP values, far fewer
-        evaluations); below it, LightGBM's ``pred_contrib`` on every row."""
+        From :data:`KERNEL_MIN_ROWS` rows on, the trees' share comes from the compiled leaf
+        table kernel (:mod:`.tree_patterns`: the same TreeSHAP values, summed per source column
+        as they are computed); below it, LightGBM's ``pred_contrib`` on every row."""
         x = self._check(x)
-        if self.kind == "logistic" or len(x) < PATTERN_MIN_ROWS:
+        if self.kind == "logistic" or len(x) < KERNEL_MIN_ROWS:
             return reason_codes.merge(self.contributions(x)[0], self.layout)
-        trees = self._patterns.source_contributions(x)
+        trees = tree_patterns.contributions(self._forest, x)
         if self.kind == "gbm":
             return trees
         assert self.logistic is not None
@@ -243,9 +243,11 @@ class ChurnModel:
         return blended
 
     @cached_property
-    def _patterns(self) -> PatternContributions:
+    def _forest(self) -> tree_patterns.Forest:
         assert self.gbm is not None
-        return PatternContributions(self.gbm.booster, self.layout.source_matrix())
+        return tree_patterns.forest(
+            self.gbm.booster, self.layout.source_index(), len(self.layout.source_names)
+        )
 
     def reasons(self, x: FloatArray, k: int = 3) -> list[list[reason_codes.Reason]]:
         """Per row the ``k`` source columns that raise its risk most (positive only)."""

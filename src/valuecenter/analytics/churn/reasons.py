@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from valuecenter.analytics.churn.features import FeatureLayout, number_texts
+from valuecenter.analytics.compiled import compiled
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -75,14 +78,31 @@ def merge(contributions: FloatArray, layout: FeatureLayout) -> FloatArray:
 
 def top_positive(merged: FloatArray, k: int) -> tuple[IntArray, FloatArray]:
     """Per row the indices of the ``k`` largest positive shares (−1 when fewer are positive)
-    and the shares themselves (0 there)."""
+    and the shares themselves (0 there); of equal shares the first column first."""
     k = min(k, merged.shape[1])
-    masked = np.where(merged > 0, merged, -np.inf)
-    order = np.argsort(-masked, axis=1, kind="stable")[:, :k]
-    shares = np.take_along_axis(masked, order, axis=1)
-    positive = shares > 0
-    index: IntArray = np.where(positive, order, -1).astype(np.int64)
-    return index, np.where(positive, shares, 0.0)
+    index = np.full((len(merged), k), -1, dtype=np.int64)
+    shares = np.zeros((len(merged), k), dtype=np.float64)
+    _top_positive(np.ascontiguousarray(merged, dtype=np.float64), index, shares)
+    return index, shares
+
+
+@compiled(parallel=True)
+def _top_positive(merged: FloatArray, index: IntArray, shares: FloatArray) -> None:
+    for row in numba.prange(merged.shape[0]):
+        for j in range(index.shape[1]):
+            best = -1
+            for s in range(merged.shape[1]):
+                value = merged[row, s]
+                if value > 0 and (best < 0 or value > merged[row, best]):
+                    taken = False
+                    for earlier in range(j):
+                        taken = taken or index[row, earlier] == s
+                    if not taken:
+                        best = s
+            if best < 0:
+                break
+            index[row, j] = best
+            shares[row, j] = merged[row, best]
 
 
 def _describe(source: _Source, x: FloatArray) -> tuple[list[float | str | None], TextArray]:
@@ -113,21 +133,48 @@ def _describe(source: _Source, x: FloatArray) -> tuple[list[float | str | None],
     return values, texts
 
 
+def _text_ids(source: _Source, x: FloatArray, rows: IntArray) -> tuple[list[str], IntArray]:
+    """The distinct sentences of ``source`` over ``rows`` of ``x`` and each row's one: each
+    distinct value is written once, not once per row."""
+    if source.levels:
+        block = x[np.ix_(rows, np.array(source.levels, dtype=np.int64))]
+        words = [f"{source.name} = {name}" for name in source.level_names]
+        words.append(f"{source.name} is blank or a rare value")
+        ids = np.where(block.max(axis=1) > 0, block.argmax(axis=1), len(source.levels))
+        return words, ids.astype(np.int64)
+    assert source.value is not None
+    codes, numbers = pd.factorize(x[rows, source.value], use_na_sentinel=False)
+    said = np.char.add(f"{source.name} = ", number_texts(np.asarray(numbers, dtype=np.float64)))
+    if source.typical is not None:
+        typical = number_texts(np.array([source.typical]))[0]
+        said = np.char.add(said, f" (typical {typical})")
+    words = [str(w) for w in said]
+    words.append(f"{source.name} is blank")
+    ids = np.asarray(codes, dtype=np.int64)
+    if source.missing is not None:
+        ids[x[rows, source.missing] > 0] = len(numbers)
+    return words, ids
+
+
 def reason_texts(
     x: FloatArray, merged: FloatArray, layout: FeatureLayout, k: int
 ) -> list[TextArray]:
     """``k`` arrays (reason 1, 2, …) of one sentence per row; ``""`` where a row has fewer
-    than ``k`` risk-raising source columns. Vectorised per source column, for millions of rows."""
+    than ``k`` risk-raising source columns. Per source column its distinct sentences are
+    written once and the rows index them, for millions of rows."""
     index, _shares = top_positive(merged, k)
-    sources = _sources(layout)
-    out = []
-    for j in range(index.shape[1]):
-        texts = np.full(len(x), "", dtype=object)
-        for s, source in enumerate(sources):
-            rows = np.nonzero(index[:, j] == s)[0]
-            if len(rows):
-                texts[rows] = _describe(source, x[rows])[1]
-        out.append(texts.astype(str))
+    words = [""]
+    ids = np.zeros(index.shape, dtype=np.int64)
+    for s, source in enumerate(_sources(layout)):
+        hit = index == s
+        rows = np.nonzero(hit.any(axis=1))[0]
+        if not len(rows):
+            continue
+        said, local = _text_ids(source, x, rows)
+        ids[rows] = np.where(hit[rows], (len(words) + local)[:, None], ids[rows])
+        words += said
+    table = np.array(words, dtype=str)
+    out = [table[ids[:, j]] for j in range(index.shape[1])]
     for _ in range(index.shape[1], k):
         out.append(np.full(len(x), "", dtype=str))
     return out
