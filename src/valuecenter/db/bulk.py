@@ -23,10 +23,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Boolean, Connection, Date, Float, Integer, Table, text
 from sqlalchemy.orm import Session
 
 CHUNK = 200_000
+BINARY_CHUNK = 50_000  # rows per binary COPY chunk: small, so sending overlaps encoding early
 
 # Column types of the staging tables: PostgreSQL, SQLite.
 STAGE_TYPES: Mapping[str, tuple[str, str]] = {
@@ -152,15 +154,16 @@ class Db:
             return n
         raw: Any = self.conn.connection.driver_connection
         cols = ", ".join(c.name for c in columns)
-        with (
-            raw.cursor() as cur,
-            cur.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT binary)") as cp,
-        ):
+        statement = f"COPY {table} ({cols}) FROM STDIN (FORMAT binary)"
+        # A writer thread sends each chunk while numpy encodes the next one, so the server
+        # parses and inserts while the client formats (two cores at work, not one by turns).
+        with raw.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as cp:
             cp.write(PGCOPY_HEADER)
-            for start in range(0, n, CHUNK):
-                cp.write(binary_rows([data[c.name].slice(start, CHUNK) for c in columns], types))
+            for start in range(0, n, BINARY_CHUNK):
+                part = [data[c.name].slice(start, BINARY_CHUNK) for c in columns]
+                cp.write(binary_rows(part, types))
                 if progress is not None:
-                    progress(min(CHUNK, n - start))
+                    progress(min(BINARY_CHUNK, n - start))
             cp.write(PGCOPY_TRAILER)
         return n
 

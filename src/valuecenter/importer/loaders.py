@@ -30,7 +30,15 @@ from valuecenter.importer.entities import Entity, Kind
 from valuecenter.importer.line_totals import line_totals
 from valuecenter.importer.order_refs import stage_products
 from valuecenter.importer.run import Counts, Run, insert
-from valuecenter.importer.validate import FIRST_LINE, Validated, codes, mask, reject_duplicates
+from valuecenter.importer.validate import (
+    FIRST_LINE,
+    Validated,
+    codes,
+    first_of_each,
+    first_positions,
+    mask,
+    reject_duplicates,
+)
 
 STAGE_TYPE = {
     Kind.ID: "text",
@@ -603,8 +611,7 @@ def load_orders(run: Run) -> Counts:
     totals = _line_totals(v)
 
     positions = _ok_positions(v)
-    _uniq, first = np.unique(order_codes[positions], return_index=True)
-    headers = np.sort(positions[first])
+    headers = first_positions(order_codes, positions)
     if orders_fresh.wanted(run, headers, len(positions)):
         return orders_fresh.load(run, order_codes, totals)
     header_names = [
@@ -740,16 +747,14 @@ def _reject_mixed_customers(v: Validated, order_codes: np.ndarray) -> None:
     positions = _ok_positions(v)
     if not len(positions):
         return
-    customer_codes = codes(v.values["customer_id"])[positions]
-    _uniq, first, inverse = np.unique(
-        order_codes[positions], return_index=True, return_inverse=True
-    )
-    header_customer = customer_codes[first][inverse]
-    mixed = customer_codes != header_customer
+    customer_codes = codes(v.values["customer_id"])
+    # Each line's order's first line (the header), by an O(n) look-up instead of a sort.
+    header = first_of_each(order_codes, positions)[order_codes[positions]]
+    mixed = customer_codes[positions] != customer_codes[header]
     if not mixed.any():
         return
     rows = positions[mixed]
-    first_rows = positions[first][inverse][mixed]
+    first_rows = header[mixed]
     customers = v.values["customer_id"]
     orders = v.values["order_id"]
     take = pa.array(rows, type=pa.int64())

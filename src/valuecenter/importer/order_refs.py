@@ -10,14 +10,14 @@ import pyarrow as pa
 
 from valuecenter.db.bulk import Db, StageColumn
 from valuecenter.importer.run import Run
+from valuecenter.importer.validate import first_positions
 
 
 def stage_products(run: Run, positions: np.ndarray, product_codes: np.ndarray) -> None:
     """Stage the products of the lines at ``positions`` (key ``k`` = product code, ``pid`` =
     database id), creating the unknown ones with the name of their first line."""
     v = run.v
-    _uniq, first = np.unique(product_codes[positions], return_index=True)
-    rows = np.sort(positions[first])
+    rows = first_positions(product_codes, positions)
     take = pa.array(rows, type=pa.int64())
     names = v.values.get("product_name")
     run.db.stage(

@@ -36,7 +36,7 @@ from valuecenter.db.bulk import StageColumn
 from valuecenter.importer import bulk
 from valuecenter.importer.order_refs import ids_by_key, stage_products
 from valuecenter.importer.run import Counts, Run, insert
-from valuecenter.importer.validate import codes, mask
+from valuecenter.importer.validate import codes, first_positions, mask
 
 ORDER_KINDS = {
     "id": "int",
@@ -102,9 +102,7 @@ def load(run: Run, order_codes: np.ndarray, totals: np.ndarray) -> Counts:
 
 def _headers(run: Run, order_codes: np.ndarray) -> np.ndarray:
     """The position of each order's first valid line, in file order."""
-    positions = np.flatnonzero(run.v.rejects.ok)
-    _uniq, first = np.unique(order_codes[positions], return_index=True)
-    return np.sort(positions[first])
+    return first_positions(order_codes, np.flatnonzero(run.v.rejects.ok))
 
 
 def _customers(run: Run, headers: np.ndarray, customer_codes: np.ndarray) -> np.ndarray:
@@ -112,8 +110,7 @@ def _customers(run: Run, headers: np.ndarray, customer_codes: np.ndarray) -> np.
     created (``create_customers``: kind b2b, the country of their first order) or their
     orders' lines rejected, as on the staged path."""
     v, db = run.v, run.db
-    _uniq, first = np.unique(customer_codes[headers], return_index=True)
-    rows = np.sort(headers[first])
+    rows = first_positions(customer_codes, headers)
     take = pa.array(rows, type=pa.int64())
     with_country = "country" in v.values
     columns = [StageColumn("k", "key"), StageColumn("customer_id", "text")]

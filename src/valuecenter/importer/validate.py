@@ -191,6 +191,8 @@ def reject_duplicates(validated: Validated, key: tuple[str, ...]) -> None:
         return
     codes = [_codes(validated.values[k]) for k in key]
     positions = np.flatnonzero(ok)
+    if _strictly_increasing([c[positions] for c in codes]):
+        return  # the usual sorted file (each key after the one before): no key repeats
     frame = pd.DataFrame({f"k{i}": c[positions] for i, c in enumerate(codes)})
     dup = frame.duplicated(keep=False).to_numpy()
     if not dup.any():
@@ -204,6 +206,36 @@ def reject_duplicates(validated: Validated, key: tuple[str, ...]) -> None:
     validated.rejects.add_positions(
         rows, [f"duplicate key, first seen on line {f}" for f in firsts]
     )
+
+
+def _strictly_increasing(columns: list[np.ndarray]) -> bool:
+    """Whether the rows' tuples of ``columns`` increase strictly (lexicographically) from
+    each row to the next — then no tuple repeats. O(n), no sort."""
+    n = len(columns[0]) if columns else 0
+    greater = np.zeros(max(n - 1, 0), dtype=bool)
+    equal = np.ones(max(n - 1, 0), dtype=bool)
+    for column in columns:
+        step = np.diff(column)
+        greater |= equal & (step > 0)
+        equal &= step == 0
+    return bool(greater.all())
+
+
+def first_of_each(codes: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """For each code, the first of ``positions`` whose row has it (indexed by code; a code
+    no position has gets the int64 maximum). O(n), no sort."""
+    first = np.full(int(codes.max()) + 1 if len(codes) else 0, NO_POSITION, dtype=np.int64)
+    np.minimum.at(first, codes[positions], positions)
+    return first
+
+
+def first_positions(codes: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The first of ``positions`` for each code among them, in file order."""
+    first = first_of_each(codes, positions)
+    return np.sort(first[first != NO_POSITION])
+
+
+NO_POSITION = np.iinfo(np.int64).max
 
 
 def _codes(arr: pa.Array) -> np.ndarray:
