@@ -85,7 +85,7 @@ def test_forced_bulk_path_loads_and_rebuilds_the_same_constraints(
             options=ImportOptions(create_customers=True),
         )
     assert (result.inserted, result.rejected) == (3, 0)
-    assert bulk_calls == ["customers", "orders", "order_lines"]
+    assert bulk_calls == ["customers", "order_lines", "orders"]  # lines' rebuild around orders'
     with sessions() as s:
         lines = s.execute(
             select(
@@ -314,7 +314,7 @@ def test_a_fresh_bulk_load_copies_the_lines_straight_into_order_lines(
         )
     assert (result.inserted, result.rejected) == (3, 0)
     assert copied == ["orders", "order_lines"]
-    assert bulk_calls == ["customers", "orders", "order_lines"]
+    assert bulk_calls == ["customers", "order_lines", "orders"]  # lines' rebuild around orders'
     with sessions() as s:
         rows = s.execute(
             text(

@@ -215,10 +215,8 @@ def test_reserved_ids_that_are_taken_fail_the_import_with_one_line_and_change_no
     table: str,
     constraint: str,
 ) -> None:
-    """A sequence set back below the stored ids (by hand, a restore): the reserved ids clash.
-    ``orders``' primary key stays in place during its COPY (order_lines refers to it), so the
-    COPY itself fails; ``order_lines``' is re-built after it and fails then. Either way one
-    line, and nothing changed."""
+    """A sequence set back below the stored ids (by hand, a restore): the reserved ids clash,
+    and the re-built primary key refuses the load with one line; nothing changed."""
     load(sessions, tmp_path, HEADER + "A0,C1,2024-01-01 10:00,P1,1,1,,\n", "first.csv")
     with pg.begin() as conn:
         conn.execute(text(f"SELECT setval('{sequence}', 1, false)"))

@@ -103,8 +103,11 @@ class Db:
         data: Mapping[str, pa.Array],
         *,
         progress: Progress | None = None,
+        analyze: bool = True,
     ) -> int:
-        """Create temp table ``name`` and fill it with ``data`` (one array per column)."""
+        """Create temp table ``name`` and fill it with ``data`` (one array per column).
+        ``analyze=False`` skips PostgreSQL's statistics: for a stage only ever read whole or
+        joined by a unique key, where the row count from its size is all the planner needs."""
         types = ", ".join(f"{c.name} {STAGE_TYPES[c.type][0 if self.pg else 1]}" for c in columns)
         if self.pg:
             self.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
@@ -122,7 +125,7 @@ class Db:
                 self._insert_many(name, columns, chunk)
             if progress is not None:
                 progress(min(CHUNK, n - start))
-        if self.pg:
+        if self.pg and analyze:
             # Temp tables are never auto-analysed; without statistics the planner can pick
             # nested loops over a million staged rows.
             self.execute(f"ANALYZE {name}")

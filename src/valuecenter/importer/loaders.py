@@ -613,7 +613,7 @@ def load_orders(run: Run) -> Counts:
     positions = _ok_positions(v)
     headers = first_positions(order_codes, positions)
     if orders_fresh.wanted(run, headers, len(positions)):
-        return orders_fresh.load(run, order_codes, totals)
+        return orders_fresh.load(run, headers, order_codes, totals)
     header_names = [
         n for n in ("order_id", "customer_id", "ordered_at", "currency", "country") if n in v.values
     ]

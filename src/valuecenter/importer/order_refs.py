@@ -13,9 +13,12 @@ from valuecenter.importer.run import Run
 from valuecenter.importer.validate import first_positions
 
 
-def stage_products(run: Run, positions: np.ndarray, product_codes: np.ndarray) -> None:
-    """Stage the products of the lines at ``positions`` (key ``k`` = product code, ``pid`` =
-    database id), creating the unknown ones with the name of their first line."""
+def stage_products(
+    run: Run, positions: np.ndarray, product_codes: np.ndarray, *, resolve: bool = True
+) -> None:
+    """Stage the products of the lines at ``positions`` (key ``k`` = product code), creating
+    the unknown ones with the name of their first line; with ``resolve``, set each staged
+    product's database id (``pid``) for the joins of the staged path."""
     v = run.v
     rows = first_positions(product_codes, positions)
     take = pa.array(rows, type=pa.int64())
@@ -42,10 +45,11 @@ def stage_products(run: Run, positions: np.ndarray, product_codes: np.ndarray) -
         run.params,
     )
     run.count_created("products", inserted)
-    run.db.execute(
-        "UPDATE vc_stage_products SET pid = "
-        "(SELECT p.id FROM products p WHERE p.external_id = vc_stage_products.product_id)"
-    )
+    if resolve:
+        run.db.execute(
+            "UPDATE vc_stage_products SET pid = "
+            "(SELECT p.id FROM products p WHERE p.external_id = vc_stage_products.product_id)"
+        )
 
 
 def ids_by_key(db: Db, sql: str, size: int) -> np.ndarray:

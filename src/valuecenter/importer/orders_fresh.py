@@ -10,13 +10,17 @@ dictionary codes of the external ids (docs/benchmarks.md, "Import"):
 - customers: only the file's distinct customers are staged (a few thousand rows), unknown
   ones created (``--create-customers``) or their orders' lines rejected, and their ids fetched
   into an array indexed by customer code;
+- products: staged and created as on the staged path, their ids fetched into an array;
 - orders: their ids are reserved from ``orders``' sequence under the table lock
   (``Db.reserve_ids``), assigned in file order, and the orders (ids, external ids, customer
-  ids, timestamps, currency, country) ``COPY``'d in binary into ``orders`` inside
-  ``bulk.rebuilt_constraints``; each line's order id is then an array look-up;
-- lines: ids reserved the same way, ``COPY``'d in binary into ``order_lines`` inside
-  ``bulk.rebuilt_constraints`` (its primary key, unique constraint, index and foreign keys
-  built once afterwards).
+  ids, timestamps, currency, country) ``COPY``'d in binary into ``orders``; each line's order
+  id is then an array look-up;
+- lines: ids reserved the same way, ``COPY``'d in binary into ``order_lines``.
+
+Both ``COPY``s run inside ``bulk.rebuilt_constraints`` of both tables, ``order_lines``'
+outside ``orders``': once ``order_lines``' foreign key to ``orders`` is dropped, nothing refers
+to ``orders``' primary key, so both tables' primary keys, unique constraints, indexes and
+foreign keys are built once after their ``COPY`` instead of row by row.
 
 Integrity is the re-built constraints' job, as on every bulk path: every primary key, unique
 constraint and foreign key is re-created and checks every row; a violation (say an order
@@ -67,42 +71,48 @@ def wanted(run: Run, headers: np.ndarray, lines: int) -> bool:
     return not bool(mask(found).any())
 
 
-def load(run: Run, order_codes: np.ndarray, totals: np.ndarray) -> Counts:
-    """Load the valid lines (``run.v.rejects.ok``) and their orders; every line is new."""
+def load(run: Run, headers: np.ndarray, order_codes: np.ndarray, totals: np.ndarray) -> Counts:
+    """Load the valid lines (``run.v.rejects.ok``) and their orders (first lines at
+    ``headers``); every line is new."""
     v, db = run.v, run.db
+    valid = int(v.rejects.ok.sum())
     customer_codes = codes(v.values["customer_id"])
-    customer_ids = _customers(run, _headers(run, order_codes), customer_codes)
+    customer_ids = _customers(run, headers, customer_codes)
     positions = np.flatnonzero(v.rejects.ok)
     if not len(positions):
         return Counts()
-    headers = _headers(run, order_codes)
+    if len(positions) != valid:  # lines of unknown customers rejected: fewer orders
+        headers = first_positions(order_codes, positions)
     product_codes = codes(v.values["product_id"])
-    stage_products(run, positions, product_codes)
+    stage_products(run, positions, product_codes, resolve=False)
     product_ids = ids_by_key(
-        db, "SELECT k, pid FROM vc_stage_products", int(product_codes.max()) + 1
+        db,
+        "SELECT sp.k, p.id FROM vc_stage_products sp "
+        "JOIN products p ON p.external_id = sp.product_id",
+        int(product_codes.max()) + 1,
     )
-    order_ids = np.full(int(order_codes.max()) + 1, -1, dtype=np.int64)
-    order_ids[order_codes[headers]] = _copy_orders(
-        run, headers, customer_ids[customer_codes[headers]]
-    )
-    take = pa.array(positions, type=pa.int64())
-    _copy_lines(
-        run,
-        {
-            "order_id": pa.array(order_ids[order_codes[positions]], type=pa.int64()),
-            "line_no": v.values["line_no"].take(take),
-            "product_id": pa.array(product_ids[product_codes[positions]], type=pa.int64()),
-            "quantity": v.values["quantity"].take(take),
-            "unit_price_ten_thousandths": v.values["unit_price"].take(take),
-            "total_cents": pa.array(totals[positions], type=pa.int64()),
-        },
-    )
+    # orders before order_lines, as the staged path locks them (no deadlock between the two).
+    db.execute("LOCK TABLE orders, order_lines IN ACCESS EXCLUSIVE MODE")
+    # order_lines' constraints first: with its foreign key to orders gone, nothing refers to
+    # orders' primary key either, so it too is built after the COPY instead of row by row.
+    with bulk.rebuilt_constraints(db.conn, "order_lines", analyze=False):
+        order_ids = np.full(int(order_codes.max()) + 1, -1, dtype=np.int64)
+        order_ids[order_codes[headers]] = _copy_orders(
+            run, headers, customer_ids[customer_codes[headers]]
+        )
+        take = pa.array(positions, type=pa.int64())
+        _copy_lines(
+            run,
+            {
+                "order_id": pa.array(order_ids[order_codes[positions]], type=pa.int64()),
+                "line_no": v.values["line_no"].take(take),
+                "product_id": pa.array(product_ids[product_codes[positions]], type=pa.int64()),
+                "quantity": v.values["quantity"].take(take),
+                "unit_price_ten_thousandths": v.values["unit_price"].take(take),
+                "total_cents": pa.array(totals[positions], type=pa.int64()),
+            },
+        )
     return Counts(inserted=len(positions))
-
-
-def _headers(run: Run, order_codes: np.ndarray) -> np.ndarray:
-    """The position of each order's first valid line, in file order."""
-    return first_positions(order_codes, np.flatnonzero(run.v.rejects.ok))
 
 
 def _customers(run: Run, headers: np.ndarray, customer_codes: np.ndarray) -> np.ndarray:
@@ -121,7 +131,7 @@ def _customers(run: Run, headers: np.ndarray, customer_codes: np.ndarray) -> np.
     if with_country:
         columns.append(StageColumn("country", "text"))
         data["country"] = v.values["country"].take(take)
-    db.stage("vc_stage_customers", columns, data)
+    db.stage("vc_stage_customers", columns, data, analyze=False)
     unknown = "NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = sc.customer_id)"
     if run.create_customers:
         country = ", country" if with_country else ""
@@ -175,14 +185,12 @@ def _copy_orders(run: Run, headers: np.ndarray, customer_ids: np.ndarray) -> np.
 
 
 def _copy_lines(run: Run, data: dict[str, pa.Array]) -> None:
-    """``COPY`` the lines into ``order_lines`` with ids reserved from its sequence (cheaper
-    than a ``nextval`` per row). The re-added foreign keys check every line."""
+    """``COPY`` the lines into ``order_lines`` (its constraints dropped by the caller) with
+    ids reserved from its sequence: cheaper than a ``nextval`` per row."""
     db = run.db
     n = len(data["order_id"])
-    # The import's last table: no ANALYZE inside the load (see rebuilt_constraints).
-    with bulk.rebuilt_constraints(db.conn, "order_lines", analyze=False):
-        ids = db.reserve_ids("order_lines", n) + np.arange(n, dtype=np.int64)
-        data = {"id": pa.array(ids, type=pa.int64()), **data}
-        db.copy_into(
-            "order_lines", [StageColumn(name, "int") for name in data], data, progress=run.step
-        )
+    ids = db.reserve_ids("order_lines", n) + np.arange(n, dtype=np.int64)
+    data = {"id": pa.array(ids, type=pa.int64()), **data}
+    db.copy_into(
+        "order_lines", [StageColumn(name, "int") for name in data], data, progress=run.step
+    )
