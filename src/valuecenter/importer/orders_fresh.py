@@ -40,7 +40,7 @@ from valuecenter.db.bulk import StageColumn
 from valuecenter.importer import bulk
 from valuecenter.importer.order_refs import ids_by_key, stage_products
 from valuecenter.importer.run import Counts, Run, insert
-from valuecenter.importer.validate import codes, first_positions, mask
+from valuecenter.importer.validate import first_positions, mask
 
 ORDER_KINDS = {
     "id": "int",
@@ -76,14 +76,14 @@ def load(run: Run, headers: np.ndarray, order_codes: np.ndarray, totals: np.ndar
     ``headers``); every line is new."""
     v, db = run.v, run.db
     valid = int(v.rejects.ok.sum())
-    customer_codes = codes(v.values["customer_id"])
+    customer_codes = v.codes("customer_id")
     customer_ids = _customers(run, headers, customer_codes)
     positions = np.flatnonzero(v.rejects.ok)
     if not len(positions):
         return Counts()
     if len(positions) != valid:  # lines of unknown customers rejected: fewer orders
         headers = first_positions(order_codes, positions)
-    product_codes = codes(v.values["product_id"])
+    product_codes = v.codes("product_id")
     stage_products(run, positions, product_codes, resolve=False)
     product_ids = ids_by_key(
         db,

@@ -67,9 +67,21 @@ class Validated:
     rejects: Rejects
     ignored: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
+    _codes: dict[str, tuple[pa.Array, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def line(self, positions: np.ndarray) -> np.ndarray:
         return positions + FIRST_LINE
+
+    def codes(self, name: str) -> np.ndarray:
+        """:func:`codes` of column ``name``, computed once per array (a loader asks for the
+        same column's codes several times; dictionary-encoding a million strings is not
+        free)."""
+        arr = self.values[name]
+        cached = self._codes.get(name)
+        if cached is None or cached[0] is not arr:
+            cached = (arr, _codes(arr))
+            self._codes[name] = cached
+        return cached[1]
 
 
 def canonical_names(
@@ -189,7 +201,7 @@ def reject_duplicates(validated: Validated, key: tuple[str, ...]) -> None:
     ok = validated.rejects.ok
     if not ok.any():
         return
-    codes = [_codes(validated.values[k]) for k in key]
+    codes = [validated.codes(k) for k in key]
     positions = np.flatnonzero(ok)
     if _strictly_increasing([c[positions] for c in codes]):
         return  # the usual sorted file (each key after the one before): no key repeats
