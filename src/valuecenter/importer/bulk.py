@@ -3,8 +3,9 @@
 Inserting many rows into a table with foreign keys and secondary indexes costs, per row, one
 ``SELECT … FOR KEY SHARE`` per foreign key (the referential-integrity triggers) and one b-tree
 insertion per index. For a large load it is much cheaper to drop the table's foreign keys,
-unique constraints and secondary indexes, insert with a plain ``INSERT … SELECT``, then build
-each index once (a sort) and re-add each foreign key (``ALTER TABLE … ADD CONSTRAINT …
+unique constraints and secondary indexes — and its primary key when no foreign key refers to
+it — insert with a plain ``INSERT … SELECT`` or ``COPY``, then build each index once (a sort)
+and re-add each foreign key (``ALTER TABLE … ADD CONSTRAINT …
 FOREIGN KEY`` checks every row in one set-based join). Integrity is unchanged: the re-added
 constraints check every row, old and new, and a violation fails the whole import.
 

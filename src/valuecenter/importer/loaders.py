@@ -12,6 +12,8 @@ On PostgreSQL, a large load (``bulk.bulk_wanted``) instead updates the changed r
 ``UPDATE … FROM`` and inserts the new ones with a plain ``INSERT … SELECT … WHERE NOT EXISTS``
 inside ``bulk.rebuilt_constraints`` (foreign keys, unique constraints and secondary indexes
 dropped and re-created in the same transaction; see ``bulk.py`` for the rule and the locks).
+A first large import of a file's orders skips the staging of orders and lines altogether
+(``orders_fresh.py``: binary ``COPY`` straight into ``orders`` and ``order_lines``).
 """
 
 from __future__ import annotations
