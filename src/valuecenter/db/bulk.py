@@ -23,10 +23,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Boolean, Connection, Date, Float, Integer, Table, text
 from sqlalchemy.orm import Session
 
 CHUNK = 200_000
+BINARY_CHUNK = 50_000  # rows per binary COPY chunk: small, so sending overlaps encoding early
 
 # Column types of the staging tables: PostgreSQL, SQLite.
 STAGE_TYPES: Mapping[str, tuple[str, str]] = {
@@ -101,8 +103,11 @@ class Db:
         data: Mapping[str, pa.Array],
         *,
         progress: Progress | None = None,
+        analyze: bool = True,
     ) -> int:
-        """Create temp table ``name`` and fill it with ``data`` (one array per column)."""
+        """Create temp table ``name`` and fill it with ``data`` (one array per column).
+        ``analyze=False`` skips PostgreSQL's statistics: for a stage only ever read whole or
+        joined by a unique key, where the row count from its size is all the planner needs."""
         types = ", ".join(f"{c.name} {STAGE_TYPES[c.type][0 if self.pg else 1]}" for c in columns)
         if self.pg:
             self.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
@@ -120,7 +125,7 @@ class Db:
                 self._insert_many(name, columns, chunk)
             if progress is not None:
                 progress(min(CHUNK, n - start))
-        if self.pg:
+        if self.pg and analyze:
             # Temp tables are never auto-analysed; without statistics the planner can pick
             # nested loops over a million staged rows.
             self.execute(f"ANALYZE {name}")
@@ -135,33 +140,39 @@ class Db:
         progress: Progress | None = None,
     ) -> int:
         """PostgreSQL: ``COPY`` ``data`` straight into the real table ``table`` (no staging
-        table, no ``INSERT … SELECT``), in chunks, in the caller's transaction. Integer columns
-        without nulls go in PostgreSQL's binary ``COPY`` format, written by numpy (no text to
-        format or parse); anything else as CSV."""
+        table, no ``INSERT … SELECT``), in the caller's transaction. When every column's type
+        is one :func:`binary_rows` writes (integers, text, ``timestamptz``): one ``COPY`` in
+        PostgreSQL's binary format, written by numpy chunk by chunk (no text to format or
+        parse); otherwise CSV, one ``COPY`` per chunk."""
         if not self.pg:
             raise ValueError("copy_into is PostgreSQL's")
         n = len(data[columns[0].name]) if columns else 0
-        widths = self._integer_widths(table, [c.name for c in columns])
-        binary = widths is not None and all(data[c.name].null_count == 0 for c in columns)
+        types = self.column_types(table, [c.name for c in columns])
+        if not all(t in BINARY_TYPES for t in types):
+            for start in range(0, n, CHUNK):
+                chunk = {c.name: data[c.name].slice(start, CHUNK) for c in columns}
+                self._copy(table, columns, chunk)
+                if progress is not None:
+                    progress(min(CHUNK, n - start))
+            return n
         raw: Any = self.conn.connection.driver_connection
         cols = ", ".join(c.name for c in columns)
-        for start in range(0, n, CHUNK):
-            chunk = {c.name: data[c.name].slice(start, CHUNK) for c in columns}
-            if binary and widths is not None:
-                buf = binary_copy([chunk[c.name] for c in columns], widths)
-                with (
-                    raw.cursor() as cur,
-                    cur.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT binary)") as cp,
-                ):
-                    cp.write(buf)
-            else:
-                self._copy(table, columns, chunk)
-            if progress is not None:
-                progress(min(CHUNK, n - start))
+        statement = f"COPY {table} ({cols}) FROM STDIN (FORMAT binary)"
+        # A writer thread sends each chunk while numpy encodes the next one, so the server
+        # parses and inserts while the client formats (two cores at work, not one by turns).
+        with raw.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as cp:
+            cp.write(PGCOPY_HEADER)
+            for start in range(0, n, BINARY_CHUNK):
+                part = [data[c.name].slice(start, BINARY_CHUNK) for c in columns]
+                cp.write(binary_rows(part, types))
+                if progress is not None:
+                    progress(min(BINARY_CHUNK, n - start))
+            cp.write(PGCOPY_TRAILER)
         return n
 
-    def _integer_widths(self, table: str, names: Sequence[str]) -> list[int] | None:
-        """Bytes of each column if all are ``smallint``/``integer``/``bigint``, else None."""
+    def column_types(self, table: str, names: Sequence[str]) -> list[str]:
+        """PostgreSQL's name of each column's type, without its modifier (``character
+        varying``, not ``character varying(64)``)."""
         types = dict(
             self.rows(
                 "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
@@ -169,9 +180,26 @@ class Db:
                 {"t": table},
             )
         )
-        sizes = {"smallint": 2, "integer": 4, "bigint": 8}
-        widths = [sizes.get(str(types.get(name)), 0) for name in names]
-        return None if 0 in widths else widths
+        return [str(types.get(name)) for name in names]
+
+    def reserve_ids(self, table: str, n: int, column: str = "id") -> int:
+        """PostgreSQL: take ``n`` consecutive values of the sequence behind ``table.column``
+        in one statement and return the first; the sequence goes on after them, so a later
+        plain ``INSERT`` gets the next one. Call it with ``table`` locked against writers
+        (``importer.bulk.rebuilt_constraints`` does): no insert into the table can then draw
+        from the sequence inside the range. Like ``nextval``, not undone by a rollback (a
+        gap, never a duplicate)."""
+        if not self.pg:
+            raise ValueError("reserve_ids is PostgreSQL's")
+        if n < 1:
+            raise ValueError("reserve at least one id")
+        return int(
+            self.scalar(
+                "SELECT setval(s, nextval(s) + :n - 1) - :n + 1 "
+                "FROM pg_get_serial_sequence(:t, :c) AS s",
+                {"t": table, "c": column, "n": n},
+            )
+        )
 
     def _copy(
         self, name: str, columns: Sequence[StageColumn], chunk: Mapping[str, pa.Array]
@@ -235,21 +263,112 @@ class Db:
 PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" * 2
 """The binary COPY signature, flags 0 and no header extension (PostgreSQL docs, "COPY",
 "Binary Format")."""
+PGCOPY_TRAILER = b"\xff\xff"
+"""The end of the data: a field count of −1."""
+PG_EPOCH_US = 946_684_800_000_000
+"""2000-01-01 00:00 UTC in Unix microseconds: a binary ``timestamptz`` counts from there."""
+FIXED_WIDTHS: Mapping[str, int] = {
+    "smallint": 2,
+    "integer": 4,
+    "bigint": 8,
+    "timestamp with time zone": 8,
+}
+TEXT_TYPES = frozenset({"text", "character varying"})
+BINARY_TYPES = frozenset(FIXED_WIDTHS) | TEXT_TYPES
+"""Column types :func:`binary_rows` writes (as ``format_type(atttypid, NULL)`` names them)."""
 
 
-def binary_copy(columns: Sequence[pa.Array], widths: Sequence[int]) -> bytes:
-    """Rows of integer columns (no nulls) in PostgreSQL's binary ``COPY`` format: per row the
-    field count, then per field its byte length and its big-endian value; a −1 trailer."""
-    n = len(columns[0]) if columns else 0
-    fields: list[tuple[str, str]] = [("count", ">i2")]
-    for j, width in enumerate(widths):
-        fields += [(f"len{j}", ">i4"), (f"v{j}", f">i{width}")]
-    rows = np.empty(n, dtype=np.dtype(fields))
-    rows["count"] = len(widths)
-    for j, (column, width) in enumerate(zip(columns, widths, strict=True)):
-        rows[f"len{j}"] = width
-        rows[f"v{j}"] = column.to_numpy(zero_copy_only=False)
-    return PGCOPY_HEADER + rows.tobytes() + b"\xff\xff"
+def binary_copy(columns: Sequence[pa.Array], types: Sequence[str]) -> bytes:
+    """A whole binary ``COPY`` stream: header, :func:`binary_rows`, trailer."""
+    return PGCOPY_HEADER + binary_rows(columns, types) + PGCOPY_TRAILER
+
+
+def binary_rows(columns: Sequence[pa.Array], types: Sequence[str]) -> bytes:
+    """Rows in PostgreSQL's binary ``COPY`` format (PostgreSQL docs, "COPY", "Binary
+    Format"): per row the field count (int16), then per field its byte length (int32, −1 for
+    NULL) and its value in the type's binary ``send`` format — big-endian integers, a
+    ``timestamptz`` as int64 microseconds since 2000-01-01 UTC, text as its UTF-8 bytes.
+    ``types`` are keys of :data:`FIXED_WIDTHS` or members of :data:`TEXT_TYPES`.
+
+    Fixed-width columns without nulls (the order lines) make rows of one length: one numpy
+    record array. Text or a NULL makes rows of different lengths, each field written at its
+    byte offset (still vectorised: no Python loop over rows)."""
+    cols = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in columns]
+    if all(t in FIXED_WIDTHS for t in types) and not any(c.null_count for c in cols):
+        fields: list[tuple[str, str]] = [("count", ">i2")]
+        for j, kind in enumerate(types):
+            fields += [(f"len{j}", ">i4"), (f"v{j}", f">i{FIXED_WIDTHS[kind]}")]
+        rows = np.empty(len(cols[0]) if cols else 0, dtype=np.dtype(fields))
+        rows["count"] = len(types)
+        for j, (column, kind) in enumerate(zip(cols, types, strict=True)):
+            rows[f"len{j}"] = FIXED_WIDTHS[kind]
+            rows[f"v{j}"] = _fixed_values(column, kind)
+        return rows.tobytes()
+    return _ragged_rows(cols, types)
+
+
+def _fixed_values(column: pa.Array, kind: str) -> np.ndarray:
+    """A fixed-width column as int64 in its binary meaning (nulls as 0)."""
+    if kind == "timestamp with time zone":
+        micros = pc.cast(pc.cast(column, pa.timestamp("us", "UTC")), pa.int64())
+        return np.asarray(pc.fill_null(micros, 0).to_numpy(), dtype=np.int64) - PG_EPOCH_US
+    return np.asarray(pc.fill_null(column, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _put(out: np.ndarray, at: np.ndarray, values: np.ndarray, dtype: str) -> None:
+    """Write ``values`` as ``dtype`` (big-endian, e.g. ``>i4``) into ``out`` at byte ``at``."""
+    width = np.dtype(dtype).itemsize
+    raw = np.ascontiguousarray(values.astype(dtype)).view(np.uint8).reshape(-1, width)
+    out[at[:, None] + np.arange(width)] = raw
+
+
+def _text_buffers(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The value offsets (n + 1) and UTF-8 bytes of a string column."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = pc.cast(column, pa.string())
+    wide = pa.types.is_large_string(column.type)
+    _validity, offsets_buf, data_buf = column.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64 if wide else np.int32)
+    offsets = offsets[column.offset : column.offset + len(column) + 1].astype(np.int64)
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    )
+    return offsets, data
+
+
+def _ragged_rows(cols: Sequence[pa.Array], types: Sequence[str]) -> bytes:
+    n = len(cols[0])
+    valid = [np.asarray(c.is_valid().to_numpy(zero_copy_only=False), dtype=bool) for c in cols]
+    texts = {j: _text_buffers(c) for j, c in enumerate(cols) if types[j] not in FIXED_WIDTHS}
+    sizes = [
+        np.where(valid[j], FIXED_WIDTHS[kind], 0)
+        if kind in FIXED_WIDTHS
+        else np.where(valid[j], np.diff(texts[j][0]), 0)
+        for j, kind in enumerate(types)
+    ]
+    row_len: np.ndarray = np.full(n, 2 + 4 * len(sizes), dtype=np.int64) + sum(sizes)
+    at = np.zeros(n, dtype=np.int64)
+    np.cumsum(row_len[:-1], out=at[1:])
+    out = np.empty(int(row_len.sum()), dtype=np.uint8)
+    _put(out, at, np.full(n, len(cols)), ">i2")
+    at = at + 2
+    for j, kind in enumerate(types):
+        size = sizes[j]
+        _put(out, at, np.where(valid[j], size, -1), ">i4")
+        at = at + 4
+        if kind in FIXED_WIDTHS:
+            rows = np.flatnonzero(valid[j])
+            values = _fixed_values(cols[j], kind)[rows]
+            _put(out, at[rows], values, f">i{FIXED_WIDTHS[kind]}")
+        elif total := int(size.sum()):
+            offsets, data = texts[j]
+            before = np.zeros(n, dtype=np.int64)  # bytes of this column in the rows before
+            np.cumsum(size[:-1], out=before[1:])
+            step = np.arange(total, dtype=np.int64)
+            src = np.repeat(offsets[:-1] - before, size) + step
+            out[np.repeat(at - before, size) + step] = data[src]
+        at = at + size
+    return out.tobytes()
 
 
 def _sqlite_values(arr: pa.Array, kind: str) -> list[Any]:

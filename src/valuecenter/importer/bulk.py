@@ -3,8 +3,9 @@
 Inserting many rows into a table with foreign keys and secondary indexes costs, per row, one
 ``SELECT … FOR KEY SHARE`` per foreign key (the referential-integrity triggers) and one b-tree
 insertion per index. For a large load it is much cheaper to drop the table's foreign keys,
-unique constraints and secondary indexes, insert with a plain ``INSERT … SELECT``, then build
-each index once (a sort) and re-add each foreign key (``ALTER TABLE … ADD CONSTRAINT …
+unique constraints and secondary indexes — and its primary key when no foreign key refers to
+it — insert with a plain ``INSERT … SELECT`` or ``COPY``, then build each index once (a sort)
+and re-add each foreign key (``ALTER TABLE … ADD CONSTRAINT …
 FOREIGN KEY`` checks every row in one set-based join). Integrity is unchanged: the re-added
 constraints check every row, old and new, and a violation fails the whole import.
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import psycopg
 from sqlalchemy import Connection, Table, UniqueConstraint, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
@@ -76,10 +78,10 @@ def _referenced_columns(conn: Connection, table: Table) -> set[frozenset[str]]:
 def rebuilt_constraints(
     conn: Connection, table_name: str, *, analyze: bool = True
 ) -> Iterator[None]:
-    """Drop ``table_name``'s foreign keys, unique constraints (those no foreign key points at)
-    and secondary indexes; run the body; re-create them all with the same names and (unless
-    ``analyze`` is false) ``ANALYZE`` the table. PostgreSQL only; call it inside the import's
-    transaction.
+    """Drop ``table_name``'s foreign keys, its primary key and unique constraints (those no
+    foreign key points at) and its secondary indexes; run the body; re-create them all with the
+    same names and (unless ``analyze`` is false) ``ANALYZE`` the table. PostgreSQL only; call
+    it inside the import's transaction.
 
     ``analyze=False`` is for the last table an import writes (nothing of the import joins
     against it afterwards): re-building the indexes already sets the table's row and page
@@ -89,10 +91,11 @@ def rebuilt_constraints(
     order lines, docs/benchmarks.md "Import").
 
     Takes ``ACCESS EXCLUSIVE`` on the table and on the tables its foreign keys refer to, until
-    the transaction ends. If the re-added constraints fail (a row breaks a foreign key or a
-    unique constraint) it raises :class:`Conflict` with PostgreSQL's one-line reason; the
-    transaction is then aborted and its rollback restores everything. When the body raises,
-    nothing is re-created: the rollback does that.
+    the transaction ends. If the re-added constraints fail (a row breaks a foreign key, a unique
+    constraint or the primary key) — or the body breaks one of the constraints left in place,
+    e.g. a ``COPY`` into a primary key other tables refer to — it raises :class:`Conflict`
+    with PostgreSQL's one-line reason; the transaction is then aborted and its rollback
+    restores everything. When the body raises, nothing is re-created: the rollback does that.
     """
     if conn.dialect.name != "postgresql":
         raise ValueError("the bulk-load path is for PostgreSQL only")
@@ -109,19 +112,31 @@ def rebuilt_constraints(
         key=lambda c: str(c.name),
     )
     indexes = sorted(table.indexes, key=lambda i: str(i.name))
+    # A primary key nothing refers to (order_lines') is built after the load too: inserting
+    # into its b-tree row by row doubled the server's time of a COPY (docs/benchmarks.md).
+    key = table.primary_key
+    key_columns = frozenset(col.name for col in key.columns)
+    primary = [key] if key_columns and key_columns not in pointed_at else []
     conn.execute(text(f"LOCK TABLE {table.name} IN ACCESS EXCLUSIVE MODE"))
+    for constraint in primary:
+        conn.execute(DropConstraint(constraint))
     for fk in fks:
         conn.execute(DropConstraint(fk))
     for unique in uniques:
         conn.execute(DropConstraint(unique))
     for index in indexes:
         conn.execute(DropIndex(index))
-    yield
+    try:
+        yield
+    except (IntegrityError, psycopg.IntegrityError) as exc:
+        raise _conflict(table.name, exc) from exc
     previous = conn.execute(text("SHOW maintenance_work_mem")).scalar_one()
     conn.execute(
         text("SELECT set_config('maintenance_work_mem', :v, true)"), {"v": INDEX_BUILD_MEMORY}
     )
     try:
+        for constraint in primary:
+            conn.execute(AddConstraint(constraint))
         for index in indexes:
             conn.execute(CreateIndex(index))
         for unique in uniques:
@@ -129,14 +144,17 @@ def rebuilt_constraints(
         for fk in fks:
             conn.execute(AddConstraint(fk))
     except IntegrityError as exc:
-        reason = str(exc.orig).strip().splitlines()[0]
-        raise Conflict(
-            _(
-                "bulk load into %(table)s: %(reason)s; nothing was loaded",
-                table=table.name,
-                reason=reason,
-            )
-        ) from exc
+        raise _conflict(table.name, exc) from exc
     conn.execute(text("SELECT set_config('maintenance_work_mem', :v, true)"), {"v": previous})
     if analyze:  # fresh statistics: the import's next statements join against this table
         conn.execute(text(f"ANALYZE {table.name}"))
+
+
+def _conflict(table: str, exc: Exception) -> Conflict:
+    """The one-line error of a broken constraint: PostgreSQL's first line of the reason
+    (SQLAlchemy wraps the driver's error; a raw ``COPY`` raises psycopg's own)."""
+    orig = exc.orig if isinstance(exc, IntegrityError) else exc
+    reason = str(orig).strip().splitlines()[0]
+    return Conflict(
+        _("bulk load into %(table)s: %(reason)s; nothing was loaded", table=table, reason=reason)
+    )

@@ -97,10 +97,14 @@ def clean_text(arr: pa.Array) -> pa.Array:
     if not pa.types.is_string(arr.type):
         arr = pc.cast(arr, pa.string())
     trimmed = pc.utf8_trim_whitespace(arr)
-    trimmed = pc.utf8_trim_whitespace(
-        pc.replace_substring_regex(trimmed, pattern=_NEUTRALISED_RE, replacement=r"\1")
-    )
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    if pc.any(pc.starts_with(trimmed, "'")).as_py():  # rare: spare the regex over every row
+        trimmed = pc.utf8_trim_whitespace(
+            pc.replace_substring_regex(trimmed, pattern=_NEUTRALISED_RE, replacement=r"\1")
+        )
+    blank = pc.equal(trimmed, "")
+    if not pc.any(blank).as_py():  # the usual column: no copy of every string to make
+        return trimmed
+    return pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
 
 
 def _is_text(arr: pa.Array) -> bool:

@@ -12,27 +12,35 @@ On PostgreSQL, a large load (``bulk.bulk_wanted``) instead updates the changed r
 ``UPDATE … FROM`` and inserts the new ones with a plain ``INSERT … SELECT … WHERE NOT EXISTS``
 inside ``bulk.rebuilt_constraints`` (foreign keys, unique constraints and secondary indexes
 dropped and re-created in the same transaction; see ``bulk.py`` for the rule and the locks).
+A first large import of a file's orders skips the staging of orders and lines altogether
+(``orders_fresh.py``: binary ``COPY`` straight into ``orders`` and ``order_lines``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from valuecenter.db.base import utcnow
-from valuecenter.db.bulk import Db, StageColumn
-from valuecenter.i18n import N_, _, gettext
-from valuecenter.importer import bulk
+from valuecenter.db.bulk import StageColumn
+from valuecenter.i18n import _, gettext
+from valuecenter.importer import bulk, orders_fresh
 from valuecenter.importer.entities import Entity, Kind
 from valuecenter.importer.line_totals import line_totals
-from valuecenter.importer.validate import FIRST_LINE, Validated, codes, mask, reject_duplicates
+from valuecenter.importer.order_refs import stage_products
+from valuecenter.importer.run import UNKNOWN, UNKNOWN_THING, Counts, Run, insert
+from valuecenter.importer.validate import (
+    FIRST_LINE,
+    Validated,
+    first_of_each,
+    first_positions,
+    mask,
+    reject_duplicates,
+)
 
 STAGE_TYPE = {
     Kind.ID: "text",
@@ -69,46 +77,6 @@ class Target:
     refs: tuple[Ref, ...] = ()
     insert_only: tuple[tuple[str, str], ...] = ()  # (target column, SQL value)
 
-
-@dataclass
-class Counts:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-
-@dataclass
-class Run:
-    """One load: the connection, the validated rows and what the load created."""
-
-    db: Db
-    v: Validated
-    create_customers: bool
-    step: Callable[[int], None] | None
-    created: dict[str, int] = field(default_factory=dict)
-    now: datetime = field(default_factory=utcnow)
-
-    def count_created(self, table: str, n: int) -> None:
-        if n > 0:
-            self.created[table] = self.created.get(table, 0) + n
-
-    @property
-    def params(self) -> dict[str, object]:
-        return {"now": self.now, "yes": True, "no": False}
-
-    def reject_lines(self, lines: Sequence[int], messages: Sequence[str]) -> None:
-        positions = np.asarray(lines, dtype=np.int64) - FIRST_LINE
-        self.v.rejects.add_positions(positions.tolist(), list(messages))
-
-
-UNKNOWN = {
-    "customer": N_("unknown customer '%(value)s'"),
-    "agent": N_("unknown agent '%(value)s'"),
-    "campaign": N_("unknown campaign '%(value)s'"),
-    "contact": N_("unknown contact '%(value)s'"),
-}
-"""The reason of a row whose reference is not stored, by the reference's label."""
-UNKNOWN_THING = N_("unknown %(what)s '%(value)s'")
 
 CUSTOMER = Ref(
     "customer_id",
@@ -329,7 +297,7 @@ def _resolve_refs(
         if creating:
             extra_cols = "".join(f", {c}" for c, _ in ref.create_extra)
             extra_vals = "".join(f", {val}" for _, val in ref.create_extra)
-            inserted = _insert(
+            inserted = insert(
                 run,
                 ref.table,
                 f"INSERT INTO {ref.table} ({ref.key}{extra_cols}) "
@@ -419,21 +387,6 @@ def _upsert(run: Run, stage: str, target: Target, plan: Plan) -> None:
         f"ON CONFLICT ({', '.join(target.conflict)}) {action}",
         run.params,
     )
-
-
-def _insert(run: Run, table: str, sql: str, upper: int, exact: str | None = None) -> int:
-    """Run the plain ``INSERT`` ``sql`` into ``table``, through the bulk path when it is large.
-
-    ``upper`` bounds the number of new rows; ``exact`` (a ``SELECT count``) gives it, and is
-    run only when the bound is large enough for the bulk path to be possible."""
-    db = run.db
-    new_rows = upper
-    if exact is not None and db.pg and upper >= bulk.BULK_MIN_ROWS:
-        new_rows = int(db.scalar(exact))
-    if not bulk.bulk_wanted(db.conn, table, new_rows):
-        return db.rowcount(sql, run.params)
-    with bulk.rebuilt_constraints(db.conn, table):
-        return db.rowcount(sql, run.params)
 
 
 def _store(run: Run, stage: str, target: Target, plan: Plan, counts: Counts) -> None:
@@ -538,7 +491,7 @@ def load_contacts(run: Run) -> Counts:
             "DELETE FROM contact_reasons WHERE contact_id IN (SELECT c.id FROM contacts c "
             f"JOIN {stage} s ON s.contact_id = c.external_id)"
         )
-        _insert(
+        insert(
             run,
             "contact_reasons",
             "INSERT INTO contact_reasons (contact_id, position, reason) "
@@ -611,7 +564,7 @@ def _create_cases(run: Run, stage: str, staged_rows: int) -> None:
         f"SELECT count(DISTINCT s.case_id) FROM {stage} s WHERE s.case_id IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.external_id = s.case_id)"
     )
-    inserted = _insert(
+    inserted = insert(
         run,
         "cases",
         "INSERT INTO cases (external_id, customer_id, opened_at, status) "
@@ -665,13 +618,14 @@ def load_orders(run: Run) -> Counts:
     v, db = run.v, run.db
     _number_lines(v)
     reject_duplicates(v, ("order_id", "line_no"))
-    order_codes = codes(v.values["order_id"])
+    order_codes = v.codes("order_id")
     _reject_mixed_customers(v, order_codes)
     totals = _line_totals(v)
 
     positions = _ok_positions(v)
-    _uniq, first = np.unique(order_codes[positions], return_index=True)
-    headers = np.sort(positions[first])
+    headers = first_positions(order_codes, positions)
+    if orders_fresh.wanted(run, headers, len(positions)):
+        return orders_fresh.load(run, headers, order_codes, totals)
     header_names = [
         n for n in ("order_id", "customer_id", "ordered_at", "currency", "country") if n in v.values
     ]
@@ -690,8 +644,8 @@ def load_orders(run: Run) -> Counts:
     _order_customers(run, "country" in v.values, len(headers))
 
     positions = _ok_positions(v)
-    product_codes = codes(v.values["product_id"])
-    _stage_products(run, positions, product_codes)
+    product_codes = v.codes("product_id")
+    stage_products(run, positions, product_codes)
     existing = db.rowcount(
         "UPDATE vc_stage_orders SET oid = "
         "(SELECT o.id FROM orders o WHERE o.external_id = vc_stage_orders.order_id)"
@@ -700,26 +654,19 @@ def load_orders(run: Run) -> Counts:
     # A first import of these orders: every line is new, so skip comparing a million lines
     # and the ON CONFLICT machinery (no stored line can belong to an order not yet stored).
     fresh = existing == 0
-    direct = fresh and bulk.bulk_wanted(db.conn, "order_lines", len(positions))
-    if not direct:
-        # No line column: nothing is rejected after this point, so no line is needed.
-        cols, data = _stage_arrays(
-            v, positions, ["line_no", "quantity", "unit_price"], with_line=False
-        )
-        cols += [
-            StageColumn("total", "int"),
-            StageColumn("order_k", "int"),
-            StageColumn("product_k", "int"),
-        ]
-        data["total"] = pa.array(totals[positions], type=pa.int64())
-        data["order_k"] = pa.array(order_codes[positions], type=pa.int64())
-        data["product_k"] = pa.array(product_codes[positions], type=pa.int64())
-        db.stage("vc_stage_lines", cols, data, progress=run.step)
+    # No line column: nothing is rejected after this point, so no line is needed.
+    cols, data = _stage_arrays(v, positions, ["line_no", "quantity", "unit_price"], with_line=False)
+    cols += [
+        StageColumn("total", "int"),
+        StageColumn("order_k", "int"),
+        StageColumn("product_k", "int"),
+    ]
+    data["total"] = pa.array(totals[positions], type=pa.int64())
+    data["order_k"] = pa.array(order_codes[positions], type=pa.int64())
+    data["product_k"] = pa.array(product_codes[positions], type=pa.int64())
+    db.stage("vc_stage_lines", cols, data, progress=run.step)
     counts = Counts(inserted=len(positions)) if fresh else _count_order_lines(run)
     _upsert_orders(run, fresh)
-    if direct:
-        _copy_lines(run, positions, order_codes, product_codes, totals)
-        return counts
     if db.pg:  # one hash join instead of an index look-up per order (7 s for 915k orders)
         db.execute(
             "UPDATE vc_stage_orders so SET oid = o.id FROM orders o "
@@ -733,49 +680,6 @@ def load_orders(run: Run) -> Counts:
         )
     _store_lines(run, fresh, counts)
     return counts
-
-
-def _ids_by_key(db: Db, sql: str) -> np.ndarray:
-    """``sql`` returns (small integer key, database id) pairs: an array id[key] (−1 where
-    none)."""
-    raw: Any = db.conn.connection.driver_connection
-    with raw.cursor() as cur:
-        pairs = np.array(cur.execute(sql).fetchall(), dtype=np.int64).reshape(-1, 2)
-    ids = np.full(int(pairs[:, 0].max()) + 1 if len(pairs) else 0, -1, dtype=np.int64)
-    ids[pairs[:, 0]] = pairs[:, 1]
-    return ids
-
-
-def _copy_lines(
-    run: Run,
-    positions: np.ndarray,
-    order_codes: np.ndarray,
-    product_codes: np.ndarray,
-    totals: np.ndarray,
-) -> None:
-    """A fresh bulk load on PostgreSQL: each line's order and product id looked up in numpy
-    from the two small stages, and the lines ``COPY``'d straight into ``order_lines`` inside
-    ``bulk.rebuilt_constraints`` — no line staging table and no join (docs/benchmarks.md,
-    "Import"). The re-added foreign keys check every line, as on the other paths."""
-    db, v = run.db, run.v
-    order_ids = _ids_by_key(
-        db,
-        "SELECT so.k, o.id FROM vc_stage_orders so JOIN orders o ON o.external_id = so.order_id",
-    )
-    product_ids = _ids_by_key(db, "SELECT k, pid FROM vc_stage_products")
-    take = pa.array(positions, type=pa.int64())
-    data = {
-        "order_id": pa.array(order_ids[order_codes[positions]], type=pa.int64()),
-        "line_no": v.values["line_no"].take(take),
-        "product_id": pa.array(product_ids[product_codes[positions]], type=pa.int64()),
-        "quantity": v.values["quantity"].take(take),
-        "unit_price_ten_thousandths": v.values["unit_price"].take(take),
-        "total_cents": pa.array(totals[positions], type=pa.int64()),
-    }
-    columns = [StageColumn(name, "int") for name in data]
-    # The import's last table: no ANALYZE inside the load (see rebuilt_constraints).
-    with bulk.rebuilt_constraints(db.conn, "order_lines", analyze=False):
-        db.copy_into("order_lines", columns, data, progress=run.step)
 
 
 LINES_FROM = (
@@ -831,8 +735,14 @@ def _number_lines(v: Validated) -> None:
     if "line_no" in v.values:
         return
     order_ids = v.values["order_id"]
-    order_codes = codes(order_ids)
-    numbers = pd.Series(order_codes).groupby(order_codes, sort=False).cumcount().to_numpy() + 1
+    order_codes = v.codes("order_id")
+    if not len(order_codes) or bool((np.diff(order_codes) >= 0).all()):
+        # Each order's lines together (codes number the orders in order of appearance):
+        # a line's number is its distance from its order's first line. O(n), no grouping.
+        everything = np.arange(len(order_codes), dtype=np.int64)
+        numbers = everything - first_of_each(order_codes, everything)[order_codes] + 1
+    else:
+        numbers = pd.Series(order_codes).groupby(order_codes, sort=False).cumcount().to_numpy() + 1
     present = mask(pc.is_valid(order_ids))
     v.values["line_no"] = pa.array(numbers, type=pa.int64(), mask=~present)
 
@@ -855,16 +765,14 @@ def _reject_mixed_customers(v: Validated, order_codes: np.ndarray) -> None:
     positions = _ok_positions(v)
     if not len(positions):
         return
-    customer_codes = codes(v.values["customer_id"])[positions]
-    _uniq, first, inverse = np.unique(
-        order_codes[positions], return_index=True, return_inverse=True
-    )
-    header_customer = customer_codes[first][inverse]
-    mixed = customer_codes != header_customer
+    customer_codes = v.codes("customer_id")
+    # Each line's order's first line (the header), by an O(n) look-up instead of a sort.
+    header = first_of_each(order_codes, positions)[order_codes[positions]]
+    mixed = customer_codes[positions] != customer_codes[header]
     if not mixed.any():
         return
     rows = positions[mixed]
-    first_rows = positions[first][inverse][mixed]
+    first_rows = header[mixed]
     customers = v.values["customer_id"]
     orders = v.values["order_id"]
     take = pa.array(rows, type=pa.int64())
@@ -894,7 +802,7 @@ def _order_customers(run: Run, with_country: bool, staged_orders: int) -> None:
         x_country = ", x.country" if with_country else ""
         so_country = ", so.country" if with_country else ""
         # Each new customer once, with the country of its first line in the file.
-        inserted = _insert(
+        inserted = insert(
             run,
             "customers",
             f"INSERT INTO customers (external_id, kind, created_at{country}) "
@@ -917,40 +825,6 @@ def _order_customers(run: Run, with_country: bool, staged_orders: int) -> None:
     message = gettext(UNKNOWN["customer"])
     v.rejects.add(lost, [message % {"value": c} for c in shown])
     db.execute(f"DELETE FROM vc_stage_orders WHERE {unknown.format(alias='vc_stage_orders')}")
-
-
-def _stage_products(run: Run, positions: np.ndarray, product_codes: np.ndarray) -> None:
-    v = run.v
-    _uniq, first = np.unique(product_codes[positions], return_index=True)
-    rows = np.sort(positions[first])
-    take = pa.array(rows, type=pa.int64())
-    names = v.values.get("product_name")
-    run.db.stage(
-        "vc_stage_products",
-        [
-            StageColumn("k", "key"),
-            StageColumn("product_id", "text"),
-            StageColumn("name", "text"),
-            StageColumn("pid", "int"),
-        ],
-        {
-            "k": pa.array(product_codes[rows], type=pa.int64()),
-            "product_id": v.values["product_id"].take(take),
-            "name": names.take(take) if names is not None else pa.nulls(len(take), pa.string()),
-            "pid": pa.nulls(len(take), pa.int64()),
-        },
-    )
-    inserted = run.db.rowcount(
-        "INSERT INTO products (external_id, name, active) "
-        "SELECT sp.product_id, sp.name, :yes FROM vc_stage_products sp "
-        "WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.external_id = sp.product_id)",
-        run.params,
-    )
-    run.count_created("products", inserted)
-    run.db.execute(
-        "UPDATE vc_stage_products SET pid = "
-        "(SELECT p.id FROM products p WHERE p.external_id = vc_stage_products.product_id)"
-    )
 
 
 def _header_diffs(run: Run) -> list[str]:

@@ -23,9 +23,10 @@ from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _
 from valuecenter.importer.convert import Formats
 from valuecenter.importer.entities import ENTITIES, SPECS, Entity
-from valuecenter.importer.loaders import Run, load
+from valuecenter.importer.loaders import load
 from valuecenter.importer.lock import lock_import_tables
 from valuecenter.importer.readers import read_file
+from valuecenter.importer.run import Run
 from valuecenter.importer.validate import FIRST_LINE, canonical_names, check_columns, validate
 
 __all__ = ["ENTITIES", "ImportOptions", "ImportResult", "import_file", "import_frame"]

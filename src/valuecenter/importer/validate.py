@@ -92,9 +92,21 @@ class Validated:
     rejects: Rejects
     ignored: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
+    _codes: dict[str, tuple[pa.Array, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def line(self, positions: np.ndarray) -> np.ndarray:
         return positions + FIRST_LINE
+
+    def codes(self, name: str) -> np.ndarray:
+        """:func:`codes` of column ``name``, computed once per array (a loader asks for the
+        same column's codes several times; dictionary-encoding a million strings is not
+        free)."""
+        arr = self.values[name]
+        cached = self._codes.get(name)
+        if cached is None or cached[0] is not arr:
+            cached = (arr, _codes(arr))
+            self._codes[name] = cached
+        return cached[1]
 
 
 def canonical_names(
@@ -235,8 +247,10 @@ def reject_duplicates(validated: Validated, key: tuple[str, ...]) -> None:
     ok = validated.rejects.ok
     if not ok.any():
         return
-    codes = [_codes(validated.values[k]) for k in key]
+    codes = [validated.codes(k) for k in key]
     positions = np.flatnonzero(ok)
+    if _strictly_increasing([c[positions] for c in codes]):
+        return  # the usual sorted file (each key after the one before): no key repeats
     frame = pd.DataFrame({f"k{i}": c[positions] for i, c in enumerate(codes)})
     dup = frame.duplicated(keep=False).to_numpy()
     if not dup.any():
@@ -249,6 +263,36 @@ def reject_duplicates(validated: Validated, key: tuple[str, ...]) -> None:
     firsts = first[later] + FIRST_LINE
     message = _("duplicate key, first seen on line %(line)s")
     validated.rejects.add_positions(rows, [message % {"line": f} for f in firsts])
+
+
+def _strictly_increasing(columns: list[np.ndarray]) -> bool:
+    """Whether the rows' tuples of ``columns`` increase strictly (lexicographically) from
+    each row to the next — then no tuple repeats. O(n), no sort."""
+    n = len(columns[0]) if columns else 0
+    greater = np.zeros(max(n - 1, 0), dtype=bool)
+    equal = np.ones(max(n - 1, 0), dtype=bool)
+    for column in columns:
+        step = np.diff(column)
+        greater |= equal & (step > 0)
+        equal &= step == 0
+    return bool(greater.all())
+
+
+def first_of_each(codes: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """For each code, the first of ``positions`` whose row has it (indexed by code; a code
+    no position has gets the int64 maximum). O(n), no sort."""
+    first = np.full(int(codes.max()) + 1 if len(codes) else 0, NO_POSITION, dtype=np.int64)
+    np.minimum.at(first, codes[positions], positions)
+    return first
+
+
+def first_positions(codes: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The first of ``positions`` for each code among them, in file order."""
+    first = first_of_each(codes, positions)
+    return np.sort(first[first != NO_POSITION])
+
+
+NO_POSITION = np.iinfo(np.int64).max
 
 
 def _codes(arr: pa.Array) -> np.ndarray:
