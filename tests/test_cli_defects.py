@@ -107,6 +107,34 @@ def test_serve_refuses_a_port_outside_1_to_65535(
     assert "Invalid value for '--port'" in err
 
 
+@pytest.mark.parametrize(
+    ("args", "trusted"),
+    [((), None), (("--forwarded-allow-ips", "10.0.0.5"), "10.0.0.5")],
+)
+def test_serve_trusts_forwarded_headers_only_from_the_named_proxy(
+    args: tuple[str, ...],
+    trusted: str | None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """uvicorn trusts X-Forwarded-For from 127.0.0.1 by default: without the option no
+    forwarded header counts (a local client could otherwise pick its own address and escape
+    the per-address login limit); with it, only the named proxy's (docs/security.md)."""
+    import uvicorn
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
+    monkeypatch.setenv("VALUECENTER_DATABASE_URL", f"sqlite:///{tmp_path / 'vc.db'}")
+    get_settings.cache_clear()
+    assert cli(capsys, "db", "upgrade")[0] == 0
+    code, _out, _err = cli(capsys, "serve", *args)
+    get_settings.cache_clear()
+    assert code == 0
+    assert seen["proxy_headers"] is (trusted is not None)
+    assert seen["forwarded_allow_ips"] == trusted
+
+
 def _commands(group: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = [path]
     for name, sub in getattr(group, "commands", {}).items():

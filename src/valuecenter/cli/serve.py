@@ -21,6 +21,15 @@ def serve(
     access_log: bool = typer.Option(
         True, "--access-log/--no-access-log", help=N_("Log every request.")
     ),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        "--forwarded-allow-ips",
+        help=N_(
+            "Behind a TLS proxy: the proxy's addresses (comma-separated) whose "
+            "X-Forwarded-For and X-Forwarded-Proto are trusted. Without it no client's "
+            "forwarded headers count."
+        ),
+    ),
 ) -> None:
     import uvicorn
 
@@ -36,6 +45,10 @@ def serve(
         reload=reload,
         log_level="info",
         access_log=access_log,
+        # Forwarded headers only from the named proxy (docs/security.md): trusted from anyone
+        # else, a client could choose its own address and escape the per-address login limit.
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
         # uvicorn kills a worker that does not answer its supervisor's ping within this time
         # (default 5 s). A worker starting on a busy machine (importing pandas, LightGBM …)
         # or under overload can take longer; killing it then only restarts the same start-up,
