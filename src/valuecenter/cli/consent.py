@@ -35,7 +35,7 @@ def record(
     from valuecenter.customers.reference import customer_id_of
     from valuecenter.errors import InvalidInput
     from valuecenter.privacy import audit
-    from valuecenter.privacy.models import AuditAction, AuditChannel
+    from valuecenter.privacy.models import AuditAction
 
     if withdraw == grant:
         raise InvalidInput("--grant/--withdraw", _("give exactly one of --grant and --withdraw"))
@@ -50,13 +50,8 @@ def record(
             source=source,
             viewer=None,
         )
-        audit.record(
-            session,
-            action=AuditAction.CHANGE,
-            channel=AuditChannel.CLI,
-            route="consent record",
-            user_id=None,
-            customer_id=customer_id,
+        audit.record_command(
+            session, action=AuditAction.CHANGE, command="consent record", customer_id=customer_id
         )
     if as_json:
         typer.echo(out.model_dump_json())

@@ -42,20 +42,15 @@ def export(
     from valuecenter.customers.reference import customer_id_of
     from valuecenter.privacy import audit
     from valuecenter.privacy.export import collect, write_directory
-    from valuecenter.privacy.models import AuditAction, AuditChannel
+    from valuecenter.privacy.models import AuditAction
 
     if out.exists() and not out.is_dir():
         fail(_("%(path)s is not a directory", path=out), 2)
     with unit_of_work(context.sessions()) as session:
         customer_id = customer_id_of(session, customer)
         data = collect(session, customer_id)
-        audit.record(
-            session,
-            action=AuditAction.EXPORT,
-            channel=AuditChannel.CLI,
-            route="gdpr export",
-            user_id=None,
-            customer_id=customer_id,
+        audit.record_command(
+            session, action=AuditAction.EXPORT, command="gdpr export", customer_id=customer_id
         )
         written = write_directory(data, out)
     rows = sum(len(t.rows) for t in data.tables)
@@ -91,7 +86,7 @@ def erase(
     from valuecenter.customers.reference import customer_id_of
     from valuecenter.privacy import audit
     from valuecenter.privacy.erasure import erase as run
-    from valuecenter.privacy.models import AuditAction, AuditChannel
+    from valuecenter.privacy.models import AuditAction
 
     with unit_of_work(context.sessions()) as session:
         customer_id = customer_id_of(session, customer)
@@ -105,13 +100,8 @@ def erase(
             if not typer.confirm(question, default=False):
                 fail(_("nothing erased"), 1)
         done = run(session, customer_id)
-        audit.record(
-            session,
-            action=AuditAction.ERASE,
-            channel=AuditChannel.CLI,
-            route="gdpr erase",
-            user_id=None,
-            customer_id=customer_id,
+        audit.record_command(
+            session, action=AuditAction.ERASE, command="gdpr erase", customer_id=customer_id
         )
     if as_json:
         payload = {
@@ -146,19 +136,14 @@ def object_(
 ) -> None:
     from valuecenter.customers.reference import customer_id_of
     from valuecenter.privacy import audit
-    from valuecenter.privacy.models import AuditAction, AuditChannel
+    from valuecenter.privacy.models import AuditAction
     from valuecenter.privacy.objection import record_objection
 
     with unit_of_work(context.sessions()) as session:
         customer_id = customer_id_of(session, customer)
         done = record_objection(session, customer_id)
-        audit.record(
-            session,
-            action=AuditAction.OBJECT,
-            channel=AuditChannel.CLI,
-            route="gdpr object",
-            user_id=None,
-            customer_id=customer_id,
+        audit.record_command(
+            session, action=AuditAction.OBJECT, command="gdpr object", customer_id=customer_id
         )
     if as_json:
         payload = {

@@ -42,6 +42,20 @@ def record(
     )
 
 
+def record_command(
+    session: Session, *, action: AuditAction, command: str, customer_id: int
+) -> None:
+    """The entry of a CLI command on one customer (the operator at the shell: no user id)."""
+    record(
+        session,
+        action=action,
+        channel=AuditChannel.CLI,
+        route=command,
+        user_id=None,
+        customer_id=customer_id,
+    )
+
+
 @dataclass(frozen=True)
 class AuditPage:
     entries: list[AuditEntry]
