@@ -87,9 +87,13 @@ def test_api_docs_render_from_vendored_swagger_ui(live_server: tuple[str, World]
                 lambda req: None if req.url.startswith(base) else foreign.append(req.url),
             )
             page.goto(f"{base}/docs")
-            expect(page.locator(".swagger-ui .info .title")).to_contain_text("valuecenter")
+            # Swagger UI renders the whole OpenAPI document (every status of every operation)
+            # in the browser: on a busy CI machine that takes longer than expect's 5 s.
+            expect(page.locator(".swagger-ui .info .title")).to_contain_text(
+                "valuecenter", timeout=30_000
+            )
             operations = page.locator(".opblock-summary-path")
-            expect(operations.first).to_be_visible()
+            expect(operations.first).to_be_visible(timeout=30_000)
             paths = set(operations.all_inner_texts())
             assert {"/api/v1/health", "/api/v1/customers", "/api/v1/me"} <= {
                 p.replace("\u200b", "") for p in paths
