@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from tests.cli_runner import run_cli as _run
 from valuecenter.alerts.reason_text import reason, reason_text
 from valuecenter.alerts.schemas import reasons_of
 from valuecenter.cli.language import cli_language, shell_language
-from valuecenter.cli.main import main
 from valuecenter.i18n import current_locale, use_locale
 from valuecenter.settings import Settings, get_settings
 
@@ -107,18 +107,6 @@ def test_an_error_in_the_language_of_lang(tmp_path: Path) -> None:
     assert option.stderr.startswith("error: --as-of: 'x' is not a date")
     bad = _subprocess("--lang", "fr", "version", env=url)
     assert (bad.returncode, bad.stderr) == (2, "error: --lang: 'fr' is not one of en, nl\n")
-
-
-def _run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """The real entry point in-process (its error mapping and its language choice)."""
-    monkeypatch.setattr(sys, "argv", ["valuecenter", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    out = capsys.readouterr()
-    code = done.value.code
-    return (code if isinstance(code, int) else 0 if code is None else 1), out.out, out.err
 
 
 def test_import_progress_and_summary_in_dutch_and_english(

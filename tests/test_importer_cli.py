@@ -13,26 +13,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.cli_runner import run_cli as cli
 from tests.conftest import FIXTURES
-from valuecenter.cli.main import main
 from valuecenter.orders.models import Order, OrderLine
 
 KEYS = {
     "entity", "read", "inserted", "updated", "unchanged", "rejected", "rejected_file", "seconds",
     "created",
 }  # fmt: skip
-
-
-def cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """Run the real entry point (with its error mapping) in-process."""
-    monkeypatch.setattr(sys, "argv", ["valuecenter", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    out = capsys.readouterr()
-    code = done.value.code
-    return (code if isinstance(code, int) else 0 if code is None else 1), out.out, out.err
 
 
 def write(path: Path, text: str) -> Path:

@@ -15,21 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.cli_runner import run_cli as run
 from tests.web_fixtures import World, bearer, csrf_from, login, make_client
-from valuecenter.cli.main import main
 from valuecenter.users.models import ApiToken, Role, User
-
-
-def run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """The real entry point in-process."""
-    monkeypatch.setattr(sys, "argv", ["valuecenter", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    out = capsys.readouterr()
-    code = done.value.code
-    return (code if isinstance(code, int) else 0 if code is None else 1), out.out, out.err
 
 
 @pytest.fixture
