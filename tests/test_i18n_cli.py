@@ -170,15 +170,23 @@ def test_demo_stats_numbers_by_locale(
     args = ("demo", "stats", "--preset", "wholesale", "--customers", "1500", "--seed", "1")
     code, out, err = _run(monkeypatch, capsys, "--lang", "nl", *args)
     assert code == 0, err
-    lines = {line.split()[0]: line for line in out.splitlines()}
-    assert lines["customers"].split()[1] == "1.500"
-    assert "(ingesteld: 0,14)" in lines["top1_share"]
-    assert lines["top1_share"].split()[1].startswith("0,")
+    lines = _labelled(out)
+    assert lines["klanten"].split()[0] == "1.500"
+    assert "(ingesteld: 0,14)" in lines["omzetaandeel top 1%"]
+    assert lines["omzetaandeel top 1%"].split()[0].startswith("0,")
+    assert "jaarlijks verloop" in lines
     code, out, err = _run(monkeypatch, capsys, "--lang", "en", *args)
     assert code == 0, err
-    lines = {line.split()[0]: line for line in out.splitlines()}
-    assert lines["customers"].split()[1] == "1,500"
-    assert "(seeds: 0.14)" in lines["top1_share"]
+    lines = _labelled(out)
+    assert lines["customers"].split()[0] == "1,500"
+    assert "(seeds: 0.14)" in lines["top 1% revenue share"]
+    assert "yearly churn" in lines
+
+
+def _labelled(out: str) -> dict[str, str]:
+    """``demo stats``' lines by their label (the words before the first run of spaces)."""
+    pairs = (re.split(r"\s{2,}", line.strip(), maxsplit=1) for line in out.splitlines())
+    return {pair[0]: pair[1] for pair in pairs if len(pair) == 2}
 
 
 def test_a_reason_is_stored_with_its_figures_and_read_in_the_readers_language() -> None:

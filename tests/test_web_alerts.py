@@ -30,6 +30,7 @@ from valuecenter.alerts.models import (
 )
 from valuecenter.alerts.schemas import reasons_of
 from valuecenter.contracts.models import Contract, ContractStatus
+from valuecenter.i18n import use_locale
 from valuecenter.value.models import ScoreRun
 from valuecenter.web.pages.alerts import describe_alert_models
 
@@ -605,6 +606,11 @@ def test_the_models_line_says_why_a_model_was_skipped() -> None:
         {"churn_model": {"skipped": "no contract is running"}, "order_rhythm": {}}
     )
     assert line == "churn model skipped: no contract is running; order rhythm"
+    with use_locale("nl"):  # a run's stored English reason, read by a Dutch manager
+        line = describe_alert_models(
+            {"churn_model": {"skipped": "no contract is running"}, "order_rhythm": {}}
+        )
+    assert line == "opzegmodel overgeslagen: er loopt geen contract; bestelritme"
 
 
 MODEL_NAMES = st.from_regex(r"[a-z][a-z_]{0,11}", fullmatch=True)

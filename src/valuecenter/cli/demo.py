@@ -368,6 +368,43 @@ def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+# Words for the keys of ``demo stats`` and ``demo respond`` in the human output (the JSON keeps
+# the keys, which scripts read).
+_LABELS: dict[str, str] = {
+    "customers": N_("customers"),
+    "top1_share": N_("top 1% revenue share"),
+    "top10_share": N_("top 10% revenue share"),
+    "reasons_per_contact": N_("reasons per contact"),
+    "ivr_share": N_("IVR share"),
+    "response_by_channel": N_("response by channel"),
+    "monday_peak_factor": N_("Monday peak factor"),
+    "yearly_churn": N_("yearly churn"),
+    "action": N_("action"),
+    "treated": N_("treated"),
+    "control": N_("control"),
+    "treated_rate": N_("treated rate"),
+    "control_rate": N_("control rate"),
+    "true_uplift": N_("true uplift"),
+    "true_uplift_treated": N_("true uplift (treated)"),
+    "true_incremental_outcomes": N_("true incremental outcomes"),
+    "observed_effect": N_("observed effect"),
+    "covers_true_uplift": N_("interval covers true uplift"),
+    "estimate": N_("estimate"),
+    "std_error": N_("standard error"),
+    "ci95_low": N_("95% interval low"),
+    "ci95_high": N_("95% interval high"),
+    "treated_mean": N_("treated mean"),
+    "control_mean": N_("control mean"),
+    "treated_n": N_("treated n"),
+    "control_n": N_("control n"),
+}
+
+
+def _label(key: str) -> str:
+    """The words for a figure's key in the current language; an unknown key as it is."""
+    return _(_LABELS[key]) if key in _LABELS else key
+
+
 def _print_stats(figures: dict[str, object]) -> None:
     seeds = figures.get("seeds")
     seed_figures = seeds if isinstance(seeds, dict) else {}
@@ -381,9 +418,9 @@ def _print_stats(figures: dict[str, object]) -> None:
         elif isinstance(ref, dict) and "low" in ref:
             shown = f"{_figure(ref['low'])}–{_figure(ref['high'])}"
             note = "   " + _("(seeds: %(value)s)", value=shown)
-        typer.echo(f"{key:<22} {_figure(value)}{note}")
+        typer.echo(f"{_label(key):<26} {_figure(value)}{note}")
     source = _("source")
-    typer.echo(f"{source:<22} {json.dumps(figures.get('source'))}")
+    typer.echo(f"{source:<26} {json.dumps(figures.get('source'))}")
 
 
 def _figure(value: object) -> str:
@@ -398,7 +435,7 @@ def _figure(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_figure(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_figure(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{_label(str(k))}: {_figure(v)}" for k, v in value.items()) + "}"
     return json.dumps(value)
 
 
@@ -462,7 +499,7 @@ def respond(
         typer.echo(json.dumps(summary))
         return
     for key, value in summary.items():
-        typer.echo(f"{key:<26} {_figure(value)}")
+        typer.echo(f"{_label(key):<30} {_figure(value)}")
 
 
 @app.command(

@@ -25,7 +25,7 @@ from valuecenter.alerts.models import AlertKind, AlertOutcome, AlertRun, AlertSt
 from valuecenter.bounds import PageNumber, RowId
 from valuecenter.customers import service as customers
 from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.i18n import lazy_gettext
+from valuecenter.i18n import N_, gettext, lazy_gettext
 from valuecenter.users.models import Role, User
 from valuecenter.value.models import ScoreRun
 from valuecenter.web.audit import lists_customers
@@ -69,9 +69,13 @@ STATUSES: dict[str, AlertStatus | None] = {
 LABELS = {"kinds": KIND_LABELS, "outcomes": OUTCOME_LABELS, "statuses": STATUS_LABELS}
 
 
+# The models an alert run stores (alerts/service.py), in words.
+MODEL_LABELS = {"order_rhythm": N_("order rhythm"), "churn_model": N_("churn model")}
+
+
 def _number(value: object) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, int | float):
         return f"{float(value):.3g}"
     return str(value)
@@ -106,20 +110,23 @@ def describe_alert_models(
     for name, spec in (models or {}).items():
         if name in skip:
             continue
-        label = str(name).replace("_", " ")
+        known = MODEL_LABELS.get(str(name))
+        label = gettext(known) if known else str(name).replace("_", " ")
         if not isinstance(spec, Mapping):
             plain = isinstance(spec, str | int | float) and spec != ""
             parts.append(f"{label} {_number(spec)}" if plain else label)
             continue
         if spec.get("skipped"):
-            parts.append(f"{label} skipped: {spec['skipped']}")
+            # a reason stored as its English message id is read in the reader's language
+            why = gettext(str(spec["skipped"]))
+            parts.append(gettext("%(model)s skipped: %(why)s", model=label, why=why))
             continue
         kind = spec.get("kind") or spec.get("model")
         if kind:
             words = f"{label}: {kind}"
             auc = _auc(spec.get("validation"))
             if auc is not None:
-                words += f", validation AUC {auc:.2f}"
+                words += gettext(", validation AUC %(auc)s", auc=f"{auc:.2f}")
             prior = spec.get("prior")
             if isinstance(prior, Mapping) and (numbers := _scalars(prior)):
                 words += f" ({', '.join(numbers)})"
