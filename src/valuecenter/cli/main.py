@@ -14,6 +14,7 @@ from valuecenter import __version__
 from valuecenter.cli import alerts as alerts_cli
 from valuecenter.cli import churn as churn_cli
 from valuecenter.cli import consent as consent_cli
+from valuecenter.cli import experiment as experiment_cli
 from valuecenter.cli import db, demo, score, serve, users
 from valuecenter.cli import gdpr as gdpr_cli
 from valuecenter.cli import importer as importer_cli
@@ -52,6 +53,7 @@ app.add_typer(retention_cli.app, name="retention")
 app.add_typer(offers_cli.app, name="offers")
 app.add_typer(consent_cli.app, name="consent")
 app.add_typer(gdpr_cli.app, name="gdpr")
+app.add_typer(experiment_cli.app, name="experiment")
 
 
 @app.callback()
