@@ -98,7 +98,8 @@ def test_table_without_json(
     path = _small_file(tmp_path)
     code, out, err = run_cli(monkeypatch, capsys, *_small_args(path))
     assert code == 0, err
-    assert "rhythm warning" in out and "BG/NBD" in out
+    assert "rhythm warning" in out
+    assert "BG/NBD" in out
     assert "1 rows with a negative amount dropped" in out
 
 

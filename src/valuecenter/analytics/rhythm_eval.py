@@ -109,7 +109,8 @@ def evaluate(
     if len(customers) == 0:
         raise InputError(
             N_(
-                "as_of: no customer has %(min)s orders by then with a first order %(days)s days before"
+                "as_of: no customer has %(min)s orders by then with a first order %(days)s "
+                "days before"
             ),
             min=min_orders,
             days=horizon,
@@ -135,4 +136,32 @@ def evaluate(
             "bgnbd_p_alive": figures(dead, label),
         },
         "model": warning.describe(),
+    }
+
+
+def validate_warning(
+    orders: Orders, as_of: int, horizon: int = 90, min_orders: int = 3
+) -> dict[str, object]:
+    """Out-of-time check of the warning with the labels known at ``as_of``: fitted at
+    ``as_of − 2·horizon``, scored at ``as_of − horizon`` against no order in
+    ``(as_of − horizon, as_of]``; with the recency baseline's AUC on the same customers and
+    the precision and share of the alerts its training threshold raises there."""
+    cut = as_of - horizon
+    warning = fit_warning(orders, cut, horizon, min_orders)
+    customers = population(orders, cut, horizon, min_orders)
+    label = stopped(orders, customers, cut, horizon)
+    if label.all() or not label.any():
+        raise InputError(N_("as_of: every customer of the validation cut stops, or none does"))
+    table = features(orders, customers, cut, horizon)
+    risk = warning.risk(table)
+    alerted = risk >= warning.threshold
+    return {
+        "trained_as_of_day": warning.trained_as_of,
+        "tested_as_of_day": cut,
+        "customers": len(customers),
+        "base_rate": round(float(label.mean()), 4),
+        **figures(risk, label),
+        "recency_auc": round(auc(table["log_recency"].to_numpy(np.float64), label), 4),
+        "alerted_share": round(float(alerted.mean()), 4),
+        "alert_precision": round(float(label[alerted].mean()), 4) if alerted.any() else None,
     }

@@ -260,13 +260,17 @@ class RhythmWarning:
 
 
 def fit_warning(
-    orders: Orders, as_of: int, horizon: int = 90, min_orders: int = 3
+    orders: Orders,
+    as_of: int,
+    horizon: int = 90,
+    min_orders: int = 3,
+    precision: float = 0.5,
 ) -> RhythmWarning:
     """Fit the warning at ``as_of − horizon`` on the outcome in ``(as_of − horizon, as_of]``.
 
     Only orders on or before ``as_of`` are read. Raises :class:`InputError` when the training
     cut has fewer than ``MIN_CLASS`` stoppers or keepers."""
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression
 
     if horizon < 1 or min_orders < 2:
         raise InputError(N_("horizon: needs 1 day or more, and min_orders 2 or more"))
@@ -306,7 +310,7 @@ def fit_warning(
     )
     risk = warning.risk(table)
     return RhythmWarning(
-        **{**warning.__dict__, "threshold": threshold_for_precision(risk, label, 0.5)}
+        **{**warning.__dict__, "threshold": threshold_for_precision(risk, label, precision)}
     )
 
 

@@ -162,7 +162,8 @@ def evaluate_command(
     from valuecenter.analytics.rhythm_warning import customer_days
     from valuecenter.cli.modelfiles import option_errors
 
-    assert data_in.when is not None and data_in.amount is not None
+    assert data_in.when is not None
+    assert data_in.amount is not None
     amount = data_in.amount.to_numpy(np.float64)
     keep = amount >= 0
     days = data_in.when.to_numpy().astype("datetime64[D]").astype(np.int64)
