@@ -294,7 +294,7 @@ def fit_warning(
     mean = raw.mean(axis=0)
     scale = raw.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=PENALTY_C, max_iter=2000)
+    model = LogisticRegression(C=PENALTY_C, solver="newton-cholesky", max_iter=100)
     model.fit((raw - mean) / scale, label.astype(int))
     warning = RhythmWarning(
         coef=np.asarray(model.coef_[0], dtype=np.float64),
