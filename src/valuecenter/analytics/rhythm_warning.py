@@ -13,8 +13,9 @@ So the warning is *supervised out of time*: the features of every customer are c
 them, and it scores the features computed at ``as_of``. No order after ``as_of`` is read.
 
 Fixed design, not tuned on any test label: standardised features (below), L2 penalty ``C = 1``,
-class weights equal. On CDNOW this gives AUC 0.743 against the best baseline's 0.715 (the
-figures are printed by ``tests/test_cli_rhythm.py``).
+class weights equal, Newton–Cholesky solver. On CDNOW this gives AUC 0.741 against the best
+baseline's 0.715, but a precision in the top 10% of 0.906 against recency's 0.910 (the figures
+are printed by ``tests/test_cli_rhythm.py``).
 
 An *order* is one customer-day (the day's amounts summed), as in the BTYD literature (Fader,
 Hardie & Lee 2005). Features per customer (``h`` = horizon):
