@@ -1,7 +1,7 @@
 """``valuecenter alerts run`` on every backend: a market dip is one row however many runs see
-it (not a flood of alerts), the churn model is validated out of time and its alerts carry
-reasons in words, alerts are priced by CLV, a customer gets one open alert per kind, and bad
-input is one line."""
+it (not a flood of alerts), order-rhythm alerts come from the rhythm warning, the churn model
+is validated out of time and its alerts carry reasons in words, alerts are priced by CLV, a
+customer gets one open alert per kind, and bad input is one line."""
 
 from __future__ import annotations
 
@@ -231,6 +231,15 @@ def test_a_customer_who_orders_again_has_his_alert_closed_by_the_next_run(
             assert alert.outcome is None
             ordered = date.fromisoformat(alert.note.rsplit(" ", 1)[-1])
             assert ordered >= alert.raised_on
+        # Raised by the rhythm warning (issue 18): its risk at or above the threshold the run's
+        # training cut chose, its risk the first reason, validated out of time.
+        latest = runs[-1].models["order_rhythm"]
+        threshold = latest["warning"]["threshold"]
+        assert latest["validation"]["auc"] > 0.6, latest["validation"]
+        for alert in rhythm:
+            assert alert.reasons[0]["code"] == "rhythm-risk"
+            if alert.run_id == runs[-1].id:
+                assert alert.risk >= threshold - 1e-4
         for alert in rhythm:
             if alert.status == AlertStatus.OPEN:
                 last = last_order[alert.customer_id].astimezone(UTC).date()

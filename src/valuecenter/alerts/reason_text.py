@@ -39,6 +39,9 @@ PHRASES: dict[str, str] = {
     **FEATURE_TEXT,
     **HISTORY_TEXT,
     # Order rhythm (alerts/service.py).
+    "rhythm-risk": N_(
+        "Rhythm warning: %(risk_share)s chance of no order in the next %(window)s days"
+    ),
     "overdue": N_("No order for %(days)s days; he usually orders every %(gap)s days"),
     "fewer-orders": N_(
         "%(observed)s orders in the last %(window)s days; %(expected)s expected from his own rhythm"

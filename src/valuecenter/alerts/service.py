@@ -1,17 +1,23 @@
 """The alert run: every customer looked at as of one day, in one transaction, under one run id.
 
-1. **Order rhythm** (``valuecenter.analytics.rhythm``) on every customer's purchase days:
-   individual alerts for customers clearly below their own rhythm *and* their market's, and
-   one market dip per country that orders clearly below its customers' rhythms. A dip still
-   seen by a later run extends the same row (reported once, not once per run).
+1. **Order rhythm**: individual alerts from the rhythm warning
+   (``valuecenter.analytics.rhythm_warning``, the score ``valuecenter rhythm evaluate`` judges
+   on files): a logistic regression on rhythm features trained out of time — features at
+   as_of − window, label "no order in the window after" (known today) — scores every customer
+   with ``min_orders`` orders; a risk at or above the threshold chosen on that training cut
+   (the lowest whose alerts were ≥ 50% right there) raises an alert. The gamma-Poisson rhythm
+   (``valuecenter.analytics.rhythm``) still finds the market dips: one per country that orders
+   clearly below its customers' rhythms (a dip still seen by a later run extends the same
+   row), and in a dipping country only customers who are also below their peers there (its
+   market-adjusted test) are alerted. Its figures word the reasons.
 2. **Churn model** (``valuecenter.analytics.churn``) for customers with a running contract:
    trained out of time — features at as_of − horizon, label "left in the horizon after" —
    validated on the cut before that (trained at as_of − 2·horizon, tested at as_of − horizon),
    then applied to today's features. Calibrated risk ≥ the threshold raises an alert with
    the three features that push that customer's risk up most (tree contributions).
 3. Each alert is priced: value at risk = risk × the customer's CLV of the latest score run
-   (``valuecenter score``). For a rhythm alert the risk is the share of his usual revenue
-   missing in the window (the part of his value that is slipping away).
+   (``valuecenter score``). For a rhythm alert the risk is the warning's probability that he
+   places no order in the window ahead.
 
 A customer with an open alert of a kind gets no second one of that kind; the run counts them.
 An open order-rhythm alert whose customer has ordered again since is closed by the next run.
@@ -44,6 +50,14 @@ from valuecenter.analytics.churn import auc_brier, fit_churn, fit_encoder
 from valuecenter.analytics.churn.model import Kind
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.rhythm import RhythmOptions, RhythmResult, order_rhythm
+from valuecenter.analytics.rhythm_eval import validate_warning
+from valuecenter.analytics.rhythm_warning import (
+    RhythmWarning,
+    customer_days,
+    features,
+    fit_warning,
+    population,
+)
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
@@ -86,12 +100,31 @@ def _latest_score(session: Session) -> ScoreRun:
     return score
 
 
-def _rhythm_reasons(res: RhythmResult, i: int, window: int, market: str) -> list[dict[str, object]]:
-    """The rhythm alert's reasons as codes with their figures (alerts/reason_text.py)."""
-    reasons: list[dict[str, object]] = []
-    gap = res.gap_days[i]
-    if res.p_overdue[i] < res.p_fewer[i] and res.days_since[i] >= 0:
-        reasons.append(reason("overdue", {"days": int(res.days_since[i]), "gap": round(gap)}))
+@dataclass(frozen=True)
+class _Warned:
+    """One customer the rhythm warning alerts: his learned risk, his silence and own median
+    gap (days), and his position in the rhythm result (-1: not in it)."""
+
+    customer: int
+    risk: float
+    silence: int
+    median_gap: float
+    at: int
+
+
+def _rhythm_reasons(
+    res: RhythmResult, w: _Warned, window: int, market: str
+) -> list[dict[str, object]]:
+    """The rhythm alert's reasons as codes with their figures (alerts/reason_text.py): the
+    warning's risk, then what the gamma-Poisson rhythm sees of him."""
+    reasons: list[dict[str, object]] = [
+        reason("rhythm-risk", {"risk_share": round(w.risk, 4), "window": window})
+    ]
+    if w.silence > w.median_gap:
+        reasons.append(reason("overdue", {"days": w.silence, "gap": round(w.median_gap)}))
+    i = w.at
+    if i < 0 or not res.has_rhythm[i]:
+        return reasons
     reasons.append(
         reason(
             "fewer-orders",
@@ -103,29 +136,30 @@ def _rhythm_reasons(res: RhythmResult, i: int, window: int, market: str) -> list
         )
     )
     usual = res.revenue_usual[i]
-    share = res.revenue_window[i] / usual if usual > 0 else 0.0
-    reasons.append(
-        reason(
-            "revenue-down",
-            {
-                "window": window,
-                "revenue_cents": round(float(res.revenue_window[i])),
-                "share": round(float(share), 4),
-                "usual_cents": round(float(usual)),
-            },
+    if usual > 0 and res.revenue_window[i] < usual:
+        reasons.append(
+            reason(
+                "revenue-down",
+                {
+                    "window": window,
+                    "revenue_cents": round(float(res.revenue_window[i])),
+                    "share": round(float(res.revenue_window[i] / usual), 4),
+                    "usual_cents": round(float(usual)),
+                },
+            )
         )
-    )
     if res.market_dip[i]:
         reasons.append(reason("below-market", {"market": market}))
     return reasons
 
 
-def _rhythm_action(res: RhythmResult, i: int, window: int) -> str:
+def _rhythm_action(res: RhythmResult, w: _Warned, window: int) -> str:
     """The suggested action, written in the run's language (stored as text)."""
-    quiet = int(res.days_since[i])
-    if res.observed[i] == 0 and quiet > max(window, 2 * res.gap_days[i]):
-        return _("Win-back call: no order for %(days)s days — ask what made him stop", days=quiet)
-    if res.market_dip[i]:
+    if w.silence > max(window, 2 * w.median_gap):
+        return _(
+            "Win-back call: no order for %(days)s days — ask what made him stop", days=w.silence
+        )
+    if w.at >= 0 and res.market_dip[w.at]:
         return _("Call him: his market is down, he more so — ask whether he now buys elsewhere")
     return _("Call him this week: ask how business is going and whether anything went wrong")
 
@@ -169,32 +203,38 @@ def _order_rhythm(
         res = order_rhythm(index, days.day, days.cents, markets, as_of_day, options.rhythm)
     except InputError as exc:
         return _Found([], {"skipped": str(exc)})
+    window = options.rhythm.window_days
+    try:
+        warned, warning, validation = _warned(days, as_of_day, options.rhythm, ids, res)
+    except InputError as exc:
+        warned, warning, validation = [], None, {"skipped": str(exc)}
     rows: list[dict[str, Any]] = []
     skipped = 0
-    for i in (int(k) for k in np.flatnonzero(res.alert)):
-        customer = int(ids[i])
-        if customer in already:
+    for w in warned:
+        if w.customer in already:
             skipped += 1
             continue
-        usual = res.revenue_usual[i]
-        risk = float(np.clip(1.0 - res.revenue_window[i] / usual, 0.0, 1.0)) if usual else 1.0
-        risk = round(risk, 4)
-        value = clv.get(customer, 0)
+        value = clv.get(w.customer, 0)
+        risk = round(w.risk, 4)
+        market = str(markets[w.at]) if w.at >= 0 else "unknown"
         rows.append(
             {
-                "customer_id": customer,
+                "customer_id": w.customer,
                 "kind": AlertKind.ORDER_RHYTHM,
                 "risk": risk,
                 "clv_cents": value,
                 "value_at_risk_cents": round(risk * value),
-                "reasons": _rhythm_reasons(res, i, options.rhythm.window_days, str(markets[i])),
-                "action": _rhythm_action(res, i, options.rhythm.window_days),
+                "reasons": _rhythm_reasons(res, w, window, market),
+                "action": _rhythm_action(res, w, window),
             }
         )
     dips = _record_dips(session, run, res)
     r, a = res.prior
-    model = {
-        "model": "gamma-Poisson (NBD) rhythm per customer, market-adjusted",
+    model: dict[str, object] = {
+        "model": "rhythm warning (out-of-time logistic regression on rhythm features); "
+        "market dips from the gamma-Poisson (NBD) rhythm per customer",
+        "warning": warning.describe() if warning is not None else None,
+        "validation": validation,
         "options": {k: getattr(options.rhythm, k) for k in options.rhythm.__dataclass_fields__},
         "prior": {"r": r, "a_days": a},
         "customers_with_rhythm": int(res.has_rhythm.sum()),
@@ -205,6 +245,44 @@ def _order_rhythm(
         "market_dips": dips,
     }
     return _Found(rows, model, skipped, dips)
+
+
+def _warned(
+    days: PurchaseDays,
+    as_of_day: int,
+    options: RhythmOptions,
+    ids: np.ndarray,
+    res: RhythmResult,
+) -> tuple[list[_Warned], RhythmWarning, dict[str, object]]:
+    """The customers the rhythm warning alerts today, the fitted warning and its out-of-time
+    validation. In a dipping market a customer is alerted only when the market-adjusted
+    rhythm also finds him below his peers (the recession is not his leaving)."""
+    orders = customer_days(days.customer_id, days.day, days.cents)
+    h, m = options.window_days, options.min_orders
+    warning = fit_warning(orders, as_of_day, h, m)
+    try:
+        validation: dict[str, object] = validate_warning(orders, as_of_day, h, m)
+    except InputError as exc:
+        validation = {"skipped": str(exc)}
+    judged = population(orders, as_of_day, h, m)
+    if len(judged) == 0:
+        return [], warning, validation
+    table = features(orders, judged, as_of_day, h)
+    risk = warning.risk(table)
+    silence = np.expm1(table["log_recency"].to_numpy(np.float64))
+    gap = np.expm1(table["log_median_gap"].to_numpy(np.float64))
+    customer = orders.ids[judged].astype(np.int64)
+    at = np.searchsorted(ids, customer)
+    inside = (at < len(ids)) & (ids[np.minimum(at, len(ids) - 1)] == customer)
+    at = np.where(inside, at, -1)
+    dip = np.where(at >= 0, res.market_dip[np.maximum(at, 0)], False)
+    below_peers = np.where(at >= 0, res.alert[np.maximum(at, 0)], False)
+    hit = (risk >= warning.threshold) & (~dip | below_peers)
+    warned = [
+        _Warned(int(customer[i]), float(risk[i]), round(silence[i]), float(gap[i]), int(at[i]))
+        for i in np.flatnonzero(hit)
+    ]
+    return warned, warning, validation
 
 
 def _record_dips(session: Session, run: AlertRun, res: RhythmResult) -> int:

@@ -21,6 +21,7 @@ from valuecenter.cli import importer as importer_cli
 from valuecenter.cli import offers as offers_cli
 from valuecenter.cli import renewals as renewals_cli
 from valuecenter.cli import retention as retention_cli
+from valuecenter.cli import rhythm as rhythm_cli
 from valuecenter.cli import uplift as uplift_cli
 from valuecenter.cli import value as value_cli
 from valuecenter.cli.errors import fail, run_guarded, wants_json
@@ -47,6 +48,7 @@ app.add_typer(value_cli.clv_app, name="clv")
 app.add_typer(value_cli.value_app, name="value")
 app.add_typer(churn_cli.app, name="churn")
 app.add_typer(alerts_cli.app, name="alerts")
+app.add_typer(rhythm_cli.app, name="rhythm")
 app.add_typer(uplift_cli.app, name="uplift")
 retention_cli.app.command("renewals", help=renewals_cli.HELP)(renewals_cli.renewals)
 app.add_typer(retention_cli.app, name="retention")

@@ -1,0 +1,85 @@
+"""The rhythm warning's analytics (``analytics/rhythm_warning.py``): it reads no order after
+its day, and its alert threshold is the lowest score whose list is right often enough."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from valuecenter.analytics.errors import InputError
+from valuecenter.analytics.rhythm_eval import validate_warning
+from valuecenter.analytics.rhythm_warning import (
+    FEATURES,
+    Orders,
+    customer_days,
+    features,
+    fit_warning,
+    population,
+    threshold_for_precision,
+)
+
+
+def _orders(seed: int, after: int | None = None) -> Orders:
+    """400 customers ordering every 5–35 days over 500 days, 60% of them stopping on a random
+    day; with ``after``, every order after that day is replaced by noise."""
+    rng = np.random.default_rng(seed)
+    customer, day, amount = [], [], []
+    for c in range(400):
+        stop = int(rng.integers(150, 520)) if rng.random() < 0.6 else 600
+        d = int(rng.integers(0, 30))
+        while d < min(stop, 500):
+            customer.append(c)
+            day.append(d)
+            amount.append(float(rng.integers(10, 200)))
+            d += int(rng.integers(5, 35))
+    days = np.asarray(day)
+    if after is not None:
+        noise = np.random.default_rng(seed + 1)
+        late = days > after
+        days[late] = after + 1 + noise.integers(0, 100, late.sum())
+    return customer_days(np.asarray(customer), days, np.asarray(amount))
+
+
+def test_the_score_reads_no_order_after_its_day() -> None:
+    as_of = 360
+    honest, noisy = _orders(3), _orders(3, after=as_of)
+    scores = []
+    for orders in (honest, noisy):
+        warning = fit_warning(orders, as_of, 90, 3)
+        judged = population(orders, as_of, 90, 3)
+        scores.append(warning.risk(features(orders, judged, as_of, 90)))
+    np.testing.assert_array_equal(scores[0], scores[1])
+
+
+def test_features_are_finite_and_named() -> None:
+    orders = _orders(4)
+    judged = population(orders, 360, 90, 3)
+    table = features(orders, judged, 360, 90)
+    assert tuple(table.columns) == FEATURES
+    assert np.isfinite(table.to_numpy()).all()
+    assert len(table) == len(judged) > 100
+
+
+def test_validation_is_out_of_time_and_better_than_chance() -> None:
+    result = validate_warning(_orders(5), 420, 90, 3)
+    assert result["tested_as_of_day"] == 330
+    assert result["trained_as_of_day"] == 240
+    assert float(str(result["auc"])) > 0.6
+
+
+def test_threshold_for_precision() -> None:
+    score = np.array([0.9, 0.8, 0.7, 0.7, 0.3, 0.1])
+    label = np.array([1, 0, 1, 1, 0, 0], dtype=bool)
+    assert threshold_for_precision(score, label, 0.5) == 0.1  # 3 of 6 right
+    assert threshold_for_precision(score, label, 0.6) == 0.3  # 3 of 5 right
+    assert threshold_for_precision(score, label, 0.7) == 0.7  # 3 of 4 right (ties together)
+    assert threshold_for_precision(score, label, 1.0) == 0.9
+    assert threshold_for_precision(score, np.zeros(6, dtype=bool), 0.5) == 1.0
+
+
+def test_a_training_cut_without_stoppers_is_refused() -> None:
+    orders = customer_days(
+        np.repeat(np.arange(30), 40), np.tile(np.arange(0, 400, 10), 30), np.ones(1200)
+    )
+    with pytest.raises(InputError, match="stoppers"):
+        fit_warning(orders, 300, 90, 3)
