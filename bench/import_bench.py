@@ -8,7 +8,10 @@ validation + load + commit) and each phase, and compares with named comparators 
 run: a naive SQLAlchemy ORM load (``session.add_all``) of the first 100k lines, scaled, and on
 PostgreSQL a bare ``COPY`` of the same 1M lines (the ids the import resolved) into the same
 ``order_lines`` table with only its primary key — the floor of any load (issue 16: ratio
-≥ 0.65, ≥ 200,000 rows/s). Prints ``uptime``'s load average with each run (a shared machine).
+≥ 0.65, ≥ 200,000 rows/s). Prints ``uptime``'s load average with each run (a shared machine),
+and the CPU seconds behind it: the client process's per phase (all its threads) and, when
+PostgreSQL runs on this machine, its backend's for the import and for the bare ``COPY``
+(from ``/proc``; steadier than wall times when other work competes for the cores).
 Writes the "Import" section of docs/benchmarks.md (other sections are kept).
 
     .venv/bin/python bench/import_bench.py [--rows 1000000] [--repeat 3] [--pg-url URL]
@@ -108,6 +111,9 @@ class Run:
     ratios: list[float] = field(default_factory=list)  # every repeat's ÷ COPY, sorted
     bounds: list[float] = field(default_factory=list)  # every repeat's bound ÷ COPY, sorted
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
+    cpu: dict[str, float] = field(default_factory=dict)  # client CPU-s per phase (all threads)
+    server_cpu: float | None = None  # the import's PostgreSQL backend, CPU-s (local server)
+    copy_server_cpu: float | None = None  # the bare COPY's backend, CPU-s
 
     @property
     def repeats(self) -> int:
@@ -122,32 +128,63 @@ class Run:
         return self.rows / self.total
 
 
+def backend_cpu(pid: int | None) -> float | None:
+    """CPU seconds (user + system) the server process ``pid`` has used, from ``/proc`` —
+    on a shared machine a steadier measure of the server's work than wall time; ``None``
+    when the server is not on this machine (or not PostgreSQL). Parallel index-build
+    workers are other processes and are not counted."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_pid(conn: Connection) -> int | None:
+    if conn.dialect.name != "postgresql":
+        return None
+    return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+
+def _spent(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else after - before
+
+
 def timed_import(url: str, path: Path, rows: int, backend: str) -> Run:
     """The CLI's path, with the phases split by wrapping the reader and the progress hook."""
     run = Run(backend, rows)
     factory = make_sessionmaker(make_engine(url))
     marks: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     real_read = service.read_file
 
     def read(*args: object, **kwargs: object) -> object:
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         frame = real_read(*args, **kwargs)  # type: ignore[arg-type]
         marks["read"] = time.perf_counter() - began
+        cpu["read"] = time.process_time() - began_cpu
         marks["validate_from"] = time.perf_counter()
+        cpu["validate_from"] = time.process_time()
         return frame
 
     def progress(done: int, total: int) -> None:
         if "load_from" not in marks:
             marks["load_from"] = time.perf_counter()
+            cpu["load_from"] = time.process_time()
 
     service.read_file = read  # type: ignore[assignment]
     try:
-        began = time.perf_counter()
         with unit_of_work(factory) as session:
+            pid = _backend_pid(session.connection())
+            server_before = backend_cpu(pid)
+            began, began_cpu = time.perf_counter(), time.process_time()
             result = import_file(
                 session, "orders", path, options=ImportOptions(), progress=progress
             )
-            loaded = time.perf_counter()
+            loaded, loaded_cpu = time.perf_counter(), time.process_time()
+            run.server_cpu = _spent(server_before, backend_cpu(pid))
         committed = time.perf_counter()
     finally:
         service.read_file = real_read
@@ -161,6 +198,12 @@ def timed_import(url: str, path: Path, rows: int, backend: str) -> Run:
     }
     overhead = (committed - began) - sum(run.phases.values())
     run.phases["validate"] += max(0.0, overhead)  # mapping, option checks: count as validation
+    run.cpu = {
+        "read": cpu["read"],
+        "validate": cpu["load_from"] - cpu["validate_from"],
+        "load": loaded_cpu - cpu["load_from"],
+        "total": loaded_cpu - began_cpu,
+    }
     return run
 
 
@@ -234,6 +277,10 @@ def _copy_in(conn: Connection, columns: str, buf: io.BytesIO) -> float:
     return time.perf_counter() - began
 
 
+COPY_CPU: dict[str, float | None] = {}
+"""The bare COPY's backend CPU-s, set by :func:`bare_copy` (printed with each run)."""
+
+
 def bare_copy(url: str, rows: int) -> tuple[float, float]:
     """The comparator and the oracle bound, each timed in a transaction rolled back after.
 
@@ -261,7 +308,10 @@ def bare_copy(url: str, rows: int) -> tuple[float, float]:
             with rebuilt_constraints(conn, "order_lines"):
                 # The bulk path also drops the primary key; the comparator keeps it.
                 conn.execute(AddConstraint(table_named("order_lines").primary_key))
+                pid = _backend_pid(conn)
+                before = backend_cpu(pid)
                 seconds = _copy_in(conn, LINE_COLUMNS, lines)
+                COPY_CPU["copy"] = _spent(before, backend_cpu(pid))
                 raise _RollBack
         except _RollBack:
             pass
@@ -313,6 +363,7 @@ def bench_backend(
         one = timed_import(url, orders, rows, backend)
         if backend == "PostgreSQL":
             one.copy_rows_per_s, one.oracle_rows_per_s = bare_copy(url, rows)
+            one.copy_server_cpu = COPY_CPU.get("copy")
         one.load = (before, os.getloadavg()[0])
         copied = (
             f", bare COPY {one.copy_rows_per_s:,.0f} rows/s "
@@ -326,7 +377,8 @@ def bench_backend(
             f"{backend}: {one.rows_per_s:,.0f} rows/s  "
             + fmt_phases(one)
             + copied
-            + f"; load average {one.load[0]:.1f} → {one.load[1]:.1f}",
+            + f"; load average {one.load[0]:.1f} → {one.load[1]:.1f}; "
+            + fmt_cpu(one),
             flush=True,
         )
         clear_orders(url)
@@ -347,6 +399,18 @@ def fmt_phases(run: Run) -> str:
     return (
         ", ".join(f"{k} {v:.2f} s" for k, v in run.phases.items()) + f" (total {run.total:.2f} s)"
     )
+
+
+def fmt_cpu(run: Run) -> str:
+    """CPU seconds of the run: the client process (all its threads) per phase, and the
+    server backend's for the whole import and for the bare ``COPY`` when the server is on
+    this machine — what a loaded machine's wall times cannot show."""
+    text_ = "client CPU " + ", ".join(f"{k} {v:.2f} s" for k, v in run.cpu.items())
+    if run.server_cpu is not None:
+        text_ += f"; server CPU {run.server_cpu:.2f} s"
+    if run.copy_server_cpu is not None:
+        text_ += f" (bare COPY {run.copy_server_cpu:.2f} s)"
+    return text_
 
 
 def with_database(admin_url: str, action: Callable[[str], Run], name: str = BENCH_DB) -> Run:

@@ -362,3 +362,76 @@ def test_parquet_keeps_types(tmp_path: Path) -> None:
     pd.DataFrame({"product_id": ["A"], "list_price": [2.55]}).to_parquet(path)
     data = read_file(path)
     assert pa.types.is_floating(pa.array(data["list_price"]).type)
+
+
+def _dirty_orders() -> pd.DataFrame:
+    return frame(
+        order_id=["O1", " O1 ", "O2", "", "O3", "O3", "O4"],
+        customer_id=["C1", "C1", "C2", "C3", "C4\u00a0", "'=C4", "C5"],
+        ordered_at=[
+            "2024-01-01",
+            "2024-01-01",
+            "yesterday",
+            "2024-01-02",
+            "",
+            "2024-01-03",
+            "0026-01-01",
+        ],
+        product_id=["P1", "P2.0", "P3", "P4", "P5", "P6", ""],
+        quantity=["1", "x", "2", "3", "4", "99999999999", "5"],
+        unit_price=["1.00", "2.001", "0.00001", "abc", "1", "1", "1"],
+        currency=["eur", "EUR", " ", "EURO", "EUR", "EUR", "EUR"],
+    )
+
+
+def test_columns_checked_in_threads_give_the_reasons_of_one_after_the_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Large inputs check their columns in threads (``validate.PARALLEL_ROWS``): the same
+    values and the same reasons in the same order, in the caller's language."""
+    from valuecenter.i18n import use_locale
+    from valuecenter.importer import validate as validate_module
+
+    for locale in ("en", "nl"):
+        with use_locale(locale):
+            alone = validate(_dirty_orders(), SPECS["orders"], Formats())
+            monkeypatch.setattr(validate_module, "PARALLEL_ROWS", 1)
+            threaded = validate(_dirty_orders(), SPECS["orders"], Formats())
+            monkeypatch.undo()
+        assert threaded.rejects.reasons.tolist() == alone.rejects.reasons.tolist()
+        assert threaded.rejects.bad.tolist() == alone.rejects.bad.tolist()
+        assert {k: a.to_pylist() for k, a in threaded.values.items()} == {
+            k: a.to_pylist() for k, a in alone.values.items()
+        }
+        assert alone.rejects.bad.tolist() == [False, True, True, True, True, True, True]
+    assert threaded.codes("order_id").tolist() == alone.codes("order_id").tolist()
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (["a", "b"], True),
+        ([None, "b"], True),
+        ([None, None], True),
+        ([], True),
+        ([" a", "b"], False),
+        (["a", "b\t"], False),
+        (["a", ""], False),
+        (["'=x", "b"], False),
+        (["a\u00a0", "b"], False),  # a no-break space is trimmed too
+        (["x\x1c"], False),  # so is an ASCII separator control
+        (["Café"], False),  # a non-ASCII edge: the full path decides (nothing to trim)
+    ],
+)
+def test_the_clean_text_shortcut_only_skips_columns_with_nothing_to_clean(
+    raw: list[str | None], clean: bool
+) -> None:
+    from valuecenter.importer.convert import already_clean, clean_text
+
+    arr = pa.array(raw, type=pa.string())
+    assert already_clean(arr) is clean
+    expected = [
+        None if v is None else (v[1:] if v.startswith("'=") else v.strip()) or None for v in raw
+    ]
+    assert clean_text(arr).to_pylist() == expected
+    assert already_clean(pa.array(["  x", "y", " z"]).slice(1, 1))  # a slice reads its own cells

@@ -96,6 +96,8 @@ def clean_text(arr: pa.Array) -> pa.Array:
     that file's neutralisation and is dropped."""
     if not pa.types.is_string(arr.type):
         arr = pc.cast(arr, pa.string())
+    if already_clean(arr):  # the usual column: nothing to trim, blank or un-neutralise
+        return arr
     trimmed = pc.utf8_trim_whitespace(arr)
     if pc.any(pc.starts_with(trimmed, "'")).as_py():  # rare: spare the regex over every row
         trimmed = pc.utf8_trim_whitespace(
@@ -105,6 +107,42 @@ def clean_text(arr: pa.Array) -> pa.Array:
     if not pc.any(blank).as_py():  # the usual column: no copy of every string to make
         return trimmed
     return pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
+
+
+def _bad_edges(edge: np.ndarray, *extra: int) -> bool:
+    """Whether a byte of ``edge`` (each cell's first or last byte) may begin or end a cell
+    ``clean_text`` would change: an ASCII control or space (every ASCII character Arrow's
+    ``utf8_trim_whitespace`` trims is one), DEL, any byte of a multi-byte character (it may
+    be Unicode whitespace), or one of ``extra``."""
+    bad = (edge <= 0x20) | (edge >= 0x7F)
+    for byte in extra:
+        bad |= edge == byte
+    return bool(bad.any())
+
+
+def already_clean(arr: pa.Array) -> bool:
+    """Whether ``clean_text`` would leave the string array ``arr`` as it is: no blank cell,
+    none starting with ``'`` and none starting or ending with a byte that may be whitespace.
+    Reads only each cell's first and last byte (two look-ups per row instead of the three
+    passes that copy every string; docs/benchmarks.md, "Import"). Conservative: a cell
+    starting or ending with a non-ASCII character sends the column down the full path."""
+    if not pa.types.is_string(arr.type):
+        return False
+    n = len(arr)
+    _validity, offsets_buf, data_buf = arr.buffers()
+    if n == 0 or offsets_buf is None:
+        return True
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    starts, ends = offsets[:-1], offsets[1:]
+    if arr.null_count:
+        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        starts, ends = starts[valid], ends[valid]
+    if not len(starts):
+        return True
+    if bool((ends - starts).min() == 0) or data_buf is None:  # a blank cell
+        return False
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    return not (_bad_edges(np.take(data, starts), ord("'")) or _bad_edges(np.take(data, ends - 1)))
 
 
 def _is_text(arr: pa.Array) -> bool:
@@ -147,9 +185,22 @@ def _ids(arr: pa.Array) -> Converted:
         return Converted(clean_text(text), ok, [])
     text = clean_text(arr)
     # "17850.0" is how pandas and spreadsheets write an integer id stored as a float.
-    if pc.any(pc.match_substring(text, ".0")).as_py():
+    if _may_contain(text, b".0"):
         text = pc.replace_substring_regex(text, pattern=r"^(-?\d+)\.0+$", replacement=r"\1")
     return Converted(text, ok, [])
+
+
+def _may_contain(text: pa.Array, needle: bytes) -> bool:
+    """Whether a cell of the string array ``text`` may contain ``needle`` (two bytes): a
+    search of its whole data buffer in numpy — a match across two adjacent cells is a false
+    positive (the caller's exact path then finds nothing), a miss is never wrong."""
+    if not pa.types.is_string(text.type):
+        return bool(pc.any(pc.match_substring(text, needle.decode())).as_py())
+    data_buf = text.buffers()[2]
+    if data_buf is None or len(text) == 0:
+        return False
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    return bool(((data[:-1] == needle[0]) & (data[1:] == needle[1])).any())
 
 
 def _ints(arr: pa.Array) -> Converted:

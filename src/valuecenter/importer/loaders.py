@@ -738,24 +738,38 @@ def _number_lines(v: Validated) -> None:
     order_codes = v.codes("order_id")
     if not len(order_codes) or bool((np.diff(order_codes) >= 0).all()):
         # Each order's lines together (codes number the orders in order of appearance):
-        # a line's number is its distance from its order's first line. O(n), no grouping.
+        # a line's number is its distance from its order's first line, the last position
+        # where the code changed. O(n), no grouping.
         everything = np.arange(len(order_codes), dtype=np.int64)
-        numbers = everything - first_of_each(order_codes, everything)[order_codes] + 1
+        first = np.where(_starts_of_runs(order_codes), everything, 0)
+        np.maximum.accumulate(first, out=first)
+        numbers: np.ndarray = everything - first + 1
     else:
         numbers = pd.Series(order_codes).groupby(order_codes, sort=False).cumcount().to_numpy() + 1
-    present = mask(pc.is_valid(order_ids))
-    v.values["line_no"] = pa.array(numbers, type=pa.int64(), mask=~present)
+    missing = ~mask(pc.is_valid(order_ids)) if order_ids.null_count else None
+    v.values["line_no"] = pa.array(numbers, type=pa.int64(), mask=missing)
+
+
+def _starts_of_runs(codes: np.ndarray) -> np.ndarray:
+    """Whether each position starts a run of equal codes (the first always does)."""
+    starts = np.ones(len(codes), dtype=bool)
+    np.not_equal(codes[1:], codes[:-1], out=starts[1:])
+    return starts
 
 
 def _line_totals(v: Validated) -> np.ndarray:
     """Each line's total in cents (``line_totals``); a line whose total is out of range is
     rejected. Lines already rejected get 0 (they are never staged)."""
     ok = v.rejects.ok
-    quantity = pc.fill_null(v.values["quantity"], 0).to_numpy(zero_copy_only=False)
-    price = pc.fill_null(v.values["unit_price"], 0).to_numpy(zero_copy_only=False)
-    totals, too_large = line_totals(
-        np.where(ok, quantity, 0).astype(np.int64), np.where(ok, price, 0).astype(np.int64)
+    quantity = np.asarray(
+        pc.fill_null(v.values["quantity"], 0).to_numpy(zero_copy_only=False), dtype=np.int64
     )
+    price = np.asarray(
+        pc.fill_null(v.values["unit_price"], 0).to_numpy(zero_copy_only=False), dtype=np.int64
+    )
+    if not ok.all():
+        quantity, price = np.where(ok, quantity, 0), np.where(ok, price, 0)
+    totals, too_large = line_totals(quantity, price)
     if too_large.any():
         v.rejects.add(too_large, _("quantity × unit_price is out of range"))
     return totals

@@ -4,7 +4,11 @@ touches the database (references to stored rows are checked by ``loaders.py`` in
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import os
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -177,25 +181,36 @@ def check_columns(columns: Iterable[object], entity: Entity, names: Mapping[str,
         )
 
 
-def validate(frame: pd.DataFrame, entity: Entity, formats: Formats) -> Validated:
-    """Read and check every cell of ``frame`` (canonical column names) for ``entity``."""
-    n = len(frame)
-    rejects = Rejects(n)
-    present = frozenset(c for c in frame.columns if c in entity.names)
-    ignored = tuple(str(c) for c in frame.columns if c not in entity.names)
-    values: dict[str, pa.Array] = {}
-    unreadable: dict[str, np.ndarray] = {}
-    today = datetime.now(UTC).date()
-    for column in entity.columns:
-        if column.name not in present:
-            continue
-        converted = convert(frame[column.name], column, formats)
-        rejects.add(converted.bad, (f"{column.name}: {p}" for p in converted.problems))
-        unreadable[column.name] = converted.bad
-        arr = converted.values
-        if column.max_len is not None and column.kind is not Kind.CODES:
-            too_long = _mask(pc.greater(pc.utf8_length(arr), column.max_len))
-            rejects.add(
+PARALLEL_ROWS = 100_000
+"""From this many rows the columns are read and checked in threads (Arrow's kernels and
+numpy release the GIL, so the columns of a large file use every core; docs/benchmarks.md,
+"Import")."""
+
+
+@dataclass
+class _Checked:
+    """One column read and checked: its values, its unreadable cells and its problems in
+    the order they are reported (each a mask and one message per True, or one for all)."""
+
+    values: pa.Array
+    unreadable: np.ndarray
+    problems: list[tuple[np.ndarray, str | list[str]]]
+    codes: np.ndarray | None = None  # of a required id (a key or a reference), in the thread
+
+
+def _check_column(series: pd.Series, column: Column, formats: Formats, today: date) -> _Checked:
+    """Read ``column``'s cells and check lengths, ranges and date windows."""
+    n = len(series)
+    converted = convert(series, column, formats)
+    problems: list[tuple[np.ndarray, str | list[str]]] = [
+        (converted.bad, [f"{column.name}: {p}" for p in converted.problems])
+    ]
+    unreadable = converted.bad
+    arr = converted.values
+    if column.max_len is not None and column.kind is not Kind.CODES:
+        too_long = _mask(pc.greater(pc.utf8_length(arr), column.max_len))
+        problems.append(
+            (
                 too_long,
                 _(
                     "%(column)s is longer than %(max)s characters",
@@ -203,43 +218,78 @@ def validate(frame: pd.DataFrame, entity: Entity, formats: Formats) -> Validated
                     max=column.max_len,
                 ),
             )
-            arr = _null_where(arr, too_long)
-            unreadable[column.name] = unreadable[column.name] | too_long
-        if column.min is not None or column.max is not None:
-            out = np.zeros(n, dtype=bool)
-            if column.min is not None:
-                out |= _mask(pc.less(arr, column.min))
-            if column.max is not None:
-                out |= _mask(pc.greater(arr, column.max))
-            if out.any():
-                shown = arr.filter(pa.array(out)).to_pylist()
-                rng = f"{column.min if column.min is not None else ''}–{column.max or ''}"
-                message = _("%(column)s %(value)s is out of range (%(range)s)")
-                rejects.add(
-                    out,
-                    (message % {"column": column.name, "value": v, "range": rng} for v in shown),
-                )
-                arr = _null_where(arr, out)
-                unreadable[column.name] = unreadable[column.name] | out
-        if column.kind in (Kind.DATE, Kind.TIMESTAMP):
-            first, last = date_window(column, formats.horizon_days, today)
-            out = _outside_window(arr, first, last)
-            if out.any():
-                days = _days(arr.filter(pa.array(out)))
-                window = f"{first.isoformat()} and {last.isoformat()}"
-                rejects.add(out, (f"{column.name} {d} is not between {window}" for d in days))
-                arr = _null_where(arr, out)
-                unreadable[column.name] = unreadable[column.name] | out
-        if column.default is not None:
-            arr = pc.fill_null(arr, pa.scalar(column.default, arr.type))
-        values[column.name] = arr
+        )
+        arr = _null_where(arr, too_long)
+        unreadable = unreadable | too_long
+    if column.min is not None or column.max is not None:
+        out = np.zeros(n, dtype=bool)
+        if column.min is not None:
+            out |= _mask(pc.less(arr, column.min))
+        if column.max is not None:
+            out |= _mask(pc.greater(arr, column.max))
+        if out.any():
+            shown = arr.filter(pa.array(out)).to_pylist()
+            rng = f"{column.min if column.min is not None else ''}–{column.max or ''}"
+            message = _("%(column)s %(value)s is out of range (%(range)s)")
+            problems.append(
+                (out, [message % {"column": column.name, "value": v, "range": rng} for v in shown])
+            )
+            arr = _null_where(arr, out)
+            unreadable = unreadable | out
+    if column.kind in (Kind.DATE, Kind.TIMESTAMP):
+        first, last = date_window(column, formats.horizon_days, today)
+        out = _outside_window(arr, first, last)
+        if out.any():
+            days = _days(arr.filter(pa.array(out)))
+            window = f"{first.isoformat()} and {last.isoformat()}"
+            problems.append((out, [f"{column.name} {d} is not between {window}" for d in days]))
+            arr = _null_where(arr, out)
+            unreadable = unreadable | out
+    if column.default is not None:
+        arr = pc.fill_null(arr, pa.scalar(column.default, arr.type))
+    # A required id is a key or a reference: the loaders group and join on its codes.
+    codes = _codes(arr) if column.kind is Kind.ID and column.required else None
+    return _Checked(arr, unreadable, problems, codes)
+
+
+def validate(frame: pd.DataFrame, entity: Entity, formats: Formats) -> Validated:
+    """Read and check every cell of ``frame`` (canonical column names) for ``entity``.
+
+    The columns are independent: from :data:`PARALLEL_ROWS` rows they are read in threads
+    (each in a copy of the caller's context, so messages come in the caller's language), and
+    their problems are then recorded column by column, in the entity's order, exactly as
+    one after the other would."""
+    n = len(frame)
+    rejects = Rejects(n)
+    present = frozenset(c for c in frame.columns if c in entity.names)
+    ignored = tuple(str(c) for c in frame.columns if c not in entity.names)
+    today = datetime.now(UTC).date()
+    columns = [c for c in entity.columns if c.name in present]
+    tasks = [functools.partial(_check_column, frame[c.name], c, formats, today) for c in columns]
+    if n >= PARALLEL_ROWS and len(tasks) > 1:
+        workers = min(len(tasks), os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(contextvars.copy_context().run, task) for task in tasks]
+            checked = [f.result() for f in futures]
+    else:
+        checked = [task() for task in tasks]
+    values: dict[str, pa.Array] = {}
+    unreadable: dict[str, np.ndarray] = {}
+    known_codes: dict[str, tuple[pa.Array, np.ndarray]] = {}
+    for column, result in zip(columns, checked, strict=True):
+        for where, messages in result.problems:
+            rejects.add(where, messages)
+        values[column.name] = result.values
+        unreadable[column.name] = result.unreadable
+        if result.codes is not None:
+            known_codes[column.name] = (result.values, result.codes)
     for column in entity.columns:
         if not column.required:
             continue
         arr = values[column.name]
         missing = _mask(pc.is_null(arr)) & ~unreadable[column.name]
         rejects.add(missing, _("%(column)s is missing", column=column.name))
-    return Validated(entity, n, values, present, rejects, ignored)
+    return Validated(entity, n, values, present, rejects, ignored, _codes=known_codes)
 
 
 def reject_duplicates(validated: Validated, key: tuple[str, ...]) -> None:
@@ -247,10 +297,12 @@ def reject_duplicates(validated: Validated, key: tuple[str, ...]) -> None:
     ok = validated.rejects.ok
     if not ok.any():
         return
-    codes = [validated.codes(k) for k in key]
     positions = np.flatnonzero(ok)
-    if _strictly_increasing([c[positions] for c in codes]):
+    every = len(positions) == len(ok)
+    ordered = [_ordered_key(validated, k) for k in key]
+    if _strictly_increasing([c if every else c[positions] for c in ordered]):
         return  # the usual sorted file (each key after the one before): no key repeats
+    codes = [validated.codes(k) for k in key]
     frame = pd.DataFrame({f"k{i}": c[positions] for i, c in enumerate(codes)})
     dup = frame.duplicated(keep=False).to_numpy()
     if not dup.any():
@@ -263,6 +315,16 @@ def reject_duplicates(validated: Validated, key: tuple[str, ...]) -> None:
     firsts = first[later] + FIRST_LINE
     message = _("duplicate key, first seen on line %(line)s")
     validated.rejects.add_positions(rows, [message % {"line": f} for f in firsts])
+
+
+def _ordered_key(validated: Validated, name: str) -> np.ndarray:
+    """Values of key column ``name`` that are equal exactly when the key values are: an
+    integer column without nulls as it is (no dictionary to build: the generated line
+    numbers), anything else as its :func:`codes`."""
+    arr = validated.values[name]
+    if pa.types.is_integer(arr.type) and not arr.null_count:
+        return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return validated.codes(name)
 
 
 def _strictly_increasing(columns: list[np.ndarray]) -> bool:
