@@ -194,7 +194,7 @@ def _order_rhythm(inp: RiskInput) -> Measured:
     )
 
 
-def _logit(p: npt.ArrayLike) -> FloatArray:
+def logit(p: npt.ArrayLike) -> FloatArray:
     q = np.clip(np.asarray(p, dtype=np.float64), 1e-9, 1 - 1e-9)
     return np.asarray(np.log(q / (1 - q)), dtype=np.float64)
 
@@ -212,10 +212,10 @@ def _bgnbd(inp: RiskInput) -> Measured:
     fit = fit_bgnbd(x, t_x, age)
     now = inp.bgnbd_p_alive.dropna()
     return Measured(
-        then_score=_logit(1.0 - p_alive(fit, x, t_x, age)),
+        then_score=logit(1.0 - p_alive(fit, x, t_x, age)),
         then_left=cut.left,
         now_customer=now.index.to_numpy(dtype=np.int64),
-        now_score=_logit(1.0 - now.to_numpy(dtype=np.float64)),
+        now_score=logit(1.0 - now.to_numpy(dtype=np.float64)),
         fitted={
             "at_cut": {
                 "r": fit.r,
