@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from valuecenter.i18n import N_
@@ -55,9 +56,10 @@ class RiskSourceInfo:
     auc: float | None
     horizon_days: int | None
     cut: float | None
-    validated_at: str | None
+    validated_at: date | None
     not_covered: int
     reasons: list[str]  # why candidates were skipped (no model validated)
+    others: list[tuple[str, float | None]]  # the other candidates: name, AUC (None: skipped)
 
 
 NOT_VALIDATED = N_("BG/NBD P(alive), not validated")
@@ -72,6 +74,11 @@ def risk_source(
     candidates = [c for c in info.get("candidates", []) if isinstance(c, Mapping)]
     chosen = next((c for c in candidates if c.get("key") == risk_model), None)
     horizon = info.get("horizon_days")
+    others: list[tuple[str, float | None]] = [
+        (str(c.get("name")), float(c["auc"]) if "auc" in c else None)
+        for c in candidates
+        if c.get("key") != risk_model
+    ]
     if risk_model is None or chosen is None:
         return RiskSourceInfo(
             run_id=run_id,
@@ -93,7 +100,8 @@ def risk_source(
         auc=float(chosen["auc"]),
         horizon_days=horizon if isinstance(horizon, int) else None,
         cut=float(chosen["cut"]),
-        validated_at=str(info.get("validated_at")),
+        validated_at=date.fromisoformat(str(info.get("validated_at"))),
         not_covered=int(info.get("not_covered", 0)),
         reasons=[],
+        others=others,
     )
