@@ -16,9 +16,7 @@ HELP = N_(
     "Score every customer and store the scores under a new run id (one transaction).\n"
     "\n"
     "Fits BG/NBD and Gamma-Gamma on the order history, computes RFM, CLV and P(alive), and\n"
-    "assigns the six value segments of the segments file (VALUECENTER_SEGMENTS_FILE); their\n"
-    "risk comes from the risk model with the best out-of-time AUC (recency, order rhythm,\n"
-    "BG/NBD, churn model)."
+    "assigns the six value segments of the segments file (VALUECENTER_SEGMENTS_FILE)."
 )
 """The help of the command (--help)."""
 
