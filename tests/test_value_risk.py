@@ -23,8 +23,9 @@ from valuecenter.db.uow import unit_of_work
 from valuecenter.demo.load import load_plan
 from valuecenter.demo.presets import WHOLESALE
 from valuecenter.demo.world import plan_world
+from valuecenter.value.describe import risk_source
 from valuecenter.value.segments import load_segmentation
-from valuecenter.value.service import run_score
+from valuecenter.value.service import ScoreOptions, run_score
 
 MAKE_RUN = (5000, 1)  # Makefile: bootstrap --preset wholesale --customers 5000 --seed 1
 SEGMENTS = ("champions", "save-first", "grow", "win-back", "serve-digital", "let-go")
@@ -134,3 +135,35 @@ def test_the_make_run_world_has_all_six_segments_with_the_model_their_risk_came_
     assert gone[at_risk].mean() >= 0.25
     assert gone[~at_risk].mean() <= 0.05
     assert scored["risk"].between(0.0, 1.0).all()
+
+
+@pytest.mark.slow
+def test_without_a_validated_model_the_run_falls_back_to_p_alive_and_says_so(
+    make_run_world: str,
+) -> None:
+    # Two years of history cannot validate a two-year horizon: every candidate is skipped
+    # with its reason, and the segments' risk is P(alive) < at_risk_below, as before issue 18.
+    engine = make_engine(make_run_world)
+    with make_sessionmaker(engine)() as session:
+        segmentation = load_segmentation()
+        run = run_score(session, segmentation, ScoreOptions(risk_horizon_days=730), FEATURE_SOURCES)
+        assert run.risk_model is None
+        assert run.risk_auc is None
+        risk = run.models["risk"]
+        assert isinstance(risk, dict)
+        assert risk["chosen"] is None
+        assert all("skipped" in c for c in risk["candidates"])
+        rows = session.execute(
+            text("SELECT p_alive, risk, segment FROM customer_scores WHERE run_id = :r"),
+            {"r": run.id},
+        ).all()
+        source = risk_source(run.run_id, run.risk_model, run.models)
+        session.rollback()
+    engine.dispose()
+    scored = [(p, r, s) for p, r, s in rows if s in SEGMENTS]
+    assert all(r == pytest.approx(1.0 - p) for p, r, _s in scored)
+    at_risk = {s for p, _r, s in scored if p < segmentation.at_risk_below}
+    assert at_risk <= set(AT_RISK)
+    assert source.auc is None
+    assert source.name == "BG/NBD P(alive), not validated"
+    assert len(source.reasons) == 4

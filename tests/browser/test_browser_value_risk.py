@@ -90,8 +90,9 @@ def test_the_value_page_of_the_make_run_world_fills_all_six_segments_and_names_t
             log_in(page, base, "manager", "/value")
             expect(page.locator("#risk-source")).to_contain_text(label)
             for name in SEGMENTS:
-                cell = page.locator(f"tr[data-segment='{name}'] td.segment-customers")
-                count = int(re.sub(r"\D", "", cell.inner_text()))
+                row = page.locator(f"tr[data-segment='{name}']")
+                expect(row).to_be_visible()
+                count = int(row.get_attribute("data-customers") or 0)
                 print(f"{name}: {count}")
                 assert count > 0, name
             page.locator("#segments").scroll_into_view_if_needed()

@@ -58,7 +58,7 @@ class RiskSourceInfo:
     cut: float | None
     validated_at: date | None
     not_covered: int
-    reasons: list[str]  # why candidates were skipped (no model validated)
+    reasons: list[tuple[str, str]]  # name, why it was skipped (when no model was validated)
     others: list[tuple[str, float | None]]  # the other candidates: name, AUC (None: skipped)
 
 
@@ -90,8 +90,9 @@ def risk_source(
             validated_at=None,
             not_covered=0,
             reasons=[
-                f"{c.get('name')}: {c.get('skipped')}" for c in candidates if c.get("skipped")
+                (str(c.get("name")), str(c["skipped"])) for c in candidates if c.get("skipped")
             ],
+            others=others,
         )
     return RiskSourceInfo(
         run_id=run_id,
