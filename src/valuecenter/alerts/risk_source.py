@@ -2,14 +2,18 @@
 same fit as the alert run's (``churn_fit.py``: trained at as_of − 2·horizon, tested at
 as_of − horizon, refitted and applied today), judged with the purchase models by its
 out-of-time AUC. Its population is the contract customers and its outcome "no contract
-running any more", so its AUC is measured on them (stated with the run's candidates)."""
+running any more", so its AUC is measured on them; it competes only where they are at least
+half of the scored customers (``value.risk.MIN_COVERAGE``; a telecom company, not a
+wholesaler with a few service contracts)."""
 
 from __future__ import annotations
 
 import numpy as np
+from sqlalchemy import distinct, func, select
 
 from valuecenter.alerts.churn_fit import fit_validated_churn
 from valuecenter.analytics.errors import InputError
+from valuecenter.contracts.models import Contract
 from valuecenter.i18n import N_
 from valuecenter.value.risk import Measured, RiskInput, RiskSource, logit
 
@@ -29,6 +33,14 @@ def _measure(inp: RiskInput) -> Measured:
     )
 
 
-CHURN_MODEL = RiskSource("churn-model", N_("churn model (contracts)"), _measure)
+def _reach(inp: RiskInput) -> int:
+    """Customers with a contract that started before as_of (today's table is a subset)."""
+    count = inp.session.scalar(
+        select(func.count(distinct(Contract.customer_id))).where(Contract.start_date < inp.as_of)
+    )
+    return int(count or 0)
+
+
+CHURN_MODEL = RiskSource("churn-model", N_("churn model (contracts)"), _measure, _reach)
 FEATURE_SOURCES: tuple[RiskSource, ...] = (CHURN_MODEL,)
 """The risk candidates the features add to the score run's own (``run_score(risk_sources=)``)."""

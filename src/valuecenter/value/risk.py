@@ -46,6 +46,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 RISK_HORIZON_DAYS = 180  # as the alerts' churn model: leaving within half a year
 AT_RISK_PRECISION = 0.5  # at least one in two of the at-risk group left (validated)
+MIN_COVERAGE = 0.5  # a model must score at least half of the scored customers to be chosen
 WEEK_DAYS = 7.0
 
 
@@ -59,6 +60,7 @@ class RiskInput:
     horizon_days: int
     days: PurchaseDays
     bgnbd_p_alive: pd.Series  # by customer id
+    scored: int = 0  # customers the run scores (with a purchase or a contract)
 
     @property
     def cut(self) -> date:
@@ -82,6 +84,9 @@ class RiskSource:
     key: str  # stored with the run (≤ 32 characters)
     name: str  # marked with N_(); shown translated
     measure: Callable[[RiskInput], Measured]
+    # At most how many customers it can score today, found cheaply (None: every buyer); a
+    # source that cannot reach MIN_COVERAGE is not fitted at all.
+    reach: Callable[[RiskInput], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -239,8 +244,23 @@ PURCHASE_SOURCES: tuple[RiskSource, ...] = (RECENCY, ORDER_RHYTHM, BGNBD)
 def measure(source: RiskSource, inp: RiskInput, precision: float) -> RiskCandidate:
     """One candidate judged on the out-of-time cut; a source that cannot be fitted or
     validated is kept with the reason (shown with the run)."""
+    need = int(np.ceil(MIN_COVERAGE * inp.scored))
     try:
+        if source.reach is not None and (reach := source.reach(inp)) < need:
+            raise InputError(
+                N_("it scores at most %(n)s of the %(scored)s customers; %(need)s are needed"),
+                n=reach,
+                scored=inp.scored,
+                need=need,
+            )
         measured = source.measure(inp)
+        if len(measured.now_customer) < need:
+            raise InputError(
+                N_("it scores %(n)s of the %(scored)s customers; %(need)s are needed"),
+                n=len(measured.now_customer),
+                scored=inp.scored,
+                need=need,
+            )
         validated = validate_risk(measured.then_score, measured.then_left, precision=precision)
     except InputError as exc:
         return RiskCandidate(source, None, None, str(exc))
@@ -250,8 +270,10 @@ def measure(source: RiskSource, inp: RiskInput, precision: float) -> RiskCandida
 def choose(
     inp: RiskInput, sources: Sequence[RiskSource], precision: float = AT_RISK_PRECISION
 ) -> tuple[RiskCandidate | None, list[RiskCandidate]]:
-    """Every candidate judged, and the one with the highest out-of-time AUC (None: none could
-    be validated)."""
+    """Every candidate judged, and the one with the highest out-of-time AUC among those that
+    score at least ``MIN_COVERAGE`` of the customers (None: none could be validated). AUCs
+    measured on different populations (the churn model's contract customers) are compared
+    only when the model covers most of the run's customers."""
     candidates = [measure(s, inp, precision) for s in sources]
     valid = [c for c in candidates if c.validated is not None]
     best = max(valid, key=lambda c: c.validated.auc if c.validated else 0.0, default=None)

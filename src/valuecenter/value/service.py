@@ -267,6 +267,7 @@ def run_score(
         horizon_days=options.risk_horizon_days,
         days=purchase_days(session, as_of),
         bgnbd_p_alive=pd.Series(figures["p_alive"].to_numpy(), index=features.customer_id),
+        scored=int(scored_mask.sum()),
     )
     axis = risk_axis(
         risk_input,
