@@ -37,16 +37,11 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from valuecenter.alerts.contract_features import (
-    FEATURE_TEXT,
-    FEATURES,
-    contract_table,
-    load_contracts,
-)
+from valuecenter.alerts.churn_fit import fit_validated_churn
+from valuecenter.alerts.contract_features import FEATURE_TEXT
 from valuecenter.alerts.models import Alert, AlertKind, AlertRun, AlertStatus, MarketDip
 from valuecenter.alerts.reason_text import feature_reason, reason
 from valuecenter.alerts.repository import dip_of, last_order_days, open_alert_customers
-from valuecenter.analytics.churn import auc_brier, fit_churn, fit_encoder
 from valuecenter.analytics.churn.model import Kind
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.rhythm import RhythmOptions, RhythmResult, order_rhythm
@@ -61,13 +56,11 @@ from valuecenter.analytics.rhythm_warning import (
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
-from valuecenter.formatting import grouped
 from valuecenter.i18n import _
 from valuecenter.value.features import EPOCH, PurchaseDays, purchase_days
 from valuecenter.value.models import CustomerScore, ScoreRun
 from valuecenter.value.repository import latest_run
 
-MIN_CLASS = 20  # leavers and stayers needed in each training cut for the churn model
 DIP_GAP_DAYS = 45  # a dip seen again within this many days is the same dip
 
 
@@ -328,58 +321,11 @@ def _churn_model(
     already: set[int],
 ) -> _Found:
     h = options.horizon_days
-    contracts = load_contracts(session)
-    if contracts.empty:
-        return _Found([], {"skipped": _("no contracts")})
-    cuts = {name: run.as_of - timedelta(days=k * h) for name, k in (("validate", 2), ("train", 1))}
-    validate = contract_table(session, cuts["validate"], h, days, contracts)
-    train = contract_table(session, cuts["train"], h, days, contracts)
-    today = contract_table(session, run.as_of, h, days, contracts)
-    for name, table in (("validation", validate), ("training", train)):
-        left = int(table["left"].sum()) if len(table) else 0
-        if left < MIN_CLASS or len(table) - left < MIN_CLASS:
-            why = _(
-                "the %(cut)s cut has %(left)s leavers of %(n)s contract customers; %(min)s of "
-                "each are needed",
-                cut=_("validation") if name == "validation" else _("training"),
-                left=left,
-                n=grouped(len(table)),
-                min=MIN_CLASS,
-            )
-            return _Found([], {"skipped": why})
-    if today.empty:
-        return _Found([], {"skipped": _("no contract is running")})
-    features = list(FEATURES)
-    # Out-of-time validation: learn on the earlier cut, test on the later one.
-    early = fit_encoder(validate[features])
-    model_early = fit_churn(
-        early.transform(validate[features]),
-        validate["left"].to_numpy(),
-        options.model,
-        options.seed,
-        early.layout,
-    )
-    p_later = model_early.predict_proba(early.transform(train[features]))
-    y_later = train["left"].to_numpy()
-    auc, brier = auc_brier(y_later, p_later)
-    validation = {
-        "trained_on_cut": cuts["validate"].isoformat(),
-        "tested_on_cut": cuts["train"].isoformat(),
-        "rows": len(train),
-        "leavers": int(y_later.sum()),
-        "auc": round(auc, 4),
-        "brier": round(brier, 4),
-    }
-    encoder = fit_encoder(train[features])
-    model = fit_churn(
-        encoder.transform(train[features]),
-        train["left"].to_numpy(),
-        options.model,
-        options.seed,
-        encoder.layout,
-    )
-    x_today = encoder.transform(today[features])
-    risk = model.predict_proba(x_today)
+    fitted = fit_validated_churn(session, run.as_of, h, days, options.model, options.seed)
+    if isinstance(fitted, str):
+        return _Found([], {"skipped": fitted})
+    model, today, x_today, risk = fitted.model, fitted.today, fitted.x_today, fitted.risk
+    validation = fitted.validation
     customers = today["customer_id"].to_numpy()
     hits = [int(i) for i in np.flatnonzero(risk >= options.risk_threshold)]
     skipped = sum(1 for i in hits if int(customers[i]) in already)

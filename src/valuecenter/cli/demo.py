@@ -884,6 +884,7 @@ def bootstrap(
             )
         )
         return
+    from valuecenter.alerts.risk_source import FEATURE_SOURCES
     from valuecenter.alerts.service import backfill
     from valuecenter.value.segments import load_segmentation
     from valuecenter.value.service import run_score
@@ -903,7 +904,9 @@ def bootstrap(
                 logins = demo_load.account_manager_logins(session)
                 steps.step(_("score run"))
                 run_id = run_score(
-                    session, load_segmentation(context.settings().segments_file)
+                    session,
+                    load_segmentation(context.settings().segments_file),
+                    risk_sources=FEATURE_SOURCES,
                 ).run_id
                 steps.step(_("alert run"))
                 lines = steps.lines.step if steps.lines is not None else None

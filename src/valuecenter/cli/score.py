@@ -29,6 +29,7 @@ def score(
     discount_rate: float = typer.Option(0.10, "--discount-rate", help=N_("Yearly discount rate.")),
     as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON summary.")),
 ) -> None:
+    from valuecenter.alerts.risk_source import FEATURE_SOURCES
     from valuecenter.value.segments import load_segmentation
     from valuecenter.value.service import ScoreOptions, run_score
 
@@ -37,7 +38,7 @@ def score(
     options = ScoreOptions(as_of=day, horizon_months=horizon_months, discount_rate=discount_rate)
     lines = None if interactive() else StepLines("score")
     with unit_of_work(context.sessions()) as session:
-        run = run_score(session, segmentation, options)
+        run = run_score(session, segmentation, options, FEATURE_SOURCES)
         if lines is not None:
             lines.step(
                 ngettext(

@@ -157,6 +157,17 @@ class ValueScore(_Out):
     clv: Money | None = Field(description="Discounted expected value over the horizon.")
     horizon_months: int
     p_alive: float | None
+    risk: float | None = Field(
+        description="Chance of leaving within risk_horizon_days, from the run's risk model "
+        "(calibrated on its out-of-time cut); 1 − P(alive) when no model was validated."
+    )
+    risk_model: str | None = Field(
+        description="The run's risk model (recency, order-rhythm, bgnbd, churn-model, ...); "
+        "None: P(alive), not validated."
+    )
+    risk_model_name: str = Field(description="The risk model in words.")
+    risk_auc: float | None = Field(description="The risk model's out-of-time AUC.")
+    risk_horizon_days: int | None
     expected_purchases: float | None
     revenue_12m: Money
     rfm: str | None = Field(description='R, F and M quintile scores, e.g. "543" (5 best).')

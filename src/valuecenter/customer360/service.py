@@ -43,7 +43,7 @@ from valuecenter.db.base import utcnow
 from valuecenter.errors import NotFound
 from valuecenter.users.models import User
 from valuecenter.value import repository as value_repository
-from valuecenter.value.describe import describe_models
+from valuecenter.value.describe import describe_models, risk_source
 from valuecenter.value.segments import Segmentation
 
 ORDERS_SHOWN = 50
@@ -246,6 +246,10 @@ def _value(session: Session, customer_id: int) -> ValueScore | None:
     if score is None:
         return None
     treatment = Segmentation.model_validate(run.segments).treatment(score.segment)
+    source = risk_source(run.run_id, run.risk_model, run.models)
+    measured = score.risk if source.model is not None else None
+    if measured is None and score.p_alive is not None:
+        measured = 1.0 - score.p_alive
     return ValueScore(
         run_id=run.run_id,
         scored_at=run.finished_at,
@@ -257,6 +261,11 @@ def _value(session: Session, customer_id: int) -> ValueScore | None:
         else Money(amount_cents=score.clv_cents, currency=DEFAULT_CURRENCY),
         horizon_months=run.horizon_months,
         p_alive=score.p_alive,
+        risk=measured,
+        risk_model=source.model,
+        risk_model_name=source.name,
+        risk_auc=source.auc,
+        risk_horizon_days=source.horizon_days,
         expected_purchases=score.expected_purchases,
         revenue_12m=Money(amount_cents=score.revenue_12m_cents, currency=DEFAULT_CURRENCY),
         rfm=None if score.r is None else f"{score.r}{score.f}{score.m}",

@@ -13,7 +13,7 @@ from valuecenter.analytics.concentration import concentration, lorenz
 from valuecenter.customers.repository import visible_customers
 from valuecenter.users.models import User
 from valuecenter.value import repository
-from valuecenter.value.describe import describe_models
+from valuecenter.value.describe import RiskSourceInfo, describe_models, risk_source
 from valuecenter.value.models import ScoreRun
 from valuecenter.value.segments import NOT_SCORED, Segmentation
 
@@ -26,13 +26,14 @@ class SegmentRow:
     customer_share: float
     revenue_share: float
     average_clv_cents: int | None
-    churn_risk: float | None  # 1 − mean P(alive)
+    churn_risk: float | None  # mean risk of the run's risk model (1 − mean P(alive) before)
 
 
 @dataclass(frozen=True)
 class Dashboard:
     run: ScoreRun
     models: str
+    risk: RiskSourceInfo  # which model the segments' risk axis and churn risk came from
     customers: int
     figures: dict[str, float | int]  # concentration of the last 12 months' revenue
     lorenz: list[dict[str, float]]
@@ -56,9 +57,10 @@ def dashboard(session: Session, *, viewer: User) -> Dashboard | None:
     rows = repository.segment_table(session, run, visible)
     present = {name for name, *_ in rows}
     # Every defined segment is listed, an empty one with zeros.
-    rows += [(name, 0, 0, 0, None) for name in names if name not in present]
-    total = sum(n for _, n, _, _, _ in rows) or 1
-    revenue_total = sum(r for _, _, r, _, _ in rows) or 1
+    rows += [(name, 0, 0, 0, None, None) for name in names if name not in present]
+    total = sum(row[1] for row in rows) or 1
+    revenue_total = sum(row[2] for row in rows) or 1
+    measured = run.risk_model is not None
     order = {name: k for k, name in enumerate(names)}
     segments = [
         SegmentRow(
@@ -68,13 +70,14 @@ def dashboard(session: Session, *, viewer: User) -> Dashboard | None:
             customer_share=n / total,
             revenue_share=rev / revenue_total,
             average_clv_cents=None if name == NOT_SCORED or n == 0 else round(clv / n),
-            churn_risk=None if alive is None else 1.0 - alive,
+            churn_risk=risk if measured else (None if alive is None else 1.0 - alive),
         )
-        for name, n, rev, clv, alive in sorted(rows, key=lambda r: order.get(r[0], 99))
+        for name, n, rev, clv, alive, risk in sorted(rows, key=lambda r: order.get(r[0], 99))
     ]
     return Dashboard(
         run=run,
         models=describe_models(run.models),
+        risk=risk_source(run.run_id, run.risk_model, run.models),
         customers=int(figures.get("customers", 0)),
         figures=figures,
         lorenz=[

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from valuecenter.i18n import N_
 
 
 def _number(value: object) -> str:
@@ -37,3 +42,67 @@ def describe_models(models: Mapping[str, object]) -> str:
         )
         parts.append(f"sBG {params} (contract renewals)")
     return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class RiskSourceInfo:
+    """Where a run's risk figures came from (value/risk.py): the chosen model's key and name
+    (an English message id, translated where shown), its out-of-time AUC, the horizon and the
+    at-risk cut; ``auc`` None: no model could be validated, the risk is 1 − P(alive)."""
+
+    run_id: str
+    model: str | None
+    name: str
+    auc: float | None
+    horizon_days: int | None
+    cut: float | None
+    validated_at: date | None
+    not_covered: int
+    reasons: list[tuple[str, str]]  # name, why it was skipped (when no model was validated)
+    others: list[tuple[str, float | None]]  # the other candidates: name, AUC (None: skipped)
+
+
+NOT_VALIDATED = N_("BG/NBD P(alive), not validated")
+
+
+def risk_source(
+    run_id: str, risk_model: str | None, models: Mapping[str, object]
+) -> RiskSourceInfo:
+    """The run's risk source from its stored ``models["risk"]`` (runs before issue 18: P(alive))."""
+    risk = models.get("risk")
+    info: Mapping[str, Any] = risk if isinstance(risk, Mapping) else {}
+    candidates = [c for c in info.get("candidates", []) if isinstance(c, Mapping)]
+    chosen = next((c for c in candidates if c.get("key") == risk_model), None)
+    horizon = info.get("horizon_days")
+    others: list[tuple[str, float | None]] = [
+        (str(c.get("name")), float(c["auc"]) if "auc" in c else None)
+        for c in candidates
+        if c.get("key") != risk_model
+    ]
+    if risk_model is None or chosen is None:
+        return RiskSourceInfo(
+            run_id=run_id,
+            model=None,
+            name=NOT_VALIDATED,
+            auc=None,
+            horizon_days=horizon if isinstance(horizon, int) else None,
+            cut=None,
+            validated_at=None,
+            not_covered=0,
+            reasons=[
+                (str(c.get("name")), str(c["skipped"])) for c in candidates if c.get("skipped")
+            ],
+            others=others,
+        )
+    return RiskSourceInfo(
+        run_id=run_id,
+        model=risk_model,
+        name=str(chosen.get("name", risk_model)),
+        auc=float(chosen["auc"]),
+        horizon_days=horizon if isinstance(horizon, int) else None,
+        cut=float(chosen["cut"]),
+        validated_at=date.fromisoformat(str(info.get("validated_at"))),
+        not_covered=int(info.get("not_covered", 0)),
+        reasons=[],
+        others=others,
+    )

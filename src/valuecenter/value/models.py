@@ -45,6 +45,10 @@ class ScoreRun(Base):
         JSON, info=NOT_PERSONAL
     )  # the segment definitions used
     seconds: Mapped[float] = mapped_column(Float)
+    # The risk model the segments' risk axis came from (value/risk.py) and its out-of-time AUC;
+    # None: no model could be validated, the risk is 1 − P(alive) (runs before issue 18 too).
+    risk_model: Mapped[str | None] = mapped_column(String(32), info=NOT_PERSONAL)
+    risk_auc: Mapped[float | None] = mapped_column(Float)
 
 
 class CustomerScore(Base):
@@ -68,3 +72,6 @@ class CustomerScore(Base):
     expected_purchases: Mapped[float | None] = mapped_column(Float)  # over the horizon
     clv_cents: Mapped[int | None] = mapped_column(BigInteger)  # discounted, over the horizon
     segment: Mapped[str] = mapped_column(String(32), index=True, info=NOT_PERSONAL)
+    # Chance of leaving within the run's risk horizon, from the run's risk model (calibrated on
+    # its out-of-time cut); 1 − P(alive) where that model does not score him.
+    risk: Mapped[float | None] = mapped_column(Float)

@@ -25,9 +25,9 @@ def score_of(session: Session, run: ScoreRun, customer_id: int) -> CustomerScore
 
 def segment_table(
     session: Session, run: ScoreRun, visible: ColumnElement[bool]
-) -> list[tuple[str, int, int, int, float | None]]:
-    """Per segment: customers, revenue of the last 12 months (cents), Σ CLV (cents) and mean
-    P(alive), in one grouped query."""
+) -> list[tuple[str, int, int, int, float | None, float | None]]:
+    """Per segment: customers, revenue of the last 12 months (cents), Σ CLV (cents), mean
+    P(alive) and mean risk (the run's risk model), in one grouped query."""
     s = CustomerScore
     rows = session.execute(
         select(
@@ -36,14 +36,22 @@ def segment_table(
             func.coalesce(func.sum(s.revenue_12m_cents), 0),
             func.coalesce(func.sum(s.clv_cents), 0),
             func.avg(s.p_alive),
+            func.avg(s.risk),
         )
         .join(Customer, Customer.id == s.customer_id)
         .where(s.run_id == run.id, visible)
         .group_by(s.segment)
     ).all()
     return [
-        (str(seg), int(n), int(rev), int(clv), None if alive is None else float(alive))
-        for seg, n, rev, clv, alive in rows
+        (
+            str(seg),
+            int(n),
+            int(rev),
+            int(clv),
+            None if alive is None else float(alive),
+            None if risk is None else float(risk),
+        )
+        for seg, n, rev, clv, alive, risk in rows
     ]
 
 

@@ -1,7 +1,7 @@
-"""The six value segments: a grid of value tiers (by CLV rank) × risk (P(alive)), each with
-its own treatment (seed 001). The definitions live in a TOML file a manager can change
-(``segments.toml`` here by default, or ``VALUECENTER_SEGMENTS_FILE``); bad files give one line
-naming the field.
+"""The six value segments: a grid of value tiers (by CLV rank) × risk (the run's validated
+risk model, ``risk.py``; P(alive) when none could be validated), each with its own treatment
+(seed 001). The definitions live in a TOML file a manager can change (``segments.toml`` here
+by default, or ``VALUECENTER_SEGMENTS_FILE``); bad files give one line naming the field.
 """
 
 from __future__ import annotations
@@ -71,9 +71,12 @@ class Segmentation(BaseModel):
     def treatment(self, name: str) -> str | None:
         return next((s.treatment for s in self.segment if s.name == name), None)
 
-    def assign(self, clv: npt.ArrayLike, p_alive: npt.ArrayLike) -> np.ndarray:
+    def assign(
+        self, clv: npt.ArrayLike, p_alive: npt.ArrayLike, at_risk: npt.ArrayLike | None = None
+    ) -> np.ndarray:
         """The segment of every scored customer: tier by CLV rank (best first, ties by
-        position), risk by P(alive)."""
+        position), risk by ``at_risk`` (the run's validated risk model, value/risk.py), or,
+        without it, by P(alive) < ``at_risk_below``."""
         value = np.asarray(clv, dtype=np.float64)
         alive = np.asarray(p_alive, dtype=np.float64)
         n = len(value)
@@ -82,10 +85,10 @@ class Segmentation(BaseModel):
         rank[order] = np.arange(n)
         bounds = np.ceil(np.asarray([t.up_to_share for t in self.tier]) * n)
         tier_index = np.searchsorted(bounds, rank, side="right")
-        at_risk = alive < self.at_risk_below
+        risky = alive < self.at_risk_below if at_risk is None else np.asarray(at_risk, dtype=bool)
         lookup = {(s.tier, s.risk): s.name for s in self.segment}
         names = np.asarray([[lookup[(t.name, r)] for r in RISKS] for t in self.tier], dtype=object)
-        return np.asarray(names[np.minimum(tier_index, len(self.tier) - 1), at_risk.astype(int)])
+        return np.asarray(names[np.minimum(tier_index, len(self.tier) - 1), risky.astype(int)])
 
 
 def load_segmentation(path: Path | None = None) -> Segmentation:

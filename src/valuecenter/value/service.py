@@ -8,8 +8,10 @@ transaction, under one run id.
 3. For every customer with a purchase: P(alive), expected purchases over the horizon, CLV =
    discounted expected purchases per month × expected average value (monthly discounting of
    the yearly rate), RFM quintile scores and segment (``valuecenter.analytics.rfm``), and the
-   value segment of the manager's grid (``segments.py``). Customers without a purchase get the
-   segment ``no-purchases`` and no model figures.
+   value segment of the manager's grid (``segments.py``): the tier by CLV, the risk by the
+   best validated risk model of the run (``risk.py``: out-of-time AUC, calibrated chance of
+   leaving, precision-based at-risk cut). Customers without a purchase get the segment
+   ``no-purchases`` and no model figures.
    Returns and credit notes are normal: a customer whose net spend is ≤ 0 — over all his
    purchases, or per repeat purchase — is left out of the Gamma-Gamma fit (the model needs a
    positive spend) and counted (``models.gamma_gamma.net_spend_not_positive``); he still gets
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -48,9 +51,18 @@ from valuecenter.value.features import (
     PurchaseSummary,
     contract_summary,
     latest_order_day,
+    purchase_days,
     purchase_summary,
 )
 from valuecenter.value.models import CustomerScore, ScoreRun
+from valuecenter.value.risk import (
+    AT_RISK_PRECISION,
+    PURCHASE_SOURCES,
+    RISK_HORIZON_DAYS,
+    RiskInput,
+    RiskSource,
+    risk_axis,
+)
 from valuecenter.value.segments import NOT_SCORED, Segmentation
 
 WEEK_DAYS = 7.0
@@ -62,6 +74,8 @@ class ScoreOptions:
     as_of: date | None = None  # default: the day after the latest order
     horizon_months: int = 12
     discount_rate: float = 0.10  # yearly
+    risk_horizon_days: int = RISK_HORIZON_DAYS  # the risk models: leaving within these days
+    at_risk_precision: float = AT_RISK_PRECISION  # validated precision of the at-risk group
 
 
 def _check(options: ScoreOptions) -> None:
@@ -71,6 +85,12 @@ def _check(options: ScoreOptions) -> None:
         )
     if not 0.0 <= options.discount_rate < 1.0:
         raise InvalidInput("--discount-rate", _("needs a yearly rate from 0 up to 1 (e.g. 0.1)"))
+    if not 30 <= options.risk_horizon_days <= 730:
+        raise InvalidInput(
+            "--risk-horizon-days", _("%(value)s is outside 30–730", value=options.risk_horizon_days)
+        )
+    if not 0.0 < options.at_risk_precision <= 1.0:
+        raise InvalidInput("--at-risk-precision", _("needs a share above 0 and up to 1"))
 
 
 def net_spend_not_positive(f: PurchaseSummary) -> npt.NDArray[np.bool_]:
@@ -184,9 +204,13 @@ def _contract_value(
 
 
 def run_score(
-    session: Session, segmentation: Segmentation, options: ScoreOptions | None = None
+    session: Session,
+    segmentation: Segmentation,
+    options: ScoreOptions | None = None,
+    risk_sources: Sequence[RiskSource] = (),
 ) -> ScoreRun:
-    """Score every customer; return the stored run (flushed, not committed)."""
+    """Score every customer; return the stored run (flushed, not committed). The risk axis
+    comes from the best validated of the purchase models and ``risk_sources`` (value/risk.py)."""
     options = options or ScoreOptions()
     _check(options)
     began = time.perf_counter()
@@ -237,11 +261,31 @@ def run_score(
     )
     frame["p_alive"] = frame["p_alive"].where(frame["p_alive"].notna() | ~has_contract, 0.0)
     scored_mask = frame["clv_cents"].notna().to_numpy()
+    risk_input = RiskInput(
+        session=session,
+        as_of=as_of,
+        horizon_days=options.risk_horizon_days,
+        days=purchase_days(session, as_of),
+        bgnbd_p_alive=pd.Series(figures["p_alive"].to_numpy(), index=features.customer_id),
+        scored=int(scored_mask.sum()),
+    )
+    axis = risk_axis(
+        risk_input,
+        [*PURCHASE_SOURCES, *risk_sources],
+        frame.loc[scored_mask, "customer_id"].to_numpy(dtype=np.int64),
+        frame.loc[scored_mask, "p_alive"].to_numpy(dtype=np.float64),
+        segmentation.at_risk_below,
+        options.at_risk_precision,
+    )
+    params["risk"] = axis.described
     segments = np.full(len(frame), NOT_SCORED, dtype=object)
     segments[scored_mask] = segmentation.assign(
-        frame.loc[scored_mask, "clv_cents"], frame.loc[scored_mask, "p_alive"]
+        frame.loc[scored_mask, "clv_cents"], frame.loc[scored_mask, "p_alive"], axis.at_risk
     )
     frame["segment"] = segments
+    risk = np.full(len(frame), np.nan)
+    risk[scored_mask] = axis.risk
+    frame["risk"] = risk
     run = ScoreRun(
         run_id=f"score-{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}",
         started_at=started,
@@ -254,6 +298,8 @@ def run_score(
         models=params,
         segments=segmentation.model_dump(),
         seconds=0.0,
+        risk_model=axis.model,
+        risk_auc=None if axis.auc is None else round(axis.auc, 4),
     )
     session.add(run)
     session.flush()
