@@ -166,4 +166,4 @@ def test_without_a_validated_model_the_run_falls_back_to_p_alive_and_says_so(
     assert at_risk <= set(AT_RISK)
     assert source.auc is None
     assert source.name == "BG/NBD P(alive), not validated"
-    assert len(source.reasons) == 4
+    assert len(source.reasons) == 5  # every candidate, each with why it was not validated

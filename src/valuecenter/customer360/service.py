@@ -246,7 +246,9 @@ def _value(session: Session, customer_id: int) -> ValueScore | None:
     if score is None:
         return None
     treatment = Segmentation.model_validate(run.segments).treatment(score.segment)
-    source = risk_source(run.run_id, run.risk_model, run.models)
+    # his own model: the run's chosen one, or the next best that scores him (value/risk.py);
+    # none: 1 − P(alive), not validated
+    source = risk_source(run.run_id, score.risk_model, run.models)
     measured = score.risk if source.model is not None else None
     if measured is None and score.p_alive is not None:
         measured = 1.0 - score.p_alive

@@ -58,6 +58,9 @@ class RiskSourceInfo:
     cut: float | None
     validated_at: date | None
     not_covered: int
+    # the next best models that gave their risk to customers the chosen one does not score:
+    # name, AUC, customers
+    filled: list[tuple[str, float, int]]
     reasons: list[tuple[str, str]]  # name, why it was skipped (when no model was validated)
     others: list[tuple[str, float | None]]  # the other candidates: name, AUC (None: skipped)
 
@@ -89,6 +92,7 @@ def risk_source(
             cut=None,
             validated_at=None,
             not_covered=0,
+            filled=[],
             reasons=[
                 (str(c.get("name")), str(c["skipped"])) for c in candidates if c.get("skipped")
             ],
@@ -103,6 +107,11 @@ def risk_source(
         cut=float(chosen["cut"]),
         validated_at=date.fromisoformat(str(info.get("validated_at"))),
         not_covered=int(info.get("not_covered", 0)),
+        filled=[
+            (str(f.get("name")), float(f.get("auc", 0.0)), int(f.get("customers", 0)))
+            for f in info.get("filled", [])
+            if isinstance(f, Mapping) and risk_model == info.get("chosen")
+        ],
         reasons=[],
         others=others,
     )

@@ -75,3 +75,6 @@ class CustomerScore(Base):
     # Chance of leaving within the run's risk horizon, from the run's risk model (calibrated on
     # its out-of-time cut); 1 − P(alive) where that model does not score him.
     risk: Mapped[float | None] = mapped_column(Float)
+    # The risk model his risk came from (the run's chosen one, or the next best that scores
+    # him; None: 1 − P(alive)).
+    risk_model: Mapped[str | None] = mapped_column(String(32), info=NOT_PERSONAL)

@@ -11,9 +11,11 @@ key, its AUC and every candidate's figures, and every page says which model it w
 
 Candidates on purchases share one population and one outcome, so their AUCs compare like
 for like: days since the last order (the baseline real data says is hard to beat: CDNOW AUC
-0.706), the order-rhythm warning's risk (share of the usual revenue missing in the recent
-window, ``analytics.rhythm``, as the alerts price it), and BG/NBD 1 − P(alive) (Fader, Hardie
-& Lee 2005; collapses on wholesale data, where its fit sits at the no-dropout boundary).
+0.706), the order-rhythm shortfall (share of the usual revenue missing in the recent window,
+``analytics.rhythm``), and BG/NBD 1 − P(alive) (Fader, Hardie & Lee 2005; collapses on
+wholesale data, where its fit sits at the no-dropout boundary). The alerts' learned rhythm
+warning (``analytics.rhythm_warning``; CDNOW AUC 0.741) is judged on its own population
+(customers with enough orders to have a rhythm) and outcome, like the churn model.
 Features above this layer add their own (the contract churn model: ``alerts/risk_source.py``)
 through ``run_score(..., risk_sources=...)``: one more entry in the list.
 
@@ -37,6 +39,8 @@ from sqlalchemy.orm import Session
 from valuecenter.analytics.clv.bgnbd import fit_bgnbd, p_alive
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.rhythm import RhythmOptions, order_rhythm
+from valuecenter.analytics.rhythm_warning import customer_days, fit_warning, population, stopped
+from valuecenter.analytics.rhythm_warning import features as warning_features
 from valuecenter.analytics.validated_risk import ValidatedRisk, validate_risk
 from valuecenter.customers.models import Customer
 from valuecenter.i18n import N_
@@ -199,6 +203,32 @@ def _order_rhythm(inp: RiskInput) -> Measured:
     )
 
 
+def _rhythm_warning(inp: RiskInput) -> Measured:
+    """The alerts' learned rhythm warning (``analytics.rhythm_warning``: a logistic model on
+    rhythm features, trained a horizon before the day it scores, on the outcome known by
+    then), with the risk horizon: judged at the cut on its own population (customers with
+    ``min_orders`` orders whose first order is a horizon before the cut) and outcome (no order
+    in the horizon after it), and applied today to the same kind of population."""
+    d = inp.days
+    h, m = inp.horizon_days, RhythmOptions().min_orders
+    orders = customer_days(d.customer_id, d.day, d.cents)
+    then_day = (inp.cut - EPOCH).days - 1  # orders on or before it: those before the cut
+    now_day = (inp.as_of - EPOCH).days - 1
+    then_fit = fit_warning(orders, then_day, h, m)
+    then_customers = population(orders, then_day, h, m)
+    then_risk = then_fit.risk(warning_features(orders, then_customers, then_day, h))
+    now_fit = fit_warning(orders, now_day, h, m)
+    now_customers = population(orders, now_day, h, m)
+    now_risk = now_fit.risk(warning_features(orders, now_customers, now_day, h))
+    return Measured(
+        then_score=logit(then_risk),
+        then_left=stopped(orders, then_customers, then_day, h).astype(np.int64),
+        now_customer=orders.ids[now_customers].astype(np.int64),
+        now_score=logit(now_risk),
+        fitted=now_fit.describe(),
+    )
+
+
 def logit(p: npt.ArrayLike) -> FloatArray:
     q = np.clip(np.asarray(p, dtype=np.float64), 1e-9, 1 - 1e-9)
     return np.asarray(np.log(q / (1 - q)), dtype=np.float64)
@@ -237,7 +267,10 @@ ORDER_RHYTHM = RiskSource(
     "order-rhythm", N_("order rhythm (share of the usual revenue missing)"), _order_rhythm
 )
 BGNBD = RiskSource("bgnbd", N_("BG/NBD 1 − P(alive)"), _bgnbd)
-PURCHASE_SOURCES: tuple[RiskSource, ...] = (RECENCY, ORDER_RHYTHM, BGNBD)
+RHYTHM_WARNING = RiskSource(
+    "rhythm-warning", N_("rhythm warning (learned, as the alerts)"), _rhythm_warning
+)
+PURCHASE_SOURCES: tuple[RiskSource, ...] = (RECENCY, ORDER_RHYTHM, RHYTHM_WARNING, BGNBD)
 """The candidates every run has; ``run_score(risk_sources=...)`` adds the features' own."""
 
 
@@ -282,10 +315,12 @@ def choose(
 
 @dataclass(frozen=True)
 class RiskAxis:
-    """Per scored customer: his risk and whether he is at risk, and what the run stores."""
+    """Per scored customer: his risk, whether he is at risk and which model it came from, and
+    what the run stores."""
 
     risk: FloatArray  # chance of leaving within the horizon (or 1 − P(alive), uncovered)
     at_risk: npt.NDArray[np.bool_]
+    model_of: npt.NDArray[np.object_]  # per customer: the source's key (None: P(alive))
     model: str | None  # the chosen source's key (None: P(alive), not validated)
     auc: float | None
     described: dict[str, object]
@@ -300,12 +335,14 @@ def risk_axis(
     precision: float = AT_RISK_PRECISION,
 ) -> RiskAxis:
     """The risk of the scored customers (``customer_id``, their run's P(alive) ``alive``):
-    from the best validated model; a customer that model does not score (e.g. a contract
-    customer without orders under a purchase model) keeps 1 − P(alive) and the segments'
-    ``at_risk_below`` rule, and is counted."""
+    from the best validated model; a customer that model does not score (too few orders for a
+    rhythm, no contract for the churn model) takes his risk from the next best validated model
+    that scores him, each with its own calibration and cut; one no model scores keeps
+    1 − P(alive) and the segments' ``at_risk_below`` rule. Each is counted."""
     best, candidates = choose(inp, sources, precision)
-    fallback_risk = 1.0 - alive
-    fallback = alive < at_risk_below
+    risk = 1.0 - alive
+    at_risk = alive < at_risk_below
+    model_of = np.full(len(customer_id), None, dtype=object)
     described: dict[str, object] = {
         "horizon_days": inp.horizon_days,
         "validated_at": inp.cut.isoformat(),
@@ -314,21 +351,42 @@ def risk_axis(
     }
     if best is None or best.validated is None or best.measured is None:
         described.update({"chosen": None, "not_covered": len(customer_id)})
-        return RiskAxis(fallback_risk, fallback, None, None, described)
-    scored = pd.Series(
-        best.validated.risk(best.measured.now_score), index=best.measured.now_customer
+        return RiskAxis(risk, at_risk, model_of, None, None, described)
+    ranked = sorted(
+        (c for c in candidates if c.validated is not None and c.measured is not None),
+        key=lambda c: -c.validated.auc if c.validated else 0.0,
     )
-    mine = scored.reindex(customer_id).to_numpy(dtype=np.float64)
-    covered = np.isfinite(mine)
-    risk = np.where(covered, mine, fallback_risk)
-    at_risk = np.where(covered, mine >= best.validated.cut, fallback)
+    filled: list[dict[str, object]] = []
+    open_ = np.ones(len(customer_id), dtype=bool)
+    for candidate in ranked:
+        assert candidate.validated is not None and candidate.measured is not None
+        scored = pd.Series(
+            candidate.validated.risk(candidate.measured.now_score),
+            index=candidate.measured.now_customer,
+        )
+        mine = scored.reindex(customer_id).to_numpy(dtype=np.float64)
+        take = open_ & np.isfinite(mine)
+        risk = np.where(take, mine, risk)
+        at_risk = np.where(take, mine >= candidate.validated.cut, at_risk)
+        model_of[take] = candidate.source.key
+        if candidate is not best and take.any():
+            filled.append(
+                {
+                    "key": candidate.source.key,
+                    "name": candidate.source.name,
+                    "auc": round(candidate.validated.auc, 4),
+                    "customers": int(take.sum()),
+                }
+            )
+        open_ &= ~take
     described.update(
         {
             "chosen": best.source.key,
             "auc": round(best.validated.auc, 4),
             "cut": round(best.validated.cut, 4),
-            "not_covered": int((~covered).sum()),
+            "not_covered": int(open_.sum()),
+            "filled": filled,
             "at_risk": int(at_risk.sum()),
         }
     )
-    return RiskAxis(risk, at_risk, best.source.key, best.validated.auc, described)
+    return RiskAxis(risk, at_risk, model_of, best.source.key, best.validated.auc, described)

@@ -286,6 +286,9 @@ def run_score(
     risk = np.full(len(frame), np.nan)
     risk[scored_mask] = axis.risk
     frame["risk"] = risk
+    risk_model = np.full(len(frame), None, dtype=object)
+    risk_model[scored_mask] = axis.model_of
+    frame["risk_model"] = risk_model
     run = ScoreRun(
         run_id=f"score-{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}",
         started_at=started,

@@ -2,7 +2,9 @@
 
 ``score_runs.risk_model`` and ``score_runs.risk_auc``: which risk model the run chose for the
 segments' risk axis and its out-of-time AUC; ``customer_scores.risk``: the customer's chance
-of leaving within the risk horizon from that model (calibrated on the out-of-time cut).
+of leaving within the risk horizon (calibrated on the out-of-time cut) and
+``customer_scores.risk_model``, the model it came from (the chosen one, or the next best that
+scores him).
 
 Revision ID: 0014
 Revises: 0013
@@ -26,10 +28,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("risk_auc", sa.Float(), nullable=True))
     with op.batch_alter_table("customer_scores") as batch:
         batch.add_column(sa.Column("risk", sa.Float(), nullable=True))
+        batch.add_column(sa.Column("risk_model", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("customer_scores") as batch:
+        batch.drop_column("risk_model")
         batch.drop_column("risk")
     with op.batch_alter_table("score_runs") as batch:
         batch.drop_column("risk_auc")
