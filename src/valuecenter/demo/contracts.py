@@ -117,7 +117,8 @@ def generate_contracts(
     # The price-minded buy SIM-only plans, the others a handset bundle (latent.MATCH_RATIO;
     # every plan is open to everyone when the preset has one family only).
     handset = np.array([p.handset for p in preset.plans])
-    minded = latent.int_column("price_minded")[cust] == 1 if "price_minded" in latent.frame else None
+    has_minded = "price_minded" in latent.frame
+    minded = latent.int_column("price_minded")[cust] == 1 if has_minded else None
     split = minded is not None and minded.any() and handset.any() and not handset.all()
 
     def family(allowed: np.ndarray) -> tuple[IntArray, FloatArray]:
@@ -126,9 +127,7 @@ def generate_contracts(
         weights = np.array([p.weight for p in preset.plans])[order]
         return order.astype(np.int64), np.cumsum(weights) / weights.sum()
 
-    families = (
-        [family(handset), family(~handset)] if split else [family(np.ones(len(fees), bool))]
-    )
+    families = [family(handset), family(~handset)] if split else [family(np.ones(len(fees), bool))]
 
     def pick_plan() -> IntArray:
         # Richer customers take dearer plans: a latent index correlated with value.
