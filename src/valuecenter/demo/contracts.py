@@ -113,15 +113,31 @@ def generate_contracts(
     )
 
     fees = np.array([p.monthly_fee_cents for p in preset.plans])
-    by_fee = np.argsort(fees, kind="stable")
-    weights = np.array([p.weight for p in preset.plans])[by_fee]
-    cum = np.cumsum(weights) / weights.sum()
     z_value = np.log(rel[cust]) / 1.76
+    # The price-minded buy SIM-only plans, the others a handset bundle (latent.MATCH_RATIO;
+    # every plan is open to everyone when the preset has one family only).
+    handset = np.array([p.handset for p in preset.plans])
+    has_minded = "price_minded" in latent.frame
+    minded = latent.int_column("price_minded")[cust] == 1 if has_minded else None
+    split = minded is not None and minded.any() and handset.any() and not handset.all()
+
+    def family(allowed: np.ndarray) -> tuple[IntArray, FloatArray]:
+        order = np.argsort(np.where(allowed, fees, np.iinfo(np.int64).max), kind="stable")
+        order = order[: int(allowed.sum())]
+        weights = np.array([p.weight for p in preset.plans])[order]
+        return order.astype(np.int64), np.cumsum(weights) / weights.sum()
+
+    families = [family(handset), family(~handset)] if split else [family(np.ones(len(fees), bool))]
 
     def pick_plan() -> IntArray:
         # Richer customers take dearer plans: a latent index correlated with value.
         u = 1.0 / (1.0 + np.exp(-1.702 * (0.6 * z_value + 0.8 * rng.standard_normal(m))))
-        return by_fee[np.minimum(np.searchsorted(cum, u), len(cum) - 1)].astype(np.int64)
+        out = np.empty(m, dtype=np.int64)
+        group = minded.astype(np.int64) if split and minded is not None else np.zeros(m, np.int64)
+        for g, (by_fee, cum) in enumerate(families):
+            at = group == g
+            out[at] = by_fee[np.minimum(np.searchsorted(cum, u[at]), len(cum) - 1)]
+        return out
 
     def pick_term(plan: IntArray) -> IntArray:
         out = np.empty(m, dtype=np.int64)
