@@ -14,8 +14,8 @@ from valuecenter import __version__
 from valuecenter.cli import alerts as alerts_cli
 from valuecenter.cli import churn as churn_cli
 from valuecenter.cli import consent as consent_cli
-from valuecenter.cli import experiment as experiment_cli
 from valuecenter.cli import db, demo, score, serve, users
+from valuecenter.cli import experiment as experiment_cli
 from valuecenter.cli import gdpr as gdpr_cli
 from valuecenter.cli import importer as importer_cli
 from valuecenter.cli import offers as offers_cli
