@@ -58,7 +58,7 @@ class Experiment(Base):
     power: Mapped[float] = mapped_column(Float, default=0.8)
     planned_treated: Mapped[int | None] = mapped_column(Integer)
     planned_control: Mapped[int | None] = mapped_column(Integer)
-    decision_rule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    decision_rule: Mapped[dict[str, Any] | None] = mapped_column(JSON, info=NOT_PERSONAL)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
