@@ -15,6 +15,7 @@ from scipy.stats import binomtest  # type: ignore[import-untyped]
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.experiments.assignment import (
     assign,
+    assign_more,
     hash_position,
     hash_positions,
     next_arm,
@@ -96,3 +97,18 @@ def test_small_strata_are_not_all_treated() -> None:
 def test_bad_input_names_the_argument(call: object, message: str) -> None:
     with pytest.raises(InputError, match=message):
         call()  # type: ignore[operator]
+
+
+def test_units_that_join_later_continue_the_balanced_sequence() -> None:
+    units = [f"u{i}" for i in range(3_000)]
+    strata = [f"s{i % 4}" for i in range(3_000)]
+    whole = assign("camp", units, 0.3, strata)
+    first, counts = assign_more("camp", units[:1_000], strata[:1_000], 0.3, {})
+    assert first.tolist() == assign("camp", units[:1_000], 0.3, strata[:1_000]).tolist()
+    later, counts = assign_more("camp", units[1_000:], strata[1_000:], 0.3, counts)
+    for name, (treated, total) in counts.items():
+        assert abs(treated - 0.3 * total) <= 1.0, name
+    assert sum(t for t, _ in counts.values()) == int(first.sum() + later.sum())
+    # the later batch is not the whole list's arms (the hash order interleaves the batches)
+    # but is as balanced: both within one unit per stratum
+    assert abs(int(whole.sum()) - int(first.sum() + later.sum())) <= 4

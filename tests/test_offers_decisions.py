@@ -28,6 +28,7 @@ from valuecenter.contacts.models import Channel, Contact, ContactReason
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
+from valuecenter.experiments.models import Experiment
 from valuecenter.offers import catalogue, decisions
 from valuecenter.offers.engine import load_engine
 from valuecenter.offers.models import Action, Decision, DecisionResponse
@@ -454,3 +455,37 @@ def test_the_engine_cache_rebuilds_a_change_at_once_and_refreshes_in_the_backgro
     assert changed.version > first.version
     assert "oven-check" not in [a.code for a in changed.actions]
     assert "oven-check" in [a.code for a in first.actions]
+
+
+def test_the_control_group_is_drawn_by_the_experiments_kernel_once_a_month(
+    db_url: str, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """Issue 19: the next best action's control group comes from the one experiments kernel —
+    per month an experiment ``nba-control:YYYY-MM`` whose stored arms keep a customer in his
+    arm all month and hold the control count within one customer of the share; a decision of
+    a control customer holds back the sales offers."""
+    document = {**copy.deepcopy(CATALOGUE), **copy.deepcopy(POLICY)}
+    document["settings"] = {**document["settings"], "control_share": 0.5}  # type: ignore[dict-item]
+    with sessions() as session:
+        catalogue.import_catalogue(session, document)
+        extra = [Customer(external_id=f"K{i:04d}") for i in range(199)]
+        session.add_all(extra)
+        session.flush()
+        ids = [world.own.id, *(c.id for c in extra)]
+        arms = {cid: decisions.control_arm(session, 0.5, cid, NOW) for cid in ids}
+        assert all(decisions.control_arm(session, 0.5, c, NOW) == arms[c] for c in ids)
+        assert abs(sum(arms.values()) - 100) <= 1
+        experiment = session.scalars(
+            select(Experiment).where(Experiment.key == f"nba-control:{NOW:%Y-%m}")
+        ).one()
+        assert experiment.treated_share == 0.5
+        # a batch of the next month draws that month's arms, the stored ones of this month stay
+        later = NOW + timedelta(days=40)
+        batch = decisions.control_arms(session, 0.5, [(c, later) for c in ids] + [(ids[0], NOW)])
+        assert batch[(ids[0], f"{NOW:%Y-%m}")] == arms[ids[0]]
+        assert abs(sum(batch[(c, f"{later:%Y-%m}")] for c in ids) - 100) <= 1
+        session.commit()
+    with make_client(db_url, nba_engine_ttl_seconds=0.0) as client:
+        out = decide(client, world, intent="order")
+    control_rule = {s["rule"] for s in out["suppressed"]} >= {"control-group"}
+    assert control_rule == arms[world.own.id]

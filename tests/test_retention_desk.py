@@ -5,12 +5,10 @@ closed case stays closed), cases from contacts (idempotent), and who sees which 
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from scipy.stats import binomtest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +19,7 @@ from valuecenter.contacts.models import Channel, Contact, ContactReason
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.experiments.models import Experiment, ExperimentAssignment, ExperimentStratum
 from valuecenter.i18n import use_locale
 from valuecenter.retention.desk import listing as desk_list
 from valuecenter.retention.desk import service as desk
@@ -41,17 +40,7 @@ OFFERS = (
 )
 
 
-class Fixed:
-    """A uniform source that always draws the same number."""
-
-    def __init__(self, value: float) -> None:
-        self.value = value
-
-    def random(self) -> float:
-        return self.value
-
-
-DESK, CONTROL = Fixed(0.99), Fixed(0.0)
+DESK, CONTROL = SaveArm.DESK, SaveArm.CONTROL
 
 
 @dataclass
@@ -239,7 +228,7 @@ def world(sessions: sessionmaker[Session]) -> Desk:
 
 
 def _open(
-    session: Session, d: Desk, who: str, rng: desk.UniformSource = DESK, **kw: object
+    session: Session, d: Desk, who: str, arm: SaveArm | None = DESK, **kw: object
 ) -> SaveCase:
     return desk.open_case(
         session,
@@ -247,7 +236,7 @@ def _open(
         kw.pop("source", SaveSource.IVR),
         at=kw.pop("at", NOW),
         control_share=0.1,
-        rng=rng,
+        arm=arm,
         **kw,
     )
 
@@ -299,7 +288,7 @@ def test_open_case_freezes_value_fee_risk_and_reasons(
                 "Opzegrisico volgens het model 42% (signaal van 1 okt 2026)",
             ]
         # C2's contract ran past its end; he has no churn alert.
-        other = _open(session, world, "C2", rng=CONTROL)
+        other = _open(session, world, "C2", arm=CONTROL)
         assert other.risk is None
         assert {
             "code": "days_past_end",
@@ -373,7 +362,7 @@ def test_control_cases_get_no_suggestion_and_no_offer(
     world: Desk, sessions: sessionmaker[Session]
 ) -> None:
     with sessions() as session:
-        case = _open(session, world, "C1", rng=CONTROL)
+        case = _open(session, world, "C1", arm=CONTROL)
         assert case.arm == SaveArm.CONTROL
         assert case.suggested_offer_id is None
         assert case.suggestion == {
@@ -389,20 +378,46 @@ def test_control_cases_get_no_suggestion_and_no_offer(
         assert (closed.offer_id, closed.offer_cost_cents, closed.outcome) == (None, 0, "kept")
 
 
-def test_the_control_share_is_respected(world: Desk, sessions: sessionmaker[Session]) -> None:
-    """300 cases opened and closed with a seeded ``random.Random`` at share 0.2: the number of
-    control cases is what a Binomial(300, 0.2) gives (two-sided exact test)."""
-    rng = random.Random(20261125)
+def test_the_kernel_draws_the_arm_once_per_customer_and_month(
+    world: Desk, sessions: sessionmaker[Session]
+) -> None:
+    """The arm comes from the experiments kernel (issue 19): the month's save-desk experiment
+    stores it, so a customer who calls to cancel again in the same month keeps his arm; each
+    month is its own experiment; a zero control share draws nothing."""
     with sessions() as session:
-        for k in range(300):
-            at = NOW + timedelta(minutes=k)
+        arms = []
+        for k in range(5):
             case = desk.open_case(
-                session, world.customers["C3"], "request", at=at, control_share=0.2, rng=rng
+                session,
+                world.customers["C3"],
+                "request",
+                at=NOW + timedelta(minutes=k),
+                control_share=0.5,
+                arm=None,
             )
             desk.record_outcome(session, case.id, outcome="cancelled", at=case.opened_at)
-        controls = session.scalar(select(func.count()).where(SaveCase.arm == SaveArm.CONTROL)) or 0
-    assert binomtest(controls, 300, 0.2).pvalue > 0.001, controls
-    assert 30 <= controls <= 90
+            arms.append(case.arm)
+        assert len(set(arms)) == 1
+        month = NOW.strftime("%Y-%m")
+        experiment = session.scalar(
+            select(Experiment).where(Experiment.key == f"save-desk:{month}")
+        )
+        assert experiment is not None
+        assert experiment.treated_share == 0.5
+        stored = session.scalars(select(ExperimentAssignment.treated)).all()
+        assert stored == [arms[0] == SaveArm.DESK]
+        counts = session.scalars(select(ExperimentStratum)).one()
+        assert (counts.stratum, counts.total) == ("control 0.5", 1)
+        later = desk.open_case(
+            session,
+            world.customers["C3"],
+            "request",
+            at=NOW + timedelta(days=40),
+            control_share=0.0,
+            arm=None,
+        )
+        assert later.arm == SaveArm.DESK
+        assert session.scalar(select(func.count()).select_from(Experiment)) == 1
 
 
 def test_one_open_case_per_customer_and_one_case_per_contact(
@@ -515,10 +530,10 @@ def test_opening_errors_are_one_line(world: Desk, sessions: sessionmaker[Session
             assert str(caught.value) == message
         with pytest.raises(InvalidInput, match=r"control_share: 1.0 is not in \[0, 1\)"):
             desk.open_case(
-                session, world.customers["C1"], "ivr", at=NOW, control_share=1.0, rng=DESK
+                session, world.customers["C1"], "ivr", at=NOW, control_share=1.0, arm=DESK
             )
         with pytest.raises(NotFound, match="customer 99999 does not exist"):
-            desk.open_case(session, 99999, "ivr", at=NOW, control_share=0.1, rng=DESK)
+            desk.open_case(session, 99999, "ivr", at=NOW, control_share=0.1, arm=DESK)
 
 
 def test_no_score_run_no_case(sessions: sessionmaker[Session]) -> None:
@@ -535,7 +550,7 @@ def test_cases_from_contacts_are_idempotent(world: Desk, sessions: sessionmaker[
     cancel contact."""
     since, until = NOW - timedelta(days=15), NOW
     with sessions() as session:
-        counts = desk.open_from_contacts(session, since, until, 0.0, DESK)
+        counts = desk.open_from_contacts(session, since, until, 0.0)
         session.commit()
         assert counts == {
             "contacts": 4,
@@ -550,12 +565,12 @@ def test_cases_from_contacts_are_idempotent(world: Desk, sessions: sessionmaker[
         assert cases[world.contacts["c2-cancel"]].source == SaveSource.CONTACT_REASON
         assert cases[world.contacts["c3-ivr"]].source == SaveSource.IVR
         assert cases[world.contacts["c1-cancel"]].opened_at == NOW - timedelta(days=10)
-        again = desk.open_from_contacts(session, since, until, 0.0, DESK)
+        again = desk.open_from_contacts(session, since, until, 0.0)
         assert again["opened"] == 0
         assert again["contact_had_case"] == 3
         assert again["customer_had_open_case"] == 1
         with pytest.raises(InvalidInput, match="until: must be after since"):
-            desk.open_from_contacts(session, until, since, 0.0, DESK)
+            desk.open_from_contacts(session, until, since, 0.0)
 
 
 def test_who_sees_which_cases(world: Desk, sessions: sessionmaker[Session]) -> None:
@@ -608,9 +623,9 @@ def test_evidence_counts_closed_cases_up_to_a_moment(
     with sessions() as session:
         a = _open(session, world, "C1")
         desk.record_outcome(session, a.id, outcome="kept", offer_code="free-month", at=NOW)
-        b = _open(session, world, "C2", rng=CONTROL)
+        b = _open(session, world, "C2", arm=CONTROL)
         desk.record_outcome(session, b.id, outcome="cancelled", at=NOW + timedelta(days=2))
-        c = _open(session, world, "C3", rng=CONTROL)
+        c = _open(session, world, "C3", arm=CONTROL)
         desk.record_outcome(session, c.id, outcome="kept", at=NOW + timedelta(days=2))
         free = next(
             o.id for o in suggestion.evidence(session, NOW).offers if o.code == "free-month"

@@ -50,16 +50,6 @@ OFFERS = (
 )
 
 
-class Fixed:
-    """A uniform source that always draws the same number (0.99: desk, 0.0: control)."""
-
-    def __init__(self, value: float) -> None:
-        self.value = value
-
-    def random(self) -> float:
-        return self.value
-
-
 @dataclass(frozen=True)
 class Cases:
     big: int  # C1001, own pool, desk: suggested handset, net € 387
@@ -96,15 +86,16 @@ def cases(world: World, sessions: sessionmaker[Session]) -> Cases:
         agent = session.scalars(select(Agent).where(Agent.external_id == "A-7")).one()
         agent.user_id = world.users["agent"].id
         ids = {}
-        for name, ext, draw, hours in (("big", "C1001", 0.99, 5), ("small", "C1002", 0.99, 3),
-                                       ("control", "C2001", 0.0, 1)):  # fmt: skip
+        for name, ext, arm, hours in (("big", "C1001", SaveArm.DESK, 5),
+                                      ("small", "C1002", SaveArm.DESK, 3),
+                                      ("control", "C2001", SaveArm.CONTROL, 1)):  # fmt: skip
             made = desk.open_case(
                 session,
                 world.customers[ext].id,
                 SaveSource.IVR if name != "small" else SaveSource.CONTACT_REASON,
                 at=utcnow() - timedelta(hours=hours),
                 control_share=0.1,
-                rng=Fixed(draw),
+                arm=arm,
             )
             ids[name] = made.id
         session.commit()

@@ -15,6 +15,7 @@ from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.db.base import Base
 from valuecenter.db.secrets import InstallSecret
+from valuecenter.experiments.models import Experiment, ExperimentAssignment, ExperimentStratum
 from valuecenter.offers.models import (
     Action,
     ContactPolicyRule,
@@ -64,6 +65,9 @@ __all__ = [
     "DoNotCall",
     "EmployeeSurvey",
     "EngineSettings",
+    "Experiment",
+    "ExperimentAssignment",
+    "ExperimentStratum",
     "InstallSecret",
     "Lever",
     "LoginFailures",

@@ -761,7 +761,6 @@ OPEN_DAYS = 14  # cancel contacts of the last days open the desk's current cases
 def _bootstrap_desk(session: Session, seed: int) -> str:
     """Six months of the save desk on the demo world (the ledger's history), then a case for
     every cancel contact of the world's last two weeks (the desk's open cases)."""
-    import random
 
     from valuecenter.demo.savedesk import simulate_savedesk
     from valuecenter.retention.desk.service import open_from_contacts
@@ -773,9 +772,7 @@ def _bootstrap_desk(session: Session, seed: int) -> str:
             end = session.scalar(select(func.max(TruthWorld.ends)))
             assert end is not None  # simulate_savedesk needs the world
             until = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)
-            opened = open_from_contacts(
-                session, until - timedelta(days=OPEN_DAYS), until, share, random.Random(seed)
-            )
+            opened = open_from_contacts(session, until - timedelta(days=OPEN_DAYS), until, share)
     except AppError as exc:
         return _("save desk not simulated: %(reason)s", reason=exc)
     cases = sum(m.cases for m in run.months)

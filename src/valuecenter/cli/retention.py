@@ -2,7 +2,7 @@
 
 - ``offers list`` / ``offers add``: the offers the retention team may give;
 - ``desk open --since --until``: a save case for every cancel contact of the span (IVR intent
-  or primary reason ``cancel``), idempotent; the arm is drawn with ``secrets.SystemRandom``;
+  or primary reason ``cancel``), idempotent; the arm is drawn by the experiments kernel;
 - ``ledger --by month|agent|offer``: gross and incremental saves and save value — the gross
   figure is never printed without the incremental one beside it.
 """
@@ -150,8 +150,6 @@ def desk_open(
     ),
     as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON summary.")),
 ) -> None:
-    import secrets
-
     from valuecenter.retention.desk.service import open_from_contacts
 
     start, stop = _moment("--since", since), _moment("--until", until)
@@ -161,7 +159,7 @@ def desk_open(
             "--control-share", _("%(value)s is not in [0, 1)", value=format_number(share))
         )
     with unit_of_work(context.sessions()) as session:
-        counts = open_from_contacts(session, start, stop, share, secrets.SystemRandom())
+        counts = open_from_contacts(session, start, stop, share)
     if as_json:
         typer.echo(json.dumps({"control_share": share, **counts}))
         return

@@ -215,7 +215,6 @@ def _simulate_month(
             SaveSource.IVR,
             at=start + timedelta(seconds=float(opens[i])),
             control_share=control_share,
-            rng=rng,
             known=known,
         )
         for i in np.argsort(opens, kind="stable")

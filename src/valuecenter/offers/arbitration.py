@@ -14,8 +14,9 @@ For each active action, in order, the first rule that refuses it suppresses it w
 7. ``service-first`` — an open complaint, a recent detractor score or a service-need intent
    holds back every sales offer (seed 004: "customers with a service need are not always open
    to an offer"), and puts the service actions on top;
-8. ``control-group`` — the customer is in this month's random control group: no sales offer,
-   so the offers' lift is measured against him;
+8. ``control-group`` — the customer is in this month's control group (the experiments kernel's
+   ``nba-control:YYYY-MM``, balanced to within one customer): no sales offer, so the offers'
+   lift is measured against him;
 9. ``not-worth`` — a sales offer whose expected net value is not positive.
 
 The rest are scored by their expected incremental value (the issue's arbitration with the
@@ -40,7 +41,6 @@ learning about offers they would otherwise stop showing.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -161,15 +161,6 @@ class Outcome:
     explored: bool
     features: dict[str, float]
     service_first: str | None
-
-
-def in_control_group(customer_id: int, month: str, share: float) -> bool:
-    """Whether the customer is in the control group of ``month`` (YYYY-MM): a keyed hash, so
-    the draw is random across customers, the same for the whole month, and needs no state."""
-    if share <= 0:
-        return False
-    digest = hashlib.blake2b(f"nba-control:{month}:{customer_id}".encode(), digest_size=8)
-    return int.from_bytes(digest.digest(), "big") / 2**64 < share
 
 
 def context_features(ctx: Context, service_intents: frozenset[str]) -> dict[str, float]:
@@ -334,14 +325,16 @@ def decide(
     answers: Sequence[Answer],
     rng: random.Random,
     *,
+    control: bool,
     explain: Explain | None = None,
 ) -> Outcome:
-    """Arbitrate for one contact (see the module docstring for the order of the rules)."""
+    """Arbitrate for one contact (see the module docstring for the order of the rules);
+    ``control``: the customer is in this month's control group (drawn by the experiments
+    kernel, :func:`valuecenter.offers.decisions.control_arms`)."""
     c = engine.config
     detractor = is_detractor(engine, facts, ctx)
     first = service_first(engine, facts, ctx, detractor)
     subject = Subject(facts=facts, context=ctx, detractor=detractor, consent=verdicts.granted)
-    control = in_control_group(facts.customer_id, ctx.at.strftime("%Y-%m"), c.control_share)
     features = {**facts.x, **context_features(ctx, c.service_intents)}
     models = engine.models
     base = models.layout.base(features) if models is not None else None

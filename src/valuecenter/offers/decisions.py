@@ -34,6 +34,8 @@ from valuecenter.consent.models import Consent
 from valuecenter.consent.state import ConsentEvent
 from valuecenter.db.base import UTCDateTime, utcnow
 from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.experiments.models import Experiment, ExperimentAssignment, ExperimentKind
+from valuecenter.experiments.service import assign_many, assign_one, running_experiment
 from valuecenter.offers import arbitration, hotpath, repository
 from valuecenter.offers.engine import PURPOSE_OF_KIND, Engine
 from valuecenter.offers.facts import CHANNELS, Context, Facts
@@ -334,6 +336,65 @@ def with_open_case(session: Session, request: Request) -> Request:
     return dataclasses.replace(request, intent="cancel", open_case_since=opened)
 
 
+_STORED_ARM = (
+    select(ExperimentAssignment.treated)
+    .join(Experiment, Experiment.id == ExperimentAssignment.experiment_id)
+    .where(Experiment.key == bindparam("key"), ExperimentAssignment.customer_id == bindparam("cid"))
+)
+
+
+def _control_experiment(session: Session, month: str, share: float, at: datetime) -> Experiment:
+    return running_experiment(
+        session,
+        f"nba-control:{month}",
+        ExperimentKind.NBA_CONTROL,
+        name=f"Next best action {month}",
+        treated_share=1.0 - share,
+        at=at,
+    )
+
+
+def control_arm(session: Session, share: float, customer_id: int, at: datetime) -> bool:
+    """Whether the customer is in the control group of ``at``'s month: drawn once per month
+    by the experiments kernel (experiment ``nba-control:YYYY-MM``, treated = gets the next
+    best action, treated share ``1 − share``, one stratum per control share) and stored; a
+    customer already drawn this month costs one indexed read."""
+    if share <= 0.0:
+        return False
+    month = at.strftime("%Y-%m")
+    stored = session.execute(_STORED_ARM, {"key": f"nba-control:{month}", "cid": customer_id})
+    treated = stored.scalar()
+    if treated is None:
+        experiment = _control_experiment(session, month, share, at)
+        treated = assign_one(
+            session, experiment, customer_id, f"control {share:g}", share=1.0 - share, at=at
+        )
+    return not treated
+
+
+def control_arms(
+    session: Session, share: float, contacts: Sequence[tuple[int, datetime]]
+) -> dict[tuple[int, str], bool]:
+    """:func:`control_arm` for many (customer, moment) pairs at once: per month, the
+    customers not drawn yet are drawn in one batch (hash order, continuing the counts)."""
+    if share <= 0.0:
+        return {}
+    by_month: dict[str, tuple[datetime, list[int]]] = {}
+    for cid, at in contacts:
+        month = at.strftime("%Y-%m")
+        first, ids = by_month.setdefault(month, (at, []))
+        ids.append(cid)
+    out: dict[tuple[int, str], bool] = {}
+    for month, (first, ids) in by_month.items():
+        unique = sorted(set(ids))
+        experiment = _control_experiment(session, month, share, first)
+        arms = assign_many(
+            session, experiment, unique, [f"control {share:g}"] * len(unique), at=first
+        )
+        out.update({(cid, month): not treated for cid, treated in arms.items()})
+    return out
+
+
 def decide(
     session: Session,
     engine: Engine,
@@ -382,6 +443,7 @@ def decide(
         verdicts,
         answers,
         rng or _RNG,
+        control=control_arm(session, engine.config.control_share, cid, at),
         explain=_explainer(engine, explain_all),
     )
     latency = (time.perf_counter_ns() - started) // 1000
@@ -436,6 +498,11 @@ def decide_batch(
     answers = _answers(session, ids, earliest - timedelta(days=engine.history_days))
     explain = _explainer(engine, False)
     rng = rng or _RNG
+    controls = control_arms(
+        session,
+        engine.config.control_share,
+        [(t.request.customer_id, t.at) for t in contacts if t.request.customer_id in rows],
+    )
     out: list[tuple[int, DecisionOut]] = []
     batch: list[dict[str, object]] = []
     meta: list[tuple[int, Timed, _Row, arbitration.Outcome]] = []
@@ -451,7 +518,10 @@ def decide_batch(
             registered_on=row.registered_on,
         )
         mine = [a for a in answers.get(row.facts.customer_id, []) if a.at <= timed.at]
-        outcome = arbitration.decide(engine, row.facts, ctx, verdicts, mine, rng, explain=explain)
+        control = controls.get((row.facts.customer_id, timed.at.strftime("%Y-%m")), False)
+        outcome = arbitration.decide(
+            engine, row.facts, ctx, verdicts, mine, rng, control=control, explain=explain
+        )
         batch.append(
             _record(
                 engine,

@@ -105,3 +105,33 @@ def next_arm(
         raise InputError(N_("counts: treated units must be between 0 and all units"))
     target = np.floor(share * (total_so_far + 1) + _phase(key, str(stratum)))
     return bool(target > treated_so_far)
+
+
+def assign_more(
+    key: str,
+    units: Sequence[object],
+    strata: Sequence[object],
+    share: float,
+    counts: dict[str, tuple[int, int]],
+) -> tuple[BoolArray, dict[str, tuple[int, int]]]:
+    """Assign ``units`` that join strata already holding ``counts`` (stratum → (treated,
+    total)): in hash order, each by :func:`next_arm` on its stratum's running counts. From
+    empty counts this gives exactly :func:`assign`'s arms; returns the arms and the new
+    counts."""
+    _check_share(share)
+    if len(strata) != len(units):
+        raise InputError(N_("strata: needs one stratum per unit"))
+    positions = hash_positions(key, units)
+    names = [str(s) for s in strata]
+    running = dict(counts)
+    phases: dict[str, float] = {}
+    treated = np.zeros(len(units), dtype=bool)
+    for i in sorted(range(len(units)), key=lambda j: (names[j], positions[j])):
+        name = names[i]
+        done, total = running.get(name, (0, 0))
+        if name not in phases:
+            phases[name] = _phase(key, name)
+        arm = bool(np.floor(share * (total + 1) + phases[name]) > done)
+        treated[i] = arm
+        running[name] = (done + arm, total + 1)
+    return treated, running

@@ -8,9 +8,10 @@ opening the case freezes what the agent needs and what the ledger will count:
   ``monthly_fee_cents`` (the fees of his contracts that are running, i.e. ``active``: the
   latest known state, like the CLV), his ``risk`` (his latest open churn-model alert, else
   none) and the ``reasons`` in words;
-- the **arm**, drawn at random: with probability ``control_share`` (setting
-  ``save_control_share``, 0.1) the case is *control* — standard handling, no offer — so that
-  the desk's effect is measured against a random control group instead of assumed;
+- the **arm**, drawn by the experiments kernel (:func:`draw_arm`): a ``control_share``
+  (setting ``save_control_share``, 0.1) of each month's cases is *control* — standard
+  handling, no offer — balanced to within one case, so that the desk's effect is measured
+  against a randomised control group instead of assumed;
 - for a desk case, the **suggested offer**: the active offer with the highest expected net
   value ``û_o × value − keep_o × cost_o`` when that is positive (otherwise none: every offer
   costs more than it is expected to save).
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +40,8 @@ from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import Customer
 from valuecenter.customers.worklist import outcome_and_note
 from valuecenter.errors import Conflict, InvalidInput, NotFound
+from valuecenter.experiments.models import ExperimentKind
+from valuecenter.experiments.service import assign_one, running_experiment
 from valuecenter.i18n import _
 from valuecenter.retention.desk.listing import visible_case
 from valuecenter.retention.desk.suggestion import TERM_MONTHS, Evidence, evidence, suggest
@@ -65,13 +67,6 @@ _CONTACT_FEATURES = {
 }
 
 
-class UniformSource(Protocol):
-    """Where the arm's random draw comes from: ``random.Random``, ``secrets.SystemRandom``
-    (production) or a numpy ``Generator``."""
-
-    def random(self) -> float: ...
-
-
 def _aware(name: str, moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise InvalidInput(name, _("needs a time zone (times are UTC)"))
@@ -82,6 +77,34 @@ def _control_share(share: float) -> float:
     if not 0.0 <= share < 1.0:
         raise InvalidInput("control_share", _("%(value)s is not in [0, 1)", value=share))
     return share
+
+
+def draw_arm(session: Session, customer_id: int, at: datetime, control_share: float) -> SaveArm:
+    """The case's arm from the experiments kernel: the desk's experiment of the month
+    (``save-desk:YYYY-MM``), treated = the desk arm, treated share ``1 − control_share``,
+    one stratum per control share (a changed setting starts a balanced sequence of its own).
+    The same customer in the same month keeps his arm; within a month and share the control
+    count is within one case of ``control_share`` × cases (issue 19)."""
+    if control_share <= 0.0:
+        return SaveArm.DESK
+    month = at.strftime("%Y-%m")
+    experiment = running_experiment(
+        session,
+        f"save-desk:{month}",
+        ExperimentKind.SAVE_DESK,
+        name=f"Save desk {month}",
+        treated_share=1.0 - control_share,
+        at=at,
+    )
+    desk = assign_one(
+        session,
+        experiment,
+        customer_id,
+        f"control {control_share:g}",
+        share=1.0 - control_share,
+        at=at,
+    )
+    return SaveArm.DESK if desk else SaveArm.CONTROL
 
 
 # --- what a case freezes at opening ---
@@ -232,12 +255,15 @@ def open_case(
     at: datetime,
     contact_id: int | None = None,
     control_share: float,
-    rng: UniformSource,
+    arm: SaveArm | None = None,
     known: Evidence | None = None,
 ) -> SaveCase:
     """Open a save case for the customer (database id) at ``at``: freeze his value, fee, risk
     and reasons, draw the arm, and suggest an offer to a desk case. A customer has at most
     one open case (:class:`Conflict` otherwise); a contact opens at most one case.
+
+    ``arm``: by default drawn by the experiments kernel (:func:`draw_arm`); given, it is an
+    arm decided elsewhere (a case imported from another system with its arm).
 
     ``known``: the evidence the suggestion learns from; by default :func:`evidence` as of
     ``at``. A batch opening many cases may read it once and pass it (one grouped query
@@ -270,7 +296,8 @@ def open_case(
     running = _running(session, customer.id)
     fee = running.fee_cents
     alert = _open_churn_alert(session, customer.id)
-    arm = SaveArm.CONTROL if rng.random() < share else SaveArm.DESK
+    if arm is None:
+        arm = draw_arm(session, customer.id, at, share)
     offer: RetentionOffer | None = None
     if arm == SaveArm.DESK:
         offer, suggestion = suggest(known or evidence(session, at), value, fee)
@@ -311,7 +338,6 @@ def open_from_contacts(
     since: datetime,
     until: datetime,
     control_share: float,
-    rng: UniformSource,
 ) -> dict[str, int]:
     """One case per contact in [since, until) whose IVR intent is ``cancel`` (source ``ivr``)
     or whose primary reason is ``cancel`` (``contact-reason``), oldest first. Idempotent: a
@@ -365,7 +391,6 @@ def open_from_contacts(
             at=started_at,
             contact_id=int(contact_id),
             control_share=control_share,
-            rng=rng,
         )
         busy.add(customer_id)
         counts["opened"] += 1

@@ -4,13 +4,12 @@
 The desk is for agents, managers and admins, and for account managers on their own pool: a
 case (or customer) of another pool is 404 exactly like a missing one (the visibility
 condition is in the queries, ``retention/desk/listing.py``). The ledger is for managers and admins.
-A new case's arm is drawn with ``secrets.SystemRandom`` and the setting
-``save_control_share``.
+A new case's arm is drawn by the experiments kernel (balanced within each month) with the
+setting ``save_control_share``.
 """
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -129,7 +128,7 @@ def open_case(
     session: SessionDep, user: DeskUser, settings: SettingsDep, body: OpenCaseIn
 ) -> CaseOut:
     """Open a save case for a customer who wants to cancel: his value, risk and reasons are
-    frozen, the arm is drawn at random, and a desk case gets a suggested offer."""
+    frozen, the arm is drawn by the experiments kernel, and a desk case gets a suggested offer."""
     customer = desk_list.visible_customer(session, user, body.customer_id)
     made = desk.open_case(
         session,
@@ -137,7 +136,6 @@ def open_case(
         body.source,
         at=utcnow(),
         control_share=settings.save_control_share,
-        rng=secrets.SystemRandom(),
     )
     # The customer is in the body, not the path: the audit hook cannot see him (web/audit.py).
     audit.record(
