@@ -5,8 +5,8 @@ control group; key, kind, status, treated share and the pre-registered design),
 ``experiment_assignments`` (one customer in one arm of one experiment, once) and
 ``experiment_strata`` (treated and total per stratum, for balanced one-at-a-time draws).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 03:31:05.549256
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
