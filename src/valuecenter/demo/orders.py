@@ -54,6 +54,9 @@ LEAD_IN_LOG2 = (0.06, 0.45, 0.60)  # third-to-last, second-to-last, last order
 # 0.775 / 0.9 = 0.86 (the world's keepers have no reason to shrink and stay near 1).
 LEAD_IN_BASKET = 0.86
 LEAD_IN_BASKETS = 2
+# A leaver's last order stays this far before he leaves: a B2B order placed at a weekend or
+# on a holiday is booked on the next working day (up to four days later at Easter).
+_LEAD_IN_ROOM = 4 * DAY
 FROM_FAVOURITE = 0.65  # share of order lines from the customer's three favourite categories
 
 
@@ -70,18 +73,19 @@ def gap_sigma(regularity: FloatArray) -> FloatArray:
 def _lead_in(
     gaps: FloatArray, pos: IntArray, at: FloatArray, end: IntArray, slots: IntArray
 ) -> tuple[FloatArray, IntArray]:
-    """For a customer who leaves: per customer his last order (the last slot before he leaves,
-    -1: none), and per slot how much his order moves when the gaps ending at his last order and
-    at the two orders before it grow by ``2 ** LEAD_IN_LOG2``.
+    """For a customer who leaves: per customer his last order (the last slot at least
+    ``_LEAD_IN_ROOM`` before he leaves, -1: none), and per slot how much his order moves when
+    the gaps ending at his last order and at the two orders before it grow by
+    ``2 ** LEAD_IN_LOG2``.
 
     The last order is chosen before the stretch (choosing it after would favour short last
-    gaps). The stretched orders move later as far as there is room before he leaves (a day);
+    gaps). The stretched orders move later as far as there is room before he leaves;
     what does not fit moves his whole history earlier instead (and orders before his start are
     dropped), so the lead-in always ends before he leaves. The first slot is a phase, not a
     gap, and is never stretched."""
     stretch = np.asarray([2.0**v - 1.0 for v in LEAD_IN_LOG2[::-1]])  # last order first
     group = owners(slots)
-    before = at < end
+    before = at < end - _LEAD_IN_ROOM
     last = np.full(len(slots), -1, dtype=np.int64)
     np.maximum.at(last, group[before], pos[before])
     last_rep = np.repeat(last, slots)
@@ -93,7 +97,9 @@ def _lead_in(
     at_last = np.zeros(len(slots))
     is_last = back == 0
     at_last[group[is_last]] = at[is_last]
-    room = np.bincount(group, weights=np.where(is_last, end - DAY, 0.0), minlength=len(slots))
+    room = np.bincount(
+        group, weights=np.where(is_last, end - _LEAD_IN_ROOM, 0.0), minlength=len(slots)
+    )
     forward = np.clip(room - at_last, 0.0, total)
     shift = np.repeat(total - forward, slots)
     return np.where(back >= 0, delay - shift, 0.0), last
