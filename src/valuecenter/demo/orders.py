@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import polygamma  # type: ignore[import-untyped]
 
 from valuecenter.demo.latent import CustomerLatent, active_bounds
 from valuecenter.demo.presets import Preset
@@ -37,18 +36,18 @@ from valuecenter.demo.timeline import (
 from valuecenter.demo.vector import cumsum_in_group, numbered, owners, position_in_group
 
 MONTH_DAYS = 30.44
-# Calibrated on the 20,000-customer wholesale world of seed 2 so that it shows the real figures
-# (docs/simulation.md, "The lead-in to leaving"); tests/test_demo_leaving.py measures seed 1.
-# The spread of the gaps: a customer's log-normal gaps have the log-scale spread of a gamma gap
-# of shape ``regularity`` times GAP_SPREAD, so his keepers' orders come after a gap longer than
-# 1.5 x their own median gap as often as CDNOW's keepers' (31.2%; issue 18: 30-39%).
-GAP_SPREAD = 1.45
+# The spread of the gaps: log-normal with this log-scale standard deviation, so that
+# P(gap > 1.5 x median) = P(Z > ln 1.5 / GAP_SIGMA) = 34%, the middle of real keepers' 30-39%
+# (issue 18; CDNOW 31.2%, measured by tests/test_analytics_leaving.py).
+GAP_SIGMA = 1.0
 # The lead-in of a leaver: the gaps ending at his third-to-last, second-to-last and last order
 # grow by 2 ** LEAD_IN_LOG2, so the world's stoppers show CDNOW's mean log2 gap ratio at those
-# orders (-0.06, +0.18, +0.40; keepers -0.12, -0.03, +0.02; issue 18: "about 1.3 x"). The
-# stretch is larger than the figure it gives because a leaver's campaign conversions
-# (campaigns.py) fall among his last orders with no lead-in of their own.
-LEAD_IN_LOG2 = (0.06, 0.45, 0.60)  # third-to-last, second-to-last, last order
+# orders (-0.06, +0.18, +0.40; keepers -0.12, -0.03, +0.02; issue 18: "about 1.3 x"). Set on the
+# 20,000-customer wholesale worlds of seeds 2-4 (their mean: -0.06, +0.18, +0.43);
+# tests/test_demo_leaving.py measures seed 1. The stretch is larger than the figure it gives
+# because a leaver's campaign conversions (campaigns.py) fall among his last orders with no
+# lead-in of their own.
+LEAD_IN_LOG2 = (0.06, 0.35, 0.65)  # third-to-last, second-to-last, last order
 # UCI Online Retail (wholesale, issue 18): the last two baskets of stoppers are 0.7-0.85 x their
 # own median basket where the keepers' are 0.9 x; relative to the keepers, the middle is
 # 0.775 / 0.9 = 0.86 (the world's keepers have no reason to shrink and stay near 1).
@@ -61,13 +60,14 @@ FROM_FAVOURITE = 0.65  # share of order lines from the customer's three favourit
 
 
 def gap_sigma(regularity: FloatArray) -> FloatArray:
-    """The log-scale spread of a customer's gaps: GAP_SPREAD × that of a gamma gap of shape
-    ``regularity`` (√trigamma), but log-normal, so the gaps scatter around the median
-    symmetrically in log: real keepers' gaps are noisy (CDNOW: 31% of their orders after a gap
-    longer than 1.5 × their own median) while their mean log₂ ratio to the median stays near 0
-    (CDNOW −0.12 to +0.02 at the last three orders); a gamma gap noisy enough for the first puts
-    the second at −0.3."""
-    return np.asarray(GAP_SPREAD * np.sqrt(polygamma(1, regularity)), dtype=np.float64)
+    """The log-scale spread of every customer's gaps (GAP_SIGMA). Log-normal, so the gaps
+    scatter around the median symmetrically in log: real keepers' gaps are noisy (CDNOW: 31% of
+    their orders after a gap longer than 1.5 × their own median) while their mean log₂ ratio to
+    the median stays near 0 (CDNOW −0.12 to +0.02 at the last three orders); a gamma gap noisy
+    enough for the first puts the second at −0.3. ``regularity`` (the former gamma shape) no
+    longer spreads it: with the spread of a gamma of that shape, customers of shape near 1 were
+    so bursty (σ up to 1.9) that every market's orders looked like a dip to the rhythm warning."""
+    return np.full(len(regularity), GAP_SIGMA, dtype=np.float64)
 
 
 def _lead_in(
@@ -170,8 +170,18 @@ def generate_orders(
     mean = np.repeat(gap_mean, slots)
     gaps = mean * np.exp(sigma * rng_orders.standard_normal(len(who)) - sigma**2 / 2)
     first = pos == 0
-    # The first gap is a random phase, so customers are not all in step at the window start.
-    gaps[first] = rng_orders.random(int(first.sum())) * mean[first]
+    # The first gap is a random phase, so customers are not all in step at the window start. A
+    # customer who was already one orders in his steady rhythm: the time to his next order is
+    # the forward recurrence time of his gaps (uniform × a length-biased gap; for a log-normal
+    # gap that is log-normal with the log-median raised by sigma²), otherwise noisy customers
+    # would order in a burst at the window start and less and less after it. A new customer
+    # starts within one mean gap of joining.
+    steady = np.repeat(lo > latent.int_column("since_day") * DAY, slots)[first]
+    biased = np.exp(
+        sigma[first] * rng_orders.standard_normal(int(first.sum())) + sigma[first] ** 2 / 2
+    )
+    phase = rng_orders.random(int(first.sum())) * np.where(steady, biased, 1.0)
+    gaps[first] = phase * mean[first]
     at = np.repeat(lo, slots) + cumsum_in_group(gaps, slots)
     end = np.repeat(hi, slots)
     leaves = np.repeat(latent.int_column("churn_day") >= 0, slots)
