@@ -66,7 +66,8 @@ def gap_sigma(regularity: FloatArray) -> FloatArray:
     the median stays near 0 (CDNOW −0.12 to +0.02 at the last three orders); a gamma gap noisy
     enough for the first puts the second at −0.3. ``regularity`` (the former gamma shape) no
     longer spreads it: with the spread of a gamma of that shape, customers of shape near 1 were
-    so bursty (σ up to 1.9) that every market's orders looked like a dip to the rhythm warning."""
+    so bursty (σ up to 1.9) that the rhythm warning saw a dip in every market nearly every
+    week."""
     return np.full(len(regularity), GAP_SIGMA, dtype=np.float64)
 
 
