@@ -12,8 +12,9 @@ import pytest
 
 from valuecenter.demo.customers import account_managers, population
 from valuecenter.demo.latent import streams
+from valuecenter.demo.orders import LEAD_IN_LOG2, _lead_in
 from valuecenter.demo.presets import CHANNELS, TELECOM, WHOLESALE, get_preset
-from valuecenter.demo.timeline import LoadProfile, Window, local_to_utc
+from valuecenter.demo.timeline import DAY, LoadProfile, Window, local_to_utc
 from valuecenter.demo.world import ENTITY_ORDER, DemoWorld, build_world, default_window
 from valuecenter.errors import InvalidInput
 
@@ -156,23 +157,26 @@ def test_nps_suffers_from_transfers(wholesale: DemoWorld) -> None:
     assert surveys.loc[transferred, "nps"].mean() < surveys.loc[~transferred, "nps"].mean()
 
 
-def test_customers_order_less_before_they_leave(wholesale: DemoWorld) -> None:
-    latent = wholesale.latent.frame.set_index("customer_id")
-    orders = wholesale.frames["orders"].drop_duplicates("order_id")
-    churn = orders["customer_id"].map(latent["churn_day"])
-    decline = orders["customer_id"].map(latent["decline_days"])
-    leaving = churn >= 0
-    day = orders["ordered_at"].astype("int64") // 86_400_000_000_000
-    late = leaving & (day >= churn - decline)
-    rate = orders["customer_id"].map(latent["order_rate"])
-    expected_late = (rate[late] / 30.44).sum()  # orders per day at the normal rhythm
-    days_late = (
-        latent.loc[latent["churn_day"] >= 0, "decline_days"]
-        * latent.loc[latent["churn_day"] >= 0, "order_rate"]
-        / 30.44
-    ).sum()
-    assert expected_late > 0
-    assert late.sum() < 0.7 * days_late
+@pytest.mark.parametrize(("room_days", "moves_later"), [(50.0, True), (6.0, False)])
+def test_a_leavers_last_three_gaps_stretch_and_end_before_he_leaves(
+    room_days: float, moves_later: bool
+) -> None:
+    """Issue 18's lead-in (``orders._lead_in``): the gaps ending at the last three orders before
+    the customer leaves grow by 2 ** LEAD_IN_LOG2; his last order stays before he leaves (with
+    no room after it, his history moves earlier instead); later slots are dropped."""
+    gaps = np.array([5.0, 10, 10, 10, 10, 10, 100]) * DAY  # a phase, then gaps
+    slots = np.array([len(gaps)], dtype=np.int64)
+    pos = np.arange(len(gaps), dtype=np.int64)
+    at = np.cumsum(gaps)
+    end = np.full(len(gaps), at[5] + room_days * DAY)  # he leaves after slot 5
+    delay, last = _lead_in(gaps, pos, at, end.astype(np.int64), slots)
+    assert last.tolist() == [5]
+    moved = (at + delay)[:6]
+    stretched = np.diff(moved) / DAY
+    assert stretched[:2] == pytest.approx([10.0, 10.0])
+    assert stretched[2:] == pytest.approx([10 * 2**v for v in LEAD_IN_LOG2])
+    assert moved[-1] <= end[0] - 4 * DAY
+    assert (moved[0] == at[0]) == moves_later
 
 
 def test_telecom_contracts_renew_cancel_and_end(telecom: DemoWorld) -> None:

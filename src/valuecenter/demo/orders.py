@@ -1,10 +1,14 @@
 """Orders and order lines, vectorised over all customers.
 
-Each customer orders in a rhythm: gamma-distributed gaps (mean ``30.4 / order_rate`` days,
-shape ``regularity``) from a random phase, inside the months the customer is active. Before a
-customer leaves, orders thin out and baskets shrink (seed 000: "does a customer place fewer
-orders than usual?"). Quantities follow the customer's value potential, so revenue is
-concentrated as the latent value is.
+Each customer orders in a rhythm: log-normal gaps between orders (mean ``30.4 / order_rate``
+days) from a random phase, inside the months the customer is active. The gaps are as noisy
+as real customers' (CDNOW, keepers: 31% of their orders come after a gap longer than 1.5 ×
+their own median gap; issue 18: 30–39%). A customer who leaves has a weak lead-in, then
+silence: his last three gaps lengthen gradually to about 1.3 × (CDNOW: mean log₂ gap ratio
++0.40 at the last order against +0.02 for keepers) and his last two baskets shrink (UCI Online
+Retail, wholesale: 0.7–0.85 × his median basket); after his last order he orders nothing
+(``docs/simulation.md``, "The lead-in to leaving"). Quantities follow the customer's value
+potential, so revenue is concentrated as the latent value is.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from valuecenter.demo.scenarios import Shock, market_factor
 from valuecenter.demo.timeline import (
     DAY,
     BoolArray,
+    FloatArray,
     IntArray,
     LoadProfile,
     Window,
@@ -31,9 +36,74 @@ from valuecenter.demo.timeline import (
 from valuecenter.demo.vector import cumsum_in_group, numbered, owners, position_in_group
 
 MONTH_DAYS = 30.44
-_DECLINE_KEEP = 0.45  # share of orders still placed in the months before leaving
-_DECLINE_BASKET = 0.6
+# The spread of the gaps: log-normal with this log-scale standard deviation, so that
+# P(gap > 1.5 x median) = P(Z > ln 1.5 / GAP_SIGMA) = 34%, the middle of real keepers' 30-39%
+# (issue 18; CDNOW 31.2%, measured by tests/test_analytics_leaving.py).
+GAP_SIGMA = 1.0
+# The lead-in of a leaver: the gaps ending at his third-to-last, second-to-last and last order
+# grow by 2 ** LEAD_IN_LOG2, so the world's stoppers show CDNOW's mean log2 gap ratio at those
+# orders (-0.06, +0.18, +0.40; keepers -0.12, -0.03, +0.02; issue 18: "about 1.3 x"). Set on the
+# 20,000-customer wholesale worlds of seeds 2-4 (their mean: -0.06, +0.18, +0.43);
+# tests/test_demo_leaving.py measures seed 1. The stretch is larger than the figure it gives
+# because a leaver's campaign conversions (campaigns.py) fall among his last orders with no
+# lead-in of their own.
+LEAD_IN_LOG2 = (0.06, 0.35, 0.65)  # third-to-last, second-to-last, last order
+# UCI Online Retail (wholesale, issue 18): the last two baskets of stoppers are 0.7-0.85 x their
+# own median basket where the keepers' are 0.9 x; relative to the keepers, the middle is
+# 0.775 / 0.9 = 0.86 (the world's keepers have no reason to shrink and stay near 1).
+LEAD_IN_BASKET = 0.86
+LEAD_IN_BASKETS = 2
+# A leaver's last order stays this far before he leaves: a B2B order placed at a weekend or
+# on a holiday is booked on the next working day (up to four days later at Easter).
+_LEAD_IN_ROOM = 4 * DAY
 FROM_FAVOURITE = 0.65  # share of order lines from the customer's three favourite categories
+
+
+def gap_sigma(regularity: FloatArray) -> FloatArray:
+    """The log-scale spread of every customer's gaps (GAP_SIGMA). Log-normal, so the gaps
+    scatter around the median symmetrically in log: real keepers' gaps are noisy (CDNOW: 31% of
+    their orders after a gap longer than 1.5 × their own median) while their mean log₂ ratio to
+    the median stays near 0 (CDNOW −0.12 to +0.02 at the last three orders); a gamma gap noisy
+    enough for the first puts the second at −0.3. ``regularity`` (the former gamma shape) no
+    longer spreads it: with the spread of a gamma of that shape, customers of shape near 1 were
+    so bursty (σ up to 1.9) that the rhythm warning saw a dip in every market nearly every
+    week."""
+    return np.full(len(regularity), GAP_SIGMA, dtype=np.float64)
+
+
+def _lead_in(
+    gaps: FloatArray, pos: IntArray, at: FloatArray, end: IntArray, slots: IntArray
+) -> tuple[FloatArray, IntArray]:
+    """For a customer who leaves: per customer his last order (the last slot at least
+    ``_LEAD_IN_ROOM`` before he leaves, -1: none), and per slot how much his order moves when
+    the gaps ending at his last order and at the two orders before it grow by
+    ``2 ** LEAD_IN_LOG2``.
+
+    The last order is chosen before the stretch (choosing it after would favour short last
+    gaps). The stretched orders move later as far as there is room before he leaves;
+    what does not fit moves his whole history earlier instead (and orders before his start are
+    dropped), so the lead-in always ends before he leaves. The first slot is a phase, not a
+    gap, and is never stretched."""
+    stretch = np.asarray([2.0**v - 1.0 for v in LEAD_IN_LOG2[::-1]])  # last order first
+    group = owners(slots)
+    before = at < end - _LEAD_IN_ROOM
+    last = np.full(len(slots), -1, dtype=np.int64)
+    np.maximum.at(last, group[before], pos[before])
+    last_rep = np.repeat(last, slots)
+    back = last_rep - pos  # 0 at the last order
+    own = np.where((back >= 0) & (back < len(stretch)) & (pos >= 1), gaps, 0.0)
+    own *= stretch[np.clip(back, 0, len(stretch) - 1)]
+    delay = cumsum_in_group(own, slots)
+    total = np.bincount(group, weights=own, minlength=len(slots))
+    at_last = np.zeros(len(slots))
+    is_last = back == 0
+    at_last[group[is_last]] = at[is_last]
+    room = np.bincount(
+        group, weights=np.where(is_last, end - _LEAD_IN_ROOM, 0.0), minlength=len(slots)
+    )
+    forward = np.clip(room - at_last, 0.0, total)
+    shift = np.repeat(total - forward, slots)
+    return np.where(back >= 0, delay - shift, 0.0), last
 
 
 @dataclass(frozen=True)
@@ -44,7 +114,7 @@ class Orders:
     customer: IntArray  # customer row of every order
     local_s: IntArray  # local time of every order
     order_ids: np.ndarray
-    declining: BoolArray  # placed in the decline before the customer left
+    declining: BoolArray  # one of the last two orders of a customer who leaves (smaller basket)
     revenue_cents: IntArray  # revenue of every customer over the window
     extra_revenue_cents: IntArray  # revenue of each extra order, in the order given
     favourites: IntArray  # (customers × 3) favourite category indices (hidden truth)
@@ -89,34 +159,46 @@ def generate_orders(
     n = len(customer_ids)
     lo, hi = active_bounds(latent, window)
     rate = latent.column("order_rate")
-    shape = latent.column("regularity")
     gap_mean = MONTH_DAYS / rate * DAY
     span = (hi - lo).astype(np.float64)
     expected = span / gap_mean
-    slots = np.ceil(expected * 1.5 + 4.0 * np.sqrt(expected) + 3).astype(np.int64)
+    slots = np.ceil(expected * 1.5 + 6.0 * np.sqrt(expected) + 4).astype(np.int64)
     slots[span <= 0] = 0
 
     who = owners(slots)
-    gaps = rng_orders.gamma(np.repeat(shape, slots), 1.0, len(who)) / np.repeat(shape, slots)
-    gaps *= np.repeat(gap_mean, slots)
-    first = position_in_group(slots) == 0
-    # The first gap is a random phase, so customers are not all in step at the window start.
-    gaps[first] = rng_orders.random(int(first.sum())) * np.repeat(gap_mean, slots)[first]
-    at = np.repeat(lo, slots) + cumsum_in_group(gaps, slots)
-    keep = at < np.repeat(hi, slots)
-
-    churn = latent.int_column("churn_day")
-    decline_from = np.where(
-        churn >= 0, (churn - latent.int_column("decline_days")) * DAY, np.iinfo(np.int64).max
+    pos = position_in_group(slots)
+    sigma = np.repeat(gap_sigma(latent.column("regularity")), slots)
+    mean = np.repeat(gap_mean, slots)
+    gaps = mean * np.exp(sigma * rng_orders.standard_normal(len(who)) - sigma**2 / 2)
+    first = pos == 0
+    # The first gap is a random phase, so customers are not all in step at the window start. A
+    # customer who was already one orders in his steady rhythm: the time to his next order is
+    # the forward recurrence time of his gaps (uniform × a length-biased gap; for a log-normal
+    # gap that is log-normal with the log-median raised by sigma²), otherwise noisy customers
+    # would order in a burst at the window start and less and less after it. A new customer
+    # starts within one mean gap of joining.
+    steady = np.repeat(lo > latent.int_column("since_day") * DAY, slots)[first]
+    biased = np.exp(
+        sigma[first] * rng_orders.standard_normal(int(first.sum())) + sigma[first] ** 2 / 2
     )
-    declining = at >= np.repeat(decline_from, slots)
-    u = rng_orders.random(len(at))
-    keep &= ~declining | (u < _DECLINE_KEEP)
+    phase = rng_orders.random(int(first.sum())) * np.where(steady, biased, 1.0)
+    gaps[first] = phase * mean[first]
+    at = np.repeat(lo, slots) + cumsum_in_group(gaps, slots)
+    end = np.repeat(hi, slots)
+    leaves = np.repeat(latent.int_column("churn_day") >= 0, slots)
+    lead_in, last = _lead_in(gaps, pos, at, end, slots)
+    # A leaver's lead-in ends at his last order before he leaves; then silence.
+    at = np.where(leaves, at + lead_in, at)
+    in_lead = (pos <= np.repeat(last, slots)) & (at >= np.repeat(lo, slots))
+    keep = np.where(leaves, in_lead, at < end)
+    from_last = np.repeat(last, slots) - pos
+    declining = leaves & (from_last >= 0) & (from_last < LEAD_IN_BASKETS)
     if shocks:
         dip = market_factor(shocks, countries[who], at.astype(np.int64), "order_factor")
         keep &= rng_orders.random(len(at)) < dip
     who, at, declining = who[keep], at[keep].astype(np.int64), declining[keep]
-    extras = extras or ExtraOrders.combine()
+    none = np.zeros(0, dtype=np.int64)
+    extras = extras or ExtraOrders(none, none, none, np.zeros(0, dtype=bool))
     n_base = len(who)
     extra_of = np.full(n_base + len(extras.customer), -1, dtype=np.int64)
     extra_of[n_base:] = np.arange(len(extras.customer))
@@ -138,7 +220,9 @@ def generate_orders(
     n_orders = len(who)
     order_ids = numbered("O", first_order_no, n_orders, 8)
 
-    basket = latent.column("basket_lines")[who] * np.where(declining, _DECLINE_BASKET, 1.0)
+    basket = latent.column("basket_lines")[who]
+    if preset.kind != "b2b":  # one or two units a line: a smaller basket has fewer lines
+        basket = 1.0 + (basket - 1.0) * np.where(declining, LEAD_IN_BASKET, 1.0)
     n_lines = 1 + rng_lines.poisson(np.maximum(basket - 1.0, 0.0))
     n_lines[forced >= 0] = 1
     line_order = owners(n_lines)
@@ -165,7 +249,8 @@ def generate_orders(
     list_cents = cat.price_cents[product]
     unit_cents = np.maximum(np.round(list_cents * (1.0 - discount[line_who])), 1).astype(np.int64)
     per_line = value / (latent.column("order_rate") * latent.column("basket_lines"))
-    target = per_line[line_who] * np.where(declining[line_order], _DECLINE_BASKET, 1.0)
+    shrink = declining[line_order] & (preset.kind == "b2b")
+    target = per_line[line_who] * np.where(shrink, LEAD_IN_BASKET, 1.0)
     noise = rng_lines.gamma(2.0, 0.5, len(line_who))
     if preset.kind == "b2b":
         drawn = np.clip(np.round(target * 100 / unit_cents * noise), 1, 50_000)
