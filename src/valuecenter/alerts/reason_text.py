@@ -34,10 +34,19 @@ HISTORY_TEXT: dict[str, str] = {
     "renewed_after_offer": N_("Renewed after an offer before: %(n)s×"),
 }
 
+# A churn-model feature the model found blank (no value), in words: phrase "<feature>-blank".
+BLANK_TEXT: dict[str, str] = {
+    "revenue_trend-blank": N_("No usual order level to compare his recent orders with"),
+    "nps_last-blank": N_("Never answered an NPS survey"),
+    "monthly_fee_eur-blank": N_("No monthly fee known"),
+    "days_to_end-blank": N_("No contract end date known"),
+    "tenure_days-blank": N_("Customer since: not known"),
+}
 # Every reason sentence the product writes, by phrase id (English message ids).
 PHRASES: dict[str, str] = {
     **FEATURE_TEXT,
     **HISTORY_TEXT,
+    **BLANK_TEXT,
     # Order rhythm (alerts/service.py).
     "rhythm-risk": N_(
         "Rhythm warning: %(risk_share)s chance of no order in the next %(window)s days"
@@ -115,6 +124,12 @@ def feature_reason(feature: str, value: float) -> dict[str, object]:
     if feature == "revenue_trend":
         return reason(feature, {"share": float(value)})
     return reason(feature, {"n": round(value)})
+
+
+def blank_reason(feature: str) -> dict[str, object] | None:
+    """The reason of a feature the model found blank, when there are words for it."""
+    phrase = f"{feature}-blank"
+    return reason(feature, {}, phrase=phrase) if phrase in BLANK_TEXT else None
 
 
 def reason_text(item: Mapping[str, object]) -> str:

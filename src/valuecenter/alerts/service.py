@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from valuecenter.alerts.churn_fit import fit_validated_churn
 from valuecenter.alerts.contract_features import FEATURE_TEXT
 from valuecenter.alerts.models import Alert, AlertKind, AlertRun, AlertStatus, MarketDip
-from valuecenter.alerts.reason_text import feature_reason, reason
+from valuecenter.alerts.reason_text import blank_reason, feature_reason, reason
 from valuecenter.alerts.repository import dip_of, last_order_days, open_alert_customers
 from valuecenter.analytics.churn.model import Kind
 from valuecenter.analytics.errors import InputError
@@ -360,6 +360,9 @@ def _churn_model(
 def _reason(feature: str, value: float | str | None, fallback: str) -> dict[str, object]:
     """A churn-model reason in an account manager's words (FEATURE_TEXT), stored as the feature
     with its value so it is shown in the reader's language; the model's own wording otherwise."""
+    blank = value is None or (isinstance(value, int | float) and np.isnan(value))
+    if blank and (words := blank_reason(feature)) is not None:
+        return words
     if feature not in FEATURE_TEXT or not isinstance(value, int | float) or np.isnan(value):
         return {"code": feature, "text": fallback}
     return feature_reason(feature, float(value))

@@ -15,7 +15,8 @@ probability ``(a + T) / (a + T + w)`` (the gamma-Poisson posterior predictive). 
 Either below ``alpha`` — and revenue in the window below ``revenue_ratio`` of his baseline —
 raises an individual alert. Before that, every **market** (a country) is compared with itself:
 observed orders in the window ÷ the sum of its customers' expected orders. A market clearly
-below (ratio < ``market_ratio`` and a z-score below ``market_z``) is a **market dip**: it is
+below the rest of the company (ratio < ``market_ratio`` × the other markets' ratio, capped at
+1, and a z-score below ``market_z`` against that) is a **market dip**: it is
 reported once, and its customers' expectations are scaled by the market's ratio, so that only
 customers who fall below their peers are alerted (the seeds' "is it the recession, or is he
 about to leave?").
@@ -165,8 +166,24 @@ def order_rhythm(
         code[has], weights=(expected_raw * (1.0 + w / (a + exposure)))[has], minlength=len(labels)
     )
     ratio_m = np.divide(obs_m, exp_m, out=np.ones(len(labels)), where=exp_m > 0)
-    z_m = np.divide(obs_m - exp_m, np.sqrt(var_m), out=np.zeros(len(labels)), where=var_m > 0)
-    dip_m = (ratio_m < o.market_ratio) & (z_m < o.market_z) & (cnt_m >= o.min_market_customers)
+    # What every market shows at once is not one market's dip: the rest of the company's ratio
+    # (leave one out; 1 with no other market, never above 1) is the reference. Customers picked
+    # for having a rhythm in the baseline order less afterwards everywhere (regression to the
+    # mean of clumpy, real-like ordering, and the company's normal churn): judged against 1,
+    # every market would dip in about half the weeks of a quiet year (issue 18's world).
+    rest_obs, rest_exp = obs_m.sum() - obs_m, exp_m.sum() - exp_m
+    ref_m = np.minimum(
+        np.divide(rest_obs, rest_exp, out=np.ones(len(labels)), where=rest_exp > 0), 1.0
+    )
+    z_m = np.divide(
+        obs_m - ref_m * exp_m,
+        np.sqrt(var_m * ref_m),
+        out=np.zeros(len(labels)),
+        where=var_m * ref_m > 0,
+    )
+    dip_m = (
+        (ratio_m < o.market_ratio * ref_m) & (z_m < o.market_z) & (cnt_m >= o.min_market_customers)
+    )
     factor = np.where(dip_m, ratio_m, 1.0)[code]
     expected = expected_raw * factor
     p_win = (a + exposure) / (a + exposure + w * factor)
