@@ -353,28 +353,28 @@ def risk_axis(
         described.update({"chosen": None, "not_covered": len(customer_id)})
         return RiskAxis(risk, at_risk, model_of, None, None, described)
     ranked = sorted(
-        (c for c in candidates if c.validated is not None and c.measured is not None),
-        key=lambda c: -c.validated.auc if c.validated else 0.0,
+        (
+            (c, c.validated, c.measured)
+            for c in candidates
+            if c.validated is not None and c.measured is not None
+        ),
+        key=lambda item: -item[1].auc,
     )
     filled: list[dict[str, object]] = []
     open_ = np.ones(len(customer_id), dtype=bool)
-    for candidate in ranked:
-        assert candidate.validated is not None and candidate.measured is not None
-        scored = pd.Series(
-            candidate.validated.risk(candidate.measured.now_score),
-            index=candidate.measured.now_customer,
-        )
+    for candidate, validated, measured in ranked:
+        scored = pd.Series(validated.risk(measured.now_score), index=measured.now_customer)
         mine = scored.reindex(customer_id).to_numpy(dtype=np.float64)
         take = open_ & np.isfinite(mine)
         risk = np.where(take, mine, risk)
-        at_risk = np.where(take, mine >= candidate.validated.cut, at_risk)
+        at_risk = np.where(take, mine >= validated.cut, at_risk)
         model_of[take] = candidate.source.key
         if candidate is not best and take.any():
             filled.append(
                 {
                     "key": candidate.source.key,
                     "name": candidate.source.name,
-                    "auc": round(candidate.validated.auc, 4),
+                    "auc": round(validated.auc, 4),
                     "customers": int(take.sum()),
                 }
             )
