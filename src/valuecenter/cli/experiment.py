@@ -12,13 +12,11 @@ line, without a database (issue 19).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import typer
 
+from valuecenter.cli.modelfiles import option_errors
 from valuecenter.cli.progress import StepLines, counting_bar, interactive
-from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
 from valuecenter.i18n import N_, _, format_percent
 
@@ -35,20 +33,6 @@ _OPTION_OF = {
     "allocation": "--control-per-treated",
     "runs": "--runs",
 }
-
-
-@contextmanager
-def _analytics_errors() -> Iterator[None]:
-    """An analytics :class:`InputError` as a one-line error naming the option, in the
-    command's language."""
-    from valuecenter.analytics.errors import InputError
-
-    try:
-        yield
-    except InputError as exc:
-        field, message = exc.field, exc.translated()
-        message = message.removeprefix(f"{field}: ") if field else message
-        raise InvalidInput(_OPTION_OF.get(field, field), message) from None
 
 
 @app.command(
@@ -80,7 +64,7 @@ def sample_size(
 ) -> None:
     from valuecenter.analytics.experiments.design import two_proportion_sample_size
 
-    with _analytics_errors():
+    with option_errors(_OPTION_OF):
         size = two_proportion_sample_size(
             baseline, mde, alpha=alpha, power=power, control_per_treated=control_per_treated
         )
@@ -115,7 +99,7 @@ def simulate(
 ) -> None:
     from valuecenter.analytics.experiments.simulate import simulate_campaigns
 
-    with _analytics_errors():
+    with option_errors(_OPTION_OF):
         if interactive():
             with counting_bar(_("simulating campaigns"), _("campaigns")) as update:
                 result = simulate_campaigns(runs, seed, progress=update)
