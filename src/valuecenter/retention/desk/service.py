@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import BindParameter, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,7 +99,7 @@ class _Running:
 # The reads of one case, built once with the customer (and the moment) as bound parameters:
 # a case runs them all, and building a statement costs as much Python as running it (a 100-
 # month save desk opens 24,000 cases; tests/test_demo_savedesk.py). The SQL is the same.
-_CUSTOMER = bindparam("customer_id")
+_CUSTOMER: BindParameter[int] = bindparam("customer_id")
 _RUNNING = select(
     func.sum(Contract.monthly_fee_cents),
     func.min(Contract.end_date),
