@@ -53,7 +53,6 @@ HEAVIEST_FILES = (
     "tests/test_demo_savedesk.py",
     "tests/test_demo_cli.py",
     "tests/test_alerts_service.py",
-    "tests/test_cli_basics.py",
     "tests/test_cli_churn.py",
     "tests/test_api_schemathesis.py",
     "tests/test_retention_renewal.py",

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests import cli_runner
+from valuecenter.settings import get_settings
 from valuecenter.users import service
 from valuecenter.users.models import ApiToken, Role, User
 from valuecenter.users.security import token_hash, verify_password
 
 
-def run_cli(*args: str, env_url: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def subprocess_cli(*args: str, env_url: str) -> subprocess.CompletedProcess[str]:
+    """``python -m valuecenter ARGS`` in a process of its own: the real entry point, exit code
+    and all (a process costs seconds of imports, so only the test of an unreachable database
+    goes through one; the other tests run the same entry point in-process)."""
     env = {**os.environ, "VALUECENTER_DATABASE_URL": env_url}
     return subprocess.run(
         [sys.executable, "-m", "valuecenter", *args],
-        input=stdin,
         capture_output=True,
         text=True,
         env=env,
@@ -30,7 +37,35 @@ def run_cli(*args: str, env_url: str, stdin: str | None = None) -> subprocess.Co
     )
 
 
-def test_db_upgrade_then_status_on_a_new_sqlite_file(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Callable[..., Result]]:
+    """``valuecenter ARGS`` in-process (:func:`tests.cli_runner.run_cli`) on the database
+    ``env_url``, with ``stdin`` as its standard input."""
+
+    def run(*args: str, env_url: str, stdin: str | None = None) -> Result:
+        monkeypatch.setenv("VALUECENTER_DATABASE_URL", env_url)
+        get_settings.cache_clear()
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code, out, err = cli_runner.run_cli(monkeypatch, capsys, *args)
+        return Result(code, out, err)
+
+    yield run
+    get_settings.cache_clear()
+
+
+def test_db_upgrade_then_status_on_a_new_sqlite_file(
+    run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     before = run_cli("db", "status", "--json", env_url=url)
     assert json.loads(before.stdout)["up_to_date"] is False
@@ -41,7 +76,9 @@ def test_db_upgrade_then_status_on_a_new_sqlite_file(tmp_path: Path) -> None:
     assert after["current"] == after["head"]
 
 
-def test_command_on_unmigrated_database_says_to_upgrade(tmp_path: Path) -> None:
+def test_command_on_unmigrated_database_says_to_upgrade(
+    run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     result = run_cli("users", "token", "nobody", env_url=url)
     assert result.returncode != 0
@@ -52,7 +89,7 @@ def test_command_on_unmigrated_database_says_to_upgrade(tmp_path: Path) -> None:
 
 
 def test_unreachable_database_is_one_line() -> None:
-    result = run_cli(
+    result = subprocess_cli(
         "db", "status", env_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
     )
     assert result.returncode == 7
@@ -61,7 +98,7 @@ def test_unreachable_database_is_one_line() -> None:
 
 
 def test_users_add_with_password_stdin_and_token(
-    db_url: str, sessions: sessionmaker[Session]
+    run_cli: Callable[..., Result], db_url: str, sessions: sessionmaker[Session]
 ) -> None:
     added = run_cli(
         "users", "add", "marieke", "--role", "manager", "--password-stdin",
@@ -84,7 +121,7 @@ def test_users_add_with_password_stdin_and_token(
 
 
 def test_users_add_generates_and_prints_a_password_once(
-    db_url: str, sessions: sessionmaker[Session]
+    run_cli: Callable[..., Result], db_url: str, sessions: sessionmaker[Session]
 ) -> None:
     added = run_cli("users", "add", "piet", "--role", "agent", env_url=db_url)
     assert added.returncode == 0, added.stderr
@@ -102,14 +139,16 @@ def test_users_add_generates_and_prints_a_password_once(
         (["users", "token", "ghost"], "no user 'ghost'"),
     ],
 )
-def test_user_errors_are_one_line(db_url: str, args: list[str], message: str) -> None:
+def test_user_errors_are_one_line(
+    run_cli: Callable[..., Result], db_url: str, args: list[str], message: str
+) -> None:
     result = run_cli(*args, env_url=db_url)
     assert result.returncode != 0
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_duplicate_user_is_a_conflict(db_url: str) -> None:
+def test_duplicate_user_is_a_conflict(run_cli: Callable[..., Result], db_url: str) -> None:
     first = run_cli("users", "add", "anna", "--role", "agent", env_url=db_url)
     assert first.returncode == 0
     again = run_cli("users", "add", "anna", "--role", "agent", env_url=db_url)

@@ -84,29 +84,44 @@ def _subprocess(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
     )
 
 
-def test_an_error_in_the_language_of_lang(tmp_path: Path) -> None:
-    """``LANG`` alone decides (no setting): one line, in that language, same exit code."""
+def test_an_error_in_the_language_of_lang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``LANG`` alone decides (no setting): one line, in that language, same exit code. The
+    first run is a process of its own (nothing read at import time may decide the language),
+    the others run the same entry point in-process (a process costs seconds of imports)."""
     url = {"VALUECENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
     nl = _subprocess("score", "--as-of", "2026-13-01", env={**url, "LANG": "nl_NL.UTF-8"})
     assert nl.returncode == 2
     assert nl.stderr == "fout: --as-of: '2026-13-01' is geen datum zoals 2026-11-01\n"
-    en = _subprocess("score", "--as-of", "2026-13-01", env={**url, "LANG": "en_US.UTF-8"})
-    assert en.returncode == 2
-    assert en.stderr == "error: --as-of: '2026-13-01' is not a date like 2026-11-01\n"
+
+    def in_process(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+        for variable in ("VALUECENTER_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+            monkeypatch.delenv(variable, raising=False)
+        for variable, value in {**url, **env}.items():
+            monkeypatch.setenv(variable, value)
+        get_settings.cache_clear()
+        try:
+            return _run(monkeypatch, capsys, *args)
+        finally:
+            get_settings.cache_clear()
+
+    code, _out, err = in_process("score", "--as-of", "2026-13-01", env={"LANG": "nl_NL.UTF-8"})
+    assert (code, err) == (2, nl.stderr)  # the same in-process as in a process of its own
+    code, _out, err = in_process("score", "--as-of", "2026-13-01", env={"LANG": "en_US.UTF-8"})
+    assert code == 2
+    assert err == "error: --as-of: '2026-13-01' is not a date like 2026-11-01\n"
     # The setting beats LANG; --lang beats both; an unknown --lang is a one-line error.
-    setting = _subprocess(
-        "score",
-        "--as-of",
-        "x",
-        env={**url, "LANG": "en_US.UTF-8", "VALUECENTER_LANGUAGE": "nl"},
+    _code, _out, err = in_process(
+        "score", "--as-of", "x", env={"LANG": "en_US.UTF-8", "VALUECENTER_LANGUAGE": "nl"}
     )
-    assert setting.stderr.startswith("fout: --as-of: 'x' is geen datum")
-    option = _subprocess(
-        "--lang", "en", "score", "--as-of", "x", env={**url, "VALUECENTER_LANGUAGE": "nl"}
+    assert err.startswith("fout: --as-of: 'x' is geen datum")
+    _code, _out, err = in_process(
+        "--lang", "en", "score", "--as-of", "x", env={"VALUECENTER_LANGUAGE": "nl"}
     )
-    assert option.stderr.startswith("error: --as-of: 'x' is not a date")
-    bad = _subprocess("--lang", "fr", "version", env=url)
-    assert (bad.returncode, bad.stderr) == (2, "error: --lang: 'fr' is not one of en, nl\n")
+    assert err.startswith("error: --as-of: 'x' is not a date")
+    code, _out, err = in_process("--lang", "fr", "version", env={})
+    assert (code, err) == (2, "error: --lang: 'fr' is not one of en, nl\n")
 
 
 def test_import_progress_and_summary_in_dutch_and_english(
