@@ -9,8 +9,6 @@ catalogue takes it from the desk's suggestion, the renewal list and the engine a
 
 from __future__ import annotations
 
-import random
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,7 +47,6 @@ def _suggested(session: Session, customer_id: int) -> set[str]:
         "contact-reason",
         at=utcnow(),
         control_share=0.0,
-        rng=random.Random(1),
     )
     rows = case.suggestion["offers"]
     assert isinstance(rows, list)

@@ -28,6 +28,7 @@ from tests.test_web_alerts import OWN_OPEN
 from tests.web_fixtures import PASSWORD
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import upgrade
+from valuecenter.web.pages.alerts import PAGE_SIZE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -185,8 +186,9 @@ def test_account_manager_reads_the_alerts_of_a_real_run(
             log_in(page, base, login, "/alerts")
             expect(page.locator("#inbox-who")).to_contain_text(f"{count} open alert")
             rows = page.locator("table.alerts-table tbody tr")
-            expect(rows).to_have_count(count)
-            for k in range(count):
+            shown = min(count, PAGE_SIZE)  # the inbox pages, highest value at risk first
+            expect(rows).to_have_count(shown)
+            for k in range(shown):
                 row = rows.nth(k)
                 assert row.locator(".reasons li").count() >= 2
                 expect(row.locator(".reasons")).to_contain_text("days")

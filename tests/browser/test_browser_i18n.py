@@ -90,7 +90,7 @@ FIGURES = {
     "/value": [("#top1", "share")],
     "/alerts": [("#inbox-who", "whole")],
     "/retention/desk": [("#desk-who", "whole")],
-    "/retention/renewals": [(".cards", "whole")],
+    "/retention/renewals": [(".cards", "money")],  # the cost per call, with cents
     "/retention/ledger": [("#card-gross", "whole")],
     "/offers": [("#actions-table", "money")],
 }

@@ -41,6 +41,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 # The demo world's history ends on 2026-10-31: October's cancel contacts open desk cases (all
 # to the desk, so the agent surely has suggestions to work), the last ten days of September's
 # open control cases (drawn at 0.99: the desk page shows what a control case looks like).
+# The renewal list is made with free calls (--call-cost-eur 0): on the issue-18 telecom world
+# seed 4's campaigns measure the renewal call's effect at +0.15 points, which does not pay for
+# a €4.50 call, so at the default cost the list rightly calls nobody and the page has no rows.
 COMMANDS = [
     ["demo", "--preset", "telecom", "--customers", "3000", "--seed", "4"],
     ["score"],
@@ -51,7 +54,7 @@ COMMANDS = [
      "--control-share", "0.99"],
     ["retention", "offers", "add", "--code", "renewal-call", "--name", "A renewal call, no gift",
      "--kind", "other", "--campaign-action", "renewal-offer"],
-    ["retention", "renewals"],
+    ["retention", "renewals", "--call-cost-eur", "0"],
 ]  # fmt: skip
 
 

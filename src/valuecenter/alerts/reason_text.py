@@ -52,6 +52,7 @@ PHRASES: dict[str, str] = {
         "Rhythm warning: %(risk_share)s chance of no order in the next %(window)s days"
     ),
     "overdue": N_("No order for %(days)s days; he usually orders every %(gap)s days"),
+    "since-last": N_("Last order %(days)s days ago; he usually orders every %(gap)s days"),
     "fewer-orders": N_(
         "%(observed)s orders in the last %(window)s days; %(expected)s expected from his own rhythm"
     ),

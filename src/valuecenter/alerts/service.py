@@ -113,8 +113,9 @@ def _rhythm_reasons(
     reasons: list[dict[str, object]] = [
         reason("rhythm-risk", {"risk_share": round(w.risk, 4), "window": window})
     ]
-    if w.silence > w.median_gap:
-        reasons.append(reason("overdue", {"days": w.silence, "gap": round(w.median_gap)}))
+    gap = {"days": w.silence, "gap": round(w.median_gap)}
+    # his silence beside his usual gap, overdue or not: the first thing an account manager asks
+    reasons.append(reason("overdue" if w.silence > w.median_gap else "since-last", gap))
     i = w.at
     if i < 0 or not res.has_rhythm[i]:
         return reasons
@@ -252,9 +253,11 @@ def _warned(
     rhythm also finds him below his peers (the recession is not his leaving)."""
     orders = customer_days(days.customer_id, days.day, days.cents)
     h, m = options.window_days, options.min_orders
-    warning = fit_warning(orders, as_of_day, h, m)
+    warning = fit_warning(orders, as_of_day, h, m, options.warning_precision)
     try:
-        validation: dict[str, object] = validate_warning(orders, as_of_day, h, m)
+        validation: dict[str, object] = validate_warning(
+            orders, as_of_day, h, m, options.warning_precision
+        )
     except InputError as exc:
         validation = {"skipped": str(exc)}
     judged = population(orders, as_of_day, h, m)

@@ -140,14 +140,14 @@ def evaluate(
 
 
 def validate_warning(
-    orders: Orders, as_of: int, horizon: int = 90, min_orders: int = 3
+    orders: Orders, as_of: int, horizon: int = 90, min_orders: int = 3, precision: float = 0.5
 ) -> dict[str, object]:
     """Out-of-time check of the warning with the labels known at ``as_of``: fitted at
     ``as_of − 2·horizon``, scored at ``as_of − horizon`` against no order in
     ``(as_of − horizon, as_of]``; with the recency baseline's AUC on the same customers and
     the precision and share of the alerts its training threshold raises there."""
     cut = as_of - horizon
-    warning = fit_warning(orders, cut, horizon, min_orders)
+    warning = fit_warning(orders, cut, horizon, min_orders, precision)
     customers = population(orders, cut, horizon, min_orders)
     label = stopped(orders, customers, cut, horizon)
     if label.all() or not label.any():
