@@ -20,8 +20,8 @@ Features above this layer add their own (the contract churn model: ``alerts/risk
 through ``run_score(..., risk_sources=...)``: one more entry in the list.
 
 On the default demo world (wholesale, 5,000 customers, seed 1, horizon 180 days) the
-validation cut has 4,530 customers of whom 20.7% left; AUCs: days since the last order 0.82,
-order rhythm 0.75, BG/NBD 0.61.
+validation cut has 4,409 customers of whom 27% left; AUCs: days since the last order 0.78,
+the learned rhythm warning 0.76, order rhythm 0.70, BG/NBD 0.59.
 """
 
 from __future__ import annotations
