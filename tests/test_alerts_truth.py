@@ -41,7 +41,6 @@ class Observed:
     cents: np.ndarray
     market: np.ndarray
     churn_day: np.ndarray  # NaN: stays
-    decline_days: np.ndarray
     last_order: np.ndarray
     end_day: int
 
@@ -68,7 +67,6 @@ def _observe(world: DemoWorld) -> Observed:
         cents=days["v"].to_numpy(np.float64),
         market=customers["country"].to_numpy(),
         churn_day=np.asarray((churn - EPOCH).dt.days, dtype=np.float64),
-        decline_days=truth["decline_days"].to_numpy(np.float64),
         last_order=last,
         end_day=(pd.Timestamp(world.window.end) - EPOCH).days,
     )
@@ -79,50 +77,20 @@ def wholesale() -> Observed:
     return _observe(build_world(WHOLESALE, CUSTOMERS, SEED))
 
 
-@dataclass(frozen=True)
-class Backtest:
-    alerted: int
-    precision: float  # alerted customers who leave within HORIZON days (or already left)
-    late: float  # share of alerts raised after the customer had already left
-    leavers: int
-    recall_before_last_order: float  # caught ≥ 30 days before their last order
-    recall_before_leaving: float  # caught ≥ 30 days before they leave
-    dips: dict[int, list[str]]  # run day → markets in a dip
-
-
-def backtest(obs: Observed, options: RhythmOptions | None = None) -> Backtest:
-    """The warning run weekly through the window's last year, as a product would: each
-    customer's first alert is kept. Scored only where the truth has had time to show."""
+def quiet_dips(obs: Observed, options: RhythmOptions | None = None) -> dict[int, list[str]]:
+    """The markets in a dip at each weekly run through the window's last year."""
     start, stop = obs.end_day - 365, obs.end_day - HORIZON
-    first = np.full(len(obs.market), np.nan)
     dips: dict[int, list[str]] = {}
     for t in range(start, stop + 1, 7):
         res = order_rhythm(obs.customer, obs.day, obs.cents, obs.market, t, options)
-        new = res.alert & np.isnan(first)
-        first[new] = t
         dips[t] = [m.market for m in res.markets if m.dip]
-    alerted = ~np.isnan(first)
-    right = obs.churn_day[alerted] <= first[alerted] + HORIZON  # NaN (stays) compares False
-    late = obs.churn_day[alerted] < first[alerted]
-    # Leavers whose 30-day lead falls inside the runs' span.
-    leavers = (obs.churn_day >= start + 30) & (obs.churn_day < stop + 30)
-    caught = first[leavers]
-    return Backtest(
-        alerted=int(alerted.sum()),
-        precision=float(right.mean()),
-        late=float(late.mean()),
-        leavers=int(leavers.sum()),
-        recall_before_last_order=float(np.mean(caught <= obs.last_order[leavers] - 30)),
-        recall_before_leaving=float(np.mean(caught <= obs.churn_day[leavers] - 30)),
-        dips=dips,
-    )
+    return dips
 
 
 def test_no_market_dip_without_a_shock_and_only_the_hit_market_in_a_recession(
     wholesale: Observed,
 ) -> None:
-    quiet = backtest(wholesale)
-    assert all(not markets for markets in quiet.dips.values())
+    assert all(not markets for markets in quiet_dips(wholesale).values())
     world = build_world(WHOLESALE, CUSTOMERS, SEED, scenarios=("recession",))
     shock = world.truth["truth_market_shocks"].iloc[0]
     hit = _observe(world)
