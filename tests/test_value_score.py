@@ -6,6 +6,7 @@ and bad input is one line."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from valuecenter.demo.load import account_manager_logins
 from valuecenter.demo.presets import WHOLESALE
 from valuecenter.demo.world import build_world
 from valuecenter.users.service import issue_token, set_password
+from valuecenter.value.features import purchase_days, purchase_summary, summary_from_days
 from valuecenter.value.models import CustomerScore, ScoreRun
 from valuecenter.value.segments import NOT_SCORED, load_segmentation
 
@@ -248,3 +250,20 @@ def test_contract_customers_are_valued_by_their_fees_and_renewal_chance(
     assert (gone["clv_cents"] == 0).all()
     assert (gone["p_alive"] == 0).all()
     assert set(gone["segment"]) <= {"let-go", "win-back", "save-first"}
+
+
+def test_the_summary_from_the_customer_days_equals_the_sql_summary(
+    scored: dict[str, object], sessions: sessionmaker[Session]
+) -> None:
+    """The score run reads the orders once (``purchase_days``) and derives the CLV features
+    from those customer-days (``summary_from_days``): the same figures as the set-based
+    ``purchase_summary`` that reads them a second time, on both backends."""
+    as_of = date.fromisoformat(str(scored["as_of"]))
+    with sessions() as session:
+        sql = purchase_summary(session, as_of)
+        derived = summary_from_days(as_of, purchase_days(session, as_of))
+    assert len(sql.customer_id) > 100
+    for name in ("customer_id", "periods", "first_day", "last_day", "total_cents"):
+        assert np.array_equal(getattr(sql, name), getattr(derived, name)), name
+    assert np.array_equal(sql.first_cents, derived.first_cents)
+    assert np.array_equal(sql.recent_cents, derived.recent_cents)

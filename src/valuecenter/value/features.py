@@ -270,3 +270,30 @@ def purchase_days(session: Session, as_of: date) -> PurchaseDays:
     ).all()
     table = _ints(rows, 3)
     return PurchaseDays(customer_id=table[:, 0], day=table[:, 1], cents=table[:, 2])
+
+
+def summary_from_days(as_of: date, days: PurchaseDays) -> PurchaseSummary:
+    """:func:`purchase_summary` computed from the customer-days already read (one pass over the
+    orders instead of two when a run needs both): per customer (ascending ids) the number of
+    purchase days, the first and last day, the total, the first day's value and the value of
+    the 365 days before ``as_of``."""
+    order = np.lexsort((days.day, days.customer_id))
+    customer, day, cents = days.customer_id[order], days.day[order], days.cents[order]
+    if len(customer) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return PurchaseSummary(as_of, empty, empty, empty, empty, empty, empty, empty)
+    starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]])
+    ends = np.r_[starts[1:], len(customer)]
+    since = (as_of - EPOCH).days - 365
+    recent = np.where(day >= since, cents, 0)
+    return PurchaseSummary(
+        as_of=as_of,
+        customer_id=customer[starts].astype(np.int64),
+        periods=(ends - starts).astype(np.int64),
+        first_day=day[starts].astype(np.int64),
+        last_day=day[ends - 1].astype(np.int64),
+        total_cents=np.add.reduceat(cents, starts).astype(np.int64),
+        first_cents=cents[starts].astype(np.int64),
+        recent_cents=np.add.reduceat(recent, starts).astype(np.int64),
+    )
+

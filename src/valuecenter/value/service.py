@@ -52,7 +52,7 @@ from valuecenter.value.features import (
     contract_summary,
     latest_order_day,
     purchase_days,
-    purchase_summary,
+    summary_from_days,
 )
 from valuecenter.value.models import CustomerScore, ScoreRun
 from valuecenter.value.risk import (
@@ -219,7 +219,8 @@ def run_score(
     if latest is None:
         raise InvalidInput("orders", _("there are no orders to score; import orders first"))
     as_of = options.as_of or latest + timedelta(days=1)
-    features = purchase_summary(session, as_of)
+    days = purchase_days(session, as_of)  # one pass over the orders serves both
+    features = summary_from_days(as_of, days)
     if len(features.customer_id) == 0:
         raise InvalidInput(
             "--as-of",
@@ -265,7 +266,7 @@ def run_score(
         session=session,
         as_of=as_of,
         horizon_days=options.risk_horizon_days,
-        days=purchase_days(session, as_of),
+        days=days,
         bgnbd_p_alive=pd.Series(figures["p_alive"].to_numpy(), index=features.customer_id),
         scored=int(scored_mask.sum()),
     )
