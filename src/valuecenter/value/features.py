@@ -296,4 +296,3 @@ def summary_from_days(as_of: date, days: PurchaseDays) -> PurchaseSummary:
         first_cents=cents[starts].astype(np.int64),
         recent_cents=np.add.reduceat(recent, starts).astype(np.int64),
     )
-
