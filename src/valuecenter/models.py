@@ -8,7 +8,12 @@ demo's ``truth_*`` tables are not here: they have their own metadata (``demo/tru
 
 from valuecenter.agents.models import Agent, EmployeeSurvey, Team
 from valuecenter.alerts.models import Alert, AlertRun, MarketDip
-from valuecenter.campaigns.models import Campaign, CampaignMember
+from valuecenter.campaigns.models import (
+    Campaign,
+    CampaignMember,
+    CampaignSelection,
+    CampaignVoucher,
+)
 from valuecenter.consent.models import Consent, DoNotCall
 from valuecenter.contacts.models import Case, Contact, ContactReason
 from valuecenter.contracts.models import Contract
@@ -50,6 +55,8 @@ __all__ = [
     "Base",
     "Campaign",
     "CampaignMember",
+    "CampaignSelection",
+    "CampaignVoucher",
     "Case",
     "Category",
     "Consent",
