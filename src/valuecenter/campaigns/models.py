@@ -14,8 +14,9 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import false
 
 from valuecenter.db.base import Base, BigId, UTCDateTime
 from valuecenter.db.personal import NOT_PERSONAL, PERSONAL
@@ -61,6 +62,7 @@ class Campaign(Base):
     exclusions: Mapped[dict[str, int] | None] = mapped_column(
         JSON, info=NOT_PERSONAL
     )  # reason -> customers removed at launch
+    vouchers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     landing_slug: Mapped[str | None] = mapped_column(String(64), unique=True, info=NOT_PERSONAL)
     landing_title: Mapped[str | None] = mapped_column(String(200), info=NOT_PERSONAL)
     landing_body: Mapped[str | None] = mapped_column(Text, info=NOT_PERSONAL)

@@ -12,6 +12,7 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from valuecenter import __version__
 from valuecenter.cli import alerts as alerts_cli
+from valuecenter.cli import campaign as campaign_cli
 from valuecenter.cli import churn as churn_cli
 from valuecenter.cli import consent as consent_cli
 from valuecenter.cli import db, demo, score, serve, users
@@ -56,6 +57,7 @@ app.add_typer(offers_cli.app, name="offers")
 app.add_typer(consent_cli.app, name="consent")
 app.add_typer(gdpr_cli.app, name="gdpr")
 app.add_typer(experiment_cli.app, name="experiment")
+app.add_typer(campaign_cli.app, name="campaign")
 
 
 @app.callback()

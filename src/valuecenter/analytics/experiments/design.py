@@ -73,3 +73,34 @@ def two_proportion_sample_size(
         raise InputError(N_("mde: too small to detect with fewer than a billion units"))
     n1 = math.ceil(treated - 1e-9)
     return SampleSize(treated=n1, control=math.ceil(k * n1 - 1e-9))
+
+
+def two_mean_sample_size(
+    sd: float,
+    mde: float,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    control_per_treated: float = 1.0,
+) -> SampleSize:
+    """Units per arm to detect a difference ``mde`` in a mean whose per-unit standard
+    deviation is ``sd`` in both arms (two-sided z-test; e.g. Chow, Shao & Wang, *Sample Size
+    Calculations in Clinical Research*, 2nd ed., §3.2.1): ``n₁ = (z₁₋α/₂ + z₁₋β)² σ² (1 + 1/k)
+    / δ²``, ``n₀ = k n₁``."""
+    if not (math.isfinite(sd) and sd > 0.0):
+        raise InputError(N_("sd: must be a positive number"))
+    if not (math.isfinite(mde) and mde != 0.0):
+        raise InputError(N_("mde: must be non-zero"))
+    if not 0.0 < alpha < 1.0:
+        raise InputError(N_("alpha: must be between 0 and 1 (exclusive)"))
+    if not 0.0 < power < 1.0:
+        raise InputError(N_("power: must be between 0 and 1 (exclusive)"))
+    k = control_per_treated
+    if not 0.01 <= k <= 100.0:
+        raise InputError(N_("allocation: control units per treated unit must be 0.01–100"))
+    z = float(norm.ppf(1.0 - alpha / 2.0)) + float(norm.ppf(power))
+    treated = z * z * sd * sd * (1.0 + 1.0 / k) / (mde * mde)
+    if treated * (1.0 + k) > MAX_UNITS:
+        raise InputError(N_("mde: too small to detect with fewer than a billion units"))
+    n1 = math.ceil(treated - 1e-9)
+    return SampleSize(treated=n1, control=math.ceil(k * n1 - 1e-9))
