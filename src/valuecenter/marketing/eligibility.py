@@ -113,7 +113,7 @@ def _registered(session: Session, ids: Sequence[int]) -> dict[int, date | None]:
             select(DoNotCall.number, DoNotCall.registered_on).where(
                 DoNotCall.number.in_(numbers[i : i + _CHUNK]), DoNotCall.removed_at.is_(None)
             )
-        ).tuples()
+        )
         for number, on in entries:
             for cid in phones.get(str(number), []):
                 out[cid] = on
@@ -153,7 +153,7 @@ def _presentations(
         )
         if own_campaign is not None:
             contacts = contacts.where(CampaignMember.campaign_id != own_campaign)
-        for cid, contacted, channel in session.execute(contacts).tuples():
+        for cid, contacted, channel in session.execute(contacts):
             if contacted is None:
                 continue
             out.setdefault(int(cid), []).append(

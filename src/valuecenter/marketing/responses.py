@@ -123,12 +123,10 @@ def import_responses(session: Session, campaign: Campaign, text: str) -> Importe
             )
         )
     members = {
-        int(c): m
-        for c, m in session.execute(
-            select(CampaignMember.customer_id, CampaignMember).where(
-                CampaignMember.campaign_id == campaign.id
-            )
-        ).tuples()
+        m.customer_id: m
+        for m in session.scalars(
+            select(CampaignMember).where(CampaignMember.campaign_id == campaign.id)
+        )
     }
     written = unknown = 0
     for _number, external, responded, converted, revenue in parsed:

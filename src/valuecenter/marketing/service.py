@@ -43,6 +43,7 @@ from valuecenter.campaigns.models import (
     CampaignMember,
     CampaignVoucher,
 )
+from valuecenter.consent.phone import normalize
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import Conflict, InvalidInput, NotFound
@@ -365,7 +366,7 @@ def export_members(
             people[c].name,
             people[c].language,
             people[c].email,
-            people[c].phone,
+            _dialable(people[c].phone, people[c].country),
             people[c].city,
             vouchers.get(c),
         ]
@@ -380,6 +381,14 @@ def export_members(
         session.execute(base.where(CampaignMember.contacted_at.is_(None)).values(contacted_at=when))
     session.flush()
     return ExportFile(header, rows, removed)
+
+
+def _dialable(phone: str | None, country: str | None) -> str | None:
+    """The number in international form with the ``00`` prefix (``0041984935149``): what
+    dialers take, and — unlike ``+41…`` — no spreadsheet reads it as a formula, so the CSV
+    writer leaves it as it is."""
+    number = normalize(phone, country)
+    return None if number is None else "00" + number.removeprefix("+")
 
 
 def end_campaign(session: Session, campaign: Campaign, *, at: datetime | None = None) -> None:
