@@ -229,7 +229,8 @@ def test_the_same_customer_lands_in_the_same_arm_and_a_bad_response_row_writes_n
     )
     _cli(
         capsys, "campaign", "create", "--code", "A-1", "--name", "A",
-        "--selection", str(saved["id"]), "--action", "chair-pro", "--channel", "phone", "--start", "2026-11-01",
+        "--selection", str(saved["id"]), "--action", "chair-pro", "--channel", "phone",
+        "--start", "2026-11-01",
     )  # fmt: skip
     _cli(capsys, "campaign", "goal", "A-1", "--baseline", "0.1", "--mde", "0.3")
     launched = _cli(capsys, "campaign", "launch", "A-1", "--underpowered")
