@@ -34,6 +34,21 @@ CONFIG = SchemathesisConfig.from_dict(
             "stateful": {"enabled": False},
         },
         "checks": {"enabled": True},
+        # The campaign manager's writes carry facts JSON Schema cannot state: the action must
+        # be in the catalogue, a goal's baseline + effect must stay a rate, a start day must be
+        # 2000–2100, a CSV text must have its columns. Schema-valid bodies that break them are
+        # refused with a 422 naming the field, which these operations therefore may answer.
+        "operations": [
+            {
+                "include-path-regex": r"^/api/v1/campaigns(/\{campaign_id\}/(goal|responses|redemptions))?$",
+                "include-method": "POST|PUT",
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": ["2xx", "401", "403", "404", "409", "422"]
+                    }
+                },
+            }
+        ],
     }
 )
 

@@ -370,57 +370,6 @@ def _imported(done: Any, as_json: bool) -> None:
     )
 
 
-def results_json(results: Any) -> dict[str, Any]:
-    """A campaign's results as JSON (the CLI's and the API's)."""
-    r = results.readout
-    p = results.provenance
-
-    def arm(a: Any) -> dict[str, Any]:
-        interval = a.rate_interval()
-        return {
-            "members": a.members,
-            "conversions": a.conversions,
-            "rate": a.rate,
-            "rate_ci95": None if interval is None else list(interval),
-            "revenue_euro": round(a.revenue_cents / 100, 2),
-        }
-
-    revenue = r.incremental_revenue.as_json(0)
-    return {
-        "treated": arm(r.treated),
-        "control": arm(r.control),
-        "lift": r.lift,
-        "lift_ci95": None if r.lift_low is None else [r.lift_low, r.lift_high],
-        "lift_always_valid": None if r.always_low is None else [r.always_low, r.always_high],
-        "incremental_revenue_euro": {
-            k: (v / 100 if isinstance(v, float) else v) for k, v in revenue.items()
-        },
-        "contacted": results.contacted,
-        "vouchers_redeemed": results.redeemed,
-        "cost_euro": round(r.cost_cents / 100, 2),
-        "incremental_margin_euro": None
-        if r.incremental_margin_cents is None
-        else round(r.incremental_margin_cents / 100, 2),
-        "roi": r.roi,
-        "roi_ci95": None if r.roi_low is None else [r.roi_low, r.roi_high],
-        "decision": r.decision,
-        "why": _(r.why),
-        "provenance": {
-            "experiment": p.experiment_key,
-            "treated_share": p.treated_share,
-            "launched_at": None if p.launched_at is None else p.launched_at.isoformat(),
-            "metric": p.metric,
-            "planned_treated": p.planned_treated,
-            "planned_control": p.planned_control,
-            "rule": p.rule,
-            "read_at": p.read_at.isoformat(),
-        },
-        "looks": [
-            {"day": x.day, "lift": x.lift, "low": x.low, "high": x.high} for x in results.looks
-        ],
-    }
-
-
 @app.command(
     "results", help=N_("Results against the control group: lift, revenue, cost, ROI, decision.")
 )
@@ -428,7 +377,7 @@ def results(
     campaign: str = typer.Argument(..., help=N_("The campaign's code or id.")),
     as_json: bool = _JSON,
 ) -> None:
-    from valuecenter.marketing.results import campaign_results
+    from valuecenter.marketing.results import campaign_results, results_json
 
     with unit_of_work(context.sessions()) as session:
         found = _campaign(session, campaign)

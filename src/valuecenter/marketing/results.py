@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from valuecenter.analytics.ledger import wilson
 from valuecenter.campaigns.models import Arm, Campaign, CampaignMember, CampaignVoucher
 from valuecenter.db.base import utcnow
 from valuecenter.experiments.models import Experiment
+from valuecenter.i18n import _
 from valuecenter.marketing.service import experiment_of, goal_of
 
 DAY_SECONDS = 86_400.0
@@ -144,6 +146,58 @@ def campaign_results(
             read_at=now,
         ),
     )
+
+
+def results_json(results: CampaignResults) -> dict[str, Any]:
+    """A campaign's results as JSON (the CLI's and the API's): money in euros, shares as
+    fractions, intervals as [low, high] or null with the reason."""
+    r = results.readout
+    p = results.provenance
+
+    def arm(a: Any) -> dict[str, Any]:
+        interval = a.rate_interval()
+        return {
+            "members": a.members,
+            "conversions": a.conversions,
+            "rate": a.rate,
+            "rate_ci95": None if interval is None else list(interval),
+            "revenue_euro": round(a.revenue_cents / 100, 2),
+        }
+
+    revenue = r.incremental_revenue.as_json(0)
+    return {
+        "treated": arm(r.treated),
+        "control": arm(r.control),
+        "lift": r.lift,
+        "lift_ci95": None if r.lift_low is None else [r.lift_low, r.lift_high],
+        "lift_always_valid": None if r.always_low is None else [r.always_low, r.always_high],
+        "incremental_revenue_euro": {
+            k: (v / 100 if isinstance(v, float) else v) for k, v in revenue.items()
+        },
+        "contacted": results.contacted,
+        "vouchers_redeemed": results.redeemed,
+        "cost_euro": round(r.cost_cents / 100, 2),
+        "incremental_margin_euro": None
+        if r.incremental_margin_cents is None
+        else round(r.incremental_margin_cents / 100, 2),
+        "roi": r.roi,
+        "roi_ci95": None if r.roi_low is None else [r.roi_low, r.roi_high],
+        "decision": r.decision,
+        "why": _(r.why),
+        "provenance": {
+            "experiment": p.experiment_key,
+            "treated_share": p.treated_share,
+            "launched_at": None if p.launched_at is None else p.launched_at.isoformat(),
+            "metric": p.metric,
+            "planned_treated": p.planned_treated,
+            "planned_control": p.planned_control,
+            "rule": p.rule,
+            "read_at": p.read_at.isoformat(),
+        },
+        "looks": [
+            {"day": x.day, "lift": x.lift, "low": x.low, "high": x.high} for x in results.looks
+        ],
+    }
 
 
 @dataclass(frozen=True)

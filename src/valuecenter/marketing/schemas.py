@@ -10,15 +10,15 @@ from datetime import date
 from typing import Annotated, Literal
 
 from annotated_types import Ge, Le, MaxLen
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
-from valuecenter.bounds import IsoDate, RowId
+from valuecenter.bounds import JSON_INTEGER, IsoDate, JsonRowId
 from valuecenter.channels import CAMPAIGN_CHANNELS, values
 from valuecenter.i18n import _
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
-Euros = Annotated[float, Ge(0), Le(1_000_000_000)]
-Share = Annotated[float, Ge(0), Le(1)]
+Euros = Annotated[float, Strict(), Ge(0), Le(1_000_000_000)]
+Share = Annotated[float, Strict(), Ge(0), Le(1)]
 Word = Annotated[str, MaxLen(64)]
 Words = Annotated[list[Word], MaxLen(50)]
 Metric = Literal["conversion", "retention", "revenue"]
@@ -28,7 +28,8 @@ assert set(values(CAMPAIGN_CHANNELS)) == set(CampaignChannelWord.__args__)  # ty
 
 class SelectionSpec(BaseModel):
     """A filter over the customers: every given condition must hold (AND); a list matches
-    any of its words (OR). Scores come from the latest score run."""
+    any of its words (OR). Scores come from the latest score run. A range whose lower bound
+    is above its upper bound selects nobody (as its SQL does), it is not an error."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -43,24 +44,9 @@ class SelectionSpec(BaseModel):
     categories: Words = Field(
         default_factory=list, description="bought a product of one of these categories"
     )
-    bought_within_days: Annotated[int, Ge(1), Le(3660)] = 365
+    bought_within_days: Annotated[int, JSON_INTEGER, Ge(1), Le(3660)] = 365
     contract_end_from: IsoDate | None = None
     contract_end_to: IsoDate | None = None
-
-    @model_validator(mode="after")
-    def _ranges(self) -> SelectionSpec:
-        pairs = (
-            ("clv_max_euro", self.clv_min_euro, self.clv_max_euro),
-            ("risk_max", self.risk_min, self.risk_max),
-            ("contract_end_to", self.contract_end_from, self.contract_end_to),
-        )
-        for day in (self.contract_end_from, self.contract_end_to):
-            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-                raise ValueError(_("contract end: must be between 2000-01-01 and 2100-12-31"))
-        for name, low, high in pairs:
-            if low is not None and high is not None and high < low:  # type: ignore[operator]
-                raise ValueError(_("%(field)s: is below its lower bound", field=name))
-        return self
 
     def needs_scores(self) -> bool:
         return bool(
@@ -79,18 +65,18 @@ class CampaignDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: Annotated[str, MaxLen(64)] = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    name: Annotated[str, MaxLen(200)]
-    selection_id: RowId
+    name: Annotated[str, MaxLen(200)] = Field(pattern=r"\S")
+    selection_id: JsonRowId
     action: Annotated[str, MaxLen(64)]
     channel: CampaignChannelWord
     start: IsoDate
-    runtime_days: Annotated[int, Ge(1), Le(366)] = 30
+    runtime_days: Annotated[int, JSON_INTEGER, Ge(1), Le(366)] = 30
     budget_euro: Euros | None = None
     fixed_cost_euro: Euros = 0.0
     cost_per_contact_euro: Euros = 0.0
     cost_per_voucher_euro: Euros = 0.0
     margin_share: Share | None = None
-    vouchers: bool = False
+    vouchers: Annotated[bool, Strict()] = False
     landing_title: Annotated[str, MaxLen(200)] | None = None
     landing_body: Annotated[str, MaxLen(5000)] | None = None
 
@@ -115,16 +101,16 @@ class Goal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     metric: Metric = "conversion"
-    baseline: Annotated[float, Ge(0), Le(1_000_000)] = Field(
+    baseline: Annotated[float, Strict(), Ge(0), Le(1_000_000)] = Field(
         description="conversion/retention: the control rate (0–1); revenue: euros per member"
     )
-    mde: Annotated[float, Ge(-1_000_000), Le(1_000_000)] = Field(
+    mde: Annotated[float, Strict(), Ge(-1_000_000), Le(1_000_000)] = Field(
         description="the minimum detectable effect, in the metric's unit"
     )
-    sd_euro: Annotated[float, Ge(0), Le(1_000_000)] | None = Field(
+    sd_euro: Annotated[float, Strict(), Ge(0), Le(1_000_000)] | None = Field(
         default=None, description="revenue only: the standard deviation per member"
     )
-    alpha: Annotated[float, Ge(0.0001), Le(0.5)] = 0.05
-    power: Annotated[float, Ge(0.5), Le(0.9999)] = 0.8
-    treated_share: Annotated[float, Ge(0.05), Le(0.95)] = 0.5
-    min_roi: Annotated[float, Ge(-1), Le(1000)] = 0.0
+    alpha: Annotated[float, Strict(), Ge(0.0001), Le(0.5)] = 0.05
+    power: Annotated[float, Strict(), Ge(0.5), Le(0.9999)] = 0.8
+    treated_share: Annotated[float, Strict(), Ge(0.05), Le(0.95)] = 0.5
+    min_roi: Annotated[float, Strict(), Ge(-1), Le(1000)] = 0.0

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from valuecenter.web.api import alerts, auth, customers, decisions, health, renewals, retention
+from valuecenter.web.api import (
+    alerts,
+    auth,
+    campaigns,
+    customers,
+    decisions,
+    health,
+    renewals,
+    retention,
+)
 from valuecenter.web.query_guard import known_query_only
 
 router = APIRouter(dependencies=[Depends(known_query_only)])
@@ -15,3 +24,4 @@ router.include_router(alerts.router)
 router.include_router(renewals.router)
 router.include_router(retention.router)
 router.include_router(decisions.router)
+router.include_router(campaigns.router)
