@@ -40,7 +40,9 @@ CONFIG = SchemathesisConfig.from_dict(
         # refused with a 422 naming the field, which these operations therefore may answer.
         "operations": [
             {
-                "include-path-regex": r"^/api/v1/campaigns(/\{campaign_id\}/(goal|responses|redemptions))?$",
+                "include-path-regex": (
+                    r"^/api/v1/campaigns(/\{campaign_id\}/(goal|responses|redemptions))?$"
+                ),
                 "include-method": "POST|PUT",
                 "checks": {
                     "positive_data_acceptance": {
