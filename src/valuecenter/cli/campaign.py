@@ -107,7 +107,8 @@ def selection_count(
         return
     for segment, n in sorted(per.items()):
         typer.echo(f"{segment:<24} {grouped(n):>10}")
-    typer.echo(f"{_('total'):<24} {grouped(sum(per.values())):>10}")
+    total = _("total")
+    typer.echo(f"{total:<24} {grouped(sum(per.values())):>10}")
 
 
 @app.command("create", help=N_("Create a campaign in draft."))
@@ -293,7 +294,7 @@ def export(
         _("%(n)s customers written to %(file)s", n=grouped(len(made.rows)), file=str(target))
     )
     for rule, n in made.removed.items():
-        typer.echo(f"  {_('removed')} {rule:<20} {grouped(n):>8}")
+        typer.echo(_("  removed by %(rule)s: %(n)s", rule=rule, n=grouped(n)))
 
 
 def _read(path: Path) -> str:
