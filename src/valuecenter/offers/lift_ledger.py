@@ -73,6 +73,21 @@ class LiftRow:
     control_share: float | None  # of the row's customer-months
     maturing: bool  # a window was still open at as_of
 
+    def as_json(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "month": self.month,
+            "action": self.action_code,
+            "action_name": self.action_name,
+            "shown": self.shown,
+            "sales_treated_cents": self.sales_treated_cents,
+            "sales_cents": self.sales.as_json(digits=0),
+            "purchases": self.purchases.as_json(),
+            "experiments": self.experiment_keys,
+            "control_share": None if self.control_share is None else round(self.control_share, 4),
+            "maturing": self.maturing,
+        }
+
 
 @dataclass(frozen=True)
 class LiftLedger:
@@ -83,6 +98,17 @@ class LiftLedger:
     until: date | None
     as_of: datetime
     control_share_setting: float | None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "since": None if self.since is None else self.since.isoformat(),
+            "until": None if self.until is None else self.until.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "control_share_setting": self.control_share_setting,
+            "rows": [r.as_json() for r in self.rows],
+            "months": [r.as_json() for r in self.months],
+            "total": self.total.as_json(),
+        }
 
 
 @dataclass
