@@ -35,6 +35,7 @@ in no group.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -43,7 +44,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valuecenter.analytics.experiments.lift import Lift, group_lift, lift_table, total_lift
+from valuecenter.analytics.ledger import Incremental
+from valuecenter.analytics.message import shown as translated
+from valuecenter.csv_export import cents
 from valuecenter.db.base import utcnow
+from valuecenter.i18n import _
 from valuecenter.offers.models import Action, ActionKind, Decision, DecisionArm, EngineSettings
 from valuecenter.orders.models import Order, OrderLine
 from valuecenter.products.models import Product
@@ -261,13 +266,13 @@ def _purchases(
             Order.ordered_at < last,
         )
     )
-    for customer, at, product, cents in session.execute(stmt):
-        bought[(int(customer), int(product))].append((_aware(at), int(cents or 0)))
+    for customer, at, product, total in session.execute(stmt):
+        bought[(int(customer), int(product))].append((_aware(at), int(total or 0)))
     for i, unit in enumerate(units):
         for product in offers[unit.action].products:
-            for at, cents in bought.get((unit.customer, product), ()):
+            for at, amount in bought.get((unit.customer, product), ()):
                 if unit.start <= at < unit.end:
-                    sales[i] += cents
+                    sales[i] += amount
                     lines[i] += 1
     return sales, lines
 
@@ -357,3 +362,68 @@ def lift_ledger(
 def _empty_total(as_of: datetime) -> LiftRow:
     nothing = group_lift([], [])
     return _row(TOTAL, None, None, [], nothing, nothing, 0.0, as_of)
+
+
+# --- the CSV export ------------------------------------------------------------------------
+
+
+def export_header() -> list[str]:
+    """The export's column headers in the current locale (incremental figures with their 95%
+    interval and the reason where none is given; empty cells where the ledger has none)."""
+    header = [
+        _("Row"),
+        _("Month"),
+        _("Offer"),
+        _("Treated customers"),
+        _("Control customers"),
+        _("Control share"),
+        _("Times shown"),
+        _("Sales, engine's arm (EUR)"),
+    ]
+    for figure in (_("Incremental sales (EUR)"), _("Incremental purchases")):
+        header += [
+            figure,
+            _("%(figure)s, 95%% low", figure=figure),
+            _("%(figure)s, 95%% high", figure=figure),
+            _("%(figure)s, why no interval", figure=figure),
+        ]
+    return [
+        *header,
+        _("Minimum detectable incremental sales (EUR)"),
+        _("Control experiments"),
+        _("Maturing"),
+    ]
+
+
+def _figure(value: Incremental, *, money: bool) -> list[object]:
+    figures = (value.estimate, value.low, value.high)
+    if money:
+        shown: list[object] = [None if f is None else cents(round(f)) for f in figures]
+    else:
+        shown = [None if f is None else round(f, 2) for f in figures]
+    return [*shown, translated(value.reason)]
+
+
+def export_values(row: LiftRow) -> list[object]:
+    return [
+        row.key,
+        row.month,
+        row.action_code,
+        row.sales.treated,
+        row.sales.control,
+        None if row.control_share is None else round(row.control_share, 4),
+        row.shown,
+        cents(row.sales_treated_cents),
+        *_figure(row.sales.incremental, money=True),
+        *_figure(row.purchases.incremental, money=False),
+        None if row.sales.mde is None else cents(round(row.sales.mde)),
+        " ".join(row.experiment_keys),
+        row.maturing,
+    ]
+
+
+def export_rows(session: Session, since: date | None, until: date | None) -> Iterator[list[object]]:
+    """The ledger's offer-month rows, then its month rows, then the total, as export rows."""
+    ledger = lift_ledger(session, since, until)
+    for row in [*ledger.rows, *ledger.months, ledger.total]:
+        yield export_values(row)
