@@ -145,12 +145,14 @@ def test_the_period_filters_decisions_but_not_the_windows(
         september = lift_ledger(session, until=date(2026, 10, 1), as_of=AS_OF)
         early = lift_ledger(session, as_of=datetime(2026, 9, 10, tzinfo=UTC))
         empty = lift_ledger(session, since=date(2026, 10, 1), until=date(2026, 9, 1))
+        forever = lift_ledger(session, since=date(1, 1, 1), until=date(9999, 12, 31), as_of=AS_OF)
     (row,) = september.rows
     # The October decision still ends customer 0's September window.
     assert row.sales_treated_cents == 6 * PRICE
     assert september.total.sales.left_out == 0
     assert early.total.maturing
     assert (empty.rows, empty.total.sales.treated) == ([], 0)
+    assert len(forever.rows) == 2
 
 
 def test_the_command_prints_the_ledger_and_its_json(

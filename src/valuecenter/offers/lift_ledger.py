@@ -60,6 +60,7 @@ COULD_SHOW = frozenset(
 )
 LOOKAHEAD = timedelta(days=62)  # decisions after the period that may cut a window
 TOTAL = "total"
+_LATEST = datetime.max.replace(tzinfo=UTC) - LOOKAHEAD  # a later --until needs no look-ahead
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ def _units(
     stmt = select(Decision).order_by(Decision.decided_at, Decision.id)
     if start is not None:
         stmt = stmt.where(Decision.decided_at >= start)
-    if stop is not None:
+    if stop is not None and stop < _LATEST:
         stmt = stmt.where(Decision.decided_at < stop + LOOKAHEAD)
     by_customer_month: dict[tuple[int, str], list[Decision]] = defaultdict(list)
     firsts: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
