@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -24,6 +24,9 @@ from valuecenter.db.uow import unit_of_work
 from valuecenter.formatting import grouped
 from valuecenter.i18n import N_, _, format_datetime, format_number
 from valuecenter.offers.facts import MAX_WAIT_MINUTES
+
+if TYPE_CHECKING:
+    from valuecenter.analytics.ledger import Incremental
 
 app = typer.Typer(
     help=N_("Next best action: the catalogue, feature rows, models and decisions."),
@@ -320,3 +323,103 @@ def decide(
     for s in out.suppressed:
         held = _("held back %(code)s", code=s.code)
         typer.echo(f"   {held}: {s.rule} — {s.detail}")
+
+
+def _lift(figure: Incremental, money: bool) -> str:
+    """An incremental figure with its 95% interval, or "(no interval)"."""
+    from valuecenter.formatting import money_short
+
+    def show(x: float) -> str:
+        if money:
+            return ("+" if x >= 0 else "-") + money_short(abs(x))
+        return ("+" if x >= 0 else "-") + format_number(abs(x), decimals=1)
+
+    if figure.estimate is None:
+        return _("no control customers")
+    if figure.low is None or figure.high is None:
+        return _("%(estimate)s (no interval)", estimate=show(figure.estimate))
+    return f"{show(figure.estimate)} [{show(figure.low)}, {show(figure.high)}]"
+
+
+LIFT_COLUMNS = (
+    "",
+    N_("treated"),
+    N_("control"),
+    N_("shown"),
+    N_("sales (engine's arm)"),
+    N_("incremental sales"),
+    N_("detectable from"),
+    N_("incremental purchases"),
+)
+
+
+@app.command(
+    "lift-ledger",
+    help=N_(
+        "The engine's sales lift against its control group, per offer and month.\n"
+        "\n"
+        "For each offer and month: the customers it could have been shown to, in the engine's\n"
+        "arm and in the month's control group; the sales and purchases of the offered product,\n"
+        "incremental, with 95% intervals where they are credible, and the smallest incremental\n"
+        "sales the control group could detect."
+    ),
+)
+def lift_ledger_command(
+    since: str | None = typer.Option(
+        None, "--since", help=N_("Decisions made on or after this day.")
+    ),
+    until: str | None = typer.Option(None, "--until", help=N_("Decisions made before this day.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from valuecenter.analytics.message import shown
+    from valuecenter.formatting import money_short
+    from valuecenter.offers.lift_ledger import lift_ledger
+
+    first, last = parse_day("--since", since), parse_day("--until", until)
+    with context.sessions()() as session:
+        ledger = lift_ledger(session, first, last)
+    if as_json:
+        typer.echo(json.dumps(ledger.as_json()))
+        return
+    table = Table(title=_("Next-best-action lift ledger (95%% intervals)"))
+    for column in LIFT_COLUMNS:
+        table.add_column(_(column) if column else "", justify="right" if column else "left")
+    notes: list[str] = []
+    for row in [*ledger.rows, *ledger.months, ledger.total]:
+        key = _("total") if row is ledger.total else row.key
+        table.add_row(
+            key,
+            grouped(row.sales.treated),
+            grouped(row.sales.control),
+            grouped(row.shown),
+            money_short(row.sales_treated_cents),
+            _lift(row.sales.incremental, money=True),
+            "–" if row.sales.mde is None else money_short(row.sales.mde),
+            _lift(row.purchases.incremental, money=False),
+        )
+        if row.action_code is None and row.sales.incremental.reason:
+            notes.append(f"{key}: {shown(row.sales.incremental.reason)}")
+    Console(width=200).print(table)
+    for note in notes:
+        typer.echo(note)
+    months = [r.month for r in ledger.months if r.month]
+    typer.echo(
+        _(
+            "Each offer's customers in a month: those it could have been shown to, in the "
+            "engine's arm (treated) and in the month's control group (experiments %(keys)s); "
+            'control share %(share)s of them (setting %(setting)s). "Detectable from": the '
+            "smallest incremental sales a 5%% test would find with 80%% power.",
+            keys=", ".join(f"nba-control:{m}" for m in months) or _("none"),
+            share="–"
+            if ledger.total.control_share is None
+            else format_number(ledger.total.control_share, decimals=3),
+            setting="–"
+            if ledger.control_share_setting is None
+            else format_number(ledger.control_share_setting),
+        )
+    )
+    if ledger.total.maturing:
+        typer.echo(_("Some windows are still open: the latest figures will still grow."))

@@ -11,6 +11,7 @@ from valuecenter.web.pages import (
     language,
     nba,
     offers,
+    offers_lift,
     privacy,
     retention_desk,
     retention_ledger,
@@ -26,6 +27,7 @@ router.include_router(privacy.router)
 router.include_router(customers.router)
 router.include_router(language.router)
 router.include_router(nba.router)
+router.include_router(offers_lift.router)
 router.include_router(offers.router)
 router.include_router(value.router)
 router.include_router(alerts.router)
