@@ -32,6 +32,7 @@ _OPTION_OF = {
     "power": "--power",
     "allocation": "--control-per-treated",
     "runs": "--runs",
+    "scenario": "--scenario",
 }
 
 
@@ -95,6 +96,14 @@ def sample_size(
 def simulate(
     runs: int = typer.Option(400, "--runs", min=1, max=100_000, help=N_("Campaigns to simulate.")),
     seed: int = typer.Option(1, "--seed", min=0, max=2**63 - 1, help=N_("Seed of the draws.")),
+    scenario: str = typer.Option(
+        "arrivals",
+        "--scenario",
+        help=N_(
+            "arrivals: units arrive over the runtime; campaign: all members at launch, "
+            "their conversions arriving (the campaign manager's daily readout)."
+        ),
+    ),
     as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
     from valuecenter.analytics.experiments.simulate import simulate_campaigns
@@ -102,7 +111,7 @@ def simulate(
     with option_errors(_OPTION_OF):
         if interactive():
             with counting_bar(_("simulating campaigns"), _("campaigns")) as update:
-                result = simulate_campaigns(runs, seed, progress=update)
+                result = simulate_campaigns(runs, seed, progress=update, scenario=scenario)
         else:
             lines = StepLines("experiment simulate")
             step = max(runs // 10, 1)
@@ -111,7 +120,7 @@ def simulate(
                 if done % step == 0 or done == total:
                     lines.step(_("%(done)s of %(total)s campaigns", done=done, total=total))
 
-            result = simulate_campaigns(runs, seed, progress=report)
+            result = simulate_campaigns(runs, seed, progress=report, scenario=scenario)
     if as_json:
         typer.echo(json.dumps(result.as_json()))
         return

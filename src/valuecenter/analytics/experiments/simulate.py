@@ -11,6 +11,15 @@ Each run is one campaign designed as the campaign manager designs it:
 - the same campaign once more with **no true effect** (the same units and draws; common random
   numbers), looked at every day.
 
+With ``scenario="campaign"`` the members are all there at launch, as the campaign manager
+launches them, and it is their *outcomes* that arrive: each member who converts does so after a
+delay drawn from an exponential distribution (mean 2–20 days), the campaign runs 30–90 days and
+is read every day at all its members (the product's readout: the confidence sequence at the
+full ``n``, units in hash order, "converted by today"). The true lift on day ``d`` is
+``lift × F(d)``, ``F`` the delay's distribution function. The confidence sequence's guarantee
+is over units arriving, not over outcomes maturing, so this scenario checks by simulation that
+the daily readout of a launched campaign stays honest.
+
 Four figures come out: how often the always-valid interval (:mod:`.sequential`) holds the true
 lift at every daily look; how often the fixed-horizon Neyman interval (:mod:`.effect`) holds it
 at the planned end; and under no effect, how often daily looks ever see an interval that
@@ -38,6 +47,7 @@ IntArray = npt.NDArray[np.int64]
 
 MAX_RUNS = 100_000
 SHARES = (0.5, 0.8, 0.9)
+SCENARIOS = ("arrivals", "campaign")
 
 
 @dataclass(frozen=True)
@@ -87,8 +97,13 @@ def simulate_campaigns(
     alpha: float = 0.05,
     power: float = 0.8,
     progress: Callable[[int, int], None] | None = None,
+    scenario: str = "arrivals",
 ) -> SimulationResult:
     """Simulate ``runs`` campaigns as the module docstring says (same seed → same figures)."""
+    if scenario not in SCENARIOS:
+        raise InputError(N_("scenario: must be arrivals or campaign"))
+    if scenario == "campaign":
+        return _simulate_launched(runs, seed, alpha=alpha, power=power, progress=progress)
     if not 1 <= runs <= MAX_RUNS:
         raise InputError(N_("runs: must be between 1 and 100,000"))
     if alpha != 0.05:
@@ -122,6 +137,76 @@ def simulate_campaigns(
         false_sequential += bool(np.any((cs0.low > 0.0) | (cs0.high < 0.0)))
         _, low0, high0 = neyman_at(without, treated, looks)
         false_fixed += bool(np.any((low0 > 0.0) | (high0 < 0.0)))
+        units += n
+        if progress is not None:
+            progress(i + 1, runs)
+    return SimulationResult(
+        runs=runs,
+        coverage=covered / runs,
+        coverage_fixed_horizon=covered_fixed / runs,
+        false_positive_rate_peeking=false_sequential / runs,
+        false_positive_rate_peeking_fixed=false_fixed / runs,
+        units=units,
+    )
+
+
+def _simulate_launched(
+    runs: int,
+    seed: int,
+    *,
+    alpha: float,
+    power: float,
+    progress: Callable[[int, int], None] | None,
+) -> SimulationResult:
+    """The ``campaign`` scenario: members present at launch, conversions arriving."""
+    if not 1 <= runs <= MAX_RUNS:
+        raise InputError(N_("runs: must be between 1 and 100,000"))
+    if alpha != 0.05:
+        raise InputError(N_("alpha: the simulation checks 95% intervals (alpha 0.05)"))
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(runs)]
+    covered = covered_fixed = false_sequential = false_fixed = 0
+    units = 0
+    for i, rng in enumerate(rngs):
+        p0 = float(rng.uniform(0.03, 0.50))
+        mde = p0 * float(rng.uniform(0.15, 0.50))
+        share = float(SHARES[int(rng.integers(len(SHARES)))])
+        size = two_proportion_sample_size(
+            p0, mde, alpha=alpha, power=power, control_per_treated=(1.0 - share) / share
+        )
+        n = size.total
+        lift = min(mde * float(rng.uniform(0.0, 1.5)), 1.0 - p0)
+        runtime = int(rng.integers(30, 91))
+        mean_delay = float(rng.uniform(2.0, 20.0))
+        treated = rng.random(n) < share
+        u = rng.random(n)
+        delay = rng.exponential(mean_delay, n)
+        converts = u < p0 + lift * treated
+        converts0 = u < p0
+        days = np.arange(0, runtime + 1, dtype=np.float64)
+        share_by_day = 1.0 - np.exp(-(days + 1.0) / mean_delay)  # converted by the end of day d
+        all_in = np.array([n], dtype=np.int64)
+        ever_out0 = ever_out_fixed0 = False
+        ever_ok = True
+        for d, f in zip(days, share_by_day, strict=True):
+            by_day = delay < d + 1.0
+            y = (converts & by_day).astype(np.float64)
+            y0 = (converts0 & by_day).astype(np.float64)
+            if min(y[treated].sum(), y[~treated].sum(), y0[treated].sum(), y0[~treated].sum()) < 1:
+                continue
+            cs = confidence_sequence(y, treated, share, alpha=alpha, looks=all_in)
+            truth = lift * float(f)
+            ever_ok &= bool(cs.low[0] <= truth <= cs.high[0])
+            cs0 = confidence_sequence(y0, treated, share, alpha=alpha, looks=all_in)
+            ever_out0 |= bool(cs0.low[0] > 0.0 or cs0.high[0] < 0.0)
+            _, low0, high0 = neyman_at(y0, treated, all_in)
+            ever_out_fixed0 |= bool(low0[0] > 0.0 or high0[0] < 0.0)
+        final = (converts & (delay < runtime + 1.0)).astype(np.float64)
+        _, low, high = neyman_at(final, treated, all_in)
+        truth_end = lift * float(share_by_day[-1])
+        covered_fixed += bool(low[0] <= truth_end <= high[0])
+        covered += ever_ok
+        false_sequential += ever_out0
+        false_fixed += ever_out_fixed0
         units += n
         if progress is not None:
             progress(i + 1, runs)
