@@ -65,3 +65,27 @@ def test_too_few_answers_or_a_flat_driver_is_refused() -> None:
     frame = _answers(400, seed=3).assign(flat=1.0)
     with pytest.raises(InputError, match="flat"):
         nps_drivers(frame, "answer", ["transfers", "flat"])
+
+
+def test_a_rare_cause_still_ranks_before_a_common_companion_of_the_real_cause() -> None:
+    """As on the demo world: transfers in 4% of the chains (−1.5 each), repeats in 20% that
+    lengthen the chain (−0.5 per day) but do nothing themselves. A permutation-importance
+    ranking would put repeats before transfers; the standardised effect does not."""
+    rng = np.random.default_rng(5)
+    n = 3_000
+    transfers = (rng.random(n) < 0.04).astype(float)
+    repeats = (rng.random(n) < 0.2).astype(float)
+    days = rng.exponential(0.5, n) + 3.0 * repeats
+    score = 8.3 - 1.5 * transfers - 0.5 * np.minimum(days, 8) + rng.normal(0, 1.3, n)
+    frame = pd.DataFrame(
+        {
+            "answer": np.clip(np.round(score), 0, 10),
+            "transfers": transfers,
+            "repeats": repeats,
+            "days": days,
+        }
+    )
+    out = nps_drivers(frame, "answer", ["repeats", "transfers", "days"])
+    assert out.ranking()[:2] == ["days", "transfers"]
+    repeat = next(d for d in out.drivers if d.name == "repeats")
+    assert not repeat.significant

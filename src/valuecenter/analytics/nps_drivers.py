@@ -14,8 +14,13 @@ for the same contact chain (transfers, end-to-end days, wait, repeats, the agent
    variance when the driver's column is shuffled; Breiman 2001, Fisher et al. 2019), and its
    **partial dependence** (the average predicted answer as the driver moves over its range).
 
-Drivers are ranked by the boosting's held-out importance; the linear effect and its interval
-say in which direction and by how much. The answer is an association in observed data: it
+Drivers are ranked by their **standardised effect** — the linear effect per standard deviation
+of the driver, the classic key-driver measure — the drivers whose interval excludes zero
+first. Not by the boosting's importance: a rare experience with a large effect (a transfer in
+4% of the chains, −1.5 points each) explains little of the answers' spread, so a
+permutation-importance ranking puts it behind common experiences that merely travel with the
+real causes; the boosting is there to show shapes (partial dependence) and to check that the
+linear model misses nothing large (its held-out R² beside the linear one). The answer is an association in observed data: it
 says which experience goes with lower scores once the others are accounted for, which is what
 a manager can act on, not a proof of cause.
 """
@@ -57,6 +62,8 @@ class Driver:
     effect: float  # change of the 0–10 answer per unit, the others held fixed (OLS)
     low: float
     high: float
+    per_sd: float  # effect × the driver's standard deviation (the ranking measure)
+    significant: bool  # the effect's 95% interval excludes 0
     importance: float  # held-out R² lost when the driver is shuffled (boosting)
     importance_share: float  # of all drivers' importance
     curve_x: list[float]  # partial dependence: driver values …
@@ -68,7 +75,7 @@ class DriverAnalysis:
     answers: int
     r2_linear: float
     r2_boosting: float  # held-out
-    drivers: list[Driver]  # by importance, highest first
+    drivers: list[Driver]  # significant first, then by |effect per standard deviation|
 
     def ranking(self) -> list[str]:
         return [d.name for d in self.drivers]
@@ -137,6 +144,10 @@ def _analyse(
             Driver(
                 name=name,
                 effect=float(beta[j + 1]),
+                per_sd=float(beta[j + 1] * spread[j]),
+                significant=bool(
+                    beta[j + 1] - Z95 * se[j + 1] > 0 or beta[j + 1] + Z95 * se[j + 1] < 0
+                ),
                 low=float(beta[j + 1] - Z95 * se[j + 1]),
                 high=float(beta[j + 1] + Z95 * se[j + 1]),
                 importance=float(importances[j]),
@@ -145,5 +156,5 @@ def _analyse(
                 curve_y=curve,
             )
         )
-    out.sort(key=lambda d: d.importance, reverse=True)
+    out.sort(key=lambda d: (not d.significant, -abs(d.per_sd)))
     return DriverAnalysis(answers=len(y), r2_linear=r2_linear, r2_boosting=r2_boosting, drivers=out)
