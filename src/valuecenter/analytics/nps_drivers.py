@@ -20,9 +20,11 @@ first. Not by the boosting's importance: a rare experience with a large effect (
 4% of the chains, −1.5 points each) explains little of the answers' spread, so a
 permutation-importance ranking puts it behind common experiences that merely travel with the
 real causes; the boosting is there to show shapes (partial dependence) and to check that the
-linear model misses nothing large (its held-out R² beside the linear one). The answer is an association in observed data: it
-says which experience goes with lower scores once the others are accounted for, which is what
-a manager can act on, not a proof of cause.
+linear model misses nothing large (its held-out R² beside the linear one).
+
+The answer is an association in observed data: it says which experience goes with lower
+scores once the others are accounted for, which is what a manager can act on, not a proof of
+cause.
 """
 
 from __future__ import annotations
