@@ -23,6 +23,7 @@ from valuecenter.cli import offers as offers_cli
 from valuecenter.cli import renewals as renewals_cli
 from valuecenter.cli import retention as retention_cli
 from valuecenter.cli import rhythm as rhythm_cli
+from valuecenter.cli import service as service_cli
 from valuecenter.cli import uplift as uplift_cli
 from valuecenter.cli import value as value_cli
 from valuecenter.cli.errors import fail, run_guarded, wants_json
@@ -58,6 +59,7 @@ app.add_typer(consent_cli.app, name="consent")
 app.add_typer(gdpr_cli.app, name="gdpr")
 app.add_typer(experiment_cli.app, name="experiment")
 app.add_typer(campaign_cli.app, name="campaign")
+app.add_typer(service_cli.app, name="service")
 
 
 @app.callback()
