@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valuecenter.campaigns.models import Campaign
@@ -87,21 +87,21 @@ def filter_words(session: Session) -> FilterWords:
         segments = sorted(
             str(s)
             for s in session.scalars(
-                select(distinct(CustomerScore.segment)).where(CustomerScore.run_id == run.id)
+                select(CustomerScore.segment).distinct().where(CustomerScore.run_id == run.id)
             )
             if s
         )
         rfm = sorted(
             str(s)
             for s in session.scalars(
-                select(distinct(CustomerScore.rfm_segment)).where(CustomerScore.run_id == run.id)
+                select(CustomerScore.rfm_segment).distinct().where(CustomerScore.run_id == run.id)
             )
             if s
         )
     countries = sorted(
         str(c)
         for c in session.scalars(
-            select(distinct(Customer.country)).where(Customer.erased_at.is_(None))
+            select(Customer.country).distinct().where(Customer.erased_at.is_(None))
         )
         if c
     )
