@@ -125,7 +125,8 @@ def test_a_manager_runs_the_wizard_to_the_launch_and_reads_the_results(
         listed = client.get("/campaigns")
         assert listed.status_code == 200
         assert "No campaigns yet." in listed.text
-        assert 'href="/campaigns"' in listed.text and 'aria-current="page"' in listed.text
+        assert 'href="/campaigns"' in listed.text
+        assert 'aria-current="page"' in listed.text
 
         # Step 1: the live count per value segment (a read: nothing is saved).
         counted = client.get("/campaigns/selection/count", params={"segments": "champions"})
@@ -206,9 +207,8 @@ def test_a_manager_runs_the_wizard_to_the_launch_and_reads_the_results(
 
         # The contact list: a POST (it marks the members exported), a CSV download.
         results_page = client.get(f"/campaigns/{campaign_id}?launched=1")
-        assert "Launched. The goal and the decision rule are now pre-registered." in (
-            results_page.text
-        )
+        notice = "Launched. The goal and the decision rule are now pre-registered."
+        assert notice in results_page.text
         token = csrf_from(results_page.text)
         exported = client.post(f"/campaigns/{campaign_id}/contacts.csv", data={"csrf_token": token})
         assert exported.status_code == 200
@@ -245,8 +245,11 @@ def test_a_manager_runs_the_wizard_to_the_launch_and_reads_the_results(
             figures = campaign_results(session, campaign)
         r = figures.readout
         text = _text(page.text)
-        assert r.lift is not None and r.lift_low is not None and r.always_low is not None
-        assert r.roi is not None and r.roi_low is not None
+        assert r.lift is not None
+        assert r.lift_low is not None
+        assert r.always_low is not None
+        assert r.roi is not None
+        assert r.roi_low is not None
         with use_locale("en"):
             assert points(r.lift) in text
             assert f"95%: {points(r.lift_low)} to {points(r.lift_high or 0)}" in text
@@ -256,16 +259,20 @@ def test_a_manager_runs_the_wizard_to_the_launch_and_reads_the_results(
             for arm in (r.treated, r.control):
                 assert f"{arm.members:,} {arm.conversions:,} {percent(arm.rate, 1)}" in text
             inc = r.incremental_revenue
-            assert inc.estimate is not None and inc.low is not None and inc.high is not None
+            assert inc.estimate is not None
+            assert inc.low is not None
+            assert inc.high is not None
             assert f"{money(inc.estimate)} 95%: {money(inc.low)} to {money(inc.high)}" in text
         assert r.decision == "scale"
         assert 'class="decision-word">Scale<' in page.text
         assert f"campaign:{code}" in text
-        assert '"lift"' in page.text and '"low"' in page.text  # the chart's spec is inline
+        assert '"lift"' in page.text  # the chart's spec is inline
+        assert '"low"' in page.text
 
         # The lists and their CSV exports.
         listed = client.get("/campaigns")
-        assert code in listed.text and "Scale" in listed.text
+        assert code in listed.text
+        assert "Scale" in listed.text
         listing = client.get("/campaigns/export.csv")
         assert listing.status_code == 200
         lines = list(csv.DictReader(io.StringIO(listing.text.lstrip("\ufeff"))))
@@ -274,7 +281,8 @@ def test_a_manager_runs_the_wizard_to_the_launch_and_reads_the_results(
         ]
         assert int(lines[0]["treated"]) == r.treated.members
         channels = client.get("/campaigns/channels")
-        assert channels.status_code == 200 and "E-mail" in channels.text
+        assert channels.status_code == 200
+        assert "E-mail" in channels.text
         rates = client.get("/campaigns/channels/export.csv")
         assert "email" in {x["channel"] for x in csv.DictReader(io.StringIO(rates.text[1:]))}
 
@@ -306,7 +314,8 @@ def test_the_landing_page_checks_a_code_without_saying_whose_and_throttles_guess
         assert launched.status_code == 200
     with sessions() as session:
         campaign = session.get(Campaign, campaign_id)
-        assert campaign is not None and campaign.landing_slug
+        assert campaign is not None
+        assert campaign.landing_slug
         slug = campaign.landing_slug
         voucher = session.scalars(
             select(CampaignVoucher).where(CampaignVoucher.campaign_id == campaign_id).limit(1)
@@ -317,12 +326,14 @@ def test_the_landing_page_checks_a_code_without_saying_whose_and_throttles_guess
     with make_client(db_url) as visitor:  # no login
         page = visitor.get(f"/l/{slug}")
         assert page.status_code == 200
-        assert "Your toner voucher" in page.text and "Enter the code from our e-mail." in page.text
+        assert "Your toner voucher" in page.text
+        assert "Enter the code from our e-mail." in page.text
         token = csrf_from(page.text)
         valid = visitor.post(f"/l/{slug}", data={"csrf_token": token, "code": code.lower()})
         assert valid.status_code == 200
         assert "This code is valid for this campaign." in valid.text
-        assert name not in valid.text and holder.external_id not in valid.text
+        assert name not in valid.text
+        assert holder.external_id not in valid.text
         no_csrf = visitor.post(f"/l/{slug}", data={"code": code})
         assert no_csrf.status_code == 403
         assert visitor.get("/l/no-such-page").status_code == 404
