@@ -144,6 +144,13 @@ def _status_of_error(error: Exception) -> int:
     return 409 if isinstance(error, Conflict) else 404 if isinstance(error, NotFound) else 422
 
 
+def _said(error: Exception) -> str:
+    """The refusal's words for beside its field (an InvalidInput without the field's name)."""
+    if isinstance(error, InvalidInput):
+        return error.detail
+    return str(error)
+
+
 def _draft(session: Session, campaign_id: int) -> tuple[Campaign, str]:
     campaign = service.get_campaign(session, campaign_id)
     return campaign, service.status_of(session, campaign).value
@@ -245,7 +252,7 @@ def _counted(session: Session, form: SelectionForm) -> dict[str, Any]:
     try:
         spec = form.spec()
     except InvalidInput as error:
-        return {"error": error.message, "field": error.field}
+        return {"error": _said(error), "field": error.field}
     per = _per_segment(session, spec)
     return {"total": sum(per.values()), "segments": per}
 
@@ -279,7 +286,7 @@ def save_selection(
     except (InvalidInput, Conflict) as error:
         field = error.field if isinstance(error, InvalidInput) else "name"
         return _selection_page(
-            request, session, user, form, {field: error.message}, _status_of_error(error)
+            request, session, user, form, {field: _said(error)}, _status_of_error(error)
         )
     return RedirectResponse(f"/campaigns/new/proposition?selection={saved.id}", status_code=303)
 
@@ -344,7 +351,7 @@ def create_campaign(
         if isinstance(error, NotFound):
             field = "selection_id"
         return _proposition_page(
-            request, session, user, form, {field: error.message}, _status_of_error(error)
+            request, session, user, form, {field: _said(error)}, _status_of_error(error)
         )
     return RedirectResponse(f"/campaigns/{made.id}/goal", status_code=303)
 
@@ -369,11 +376,13 @@ def rule_words(goal: Goal) -> str:
 
 
 def _plan(form: GoalForm) -> dict[str, Any]:
+    if not form.baseline and not form.mde:
+        return {"empty": True}
     try:
         goal = form.goal()
         planned = service.planned_members(goal)
     except InvalidInput as error:
-        return {"error": error.message, "field": error.field}
+        return {"error": _said(error), "field": error.field}
     return {"planned": planned, "rule": rule_words(goal), "goal": goal}
 
 
@@ -455,7 +464,7 @@ def save_goal(
     except (InvalidInput, Conflict) as error:
         field = error.field if isinstance(error, InvalidInput) else "goal"
         return _goal_page(
-            request, session, user, campaign, form, {field: error.message}, _status_of_error(error)
+            request, session, user, campaign, form, {field: _said(error)}, _status_of_error(error)
         )
     return RedirectResponse(f"/campaigns/{campaign.id}/eligibility", status_code=303)
 
@@ -543,7 +552,7 @@ def launch(
     except (InvalidInput, Conflict) as error:
         savepoint.rollback()
         return _launch_page(
-            request, session, user, campaign, error.message, _status_of_error(error)
+            request, session, user, campaign, _said(error), _status_of_error(error)
         )
     savepoint.commit()
     return RedirectResponse(f"/campaigns/{campaign.id}?launched=1", status_code=303)
