@@ -33,7 +33,7 @@ from tests.browser.harness import (
 )
 from tests.test_demo_cli import run
 from tests.web_fixtures import PASSWORD
-from valuecenter.campaigns.models import Arm, Campaign, CampaignMember
+from valuecenter.campaigns.models import Arm, Campaign, CampaignMember, CampaignVoucher
 from valuecenter.customers.models import Customer
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import upgrade
@@ -101,6 +101,19 @@ def _a_month_of_answers(url: str, code: str, target: Path) -> None:
                 day = launched + timedelta(days=float(rng.uniform(0.5, DAYS - 1)))
                 stamp = day.replace(tzinfo=None).isoformat(timespec="seconds")
                 out.writerow([external, stamp, stamp, f"{rng.uniform(40, 120):.2f}"])
+
+
+def _a_voucher(url: str, code: str) -> str:
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        found = session.scalars(
+            select(CampaignVoucher.code)
+            .join(Campaign, Campaign.id == CampaignVoucher.campaign_id)
+            .where(Campaign.external_id == code)
+            .limit(1)
+        ).one()
+    engine.dispose()
+    return found
 
 
 def test_a_manager_runs_a_campaign_from_selection_to_results(
@@ -181,6 +194,23 @@ def test_a_manager_runs_a_campaign_from_selection_to_results(
             page.set_viewport_size({"width": 420, "height": 900})
             page.screenshot(path=ARTIFACTS / "campaigns-6-results-narrow.png", full_page=True)
             page.set_viewport_size({"width": 1440, "height": 900})
+
+            landing = page.locator("a:has-text('landing page')").get_attribute("href")
+            assert landing is not None
+            visitor = watched_page(browser, problems)  # another browser context: no login
+            visitor.goto(f"{base}{landing}")
+            expect(visitor.locator("h1")).to_have_text("Your toner voucher")
+            visitor.fill("input[name=code]", "NOTACODE22")
+            visitor.click("button:has-text('Check the code')")
+            expect(visitor.locator("#voucher-answer")).to_have_text(
+                "This code is not valid for this campaign."
+            )
+            visitor.fill("input[name=code]", _a_voucher(url, "TONER-1").lower())
+            visitor.click("button:has-text('Check the code')")
+            expect(visitor.locator("#voucher-answer")).to_have_text(
+                "This code is valid for this campaign."
+            )
+            visitor.screenshot(path=ARTIFACTS / "campaigns-landing.png", full_page=True)
 
             page.goto(f"{base}/campaigns")
             expect(page.locator("#campaigns tbody tr")).to_have_count(1)

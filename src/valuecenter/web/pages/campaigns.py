@@ -551,9 +551,7 @@ def launch(
         service.launch(session, campaign, underpowered=underpowered)
     except (InvalidInput, Conflict) as error:
         savepoint.rollback()
-        return _launch_page(
-            request, session, user, campaign, _said(error), _status_of_error(error)
-        )
+        return _launch_page(request, session, user, campaign, _said(error), _status_of_error(error))
     savepoint.commit()
     return RedirectResponse(f"/campaigns/{campaign.id}?launched=1", status_code=303)
 
