@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,9 +29,11 @@ from valuecenter.demo.offers_truth import load_demo_catalogue
 from valuecenter.experiments.models import Experiment, ExperimentAssignment
 from valuecenter.i18n import use_locale
 from valuecenter.marketing.results import campaign_results
+from valuecenter.marketing.schemas import Goal
 from valuecenter.offers import catalogue
 from valuecenter.users.models import Role
 from valuecenter.users.service import create_user
+from valuecenter.web.pages.campaigns_forms import GoalForm
 from valuecenter.web.templating import money, percent, points
 
 
@@ -393,3 +397,50 @@ def test_other_roles_are_refused_and_bad_input_is_a_4xx(
         assert dutch.status_code in (200, 303)
         refused = client.post("/campaigns/selections", data={"csrf_token": token})
         assert refused.status_code == 422
+
+
+shares = st.floats(min_value=0.05, max_value=0.95, allow_nan=False).map(lambda x: round(x, 4))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    locale=st.sampled_from(["en", "nl"]),
+    metric=st.sampled_from(["conversion", "retention", "revenue"]),
+    baseline=st.floats(min_value=0.01, max_value=0.9).map(lambda x: round(x, 4)),
+    mde=st.floats(min_value=0.005, max_value=0.5).map(lambda x: round(x, 4)),
+    treated=shares,
+    alpha=st.sampled_from([0.01, 0.05, 0.1]),
+    power=st.sampled_from([0.8, 0.9]),
+    min_roi=st.floats(min_value=-1, max_value=5).map(lambda x: round(x, 3)),
+)
+def test_a_goal_shown_in_its_form_reads_back_as_the_same_goal(
+    locale: str,
+    metric: str,
+    baseline: float,
+    mde: float,
+    treated: float,
+    alpha: float,
+    power: float,
+    min_roi: float,
+) -> None:
+    """The goal form writes a goal as the locale types it (percentages, the decimal comma in
+    Dutch) and reads the same goal back: a reload of step 3 never changes what is stored."""
+    goal = Goal.model_validate(
+        {
+            "metric": metric,
+            "baseline": baseline,
+            "mde": mde,
+            "sd_euro": 25.0 if metric == "revenue" else None,
+            "alpha": alpha,
+            "power": power,
+            "treated_share": treated,
+            "min_roi": min_roi,
+        }
+    )
+    with use_locale(locale):
+        again = GoalForm.of(goal).goal()
+    for name, value in goal.model_dump().items():
+        if isinstance(value, float):
+            assert getattr(again, name) == pytest.approx(value, rel=1e-9, abs=1e-9), name
+        else:
+            assert getattr(again, name) == value, name
