@@ -392,7 +392,22 @@ def test_other_roles_are_refused_and_bad_input_is_a_4xx(
                 "start": "2026-11-01",
             },
         )
-        assert bad_code.status_code in (404, 422)
+        assert bad_code.status_code == 422
+        assert "use letters, digits" in bad_code.text
+        too_long = client.post(
+            "/campaigns/new/proposition",
+            data={
+                "csrf_token": token,
+                "selection_id": "1",
+                "code": "C-1",
+                "name": "n",
+                "action": "toner-multipack",
+                "channel": "fax",
+                "start": "2026-11-01",
+            },
+        )
+        assert too_long.status_code == 422
+        assert "must be one of" in too_long.text
         dutch = client.post("/language", data={"csrf_token": token, "language": "nl", "next": "/"})
         assert dutch.status_code in (200, 303)
         refused = client.post("/campaigns/selections", data={"csrf_token": token})

@@ -6,6 +6,7 @@ the schema's reason. Parsing only: the rules are the service's."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -16,8 +17,10 @@ from starlette.datastructures import FormData, ImmutableMultiDict, QueryParams
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, format_input, parse_decimal
 from valuecenter.marketing.schemas import CampaignDraft, Goal, SelectionSpec
+from valuecenter.web.errors import readable_validation
 
 MAX_TEXT = 5000
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # CampaignDraft.code's pattern
 MAX_ITEMS = 50
 
 Source = FormData | QueryParams | ImmutableMultiDict[str, Any]
@@ -74,8 +77,9 @@ def validated(model: type[BaseModel], data: Mapping[str, Any], names: Mapping[st
     except ValidationError as error:
         first = error.errors()[0]
         key = str(first["loc"][0]) if first["loc"] else "form"
-        message = str(first.get("ctx", {}).get("error") or first["msg"])
-        raise InvalidInput(names.get(key, key), message) from None
+        own = first.get("ctx", {}).get("error")  # a validator's own (translated) words
+        words = readable_validation([first]).partition(": ")[2]
+        raise InvalidInput(names.get(key, key), str(own) if own else words) from None
 
 
 # ---------------------------------------------------------------------- step 1: selection
@@ -202,6 +206,10 @@ class DraftForm:
             "landing_title": self.landing_title or None,
             "landing_body": self.landing_body or None,
         }
+        if self.code and not CODE.fullmatch(self.code):
+            raise InvalidInput(
+                "code", _("use letters, digits, '.', '_' or '-', starting with a letter or digit")
+            )
         if not self.action:
             raise InvalidInput("action", _("choose an action of the catalogue"))
         if not self.start:
