@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import ImmutableMultiDict
 
 from tests.test_campaign_manager import _responses
 from tests.test_demo_cli import run
@@ -26,6 +28,7 @@ from tests.web_fixtures import PASSWORD, cheap_argon2, csrf_from, login, make_cl
 from valuecenter.campaigns.models import Arm, Campaign, CampaignMember, CampaignVoucher
 from valuecenter.customers.models import Customer
 from valuecenter.demo.offers_truth import load_demo_catalogue
+from valuecenter.errors import InvalidInput
 from valuecenter.experiments.models import Experiment, ExperimentAssignment
 from valuecenter.i18n import use_locale
 from valuecenter.marketing.results import campaign_results
@@ -33,7 +36,7 @@ from valuecenter.marketing.schemas import Goal
 from valuecenter.offers import catalogue
 from valuecenter.users.models import Role
 from valuecenter.users.service import create_user
-from valuecenter.web.pages.campaigns_forms import GoalForm
+from valuecenter.web.pages.campaigns_forms import DraftForm, GoalForm, SelectionForm
 from valuecenter.web.templating import money, percent, points
 
 
@@ -459,3 +462,45 @@ def test_a_goal_shown_in_its_form_reads_back_as_the_same_goal(
             assert getattr(again, name) == pytest.approx(value, rel=1e-9, abs=1e-9), name
         else:
             assert getattr(again, name) == value, name
+
+
+TYPED_FIELDS = (
+    *("clv_min", "clv_max", "risk_min", "risk_max", "bought_within_days", "contract_end_from"),
+    *("code", "name", "selection_id", "start", "runtime_days", "budget", "margin_share"),
+    *("channel", "metric", "baseline", "mde", "sd_euro", "alpha", "power", "treated_share"),
+    "min_roi",
+)
+typed = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["inf", "nan", "-1", "1e400", "0", "1,5", "150", "2026-13-01", "ab c"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    form=st.fixed_dictionaries(
+        {},
+        optional=dict.fromkeys(TYPED_FIELDS, typed),
+    ),
+    locale=st.sampled_from(["en", "nl"]),
+)
+def test_whatever_is_typed_the_forms_give_a_schema_or_name_the_field(
+    form: dict[str, str], locale: str
+) -> None:
+    """No typed text makes a form fail otherwise than with InvalidInput naming a field of
+    the form (a page answers it on the form with 422, never a 500)."""
+    data = ImmutableMultiDict({**form, "action": "x"})
+    for read, make in (
+        (SelectionForm.read, lambda f: f.spec()),
+        (DraftForm.read, lambda f: f.draft()),
+        (GoalForm.read, lambda f: f.goal()),
+    ):
+        parsed = read(data)
+        refused: InvalidInput | None = None
+        with use_locale(locale):
+            try:
+                make(parsed)
+            except InvalidInput as error:
+                refused = error
+        if refused is not None:
+            assert refused.field in {f.name for f in fields(parsed)} | {"form"}, refused

@@ -6,6 +6,7 @@ the schema's reason. Parsing only: the rules are the service's."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -42,9 +43,12 @@ def number(text: str, name: str) -> float | None:
     if not text.strip():
         return None
     try:
-        return float(parse_decimal(text.strip()))
-    except ValueError:
-        raise InvalidInput(name, _("'%(text)s' is not a number", text=text.strip())) from None
+        value = float(parse_decimal(text.strip()))
+    except (ValueError, ArithmeticError):
+        value = math.nan
+    if not math.isfinite(value):
+        raise InvalidInput(name, _("'%(text)s' is not a number", text=text.strip()))
+    return value
 
 
 def whole(text: str, name: str) -> int | None:
