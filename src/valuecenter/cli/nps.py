@@ -1,0 +1,260 @@
+"""``valuecenter nps``: the Net Promoter Score of a file of survey answers, with its 95%
+interval, overall and by group (issue 20), without a database.
+
+Reads CSV (any single-character separator, ``--sep``), Parquet or XLSX through the importer's
+reader. Every cell of the score column is sorted into a valid answer (a whole number 0–10;
+"8.0" counts as 8) or a rejection — blank, not a number, or a number off the 0–10 scale
+(7.5 included) — and rejections are counted and, in the text output, the first few shown with
+their row (the header is row 1); none is dropped silently. The statistics are those of
+:mod:`valuecenter.analytics.nps` (the adjusted Wald interval by default).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from valuecenter.errors import InvalidInput
+from valuecenter.formatting import grouped
+from valuecenter.i18n import N_, _, format_number, ngettext
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+HELP = N_(
+    "Net Promoter Score of the answers in a file, with its 95% interval, overall and by group.\n"
+    "\n"
+    "9–10 promote, 7–8 are passive, 0–6 detract; the NPS is the share of promoters minus the\n"
+    "share of detractors, ×100. Blank, non-numeric and out-of-range scores are rejected and\n"
+    "counted, never dropped silently."
+)
+"""The help of the command (--help)."""
+
+SHOWN_REJECTS = 5
+"""Rejected rows listed in the text output."""
+INTERVALS = {"adjusted-wald": "adjusted_wald", "wald": "wald", "score": "score"}
+BLANK, NON_NUMERIC, OUT_OF_RANGE = "blank", "non_numeric", "out_of_range"
+
+
+@dataclass
+class Answers:
+    """The valid scores of the file (with their group labels) and what was rejected."""
+
+    scores: list[int] = field(default_factory=list)
+    groups: list[str | None] = field(default_factory=list)
+    rejected: dict[str, int] = field(
+        default_factory=lambda: {NON_NUMERIC: 0, OUT_OF_RANGE: 0, BLANK: 0}
+    )
+    examples: list[tuple[int, str, str]] = field(default_factory=list)  # (row, kind, cell)
+
+
+def _cell_text(value: object) -> str | None:
+    """A cell as stripped text; None for an empty cell (null, NaN, or only spaces)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    text = str(value).strip()
+    return text or None
+
+
+def classify(cells: list[object], groups: list[object] | None, first_row: int) -> Answers:
+    """Sort every cell into a valid score or one of the three kinds of rejection."""
+    answers = Answers()
+    for position, cell in enumerate(cells):
+        text = _cell_text(cell)
+        kind = None
+        score = 0
+        if text is None:
+            kind = BLANK
+        else:
+            try:
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            if not math.isfinite(number):
+                kind = NON_NUMERIC
+            elif not (0 <= number <= 10 and number == round(number)):
+                kind = OUT_OF_RANGE
+            else:
+                score = round(number)
+        if kind is not None:
+            answers.rejected[kind] += 1
+            if len(answers.examples) < SHOWN_REJECTS:
+                answers.examples.append((position + first_row, kind, text or ""))
+            continue
+        answers.scores.append(score)
+        answers.groups.append(None if groups is None else _cell_text(groups[position]))
+    return answers
+
+
+def _column(frame: pd.DataFrame, name: str, option: str) -> list[object]:
+    if name not in frame.columns:
+        columns = ", ".join(str(c) for c in frame.columns)
+        raise InvalidInput(
+            option,
+            _(
+                "no column '%(name)s' in the file (columns: %(columns)s)",
+                name=name,
+                columns=columns,
+            ),
+        )
+    return list(frame[name].astype(object))
+
+
+def _read(data: Path, sep: str | None) -> pd.DataFrame:
+    from valuecenter.cli.value import _read as read_any
+
+    try:
+        frame = read_any(data, sep)
+    except InvalidInput as exc:
+        raise InvalidInput("--data" if exc.field == "file" else exc.field, exc.detail) from None
+    if len(frame) == 0:
+        raise InvalidInput("--data", _("%(file)s: has no rows below the header", file=data))
+    return frame
+
+
+def _points(x: float) -> str:
+    return format_number(x, decimals=1)
+
+
+def _reason(kind: str, cell: str) -> str:
+    if kind == BLANK:
+        return _("blank")
+    if kind == NON_NUMERIC:
+        return _("'%(value)s' is not a number", value=cell)
+    return _("'%(value)s' is not a whole number from 0 to 10", value=cell)
+
+
+def _figures_line(figures: dict[str, Any]) -> str:
+    lo, hi = figures["ci95"]
+    return ngettext(
+        "NPS %(nps)s, 95%% interval %(lo)s to %(hi)s · %(n)s answer: promoters %(promoters)s, "
+        "passives %(passives)s, detractors %(detractors)s",
+        "NPS %(nps)s, 95%% interval %(lo)s to %(hi)s · %(n)s answers: promoters %(promoters)s, "
+        "passives %(passives)s, detractors %(detractors)s",
+        figures["n"],
+        nps=_points(figures["nps"]),
+        lo=_points(lo),
+        hi=_points(hi),
+        n=grouped(figures["n"]),
+        promoters=grouped(figures["promoters"]),
+        passives=grouped(figures["passives"]),
+        detractors=grouped(figures["detractors"]),
+    )
+
+
+def text_lines(result: dict[str, Any], answers: Answers, group_col: str | None) -> list[str]:
+    """The text output: the score, the rejections with their first rows, the groups."""
+    lines = []
+    if result["n"]:
+        lines.append(_figures_line(result))
+    else:
+        lines.append(_("no valid answer, so no NPS"))
+    rejected = result["rejected"]
+    total = sum(rejected.values())
+    if total:
+        lines.append(
+            _(
+                "%(total)s rejected and not counted: %(non_numeric)s not a number, "
+                "%(out_of_range)s off the 0–10 scale, %(blank)s blank",
+                total=grouped(total),
+                non_numeric=grouped(rejected[NON_NUMERIC]),
+                out_of_range=grouped(rejected[OUT_OF_RANGE]),
+                blank=grouped(rejected[BLANK]),
+            )
+        )
+        for row, kind, cell in answers.examples:
+            lines.append("  " + _("row %(row)s: %(reason)s", row=row, reason=_reason(kind, cell)))
+        if total > len(answers.examples):
+            lines.append("  …")
+    if group_col is not None and result["groups"]:
+        lines.append(_("By %(column)s:", column=group_col))
+        width = max(len(_label(g["group"])) for g in result["groups"])
+        for g in result["groups"]:
+            lines.append(f"  {_label(g['group']).ljust(width)}  {_figures_line(g)}")
+    return lines
+
+
+def _label(group: str | None) -> str:
+    return _("(blank)") if group is None else group
+
+
+def nps(
+    data: Path = typer.Option(
+        ..., "--data", help=N_("The answers: CSV, Parquet (.parquet) or XLSX (.xlsx).")
+    ),
+    score_col: str = typer.Option(..., "--score-col", help=N_("Column of the 0–10 answers.")),
+    group_col: str | None = typer.Option(
+        None,
+        "--group-col",
+        help=N_("Column to group by (segment, channel, reason, agent, team): an NPS per value."),
+    ),
+    sep: str | None = typer.Option(None, "--sep", help=N_("CSV separator (default: sniffed).")),
+    interval: str = typer.Option(
+        "adjusted-wald",
+        "--interval",
+        help=N_("Interval method: adjusted-wald (Rocks 2016; the default), score (Tango) or wald."),
+    ),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON object on stdout.")),
+) -> None:
+    method = INTERVALS.get(interval)
+    if method is None:
+        raise InvalidInput(
+            "--interval",
+            _(
+                "'%(value)s' is not one of %(choices)s",
+                value=interval,
+                choices=", ".join(INTERVALS),
+            ),
+        )
+    frame = _read(data, sep)
+    cells = _column(frame, score_col, "--score-col")
+    labels = _column(frame, group_col, "--group-col") if group_col is not None else None
+    first_row = 1 if data.suffix.lower() == ".parquet" else 2
+    answers = classify(cells, labels, first_row)
+    result = compute(answers, method, grouped_by=group_col is not None)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    for line in text_lines(result, answers, group_col):
+        typer.echo(line)
+
+
+def compute(answers: Answers, method: str, *, grouped_by: bool) -> dict[str, Any]:
+    """The JSON of the command: ``n``, ``nps``, ``ci95``, the three counts (the score and its
+    limits on the −100…100 scale), ``groups`` (each with its label under ``group`` and the same
+    figures; empty without ``--group-col``) and the ``rejected`` counts."""
+    from valuecenter.analytics.nps import count_scores, estimate, nps_by_group
+
+    result: dict[str, Any]
+    if answers.scores:
+        result = estimate(count_scores(answers.scores), method).as_json()
+    else:
+        result = {
+            "n": 0,
+            "nps": None,
+            "ci95": None,
+            "promoters": 0,
+            "passives": 0,
+            "detractors": 0,
+        }
+    groups: list[dict[str, Any]] = []
+    if grouped_by and answers.scores:
+        for label, figures in nps_by_group(answers.scores, answers.groups, method):
+            groups.append({"group": label, **figures.as_json()})
+    result["groups"] = groups
+    result["rejected"] = dict(answers.rejected)
+    return result
