@@ -78,6 +78,10 @@ class NpsCounts:
     passives: int
     detractors: int
 
+    def __post_init__(self) -> None:
+        if min(self.promoters, self.passives, self.detractors) < 0:
+            raise InputError(N_("counts: promoters, passives and detractors cannot be negative"))
+
     @property
     def n(self) -> int:
         return self.promoters + self.passives + self.detractors
