@@ -26,6 +26,8 @@ from valuecenter.i18n import N_, _, format_number, ngettext
 if TYPE_CHECKING:
     import pandas as pd
 
+    from valuecenter.analytics.nps import NpsEstimate
+
 HELP = N_(
     "Net Promoter Score of the answers in a file, with its 95% interval, overall and by group.\n"
     "\n"
@@ -138,32 +140,33 @@ def _reason(kind: str, cell: str) -> str:
     return _("'%(value)s' is not a whole number from 0 to 10", value=cell)
 
 
-def _figures_line(figures: dict[str, Any]) -> str:
-    lo, hi = figures["ci95"]
+def _figures_line(figures: NpsEstimate) -> str:
+    lo, hi = figures.ci
+    counts = figures.counts
     return ngettext(
         "NPS %(nps)s, 95%% interval %(lo)s to %(hi)s · %(n)s answer: promoters %(promoters)s, "
         "passives %(passives)s, detractors %(detractors)s",
         "NPS %(nps)s, 95%% interval %(lo)s to %(hi)s · %(n)s answers: promoters %(promoters)s, "
         "passives %(passives)s, detractors %(detractors)s",
-        figures["n"],
-        nps=_points(figures["nps"]),
-        lo=_points(lo),
-        hi=_points(hi),
-        n=grouped(figures["n"]),
-        promoters=grouped(figures["promoters"]),
-        passives=grouped(figures["passives"]),
-        detractors=grouped(figures["detractors"]),
+        counts.n,
+        nps=_points(100 * figures.nps),
+        lo=_points(100 * lo),
+        hi=_points(100 * hi),
+        n=grouped(counts.n),
+        promoters=grouped(counts.promoters),
+        passives=grouped(counts.passives),
+        detractors=grouped(counts.detractors),
     )
 
 
-def text_lines(result: dict[str, Any], answers: Answers, group_col: str | None) -> list[str]:
+def text_lines(report: Report, answers: Answers, group_col: str | None) -> list[str]:
     """The text output: the score, the rejections with their first rows, the groups."""
     lines = []
-    if result["n"]:
-        lines.append(_figures_line(result))
+    if report.overall is not None:
+        lines.append(_figures_line(report.overall))
     else:
         lines.append(_("no valid answer, so no NPS"))
-    rejected = result["rejected"]
+    rejected = answers.rejected
     total = sum(rejected.values())
     if total:
         lines.append(
@@ -180,11 +183,11 @@ def text_lines(result: dict[str, Any], answers: Answers, group_col: str | None) 
             lines.append("  " + _("row %(row)s: %(reason)s", row=row, reason=_reason(kind, cell)))
         if total > len(answers.examples):
             lines.append("  …")
-    if group_col is not None and result["groups"]:
+    if group_col is not None and report.groups:
         lines.append(_("By %(column)s:", column=group_col))
-        width = max(len(_label(g["group"])) for g in result["groups"])
-        for g in result["groups"]:
-            lines.append(f"  {_label(g['group']).ljust(width)}  {_figures_line(g)}")
+        width = max(len(_label(label)) for label, _figures in report.groups)
+        for label, figures in report.groups:
+            lines.append(f"  {_label(label).ljust(width)}  {_figures_line(figures)}")
     return lines
 
 
@@ -225,36 +228,53 @@ def nps(
     labels = _column(frame, group_col, "--group-col") if group_col is not None else None
     first_row = 1 if data.suffix.lower() == ".parquet" else 2
     answers = classify(cells, labels, first_row)
-    result = compute(answers, method, grouped_by=group_col is not None)
+    report = compute(answers, method, grouped_by=group_col is not None)
     if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
         return
-    for line in text_lines(result, answers, group_col):
+    for line in text_lines(report, answers, group_col):
         typer.echo(line)
 
 
-def compute(answers: Answers, method: str, *, grouped_by: bool) -> dict[str, Any]:
-    """The JSON of the command: ``n``, ``nps``, ``ci95``, the three counts (the score and its
-    limits on the −100…100 scale), ``groups`` (each with its label under ``group`` and the same
-    figures; empty without ``--group-col``) and the ``rejected`` counts."""
+@dataclass(frozen=True)
+class Report:
+    """The figures of one run: the overall NPS (None without a valid answer), each group's
+    and the rejections."""
+
+    overall: NpsEstimate | None
+    groups: list[tuple[str | None, NpsEstimate]]
+    rejected: dict[str, int]
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON of the command: ``n``, ``nps``, ``ci95``, the three counts (the score and
+        its limits on the −100…100 scale), ``groups`` (each with its label under ``group`` and
+        the same figures; empty without ``--group-col``) and the ``rejected`` counts."""
+        result: dict[str, Any] = (
+            self.overall.as_json()
+            if self.overall is not None
+            else {
+                "n": 0,
+                "nps": None,
+                "ci95": None,
+                "promoters": 0,
+                "passives": 0,
+                "detractors": 0,
+            }
+        )
+        result["groups"] = [{"group": label, **figures.as_json()} for label, figures in self.groups]
+        result["rejected"] = dict(self.rejected)
+        return result
+
+
+def compute(answers: Answers, method: str, *, grouped_by: bool) -> Report:
+    """The NPS of the valid answers, overall and (``grouped_by``) per group label."""
     from valuecenter.analytics.nps import count_scores, estimate, nps_by_group
 
-    result: dict[str, Any]
-    if answers.scores:
-        result = estimate(count_scores(answers.scores), method).as_json()
-    else:
-        result = {
-            "n": 0,
-            "nps": None,
-            "ci95": None,
-            "promoters": 0,
-            "passives": 0,
-            "detractors": 0,
-        }
-    groups: list[dict[str, Any]] = []
-    if grouped_by and answers.scores:
+    if not answers.scores:
+        return Report(None, [], dict(answers.rejected))
+    overall = estimate(count_scores(answers.scores), method)
+    groups: list[tuple[str | None, NpsEstimate]] = []
+    if grouped_by:
         for label, figures in nps_by_group(answers.scores, answers.groups, method):
-            groups.append({"group": label, **figures.as_json()})
-    result["groups"] = groups
-    result["rejected"] = dict(answers.rejected)
-    return result
+            groups.append((None if label is None else str(label), figures))
+    return Report(overall, groups, dict(answers.rejected))
