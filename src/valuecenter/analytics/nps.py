@@ -287,7 +287,8 @@ def nps_by_group(
     confidence: float = 0.95,
 ) -> list[tuple[Hashable, NpsEstimate]]:
     """The NPS of each group (segment, channel, reason, agent, team: one label per answer),
-    in the order of the groups' labels (as text); eNPS per team is the same call on the
+    in the order of the groups' labels as text (labels with the same text are one group),
+    the answers without a label (None) last; eNPS per team is the same call on the
     employees' answers."""
     values = np.asarray(scores, dtype=np.float64).ravel()
     labels = list(groups)
@@ -298,13 +299,22 @@ def nps_by_group(
             labels=len(labels),
         )
     count_scores(values)  # refuses bad answers, naming the first
-    members: dict[Hashable, list[int]] = {}
-    for i, label in enumerate(labels):
-        members.setdefault(label, []).append(i)
-    out = []
-    for label in sorted(members, key=lambda g: (g is None, str(g))):
-        out.append((label, estimate(count_scores(values[members[label]]), method, confidence)))
-    return out
+    missing = np.fromiter((g is None for g in labels), dtype=bool, count=len(labels))
+    named = np.flatnonzero(~missing)
+    texts = np.array([str(labels[i]) for i in named], dtype=object)
+    keys, first, inverse = np.unique(texts.astype(str), return_index=True, return_inverse=True)
+    code = np.full(len(values), len(keys), dtype=np.int64)  # None: the last group
+    code[named] = inverse
+    groups_n = len(keys) + int(missing.any())
+    category = (values >= PROMOTER_FROM).astype(np.int64) - (values <= DETRACTOR_TO)
+    table = np.bincount(code * 3 + category + 1, minlength=3 * groups_n).reshape(groups_n, 3)
+    found: list[Hashable] = [labels[int(named[i])] for i in first]
+    if missing.any():
+        found.append(None)
+    return [
+        (label, estimate(NpsCounts(int(p), int(a), int(d)), method, confidence))
+        for label, (d, a, p) in zip(found, table, strict=True)
+    ]
 
 
 def nps_difference(

@@ -12,8 +12,7 @@ their row (the header is row 1); none is dropped silently. The statistics are th
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,8 @@ from valuecenter.formatting import grouped
 from valuecenter.i18n import N_, _, format_number, ngettext
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     import pandas as pd
 
     from valuecenter.analytics.nps import NpsEstimate
@@ -43,66 +44,65 @@ INTERVALS = {"adjusted-wald": "adjusted_wald", "wald": "wald", "score": "score"}
 BLANK, NON_NUMERIC, OUT_OF_RANGE = "blank", "non_numeric", "out_of_range"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answers:
     """The valid scores of the file (with their group labels) and what was rejected."""
 
-    scores: list[int] = field(default_factory=list)
-    groups: list[str | None] = field(default_factory=list)
-    rejected: dict[str, int] = field(
-        default_factory=lambda: {NON_NUMERIC: 0, OUT_OF_RANGE: 0, BLANK: 0}
+    scores: npt.NDArray[np.int64]
+    groups: list[str | None] | None
+    rejected: dict[str, int]
+    examples: list[tuple[int, str, str]]  # (row, kind, the cell as text) of the first few
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """The cells as stripped text; an empty cell (null, NaN, or only spaces) is missing."""
+    import pandas as pd
+    import pyarrow as pa
+
+    arrow_text = isinstance(column.dtype, pd.ArrowDtype) and pa.types.is_string(
+        column.dtype.pyarrow_dtype
     )
-    examples: list[tuple[int, str, str]] = field(default_factory=list)  # (row, kind, cell)
+    # Arrow's own strip when the reader gave Arrow text (CSV, XLSX); text otherwise.
+    text: pd.Series = (column if arrow_text else column.astype("string")).str.strip()
+    return text.mask(text == "")
 
 
-def _cell_text(value: object) -> str | None:
-    """A cell as stripped text; None for an empty cell (null, NaN, or only spaces)."""
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    try:
-        import pandas as pd
+def classify(cells: pd.Series, groups: pd.Series | None, first_row: int) -> Answers:
+    """Sort every cell into a valid score (a whole number 0–10) or one of the three kinds of
+    rejection: blank, not a number, off the 0–10 scale."""
+    import numpy as np
+    import pandas as pd
 
-        if value is pd.NA or value is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pass
-    text = str(value).strip()
-    return text or None
-
-
-def classify(cells: list[object], groups: list[object] | None, first_row: int) -> Answers:
-    """Sort every cell into a valid score or one of the three kinds of rejection."""
-    answers = Answers()
-    for position, cell in enumerate(cells):
-        text = _cell_text(cell)
-        kind = None
-        score = 0
-        if text is None:
-            kind = BLANK
-        else:
-            try:
-                number = float(text)
-            except ValueError:
-                number = math.nan
-            if not math.isfinite(number):
-                kind = NON_NUMERIC
-            elif not (0 <= number <= 10 and number == round(number)):
-                kind = OUT_OF_RANGE
-            else:
-                score = round(number)
-        if kind is not None:
-            answers.rejected[kind] += 1
-            if len(answers.examples) < SHOWN_REJECTS:
-                answers.examples.append((position + first_row, kind, text or ""))
-            continue
-        answers.scores.append(score)
-        answers.groups.append(None if groups is None else _cell_text(groups[position]))
-    return answers
+    text = _text(cells)
+    blank = text.isna().to_numpy()
+    number = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = np.isfinite(number)
+    non_numeric = ~blank & ~finite
+    valid = finite & (number >= 0) & (number <= 10) & (number == np.round(number))
+    out_of_range = finite & ~valid
+    kinds = np.full(len(number), "", dtype=object)
+    kinds[blank], kinds[non_numeric], kinds[out_of_range] = BLANK, NON_NUMERIC, OUT_OF_RANGE
+    examples = [
+        (int(i) + first_row, str(kinds[i]), "" if blank[i] else str(text.iloc[i]))
+        for i in np.flatnonzero(~valid)[:SHOWN_REJECTS]
+    ]
+    labels = None
+    if groups is not None:
+        named = _text(groups)[valid].astype(object)
+        labels = list(named.where(named.notna(), None))
+    return Answers(
+        scores=number[valid].astype(np.int64),
+        groups=labels,
+        rejected={
+            NON_NUMERIC: int(non_numeric.sum()),
+            OUT_OF_RANGE: int(out_of_range.sum()),
+            BLANK: int(blank.sum()),
+        },
+        examples=examples,
+    )
 
 
-def _column(frame: pd.DataFrame, name: str, option: str) -> list[object]:
+def _column(frame: pd.DataFrame, name: str, option: str) -> pd.Series:
     if name not in frame.columns:
         columns = ", ".join(str(c) for c in frame.columns)
         raise InvalidInput(
@@ -113,7 +113,8 @@ def _column(frame: pd.DataFrame, name: str, option: str) -> list[object]:
                 columns=columns,
             ),
         )
-    return list(frame[name].astype(object))
+    column: pd.Series = frame[name]
+    return column
 
 
 def _read(data: Path, sep: str | None) -> pd.DataFrame:
@@ -228,7 +229,7 @@ def nps(
     labels = _column(frame, group_col, "--group-col") if group_col is not None else None
     first_row = 1 if data.suffix.lower() == ".parquet" else 2
     answers = classify(cells, labels, first_row)
-    report = compute(answers, method, grouped_by=group_col is not None)
+    report = compute(answers, method)
     if as_json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
         return
@@ -266,15 +267,15 @@ class Report:
         return result
 
 
-def compute(answers: Answers, method: str, *, grouped_by: bool) -> Report:
-    """The NPS of the valid answers, overall and (``grouped_by``) per group label."""
+def compute(answers: Answers, method: str) -> Report:
+    """The NPS of the valid answers, overall and (when grouped) per group label."""
     from valuecenter.analytics.nps import count_scores, estimate, nps_by_group
 
-    if not answers.scores:
+    if answers.scores.size == 0:
         return Report(None, [], dict(answers.rejected))
     overall = estimate(count_scores(answers.scores), method)
     groups: list[tuple[str | None, NpsEstimate]] = []
-    if grouped_by:
+    if answers.groups is not None:
         for label, figures in nps_by_group(answers.scores, answers.groups, method):
             groups.append((None if label is None else str(label), figures))
     return Report(overall, groups, dict(answers.rejected))
