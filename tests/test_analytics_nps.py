@@ -83,8 +83,9 @@ def test_adjusted_wald_interval_by_hand() -> None:
     = 0.600592/13 = 0.046199, se = 0.214940;
     0.230769 ± 1.959964 · 0.214940 = 0.230769 ± 0.421275 → [−0.190506, 0.652045].
     The reported score stays the plain 0.3."""
-    result = estimate(NpsCounts(5, 3, 2))
-    assert result.method == DEFAULT_METHOD == "adjusted_wald"
+    result = estimate(NpsCounts(5, 3, 2), "adjusted_wald")
+    assert result.method == "adjusted_wald"
+    assert DEFAULT_METHOD == "score"
     assert result.nps == pytest.approx(0.3)
     assert result.ci == (pytest.approx(-0.190506, abs=1e-6), pytest.approx(0.652045, abs=1e-6))
     assert result.as_json() == {
@@ -160,15 +161,18 @@ def test_edge_cases_one_answer_all_promoters_none() -> None:
     at which the adjusted interval misses the plain score, see the property test).
     Thirty promoters: NPS 1, the adjusted interval reaches the top: centre 30/33 = 0.909091,
     (31.5/33 − 0.826446)/33 = 0.128099/33 = 0.003882, se 0.062304, ± 0.122114: upper 1.031205
-    → clipped to 1, lower 0.786977."""
+    → clipped to 1, lower 0.786977. The score interval (the default) of thirty promoters is
+    Wilson's for 30/30 mapped to 2p − 1: lower 2·30/(30 + z²) − 1 = 60/33.841459 − 1
+    = 0.772973."""
     one = NpsCounts(1, 0, 0)
     assert interval(one, "wald") == (1.0, 1.0)
     lo, hi = interval(one, "adjusted_wald")
     assert (lo, hi) == (pytest.approx(-0.484986, abs=1e-6), pytest.approx(0.984986, abs=1e-6))
-    all_promoters = estimate(NpsCounts(30, 0, 0))
+    all_promoters = estimate(NpsCounts(30, 0, 0), "adjusted_wald")
     assert all_promoters.nps == 1.0
     assert all_promoters.variance == 0.0
     assert all_promoters.ci == (pytest.approx(0.786977, abs=1e-6), 1.0)
+    assert estimate(NpsCounts(30, 0, 0)).ci == (pytest.approx(0.772973, abs=1e-6), 1.0)
     for method in METHODS:
         with pytest.raises(InputError, match="no answers"):
             interval(NpsCounts(0, 0, 0), method)
@@ -201,8 +205,8 @@ def test_every_interval_is_ordered_bounded_and_holds_the_score(
 
 
 def test_coverage_at_thirty_answers_exact() -> None:
-    """Summed over all 496 outcomes of 30 answers: the adjusted Wald interval (the default)
-    and the score interval keep ≥ 0.94 in every population of the list, the Wald interval
+    """Summed over all 496 outcomes of 30 answers: the score interval (the default) and the
+    adjusted Wald interval keep ≥ 0.94 in every population of the list, the Wald interval
     does not (0.908 when 80% promote and 10% detract)."""
     coverage = {}
     for method in METHODS:
@@ -212,7 +216,8 @@ def test_coverage_at_thirty_answers_exact() -> None:
     assert min(coverage["adjusted_wald"]) >= 0.94
     assert min(coverage["score"]) >= 0.94
     assert min(coverage["wald"]) < 0.92
-    assert np.mean(coverage["adjusted_wald"]) == pytest.approx(0.955, abs=0.005)
+    assert np.mean(coverage["score"]) == pytest.approx(0.9500, abs=5e-4)
+    assert np.mean(coverage["adjusted_wald"]) == pytest.approx(0.9515, abs=5e-4)
     # (0.8, 0.1): the Wald interval's worst of the list
     assert coverage["wald"][7] == pytest.approx(0.9076, abs=1e-4)
 

@@ -19,7 +19,8 @@ GROUP_KEYS = {"group", "n", "nps", "ci95", "promoters", "passives", "detractors"
 
 # Rows 2–16 of the file (the header is row 1). Valid: 10 9 8 7 6 0 9 10 (rows 2–9), " 9 "
 # (row 15) and "8.0" (row 16): promoters 10 9 9 10 9 = 5, passives 8 7 8 = 3, detractors 6 0
-# = 2 — the 5 / 3 / 2 of the analytics tests: NPS 30, adjusted Wald interval −19.05 to 65.20.
+# = 2 — the 5 / 3 / 2 of the analytics tests: NPS 30, adjusted Wald interval −19.05 to 65.20
+# (by hand there), Wald 30 ± 48.41; the default score interval −21.66 to 67.53.
 # Rejected: "abc" (row 10) not a number; blank (row 11); 11, −1 and 7.5 (rows 12–14) off the
 # 0–10 scale.
 ROWS = [
@@ -62,8 +63,9 @@ def test_json_shape_counts_and_rejections(
     answers: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = _nps(
-        monkeypatch, capsys, "nps", "--data", str(answers), "--score-col", "score", "--json"
-    )
+        monkeypatch, capsys, "nps", "--data", str(answers), "--score-col", "score",
+        "--interval", "adjusted-wald", "--json",
+    )  # fmt: skip
     assert code == 0, err
     assert len(out.strip().splitlines()) == 1
     result = json.loads(out)
@@ -80,13 +82,24 @@ def test_json_shape_counts_and_rejections(
     }
     # every row is either counted or rejected
     assert result["n"] + sum(result["rejected"].values()) == len(ROWS)
+    code, out, err = _nps(
+        monkeypatch, capsys, "nps", "--data", str(answers), "--score-col", "score", "--json"
+    )
+    assert code == 0, err
+    default = json.loads(out)
+    assert default["ci95"] == [-21.66, 67.53]
+    assert default["ci95"] == estimate(NpsCounts(5, 3, 2), "score").as_json()["ci95"]
 
 
 def test_groups_each_with_their_figures(
     answers: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """chat: 10, 9, 0, 9 → 3 promoters, 1 detractor (NPS 50); phone: 8, 7, 6, 9, 8 → 1 / 3 / 1
-    (NPS 0); the 10 without a channel is its own group (null), after the named ones."""
+    (NPS 0); the 10 without a channel is its own group (null), after the named ones.
+    chat has no passives, so its score interval is Wilson's for 3 of 4 mapped to 2p − 1:
+    centre (3 + z²/2)/(4 + z²) = 4.920729/7.841459 = 0.627524, half-width
+    z/(4 + z²)·√(4·¾·¼ + z²/4) = 0.249948·1.307809 = 0.326884 → p in [0.300640, 0.954408]
+    → NPS in [−39.87, 90.88]."""
     code, out, err = _nps(
         monkeypatch, capsys, "nps", "--data", str(answers), "--score-col", "score",
         "--group-col", "channel", "--json",
@@ -99,6 +112,7 @@ def test_groups_each_with_their_figures(
     assert [g["group"] for g in groups] == ["chat", "phone", None]
     assert all(set(g) == GROUP_KEYS for g in groups)
     assert [(g["n"], g["nps"]) for g in groups] == [(4, 50.0), (5, 0.0), (1, 100.0)]
+    assert groups[0]["ci95"] == [-39.87, 90.88]
     assert groups[0] == {"group": "chat", **estimate(NpsCounts(3, 0, 1)).as_json()}
     assert groups[1] == {"group": "phone", **estimate(NpsCounts(1, 3, 1)).as_json()}
     assert sum(g["n"] for g in groups) == result["n"]
@@ -114,7 +128,7 @@ def test_text_lists_the_first_rejected_rows(
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == (
-        "NPS 30.0, 95% interval -19.1 to 65.2 · 10 answers: promoters 5, passives 3, detractors 2"
+        "NPS 30.0, 95% interval -21.7 to 67.5 · 10 answers: promoters 5, passives 3, detractors 2"
     )
     assert lines[1] == ("5 rejected and not counted: 1 not a number, 3 off the 0–10 scale, 1 blank")
     assert lines[2:7] == [
@@ -221,7 +235,7 @@ def test_one_line_errors_with_exit_code_2(
         "--interval", "exact",
     )  # fmt: skip
     assert code == 2
-    assert err == "error: --interval: 'exact' is not one of adjusted-wald, wald, score\n"
+    assert err == "error: --interval: 'exact' is not one of score, adjusted-wald, wald\n"
     empty = tmp_path / "empty.csv"
     empty.write_text("score\n", encoding="utf-8")
     code, _out, err = _nps(monkeypatch, capsys, "nps", "--data", str(empty), "--score-col", "x")
@@ -240,7 +254,7 @@ def test_dutch_output(
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == (
-        "NPS 30,0, 95%-interval -19,1 tot 65,2 · 10 antwoorden: promotors 5, passieven 3, "
+        "NPS 30,0, 95%-interval -21,7 tot 67,5 · 10 antwoorden: promotors 5, passieven 3, "
         "criticasters 2"
     )
     assert lines[1] == (

@@ -6,7 +6,7 @@ reader. Every cell of the score column is sorted into a valid answer (a whole nu
 "8.0" counts as 8) or a rejection — blank, not a number, or a number off the 0–10 scale
 (7.5 included) — and rejections are counted and, in the text output, the first few shown with
 their row (the header is row 1); none is dropped silently. The statistics are those of
-:mod:`valuecenter.analytics.nps` (the adjusted Wald interval by default).
+:mod:`valuecenter.analytics.nps` (Tango's score interval by default).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ HELP = N_(
 
 SHOWN_REJECTS = 5
 """Rejected rows listed in the text output."""
-INTERVALS = {"adjusted-wald": "adjusted_wald", "wald": "wald", "score": "score"}
+INTERVALS = {"score": "score", "adjusted-wald": "adjusted_wald", "wald": "wald"}
 BLANK, NON_NUMERIC, OUT_OF_RANGE = "blank", "non_numeric", "out_of_range"
 
 
@@ -208,9 +208,11 @@ def nps(
     ),
     sep: str | None = typer.Option(None, "--sep", help=N_("CSV separator (default: sniffed).")),
     interval: str = typer.Option(
-        "adjusted-wald",
+        "score",
         "--interval",
-        help=N_("Interval method: adjusted-wald (Rocks 2016; the default), score (Tango) or wald."),
+        help=N_(
+            "Interval method: score (Tango 1998; the default), adjusted-wald (Rocks 2016) or wald."
+        ),
     ),
     as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON object on stdout.")),
 ) -> None:
