@@ -112,3 +112,109 @@ def drivers(since: str | None = _SINCE, until: str | None = _UNTIL, as_json: boo
     for d in out.drivers:
         interval = f"[{format_number(d.low, decimals=2)}, {format_number(d.high, decimals=2)}]"
         typer.echo(f"{d.name:<20} {format_number(d.effect, decimals=2):>8} {interval}")
+
+
+def _estimate_json(e: object) -> dict[str, object] | None:
+    from valuecenter.analytics.nps import NpsEstimate
+
+    if not isinstance(e, NpsEstimate):
+        return None
+    return {
+        "n": e.counts.n,
+        "nps": round(100 * e.nps, 2),
+        "ci95": [round(100 * e.ci[0], 2), round(100 * e.ci[1], 2)],
+        "promoters": e.counts.promoters,
+        "passives": e.counts.passives,
+        "detractors": e.counts.detractors,
+    }
+
+
+def _nps_text(e: object) -> str:
+    from valuecenter.analytics.nps import NpsEstimate
+
+    if not isinstance(e, NpsEstimate):
+        return "–"
+    low, high = (format_number(100 * v, decimals=1) for v in e.ci)
+    return f"{format_number(100 * e.nps, decimals=1)} [{low}, {high}]"
+
+
+@app.command(
+    "nps",
+    help=N_(
+        "NPS with its 95% interval, overall and per segment, channel, reason, agent or team\n"
+        "(promoters 9–10 minus detractors 0–6, × 100)."
+    ),
+)
+def nps(
+    by: str = typer.Option("channel", "--by", help=N_("segment, channel, reason, agent or team.")),
+    since: str | None = _SINCE,
+    until: str | None = _UNTIL,
+    as_json: bool = _JSON,
+) -> None:
+    from valuecenter.quality.service import nps_report
+
+    start, end = _moment("--since", since), _moment("--until", until)
+    with unit_of_work(context.sessions()) as session:
+        report = nps_report(session, by, start, end)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "by": report.by,
+                    "answers": report.answers,
+                    "overall": _estimate_json(report.overall),
+                    "groups": [{"group": g, **(_estimate_json(e) or {})} for g, e in report.groups],
+                }
+            )
+        )
+        return
+    typer.echo(f"{_('all'):<24} {_nps_text(report.overall)}")
+    for group, e in report.groups:
+        name = group if group is not None else _("(none)")
+        typer.echo(f"{name:<24} {_nps_text(e)}")
+
+
+@app.command(
+    "enps",
+    help=N_(
+        "Each team's eNPS beside its customers' NPS, and their correlation over the teams\n"
+        "with its 95% interval (Fisher z)."
+    ),
+)
+def enps(since: str | None = _SINCE, until: str | None = _UNTIL, as_json: bool = _JSON) -> None:
+    from valuecenter.quality.service import enps_report
+
+    start, end = _moment("--since", since), _moment("--until", until)
+    with unit_of_work(context.sessions()) as session:
+        report = enps_report(session, start, end)
+    found = report.correlation
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "teams": [
+                        {"team": t, "enps": _estimate_json(e), "nps": _estimate_json(n)}
+                        for t, e, n in report.teams
+                    ],
+                    "correlation": None
+                    if found is None
+                    else {"r": found.r, "ci95": list(found.ci), "teams": found.teams},
+                    "reason": report.reason,
+                }
+            )
+        )
+        return
+    for team, e, n in report.teams:
+        typer.echo(f"{team:<16} eNPS {_nps_text(e):<26} NPS {_nps_text(n)}")
+    if found is None:
+        typer.echo(report.reason or "")
+    else:
+        typer.echo(
+            _(
+                "correlation over %(teams)s teams: %(r)s (95%%: %(low)s … %(high)s)",
+                teams=found.teams,
+                r=format_number(found.r, decimals=2),
+                low=format_number(found.ci[0], decimals=2),
+                high=format_number(found.ci[1], decimals=2),
+            )
+        )
