@@ -6,6 +6,7 @@ and transfers first and finds no effect of the tick box; the FCR measured from c
 chains differs from the tick box's, and both are reported.
 
 Measured (SQLite, 2026-12-07): eNPS–NPS correlation over the 7 teams 0.72 [−0.06, 0.96];
+first year → second: ticked FCR +3.0 points [+1.5, +4.5], NPS +3.7 [−3.0, +10.4];
 measured FCR 71.8% against the tick box's 79.2% (phone 61.9%
 against 77.8%; self-service 99.3% against 73.9%); drivers on 2,076 answers: end-to-end days
 −0.47 [−0.55, −0.40], transfers −1.57 [−2.15, −1.00], wait −0.11 [−0.16, −0.05], tick box
@@ -65,3 +66,14 @@ def test_the_drivers_and_the_two_fcrs_on_the_demo_world(
     assert sum(g["n"] for g in by_team["groups"]) == by_team["overall"]["n"] == by_team["answers"]
     for group in by_team["groups"]:
         assert group["ci95"][0] <= group["nps"] <= group["ci95"][1]
+
+    # The seed's puzzle on the dashboard: the ticked FCR rises from the first year to the
+    # second, NPS does not move beyond its noise. Measured: tick box +3.0 points [+1.5, +4.5],
+    # measured FCR −1.9 [−3.5, −0.2], NPS +3.7 [−3.0, +10.4] (×100).
+    code, out, err = run(["service", "trend", "--json"], capsys)
+    assert code == 0, err
+    trend = json.loads(out)
+    assert len(trend["months"]) == 24
+    tick, nps = trend["tick_box_change"], trend["nps_change"]
+    assert tick["ci95"][0] > 0  # FCR by the tick box up
+    assert nps["ci95"][0] < 0 < nps["ci95"][1]  # NPS flat

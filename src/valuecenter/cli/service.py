@@ -218,3 +218,49 @@ def enps(since: str | None = _SINCE, until: str | None = _UNTIL, as_json: bool =
                 high=format_number(found.ci[1], decimals=2),
             )
         )
+
+
+def _change_json(change: tuple[float, float, float] | None) -> dict[str, object] | None:
+    return None if change is None else {"change": change[0], "ci95": [change[1], change[2]]}
+
+
+@app.command(
+    "trend",
+    help=N_(
+        "Month by month: FCR by the agents' tick box, FCR measured from contact chains and\n"
+        "NPS; and the change from the first twelve months to the last twelve (95% interval)."
+    ),
+)
+def trend(until: str | None = _UNTIL, as_json: bool = _JSON) -> None:
+    from valuecenter.quality.service import trend_report
+
+    end = _moment("--until", until)
+    with unit_of_work(context.sessions()) as session:
+        report = trend_report(session, end)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "months": [
+                        {
+                            "month": m.month,
+                            "contacts": m.contacts,
+                            "fcr_tick_box": m.fcr_tick_box,
+                            "fcr": m.fcr,
+                            "nps": _estimate_json(m.nps),
+                        }
+                        for m in report.months
+                    ],
+                    "tick_box_change": _change_json(report.tick_change),
+                    "fcr_change": _change_json(report.fcr_change),
+                    "nps_change": _change_json(report.nps_change),
+                }
+            )
+        )
+        return
+    head = (_("month"), _("FCR tick box"), _("FCR measured"), "NPS")
+    typer.echo(f"{head[0]:<8} {head[1]:>14} {head[2]:>14} {head[3]:>26}")
+    for m in report.months:
+        typer.echo(
+            f"{m.month:<8} {_share(m.fcr_tick_box):>14} {_share(m.fcr):>14} {_nps_text(m.nps):>26}"
+        )

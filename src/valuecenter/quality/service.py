@@ -21,7 +21,9 @@ from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.nps import (
     Correlation,
     NpsEstimate,
+    count_scores,
     nps_by_group,
+    nps_difference,
     nps_of_scores,
     team_correlation,
 )
@@ -197,3 +199,90 @@ def enps_report(
     except InputError as error:
         return EnpsReport(teams, None, error.translated())
     return EnpsReport(teams, found, None)
+
+
+@dataclass(frozen=True)
+class Month:
+    month: str  # YYYY-MM
+    contacts: int
+    fcr_tick_box: float | None  # the agents' tick on the chains' first contacts that month
+    fcr: float | None  # measured from the chains that started that month
+    nps: NpsEstimate | None  # the answers given that month
+
+
+@dataclass(frozen=True)
+class Trend:
+    months: list[Month]
+    # first twelve months against the last twelve: the change and its 95% interval
+    tick_change: tuple[float, float, float] | None
+    fcr_change: tuple[float, float, float] | None
+    nps_change: tuple[float, float, float] | None
+
+
+def _share_change(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float] | None:
+    """The difference of two shares (b − a) with Newcombe's 95% interval."""
+    from valuecenter.analytics.ledger import newcombe
+
+    if len(a) < 2 or len(b) < 2:
+        return None
+    low, high = newcombe(float(b.sum()), len(b), float(a.sum()), len(a))
+    return float(b.mean() - a.mean()), low, high
+
+
+def trend_report(session: Session, until: datetime | None = None) -> Trend:
+    """FCR by the tick box, FCR measured from chains and NPS month by month — the seed's
+    puzzle in one picture — and the change from the first twelve months to the last twelve."""
+    end = until or utcnow()
+    frame = contact_frame(session, None, end)
+    if frame.empty:
+        return Trend([], None, None, None)
+    data_end = float(frame["started"].max())
+    ordered = frame.sort_values("started")
+    chains = ordered.groupby("chain").agg(
+        start=("started", "first"),
+        size=("id", "size"),
+        handled=("handled", "first"),
+        inbound=("inbound", "first"),
+        tick=("resolved", "first"),
+    )
+    chains = chains[chains["inbound"]]
+    chains["month"] = pd.to_datetime(chains["start"], unit="s", utc=True).dt.strftime("%Y-%m")
+    judged = chains[chains["start"] + WINDOW_DAYS * 86_400.0 <= data_end]
+    fixed = (judged["size"] == 1) & judged["handled"]
+    answers = pd.DataFrame(
+        session.execute(
+            select(Survey.answered_at, Survey.nps).where(Survey.answered_at < end)
+        ).all(),
+        columns=["at", "nps"],
+    )
+    answers["month"] = pd.to_datetime(answers["at"], utc=True, format="mixed").dt.strftime("%Y-%m")
+    frame["month"] = pd.to_datetime(frame["started"], unit="s", utc=True).dt.strftime("%Y-%m")
+    months = sorted(set(frame["month"]))
+    out = []
+    for m in months:
+        ticks = chains.loc[chains["month"] == m, "tick"].dropna()
+        mine = judged["month"] == m
+        given = answers.loc[answers["month"] == m, "nps"].to_numpy(dtype=float)
+        out.append(
+            Month(
+                month=m,
+                contacts=int((frame["month"] == m).sum()),
+                fcr_tick_box=float(ticks.mean()) if len(ticks) else None,
+                fcr=float(fixed[mine].mean()) if mine.any() else None,
+                nps=nps_of_scores(given) if len(given) else None,
+            )
+        )
+    first, last = months[:12], months[-12:]
+    if len(months) < 24:
+        return Trend(out, None, None, None)
+    tick_a = chains.loc[chains["month"].isin(first), "tick"].dropna().to_numpy()
+    tick_b = chains.loc[chains["month"].isin(last), "tick"].dropna().to_numpy()
+    fcr_a = fixed[judged["month"].isin(first)].to_numpy(dtype=float)
+    fcr_b = fixed[judged["month"].isin(last)].to_numpy(dtype=float)
+    nps_a = answers.loc[answers["month"].isin(first), "nps"].to_numpy(dtype=float)
+    nps_b = answers.loc[answers["month"].isin(last), "nps"].to_numpy(dtype=float)
+    nps_change = None
+    if len(nps_a) >= 2 and len(nps_b) >= 2:
+        found = nps_difference(count_scores(nps_b), count_scores(nps_a))
+        nps_change = (found.difference, found.ci[0], found.ci[1])
+    return Trend(out, _share_change(tick_a, tick_b), _share_change(fcr_a, fcr_b), nps_change)
