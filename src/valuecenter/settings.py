@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from valuecenter.channels import CONTACT_CHANNELS
 from valuecenter.i18n import LOCALES, _, normalize
 
 # The databases the product runs on, with the drivers it installs (``postgres://`` and
@@ -31,6 +32,17 @@ DATABASE_DRIVERS: dict[str, tuple[str | None, ...]] = {
 }
 DATABASE_URL_EXAMPLES = "sqlite:///./valuecenter.db or postgresql+psycopg://user@host/dbname"
 MIN_SECRET_LENGTH = 32
+CONTACT_CHANNEL_NAMES = tuple(c.value for c in CONTACT_CHANNELS)
+DEFAULT_CHANNEL_MINUTE_COST_CENTS: dict[str, int] = {
+    "phone": 100,
+    "chat": 50,
+    "email": 100,
+    "webcare": 100,
+    "sms": 100,
+    "fax": 100,
+    "self-service": 5,
+}
+MAX_MINUTE_COST_CENTS = 100_000
 
 
 class Settings(BaseSettings):
@@ -98,6 +110,21 @@ class Settings(BaseSettings):
     max_queued_requests: int = Field(default=8, ge=0, le=10_000)
     max_queue_wait_ms: int = Field(default=100, ge=1, le=600_000)
     overload_retry_after_seconds: int = Field(default=1, ge=1, le=3600)
+    # The cost of one handle minute (talk + hold + wrap) per contact channel, in whole cents
+    # (docs/service.md, "Contact reasons and cost-to-serve"). The defaults are placeholders of
+    # the right order of magnitude, to be set per company: about one euro per agent minute
+    # (the commonly quoted "$1 per minute" of a contact centre, wages, overhead, systems and
+    # shrinkage loaded), half of that for chat (an agent holds about two chats at once), a
+    # few cents for a self-service or IVR minute (systems only). As JSON, e.g.
+    # VALUECENTER_CHANNEL_MINUTE_COST_CENTS='{"phone": 85, "chat": 45}'; a channel left out
+    # keeps its default.
+    channel_minute_cost_cents: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_CHANNEL_MINUTE_COST_CENTS)
+    )
+    # The avoidable-contact rules (YAML or JSON, analytics/contact_reasons.py parse_rules);
+    # unset: the rules in code (an order through an agent that could have gone online, "where
+    # is my order", repeat contacts).
+    avoidable_rules_file: Path | None = None
 
     @model_validator(mode="after")
     def _requests_fit_the_pool(self) -> Settings:
@@ -134,6 +161,26 @@ class Settings(BaseSettings):
                 )
             )
         return value
+
+    @field_validator("channel_minute_cost_cents")
+    @classmethod
+    def _known_channels(cls, value: dict[str, int]) -> dict[str, int]:
+        """Known contact channels only, each 0 to 1,000 euros a minute; the others keep
+        their defaults."""
+        unknown = sorted(set(value) - set(CONTACT_CHANNEL_NAMES))
+        if unknown:
+            raise ValueError(
+                _(
+                    "unknown channel %(names)s; use %(choices)s",
+                    names=", ".join(unknown),
+                    choices=", ".join(CONTACT_CHANNEL_NAMES),
+                )
+            )
+        if any(not 0 <= cents <= MAX_MINUTE_COST_CENTS for cents in value.values()):
+            raise ValueError(
+                _("a cost per minute must be 0 to %(max)s cents", max=MAX_MINUTE_COST_CENTS)
+            )
+        return {**DEFAULT_CHANNEL_MINUTE_COST_CENTS, **value}
 
     @field_validator("language")
     @classmethod
