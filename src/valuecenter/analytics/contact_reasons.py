@@ -182,10 +182,12 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     ),
     # Failure demand (Seddon 2003, "Freedom from Command and Control"): a customer contacts
     # again about the same issue because it was not solved the first time (repeats, transfers,
-    # callbacks after an abandoned call: every contact of a chain after its first).
+    # callbacks after an abandoned call: every contact of a chain after its first) — with an
+    # agent: a customer serving himself again is no unnecessary work for the service desk.
     Rule(
         "repeat-contact",
         N_("Repeat contact about an issue not solved the first time (failure demand)"),
+        channel=ASSISTED,
         direction=frozenset({"inbound"}),
         repeat=True,
     ),

@@ -186,15 +186,15 @@ def avoidable(
             avoidable=grouped(report.avoidable),
             contacts=grouped(report.contacts),
             share=_share(report.share),
-            cost=format_money(report.avoidable_cost_cents, whole=True),
-            total=format_money(report.cost_cents, whole=True),
+            cost=format_money(report.avoidable_cost_cents),
+            total=format_money(report.cost_cents),
             cost_share=_share(report.cost_share),
         )
     )
     for row in report.by_rule:
         typer.echo(
             f"{row.rule.name:<24} {grouped(row.contacts):>10} {_share(row.share):>8} "
-            f"{format_money(row.cost_cents, whole=True):>14}  {_(row.rule.label)}"
+            f"{format_money(row.cost_cents):>14}  {_(row.rule.label)}"
         )
 
 
@@ -249,7 +249,7 @@ def cost_to_serve(
         _(
             "cost of all %(contacts)s contacts: %(cost)s",
             contacts=grouped(report.provenance.contacts),
-            cost=format_money(report.cost_cents, whole=True),
+            cost=format_money(report.cost_cents),
         )
     )
     head = (report.by, _("contacts"), _("cost"), _("avoidable"), _("per contact"))
@@ -257,7 +257,7 @@ def cost_to_serve(
     for r in report.rows:
         typer.echo(
             f"{r.key or _('(none)'):<24} {grouped(r.contacts):>10} "
-            f"{format_money(r.cost_cents, whole=True):>14} "
-            f"{format_money(r.avoidable_cost_cents, whole=True):>14} "
+            f"{format_money(r.cost_cents):>14} "
+            f"{format_money(r.avoidable_cost_cents):>14} "
             f"{format_money(r.cost_per_contact_cents):>12}"
         )
