@@ -309,8 +309,22 @@ def cost_report(
     score run's value segment), product (the customer's main product type), client (B2B
     customers, the ``top`` most costly). Rows by cost, largest first; contacts of no known
     customer form no row but count in the total."""
-    if by not in GROUPS:
-        raise InvalidInput("by", _("must be one of %(names)s", names=", ".join(GROUPS)))
+    return cost_reports(session, (by,), rules, cost_model, since, until, top)[by]
+
+
+def cost_reports(
+    session: Session,
+    groupings: tuple[str, ...],
+    rules: tuple[Rule, ...],
+    cost_model: Mapping[str, int],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    top: int | None = 20,
+) -> dict[str, CostReport]:
+    """:func:`cost_report` for each of ``groupings``, from one read of the contacts."""
+    for by in groupings:
+        if by not in GROUPS:
+            raise InvalidInput("by", _("must be one of %(names)s", names=", ".join(GROUPS)))
     if top is not None and not 1 <= top <= TOP_MAX:
         raise InvalidInput("top", _("must be 1 to %(max)s", max=TOP_MAX))
     end = _check_period(since, until)
@@ -319,25 +333,38 @@ def cost_report(
     known = contacts[contacts["customer"] >= 0]
     people = customer_groups(session, known["customer"].astype(int).tolist(), end)
     run = latest_run(session)
-    provenance = _provenance(
-        contacts,
-        reasons,
-        since,
-        end,
-        cost_model=dict(cost_model),
-        rules=tuple(r.name for r in rules),
-        score_run=run.run_id if run is not None and by == "segment" else None,
+    joined = known.join(people, on="customer")
+    joined["avoidable_cents"] = np.where(joined["rule"].notna(), joined["cost_cents"], 0)
+    joined["first"] = pd.Series(
+        [r[0] if r else None for r in joined["reasons"]], index=joined.index, dtype=object
     )
-    frame = known.join(people, on="customer")
-    if by == "client":
-        frame = frame[frame["kind"] == "b2b"]
+    out = {}
+    for by in groupings:
+        provenance = _provenance(
+            contacts,
+            reasons,
+            since,
+            end,
+            cost_model=dict(cost_model),
+            rules=tuple(r.name for r in rules),
+            score_run=run.run_id if run is not None and by == "segment" else None,
+        )
+        rows = _cost_rows(joined, by)
+        cut = top if by in ("customer", "client") else None
+        out[by] = CostReport(provenance, by, total, rows[:cut] if cut else rows, len(rows), cut)
+    return out
+
+
+def _cost_rows(joined: pd.DataFrame, by: str) -> list[CostRow]:
+    frame = joined[joined["kind"] == "b2b"] if by == "client" else joined
     key = {"customer": "ref", "client": "ref", "segment": "segment"}.get(by, "product_type")
-    frame = frame.copy()
-    frame["key"] = [_NONE if v is None or v != v else str(v) for v in frame[key]]
-    frame["avoidable_cents"] = np.where(frame["rule"].notna(), frame["cost_cents"], 0)
-    frame["first"] = pd.Series([r[0] if r else None for r in frame["reasons"]], index=frame.index)
+    keys = pd.Series(
+        [_NONE if v is None or v != v else str(v) for v in frame[key]],
+        index=frame.index,
+        dtype=object,
+    )
     rows = []
-    for group, part in frame.groupby("key", sort=False):
+    for group, part in frame.groupby(keys, sort=False):
         name = part["name"].iloc[0] if by in ("customer", "client") else None
         cents = int(part["cost_cents"].sum())
         primary = part["first"].dropna()
@@ -354,5 +381,4 @@ def cost_report(
             )
         )
     rows.sort(key=lambda r: (-r.cost_cents, r.key is None, r.key or ""))
-    cut = top if by in ("customer", "client") else None
-    return CostReport(provenance, by, total, rows[:cut] if cut else rows, len(rows), cut)
+    return rows
