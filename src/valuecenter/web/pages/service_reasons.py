@@ -164,6 +164,8 @@ def reasons_page(
             "reasons": reasons,
             "avoidable": avoidable,
             "costs": costs_by,
+            # The rules' labels in the user's language (the defaults' are message ids).
+            "labels": {rule.name: _(rule.label) for rule in rules},
             "charts": {"pareto": pareto_spec(reasons.pareto_all)} if reasons.pareto_all else {},
         },
     )
