@@ -192,9 +192,10 @@ def avoidable(
         )
     )
     for row in report.by_rule:
+        label = _(row.rule.label)
         typer.echo(
             f"{row.rule.name:<24} {grouped(row.contacts):>10} {_share(row.share):>8} "
-            f"{format_money(row.cost_cents):>14}  {_(row.rule.label)}"
+            f"{format_money(row.cost_cents):>14}  {label}"
         )
 
 
@@ -254,9 +255,10 @@ def cost_to_serve(
     )
     head = (report.by, _("contacts"), _("cost"), _("avoidable"), _("per contact"))
     typer.echo(f"{head[0]:<24} {head[1]:>10} {head[2]:>14} {head[3]:>14} {head[4]:>12}")
+    none = _("(none)")
     for r in report.rows:
         typer.echo(
-            f"{r.key or _('(none)'):<24} {grouped(r.contacts):>10} "
+            f"{r.key or none:<24} {grouped(r.contacts):>10} "
             f"{format_money(r.cost_cents):>14} "
             f"{format_money(r.avoidable_cost_cents):>14} "
             f"{format_money(r.cost_per_contact_cents):>12}"
