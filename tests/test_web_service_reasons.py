@@ -12,10 +12,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests import reasons_world
 from tests.web_fixtures import cheap_argon2, login, make_client, password_hash
+from valuecenter.privacy.models import AuditAction, AuditEntry
 from valuecenter.users.models import Role, User
 
 PERIOD = {"since": "2026-10-01", "until": reasons_world.UNTIL}
@@ -107,6 +109,24 @@ def test_every_table_exports(client: TestClient) -> None:
     assert [r[0] for r in _csv(client, "segment")[1:]] == ["win-back", "grow"]
     assert [r[0] for r in _csv(client, "product")[1:]] == ["coffee-service", "paper"]
     assert [r[0] for r in _csv(client, "client")[1:]] == ["R1"]
+
+
+def test_the_page_and_its_exports_are_audited_as_lists(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    # The cost-to-serve tables name customers (GDPR, web/audit.py): one list entry each.
+    login(client, "manager")
+    client.get("/service/reasons", params=PERIOD)
+    _csv(client, "customer")
+    with sessions() as session:
+        found = [
+            (e.action, e.route, e.customer_id)
+            for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
+    assert found[-2:] == [
+        (AuditAction.LIST, "GET /service/reasons", None),
+        (AuditAction.LIST, "GET /service/reasons/{what}.csv", None),
+    ]
 
 
 def test_an_empty_period(client: TestClient) -> None:

@@ -6,7 +6,8 @@ segment, product type, customer and B2B client — each table with its CSV expor
 The figures, their rules and their sources are ``quality/reasons.py``'s and
 ``analytics/contact_reasons.py``'s (docs/service.md, "Contact reasons and cost-to-serve");
 this page only shows them, with where they came from (period, contacts read, cost model,
-rules, score run).
+rules, score run). The cost-to-serve tables name customers, so the page and its exports write
+a ``list`` audit entry (``web/audit.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from valuecenter.quality.reasons import (
 )
 from valuecenter.settings import Settings
 from valuecenter.users.models import Role, User
+from valuecenter.web.audit import lists_customers
 from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import SessionDep, SettingsDep, require_page_roles
 from valuecenter.web.templating import chart_config, templates
@@ -137,6 +139,7 @@ def pareto_spec(rows: Sequence[ParetoRow]) -> dict[str, object]:
 
 
 @router.get("/service/reasons")
+@lists_customers
 def reasons_page(
     request: Request,
     session: SessionDep,
@@ -186,6 +189,7 @@ def _cost_rows(report: CostReport) -> Iterable[Sequence[object]]:
 
 
 @router.get("/service/reasons/{what}.csv")
+@lists_customers
 def reasons_export(
     request: Request,
     user: ManagerUser,
