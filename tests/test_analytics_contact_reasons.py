@@ -207,3 +207,34 @@ def test_costs_are_whole_cents_within_half_a_cent(contacts: list[tuple[str, int]
     for c, s, cents in zip(channels, seconds, cost.tolist(), strict=True):
         exact = s * COSTS[c] / 60
         assert math.floor(exact + 0.5) == cents
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["order", "delivery", "invoice", None]),
+            st.lists(st.sampled_from(["order", "delivery", "invoice"]), max_size=4),
+            st.sampled_from(["phone", "chat", "fax", "self-service"]),
+            st.sampled_from(["inbound", "outbound"]),
+            st.booleans(),
+        ),
+        max_size=40,
+    )
+)
+def test_each_contact_counts_for_the_first_rule_it_matches(
+    contacts: list[tuple[str | None, list[str], str, str, bool]],
+) -> None:
+    columns = list(zip(*contacts, strict=True)) if contacts else [[], [], [], [], []]
+    first, hits = match_rules(DEFAULT_RULES, *columns)  # type: ignore[arg-type]
+    assert len(first) == len(contacts)
+    for row, chosen in zip(hits, first.tolist(), strict=True):
+        if chosen < 0:
+            assert not row.any()
+        else:
+            assert row[chosen]
+            assert not row[:chosen].any()
+    # Outbound and self-service contacts are never avoidable by the default rules.
+    for (_i, _r, channel, direction, _rep), chosen in zip(contacts, first.tolist(), strict=True):
+        if direction == "outbound" or (channel == "self-service" and _i != "delivery"):
+            assert chosen == -1
