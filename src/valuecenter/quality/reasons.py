@@ -15,7 +15,6 @@ model, the rules and the score run of the segments. Never commits.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -281,11 +280,6 @@ class CostRow:
     top_reason: str | None  # the reason his contacts give most often
 
 
-def _most_common(values: list[str]) -> str | None:
-    counts = Counter(values)
-    return min(counts, key=lambda v: (-counts[v], v)) if counts else None
-
-
 @dataclass(frozen=True)
 class CostReport:
     provenance: Provenance
@@ -358,27 +352,39 @@ def cost_reports(
 def _cost_rows(joined: pd.DataFrame, by: str) -> list[CostRow]:
     frame = joined[joined["kind"] == "b2b"] if by == "client" else joined
     key = {"customer": "ref", "client": "ref", "segment": "segment"}.get(by, "product_type")
-    keys = pd.Series(
-        [_NONE if v is None or v != v else str(v) for v in frame[key]],
-        index=frame.index,
-        dtype=object,
-    )
-    rows = []
-    for group, part in frame.groupby(keys, sort=False):
-        name = part["name"].iloc[0] if by in ("customer", "client") else None
-        cents = int(part["cost_cents"].sum())
-        primary = part["first"].dropna()
-        rows.append(
-            CostRow(
-                key=None if group == _NONE else str(group),
-                label=None if name is None or name != name else str(name),
-                contacts=len(part),
-                handle_minutes=float(part["handle"].sum()) / 60.0,
-                cost_cents=cents,
-                avoidable_cost_cents=int(part["avoidable_cents"].sum()),
-                cost_per_contact_cents=round(cents / len(part)),
-                top_reason=_most_common(primary.tolist()),
-            )
+    frame = frame.assign(
+        key=pd.Series(
+            [_NONE if v is None or v != v else str(v) for v in frame[key]],
+            index=frame.index,
+            dtype=object,
         )
+    )
+    if frame.empty:
+        return []
+    sums = frame.groupby("key", sort=False).agg(
+        contacts=("cost_cents", "size"),
+        handle=("handle", "sum"),
+        cost=("cost_cents", "sum"),
+        avoidable=("avoidable_cents", "sum"),
+        name=("name", "first"),
+    )
+    # The primary reason given most often in each group (ties by name).
+    given = frame.dropna(subset=["first"]).groupby(["key", "first"]).size().rename("n")
+    ranked = given.reset_index().sort_values(["key", "n", "first"], ascending=[True, False, True])
+    top = ranked.drop_duplicates("key").set_index("key")["first"].to_dict()
+    named = by in ("customer", "client")
+    rows = [
+        CostRow(
+            key=None if group == _NONE else str(group),
+            label=str(name) if named and isinstance(name, str) else None,
+            contacts=int(contacts),
+            handle_minutes=float(handle) / 60.0,
+            cost_cents=int(cost),
+            avoidable_cost_cents=int(avoidable),
+            cost_per_contact_cents=round(int(cost) / int(contacts)),
+            top_reason=top.get(group),
+        )
+        for group, contacts, handle, cost, avoidable, name in sums.itertuples()
+    ]
     rows.sort(key=lambda r: (-r.cost_cents, r.key is None, r.key or ""))
     return rows
