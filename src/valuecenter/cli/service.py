@@ -168,7 +168,8 @@ def nps(
             )
         )
         return
-    typer.echo(f"{_('all'):<24} {_nps_text(report.overall)}")
+    everyone = _("all")
+    typer.echo(f"{everyone:<24} {_nps_text(report.overall)}")
     for group, e in report.groups:
         name = group if group is not None else _("(none)")
         typer.echo(f"{name:<24} {_nps_text(e)}")
