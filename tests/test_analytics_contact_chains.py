@@ -95,3 +95,26 @@ def test_a_reason_chain_never_spans_a_gap_longer_than_the_window(
             for a, b in itertools.pairwise(idx):
                 if started[b] - started[a] <= 7 * DAY:
                     assert labels[a] == labels[b]
+
+
+def test_a_call_back_on_a_new_case_about_the_same_reason_is_the_same_chain() -> None:
+    # Case 1 (invoice, day 0), case 2 (invoice, day 2): one chain; case 3 (invoice, day 12):
+    # ten days after the last one, a new chain. An abandoned call alone is not a first-contact
+    # resolution, and an outbound chain is not judged.
+    labels = chain_ids([1, 1, 1, 2, 3], np.array([0, 2, 12, 0, 0]) * DAY, [1, 2, 3, -1, -1],
+                       ["invoice"] * 3 + ["x", "y"])  # fmt: skip
+    assert labels[0] == labels[1] != labels[2]
+    out = chain_figures(
+        labels,
+        np.array([0, 2, 12, 0, 0]) * DAY,
+        np.array([0, 2, 12, 0, 0]) * DAY + 60,
+        [1, 1, 1, 1, 1],
+        [False] * 5,
+        [np.nan] * 5,
+        data_end=30 * DAY,
+        handled=[True, True, True, False, True],
+        inbound=[True, True, True, True, False],
+    )
+    # judged chains: {0,1} (2 contacts), {2} (handled: fixed), {3} (abandoned: not fixed)
+    assert out.judged_chains == 3
+    assert out.fcr == pytest.approx(1 / 3)

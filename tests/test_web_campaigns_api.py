@@ -115,3 +115,46 @@ def test_an_unknown_action_or_campaign_is_a_clear_error(db_url: str, world: Worl
         assert client.get("/api/v1/campaigns/999999").status_code == 404
         huge = client.get("/api/v1/campaigns/99999999999999999999")
         assert huge.status_code == 422
+
+
+def test_voucher_redemptions_count_as_conversions_and_cost(
+    db_url: str, world: World, sessions: sessionmaker[Session]
+) -> None:
+    """Every treated member gets a unique code at launch; a redemption file marks the voucher
+    and its holder's conversion, and each redeemed voucher adds its cost to the campaign's."""
+    _action(sessions)
+    with make_client(db_url) as client:
+        client.headers.update(bearer(world.tokens["manager"]))
+        saved = client.post("/api/v1/selections", json={"name": "all", "spec": {}}).json()
+        made = client.post(
+            "/api/v1/campaigns",
+            json={
+                "code": "V-1", "name": "Vouchers", "selection_id": saved["id"],
+                "action": "upgrade", "channel": "email", "start": "2026-11-01",
+                "vouchers": True, "cost_per_voucher_euro": 5.0, "margin_share": 0.5,
+            },
+        ).json()  # fmt: skip
+        client.put(f"/api/v1/campaigns/{made['id']}/goal", json={"baseline": 0.1, "mde": 0.2})
+        launched = client.post(f"/api/v1/campaigns/{made['id']}/launch?underpowered=true").json()
+        rows = list(
+            csv.DictReader(
+                io.StringIO(
+                    client.post(f"/api/v1/campaigns/{made['id']}/export.csv").text.lstrip("\ufeff")
+                )
+            )
+        )
+        codes = [r["voucher"] for r in rows]
+        assert len(codes) == len(set(codes)) == len(rows) > 0
+        redeemed = codes[:2]
+        text = "code,redeemed_at,order_ref,revenue\n" + "".join(
+            f"{code.lower()},2026-11-03T12:00:00,ORD-{i},80.00\n" for i, code in enumerate(redeemed)
+        )
+        text += "NOSUCHCODE,2026-11-03T12:00:00,ORD-X,10\n"
+        imported = client.post(f"/api/v1/campaigns/{made['id']}/redemptions", json={"csv": text})
+        assert imported.json() == {"rows": 3, "members": 2, "not_members": 1}
+        results = client.get(f"/api/v1/campaigns/{made['id']}/results").json()
+        assert results["vouchers_redeemed"] == 2
+        assert results["treated"]["conversions"] == 2
+        assert results["treated"]["revenue_euro"] == 160.0
+        assert results["cost_euro"] == 10.0  # 2 × €5, no fixed or per-contact cost
+        assert launched["treated"] == results["treated"]["members"]

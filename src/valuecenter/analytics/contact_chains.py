@@ -2,17 +2,16 @@
 service (C14, C15; seed 003: "First Contact Fix rose and NPS did not — why?", measure repeat
 calls, transfers and the Customer Speed Index, the end-to-end lead time of the whole process).
 
-A **chain** is the contacts of one customer about one issue:
-
-- contacts of the same **case** form one chain;
-- a contact without a case joins the customer's previous contact about the **same reason**
-  when it started at most ``window`` after it (default 7 days); a longer gap starts a new
-  chain.
+A **chain** is the contacts of one customer about one issue: contacts of the same **case**,
+and contacts of one customer about the **same reason** at most ``window`` apart (default
+7 days) — a customer who calls back about his invoice three days later is on the same issue
+even when the agent opened a new case.
 
 From the chains (all pure, over arrays in any order):
 
-- **FCR** (first-contact resolution, measured) — the share of chains of exactly one contact,
-  among the chains whose window is fully observed (a chain that starts less than ``window``
+- **FCR** (first-contact resolution, measured) — the share of chains of exactly one contact
+  that was handled (an abandoned call resolved nothing), among the inbound chains whose window
+  is fully observed (a chain that starts less than ``window``
   before the end of the data might still get a repeat: it is *censored* and not counted);
   the agent's tick box (``resolved`` on the first contact) is reported beside it, never
   instead of it;
@@ -31,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
 from valuecenter.analytics.errors import InputError
 from valuecenter.i18n import N_
@@ -80,44 +81,47 @@ def chain_ids(
 ) -> IntArray:
     """The chain of every contact (an integer label, equal for the contacts of one chain).
 
-    ``customer`` ids (−1 for an unknown customer: each such contact is a chain of its own),
-    ``started`` seconds since the epoch, ``case`` ids (−1 without a case), ``reason`` codes
-    (any hashable; None without a reason: such a contact without a case is a chain of its own).
+    Two contacts are in one chain when they share a case, or when they are contacts of one
+    customer about one reason at most ``window_days`` apart — and so is everything connected
+    through such links (the connected components of the two relations). ``customer`` ids (−1
+    for an unknown customer), ``started`` seconds since the epoch, ``case`` ids (−1 without a
+    case), ``reason`` codes (None without a reason).
     """
     if not 0 < window_days <= 366:
         raise InputError(N_("window: must be between 0 and 366 days"))
-    frame = pd.DataFrame(
-        {
-            "customer": np.asarray(customer, dtype=np.int64),
-            "started": np.asarray(started, dtype=np.float64),
-            "case": np.asarray(case, dtype=np.int64),
-            "reason": pd.Series(np.asarray(reason, dtype=object)),
-        }
-    )
-    n = len(frame)
-    if not (len(frame["started"]) == len(frame["case"]) == len(frame["reason"]) == n):
+    who = np.asarray(customer, dtype=np.int64)
+    at = np.asarray(started, dtype=np.float64)
+    cases = np.asarray(case, dtype=np.int64)
+    why = pd.Series(np.asarray(reason, dtype=object))
+    n = len(who)
+    if not (len(at) == len(cases) == len(why) == n):
         raise InputError(N_("contacts: needs one customer, start, case and reason per contact"))
-    labels = np.full(n, -1, dtype=np.int64)
-    has_case = frame["case"].to_numpy() >= 0
-    # Case chains: label = the case's group number.
-    if has_case.any():
-        codes, _ = pd.factorize(frame.loc[has_case, "case"])
-        labels[has_case] = codes
-    offset = int(labels.max()) + 1 if has_case.any() else 0
-    rest = ~has_case & (frame["customer"].to_numpy() >= 0) & frame["reason"].notna().to_numpy()
-    if rest.any():
-        part = frame.loc[rest, ["customer", "reason", "started"]].copy()
-        part["key"] = pd.factorize(pd.MultiIndex.from_frame(part[["customer", "reason"]]))[0]
-        part = part.sort_values(["key", "started"], kind="stable")
-        gap = part["started"].diff().to_numpy()
-        same_key = part["key"].to_numpy()[1:] == part["key"].to_numpy()[:-1]
-        new = np.ones(len(part), dtype=bool)
-        new[1:] = ~(same_key & (gap[1:] <= window_days * DAY))
-        labels[part.index.to_numpy()] = offset + np.cumsum(new) - 1
-        offset = int(labels.max()) + 1
-    alone = labels < 0
-    labels[alone] = offset + np.arange(int(alone.sum()))
-    return labels
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    heads: list[IntArray] = []
+    tails: list[IntArray] = []
+    # One case: link each contact of a case to the next one of the same case.
+    with_case = np.flatnonzero(cases >= 0)
+    if len(with_case):
+        ordered = with_case[np.argsort(cases[with_case], kind="stable")]
+        same = cases[ordered][1:] == cases[ordered][:-1]
+        heads.append(ordered[:-1][same])
+        tails.append(ordered[1:][same])
+    # One customer, one reason, within the window: link consecutive contacts.
+    known = np.flatnonzero((who >= 0) & why.notna().to_numpy())
+    if len(known):
+        key = pd.factorize(pd.MultiIndex.from_arrays([who[known], why.to_numpy()[known]]))[0]
+        order = np.lexsort((at[known], key))
+        ordered = known[order]
+        k = key[order]
+        near = (k[1:] == k[:-1]) & (np.diff(at[ordered]) <= window_days * DAY)
+        heads.append(ordered[:-1][near])
+        tails.append(ordered[1:][near])
+    a = np.concatenate(heads) if heads else np.zeros(0, dtype=np.int64)
+    b = np.concatenate(tails) if tails else np.zeros(0, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    _count, labels = connected_components(graph, directed=False)
+    return np.asarray(labels, dtype=np.int64)
 
 
 def chain_figures(
@@ -130,11 +134,16 @@ def chain_figures(
     *,
     data_end: float,
     window_days: float = 7.0,
+    handled: npt.ArrayLike | None = None,
+    inbound: npt.ArrayLike | None = None,
 ) -> ChainFigures:
     """The service figures of the module docstring. Per contact: its ``chain`` label, start and
     end (seconds since the epoch), the agent's ``resolved`` tick (NaN when not recorded),
     whether it was ``transferred``, its case's close time (NaN without a case or while open);
-    ``data_end`` the moment the data ends."""
+    ``data_end`` the moment the data ends; ``handled`` (not abandoned) and ``inbound`` per
+    contact (default: all). FCR is judged on the chains a customer started (first contact
+    inbound); a chain counts as resolved at first contact when it has one contact and that
+    contact was handled."""
     c = np.asarray(chain, dtype=np.int64)
     s = np.asarray(started, dtype=np.float64)
     e = np.asarray(ended, dtype=np.float64)
@@ -142,7 +151,11 @@ def chain_figures(
     moved = np.asarray(transferred, dtype=bool)
     closed = np.asarray(case_closed, dtype=np.float64)
     n = len(c)
-    if not (len(s) == len(e) == len(tick) == len(moved) == len(closed) == n):
+    took = np.ones(n, dtype=bool) if handled is None else np.asarray(handled, dtype=bool)
+    came = np.ones(n, dtype=bool) if inbound is None else np.asarray(inbound, dtype=bool)
+    if not (
+        len(s) == len(e) == len(tick) == len(moved) == len(closed) == len(took) == len(came) == n
+    ):
         raise InputError(N_("contacts: needs one value of each column per contact"))
     if n == 0:
         return ChainFigures(0, 0, 0, None, None, None, None, None, None, None)
@@ -155,14 +168,16 @@ def chain_figures(
         moved[order],
         closed[order],
     )
+    took, came = took[order], came[order]
     first = np.ones(n, dtype=bool)
     first[1:] = c[1:] != c[:-1]
     starts = np.flatnonzero(first)
     sizes = np.diff(np.append(starts, n))
     chain_start = s[starts]
     last = np.append(starts[1:], n) - 1
-    judged = chain_start + window_days * DAY <= data_end
-    fcr = float((sizes[judged] == 1).mean()) if judged.any() else None
+    judged = (chain_start + window_days * DAY <= data_end) & came[starts]
+    fixed = (sizes == 1) & took[starts]
+    fcr = float(fixed[judged].mean()) if judged.any() else None
     ticks = tick[starts]
     known = ~np.isnan(ticks)
     fcr_tick = float(ticks[known].mean()) if known.any() else None

@@ -15,7 +15,7 @@ from valuecenter.cli import alerts as alerts_cli
 from valuecenter.cli import campaign as campaign_cli
 from valuecenter.cli import churn as churn_cli
 from valuecenter.cli import consent as consent_cli
-from valuecenter.cli import db, demo, score, serve, users
+from valuecenter.cli import db, demo, nps, score, serve, users
 from valuecenter.cli import experiment as experiment_cli
 from valuecenter.cli import gdpr as gdpr_cli
 from valuecenter.cli import importer as importer_cli
@@ -23,6 +23,7 @@ from valuecenter.cli import offers as offers_cli
 from valuecenter.cli import renewals as renewals_cli
 from valuecenter.cli import retention as retention_cli
 from valuecenter.cli import rhythm as rhythm_cli
+from valuecenter.cli import service as service_cli
 from valuecenter.cli import uplift as uplift_cli
 from valuecenter.cli import value as value_cli
 from valuecenter.cli.errors import fail, run_guarded, wants_json
@@ -45,6 +46,7 @@ app.add_typer(demo.app, name="demo")
 app.command("bootstrap", help=demo.BOOTSTRAP_HELP)(demo.bootstrap)
 app.command("import", help=importer_cli.HELP)(importer_cli.import_command)
 app.command("score", help=score.HELP)(score.score)
+app.command("nps", help=nps.HELP)(nps.nps)
 app.add_typer(value_cli.clv_app, name="clv")
 app.add_typer(value_cli.value_app, name="value")
 app.add_typer(churn_cli.app, name="churn")
@@ -58,6 +60,7 @@ app.add_typer(consent_cli.app, name="consent")
 app.add_typer(gdpr_cli.app, name="gdpr")
 app.add_typer(experiment_cli.app, name="experiment")
 app.add_typer(campaign_cli.app, name="campaign")
+app.add_typer(service_cli.app, name="service")
 
 
 @app.callback()

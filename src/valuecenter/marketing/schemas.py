@@ -44,7 +44,7 @@ class SelectionSpec(BaseModel):
     categories: Words = Field(
         default_factory=list, description="bought a product of one of these categories"
     )
-    bought_within_days: Annotated[int, JSON_INTEGER, Ge(1), Le(3660)] = 365
+    bought_within_days: Annotated[int, Ge(1), Le(3660), JSON_INTEGER] = 365
     contract_end_from: IsoDate | None = None
     contract_end_to: IsoDate | None = None
 
@@ -70,7 +70,7 @@ class CampaignDraft(BaseModel):
     action: Annotated[str, MaxLen(64)]
     channel: CampaignChannelWord
     start: IsoDate
-    runtime_days: Annotated[int, JSON_INTEGER, Ge(1), Le(366)] = 30
+    runtime_days: Annotated[int, Ge(1), Le(366), JSON_INTEGER] = 30
     budget_euro: Euros | None = None
     fixed_cost_euro: Euros = 0.0
     cost_per_contact_euro: Euros = 0.0

@@ -172,9 +172,11 @@ def planned_members(goal: Goal) -> Planned:
                 goal.baseline, goal.mde, alpha=goal.alpha, power=goal.power, control_per_treated=k
             )
     except InputError as error:
-        text = str(error)
-        field, _sep, rest = text.partition(": ")
-        raise InvalidInput(field if rest else "goal", rest or text) from error
+        text = error.translated()
+        field = error.field
+        raise InvalidInput(
+            field or "goal", text.removeprefix(f"{field}: ") if field else text
+        ) from error
     return Planned(size.treated, size.control)
 
 

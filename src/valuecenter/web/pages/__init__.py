@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from valuecenter.web.pages import (
     alerts,
     auth,
+    campaigns,
     customers,
     language,
     nba,
@@ -35,3 +36,4 @@ router.include_router(retention_desk.router)
 router.include_router(retention_renewals.router)
 router.include_router(retention_ledger.router)
 router.include_router(users.router)
+router.include_router(campaigns.router)
