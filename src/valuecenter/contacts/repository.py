@@ -27,6 +27,7 @@ from sqlalchemy import (
     ColumnElement,
     Exists,
     Integer,
+    ScalarSelect,
     Select,
     Subquery,
     and_,
@@ -107,9 +108,54 @@ def reasons_of_contacts(session: Session, contact_ids: Sequence[int]) -> list[tu
 
 
 def contact_refs() -> Subquery:
-    """Every contact's ``id``, ``external_id`` and ``channel``, to join another domain's rows
-    that name a contact (a survey) to how the contact is shown."""
-    return select(Contact.id, Contact.external_id, Contact.channel).subquery("contact_refs")
+    """Every contact's ``id``, ``external_id``, ``channel`` and ``agent_id``, to join another
+    domain's rows that name a contact (a survey) to how the contact is shown and who took it."""
+    return select(Contact.id, Contact.external_id, Contact.channel, Contact.agent_id).subquery(
+        "contact_refs"
+    )
+
+
+def first_reason_of(contact_id: Any) -> ScalarSelect[str]:
+    """The first reason (lowest position) of the contact ``contact_id`` — a column of the
+    caller's query (a survey's contact) — as a correlated scalar subquery; NULL without one."""
+    return (
+        select(ContactReason.reason)
+        .where(ContactReason.contact_id == contact_id)
+        .order_by(ContactReason.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def experience_rows(
+    session: Session, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[Any, ...]]:
+    """Every contact started in [since, until) (either bound may be None), by id: (id,
+    customer id or −1, started at, wait, talk and wrap seconds, case id or −1, first reason,
+    resolved, whether transferred from another, abandoned, direction, channel, queue, agent
+    id) — what the service-quality read model (``quality/experience.py``) builds chains of."""
+    query = select(
+        Contact.id,
+        func.coalesce(Contact.customer_id, -1),
+        Contact.started_at,
+        Contact.wait_seconds,
+        Contact.talk_seconds,
+        Contact.wrap_seconds,
+        func.coalesce(Contact.case_id, -1),
+        first_reason_of(Contact.id),
+        Contact.resolved,
+        Contact.transferred_from_id.is_not(None),
+        Contact.abandoned,
+        Contact.direction,
+        Contact.channel,
+        Contact.queue,
+        Contact.agent_id,
+    )
+    if since is not None:
+        query = query.where(Contact.started_at >= since)
+    if until is not None:
+        query = query.where(Contact.started_at < until)
+    return [tuple(r) for r in session.execute(query.order_by(Contact.id)).all()]
 
 
 # --- reasons ---
