@@ -3,8 +3,7 @@ NPS answer with the experience of the chain it was about (issue 20).
 
 Two read models over the contacts (read through ``contacts/repository.py``: each with its
 first reason and case) and the surveys, in one query each, as pandas frames for the pure
-analytics
-(:mod:`valuecenter.analytics.contact_chains`, :mod:`valuecenter.analytics.nps_drivers`).
+analytics (:mod:`valuecenter.analytics.contact_chains`, :mod:`valuecenter.analytics.nps_drivers`).
 """
 
 from __future__ import annotations
