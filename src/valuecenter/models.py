@@ -15,7 +15,7 @@ from valuecenter.campaigns.models import (
     CampaignVoucher,
 )
 from valuecenter.consent.models import Consent, DoNotCall
-from valuecenter.contacts.models import Case, Contact, ContactReason
+from valuecenter.contacts.models import Case, Contact, ContactReason, Queue
 from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.db.base import Base
@@ -83,6 +83,7 @@ __all__ = [
     "OrderLine",
     "Product",
     "PropensityModel",
+    "Queue",
     "RenewalCandidate",
     "RenewalRun",
     "RetentionOffer",
