@@ -442,3 +442,26 @@ def queues(session: Session, *, active_only: bool = False) -> list[Queue]:
 def queue_by_code(session: Session, code: str) -> Queue | None:
     """The queue whose code is ``code`` (the contacts' ``queue``), or None."""
     return session.scalars(select(Queue).where(Queue.code == code)).first()
+
+
+def queue_rows(
+    session: Session, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[Any, ...]]:
+    """Every inbound contact that reached a queue, started in [since, until): (started at,
+    queue code, channel, wait, talk, hold and wrap seconds, abandoned) — what the operational
+    KPIs (``quality/kpis.py``) are computed from."""
+    query = select(
+        Contact.started_at,
+        Contact.queue,
+        Contact.channel,
+        Contact.wait_seconds,
+        Contact.talk_seconds,
+        Contact.hold_seconds,
+        Contact.wrap_seconds,
+        Contact.abandoned,
+    ).where(Contact.queue.is_not(None), Contact.direction == Direction.INBOUND)
+    if since is not None:
+        query = query.where(Contact.started_at >= since)
+    if until is not None:
+        query = query.where(Contact.started_at < until)
+    return [tuple(r) for r in session.execute(query).all()]
