@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +40,12 @@ from sqlalchemy.orm import Session
 from valuecenter.analytics.clv.bgnbd import fit_bgnbd, p_alive
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.rhythm import RhythmOptions, order_rhythm
-from valuecenter.analytics.rhythm_warning import customer_days, fit_warning, population, stopped
+from valuecenter.analytics.rhythm_warning import (
+    customer_days,
+    fit_warning,
+    population,
+    stopped,
+)
 from valuecenter.analytics.rhythm_warning import features as warning_features
 from valuecenter.analytics.validated_risk import ValidatedRisk, validate_risk
 from valuecenter.customers.models import Customer
@@ -69,6 +75,29 @@ class RiskInput:
     @property
     def cut(self) -> date:
         return self.as_of - timedelta(days=self.horizon_days)
+
+    # Shared by the purchase candidates, computed once per run (``cached_property`` writes the
+    # instance's ``__dict__``, which a frozen dataclass allows).
+
+    @cached_property
+    def purchase_cut(self) -> _Cut:
+        """The validation cut of the purchase history (:func:`_purchase_cut`)."""
+        return _purchase_cut(self)
+
+    @cached_property
+    def buyers(self) -> IntArray:
+        """Every customer with a purchase day before ``as_of`` (ascending ids)."""
+        return _first_of_runs(self.days.customer_id)
+
+    @cached_property
+    def markets(self) -> tuple[IntArray, npt.NDArray[np.object_]]:
+        """Every customer's id (ascending) and market (his country, ``unknown`` when blank)."""
+        rows = self.session.execute(
+            select(Customer.id, Customer.country).order_by(Customer.id)
+        ).all()
+        ids = np.fromiter((c for c, _ in rows), dtype=np.int64, count=len(rows))
+        markets = np.asarray([country or "unknown" for _, country in rows], dtype=object)
+        return ids, markets
 
 
 @dataclass(frozen=True)
@@ -138,11 +167,22 @@ class _Cut:
     before: npt.NDArray[np.bool_]  # mask of ``days`` before the cut
 
 
+def _first_of_runs(sorted_ids: IntArray) -> IntArray:
+    """The distinct values of an ascending array (``np.unique`` without its sort; sorts when
+    the array is not ascending after all)."""
+    if len(sorted_ids) == 0:
+        return sorted_ids.astype(np.int64)
+    if np.any(sorted_ids[1:] < sorted_ids[:-1]):
+        return np.unique(sorted_ids).astype(np.int64)
+    return sorted_ids[np.r_[True, sorted_ids[1:] != sorted_ids[:-1]]].astype(np.int64)
+
+
 def _purchase_cut(inp: RiskInput) -> _Cut:
     day = (inp.cut - EPOCH).days
     before = inp.days.day < day
-    known = np.unique(inp.days.customer_id[before])
-    again = np.isin(known, inp.days.customer_id[~before])
+    known = _first_of_runs(inp.days.customer_id[before])  # days: sorted by customer
+    later = _first_of_runs(inp.days.customer_id[~before])
+    again = np.isin(known, later, assume_unique=True)
     return _Cut(day, known, (~again).astype(np.int64), before)
 
 
@@ -153,10 +193,10 @@ def _last_days(customer: IntArray, day: IntArray, ids: IntArray) -> IntArray:
 
 def _recency(inp: RiskInput) -> Measured:
     """log(1 + days since the last order), the plain baseline."""
-    cut = _purchase_cut(inp)
+    cut = inp.purchase_cut
     d = inp.days
     then_last = _last_days(d.customer_id[cut.before], d.day[cut.before], cut.customer)
-    now = np.unique(d.customer_id)
+    now = inp.buyers
     now_last = _last_days(d.customer_id, d.day, now)
     end = (inp.as_of - EPOCH).days - 1  # as the score run's recency_days
     return Measured(
@@ -170,10 +210,7 @@ def _recency(inp: RiskInput) -> Measured:
 def _rhythm_missing(inp: RiskInput, as_of_day: int, mask: npt.NDArray[np.bool_]) -> pd.Series:
     """The rhythm warning's risk per customer id: the share of his usual revenue missing in
     the recent window (1 when he has no usual revenue), as the alert run prices it."""
-    customers = inp.session.execute(select(Customer.id, Customer.country).order_by(Customer.id))
-    rows = customers.all()
-    ids = np.fromiter((c for c, _ in rows), dtype=np.int64, count=len(rows))
-    markets = np.asarray([country or "unknown" for _, country in rows], dtype=object)
+    ids, markets = inp.markets
     d = inp.days
     res = order_rhythm(
         np.searchsorted(ids, d.customer_id[mask]),
@@ -190,9 +227,9 @@ def _rhythm_missing(inp: RiskInput, as_of_day: int, mask: npt.NDArray[np.bool_])
 
 
 def _order_rhythm(inp: RiskInput) -> Measured:
-    cut = _purchase_cut(inp)
+    cut = inp.purchase_cut
     then = _rhythm_missing(inp, cut.day, cut.before)
-    now = np.unique(inp.days.customer_id)
+    now = inp.buyers
     today = _rhythm_missing(inp, (inp.as_of - EPOCH).days, np.ones(len(inp.days.day), bool))
     return Measured(
         then_score=then.reindex(cut.customer).to_numpy(dtype=np.float64),
@@ -216,8 +253,11 @@ def _rhythm_warning(inp: RiskInput) -> Measured:
     now_day = (inp.as_of - EPOCH).days - 1
     then_fit = fit_warning(orders, then_day, h, m)
     then_customers = population(orders, then_day, h, m)
-    then_risk = then_fit.risk(warning_features(orders, then_customers, then_day, h))
-    now_fit = fit_warning(orders, now_day, h, m)
+    then_table = warning_features(orders, then_customers, then_day, h)
+    then_risk = then_fit.risk(then_table)
+    # Today's warning trains a horizon before today, on the validation cut itself: the
+    # features just computed (now_day − h == then_day).
+    now_fit = fit_warning(orders, now_day, h, m, table=then_table)
     now_customers = population(orders, now_day, h, m)
     now_risk = now_fit.risk(warning_features(orders, now_customers, now_day, h))
     return Measured(
@@ -237,7 +277,7 @@ def logit(p: npt.ArrayLike) -> FloatArray:
 def _bgnbd(inp: RiskInput) -> Measured:
     """1 − P(alive) of a BG/NBD fitted at the cut (weeks, as the score run); today the run's
     own fit."""
-    cut = _purchase_cut(inp)
+    cut = inp.purchase_cut
     d = inp.days
     frame = pd.DataFrame({"c": d.customer_id[cut.before], "d": d.day[cut.before]})
     g = frame.groupby("c")["d"].agg(["count", "min", "max"]).reindex(cut.customer)
