@@ -59,6 +59,7 @@ from valuecenter.value.risk import (
     AT_RISK_PRECISION,
     PURCHASE_SOURCES,
     RISK_HORIZON_DAYS,
+    VALIDATION_SAMPLE,
     RiskInput,
     RiskSource,
     risk_axis,
@@ -76,6 +77,9 @@ class ScoreOptions:
     discount_rate: float = 0.10  # yearly
     risk_horizon_days: int = RISK_HORIZON_DAYS  # the risk models: leaving within these days
     at_risk_precision: float = AT_RISK_PRECISION  # validated precision of the at-risk group
+    # Customers of the validation cut the risk candidates are judged on (a stratified random
+    # sample; None: all of them). Today's scores cover every customer either way.
+    validation_sample: int | None = VALIDATION_SAMPLE
 
 
 def _check(options: ScoreOptions) -> None:
@@ -269,6 +273,7 @@ def run_score(
         days=days,
         bgnbd_p_alive=pd.Series(figures["p_alive"].to_numpy(), index=features.customer_id),
         scored=int(scored_mask.sum()),
+        validation_sample=options.validation_sample,
     )
     axis = risk_axis(
         risk_input,
