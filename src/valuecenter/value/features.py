@@ -262,8 +262,8 @@ def purchase_days(session: Session, as_of: date) -> PurchaseDays:
 
     The database sums the lines per order and returns one row per order (customer, day,
     value); the orders of one customer and day are summed here, after a sort (in SQLite a
-    ``GROUP BY`` over the orders builds a temporary B-tree and cost three times the rest of
-    the query). Rows are read through the driver's own cursor in blocks of ``FETCH_ROWS``
+    ``GROUP BY`` over the orders builds a temporary B-tree and cost more than twice the rest
+    of the query). Rows are read through the driver's own cursor in blocks of ``FETCH_ROWS``
     straight into integer arrays: a run reads millions of orders, and a Python row object per
     order (SQLAlchemy's ``Row``, or one list of all the driver's tuples) costs more time and
     memory than the query itself."""

@@ -6,8 +6,11 @@ customers twice — once as the company could have a horizon ago (fitted on the 
 ``as_of − horizon``, every customer who had bought by then, with whether he then bought
 again in the horizon, known at ``as_of``) and once today (fitted on all history). The run
 judges each on that out-of-time cut (``analytics.validated_risk``: AUC, Platt calibration,
-the precision-based at-risk cut) and picks the one with the highest AUC; the run stores its
-key, its AUC and every candidate's figures, and every page says which model it was.
+the precision-based at-risk cut) — on a stratified random sample of ``VALIDATION_SAMPLE``
+customers of the cut when it is larger (an AUC on 100,000 customers has a standard error of
+about 0.002; the fits at the cut are made on the sample too, today's on everyone) — and picks
+the one with the highest AUC; the run stores its key, its AUC and every candidate's
+figures, and every page says which model it was.
 
 Candidates on purchases share one population and one outcome, so their AUCs compare like
 for like: days since the last order (the baseline real data says is hard to beat: CDNOW AUC
