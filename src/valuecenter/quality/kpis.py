@@ -7,10 +7,11 @@ seconds) when the queue serves the contact's channel; a contact on another chann
 transferred to the phone order desk) against the target of the first queue, by code, that
 serves its channel (an e-mail is not late after 20 seconds); a contact of a queue the product
 does not know, and of a channel no queue serves, against :data:`DEFAULT_TARGET_SECONDS` — the
-report counts the contacts of unknown queues, so a missing queue never passes unnoticed. Reachability is counted over the contacts offered while their queue was
-open; contacts offered outside the opening hours are counted apart. Occupancy needs the
-agents' logged-in time, which the product does not hold yet: it is left empty rather than
-guessed.
+report counts the contacts of unknown queues, so a missing queue never passes unnoticed.
+
+Reachability is counted over the contacts offered while their queue was open; contacts
+offered outside the opening hours are counted apart. Occupancy needs the agents' logged-in
+time, which the product does not hold yet: it is left empty rather than guessed.
 """
 
 from __future__ import annotations
