@@ -11,15 +11,26 @@ import io
 import re
 from datetime import timedelta
 
+from fastapi import FastAPI
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.web_fixtures import NOW, World, login, make_client
 from valuecenter.analytics.nps import NpsEstimate
 from valuecenter.contacts.models import Channel, Contact, ContactReason, Direction
+from valuecenter.errors import InvalidInput
 from valuecenter.i18n import format_number, format_percent, use_locale
 from valuecenter.quality.service import chain_report, enps_report, nps_report
 from valuecenter.surveys.models import Survey
-from valuecenter.web.pages.service import Change, fcr_change, nps_change
+from valuecenter.web.pages.service import (
+    FIRST_DAY,
+    LAST_DAY,
+    Change,
+    _period,
+    fcr_change,
+    nps_change,
+)
 
 
 def _text(html: str) -> str:
@@ -179,6 +190,35 @@ def test_only_managers_and_admins_and_bad_input_is_a_4xx(world: World, db_url: s
         empty = client.get("/service?since=2001-01-01&until=2001-02-01")
         assert empty.status_code == 200
         assert "No NPS answers in the period." in empty.text
+
+
+def test_the_sibling_pages_are_linked_once_they_exist(world: World, db_url: str) -> None:
+    with make_client(db_url) as client:
+        login(client, "manager")
+        assert 'id="service-links"' not in client.get("/service").text
+        app = client.app
+        assert isinstance(app, FastAPI)
+        app.add_api_route("/service/reasons", lambda: {}, name="service_reasons")
+        page = client.get("/service").text
+        assert 'id="service-links"' in page
+        assert 'href="/service/reasons"' in page
+        assert 'href="/service/followups"' not in page
+
+
+@given(since=st.text(max_size=12), until=st.text(max_size=12))
+def test_any_period_text_is_a_period_or_a_named_refusal(since: str, until: str) -> None:
+    refused: InvalidInput | None = None
+    try:
+        period = _period(since, until)
+    except InvalidInput as error:
+        refused = error
+    if refused is not None:
+        assert refused.field in ("since", "until")
+        return
+    for day in (period.since, period.until):
+        assert day is None or FIRST_DAY <= day <= LAST_DAY
+    if period.since is not None and period.until is not None:
+        assert period.since < period.until
 
 
 def test_the_changes_in_words() -> None:

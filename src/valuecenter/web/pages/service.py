@@ -429,7 +429,12 @@ def driver_chart(views: list[DriverView]) -> dict[str, object]:
             {
                 "mark": {"type": "rule", "strokeWidth": 2},
                 "encoding": {
-                    "x": {"field": "low", "type": "quantitative", "title": title},
+                    "x": {
+                        "field": "low",
+                        "type": "quantitative",
+                        "title": title,
+                        "axis": {"tickCount": 8},
+                    },
                     "x2": {"field": "high"},
                     "color": color,
                 },
