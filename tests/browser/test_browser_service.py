@@ -9,6 +9,7 @@ The screenshot goes to test-artifacts/service-dashboard.png (git-ignored) for a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -93,6 +94,11 @@ def test_a_manager_reads_the_service_dashboard(service_server: str) -> None:
             expect(page.locator("#nps-table thead th").first).to_have_text("Team")
             expect(page.locator("#nps-table tbody tr")).to_have_count(1 + 7)
             expect(page.locator("#trend-tick")).to_be_visible()  # the rest of the page stays
+            # In Dutch the figures follow the locale (decimal comma, true minus signs).
+            page.click(".language-switch button[value=nl]")
+            expect(page.locator("html")).to_have_attribute("lang", "nl")
+            expect(page.locator("#card-fcr .card-value")).to_have_text(re.compile(r"^\d+,\d\s?%$"))
+            expect(page.locator("#trend-tick")).to_contain_text(re.compile(r"\+3,0"))
             assert problems == [], problems
         finally:
             browser.close()
