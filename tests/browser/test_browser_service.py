@@ -99,6 +99,11 @@ def test_a_manager_reads_the_service_dashboard(service_server: str) -> None:
             expect(page.locator("html")).to_have_attribute("lang", "nl")
             expect(page.locator("#card-fcr .card-value")).to_have_text(re.compile(r"^\d+,\d\s?%$"))
             expect(page.locator("#trend-tick")).to_contain_text(re.compile(r"\+3,0"))
+            expect(page.locator("#drivers-chart[data-rendered=true]")).to_have_count(
+                1, timeout=180_000
+            )
+            page.set_viewport_size({"width": 1440, "height": 900})
+            page.screenshot(path=ARTIFACTS / "service-dashboard-nl.png", full_page=True)
             assert problems == [], problems
         finally:
             browser.close()

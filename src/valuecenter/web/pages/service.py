@@ -385,8 +385,8 @@ def trend_charts(trend: Trend) -> dict[str, object]:
                     "tooltip": [
                         {"field": "month", "title": month},
                         {"field": "nps", "format": ".1f", "title": "NPS"},
-                        {"field": "low", "format": ".1f", "title": str(_("95% low"))},
-                        {"field": "high", "format": ".1f", "title": str(_("95% high"))},
+                        {"field": "low", "format": ".1f", "title": str(_("low (95%)"))},
+                        {"field": "high", "format": ".1f", "title": str(_("high (95%)"))},
                         {"field": "n", "title": str(_("answers"))},
                     ],
                 },
@@ -420,7 +420,9 @@ def driver_chart(views: list[DriverView]) -> dict[str, object]:
     }
     title = str(_("Effect on the 0–10 answer per standard deviation"))
     return {
-        **_schema(str(_("What moves NPS: effects per standard deviation with 95% intervals"))),
+        **_schema(
+            str(_("What moves NPS: effects per standard deviation, with their intervals (95%)"))
+        ),
         "height": {"step": 34},
         "data": {"values": values},
         "encoding": {"y": y},
@@ -447,8 +449,8 @@ def driver_chart(views: list[DriverView]) -> dict[str, object]:
                     "tooltip": [
                         {"field": "driver", "title": str(_("Driver"))},
                         {"field": "effect", "format": ".2f", "title": str(_("per SD"))},
-                        {"field": "low", "format": ".2f", "title": str(_("95% low"))},
-                        {"field": "high", "format": ".2f", "title": str(_("95% high"))},
+                        {"field": "low", "format": ".2f", "title": str(_("low (95%)"))},
+                        {"field": "high", "format": ".2f", "title": str(_("high (95%)"))},
                     ],
                 },
             },
