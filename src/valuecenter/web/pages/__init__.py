@@ -17,6 +17,7 @@ from valuecenter.web.pages import (
     retention_desk,
     retention_ledger,
     retention_renewals,
+    service_followups,
     users,
     value,
 )
@@ -37,3 +38,4 @@ router.include_router(retention_renewals.router)
 router.include_router(retention_ledger.router)
 router.include_router(users.router)
 router.include_router(campaigns.router)
+router.include_router(service_followups.router)
