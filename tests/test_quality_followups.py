@@ -166,7 +166,9 @@ def test_overdue_listing_counts_and_closing(world: World, sessions: sessionmaker
             session, admin, state="overdue", owner=None, now=NOW, page=1, page_size=10,
             page_size_max=10,
         )  # fmt: skip
-        assert total == 1 and overdue[0].overdue and overdue[0].nps == 4
+        assert total == 1
+        assert overdue[0].overdue
+        assert overdue[0].nps == 4
         rows, total = loop.task_page(
             session, admin, state="open", owner=None, now=NOW, page=1, page_size=10,
             page_size_max=10,
@@ -189,7 +191,8 @@ def test_overdue_listing_counts_and_closing(world: World, sessions: sessionmaker
             session, fresh, status="done", outcome="Apologised; credit note sent", by=admin,
             viewer=admin, now=NOW + timedelta(hours=2),
         )  # fmt: skip
-        assert closed.status == FollowupStatus.DONE and closed.closed_by == admin.id
+        assert closed.status == FollowupStatus.DONE
+        assert closed.closed_by == admin.id
         with pytest.raises(Conflict):
             loop.close_task(
                 session, fresh, status="unreachable", outcome=None, by=admin, viewer=admin,
@@ -234,7 +237,8 @@ def test_the_next_answer_is_linked_after_the_call(
     with sessions() as session:
         tasks = _tasks(session)
         answer = session.get(Survey, tasks["S-1"].followup_survey_id)
-        assert answer is not None and answer.external_id == "L-1"
+        assert answer is not None
+        assert answer.external_id == "L-1"
         row = loop.task_row(session, tasks["S-1"], NOW)
         assert row.followup_nps == 9
         assert tasks["L-0"].status == FollowupStatus.OPEN  # itself a detractor
@@ -278,7 +282,8 @@ def test_an_account_manager_sees_and_closes_only_his_pool(
             headers=am,
         )
         assert done.status_code == 200, done.text
-        assert done.json()["status"] == "done" and done.json()["closed_by"] == "account-manager"
+        assert done.json()["status"] == "done"
+        assert done.json()["closed_by"] == "account-manager"
         again = client.post(
             f"/api/v1/followups/{own_task}/close", json={"status": "unreachable"}, headers=am
         )
@@ -303,7 +308,8 @@ def test_the_page_its_close_form_and_csv(
         login(client, "account-manager")
         page = client.get("/service/followups")
         assert page.status_code == 200
-        assert f'id="task-{task_id}"' in page.text and "task-overdue" in page.text
+        assert f'id="task-{task_id}"' in page.text
+        assert "task-overdue" in page.text
         assert "Delivery was late again" in page.text
         token = csrf_from(page.text)
         refused = client.post(
@@ -321,7 +327,9 @@ def test_the_page_its_close_form_and_csv(
         assert csv.status_code == 200
         lines = csv.text.strip().splitlines()
         assert lines[0].lstrip("\ufeff").startswith("Task,Customer number")
-        assert len(lines) == 2 and "C1001" in lines[1] and "Called back" in lines[1]
+        assert len(lines) == 2
+        assert "C1001" in lines[1]
+        assert "Called back" in lines[1]
         assert client.get("/service/followups?state=nonsense").status_code == 422
     with sessions() as session:
         assert _tasks(session)["S-1"].status == FollowupStatus.DONE
@@ -345,7 +353,8 @@ def test_erasure_removes_the_outcome_and_export_holds_the_task(
         erase(session, world.own.id)
     with sessions() as session:
         task = session.get(FollowupTask, task_id)  # his answer's number is anonymous now
-        assert task is not None and task.outcome is None
+        assert task is not None
+        assert task.outcome is None
         assert task.status == FollowupStatus.DONE  # the count stays; the words go
     with sessions.begin() as session:  # an erased customer's new answer gets no task
         session.add(
