@@ -92,12 +92,13 @@ def list_tasks(
             expired=grouped(figures.expired),
         )
     )
+    unassigned = _("unassigned")
     for r in rows:
         flag = "!" if r.overdue else " "
         typer.echo(
             f"{flag} {r.task.id:>7} {r.customer.external_id:<14} NPS {r.nps:>2} "
             f"{format_datetime(r.task.due_at, fmt='short'):<20} "
-            f"{r.owner or _('unassigned'):<16} {r.task.status.value}"
+            f"{r.owner or unassigned:<16} {r.task.status.value}"
         )
 
 
