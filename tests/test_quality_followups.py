@@ -371,3 +371,22 @@ def test_closing_an_unknown_task_is_not_found(
 ) -> None:
     with sessions() as session, pytest.raises(NotFound):
         loop.close_task(session, 424242, status="done", outcome="x", by=None, viewer=None, now=NOW)
+
+
+def test_the_demo_load_makes_the_tasks_of_its_detractors(
+    db_url: str, sessions: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.test_demo_cli import run
+
+    code, _out, err = run(["demo", "--customers", "300", "--seed", "5", "--json"], capsys)
+    assert code == 0, err
+    with sessions() as session:
+        detractors = session.scalars(select(Survey).where(Survey.nps <= 6)).all()
+        tasks = {t.survey_id: t for t in session.scalars(select(FollowupTask))}
+        assert detractors
+        assert set(tasks) == {s.id for s in detractors}
+        for answer in detractors:
+            task = tasks[answer.id]
+            assert task.due_at == answer.answered_at + timedelta(hours=48)
+            old = answer.answered_at < task.created_at - timedelta(days=30)
+            assert (task.status == FollowupStatus.EXPIRED) == old
