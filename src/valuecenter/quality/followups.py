@@ -8,7 +8,8 @@ commit (``cli/importer.py``), and so does the demo load (``demo/load.py``). A de
 is therefore never committed without its task: "within one minute of the import" holds by
 construction, not by a scheduler's period. ``valuecenter service followups sync`` runs the same
 function (for surveys written by another path); it is idempotent (one task per answer, a
-unique key on ``survey_id``).
+unique key on ``survey_id``) and takes the import lock (``importer/lock.py``), so a sync and an
+import, or two syncs, never race to make the same task.
 
 The rules (docs/service.md, "Closed loop"):
 
@@ -46,6 +47,7 @@ from valuecenter.customers.schemas import CustomerRef
 from valuecenter.customers.worklist import NOTE_MAX
 from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.i18n import _
+from valuecenter.importer.lock import lock_import_tables
 from valuecenter.quality.models import FollowupStatus, FollowupTask
 from valuecenter.surveys.models import Survey
 from valuecenter.users.models import User
@@ -101,6 +103,9 @@ def create_missing(session: Session, *, now: datetime, max_age_days: int) -> Syn
     unassigned tasks their pool's owner, and link closed tasks to the next answer."""
     if max_age_days < 1:
         raise InvalidInput("max_age_days", _("must be 1 or more"))
+    # The import lock (re-entrant: an import holds it already) serialises a sync with the
+    # imports and with another sync, so two never make the same task (a unique-key error).
+    lock_import_tables(session)
     oldest = now - timedelta(days=max_age_days)
     has_task = select(FollowupTask.id).where(FollowupTask.survey_id == Survey.id).exists()
     missing = session.execute(
