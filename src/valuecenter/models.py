@@ -34,6 +34,7 @@ from valuecenter.offers.models import (
 from valuecenter.orders.models import Order, OrderLine
 from valuecenter.privacy.models import AuditEntry
 from valuecenter.products.models import Category, Product
+from valuecenter.quality.models import FollowupTask
 from valuecenter.retention.models import (
     RenewalCandidate,
     RenewalRun,
@@ -75,6 +76,7 @@ __all__ = [
     "Experiment",
     "ExperimentAssignment",
     "ExperimentStratum",
+    "FollowupTask",
     "InstallSecret",
     "Lever",
     "LoginFailures",

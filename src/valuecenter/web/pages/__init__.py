@@ -18,6 +18,7 @@ from valuecenter.web.pages import (
     retention_ledger,
     retention_renewals,
     service,
+    service_followups,
     users,
     value,
 )
@@ -39,3 +40,4 @@ router.include_router(retention_ledger.router)
 router.include_router(users.router)
 router.include_router(campaigns.router)
 router.include_router(service.router)
+router.include_router(service_followups.router)
