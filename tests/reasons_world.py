@@ -9,12 +9,13 @@ coffee-service contract); one score run puts Acme in "grow", Bea in "win-back". 
 |---|-----|-----|---------|-----|--------|---------|-----------|------|------|
 | 1 | 0 | Acme | phone | in | order | order, invoice | 120+60 | 300 | order-could-be-online |
 | 2 | 0 | Acme | phone | in | (none) | delivery | 60+0 | 100 | where-is-my-order |
-| 3 | 0 | Bea | chat | in | (none) | invoice | 240+60 | 250 | – |
+| 3 | 0 | Bea | chat | in | (none) | invoice | 240+60 hold | 250 | – |
 | 4 | 2 | Bea | chat | in | (none) | invoice | 120+0 | 100 | repeat-contact (3 → 4) |
 | 5 | 2 | Acme | self-service | in | order | order | 120+0 | 10 | – |
 | 6 | 4 | Bea | phone | out | offer | offer | 60+0 | 100 | – |
 
-Total €8.60; avoidable 3 of 6 contacts, €5.00. Per customer: Bea €4.50 (avoidable €1.00),
+Contact 3 has no wrap-up but 60 s on hold, which counts. Total €8.60; avoidable 3 of 6
+contacts, €5.00. Per customer: Bea €4.50 (avoidable €1.00),
 Acme €4.10 (€4.00). Reasons: invoice 3, order 2, delivery 1, offer 1 (7); primary: invoice 2,
 order 2, delivery 1, offer 1. Daily volumes over days 0–4: 3, 0, 2, 0, 1 → the 90th
 percentile 2.6: day 0 is the only peak (contacts 1–3).
@@ -39,7 +40,7 @@ UNTIL = "2026-11-01"
 CONTACTS = (
     ("R1", Channel.PHONE, Direction.INBOUND, 0, "order", ("order", "invoice"), 120, 60),
     ("R1", Channel.PHONE, Direction.INBOUND, 0, None, ("delivery",), 60, 0),
-    ("R2", Channel.CHAT, Direction.INBOUND, 0, None, ("invoice",), 240, 60),
+    ("R2", Channel.CHAT, Direction.INBOUND, 0, None, ("invoice",), 240, 0),
     ("R2", Channel.CHAT, Direction.INBOUND, 2, None, ("invoice",), 120, 0),
     ("R1", Channel.SELF_SERVICE, Direction.INBOUND, 2, "order", ("order",), 120, 0),
     ("R2", Channel.PHONE, Direction.OUTBOUND, 4, "offer", ("offer",), 60, 0),
@@ -83,6 +84,7 @@ def build(session: Session) -> dict[str, Customer]:
             external_id=f"RK{i + 1}", customer_id=people[who].id, channel=channel,
             direction=direction, started_at=T0 + timedelta(days=day, minutes=i),
             talk_seconds=talk, wrap_seconds=wrap, intent=intent,
+            hold_seconds=60 if i == 2 else 0,
         )  # fmt: skip
         session.add(contact)
         session.flush()

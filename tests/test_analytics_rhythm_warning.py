@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.rhythm_eval import validate_warning
@@ -83,3 +85,43 @@ def test_a_training_cut_without_stoppers_is_refused() -> None:
     )
     with pytest.raises(InputError, match="stoppers"):
         fit_warning(orders, 300, 90, 3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 40), st.integers(0, 60), st.integers(-500, 5000).map(float)),
+        min_size=1,
+        max_size=80,
+    )
+)
+def test_integer_ids_take_the_sorting_path_with_the_same_orders(
+    rows: list[tuple[int, int, float]],
+) -> None:
+    # Integer ids (the score run's purchase days, one per customer-day, or not) give exactly
+    # the orders of the grouping path, which object ids always take.
+    customer = np.array([c for c, _, _ in rows], dtype=np.int64)
+    day = np.array([d for _, d, _ in rows], dtype=np.int64)
+    amount = np.array([a for _, _, a in rows])
+    fast = customer_days(customer, day, amount)
+    grouped = customer_days(customer.astype(object), day, amount)
+    assert list(fast.ids) == list(grouped.ids)
+    assert all(type(i) is int for i in fast.ids)
+    for name in ("customer", "day", "amount"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(grouped, name))
+        assert getattr(fast, name).dtype == getattr(grouped, name).dtype
+
+
+def test_the_training_cut_features_given_fit_the_same_warning() -> None:
+    # The score run hands the features of the validation cut to today's fit (same customers,
+    # same day): the warning is the one fitted from scratch; other customers are refused.
+    orders = _orders(3)
+    as_of, h, m = 450, 90, 3
+    train = population(orders, as_of - h, h, m)
+    table = features(orders, train, as_of - h, h)
+    given_fit = fit_warning(orders, as_of, h, m, table=table)
+    scratch = fit_warning(orders, as_of, h, m)
+    for name, value in vars(scratch).items():
+        np.testing.assert_array_equal(getattr(given_fit, name), value, err_msg=name)
+    with pytest.raises(InputError, match="training cut"):
+        fit_warning(orders, as_of, h, m, table=table.iloc[1:])

@@ -38,6 +38,7 @@ def test_entities_are_in_dependency_order() -> None:
         "products",
         "contracts",
         "orders",
+        "queues",
         "contacts",
         "surveys",
         "consents",

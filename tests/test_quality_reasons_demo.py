@@ -6,9 +6,9 @@ through an agent that could have gone online, "where is my order", repeat contac
 to that table; the test reads the truth only to say how well they agree.
 
 Measured (SQLite, 2026-12-07; docs/service.md): 14,618 contacts, the rules flag 64.1% and the
-truth says 65.0%; precision 0.833, recall 0.821; avoidable cost €63,505 of €96,654 (65.7%) at
-the default cost model — orders 7,221 contacts (€50,516), "where is my order" 1,223 (€7,986),
-repeats 924 (€5,003)."""
+truth says 65.0%; precision 0.833, recall 0.821; avoidable cost €64,177 of €97,573 (65.8%) at
+the default cost model — orders 7,221 contacts (€51,087), "where is my order" 1,223 (€8,031),
+repeats 924 (€5,058)."""
 
 from __future__ import annotations
 

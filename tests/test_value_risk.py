@@ -24,6 +24,7 @@ from valuecenter.demo.load import load_plan
 from valuecenter.demo.presets import WHOLESALE
 from valuecenter.demo.world import plan_world
 from valuecenter.value.describe import risk_source
+from valuecenter.value.risk import stratified_sample
 from valuecenter.value.segments import load_segmentation
 from valuecenter.value.service import ScoreOptions, run_score
 
@@ -167,3 +168,53 @@ def test_without_a_validated_model_the_run_falls_back_to_p_alive_and_says_so(
     assert source.auc is None
     assert source.name == "BG/NBD P(alive), not validated"
     assert len(source.reasons) == 5  # every candidate, each with why it was not validated
+
+
+@pytest.mark.slow
+def test_the_choice_on_a_validation_sample_is_the_choice_on_the_whole_cut(
+    make_run_world: str,
+) -> None:
+    # The run judges its candidates on a stratified random sample of the validation cut
+    # (``VALIDATION_SAMPLE`` customers of a large company); on the `make run` world a sample of
+    # about half the cut picks the model the whole cut picks, with AUCs within three of their
+    # standard errors (Hanley & McNeil 1982) and the cut's leaving rate kept.
+    engine = make_engine(make_run_world)
+    runs = {}
+    with make_sessionmaker(engine)() as session:
+        for size in (None, 2000):
+            options = ScoreOptions(validation_sample=size)
+            run = run_score(session, load_segmentation(), options, FEATURE_SOURCES)
+            runs[size] = (run.risk_model, run.models["risk"])
+            session.rollback()
+    engine.dispose()
+    (full_model, full), (sampled_model, sampled) = runs[None], runs[2000]
+    assert isinstance(full, dict)
+    assert isinstance(sampled, dict)
+    assert sampled["validation_cut"] == full["validation_cut"] == full["validation_sample"]
+    assert sampled["validation_sample"] == 2000 < full["validation_cut"]
+    assert sampled_model == full_model == full["chosen"] is not None
+    whole = {c["key"]: c for c in full["candidates"] if "auc" in c}
+    part = {c["key"]: c for c in sampled["candidates"] if "auc" in c}
+    assert set(whole) == set(part)
+    assert part["recency"]["rows"] == part["bgnbd"]["rows"] == 2000
+    rate = whole["recency"]["leavers"] / whole["recency"]["rows"]
+    assert part["recency"]["leavers"] / 2000 == pytest.approx(rate, abs=1 / 2000)
+    for key, c in part.items():
+        auc, n1 = c["auc"], c["leavers"]
+        n0 = c["rows"] - n1
+        q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+        se = np.sqrt(
+            (auc * (1 - auc) + (n1 - 1) * (q1 - auc**2) + (n0 - 1) * (q2 - auc**2)) / (n1 * n0)
+        )
+        assert abs(auc - whole[key]["auc"]) <= 3 * se, key
+
+
+def test_a_stratified_sample_keeps_the_leaving_rate_and_is_reproducible() -> None:
+    left = (np.arange(10_000) % 4 == 0).astype(int)  # 25% leavers
+    keep = stratified_sample(left, 1000)
+    assert keep.sum() == 1000
+    assert left[keep].sum() == 250
+    np.testing.assert_array_equal(keep, stratified_sample(left, 1000))
+    assert not np.array_equal(keep, stratified_sample(left, 1000, seed=1))
+    assert stratified_sample(left, None).all()
+    assert stratified_sample(left, 10_000).all()

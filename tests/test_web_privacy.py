@@ -29,7 +29,10 @@ from valuecenter.customers.models import Customer
 from valuecenter.offers import catalogue
 from valuecenter.privacy.holdings import holdings
 from valuecenter.privacy.models import AuditAction, AuditChannel, AuditEntry
+from valuecenter.quality import followups
+from valuecenter.quality.models import FollowupTask
 from valuecenter.retention.models import SaveArm, SaveCase, SaveSource, SaveStatus
+from valuecenter.surveys.models import Survey
 from valuecenter.web.audit import CUSTOMER_PARAM, LIST_MARK, ROW_PARAMS
 
 NAMING = {CUSTOMER_PARAM, *ROW_PARAMS}
@@ -77,9 +80,16 @@ def setup(world: World, sessions: sessionmaker[Session]) -> dict[str, int]:
             reasons=[], action="Call",
         )  # fmt: skip
         session.add_all([other_case, other_alert])
+        session.add(Survey(external_id="S-W", customer_id=world.customers["C1002"].id,
+                           answered_at=case.opened_at, nps=2))  # fmt: skip
+        session.flush()
+        followups.create_missing(session, now=case.opened_at, max_age_days=3650)
+        found = session.execute(select(FollowupTask.customer_id, FollowupTask.id)).all()
+        tasks = {int(customer): int(task) for customer, task in found}
         session.commit()
         return {"alert": alert.id, "case": case.id, "other_case": other_case.id,
-                "other_alert": other_alert.id}  # fmt: skip
+                "other_alert": other_alert.id, "task": tasks[world.own.id],
+                "other_task": tasks[world.customers["C1002"].id]}  # fmt: skip
 
 
 @pytest.fixture
@@ -146,6 +156,14 @@ def test_every_route_that_names_a_customer_writes_an_audit_entry(
         "POST /api/v1/retention/cases/{case_id}/outcome": (
             lambda: client.post(f"/api/v1/retention/cases/{setup['other_case']}/outcome",
                                 headers=api, json={"outcome": "cancelled"}),
+            second, AuditAction.CHANGE),
+        "POST /service/followups/{followup_id}/close": (
+            lambda: client.post(f"/service/followups/{setup['task']}/close",
+                                data={**form, "status": "unreachable"},
+                                follow_redirects=False), own, AuditAction.CHANGE),
+        "POST /api/v1/followups/{followup_id}/close": (
+            lambda: client.post(f"/api/v1/followups/{setup['other_task']}/close",
+                                headers=api, json={"status": "unreachable"}),
             second, AuditAction.CHANGE),
         "GET /customers/{customer_id}/gdpr/export.zip": (
             lambda: client.get(f"/customers/{own}/gdpr/export.zip"), own, AuditAction.EXPORT),

@@ -15,7 +15,7 @@ from valuecenter.campaigns.models import (
     CampaignVoucher,
 )
 from valuecenter.consent.models import Consent, DoNotCall
-from valuecenter.contacts.models import Case, Contact, ContactReason
+from valuecenter.contacts.models import Case, Contact, ContactReason, Queue
 from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.db.base import Base
@@ -34,6 +34,7 @@ from valuecenter.offers.models import (
 from valuecenter.orders.models import Order, OrderLine
 from valuecenter.privacy.models import AuditEntry
 from valuecenter.products.models import Category, Product
+from valuecenter.quality.models import FollowupTask
 from valuecenter.retention.models import (
     RenewalCandidate,
     RenewalRun,
@@ -75,6 +76,7 @@ __all__ = [
     "Experiment",
     "ExperimentAssignment",
     "ExperimentStratum",
+    "FollowupTask",
     "InstallSecret",
     "Lever",
     "LoginFailures",
@@ -83,6 +85,7 @@ __all__ = [
     "OrderLine",
     "Product",
     "PropensityModel",
+    "Queue",
     "RenewalCandidate",
     "RenewalRun",
     "RetentionOffer",

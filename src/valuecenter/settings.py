@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # The share of save-desk cases assigned at random to the control group (standard
     # handling, no offer), so the desk's effect is measured (docs/retention.md).
     save_control_share: float = Field(default=0.1, ge=0.0, lt=1.0)
+    # A detractor answer older than this many days when it is imported gets an expired
+    # follow-up task (counted, no call asked): the closed loop (quality/followups.py).
+    followup_max_age_days: int = Field(default=30, ge=1, le=3650)
     # How often a worker checks whether the action catalogue or the propensity models
     # changed (seconds): a manager's change reaches every worker within this time.
     nba_engine_ttl_seconds: float = Field(default=2.0, ge=0.0, le=3600.0)

@@ -14,10 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from valuecenter.contacts.models import Contact, ContactReason
+from valuecenter.contacts import repository as contacts_repository
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.i18n import N_
 from valuecenter.surveys.models import Survey
@@ -103,34 +103,11 @@ def load_contracts(session: Session) -> pd.DataFrame:
 def _contact_counts(session: Session, cut: date) -> pd.DataFrame:
     since = datetime.combine(cut - timedelta(days=CONTACT_DAYS), datetime.min.time(), UTC)
     until = datetime.combine(cut, datetime.min.time(), UTC)
-    first_reason = (
-        select(ContactReason.contact_id, ContactReason.reason)
-        .where(ContactReason.position == 1)
-        .subquery()
+    rows = contacts_repository.customer_contact_counts(
+        session, since=since, until=until, reasons=("complaint", "cancel", "price")
     )
-
-    def count_of(reason: str) -> ColumnElement[int]:
-        return func.sum(case((first_reason.c.reason == reason, 1), else_=0))
-
-    rows = session.execute(
-        select(
-            Contact.customer_id,
-            func.count(),
-            count_of("complaint"),
-            count_of("cancel"),
-            count_of("price"),
-            func.sum(case((Contact.abandoned.is_(True), 1), else_=0)),
-        )
-        .outerjoin(first_reason, first_reason.c.contact_id == Contact.id)
-        .where(
-            Contact.customer_id.is_not(None),
-            Contact.started_at >= since,
-            Contact.started_at < until,
-        )
-        .group_by(Contact.customer_id)
-    ).all()
     return pd.DataFrame(
-        [tuple(r) for r in rows],
+        rows,
         columns=[
             "customer_id",
             "contacts_90d",

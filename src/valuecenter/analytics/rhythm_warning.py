@@ -96,6 +96,19 @@ def customer_days(customer: npt.ArrayLike, day: npt.ArrayLike, amount: npt.Array
         raise InputError(N_("customer: no orders"))
     if not np.isfinite(amounts).all():
         raise InputError(N_("amount: has missing or infinite values"))
+    if ids.dtype.kind in "iu":
+        # Integer ids already one per customer-day (the score run's purchase days): the same
+        # orders by a sort alone, without the grouping below.
+        order = np.lexsort((days, ids))
+        c, d, a = ids[order], days[order], amounts[order]
+        if not np.any((c[1:] == c[:-1]) & (d[1:] == d[:-1])):
+            distinct, inverse = np.unique(c, return_inverse=True)
+            return Orders(
+                ids=np.asarray(distinct, dtype=object),
+                customer=inverse.reshape(-1).astype(np.int64),
+                day=d,
+                amount=a,
+            )
     codes, uniques = pd.factorize(pd.Series(ids), sort=True)
     frame = (
         pd.DataFrame({"c": codes.astype(np.int64), "d": days, "a": amounts})
@@ -266,11 +279,16 @@ def fit_warning(
     horizon: int = 90,
     min_orders: int = 3,
     precision: float = 0.5,
+    table: pd.DataFrame | None = None,
 ) -> RhythmWarning:
     """Fit the warning at ``as_of − horizon`` on the outcome in ``(as_of − horizon, as_of]``.
 
-    Only orders on or before ``as_of`` are read. Raises :class:`InputError` when the training
-    cut has fewer than ``MIN_CLASS`` stoppers or keepers."""
+    Only orders on or before ``as_of`` are read. ``table``: the training cut's
+    :func:`features` when the caller has them already (``features(orders,
+    population(orders, as_of − horizon, horizon, min_orders), as_of − horizon, horizon)``, e.g.
+    the scores of a warning fitted a horizon earlier); computed here when None. Raises
+    :class:`InputError` when the training cut has fewer than ``MIN_CLASS`` stoppers or
+    keepers."""
     from sklearn.linear_model import LogisticRegression
 
     if horizon < 1 or min_orders < 2:
@@ -290,7 +308,10 @@ def fit_warning(
             keeps=len(label) - stops,
             min=MIN_CLASS,
         )
-    table = features(orders, train, cut, horizon)
+    if table is None:
+        table = features(orders, train, cut, horizon)
+    elif not np.array_equal(table.index.to_numpy(), train):
+        raise InputError(N_("table: not the features of the training cut's customers"))
     raw = table[list(FEATURES)].to_numpy(np.float64)
     mean = raw.mean(axis=0)
     scale = raw.std(axis=0)

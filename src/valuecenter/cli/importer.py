@@ -11,6 +11,7 @@ import typer
 
 from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, Update, counting_bar, interactive
+from valuecenter.db.base import utcnow
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
@@ -22,6 +23,7 @@ from valuecenter.importer.service import (
     import_file,
 )
 from valuecenter.offers.features import add_missing_features
+from valuecenter.quality.followups import SyncResult, create_missing
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -119,6 +121,7 @@ def import_command(
         horizon_days=context.settings().import_horizon_days,
     )
     factory = context.sessions()  # refuses a database whose schema is behind the code
+    followups: SyncResult | None = None
     with (
         _progress(spec.name, quiet=as_json) as (progress, lines),
         unit_of_work(factory) as session,
@@ -129,12 +132,29 @@ def import_command(
         # New customers get their feature rows now, in the same transaction: their first
         # decision must not compute them on the spot (offers/features.py).
         feature_rows = add_missing_features(session)
+        if spec.name == "surveys":
+            # Every detractor answer gets its call-back task in the import's own transaction:
+            # none is ever committed without one (quality/followups.py).
+            followups = create_missing(
+                session, now=utcnow(), max_age_days=context.settings().followup_max_age_days
+            )
         if lines is not None:
             lines.step(_("committing…"))
     if as_json:
-        typer.echo(json.dumps({**result.as_json(), "feature_rows": feature_rows}))
+        extra: dict[str, object] = {"feature_rows": feature_rows}
+        if followups is not None:
+            extra["followup_tasks"] = followups.as_json()
+        typer.echo(json.dumps({**result.as_json(), **extra}))
     else:
         typer.echo(_summary(result))
+        if followups is not None and (followups.created or followups.expired):
+            typer.echo(
+                _(
+                    "follow-up tasks for detractors: %(new)s to call back, %(old)s too old",
+                    new=grouped(followups.created),
+                    old=grouped(followups.expired),
+                )
+            )
         if feature_rows:
             typer.echo(
                 _(

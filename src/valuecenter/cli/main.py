@@ -24,6 +24,7 @@ from valuecenter.cli import renewals as renewals_cli
 from valuecenter.cli import retention as retention_cli
 from valuecenter.cli import rhythm as rhythm_cli
 from valuecenter.cli import service as service_cli
+from valuecenter.cli import service_followups as _service_followups  # noqa: F401
 from valuecenter.cli import service_reasons as _service_reasons  # noqa: F401 - registers its commands
 from valuecenter.cli import uplift as uplift_cli
 from valuecenter.cli import value as value_cli

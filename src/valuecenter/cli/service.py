@@ -168,7 +168,8 @@ def nps(
             )
         )
         return
-    typer.echo(f"{_('all'):<24} {_nps_text(report.overall)}")
+    everyone = _("all")
+    typer.echo(f"{everyone:<24} {_nps_text(report.overall)}")
     for group, e in report.groups:
         name = group if group is not None else _("(none)")
         typer.echo(f"{name:<24} {_nps_text(e)}")
@@ -263,4 +264,57 @@ def trend(until: str | None = _UNTIL, as_json: bool = _JSON) -> None:
     for m in report.months:
         typer.echo(
             f"{m.month:<8} {_share(m.fcr_tick_box):>14} {_share(m.fcr):>14} {_nps_text(m.nps):>26}"
+        )
+
+
+@app.command(
+    "kpis",
+    help=N_(
+        "Operational KPIs per queue, department or channel and per month, week or day:\n"
+        "volume, service level against the queue's target, ASA, abandon rate, AHT,\n"
+        "reachability (contacts offered while the queue was open)."
+    ),
+)
+def kpis(
+    by: str = typer.Option("queue", "--by", help=N_("queue, department or channel.")),
+    interval: str = typer.Option("month", "--interval", help=N_("month, week, day or all.")),
+    since: str | None = _SINCE,
+    until: str | None = _UNTIL,
+    as_json: bool = _JSON,
+) -> None:
+    from valuecenter.quality.kpis import kpi_report
+
+    start, end = _moment("--since", since), _moment("--until", until)
+    with unit_of_work(context.sessions()) as session:
+        report = kpi_report(session, by=by, interval=interval, since=start, until=end)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "by": report.by,
+                    "interval": report.interval,
+                    "contacts": report.contacts,
+                    "unknown_queue_contacts": report.unknown_queue_contacts,
+                    "outside_hours": report.outside_hours,
+                    "rows": [
+                        {
+                            **r.figures.as_json(),
+                            "interval": r.interval,
+                            "target_share": r.target_share,
+                            "target_seconds": r.target_seconds,
+                        }
+                        for r in report.rows
+                    ],
+                }
+            )
+        )
+        return
+    head = (_("group"), _("period"), _("offered"), _("service level"), "ASA (s)", _("abandoned"))
+    typer.echo(f"{head[0]:<20} {head[1]:<10} {head[2]:>9} {head[3]:>14} {head[4]:>8} {head[5]:>10}")
+    for r in report.rows:
+        f = r.figures
+        asa = "–" if f.asa_seconds is None else format_number(f.asa_seconds, decimals=0)
+        typer.echo(
+            f"{r.group:<20} {r.interval:<10} {grouped(f.offered):>9} "
+            f"{_share(f.service_level):>14} {asa:>8} {_share(f.abandon_rate):>10}"
         )

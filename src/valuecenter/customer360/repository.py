@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
 
-from valuecenter.agents.models import Agent
 from valuecenter.consent.models import Consent
-from valuecenter.contacts.models import Case, Contact, ContactReason
+from valuecenter.contacts import repository as contacts_repository
+from valuecenter.contacts.models import Contact
 from valuecenter.contracts.models import Contract
 from valuecenter.orders.models import Order, OrderLine
 from valuecenter.products.models import Product
@@ -73,45 +73,19 @@ def contracts_of(session: Session, customer_id: int) -> list[Contract]:
 
 def contact_stats(session: Session, customer_id: int) -> list[tuple[str, int, datetime | None]]:
     """(channel, number of contacts, latest start) per channel."""
-    stmt = (
-        select(Contact.channel, func.count(Contact.id), func.max(Contact.started_at))
-        .where(Contact.customer_id == customer_id)
-        .group_by(Contact.channel)
-        .order_by(Contact.channel)
-    )
-    return [(str(ch), int(n), last) for ch, n, last in session.execute(stmt)]
+    return contacts_repository.channel_stats(session, customer_id)
 
 
 def recent_contacts(
     session: Session, customer_id: int, limit: int
 ) -> list[tuple[Contact, str | None, str | None, str | None, bool]]:
     """The newest contacts with agent name, agent id, case id and whether it was transferred."""
-    follow_up = aliased(Contact)
-    transferred = exists().where(follow_up.transferred_from_id == Contact.id).label("transferred")
-    stmt = (
-        select(Contact, Agent.name, Agent.external_id, Case.external_id, transferred)
-        .outerjoin(Agent, Agent.id == Contact.agent_id)
-        .outerjoin(Case, Case.id == Contact.case_id)
-        .where(Contact.customer_id == customer_id)
-        .order_by(Contact.started_at.desc(), Contact.id.desc())
-        .limit(limit)
-    )
-    return [
-        (c, name, agent_id, case_id, bool(t))
-        for c, name, agent_id, case_id, t in session.execute(stmt)
-    ]
+    return contacts_repository.recent_contacts(session, customer_id, limit)
 
 
 def reasons_of_contacts(session: Session, contact_ids: Sequence[int]) -> list[tuple[int, str]]:
     """(contact id, reason) of these contacts in the order given, in one query."""
-    if not contact_ids:
-        return []
-    stmt = (
-        select(ContactReason.contact_id, ContactReason.reason)
-        .where(ContactReason.contact_id.in_(contact_ids))
-        .order_by(ContactReason.contact_id, ContactReason.position)
-    )
-    return [(cid, reason) for cid, reason in session.execute(stmt)]
+    return contacts_repository.reasons_of_contacts(session, contact_ids)
 
 
 def count_surveys(session: Session, customer_id: int) -> int:
@@ -123,9 +97,10 @@ def recent_surveys(
     session: Session, customer_id: int, limit: int
 ) -> list[tuple[Survey, str | None, str | None]]:
     """The newest surveys with the external id and channel of the linked contact."""
+    contact = contacts_repository.contact_refs()
     stmt = (
-        select(Survey, Contact.external_id, Contact.channel)
-        .outerjoin(Contact, Contact.id == Survey.contact_id)
+        select(Survey, contact.c.external_id, contact.c.channel)
+        .outerjoin(contact, contact.c.id == Survey.contact_id)
         .where(Survey.customer_id == customer_id)
         .order_by(Survey.answered_at.desc(), Survey.id.desc())
         .limit(limit)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.csv_export import neutralised_frame
 from valuecenter.customers.models import AccountManager, Customer
+from valuecenter.db.base import utcnow
 from valuecenter.db.bulk import insert_frame
 from valuecenter.demo.truth_models import TRUTH_METADATA, create_truth_tables
 from valuecenter.demo.vector import nullable
@@ -40,6 +41,7 @@ from valuecenter.errors import AppError, Conflict
 from valuecenter.formatting import grouped
 from valuecenter.i18n import _
 from valuecenter.importer.service import ImportOptions, ImportResult, import_frame
+from valuecenter.quality.followups import DEFAULT_MAX_AGE_DAYS, assign_owners, create_missing
 from valuecenter.users.models import Role
 from valuecenter.users.security import new_password
 from valuecenter.users.service import create_user
@@ -131,6 +133,9 @@ def load_plan(
                 _import(session, entity, block.frames[entity], progress, f"{entity} {label}"),
             )
         insert_truth(session, block.truth)
+    # The detractors' call-back tasks, in the load's transaction like an import of surveys
+    # (quality/followups.py): only the last weeks' answers are still to call.
+    create_missing(session, now=utcnow(), max_age_days=DEFAULT_MAX_AGE_DAYS)
     return {entity: results[entity] for entity in ENTITY_ORDER}
 
 
@@ -180,6 +185,7 @@ def account_manager_logins(session: Session) -> list[str]:
         am.user_id = user.id
         created.append(username)
     session.flush()
+    assign_owners(session)  # the pools' open follow-up tasks now have an owner
     return created
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from valuecenter.contacts.models import Contact, Direction
+from valuecenter.contacts import repository as contacts_repository
 from valuecenter.customers.models import Customer
 from valuecenter.demo.offers_truth import draw_answer, evaluate
 from valuecenter.demo.truth_models import (
@@ -150,25 +150,18 @@ def world_end(session: Session) -> datetime:
 
 
 def _contacts(session: Session, starts: datetime, ends: datetime) -> pd.DataFrame:
+    answered = contacts_repository.answered_inbound(starts, ends, AGENT_CHANNELS)
     rows = session.execute(
         select(
-            Contact.customer_id,
-            Contact.started_at,
-            Contact.channel,
-            Contact.intent,
-            Contact.wait_seconds,
+            answered.c.customer_id,
+            answered.c.started_at,
+            answered.c.channel,
+            answered.c.intent,
+            answered.c.wait_seconds,
             Customer.external_id,
         )
-        .join(Customer, Customer.id == Contact.customer_id)
-        .where(
-            Contact.started_at >= starts,
-            Contact.started_at < ends,
-            Contact.direction == Direction.INBOUND,
-            Contact.agent_id.is_not(None),
-            Contact.abandoned.is_(False),
-            Contact.channel.in_(AGENT_CHANNELS),
-        )
-        .order_by(Contact.started_at, Contact.id)
+        .join(Customer, Customer.id == answered.c.customer_id)
+        .order_by(answered.c.started_at, answered.c.id)
     ).all()
     return pd.DataFrame(
         rows, columns=["customer_id", "at", "channel", "intent", "wait", "external_id"]

@@ -62,11 +62,12 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import ColumnElement, case, distinct, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from valuecenter.campaigns.models import Arm, Campaign, CampaignMember
-from valuecenter.contacts.models import Channel, Contact, ContactReason, Direction
+from valuecenter.contacts import repository as contacts_repository
+from valuecenter.contacts.models import Channel, Direction
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import Customer
 from valuecenter.errors import InvalidInput
@@ -620,20 +621,10 @@ def stats_input_from_frames(frames: Mapping[str, pd.DataFrame]) -> StatsInput:
 # ---------------------------------------------------------------- from the database
 
 
-def _utc_hour(session: Session) -> ColumnElement[Any]:
-    """``started_at`` as the text ``YYYY-MM-DD HH`` of its UTC hour, per dialect."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":  # stored as naive UTC text "YYYY-MM-DD HH:MM:SS.ffffff"
-        return func.substr(Contact.started_at, 1, 13)
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", Contact.started_at), "YYYY-MM-DD HH24")
-    raise InvalidInput("database", f"'{dialect}' is not supported (SQLite or PostgreSQL)")
-
-
 def _db_period(session: Session) -> tuple[int | None, int | None]:
     rows = [
         session.execute(select(func.min(Order.ordered_at), func.max(Order.ordered_at))).one(),
-        session.execute(select(func.min(Contact.started_at), func.max(Contact.started_at))).one(),
+        contacts_repository.period(session),
     ]
     firsts = [_us(r[0]) for r in rows if r[0] is not None]
     lasts = [_us(r[1]) for r in rows if r[1] is not None]
@@ -691,32 +682,17 @@ def _db_contracts(session: Session) -> _Contracts:
     )
 
 
-def _count(session: Session, *where: ColumnElement[bool]) -> int:
-    return int(session.scalar(select(func.count()).select_from(Contact).where(*where)) or 0)
-
-
 def _db_contact_figures(session: Session) -> _ContactFigures:
-    reasons, with_reasons = session.execute(
-        select(func.count(), func.count(distinct(ContactReason.contact_id)))
-    ).one()
-    not_ivr = or_(Contact.queue.is_(None), Contact.queue != IVR_QUEUE)
-    inbound = Contact.direction == Direction.INBOUND
-    hour = _utc_hour(session).label("hour")
-    texts, counts = _columns(
-        session.execute(select(hour, func.count()).where(inbound).group_by(hour)).all(), 2
-    )
+    reasons, with_reasons = contacts_repository.reason_totals(session)
+    texts, counts = _columns(contacts_repository.inbound_per_utc_hour(session), 2)
     stamps = pd.to_datetime(texts, format="%Y-%m-%d %H", utc=True)
     hours = (stamps - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(hours=1)
     return _ContactFigures(
-        reasons=int(reasons),
-        with_reasons=int(with_reasons),
-        ivr=_count(session, Contact.queue == IVR_QUEUE),
-        inbound_phone_first=_count(
-            session,
-            inbound,
-            Contact.channel == Channel.PHONE,
-            Contact.transferred_from_id.is_(None),
-            not_ivr,
+        reasons=reasons,
+        with_reasons=with_reasons,
+        ivr=contacts_repository.count_in_queue(session, IVR_QUEUE),
+        inbound_phone_first=contacts_repository.count_first_inbound_calls(
+            session, outside_queue=IVR_QUEUE
         ),
         hours=np.asarray(hours, dtype=np.int64).reshape(-1),
         hour_counts=_ints(counts),

@@ -50,7 +50,7 @@ from valuecenter.importer.entities import ENTITIES
 
 # The importer's order: what a row refers to is loaded before the row.
 ENTITY_ORDER = ENTITIES
-GLOBAL_ENTITIES = ("agents", "customers", "products", "employee_surveys", "campaigns")
+GLOBAL_ENTITIES = ("agents", "customers", "products", "queues", "employee_surveys", "campaigns")
 BLOCK_ENTITIES = tuple(e for e in ENTITY_ORDER if e not in GLOBAL_ENTITIES)
 TRUTH_TABLES = (
     "truth_worlds",
@@ -221,6 +221,7 @@ def plan_world(
         "agents": workforce.agents,
         "customers": customer_frame,
         "products": cat.frame,
+        "queues": contacts_mod.queues_frame(preset),
         "employee_surveys": employee,
         "campaigns": campaigns_mod.campaign_frame(preset, window),
     }

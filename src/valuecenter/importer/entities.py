@@ -196,6 +196,7 @@ CONTACTS = Entity(
         _seconds("wait_seconds"),
         _seconds("talk_seconds"),
         _seconds("wrap_seconds"),
+        _seconds("hold_seconds"),
         Column("abandoned", Kind.BOOL, default=False),
         _id("transferred_from"),
         Column("reasons", Kind.CODES, max_len=64),
@@ -204,6 +205,37 @@ CONTACTS = Entity(
         _text("intent", 64),
     ),
     key=("contact_id",),
+)
+
+# The queues contacts arrive in (issue 20): the contacts' ``queue`` code, the service-level
+# target as "percent within seconds" (80 within 20 for the classic phone target) and the
+# opening hours as JSON per weekday (``contacts/queues.py`` checks them).
+QUEUES = Entity(
+    "queues",
+    (
+        _text("queue", 64, required=True),
+        _text("name", 200, required=True),
+        _text("department", 120),
+        Column(
+            "channel",
+            Kind.ENUM,
+            required=True,
+            choices=channels.values(channels.CONTACT_CHANNELS),
+            aliases=MappingProxyType(
+                {
+                    "self_service": "self-service",
+                    "selfservice": "self-service",
+                    "ivr": "self-service",
+                }
+            ),
+        ),
+        Column("service_level_percent", Kind.INT, required=True, min=1, max=100),
+        Column("service_level_seconds", Kind.INT, required=True, min=1, max=INT32_MAX),
+        _text("opening_hours", 2000),
+        _text("timezone", 64),
+        Column("active", Kind.BOOL, default=True),
+    ),
+    key=("queue",),
 )
 
 SURVEYS = Entity(
@@ -306,6 +338,7 @@ SPECS: Mapping[str, Entity] = MappingProxyType(
             PRODUCTS,
             CONTRACTS,
             ORDERS,
+            QUEUES,
             CONTACTS,
             SURVEYS,
             CONSENTS,

@@ -25,14 +25,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy import insert as insert_stmt
+from sqlalchemy import select, update
 
+from valuecenter.contacts import queues as queue_rules
 from valuecenter.db.bulk import StageColumn
+from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, gettext
 from valuecenter.importer import bulk, orders_fresh
 from valuecenter.importer.entities import Entity, Kind
 from valuecenter.importer.line_totals import line_totals
 from valuecenter.importer.order_refs import stage_products
 from valuecenter.importer.run import UNKNOWN, UNKNOWN_THING, Counts, Run, insert
+from valuecenter.importer.tables import table
 from valuecenter.importer.validate import (
     FIRST_LINE,
     Validated,
@@ -166,6 +171,7 @@ TARGETS: dict[str, Target] = {
             ("wait_seconds", "wait_seconds"),
             ("talk_seconds", "talk_seconds"),
             ("wrap_seconds", "wrap_seconds"),
+            ("hold_seconds", "hold_seconds"),
             ("abandoned", "abandoned"),
             ("resolved", "resolved"),
             ("intent", "intent"),
@@ -914,9 +920,79 @@ def _upsert_orders(run: Run, fresh: bool) -> None:
     db.execute(insert + f"true {conflict}")
 
 
+# ---------------------------------------------------------------- queues
+
+
+def _queue_row(values: dict[str, object], present: set[str]) -> dict[str, object]:
+    """The ``queues`` row of one valid line: the columns in the file with a value (the loader
+    adds the defaults on insert); raises InvalidInput on opening hours or a timezone that
+    cannot be read."""
+    row: dict[str, object] = {"code": values["queue"]}
+    for name in ("name", "department", "channel", "service_level_seconds", "active"):
+        if name in present:
+            row[name] = values[name]
+    if "service_level_percent" in present:
+        row["service_level_share"] = int(str(values["service_level_percent"])) / 100
+    # A blank cell is "no value" as in every column: a new queue is then open around the
+    # clock, a stored one keeps its hours; "{}" is closed all week.
+    if "opening_hours" in present and values["opening_hours"] is not None:
+        row["opening_hours"] = queue_rules.opening_hours(str(values["opening_hours"]))
+    if "timezone" in present and values["timezone"] is not None:
+        queue_rules.timezone(str(values["timezone"]))
+        row["timezone"] = values["timezone"]
+    return row
+
+
+def load_queues(run: Run) -> Counts:
+    """Queues (a few dozen rows at most): each line checked in Python — the opening hours as
+    ``contacts/queues.py`` reads them, the timezone by name — then inserted or updated by its
+    code; a line that cannot be read is rejected with the reason."""
+    v, conn = run.v, run.db.conn
+    reject_duplicates(v, v.entity.key)
+    present = set(v.present)
+    queues = table("queues")
+    stored = {r.code: r for r in conn.execute(select(queues)).all()}
+    counts = Counts()
+    positions = _ok_positions(v)
+    columns = {name: v.values[name].to_pylist() for name in v.values}
+    bad_lines: list[int] = []
+    reasons: list[str] = []
+    for position in positions.tolist():
+        values = {name: column[position] for name, column in columns.items()}
+        try:
+            row = _queue_row(values, present)
+        except InvalidInput as problem:
+            bad_lines.append(position + FIRST_LINE)
+            reasons.append(str(problem))
+            continue
+        old = stored.get(row["code"])
+        if old is None:
+            defaults = {
+                "opening_hours": queue_rules.ALWAYS_OPEN,
+                "timezone": DEFAULT_QUEUE_TIMEZONE,
+                "active": True,
+            }
+            conn.execute(insert_stmt(queues).values(**(defaults | row)))
+            counts.inserted += 1
+            continue
+        changed = {k: val for k, val in row.items() if getattr(old, k) != val}
+        if not changed:
+            counts.unchanged += 1
+            continue
+        conn.execute(update(queues).where(queues.c.id == old.id).values(**changed))
+        counts.updated += 1
+    if bad_lines:
+        run.reject_lines(bad_lines, reasons)
+    return counts
+
+
+DEFAULT_QUEUE_TIMEZONE = "Europe/Amsterdam"
+
+
 LOADERS: dict[str, Callable[[Run], Counts]] = {
     "orders": load_orders,
     "contacts": load_contacts,
+    "queues": load_queues,
 }
 
 

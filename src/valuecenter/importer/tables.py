@@ -15,7 +15,7 @@ from sqlalchemy import Table
 from valuecenter.agents.models import Agent, EmployeeSurvey, Team
 from valuecenter.campaigns.models import Campaign, CampaignMember
 from valuecenter.consent.models import Consent, DoNotCall
-from valuecenter.contacts.models import Case, Contact, ContactReason
+from valuecenter.contacts.models import Case, Contact, ContactReason, Queue
 from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.db.base import Base
@@ -40,6 +40,7 @@ _MODELS: tuple[type[Base], ...] = (
     Order,
     OrderLine,
     Product,
+    Queue,
     Survey,
     Team,
 )

@@ -49,7 +49,7 @@ from valuecenter.alerts.models import Alert, AlertStatus
 from valuecenter.campaigns.models import Arm, CampaignMember
 from valuecenter.consent.models import DoNotCall
 from valuecenter.consent.phone import normalize
-from valuecenter.contacts.models import Case, Contact, ContactReason
+from valuecenter.contacts import repository as contacts_repository
 from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import UTCDateTime, utcnow
@@ -257,27 +257,14 @@ def compute_features(
 
     contact_counts = {
         int(c): (int(n90), int(nc))
-        for c, n90, nc in session.execute(
-            select(
-                Contact.customer_id,
-                func.sum(func.cast(Contact.started_at >= as_of - timedelta(days=90), _int())),
-                func.count(distinct(ContactReason.contact_id)),
-            )
-            .outerjoin(
-                ContactReason,
-                and_(
-                    ContactReason.contact_id == Contact.id,
-                    ContactReason.reason.in_(COMPLAINT_REASONS),
-                ),
-            )
-            .where(
-                Contact.customer_id.is_not(None),
-                Contact.started_at >= since,
-                Contact.started_at < as_of,
-                _ids_filter(Contact.customer_id, ids),
-            )
-            .group_by(Contact.customer_id)
-        ).all()
+        for c, n90, nc in contacts_repository.recent_and_complaint_counts(
+            session,
+            since=since,
+            as_of=as_of,
+            recent_days=90,
+            complaint_reasons=COMPLAINT_REASONS,
+            customer_filter=lambda column: _ids_filter(column, ids),
+        )
     }
 
     campaigns = {
@@ -434,44 +421,17 @@ def compute_features(
     return pd.DataFrame(rows)
 
 
-def matters_query() -> Any:
+def matters_query(customer_filter: contacts_repository.CustomerFilter | None = None) -> Any:
     """The contacts of the last days with their case and complaint flag (:data:`MatterRow`),
-    between the ``since`` and ``until`` parameters; filter the customers yourself."""
-    return (
-        select(
-            Contact.customer_id,
-            Contact.id,
-            Contact.case_id,
-            Contact.started_at,
-            Contact.resolved,
-            Case.closed_at,
-            func.max(
-                func.cast(func.coalesce(ContactReason.reason.in_(COMPLAINT_REASONS), False), _int())
-            ),
-        )
-        .outerjoin(Case, Case.id == Contact.case_id)
-        .outerjoin(ContactReason, ContactReason.contact_id == Contact.id)
-        .where(
-            Contact.customer_id.is_not(None),
-            Contact.started_at >= bindparam("since", type_=UTCDateTime()),
-            Contact.started_at < bindparam("until", type_=UTCDateTime()),
-        )
-        .group_by(
-            Contact.customer_id,
-            Contact.id,
-            Contact.case_id,
-            Contact.started_at,
-            Contact.resolved,
-            Case.closed_at,
-        )
-    )
+    between the ``since`` and ``until`` parameters, of the customers ``customer_filter``
+    keeps (see ``contacts/repository.py``; None: all)."""
+    return contacts_repository.matters_query(COMPLAINT_REASONS, customer_filter)
 
 
 def _matters_statement(ids: Ids) -> Any:
-    stmt = matters_query()
     if isinstance(ids, list):
-        return stmt.where(Contact.customer_id.in_(bindparam("ids", expanding=True)))
-    return stmt.where(_ids_filter(Contact.customer_id, ids))
+        return matters_query(lambda column: column.in_(bindparam("ids", expanding=True)))
+    return matters_query(lambda column: _ids_filter(column, ids))
 
 
 def open_matters(session: Session, as_of: datetime, ids: Ids) -> dict[int, bool]:

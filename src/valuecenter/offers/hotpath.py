@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 
 from valuecenter.consent.models import Consent
 from valuecenter.consent.state import ConsentEvent
-from valuecenter.contacts.models import Contact
 from valuecenter.db.base import UTCDateTime
 from valuecenter.offers.facts import Facts
 from valuecenter.offers.features import (
@@ -98,7 +97,7 @@ def _compiled() -> _Compiled:
         )
         .scalar_subquery()
     )
-    contacts = matters_query().where(Contact.customer_id == cid).subquery()
+    contacts = matters_query(lambda column: column == cid).subquery()
     matters = select(func.json_agg(func.json_build_array(*contacts.c))).scalar_subquery()
     stmt = rows_with_register(
         consents,

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from valuecenter.contacts.models import Contact
+from valuecenter.contacts import repository as contacts_repository
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
 from valuecenter.offers import decisions
@@ -54,10 +54,7 @@ def _shown_again(
         DecisionResponse.customer_id == Decision.customer_id,
         DecisionResponse.recorded_at >= Decision.decided_at,
     )
-    newer_contact = exists().where(
-        Contact.customer_id == Decision.customer_id,
-        Contact.started_at >= Decision.decided_at,
-    )
+    newer_contact = contacts_repository.contact_since(Decision.customer_id, Decision.decided_at)
     stmt = (
         select(Decision)
         .where(

@@ -1,9 +1,9 @@
 """The service experience as the product measured it: every contact with its chain, and every
 NPS answer with the experience of the chain it was about (issue 20).
 
-Two read models over the contacts domain's tables (contacts, their first reason, cases) and
-the surveys, in one query each, as pandas frames for the pure analytics
-(:mod:`valuecenter.analytics.contact_chains`, :mod:`valuecenter.analytics.nps_drivers`).
+Two read models over the contacts (read through ``contacts/repository.py``: each with its
+first reason and case) and the surveys, in one query each, as pandas frames for the pure
+analytics (:mod:`valuecenter.analytics.contact_chains`, :mod:`valuecenter.analytics.nps_drivers`).
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valuecenter.analytics.contact_chains import chain_ids
-from valuecenter.contacts.models import Contact, ContactReason, Direction
+from valuecenter.contacts import repository as contacts_repository
+from valuecenter.contacts.models import Direction
 from valuecenter.surveys.models import Survey
 
 WAIT_CAP_MINUTES = 10.0  # a queue wait longer than this is counted as 10 minutes
@@ -36,35 +37,7 @@ def contact_frame(
     id, customer (−1 unknown), started, ended (seconds since the epoch; end = start + wait +
     talk), case (−1 none), reason, resolved (1/0/NaN), transferred, handled, inbound,
     channel, queue, agent, wait, talk, wrap — and its chain (``chain_ids``, window 7 days)."""
-    first_reason = (
-        select(ContactReason.reason)
-        .where(ContactReason.contact_id == Contact.id)
-        .order_by(ContactReason.position)
-        .limit(1)
-        .scalar_subquery()
-    )
-    query = select(
-        Contact.id,
-        func.coalesce(Contact.customer_id, -1),
-        Contact.started_at,
-        Contact.wait_seconds,
-        Contact.talk_seconds,
-        Contact.wrap_seconds,
-        func.coalesce(Contact.case_id, -1),
-        first_reason,
-        Contact.resolved,
-        Contact.transferred_from_id.is_not(None),
-        Contact.abandoned,
-        Contact.direction,
-        Contact.channel,
-        Contact.queue,
-        Contact.agent_id,
-    )
-    if since is not None:
-        query = query.where(Contact.started_at >= since)
-    if until is not None:
-        query = query.where(Contact.started_at < until)
-    rows = session.execute(query.order_by(Contact.id)).all()
+    rows = contacts_repository.experience_rows(session, since, until)
     columns = [
         "id", "customer", "started_at", "wait", "talk", "wrap", "case", "reason", "resolved",
         "transferred", "abandoned", "direction", "channel", "queue", "agent",

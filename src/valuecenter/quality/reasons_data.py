@@ -45,10 +45,9 @@ def reason_frames(
     Contacts: id, external_id, customer (−1 unknown), started (seconds since the epoch), day
     (UTC days since the epoch), channel, direction, intent (the contact's intent, else its
     first reason, else None), reasons (the codes in their order), handle (talk + hold + wrap
-    seconds; hold where the contacts table records it), abandoned, repeat (a later contact of
+    seconds), abandoned, repeat (a later contact of
     its chain, :func:`valuecenter.analytics.contact_chains.chain_ids` with a 7-day window).
     Reasons: contact, position, reason."""
-    hold = getattr(Contact, "hold_seconds", None)
     query = select(
         Contact.id,
         Contact.external_id,
@@ -58,7 +57,7 @@ def reason_frames(
         Contact.direction,
         Contact.intent,
         Contact.talk_seconds,
-        hold if hold is not None else Contact.talk_seconds * 0,
+        Contact.hold_seconds,
         Contact.wrap_seconds,
         Contact.abandoned,
         func.coalesce(Contact.case_id, -1),

@@ -28,7 +28,7 @@ from valuecenter.analytics.nps import (
     team_correlation,
 )
 from valuecenter.analytics.nps_drivers import DriverAnalysis, nps_drivers
-from valuecenter.contacts.models import Contact, ContactReason
+from valuecenter.contacts import repository as contacts_repository
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _
@@ -100,13 +100,8 @@ def _answers(session: Session, since: datetime | None, until: datetime | None) -
     segment (latest score run), the survey's channel, the first reason, the agent and the
     team of the contact it was about."""
     run = latest_run(session)
-    first_reason = (
-        select(ContactReason.reason)
-        .where(ContactReason.contact_id == Survey.contact_id)
-        .order_by(ContactReason.position)
-        .limit(1)
-        .scalar_subquery()
-    )
+    first_reason = contacts_repository.first_reason_of(Survey.contact_id)
+    contact = contacts_repository.contact_refs()
     query = (
         select(
             Survey.nps,
@@ -116,8 +111,8 @@ def _answers(session: Session, since: datetime | None, until: datetime | None) -
             Agent.external_id,
             Team.code,
         )
-        .outerjoin(Contact, Contact.id == Survey.contact_id)
-        .outerjoin(Agent, Agent.id == Contact.agent_id)
+        .outerjoin(contact, contact.c.id == Survey.contact_id)
+        .outerjoin(Agent, Agent.id == contact.c.agent_id)
         .outerjoin(Team, Team.id == Agent.team_id)
         .outerjoin(
             CustomerScore,

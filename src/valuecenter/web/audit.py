@@ -27,12 +27,18 @@ from valuecenter.alerts.models import Alert
 from valuecenter.offers.models import Decision
 from valuecenter.privacy import audit
 from valuecenter.privacy.models import AuditAction, AuditChannel
+from valuecenter.quality.models import FollowupTask
 from valuecenter.retention.models import SaveCase
 from valuecenter.users.models import User
 
 CUSTOMER_PARAM = "customer_id"
 # Path parameters naming one row of one customer's: the table whose customer_id says whose.
-ROW_PARAMS: dict[str, Any] = {"alert_id": Alert, "case_id": SaveCase, "decision_id": Decision}
+ROW_PARAMS: dict[str, Any] = {
+    "alert_id": Alert,
+    "case_id": SaveCase,
+    "decision_id": Decision,
+    "followup_id": FollowupTask,
+}
 LIST_MARK = "__lists_customers__"
 SELF_MARK = "__audits_itself__"
 

@@ -35,7 +35,7 @@ from valuecenter.agents.models import Agent
 from valuecenter.alerts.models import Alert, AlertKind, AlertStatus
 from valuecenter.alerts.reason_text import feature_reason
 from valuecenter.alerts.reason_text import reason as phrase_reason
-from valuecenter.contacts.models import Contact, ContactReason
+from valuecenter.contacts import repository as contacts_repository
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.customers.models import Customer
 from valuecenter.customers.worklist import outcome_and_note
@@ -147,18 +147,6 @@ _OPEN_CHURN_ALERT = (
     .order_by(Alert.raised_on.desc(), Alert.id.desc())
     .limit(1)
 )
-_CONTACT_COUNTS = (
-    select(ContactReason.reason, func.count())
-    .join(Contact, Contact.id == ContactReason.contact_id)
-    .where(
-        Contact.customer_id == _CUSTOMER,
-        Contact.started_at >= bindparam("since"),
-        Contact.started_at < bindparam("at"),
-        ContactReason.position == 1,
-        ContactReason.reason.in_(tuple(_CONTACT_FEATURES)),
-    )
-    .group_by(ContactReason.reason)
-)
 _OPEN_CASE_OF = select(SaveCase).where(
     SaveCase.customer_id == _CUSTOMER, SaveCase.status == SaveStatus.OPEN
 )
@@ -183,9 +171,13 @@ def _open_churn_alert(session: Session, customer_id: int) -> Alert | None:
 
 def _contact_counts(session: Session, customer_id: int, at: datetime) -> dict[str, int]:
     since = at - timedelta(days=CONTACT_DAYS)
-    params = {"customer_id": customer_id, "since": since, "at": at}
-    rows = session.execute(_CONTACT_COUNTS, params).all()
-    return {str(reason): int(n) for reason, n in rows}
+    return contacts_repository.primary_reason_counts(
+        session,
+        customer_id=customer_id,
+        since=since,
+        until=at,
+        reasons=tuple(_CONTACT_FEATURES),
+    )
 
 
 def _reasons(
@@ -230,7 +222,7 @@ def _reasons(
 
 
 def _check_contact(session: Session, contact_id: int, customer: Customer) -> None:
-    contact = session.get(Contact, contact_id)
+    contact = contacts_repository.get_contact(session, contact_id)
     if contact is None or contact.customer_id != customer.id:
         raise InvalidInput(
             "contact_id",
@@ -355,27 +347,12 @@ def open_from_contacts(
     if until <= since:
         raise InvalidInput("until", _("must be after since"))
     _control_share(control_share)
-    primary = (
-        select(ContactReason.contact_id, ContactReason.reason)
-        .where(ContactReason.position == 1)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Contact.id, Contact.customer_id, Contact.started_at, Contact.intent)
-        .outerjoin(primary, primary.c.contact_id == Contact.id)
-        .where(
-            Contact.customer_id.is_not(None),
-            Contact.started_at >= since,
-            Contact.started_at < until,
-            (Contact.intent == CANCEL) | (primary.c.reason == CANCEL),
-        )
-        .order_by(Contact.started_at, Contact.id)
-    ).all()
+    rows = contacts_repository.cancel_contacts(session, since=since, until=until, intent=CANCEL)
     taken = set(
         session.scalars(
-            select(SaveCase.contact_id)
-            .join(Contact, Contact.id == SaveCase.contact_id)
-            .where(Contact.started_at >= since, Contact.started_at < until)
+            select(SaveCase.contact_id).where(
+                SaveCase.contact_id.in_(contacts_repository.ids_started_between(since, until))
+            )
         )
     )
     busy = set(

@@ -10,6 +10,7 @@ from valuecenter.web.api import (
     campaigns,
     customers,
     decisions,
+    followups,
     health,
     renewals,
     retention,
@@ -25,3 +26,4 @@ router.include_router(renewals.router)
 router.include_router(retention.router)
 router.include_router(decisions.router)
 router.include_router(campaigns.router)
+router.include_router(followups.router)

@@ -17,6 +17,8 @@ from valuecenter.web.pages import (
     retention_desk,
     retention_ledger,
     retention_renewals,
+    service,
+    service_followups,
     service_reasons,
     users,
     value,
@@ -38,4 +40,6 @@ router.include_router(retention_renewals.router)
 router.include_router(retention_ledger.router)
 router.include_router(users.router)
 router.include_router(campaigns.router)
+router.include_router(service.router)
+router.include_router(service_followups.router)
 router.include_router(service_reasons.router)

@@ -1,14 +1,19 @@
-// Renders the Vega-Lite specs of #chart-specs into [data-chart] elements. Vega runs in its
+// Renders the Vega-Lite specs of #chart-specs (and of any script.chart-specs, such as a part
+// of the page htmx loaded later) into [data-chart] elements not drawn yet. Vega runs in its
 // AST mode with the expression interpreter, so the page needs no 'unsafe-eval' in its CSP.
 (function () {
   "use strict";
   function render() {
-    var holder = document.getElementById("chart-specs");
-    if (!holder || !window.vegaEmbed) { return; }
-    var specs = JSON.parse(holder.textContent);
-    document.querySelectorAll("[data-chart]").forEach(function (el) {
+    if (!window.vegaEmbed) { return; }
+    var specs = {};
+    document.querySelectorAll("#chart-specs, script.chart-specs").forEach(function (holder) {
+      var found = JSON.parse(holder.textContent);
+      Object.keys(found).forEach(function (key) { specs[key] = found[key]; });
+    });
+    document.querySelectorAll("[data-chart]:not([data-rendered])").forEach(function (el) {
       var spec = specs[el.getAttribute("data-chart")];
       if (!spec) { return; }
+      el.setAttribute("data-rendered", "pending");
       window.vegaEmbed(el, spec, {
         actions: false,
         ast: true,
@@ -23,4 +28,5 @@
   } else {
     render();
   }
+  document.addEventListener("htmx:afterSettle", render);
 })();
