@@ -465,3 +465,41 @@ def queue_rows(
     if until is not None:
         query = query.where(Contact.started_at < until)
     return [tuple(r) for r in session.execute(query).all()]
+
+
+def reason_contact_rows(
+    session: Session, since: datetime | None, until: datetime
+) -> list[tuple[Any, ...]]:
+    """Every contact started in [since, until), by id: (id, external id, customer id or −1,
+    started at, channel, direction, intent, talk, hold and wrap seconds, abandoned, case id or
+    −1) — what the contact-reason and cost-to-serve read model (``quality/reasons_data.py``)
+    starts from."""
+    query = select(
+        Contact.id,
+        Contact.external_id,
+        func.coalesce(Contact.customer_id, -1),
+        Contact.started_at,
+        Contact.channel,
+        Contact.direction,
+        Contact.intent,
+        Contact.talk_seconds,
+        Contact.hold_seconds,
+        Contact.wrap_seconds,
+        Contact.abandoned,
+        func.coalesce(Contact.case_id, -1),
+    ).where(Contact.started_at < until)
+    if since is not None:
+        query = query.where(Contact.started_at >= since)
+    return [tuple(row) for row in session.execute(query.order_by(Contact.id)).all()]
+
+
+def reason_rows(session: Session, since: datetime | None, until: datetime) -> list[tuple[Any, ...]]:
+    """Every reason of the contacts started in [since, until): (contact id, position, reason)."""
+    query = (
+        select(ContactReason.contact_id, ContactReason.position, ContactReason.reason)
+        .join(Contact, Contact.id == ContactReason.contact_id)
+        .where(Contact.started_at < until)
+    )
+    if since is not None:
+        query = query.where(Contact.started_at >= since)
+    return [tuple(row) for row in session.execute(query).all()]

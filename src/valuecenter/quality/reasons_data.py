@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from valuecenter.analytics.contact_chains import chain_ids
-from valuecenter.contacts.models import Contact, ContactReason
+from valuecenter.contacts import repository
 from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import Customer
 from valuecenter.orders.models import Order, OrderLine
@@ -48,36 +48,13 @@ def reason_frames(
     seconds), abandoned, repeat (a later contact of
     its chain, :func:`valuecenter.analytics.contact_chains.chain_ids` with a 7-day window).
     Reasons: contact, position, reason."""
-    query = select(
-        Contact.id,
-        Contact.external_id,
-        func.coalesce(Contact.customer_id, -1),
-        Contact.started_at,
-        Contact.channel,
-        Contact.direction,
-        Contact.intent,
-        Contact.talk_seconds,
-        Contact.hold_seconds,
-        Contact.wrap_seconds,
-        Contact.abandoned,
-        func.coalesce(Contact.case_id, -1),
-    ).where(Contact.started_at < until)
-    if since is not None:
-        query = query.where(Contact.started_at >= since)
     columns = [
         "id", "external_id", "customer", "started_at", "channel", "direction", "intent",
         "talk", "hold", "wrap", "abandoned", "case",
     ]  # fmt: skip
-    contacts = pd.DataFrame(session.execute(query.order_by(Contact.id)).all(), columns=columns)
-    reason_query = (
-        select(ContactReason.contact_id, ContactReason.position, ContactReason.reason)
-        .join(Contact, Contact.id == ContactReason.contact_id)
-        .where(Contact.started_at < until)
-    )
-    if since is not None:
-        reason_query = reason_query.where(Contact.started_at >= since)
+    contacts = pd.DataFrame(repository.reason_contact_rows(session, since, until), columns=columns)
     reasons = pd.DataFrame(
-        session.execute(reason_query).all(), columns=["contact", "position", "reason"]
+        repository.reason_rows(session, since, until), columns=["contact", "position", "reason"]
     ).sort_values(["contact", "position"], kind="stable")
     given = reasons.groupby("contact", sort=False)["reason"].agg(list)
     contacts["reasons"] = [given.get(i, []) for i in contacts["id"]]
