@@ -36,6 +36,7 @@ from valuecenter.customers.models import Customer
 from valuecenter.experiments.models import Experiment, ExperimentKind
 from valuecenter.experiments.service import assign_many, running_experiment
 from valuecenter.offers import repository as offers_repository
+from valuecenter.offers.engine import policy_rule
 from valuecenter.offers.models import DecisionResponse
 from valuecenter.offers.policy import Answer, PolicyRule, frequency_block
 
@@ -166,18 +167,7 @@ def policy_rules(session: Session) -> list[PolicyRule]:
     """The contact policy's active frequency rules (the rejection pauses concern one action
     of the next best action, not a campaign)."""
     return [
-        PolicyRule(
-            code=p.code,
-            name=p.name,
-            kind=p.kind.value,
-            purpose=p.purpose,
-            channel=p.channel,
-            direction=p.direction,
-            action_id=p.action_id,
-            max_count=p.max_count,
-            window_days=p.window_days,
-            pause_days=p.pause_days,
-        )
+        policy_rule(p)
         for p in offers_repository.active_policy_rules(session)
         if p.kind.value == "frequency"
     ]

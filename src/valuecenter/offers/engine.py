@@ -28,7 +28,7 @@ from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
 from valuecenter.offers import repository
 from valuecenter.offers.inputs import POOLED, Layout, Target
-from valuecenter.offers.models import Action, ActionKind
+from valuecenter.offers.models import Action, ActionKind, ContactPolicyRule
 from valuecenter.offers.policy import PolicyRule
 from valuecenter.offers.rules import Node, compile_rule
 
@@ -278,21 +278,7 @@ def load_engine(session: Session) -> Engine:
         )
         for lv in repository.active_levers(session)
     )
-    policies = tuple(
-        PolicyRule(
-            code=p.code,
-            name=p.name,
-            kind=p.kind.value,
-            purpose=p.purpose,
-            channel=p.channel,
-            direction=p.direction,
-            action_id=p.action_id,
-            max_count=p.max_count,
-            window_days=p.window_days,
-            pause_days=p.pause_days,
-        )
-        for p in repository.active_policy_rules(session)
-    )
+    policies = tuple(policy_rule(p) for p in repository.active_policy_rules(session))
     config = EngineConfig(
         exploration_share=float(settings.exploration_share),
         control_share=float(settings.control_share),
@@ -388,3 +374,20 @@ class EngineCache:
         with self._lock:
             self._engine = None
             self._stamp = None
+
+
+def policy_rule(row: ContactPolicyRule) -> PolicyRule:
+    """A stored contact-policy rule as the pure policy's :class:`PolicyRule` (the engine's and
+    the campaign manager's one reading of the table)."""
+    return PolicyRule(
+        code=row.code,
+        name=row.name,
+        kind=row.kind.value,
+        purpose=row.purpose,
+        channel=row.channel,
+        direction=row.direction,
+        action_id=row.action_id,
+        max_count=row.max_count,
+        window_days=row.window_days,
+        pause_days=row.pause_days,
+    )

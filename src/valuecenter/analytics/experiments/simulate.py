@@ -102,24 +102,17 @@ def simulate_campaigns(
     """Simulate ``runs`` campaigns as the module docstring says (same seed → same figures)."""
     if scenario not in SCENARIOS:
         raise InputError(N_("scenario: must be arrivals or campaign"))
-    if scenario == "campaign":
-        return _simulate_launched(runs, seed, alpha=alpha, power=power, progress=progress)
     if not 1 <= runs <= MAX_RUNS:
         raise InputError(N_("runs: must be between 1 and 100,000"))
     if alpha != 0.05:
         raise InputError(N_("alpha: the simulation checks 95% intervals (alpha 0.05)"))
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(runs)]
+    if scenario == "campaign":
+        return _simulate_launched(rngs, alpha=alpha, power=power, progress=progress)
     covered = covered_fixed = false_sequential = false_fixed = 0
     units = 0
     for i, rng in enumerate(rngs):
-        p0 = float(rng.uniform(0.03, 0.50))
-        mde = p0 * float(rng.uniform(0.15, 0.50))
-        share = float(SHARES[int(rng.integers(len(SHARES)))])
-        size = two_proportion_sample_size(
-            p0, mde, alpha=alpha, power=power, control_per_treated=(1.0 - share) / share
-        )
-        n = size.total
-        lift = min(mde * float(rng.uniform(0.0, 1.5)), 1.0 - p0)
+        p0, share, n, lift = _design(rng, alpha, power)
         days = int(rng.integers(7, 29))
         looks = np.unique(np.round(np.arange(1, days + 1) * n / days).astype(np.int64))
         looks = looks[looks >= 2]
@@ -150,31 +143,34 @@ def simulate_campaigns(
     )
 
 
+def _design(
+    rng: np.random.Generator, alpha: float, power: float
+) -> tuple[float, float, int, float]:
+    """One campaign's design as the module docstring says: control rate, treated share, the
+    planned units and the true lift."""
+    p0 = float(rng.uniform(0.03, 0.50))
+    mde = p0 * float(rng.uniform(0.15, 0.50))
+    share = float(SHARES[int(rng.integers(len(SHARES)))])
+    size = two_proportion_sample_size(
+        p0, mde, alpha=alpha, power=power, control_per_treated=(1.0 - share) / share
+    )
+    lift = min(mde * float(rng.uniform(0.0, 1.5)), 1.0 - p0)
+    return p0, share, size.total, lift
+
+
 def _simulate_launched(
-    runs: int,
-    seed: int,
+    rngs: list[np.random.Generator],
     *,
     alpha: float,
     power: float,
     progress: Callable[[int, int], None] | None,
 ) -> SimulationResult:
     """The ``campaign`` scenario: members present at launch, conversions arriving."""
-    if not 1 <= runs <= MAX_RUNS:
-        raise InputError(N_("runs: must be between 1 and 100,000"))
-    if alpha != 0.05:
-        raise InputError(N_("alpha: the simulation checks 95% intervals (alpha 0.05)"))
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(runs)]
+    runs = len(rngs)
     covered = covered_fixed = false_sequential = false_fixed = 0
     units = 0
     for i, rng in enumerate(rngs):
-        p0 = float(rng.uniform(0.03, 0.50))
-        mde = p0 * float(rng.uniform(0.15, 0.50))
-        share = float(SHARES[int(rng.integers(len(SHARES)))])
-        size = two_proportion_sample_size(
-            p0, mde, alpha=alpha, power=power, control_per_treated=(1.0 - share) / share
-        )
-        n = size.total
-        lift = min(mde * float(rng.uniform(0.0, 1.5)), 1.0 - p0)
+        p0, share, n, lift = _design(rng, alpha, power)
         runtime = int(rng.integers(30, 91))
         mean_delay = float(rng.uniform(2.0, 20.0))
         treated = rng.random(n) < share
