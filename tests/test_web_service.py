@@ -21,6 +21,8 @@ from valuecenter.analytics.nps import NpsEstimate
 from valuecenter.contacts.models import Channel, Contact, ContactReason, Direction
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import format_number, format_percent, use_locale
+from valuecenter.quality.kpis import kpi_report
+from valuecenter.quality.reasons import reasons_report
 from valuecenter.quality.service import chain_report, enps_report, nps_report
 from valuecenter.surveys.models import Survey
 from valuecenter.web.pages.service import (
@@ -58,7 +60,7 @@ def _add_history(sessions: sessionmaker[Session], world: World) -> None:
             contact = Contact(
                 external_id=f"SV{i}", customer_id=world.own.id, channel=channel,
                 direction=Direction.INBOUND, started_at=at, wait_seconds=60, talk_seconds=200,
-                wrap_seconds=20, abandoned=False, resolved=bool(i % 2),
+                wrap_seconds=20, abandoned=False, resolved=bool(i % 2), queue=f"q-{channel}",
             )  # fmt: skip
             session.add(contact)
             session.flush()
@@ -110,6 +112,17 @@ def test_the_page_shows_the_services_figures(
             for team, _enps, customers in teams.teams:
                 if customers is not None:
                     assert _nps(customers) in _row(html, "data-team", team)
+        # service levels per queue and the top reasons, as the services compute them
+        with sessions() as session:
+            levels = kpi_report(session, by="queue", interval="all")
+            top = reasons_report(session).pareto_primary
+        assert levels.rows  # the contacts reached queues the product does not know (20 s)
+        for level in levels.rows:
+            assert f"{level.figures.offered:,}" in _row(html, "data-queue", level.group)
+        assert 'id="levels-table"' in html
+        reasons_table = html.split('id="reasons-table"')[1].split("</table>")[0]
+        for reason in top[:8]:
+            assert reason.reason in reasons_table
         assert '<a href="/service" aria-current="page">' in html
         assert 'hx-get="/service/drivers"' in html
         # the htmx selector's fragment: NPS per team
@@ -149,6 +162,11 @@ def test_csv_exports_hold_the_services_rows(
         assert by_channel.overall is not None
         assert int(rows[0]["n"]) == by_channel.overall.counts.n == by_channel.answers
         assert sum(int(r["n"]) for r in rows[1:]) == by_channel.answers
+        got = client.get("/service/levels/export.csv")
+        rows = list(csv.DictReader(io.StringIO(got.text.lstrip("\ufeff"))))
+        with sessions() as session:
+            levels = kpi_report(session, by="queue", interval="all")
+        assert [r["queue"] for r in rows] == [r.group for r in levels.rows]
         for path in (
             "/service/teams/export.csv",
             "/service/trend/export.csv",

@@ -41,6 +41,8 @@ from valuecenter.analytics.nps_drivers import DriverAnalysis
 from valuecenter.bounds import parse_day
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, format_date, format_number, lazy_gettext
+from valuecenter.quality.kpis import KpiReport, kpi_report
+from valuecenter.quality.reasons import reasons_report
 from valuecenter.quality.service import (
     NPS_GROUPS,
     ChainReport,
@@ -492,6 +494,8 @@ def service_page(
     trend = trend_report(session, period.end)
     nps = nps_report(session, group, period.start, period.end)
     teams = enps_report(session, period.start, period.end)
+    levels = kpi_report(session, by="queue", interval="all", since=period.start, until=period.end)
+    reasons = reasons_report(session, period.start, period.end)
     correlation, wide = correlation_words(teams)
     answers_read = sum(m.nps.counts.n for m in trend.months if m.nps is not None)
     return templates.TemplateResponse(
@@ -512,6 +516,9 @@ def service_page(
                 nps_change(trend.nps_change),
             ],
             "teams": teams,
+            "levels": levels,
+            "top_reasons": reasons.pareto_primary[:TOP_REASONS],
+            "reasons": reasons,
             "correlation": correlation,
             "wide": wide,
             "links": _links(request),
@@ -647,6 +654,56 @@ def _chain_rows(report: ChainReport) -> Iterable[Sequence[object]]:
             _share(f.speed_median_hours),
             _share(f.speed_p90_hours),
         ]
+
+
+TOP_REASONS = 8
+LEVEL_HEADER = [
+    "queue",
+    "target_share",
+    "target_seconds",
+    "offered",
+    "answered",
+    "abandoned",
+    "service_level",
+    "asa_seconds",
+    "abandon_rate",
+    "aht_seconds",
+    "reachability",
+]
+
+
+def _level_rows(report: KpiReport) -> Iterable[Sequence[object]]:
+    for row in report.rows:
+        f = row.figures
+        yield [
+            row.group,
+            row.target_share,
+            row.target_seconds,
+            f.offered,
+            f.answered,
+            f.abandoned,
+            _share(f.service_level),
+            _share(f.asa_seconds),
+            _share(f.abandon_rate),
+            _share(f.aht_seconds),
+            _share(f.reachability),
+        ]
+
+
+@router.get("/service/levels/export.csv")
+def levels_export(
+    request: Request, user: ManagerUser, since: str | None = None, until: str | None = None
+) -> Response:
+    period = _period(since, until)
+    return csv_download(
+        request,
+        user,
+        name="service-levels",
+        header=LEVEL_HEADER,
+        rows=lambda session, _viewer: _level_rows(
+            kpi_report(session, by="queue", interval="all", since=period.start, until=period.end)
+        ),
+    )
 
 
 @router.get("/service/chains/export.csv")
