@@ -29,13 +29,14 @@ from sqlalchemy.orm import Session
 
 from valuecenter import channels
 from valuecenter.campaigns.models import Arm, Campaign, CampaignMember
-from valuecenter.consent.models import Consent, DoNotCall
+from valuecenter.consent.models import DoNotCall
 from valuecenter.consent.phone import normalize
-from valuecenter.consent.state import ConsentEvent, consent_channel, verdict
+from valuecenter.consent.state import consent_channel, verdict
 from valuecenter.customers.models import Customer
 from valuecenter.experiments.models import Experiment, ExperimentKind
 from valuecenter.experiments.service import assign_many, running_experiment
 from valuecenter.offers import repository as offers_repository
+from valuecenter.offers.decisions import consent_events
 from valuecenter.offers.engine import policy_rule
 from valuecenter.offers.models import DecisionResponse
 from valuecenter.offers.policy import Answer, PolicyRule, frequency_block
@@ -72,26 +73,6 @@ def global_holdout(session: Session, at: datetime | None = None) -> Experiment:
 
 def _chunks(ids: Sequence[int]) -> list[list[int]]:
     return [list(ids[i : i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
-
-
-def _consents(session: Session, ids: Sequence[int]) -> dict[int, list[ConsentEvent]]:
-    out: dict[int, list[ConsentEvent]] = {}
-    for chunk in _chunks(ids):
-        rows = session.execute(
-            select(
-                Consent.customer_id,
-                Consent.purpose,
-                Consent.channel,
-                Consent.granted,
-                Consent.recorded_at,
-                Consent.source,
-            ).where(Consent.customer_id.in_(chunk))
-        )
-        for cid, purpose, channel, granted, at, source in rows:
-            out.setdefault(int(cid), []).append(
-                ConsentEvent(str(purpose), str(channel), bool(granted), at, source)
-            )
-    return out
 
 
 def _registered(session: Session, ids: Sequence[int]) -> dict[int, date | None]:
@@ -195,7 +176,7 @@ def contactable(
         candidates = [c for c in candidates if arms[c]]
     outbound = channel != channels.Channel.IN_CONTACT.value
     over = consent_channel(channel)
-    events = _consents(session, candidates)
+    events = consent_events(session, candidates)
     registered = _registered(session, candidates) if over == "phone" and outbound else {}
     rules = policy_rules(session)
     horizon = max((r.window_days for r in rules), default=0)

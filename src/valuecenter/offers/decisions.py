@@ -184,7 +184,9 @@ def _chunks(ids: Sequence[int], size: int = 5_000) -> list[list[int]]:
     return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
-def _consents(session: Session, ids: Sequence[int]) -> dict[int, list[ConsentEvent]]:
+def consent_events(session: Session, ids: Sequence[int]) -> dict[int, list[ConsentEvent]]:
+    """Every consent event of each customer of ``ids`` (customers without any are absent):
+    what the consent engine judges a decision or a campaign contact on."""
     out: dict[int, list[ConsentEvent]] = {}
     conn = session.connection()
     for chunk in _chunks(ids):
@@ -426,7 +428,7 @@ def decide(
         consents, answers = snap.consents, snap.answers
     else:
         row = _rows(session, [cid], at).get(cid)
-        consents = _consents(session, [cid]).get(cid, [])
+        consents = consent_events(session, [cid]).get(cid, [])
         answers = _answers(session, [cid], since).get(cid, [])
         _log_asynchronously(session)
     pool = pool_of(session, viewer)
@@ -493,7 +495,7 @@ def decide_batch(
     ids = sorted({t.request.customer_id for t in contacts})
     latest = max(t.at for t in contacts)
     rows = _rows(session, ids, latest)
-    consents = _consents(session, ids)
+    consents = consent_events(session, ids)
     earliest = min(t.at for t in contacts)
     answers = _answers(session, ids, earliest - timedelta(days=engine.history_days))
     explain = _explainer(engine, False)
