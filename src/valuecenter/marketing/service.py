@@ -61,11 +61,10 @@ VOUCHER_LENGTH = 10
 
 @dataclass(frozen=True)
 class Planned:
-    """Members needed per arm for the goal, and whether the selection holds them now."""
+    """Members needed per arm for the goal."""
 
     treated: int
     control: int
-    eligible_now: int | None = None
 
     @property
     def total(self) -> int:
