@@ -414,7 +414,7 @@ def test_the_one_round_trip_read_equals_the_four_queries(
         )
         assert row.facts.open_complaint is True
         assert sorted(snap.consents, key=repr) == sorted(
-            decisions._consents(session, [cid])[cid], key=repr
+            decisions.consent_events(session, [cid])[cid], key=repr
         )
         assert any(c.source == "form" and not c.granted for c in snap.consents)
         assert sorted(snap.answers, key=repr) == sorted(
