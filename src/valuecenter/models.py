@@ -44,11 +44,23 @@ from valuecenter.retention.models import (
 from valuecenter.surveys.models import Survey
 from valuecenter.users.models import ApiToken, LoginFailures, User, UserSession
 from valuecenter.value.models import CustomerScore, ScoreRun
+from valuecenter.workforce.models import (
+    AgentSkill,
+    ForecastPoint,
+    ForecastRun,
+    PeakDay,
+    ScheduleEntry,
+    Shift,
+    StaffingInterval,
+    StaffingPlan,
+    StaffingSettings,
+)
 
 __all__ = [
     "AccountManager",
     "Action",
     "Agent",
+    "AgentSkill",
     "Alert",
     "AlertRun",
     "ApiToken",
@@ -77,12 +89,15 @@ __all__ = [
     "ExperimentAssignment",
     "ExperimentStratum",
     "FollowupTask",
+    "ForecastPoint",
+    "ForecastRun",
     "InstallSecret",
     "Lever",
     "LoginFailures",
     "MarketDip",
     "Order",
     "OrderLine",
+    "PeakDay",
     "Product",
     "PropensityModel",
     "Queue",
@@ -90,7 +105,12 @@ __all__ = [
     "RenewalRun",
     "RetentionOffer",
     "SaveCase",
+    "ScheduleEntry",
     "ScoreRun",
+    "Shift",
+    "StaffingInterval",
+    "StaffingPlan",
+    "StaffingSettings",
     "Survey",
     "Team",
     "User",
