@@ -140,9 +140,8 @@ def _print_plan(plan: StaffingPlan, days: list[service.PlanDay]) -> None:
             cost=format_money(plan.cost_cents, whole=True),
         )
     )
-    typer.echo(
-        f"{_('day'):<14} {_('contacts'):>10} {_('peak agents'):>12} {_('paid hours'):>11} {'FTE':>7}"
-    )
+    header = (_("day"), _("contacts"), _("peak agents"), _("paid hours"), "FTE")
+    typer.echo(f"{header[0]:<14} {header[1]:>10} {header[2]:>12} {header[3]:>11} {header[4]:>7}")
     for d in days:
         typer.echo(
             f"{format_date(d.day):<14} {format_number(d.calls, decimals=0):>10} "
@@ -395,7 +394,8 @@ def attrition(
     )
     typer.echo(
         _(
-            "one replacement: %(total)s (recruitment %(rec)s, training %(train)s, ramp-up %(ramp)s)",
+            "one replacement: %(total)s (recruitment %(rec)s, training %(train)s, "
+            "ramp-up %(ramp)s)",
             total=format_money(per.total_cents, whole=True),
             rec=format_money(per.recruitment_cents, whole=True),
             train=format_money(per.trainee_hours_cents + per.trainer_cents, whole=True),
