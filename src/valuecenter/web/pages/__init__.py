@@ -20,6 +20,7 @@ from valuecenter.web.pages import (
     service,
     service_followups,
     service_reasons,
+    staffing,
     users,
     value,
 )
@@ -43,3 +44,4 @@ router.include_router(campaigns.router)
 router.include_router(service.router)
 router.include_router(service_followups.router)
 router.include_router(service_reasons.router)
+router.include_router(staffing.router)
