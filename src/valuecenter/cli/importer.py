@@ -24,6 +24,7 @@ from valuecenter.importer.service import (
 )
 from valuecenter.offers.features import add_missing_features
 from valuecenter.quality.followups import SyncResult, create_missing
+from valuecenter.workforce.skills import sync_from_agents
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -138,6 +139,9 @@ def import_command(
             followups = create_missing(
                 session, now=utcnow(), max_age_days=context.settings().followup_max_age_days
             )
+        if spec.name == "agents":
+            # The skills text as rows of agent_skills, in the same transaction.
+            sync_from_agents(session)
         if lines is not None:
             lines.step(_("committing…"))
     if as_json:

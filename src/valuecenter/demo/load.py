@@ -42,6 +42,7 @@ from valuecenter.formatting import grouped
 from valuecenter.i18n import _
 from valuecenter.importer.service import ImportOptions, ImportResult, import_frame
 from valuecenter.quality.followups import DEFAULT_MAX_AGE_DAYS, assign_owners, create_missing
+from valuecenter.workforce.skills import sync_from_agents
 from valuecenter.users.models import Role
 from valuecenter.users.security import new_password
 from valuecenter.users.service import create_user
@@ -136,6 +137,8 @@ def load_plan(
     # The detractors' call-back tasks, in the load's transaction like an import of surveys
     # (quality/followups.py): only the last weeks' answers are still to call.
     create_missing(session, now=utcnow(), max_age_days=DEFAULT_MAX_AGE_DAYS)
+    # The agents' skills as rows, as after an import of agents (workforce/skills.py).
+    sync_from_agents(session)
     return {entity: results[entity] for entity in ENTITY_ORDER}
 
 

@@ -320,7 +320,9 @@ def _backfill_skills() -> None:
     values = [
         {"agent_id": agent_id, "skill": skill, "level": 3, "language": language or ""}
         for agent_id, text, language in rows
-        for skill in dict.fromkeys(part.strip() for part in text.split(";") if part.strip())
+        for skill in dict.fromkeys(
+            part.strip().lower() for part in text.replace(",", ";").split(";") if part.strip()
+        )
     ]
     if values:
         op.bulk_insert(skills, values)
