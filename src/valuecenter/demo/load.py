@@ -42,10 +42,10 @@ from valuecenter.formatting import grouped
 from valuecenter.i18n import _
 from valuecenter.importer.service import ImportOptions, ImportResult, import_frame
 from valuecenter.quality.followups import DEFAULT_MAX_AGE_DAYS, assign_owners, create_missing
-from valuecenter.workforce.skills import sync_from_agents
 from valuecenter.users.models import Role
 from valuecenter.users.security import new_password
 from valuecenter.users.service import create_user
+from valuecenter.workforce.skills import sync_from_agents
 
 RowProgress = Callable[[str, int, int], None]
 StepProgress = Callable[[str], None]
