@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from valuecenter.analytics.erlang import size_agents
 
 from tests.cli_runner import run_cli
 from tests.web_fixtures import World, bearer, login, make_client
 from valuecenter.agents.models import Agent
-from valuecenter.analytics.erlang import size_agents
 from valuecenter.contacts.models import Contact, Queue
 from valuecenter.errors import InvalidInput, NotFound
 from valuecenter.workforce import service
@@ -96,7 +96,8 @@ def test_a_forecast_run_is_kept_and_sized_into_a_plan(
         run = service.get_run(session, run_id)
         assert run.freq == "30min"
         assert run.aht_seconds == pytest.approx(180.0)
-        assert run.mase is not None and run.mase_seasonal_naive is not None
+        assert run.mase is not None
+        assert run.mase_seasonal_naive is not None
         points = service.run_points(session, run)
         assert len(points) == run.horizon
         assert (points["lo"] >= 0).all()
@@ -144,7 +145,8 @@ def test_erlang_a_plans_need_fewer_agents_and_record_abandonment(
         run = service.run_forecast(session, queue_code="phone-nl", freq="h", days=2)
         c = service.make_plan(session, run)
         a = service.make_plan(session, run, patience_seconds=60)
-        assert a.method == "erlang-a" and c.method == "erlang-c"
+        assert a.method == "erlang-a"
+        assert c.method == "erlang-c"
         assert a.on_phone_hours <= c.on_phone_hours
         rates = service.plan_intervals(session, a)["abandon_rate"]
         assert rates.notna().all()
@@ -242,7 +244,9 @@ def test_skills_follow_the_agents_skills_text(sessions: sessionmaker[Session]) -
         session.flush()
         assert sync_from_agents(session).added == 2
         skill = session.scalar(select(AgentSkill).where(AgentSkill.skill == "chat"))
-        assert skill is not None and skill.level == 3 and skill.language == "nl"
+        assert skill is not None
+        assert skill.level == 3
+        assert skill.language == "nl"
         skill.level = 5
         agent = session.scalar(select(Agent).where(Agent.external_id == "A1"))
         assert agent is not None
@@ -343,4 +347,6 @@ def test_the_cli(
     code, out, err = run_cli(
         monkeypatch, capsys, "staffing", "peaks", "set", "x", "--name", "X", "--rule", "13-45"
     )
-    assert code != 0 and "rule" in err and len(err.strip().splitlines()) == 1
+    assert code != 0
+    assert "rule" in err
+    assert len(err.strip().splitlines()) == 1
