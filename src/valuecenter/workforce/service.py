@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from valuecenter.agents.models import Agent
@@ -125,10 +125,10 @@ def run_forecast(
     session.flush()
     points = result.forecast
     starts = to_utc(points["time"], queue.timezone)
-    exists = ~starts.isna()  # wall-clock times the spring clock change skips do not exist
+    exists = ~np.asarray(starts.isna())  # wall-clock times the spring clock change skips
     points, starts = points.loc[exists], starts[exists]
     session.execute(
-        ForecastPoint.__table__.insert(),
+        insert(ForecastPoint),
         [
             {"run_id": run.id, "starts_at": at.to_pydatetime(), "value": v, "lo": lo, "hi": hi}
             for at, v, lo, hi in zip(
@@ -264,7 +264,7 @@ def make_plan(
     session.flush()
     abandon = sized.abandon_rate
     session.execute(
-        StaffingInterval.__table__.insert(),
+        insert(StaffingInterval),
         [
             {
                 "plan_id": plan.id,
@@ -296,7 +296,19 @@ def latest_plan(session: Session, run: ForecastRun) -> StaffingPlan | None:
     return session.scalars(query.limit(1)).first()
 
 
-def plan_intervals(session: Session, plan: StaffingPlan) -> pd.DataFrame:
+@dataclass(frozen=True)
+class IntervalRow:
+    starts_at: datetime  # UTC
+    calls: float
+    agents: int
+    agents_with_shrinkage: int
+    service_level: float
+    occupancy: float
+    abandon_rate: float | None
+
+
+def plan_intervals(session: Session, plan: StaffingPlan) -> list[IntervalRow]:
+    """The plan's intervals in time order."""
     rows = session.execute(
         select(
             StaffingInterval.starts_at,
@@ -310,53 +322,51 @@ def plan_intervals(session: Session, plan: StaffingPlan) -> pd.DataFrame:
         .where(StaffingInterval.plan_id == plan.id)
         .order_by(StaffingInterval.starts_at)
     ).all()
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "starts_at",
-            "calls",
-            "agents",
-            "agents_with_shrinkage",
-            "service_level",
-            "occupancy",
-            "abandon_rate",
-        ],
-    )
+    return [IntervalRow(*row) for row in rows]
 
 
 def plan_days(session: Session, plan: StaffingPlan, run: ForecastRun) -> list[PlanDay]:
     """The plan per local day: offered contacts, most agents at once, hours and FTE."""
     intervals = plan_intervals(session, plan)
-    if intervals.empty:
+    if not intervals:
         return []
     local = (
-        pd.DatetimeIndex(pd.to_datetime(intervals["starts_at"], utc=True))
+        pd.DatetimeIndex(pd.to_datetime([r.starts_at for r in intervals], utc=True))
         .tz_convert(ZoneInfo(run.timezone))
         .tz_localize(None)
     )
     table = hours_by_period(
         local,
-        intervals["agents"].to_numpy(np.float64),
+        np.array([r.agents for r in intervals], dtype=np.float64),
         interval_seconds=INTRADAY[run.freq],
         shrinkage=plan.shrinkage,
         hours_per_fte_week=plan.hours_per_fte_week,
         period="D",
     )
     calls = (
-        pd.Series(intervals["calls"].to_numpy(np.float64), index=local)
+        pd.Series([r.calls for r in intervals], index=local, dtype=np.float64)
         .groupby(local.normalize())
         .sum()
     )
+    days = pd.DatetimeIndex(table["period"])
     return [
         PlanDay(
-            day=row.period.date(),
-            calls=float(calls.get(row.period, 0.0)),
-            peak_agents=int(row.peak_agents),
-            on_phone_hours=float(row.on_phone_hours),
-            paid_hours=float(row.paid_hours),
-            fte=float(row.fte),
+            day=days[i].date(),
+            calls=float(calls.get(days[i], 0.0)),
+            peak_agents=int(peak),
+            on_phone_hours=float(on_phone),
+            paid_hours=float(paid),
+            fte=float(fte),
         )
-        for row in table.itertuples()
+        for i, (peak, on_phone, paid, fte) in enumerate(
+            zip(
+                table["peak_agents"].to_numpy(),
+                table["on_phone_hours"].to_numpy(),
+                table["paid_hours"].to_numpy(),
+                table["fte"].to_numpy(),
+                strict=True,
+            )
+        )
     ]
 
 
@@ -440,7 +450,9 @@ def flex_comparison(
         flex_hours_per_agent_week=config.flex_hours_per_agent_week,
     )
     comparison = compare_flex(weekly.to_numpy(np.float64), costs)
-    frame = pd.DataFrame({"week": weekly.index.date, "paid_hours": weekly.to_numpy()})
+    frame = pd.DataFrame(
+        {"week": pd.DatetimeIndex(weekly.index).date, "paid_hours": weekly.to_numpy()}
+    )
     return FlexReport(
         comparison=comparison,
         queues=used,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from valuecenter.agents.models import Agent
@@ -40,10 +40,10 @@ def sync_from_agents(session: Session) -> SkillSync:
     """Make ``agent_skills`` agree with every agent's skills text (module text)."""
     agents = session.execute(select(Agent.id, Agent.skills, Agent.language)).all()
     have: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for agent_id, skill, language in session.execute(
+    for agent_id, skill, spoken in session.execute(
         select(AgentSkill.agent_id, AgentSkill.skill, AgentSkill.language)
     ):
-        have[agent_id].add((skill, language))
+        have[agent_id].add((skill, spoken))
     added: list[dict[str, object]] = []
     removed = 0
     for agent_id, text, language in agents:
@@ -63,7 +63,7 @@ def sync_from_agents(session: Session) -> SkillSync:
             for skill, lang in sorted(want - current)
         )
     if added:
-        session.execute(AgentSkill.__table__.insert(), added)
+        session.execute(insert(AgentSkill), added)
     return SkillSync(added=len(added), removed=removed)
 
 

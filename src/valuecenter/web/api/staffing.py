@@ -127,26 +127,19 @@ def get_run(session: SessionDep, user: ManagerUser, run_id: RowId) -> RunDetailO
             max_occupancy=plan.max_occupancy,
             paid_hours=plan.paid_hours,
             cost_cents=plan.cost_cents,
-            intervals=[
-                PlanIntervalOut(
-                    starts_at=r.starts_at,
-                    calls=r.calls,
-                    agents=r.agents,
-                    agents_with_shrinkage=r.agents_with_shrinkage,
-                    service_level=r.service_level,
-                    occupancy=r.occupancy,
-                    abandon_rate=None
-                    if r.abandon_rate is None or np.isnan(r.abandon_rate)
-                    else r.abandon_rate,
-                )
-                for r in intervals.itertuples()
-            ],
+            intervals=[PlanIntervalOut(**dataclasses.asdict(r)) for r in intervals],
         )
     return RunDetailOut(
         run=_run_out(run),
         points=[
-            PointOut(starts_at=r.starts_at, value=r.value, lo=r.lo, hi=r.hi)
-            for r in points.itertuples()
+            PointOut(starts_at=at, value=v, lo=lo, hi=hi)
+            for at, v, lo, hi in zip(
+                points["starts_at"].tolist(),
+                points["value"].tolist(),
+                points["lo"].tolist(),
+                points["hi"].tolist(),
+                strict=True,
+            )
         ],
         plan=plan_out,
     )

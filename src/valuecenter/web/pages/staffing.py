@@ -90,7 +90,7 @@ def forecast_chart(run: ForecastRun, points: pd.DataFrame, actual: pd.Series) ->
         for t, v in zip(times, points["value"], strict=True)
     ] + [
         {"time": t.strftime("%Y-%m-%dT%H:%M:%S"), "series": actual_label, "value": float(v)}
-        for t, v in actual.items()
+        for t, v in zip(pd.DatetimeIndex(actual.index), actual.to_numpy(), strict=True)
     ]
     peaks = [
         {"time": f"{day}T00:00:00", "name": name}
@@ -390,14 +390,13 @@ def plan_export(request: Request, user: ManagerUser, queue: str | None = None) -
             return
         run, plan = found
         table = service.plan_intervals(session, plan)
-        local = _local(table["starts_at"], run.timezone)
-        for i, r in enumerate(table.itertuples()):
+        local = _local([r.starts_at for r in table], run.timezone)
+        for i, r in enumerate(table):
             yield (
-                run.queue, run.id, plan.id, run.model,
-                pd.Timestamp(r.starts_at).isoformat(),
-                local[i], round(float(r.calls), 2), int(r.agents), int(r.agents_with_shrinkage),
-                round(float(r.service_level), 4), round(float(r.occupancy), 4),
-                None if pd.isna(r.abandon_rate) else round(float(r.abandon_rate), 4),
+                run.queue, run.id, plan.id, run.model, r.starts_at.isoformat(), local[i],
+                round(r.calls, 2), r.agents, r.agents_with_shrinkage,
+                round(r.service_level, 4), round(r.occupancy, 4),
+                None if r.abandon_rate is None else round(r.abandon_rate, 4),
             )  # fmt: skip
 
     return csv_download(request, user, name="staffing-plan", header=header, rows=rows)
