@@ -350,3 +350,27 @@ def test_the_cli(
     assert code != 0
     assert "rule" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_skills_coverage_on_the_cli(
+    sessions: sessionmaker[Session],
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    with sessions.begin() as session:
+        session.add(Agent(external_id="A1", skills="phone;chat", language="nl"))
+        session.add(Agent(external_id="A2", skills="phone", language="nl"))
+        session.add(
+            Agent(external_id="A3", skills="phone", language="nl", leave_date=date(2026, 1, 1))
+        )
+        session.flush()
+        sync_from_agents(session)
+    code, out, err = run_cli(monkeypatch, capsys, "staffing", "skills", "--json")
+    assert code == 0, err
+    assert json.loads(out) == [
+        {"skill": "chat", "language": "nl", "agents": 1},
+        {"skill": "phone", "language": "nl", "agents": 2},
+    ]

@@ -31,7 +31,7 @@ from valuecenter.cli.staffing import app
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import N_, _, format_date, format_money, format_number, format_percent
-from valuecenter.workforce import service
+from valuecenter.workforce import service, skills
 from valuecenter.workforce import settings as staffing_settings
 from valuecenter.workforce.models import ForecastRun, StaffingPlan
 from valuecenter.workforce.volume import INTRADAY
@@ -543,3 +543,14 @@ def peaks_remove(code: str = typer.Argument(..., help=N_("Its code."))) -> None:
     with unit_of_work(context.sessions()) as session:
         staffing_settings.remove_peak_day(session, code)
     typer.echo(_("peak day %(code)s removed", code=code))
+
+
+@app.command("skills", help=N_("Agents employed now per skill and language."))
+def skills_command(as_json: bool = _JSON) -> None:
+    with unit_of_work(context.sessions()) as session:
+        rows = skills.coverage(session)
+    if as_json:
+        typer.echo(json.dumps([{"skill": s, "language": lang, "agents": n} for s, lang, n in rows]))
+        return
+    for skill, language, n in rows:
+        typer.echo(f"{skill:<20} {language or '–':<6} {n:>6}")
