@@ -120,9 +120,7 @@ def test_erlang_b_against_the_table() -> None:
         b = 500 * b / (k + 500 * b)
     assert erlang_b(np.array([500.0]), np.array([520.0]))[0] == pytest.approx(b, rel=1e-9)
     # Far below the load (the cdf underflows): B ≈ 1 − n/A.
-    assert erlang_b(np.array([100_000.0]), np.array([50_000.0]))[0] == pytest.approx(
-        0.5, rel=1e-4
-    )
+    assert erlang_b(np.array([100_000.0]), np.array([50_000.0]))[0] == pytest.approx(0.5, rel=1e-4)
 
 
 def test_shrinkage_without_float_noise() -> None:
@@ -144,8 +142,9 @@ def test_an_interval_without_calls_needs_nobody() -> None:
 def test_arrays_keep_their_shape_and_aht_may_vary() -> None:
     calls = np.array([[100, 200], [50, 0]])
     aht = np.array([[180, 240], [120, 300]])
-    sized = size_agents(calls, interval_seconds=1800, aht_seconds=aht, target_seconds=20,
-                        service_level=0.8)
+    sized = size_agents(
+        calls, interval_seconds=1800, aht_seconds=aht, target_seconds=20, service_level=0.8
+    )
     assert sized.agents.shape == (2, 2) and sized.agents.dtype == np.int64
     assert sized.service_level.shape == (2, 2) and sized.service_level.dtype == np.float64
     assert sized.agents[0, 0] == 14

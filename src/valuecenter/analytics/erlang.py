@@ -307,9 +307,9 @@ def _erlang_a_core(
     return service, np.clip(p_wait, 0.0, 1.0), abandon, occupancy
 
 
-def _load(traffic: npt.ArrayLike, agents: npt.ArrayLike, aht: npt.ArrayLike) -> tuple[
-    Floats, Ints, Floats
-]:
+def _load(
+    traffic: npt.ArrayLike, agents: npt.ArrayLike, aht: npt.ArrayLike
+) -> tuple[Floats, Ints, Floats]:
     a = _finite(traffic, "traffic")
     h = _finite(aht, "aht_seconds")
     k = _agents(agents)
@@ -368,9 +368,7 @@ def with_shrinkage(agents: npt.ArrayLike, shrinkage: float) -> Ints:
     return _smallest_within(n, 1 - shrinkage)
 
 
-def _size_erlang_c(
-    a: Floats, h: Floats, target: float, level: float, start: Ints
-) -> Ints:
+def _size_erlang_c(a: Floats, h: Floats, target: float, level: float, start: Ints) -> Ints:
     """The smallest ``n ≥ start`` (``start > a``) reaching ``level``: Erlang B from the Poisson
     ratio at ``start``, then its recursion upwards, on the intervals not yet sized."""
     n = start.astype(np.float64)
@@ -404,9 +402,7 @@ def _size_erlang_a(
 
     def feasible(index: Ints, n: Ints) -> npt.NDArray[np.bool_]:
         k = n.astype(np.float64)
-        service, _pw, abandon, occupancy = _erlang_a_core(
-            a[index], k, h[index], target, patience
-        )
+        service, _pw, abandon, occupancy = _erlang_a_core(a[index], k, h[index], target, patience)
         ok = service >= level - _RELATIVE
         if cap is not None:
             ok &= occupancy <= cap * (1 + _RELATIVE)
