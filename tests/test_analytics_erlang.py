@@ -133,10 +133,12 @@ def test_an_interval_without_calls_needs_nobody() -> None:
     sized = size_agents([0, 100, 0], **EXAMPLE, service_level=0.8, shrinkage=0.3)
     assert sized.agents.tolist() == [0, 14, 0]
     assert sized.agents_with_shrinkage.tolist() == [0, 20, 0]
-    assert sized.service_level[0] == 1.0 and sized.occupancy[0] == 0.0
+    assert sized.service_level[0] == 1.0
+    assert sized.occupancy[0] == 0.0
     with_patience = size_agents([0, 100], **EXAMPLE, service_level=0.8, patience_seconds=60)
     assert with_patience.agents.tolist() == [0, 12]
-    assert with_patience.abandon_rate is not None and with_patience.abandon_rate[0] == 0.0
+    assert with_patience.abandon_rate is not None
+    assert with_patience.abandon_rate[0] == 0.0
 
 
 def test_arrays_keep_their_shape_and_aht_may_vary() -> None:
@@ -145,8 +147,10 @@ def test_arrays_keep_their_shape_and_aht_may_vary() -> None:
     sized = size_agents(
         calls, interval_seconds=1800, aht_seconds=aht, target_seconds=20, service_level=0.8
     )
-    assert sized.agents.shape == (2, 2) and sized.agents.dtype == np.int64
-    assert sized.service_level.shape == (2, 2) and sized.service_level.dtype == np.float64
+    assert sized.agents.shape == (2, 2)
+    assert sized.agents.dtype == np.int64
+    assert sized.service_level.shape == (2, 2)
+    assert sized.service_level.dtype == np.float64
     assert sized.agents[0, 0] == 14
     assert sized.traffic_erlangs[0, 1] == pytest.approx(200 * 240 / 1800)
 
@@ -155,7 +159,8 @@ def test_no_overflow_at_hundreds_and_thousands_of_erlangs() -> None:
     calls = np.array([500.0, 5_000.0, 50_000.0]) * 1800 / 180
     for patience in (None, 120.0):
         sized = size_agents(calls, **EXAMPLE, service_level=0.8, patience_seconds=patience)
-        assert np.all(np.isfinite(sized.service_level)) and np.all(sized.service_level >= 0.8)
+        assert np.all(np.isfinite(sized.service_level))
+        assert np.all(sized.service_level >= 0.8)
         # Erlang C needs more agents than the load; Erlang A at least SL × load (an agent
         # answers at most one call per AHT) and, with patience below the AHT, it may staff
         # below the load, the abandoned calls counted among the failures.
@@ -172,12 +177,15 @@ def test_erlang_a_overloaded_and_without_agents() -> None:
     assert half.asa_seconds == pytest.approx(300, abs=1)  # E[W] = P(abandon)·patience
     assert half.p_wait == pytest.approx(1.0)
     nobody = erlang_a_metrics(10, 0, 180, 20, 60)
-    assert nobody.abandon_rate == 1.0 and nobody.service_level == 0.0
+    assert nobody.abandon_rate == 1.0
+    assert nobody.service_level == 0.0
 
 
 def test_erlang_c_without_enough_agents() -> None:
     few = erlang_c_metrics(10, 10, 180, 20)
-    assert few.p_wait == 1.0 and few.service_level == 0.0 and np.isinf(few.asa_seconds)
+    assert few.p_wait == 1.0
+    assert few.service_level == 0.0
+    assert np.isinf(few.asa_seconds)
 
 
 @pytest.mark.parametrize(
@@ -228,10 +236,12 @@ def test_service_level_rises_with_agents(
         erlang_a_metrics(traffic, np.arange(0, int(traffic) + 40), aht, target, patience),
     ):
         service = metrics.service_level
-        assert np.all(np.isfinite(service)) and np.all(np.diff(service) >= -1e-9)
+        assert np.all(np.isfinite(service))
+        assert np.all(np.diff(service) >= -1e-9)
         assert np.all((metrics.p_wait >= 0) & (metrics.p_wait <= 1))
         assert np.all((service >= 0) & (service <= 1))
-        assert np.all(np.isfinite(metrics.occupancy)) and np.all(metrics.occupancy <= 1 + 1e-12)
+        assert np.all(np.isfinite(metrics.occupancy))
+        assert np.all(metrics.occupancy <= 1 + 1e-12)
 
 
 @settings(max_examples=40, deadline=None)
@@ -256,7 +266,8 @@ def test_erlang_a_tends_to_erlang_c_as_patience_grows(
     a = erlang_a_metrics(traffic, agents, aht, target, 1e7)
     assert a.p_wait == pytest.approx(c.p_wait, abs=1e-3)
     assert a.service_level == pytest.approx(c.service_level, abs=1e-3)
-    assert a.abandon_rate is not None and a.abandon_rate < 1e-3
+    assert a.abandon_rate is not None
+    assert a.abandon_rate < 1e-3
 
 
 @settings(max_examples=25, deadline=None)

@@ -402,7 +402,7 @@ def _size_erlang_a(
 
     def feasible(index: Ints, n: Ints) -> npt.NDArray[np.bool_]:
         k = n.astype(np.float64)
-        service, _pw, abandon, occupancy = _erlang_a_core(a[index], k, h[index], target, patience)
+        service, _pw, _abandon, occupancy = _erlang_a_core(a[index], k, h[index], target, patience)
         ok = service >= level - _RELATIVE
         if cap is not None:
             ok &= occupancy <= cap * (1 + _RELATIVE)
@@ -507,19 +507,19 @@ def size_agents(
         else:
             low = np.maximum(np.floor(level * a).astype(np.int64), 1)  # SL ≤ n/A
             agents[busy] = _size_erlang_a(a, h, target, level, patience, cap, low, erlang_c)
-    agents = agents.reshape(shape)
-    flat_metrics = (
-        _erlang_c(traffic, agents, aht.astype(np.float64), target)
+    sized: Ints = agents.reshape(shape)
+    figures = (
+        _erlang_c(traffic, sized, aht.astype(np.float64), target)
         if patience is None
-        else _erlang_a(traffic, agents, aht.astype(np.float64), target, patience)
+        else _erlang_a(traffic, sized, aht.astype(np.float64), target, patience)
     )
     return Sizing(
         traffic_erlangs=traffic.astype(np.float64),
-        agents=agents,
-        service_level=flat_metrics.service_level,
-        p_wait=flat_metrics.p_wait,
-        asa_seconds=flat_metrics.asa_seconds,
-        occupancy=flat_metrics.occupancy,
-        agents_with_shrinkage=with_shrinkage(agents, shrink),
-        abandon_rate=flat_metrics.abandon_rate,
+        agents=sized,
+        service_level=figures.service_level,
+        p_wait=figures.p_wait,
+        asa_seconds=figures.asa_seconds,
+        occupancy=figures.occupancy,
+        agents_with_shrinkage=with_shrinkage(sized, shrink),
+        abandon_rate=figures.abandon_rate,
     )
