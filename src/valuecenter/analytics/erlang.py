@@ -493,11 +493,19 @@ def size_agents(
     _check_traffic(traffic)
 
     shape = traffic.shape
-    flat_a, flat_h = traffic.ravel(), aht.ravel().astype(np.float64)
-    agents = np.zeros(flat_a.size, dtype=np.int64)
-    busy = np.flatnonzero(flat_a > 0)
+    # Each distinct (load, AHT) once: a year of whole-number forecasts repeats them a lot.
+    if np.ndim(aht_seconds) == 0:
+        loads, where = np.unique(traffic.ravel(), return_inverse=True)
+        times = np.full(loads.size, float(np.asarray(aht_seconds)))
+    else:
+        pairs, where = np.unique(
+            traffic.ravel() + 1j * aht.ravel().astype(np.float64), return_inverse=True
+        )
+        loads, times = pairs.real.copy(), pairs.imag.copy()
+    agents = np.zeros(loads.size, dtype=np.int64)
+    busy = np.flatnonzero(loads > 0)
     if busy.size:
-        a, h = flat_a[busy], flat_h[busy]
+        a, h = loads[busy], times[busy]
         start = np.floor(a).astype(np.int64) + 1  # the smallest n > A
         if cap is not None:
             start = np.maximum(start, _smallest_within(a, cap))
@@ -507,19 +515,23 @@ def size_agents(
         else:
             low = np.maximum(np.floor(level * a).astype(np.int64), 1)  # SL ≤ n/A
             agents[busy] = _size_erlang_a(a, h, target, level, patience, cap, low, erlang_c)
-    sized: Ints = agents.reshape(shape)
     figures = (
-        _erlang_c(traffic, sized, aht.astype(np.float64), target)
+        _erlang_c(loads, agents, times, target)
         if patience is None
-        else _erlang_a(traffic, sized, aht.astype(np.float64), target, patience)
+        else _erlang_a(loads, agents, times, target, patience)
     )
+    where = where.reshape(shape)
+
+    def spread(values: Floats) -> Floats:
+        return np.asarray(values[where], dtype=np.float64)
+
     return Sizing(
-        traffic_erlangs=traffic.astype(np.float64),
-        agents=sized,
-        service_level=figures.service_level,
-        p_wait=figures.p_wait,
-        asa_seconds=figures.asa_seconds,
-        occupancy=figures.occupancy,
-        agents_with_shrinkage=with_shrinkage(sized, shrink),
-        abandon_rate=figures.abandon_rate,
+        traffic_erlangs=np.asarray(traffic, dtype=np.float64),
+        agents=np.asarray(agents[where], dtype=np.int64),
+        service_level=spread(figures.service_level),
+        p_wait=spread(figures.p_wait),
+        asa_seconds=spread(figures.asa_seconds),
+        occupancy=spread(figures.occupancy),
+        agents_with_shrinkage=np.asarray(with_shrinkage(agents, shrink)[where], dtype=np.int64),
+        abandon_rate=None if figures.abandon_rate is None else spread(figures.abandon_rate),
     )
