@@ -305,3 +305,23 @@ def test_vectorised_equals_one_by_one(
             )
             missed = figures.service_level < level or (cap is not None and figures.occupancy > cap)
             assert missed or (patience is None and fewer <= count * aht / 900)
+
+
+@pytest.mark.parametrize("cap", [None, 0.85])
+def test_many_intervals_get_the_smallest_staffing(cap: float | None) -> None:
+    # Past 512 distinct loads Erlang A's search starts from a guess carried over from a
+    # sample; it must still end at the smallest n meeting the target (and the cap).
+    rng = np.random.default_rng(5)
+    calls = rng.uniform(0, 400, 3000)
+    options = {"interval_seconds": 900, "aht_seconds": 300.0, "target_seconds": 20}
+    sized = size_agents(calls, **options, service_level=0.8, max_occupancy=cap,
+                        patience_seconds=120)  # fmt: skip
+    load = sized.traffic_erlangs
+    at = erlang_a_metrics(load, sized.agents, 300.0, 20, 120)
+    fewer = erlang_a_metrics(load, np.maximum(sized.agents - 1, 0), 300.0, 20, 120)
+    assert np.all(at.service_level >= 0.8 - 1e-12)
+    missed = fewer.service_level < 0.8
+    if cap is not None:
+        assert np.all(at.occupancy <= cap + 1e-12)
+        missed |= fewer.occupancy > cap
+    assert np.all(missed | (sized.agents == 1))
