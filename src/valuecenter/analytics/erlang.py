@@ -245,7 +245,10 @@ def kummer(x: Floats, y: Floats) -> tuple[Floats, Floats]:
 # --- the figures for given agents ------------------------------------------------------------
 
 
-def _erlang_c(traffic: Floats, agents: Ints, aht: Floats, target: float) -> Metrics:
+def _erlang_c(
+    traffic: Floats, agents: Ints, aht: Floats, target: float, loss: Floats | None = None
+) -> Metrics:
+    """Erlang C's figures; ``loss``: Erlang B of these agents, when already known."""
     n = agents.astype(np.float64)
     shape = traffic.shape
     p_wait = np.ones(shape)
@@ -257,7 +260,7 @@ def _erlang_c(traffic: Floats, agents: Ints, aht: Floats, target: float) -> Metr
     stable = ~idle & (n > traffic)
     if np.any(stable):
         a, k, h = traffic[stable], n[stable], aht[stable]
-        b = erlang_b(a, k)
+        b = erlang_b(a, k) if loss is None else loss[stable]
         c = np.clip(k * b / (k - a * (1 - b)), 0.0, 1.0)
         p_wait[stable] = c
         service[stable] = np.clip(1 - c * np.exp(-(k - a) * target / h), 0.0, 1.0)
@@ -368,22 +371,27 @@ def with_shrinkage(agents: npt.ArrayLike, shrinkage: float) -> Ints:
     return _smallest_within(n, 1 - shrinkage)
 
 
-def _size_erlang_c(a: Floats, h: Floats, target: float, level: float, start: Ints) -> Ints:
-    """The smallest ``n ≥ start`` (``start > a``) reaching ``level``: Erlang B from the Poisson
-    ratio at ``start``, then its recursion upwards, on the intervals not yet sized."""
+def _size_erlang_c(
+    a: Floats, h: Floats, target: float, level: float, start: Ints
+) -> tuple[Ints, Floats]:
+    """The smallest ``n ≥ start`` (``start > a``) reaching ``level``, and its Erlang B: from
+    the Poisson ratio at ``start``, then its recursion upwards, on the intervals not yet
+    sized."""
     n = start.astype(np.float64)
     b = erlang_b(a, n)
     result = np.zeros(a.shape, dtype=np.int64)
+    loss = np.zeros(a.shape)
     todo = np.arange(a.size)
     while todo.size:
         c = n * b / (n - a * (1 - b))
         service = 1 - c * np.exp(-(n - a) * target / h)
         done = service >= level - _RELATIVE
         result[todo[done]] = n[done]
+        loss[todo[done]] = b[done]
         keep = ~done
         todo, a, h, n, b = todo[keep], a[keep], h[keep], n[keep] + 1, b[keep]
         b = a * b / (n + a * b)
-    return result
+    return result, loss
 
 
 def _size_erlang_a(
@@ -532,20 +540,22 @@ def size_agents(
         )
         loads, times = pairs.real.copy(), pairs.imag.copy()
     agents = np.zeros(loads.size, dtype=np.int64)
+    loss = np.ones(loads.size)  # Erlang B of the agents found (Erlang C)
     busy = np.flatnonzero(loads > 0)
     if busy.size:
         a, h = loads[busy], times[busy]
         start = np.floor(a).astype(np.int64) + 1  # the smallest n > A
         if cap is not None:
             start = np.maximum(start, _smallest_within(a, cap))
-        erlang_c = _size_erlang_c(a, h, target, level, start)
+        erlang_c, erlang_c_loss = _size_erlang_c(a, h, target, level, start)
         if patience is None:
             agents[busy] = erlang_c
+            loss[busy] = erlang_c_loss
         else:
             low = np.maximum(np.floor(level * a).astype(np.int64), 1)  # SL ≤ n/A
             agents[busy] = _size_erlang_a(a, h, target, level, patience, cap, low, erlang_c)
     figures = (
-        _erlang_c(loads, agents, times, target)
+        _erlang_c(loads, agents, times, target, loss)
         if patience is None
         else _erlang_a(loads, agents, times, target, patience)
     )
