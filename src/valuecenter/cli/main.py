@@ -26,6 +26,7 @@ from valuecenter.cli import rhythm as rhythm_cli
 from valuecenter.cli import service as service_cli
 from valuecenter.cli import service_followups as _service_followups  # noqa: F401
 from valuecenter.cli import service_reasons as _service_reasons  # noqa: F401 - registers its commands
+from valuecenter.cli import staffing as staffing_cli
 from valuecenter.cli import uplift as uplift_cli
 from valuecenter.cli import value as value_cli
 from valuecenter.cli.errors import fail, run_guarded, wants_json
@@ -63,6 +64,7 @@ app.add_typer(gdpr_cli.app, name="gdpr")
 app.add_typer(experiment_cli.app, name="experiment")
 app.add_typer(campaign_cli.app, name="campaign")
 app.add_typer(service_cli.app, name="service")
+app.add_typer(staffing_cli.app, name="staffing")
 
 
 @app.callback()
