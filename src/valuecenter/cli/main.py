@@ -27,6 +27,7 @@ from valuecenter.cli import service as service_cli
 from valuecenter.cli import service_followups as _service_followups  # noqa: F401
 from valuecenter.cli import service_reasons as _service_reasons  # noqa: F401 - registers its commands
 from valuecenter.cli import staffing as staffing_cli
+from valuecenter.cli import staffing_plans as _staffing_plans  # noqa: F401 - registers its commands
 from valuecenter.cli import uplift as uplift_cli
 from valuecenter.cli import value as value_cli
 from valuecenter.cli.errors import fail, run_guarded, wants_json

@@ -67,7 +67,7 @@ def _freq(text: str) -> str:
     try:
         return normalise_freq(text)
     except InputError as error:
-        raise InvalidInput("freq", error.translated()) from None
+        raise InvalidInput("", error.translated()) from None
 
 
 def run_forecast(
@@ -102,7 +102,7 @@ def run_forecast(
             progress=progress,
         )
     except InputError as error:
-        raise InvalidInput(error.field or "history", error.translated()) from None
+        raise InvalidInput("", error.translated()) from None
     run = ForecastRun(
         created_at=utcnow(),
         created_by=user_id,
@@ -240,7 +240,7 @@ def make_plan(
             patience_seconds=patience_seconds,
         )
     except InputError as error:
-        raise InvalidInput(error.field or "plan", error.translated()) from None
+        raise InvalidInput("", error.translated()) from None
     on_phone = float(sized.agents.sum()) * INTRADAY[run.freq] / 3600.0
     paid = on_phone / (1 - config.shrinkage)
     plan = StaffingPlan(

@@ -123,7 +123,7 @@ def _rule(text: str) -> str:
     try:
         parse_peak_rule(rule)
     except InputError as error:
-        raise InvalidInput("rule", error.translated()) from None
+        raise InvalidInput("", error.translated()) from None
     return rule
 
 

@@ -58,7 +58,7 @@ def erlang(body: ErlangIn, user: ManagerUser) -> ErlangOut:
             patience_seconds=body.patience_seconds,
         )
     except InputError as error:
-        raise InvalidInput(error.field, error.translated()) from None
+        raise InvalidInput("", error.translated()) from None
 
     def first(values: Any) -> float:
         value = float(np.asarray(values).reshape(-1)[0])
@@ -217,7 +217,7 @@ def attrition(
     try:
         result = attrition_cost(inputs)
     except InputError as error:
-        raise InvalidInput(error.field, error.translated()) from None
+        raise InvalidInput("", error.translated()) from None
     return AttritionOut(
         agents=agents,
         attrition_rate=attrition_rate,
