@@ -201,9 +201,11 @@ def forecast(
     point = pool[final](history, np.asarray(ahead_days.weekday, dtype=np.int64))
     q = backtest.interval_halfwidth(np.concatenate(scores.residuals[final][evaluation]), level)
     root = np.sqrt(point)
-    lo, hi = np.square(np.maximum(root - q, 0.0)), np.square(root + q)
-    factor = effects.factors(history, grid.days, ahead_days, holidays, peaks)[:, None]
-    table = _table(grid, times, ahead_days, point * factor, lo * factor, hi * factor)
+    # min/max only undo the rounding of √ then ² (the limits hold the point exactly).
+    lo = np.minimum(np.square(np.maximum(root - q, 0.0)), point)
+    hi = np.maximum(np.square(root + q), point)
+    factor = effects.factors(history, grid.days, ahead_days, holidays, peaks)
+    table = _table(grid, times, ahead_days, factor, point, lo, hi)
     board = pd.DataFrame(
         [{"model": "auto", "mase": reported}] if model == "auto" else [],
         columns=["model", "mase"],
@@ -234,6 +236,7 @@ def _table(
     grid: Grid,
     times: pd.DatetimeIndex,
     ahead_days: pd.DatetimeIndex,
+    factor: npt.NDArray[np.float64],
     point: npt.NDArray[np.float64],
     lo: npt.NDArray[np.float64],
     hi: npt.NDArray[np.float64],
@@ -246,8 +249,9 @@ def _table(
     column = np.minimum(column, len(grid.slots) - 1)
     is_open = (row >= 0) & (grid.slots[column] == slot)
     is_open &= grid.open_mask[np.asarray(day.weekday), column]
-    values = [np.where(is_open, m[np.maximum(row, 0), column], 0.0) for m in (point, lo, hi)]
-    is_open &= values[2] > 0  # a closed holiday
+    is_open &= factor[np.maximum(row, 0)] > 0  # a closed holiday
+    scaled = [m * factor[:, None] for m in (point, lo, hi)]
+    values = [np.where(is_open, m[np.maximum(row, 0), column], 0.0) for m in scaled]
     return pd.DataFrame(
         {
             "time": times,

@@ -56,7 +56,7 @@ class PeakRule:
             except ValueError:
                 return None
         elif self.kind == "easter":
-            from dateutil.easter import easter
+            from dateutil.easter import easter  # type: ignore[import-untyped]
 
             base = easter(year)
         else:
@@ -157,6 +157,7 @@ def public_holidays(years: Iterable[int], country: str = "NL") -> dict[date, str
         table = holidays.country_holidays(country, years=wanted, language="nl")
     except NotImplementedError:
         raise InvalidInput(
-            "country", _("'%(country)s' is not a country the holiday calendar knows", country=country)
+            "country",
+            _("'%(country)s' is not a country the holiday calendar knows", country=country),
         ) from None
     return {day: str(name) for day, name in sorted(table.items())}

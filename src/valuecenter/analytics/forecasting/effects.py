@@ -22,14 +22,14 @@ import numpy.typing as npt
 import pandas as pd
 
 from valuecenter.analytics.forecasting.history import History
-from valuecenter.analytics.forecasting.profiles import _profile
+from valuecenter.analytics.forecasting.profiles import profile
 
 CLOSED_SHARE = 0.05
 """A day under this share of an ordinary day of its weekday counts as closed."""
 
 
 def _ordinary(history: History, row: int) -> float:
-    return float(_profile(history, int(history.weekdays[row]), 4, np.mean, row).sum())
+    return float(profile(history, int(history.weekdays[row]), 4, np.mean, row).sum())
 
 
 def factors(

@@ -43,6 +43,8 @@ FREQS = {
 }
 """Accepted spellings (case-insensitive, pandas-style aliases) → the canonical alias."""
 
+STEPS = {"5min": "5min", "15min": "15min", "30min": "30min", "h": "1h", "D": "1D"}
+"""The interval length of each canonical alias."""
 IMPUTE_NEIGHBOURS = 4
 """Observed days of the same weekday whose mean stands in for an unobserved day."""
 
@@ -115,7 +117,7 @@ def _checked(series: pd.Series) -> pd.Series:
         raise InvalidInput(
             "series", _("the count at %(time)s is not a number ≥ 0", time=at.isoformat())
         )
-    if series.index.isna().any():
+    if bool(np.asarray(series.index.isna()).any()):
         raise InvalidInput("series", _("an interval time is missing"))
     return pd.Series(values, index=series.index)
 
@@ -124,8 +126,8 @@ def build_grid(series: pd.Series, freq: str) -> Grid:
     """The series on the grid of ``freq`` (see the module's rules)."""
     canonical = normalise_freq(freq)
     clean = _checked(series)
-    step = pd.Timedelta(1, "D") if canonical == "D" else pd.Timedelta(canonical)
-    floored = clean.index.floor("D" if canonical == "D" else canonical)
+    step = pd.Timedelta(STEPS[canonical])
+    floored = pd.DatetimeIndex(clean.index).floor(STEPS[canonical])
     summed = clean.groupby(floored).sum().sort_index()
     stamps = pd.DatetimeIndex(summed.index)
     day = stamps.normalize()

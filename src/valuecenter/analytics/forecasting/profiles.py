@@ -35,7 +35,10 @@ def _same_weekday(history: History, weekday: int, k: int, before: int) -> npt.ND
     return rows[-k:]
 
 
-def _profile(history: History, weekday: int, k: int, agg: Aggregate, before: int) -> npt.NDArray[np.float64]:
+def profile(
+    history: History, weekday: int, k: int, agg: Aggregate, before: int
+) -> npt.NDArray[np.float64]:
+    """The ``agg`` of the last ``k`` usable rows of ``weekday`` before row ``before``."""
     rows = _same_weekday(history, weekday, k, before)
     if len(rows) == 0:
         return np.zeros(history.values.shape[1])
@@ -49,7 +52,7 @@ def _level(history: History, k: int, agg: Aggregate) -> float:
     actual = expected = 0.0
     for row in recent:
         actual += float(history.values[row].sum())
-        expected += float(_profile(history, int(history.weekdays[row]), k, agg, int(row)).sum())
+        expected += float(profile(history, int(history.weekdays[row]), k, agg, int(row)).sum())
     if expected <= 0:
         return 1.0
     return float(np.clip(actual / expected, *LEVEL_BOUNDS))
@@ -61,7 +64,7 @@ def profile_model(k: int, agg: Aggregate, *, scaled: bool = False) -> Model:
 
     def predict(history: History, ahead: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         n = len(history.values)
-        rows = [_profile(history, int(w), k, agg, n) for w in ahead]
+        rows = [profile(history, int(w), k, agg, n) for w in ahead]
         out = np.vstack(rows) if rows else np.zeros((0, history.values.shape[1]))
         if scaled:
             out = out * _level(history, k, agg)
