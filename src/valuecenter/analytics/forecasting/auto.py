@@ -206,14 +206,8 @@ def forecast(
     hi = np.maximum(np.square(root + q), point)
     factor = effects.factors(history, grid.days, ahead_days, holidays, peaks)
     table = _table(grid, times, ahead_days, factor, point, lo, hi)
-    board = pd.DataFrame(
-        [{"model": "auto", "mase": reported}] if model == "auto" else [],
-        columns=["model", "mase"],
-    )
-    board = pd.concat(
-        [board, pd.DataFrame({"model": list(mean_mase), "mase": list(mean_mase.values())})],
-        ignore_index=True,
-    )
+    board_rows = [("auto", reported)] if model == "auto" else []
+    board = pd.DataFrame(board_rows + list(mean_mase.items()), columns=["model", "mase"])
     horizon_days = {t.date() for t in times}
     return ForecastResult(
         model=final,
@@ -243,15 +237,17 @@ def _table(
 ) -> pd.DataFrame:
     """One row per interval; intervals of closed slots, closed weekdays or closed days are 0."""
     day = times.normalize()
+    n = len(ahead_days)
     row = ahead_days.get_indexer(day)
+    row = np.where(row >= 0, row, n)  # row n: a zero row for days that are not open
+    factor = np.append(factor, 0.0)
     slot = np.asarray((times - day) // grid.step, dtype=np.int64)
-    column = np.searchsorted(grid.slots, slot)
-    column = np.minimum(column, len(grid.slots) - 1)
-    is_open = (row >= 0) & (grid.slots[column] == slot)
+    column = np.minimum(np.searchsorted(grid.slots, slot), len(grid.slots) - 1)
+    is_open = (row < n) & (grid.slots[column] == slot)
     is_open &= grid.open_mask[np.asarray(day.weekday), column]
-    is_open &= factor[np.maximum(row, 0)] > 0  # a closed holiday
-    scaled = [m * factor[:, None] for m in (point, lo, hi)]
-    values = [np.where(is_open, m[np.maximum(row, 0), column], 0.0) for m in scaled]
+    is_open &= factor[row] > 0  # a closed holiday
+    padded = [np.vstack([m, np.zeros((1, m.shape[1]))]) * factor[:, None] for m in (point, lo, hi)]
+    values = [np.where(is_open, m[row, column], 0.0) for m in padded]
     return pd.DataFrame(
         {
             "time": times,
