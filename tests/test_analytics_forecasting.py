@@ -49,7 +49,9 @@ def test_a_bad_rule_is_one_line_naming_it(rule: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         PeakDay("x", "X", rule)
     message = str(caught.value)
-    assert message.startswith("rule: ") and f"'{rule}'" in message and "\n" not in message
+    assert message.startswith("rule: ")
+    assert f"'{rule}'" in message
+    assert "\n" not in message
 
 
 def test_dutch_holidays_in_dutch() -> None:
@@ -67,7 +69,7 @@ def test_freq_aliases(text: str, canonical: str) -> None:
 
 
 def test_unknown_freq() -> None:
-    with pytest.raises(InvalidInput, match="^freq: '7min'"):
+    with pytest.raises(InvalidInput, match=r"^freq: '7min'"):
         normalise_freq("7min")
 
 
@@ -94,7 +96,8 @@ def test_missing_intervals_inside_opening_hours_are_zero_and_counted() -> None:
     row = grid.days.get_loc(pd.Timestamp("2025-01-15"))
     assert grid.values[row, list(grid.slots).index(10)] == 0
     # 24 hours a day, 9 of them open: 15 closed intervals, kept out of the grid.
-    assert grid.closed_intervals == 15 and list(grid.slots) == list(range(8, 17))
+    assert grid.closed_intervals == 15
+    assert list(grid.slots) == list(range(8, 17))
     assert grid.weekdays == (0, 1, 2, 3, 4)
 
 
@@ -105,7 +108,8 @@ def test_a_missing_day_keeps_the_week_aligned() -> None:
     grid = build_grid(series, "h")
     assert grid.filled_missing == 0  # a whole missing day is not a day of zeros
     row = grid.days.get_loc(missing)
-    assert not grid.observed[row] and grid.values[row].sum() > 0  # imputed, not zero
+    assert not grid.observed[row]
+    assert grid.values[row].sum() > 0
     p = grid.period
     assert p == 5
     weekdays = grid.day_weekdays
@@ -146,30 +150,34 @@ def test_a_closed_holiday_is_forecast_closed() -> None:
     assert result.holidays.get(date(2025, 4, 21)) == "Tweede paasdag"
     table = result.forecast
     easter_monday = table[table["time"].dt.date == date(2025, 4, 21)]
-    assert easter_monday["closed"].all() and (easter_monday["value"] == 0).all()
+    assert easter_monday["closed"].all()
+    assert (easter_monday["value"] == 0).all()
     tuesday = table[(table["time"].dt.date == date(2025, 4, 22)) & ~table["closed"]]
     assert len(tuesday) == 9
 
 
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000), scale=st.floats(0.01, 50), level=st.sampled_from([50, 80, 95]))
-def test_interval_is_never_negative_and_holds_the_point(seed: int, scale: float, level: int) -> None:
+def test_interval_is_never_negative_and_holds_the_point(
+    seed: int, scale: float, level: int
+) -> None:
     series = office(days=35, seed=seed) * 0 + np.random.default_rng(seed).poisson(
         scale, len(office(days=35))
     )
     result = forecast(series, freq="h", model="profile_median", level=level, country=None)
     table = result.forecast
     assert (table["lo"] >= 0).all()
-    assert (table["lo"] <= table["value"]).all() and (table["value"] <= table["hi"]).all()
+    assert (table["lo"] <= table["value"]).all()
+    assert (table["value"] <= table["hi"]).all()
 
 
 def test_bad_series_and_options_are_one_line() -> None:
     series = office()
-    with pytest.raises(InvalidInput, match="^series: the count at 2025-01-06T08:00:00"):
+    with pytest.raises(InvalidInput, match=r"^series: the count at 2025-01-06T08:00:00"):
         forecast(series.where(series.index != series.index[0], -1.0), freq="h")
-    with pytest.raises(InvalidInput, match="^model: "):
+    with pytest.raises(InvalidInput, match=r"^model: "):
         forecast(series, freq="h", model="prophet")
-    with pytest.raises(InvalidInput, match="^series: too short"):
+    with pytest.raises(InvalidInput, match=r"^series: too short"):
         forecast(series[:90], freq="h")
-    with pytest.raises(InvalidInput, match="^horizon: "):
+    with pytest.raises(InvalidInput, match=r"^horizon: "):
         forecast(series, freq="h", horizon=0)

@@ -49,7 +49,8 @@ def test_auto_beats_the_profile_target_and_the_seasonal_naive(bank: ForecastResu
 def test_never_a_negative_count_and_the_interval_holds_the_point(bank: ForecastResult) -> None:
     table = bank.forecast
     assert (table[["value", "lo", "hi"]].to_numpy() >= 0).all()
-    assert (table["lo"] <= table["value"]).all() and (table["value"] <= table["hi"]).all()
+    assert (table["lo"] <= table["value"]).all()
+    assert (table["value"] <= table["hi"]).all()
 
 
 def test_the_weekend_stays_closed_and_monday_is_open(bank: ForecastResult) -> None:
@@ -60,7 +61,8 @@ def test_the_weekend_stays_closed_and_monday_is_open(bank: ForecastResult) -> No
     assert table["time"].iloc[0] == pd.Timestamp("2003-10-24 21:05")
     assert table["time"].iloc[-1] == pd.Timestamp("2003-10-27 23:55")
     weekend = table["time"].dt.weekday >= 5
-    assert table.loc[weekend, "closed"].all() and (table.loc[weekend, "value"] == 0).all()
+    assert table.loc[weekend, "closed"].all()
+    assert (table.loc[weekend, "value"] == 0).all()
     monday = table[table["time"].dt.date == pd.Timestamp("2003-10-27").date()]
     open_monday = monday[~monday["closed"]]
     assert len(open_monday) == 169  # interval starts 07:00–21:00 every 5 minutes

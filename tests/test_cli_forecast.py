@@ -42,8 +42,9 @@ def test_json_shape(
     )  # fmt: skip
     assert code == 0, err
     result = json.loads(out)
-    assert KEYS <= set(result)
-    assert result["horizon"] == 24 and len(result["forecast"]) == 24
+    assert set(result) >= KEYS
+    assert result["horizon"] == 24
+    assert len(result["forecast"]) == 24
     # The data ends Friday 4 April 2025 16:00 (the zone dropped: the wall clock is kept).
     assert result["forecast"][0]["time"] == "2025-04-04T17:00:00"
     assert all(0 <= r["lo"] <= r["value"] <= r["hi"] for r in result["forecast"])
@@ -59,7 +60,8 @@ def test_text_output(
         "--value-col", "calls", "--freq", "h", "--backtest-windows", "3",
     )  # fmt: skip
     assert code == 0, err
-    assert out.startswith("model ") and "MASE" in out
+    assert out.startswith("model ")
+    assert "MASE" in out
     assert "2025-04-07 09:00" in out  # the next open interval: Monday 09:00
     assert "backtest:" in err  # progress on stderr
 
@@ -79,7 +81,7 @@ def test_bad_cell_is_one_line(
     message: str,
 ) -> None:
     data = _office_csv(tmp_path / "calls.csv", bad=bad)
-    code, out, err = run_cli(
+    code, _out, err = run_cli(
         monkeypatch, capsys, "forecast", "--data", str(data), "--time-col", "when",
         "--value-col", "calls", "--freq", "h",
     )  # fmt: skip
