@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.forecasting import (
     DEFAULT_PEAK_DAYS,
     PeakDay,
@@ -22,7 +23,6 @@ from valuecenter.analytics.forecasting import (
     public_holidays,
 )
 from valuecenter.analytics.forecasting.grid import build_grid
-from valuecenter.errors import InvalidInput
 
 
 def test_mothers_day_and_black_friday_2026() -> None:
@@ -46,7 +46,7 @@ def test_rule_grammar() -> None:
 
 @pytest.mark.parametrize("rule", ["13-01", "2nd sunday may", "first sun may", "12-05 +x", ""])
 def test_a_bad_rule_is_one_line_naming_it(rule: str) -> None:
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(InputError) as caught:
         PeakDay("x", "X", rule)
     message = str(caught.value)
     assert message.startswith("rule: ")
@@ -69,7 +69,7 @@ def test_freq_aliases(text: str, canonical: str) -> None:
 
 
 def test_unknown_freq() -> None:
-    with pytest.raises(InvalidInput, match=r"^freq: '7min'"):
+    with pytest.raises(InputError, match=r"^freq: '7min'"):
         normalise_freq("7min")
 
 
@@ -173,11 +173,11 @@ def test_interval_is_never_negative_and_holds_the_point(
 
 def test_bad_series_and_options_are_one_line() -> None:
     series = office()
-    with pytest.raises(InvalidInput, match=r"^series: the count at 2025-01-06T08:00:00"):
+    with pytest.raises(InputError, match=r"^series: the count at 2025-01-06T08:00:00"):
         forecast(series.where(series.index != series.index[0], -1.0), freq="h")
-    with pytest.raises(InvalidInput, match=r"^model: "):
+    with pytest.raises(InputError, match=r"^model: "):
         forecast(series, freq="h", model="prophet")
-    with pytest.raises(InvalidInput, match=r"^series: too short"):
+    with pytest.raises(InputError, match=r"^series: too short"):
         forecast(series[:90], freq="h")
-    with pytest.raises(InvalidInput, match=r"^horizon: "):
+    with pytest.raises(InputError, match=r"^horizon: "):
         forecast(series, freq="h", horizon=0)

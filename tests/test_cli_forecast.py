@@ -63,7 +63,7 @@ def test_text_output(
     assert out.startswith("model ")
     assert "MASE" in out
     assert "2025-04-07 09:00" in out  # the next open interval: Monday 09:00
-    assert "backtest:" in err  # progress on stderr
+    assert "fitting " in err  # progress on stderr
 
 
 @pytest.mark.parametrize(

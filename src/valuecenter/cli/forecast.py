@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -159,7 +161,8 @@ def text_lines(result: ForecastResult) -> list[str]:
     for day, code in sorted(result.peaks.items()):
         lines.append(_("peak day %(date)s: %(code)s", date=day.isoformat(), code=code))
     table = result.forecast[~result.forecast["closed"]]
-    lines.append(f"{_('time'):<19}  {_('value'):>9}  {_('low'):>9}  {_('high'):>9}")
+    time, value, low, high = _("time"), _("value"), _("low"), _("high")
+    lines.append(f"{time:<19}  {value:>9}  {low:>9}  {high:>9}")
     for t, v, lo, hi in (
         table[["time", "value", "lo", "hi"]].head(SHOWN_ROWS).itertuples(index=False)
     ):
@@ -194,16 +197,14 @@ def forecast(
     from valuecenter.analytics.forecasting import forecast as run
     from valuecenter.analytics.forecasting import normalise_freq
 
-    try:
+    with _analytics_errors():
         canonical = normalise_freq(freq)
-    except InvalidInput as exc:
-        raise InvalidInput("--freq", exc.detail) from None
     series = read_series(data, time_col, value_col, sep)
 
-    def progress(step: str) -> None:
-        print(_("backtest: %(step)s", step=step), file=sys.stderr, flush=True)
+    def progress(model: str) -> None:
+        print(_("fitting %(model)s", model=model), file=sys.stderr, flush=True)
 
-    try:
+    with _analytics_errors():
         result = run(
             series,
             freq=canonical,
@@ -212,13 +213,24 @@ def forecast(
             backtest_windows=backtest_windows,
             progress=None if as_json else progress,
         )
-    except InvalidInput as exc:
-        raise InvalidInput(_OPTIONS.get(exc.field, exc.field), exc.detail) from None
     if as_json:
         typer.echo(json.dumps(json_object(result), ensure_ascii=False))
         return
     for line in text_lines(result):
         typer.echo(line)
+
+
+@contextmanager
+def _analytics_errors() -> Iterator[None]:
+    """An analytics :class:`InputError` ("field: message") as :class:`InvalidInput` naming the
+    option, in the command's language."""
+    from valuecenter.analytics.errors import InputError
+
+    try:
+        yield
+    except InputError as exc:
+        field, message = exc.field, exc.translated()
+        raise InvalidInput(_OPTIONS.get(field, field), message.removeprefix(f"{field}: ")) from None
 
 
 _OPTIONS = {

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.forecasting import backtest, effects, statistical
 from valuecenter.analytics.forecasting.calendar import (
     DEFAULT_PEAK_DAYS,
@@ -39,8 +40,7 @@ from valuecenter.analytics.forecasting.calendar import (
 from valuecenter.analytics.forecasting.grid import Grid, build_grid
 from valuecenter.analytics.forecasting.history import History, Model
 from valuecenter.analytics.forecasting.profiles import ensemble, profile_model
-from valuecenter.errors import InvalidInput
-from valuecenter.i18n import _
+from valuecenter.i18n import N_
 
 BASELINES = ("seasonal_naive_day", "seasonal_naive_week")
 MAX_HORIZON_DAYS = 62
@@ -113,14 +113,13 @@ def _default_horizon(grid: Grid, start: pd.Timestamp) -> int:
 def _windows(usable: npt.NDArray[np.bool_], first: int, count: int) -> list[int]:
     rows = [int(r) for r in np.flatnonzero(usable) if r >= first]
     if len(rows) < count:
-        raise InvalidInput(
-            "series",
-            _(
-                "too short: %(count)s backtest days need at least %(weeks)s weeks of history "
-                "before them",
-                count=count,
-                weeks=MIN_HISTORY_WEEKS,
+        raise InputError(
+            N_(
+                "series: too short: %(count)s backtest days need at least %(weeks)s weeks of "
+                "history before them"
             ),
+            count=count,
+            weeks=MIN_HISTORY_WEEKS,
         )
     return rows[-count:]
 
@@ -141,21 +140,22 @@ def forecast(
     of ``freq`` for ``horizon`` intervals after the data (default: to the end of the next open
     day), with ``model`` (``auto`` or one of :data:`MODELS`)."""
     if model not in MODELS:
-        raise InvalidInput(
-            "model",
-            _("'%(value)s' is not one of %(choices)s", value=model, choices=", ".join(MODELS)),
+        raise InputError(
+            N_("model: '%(value)s' is not one of %(choices)s"),
+            value=model,
+            choices=", ".join(MODELS),
         )
     if not 1 <= backtest_windows <= 60:
-        raise InvalidInput("backtest_windows", _("must be from 1 to 60"))
+        raise InputError(N_("backtest_windows: must be from 1 to 60"))
     if not 50 <= level < 100:
-        raise InvalidInput("level", _("must be from 50 to 99"))
+        raise InputError(N_("level: must be from 50 to 99"))
     grid = build_grid(series, freq)
     start = grid.last_time + grid.step
     if horizon is None:
         horizon = _default_horizon(grid, start)
     max_horizon = MAX_HORIZON_DAYS * grid.slots_per_day
     if not 1 <= horizon <= max_horizon:
-        raise InvalidInput("horizon", _("must be from 1 to %(max)s intervals", max=max_horizon))
+        raise InputError(N_("horizon: must be from 1 to %(max)s intervals"), max=max_horizon)
     times = pd.date_range(start, periods=horizon, freq=grid.step)
     ahead_days = pd.date_range(
         grid.days[-1] + pd.Timedelta(1, "D"), times[-1].normalize(), freq="D"
@@ -197,7 +197,7 @@ def forecast(
         final, reported = model, mean_mase[model]
 
     if progress is not None:
-        progress(_("forecast with %(model)s", model=final))
+        progress(final)
     point = pool[final](history, np.asarray(ahead_days.weekday, dtype=np.int64))
     q = backtest.interval_halfwidth(np.concatenate(scores.residuals[final][evaluation]), level)
     root = np.sqrt(point)

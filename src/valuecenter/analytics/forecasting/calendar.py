@@ -26,8 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from valuecenter.errors import InvalidInput
-from valuecenter.i18n import N_, _
+from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 _DOW = {name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 _MONTHS = {name.lower(): i for i, name in enumerate(_cal.month_abbr) if name}
@@ -76,7 +76,7 @@ def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date | None:
 
 
 def parse_peak_rule(text: str) -> PeakRule:
-    """Parse one rule of the grammar above; :class:`InvalidInput` (field ``rule``) naming the
+    """Parse one rule of the grammar above; :class:`InputError` (field ``rule``) naming the
     rule when it does not parse."""
     words = str(text).strip().lower().split()
     offset = 0
@@ -96,13 +96,12 @@ def parse_peak_rule(text: str) -> PeakRule:
             weekday=_DOW[words[1]],
             offset=offset,
         )
-    raise InvalidInput(
-        "rule",
-        _(
-            "'%(rule)s' is not a peak-day rule (MM-DD, 'Nth DOW MON' such as '2nd sun may', "
-            "or 'easter', each with an optional +N/-N days)",
-            rule=text,
+    raise InputError(
+        N_(
+            "rule: '%(rule)s' is not a peak-day rule (MM-DD, 'Nth DOW MON' such as "
+            "'2nd sun may', or 'easter', each with an optional +N/-N days)"
         ),
+        rule=text,
     )
 
 
@@ -156,8 +155,8 @@ def public_holidays(years: Iterable[int], country: str = "NL") -> dict[date, str
     try:
         table = holidays.country_holidays(country, years=wanted, language="nl")
     except NotImplementedError:
-        raise InvalidInput(
-            "country",
-            _("'%(country)s' is not a country the holiday calendar knows", country=country),
+        raise InputError(
+            N_("country: '%(country)s' is not a country the holiday calendar knows"),
+            country=country,
         ) from None
     return {day: str(name) for day, name in sorted(table.items())}

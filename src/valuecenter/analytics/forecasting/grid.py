@@ -28,8 +28,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from valuecenter.errors import InvalidInput
-from valuecenter.i18n import _
+from valuecenter.analytics.errors import InputError
+from valuecenter.i18n import N_
 
 FREQS = {
     "5min": "5min",
@@ -51,16 +51,13 @@ IMPUTE_NEIGHBOURS = 4
 
 def normalise_freq(text: str) -> str:
     """The canonical alias of a frequency: ``5min``, ``15min``, ``30min``, ``h`` or ``D``
-    (case-insensitive); :class:`InvalidInput` (field ``freq``) otherwise."""
+    (case-insensitive); :class:`InputError` (field ``freq``) otherwise."""
     key = str(text).strip().lower()
     if key not in FREQS:
-        raise InvalidInput(
-            "freq",
-            _(
-                "'%(value)s' is not one of %(choices)s",
-                value=text,
-                choices="5min, 15min, 30min, h, D",
-            ),
+        raise InputError(
+            N_("freq: '%(value)s' is not one of %(choices)s"),
+            value=text,
+            choices="5min, 15min, 30min, h, D",
         )
     return FREQS[key]
 
@@ -105,20 +102,20 @@ class Grid:
 
 def _checked(series: pd.Series) -> pd.Series:
     if not isinstance(series.index, pd.DatetimeIndex):
-        raise InvalidInput("series", _("the index must hold the interval start times"))
+        raise InputError(N_("series: the index must hold the interval start times"))
     if series.index.tz is not None:
-        raise InvalidInput("series", _("interval times must be local wall-clock times, no zone"))
+        raise InputError(N_("series: interval times must be local wall-clock times, no zone"))
     if len(series) == 0:
-        raise InvalidInput("series", _("no data"))
+        raise InputError(N_("series: no data"))
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         at = series.index[int(np.flatnonzero(bad)[0])]
-        raise InvalidInput(
-            "series", _("the count at %(time)s is not a number ≥ 0", time=at.isoformat())
+        raise InputError(
+            N_("series: the count at %(time)s is not a number ≥ 0"), time=at.isoformat()
         )
     if bool(np.asarray(series.index.isna()).any()):
-        raise InvalidInput("series", _("an interval time is missing"))
+        raise InputError(N_("series: an interval time is missing"))
     return pd.Series(values, index=series.index)
 
 
@@ -149,7 +146,7 @@ def build_grid(series: pd.Series, freq: str) -> Grid:
     calendar = pd.date_range(first_day, last_day, freq="D")
     days = calendar[np.isin(calendar.weekday, weekdays)]
     if len(days) == 0:
-        raise InvalidInput("series", _("no full day of data"))
+        raise InputError(N_("series: no full day of data"))
     row = days.get_indexer(day)
     keep = row >= 0
     values = np.zeros((len(days), len(slots)))
