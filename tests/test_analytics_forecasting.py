@@ -181,3 +181,51 @@ def test_bad_series_and_options_are_one_line() -> None:
         forecast(series[:90], freq="h")
     with pytest.raises(InputError, match=r"^horizon: "):
         forecast(series, freq="h", horizon=0)
+
+
+def daily(years: int = 3, *, black_friday: float = 2.0) -> pd.Series:
+    """Daily counts 2022 onward, Monday–Friday, 1 000 a day (Poisson), Black Friday times
+    ``black_friday``; the office closed on Dutch public holidays."""
+    rng = np.random.default_rng(7)
+    start = pd.Timestamp("2022-01-03")
+    days = pd.date_range(start, periods=365 * years - 40, freq="D")
+    closed = set(public_holidays(range(2022, 2022 + years), "NL"))
+    friday = peak_dates(DEFAULT_PEAK_DAYS, range(2022, 2022 + years))
+    kept = [d for d in days if d.weekday() < 5 and d.date() not in closed]
+    means = [1000 * (black_friday if friday.get(d.date()) == "black_friday" else 1) for d in kept]
+    return pd.Series(rng.poisson(means).astype(float), index=pd.DatetimeIndex(kept))
+
+
+def test_a_past_peak_day_lifts_the_next_one() -> None:
+    # Data to 21 Nov 2024 (Black Fridays of 2022 and 2023 doubled): Black Friday 29 Nov 2024 is
+    # forecast at about twice an ordinary Friday; the days around it are not lifted.
+    series = daily()
+    series = series[series.index <= "2024-11-21"]
+    result = forecast(series, freq="D", horizon=10, country="NL")
+    assert result.peaks == {date(2024, 11, 29): "black_friday"}
+    table = result.forecast.set_index("time")["value"]
+    assert table[pd.Timestamp("2024-11-29")] == pytest.approx(2000, rel=0.1)
+    assert table[pd.Timestamp("2024-11-22")] == pytest.approx(1000, rel=0.1)
+    assert table[pd.Timestamp("2024-11-23")] == 0  # Saturday: closed
+
+
+def test_no_past_peak_no_uplift() -> None:
+    series = daily(black_friday=1.0)
+    series = series[series.index <= "2024-11-21"]
+    result = forecast(series, freq="D", horizon=10, country="NL")
+    table = result.forecast.set_index("time")["value"]
+    assert table[pd.Timestamp("2024-11-29")] == pytest.approx(1000, rel=0.1)
+
+
+@settings(max_examples=20, deadline=None)
+@given(gaps=st.sets(st.integers(0, 40), max_size=6))
+def test_weekly_rows_stay_on_their_weekday_whatever_days_are_missing(gaps: set[int]) -> None:
+    series = office(days=49)
+    start = pd.Timestamp("2025-01-07")
+    dropped = {start + pd.Timedelta(days=g) for g in gaps}
+    series = series[~series.index.normalize().isin(list(dropped))]
+    grid = build_grid(series, "h")
+    weekdays = grid.day_weekdays
+    assert (weekdays[grid.period :] == weekdays[: -grid.period]).all()
+    assert grid.filled_missing == 0
+    assert int((~grid.observed).sum()) == len({d for d in dropped if d.weekday() < 5})

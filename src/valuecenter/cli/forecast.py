@@ -191,6 +191,7 @@ def forecast(
         5, "--backtest-windows", help=N_("Days in the rolling-origin backtest.")
     ),
     model: str = typer.Option("auto", "--model", help=N_("auto, or one model by name.")),
+    level: int = typer.Option(80, "--level", help=N_("Prediction interval, in percent.")),
     sep: str | None = typer.Option(None, "--sep", help=N_("CSV separator (default: sniffed).")),
     as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON object on stdout.")),
 ) -> None:
@@ -211,6 +212,7 @@ def forecast(
             horizon=horizon,
             model=model,
             backtest_windows=backtest_windows,
+            level=level,
             progress=None if as_json else progress,
         )
     if as_json:
@@ -238,5 +240,6 @@ _OPTIONS = {
     "horizon": "--horizon",
     "model": "--model",
     "backtest_windows": "--backtest-windows",
+    "level": "--level",
     "series": "--data",
 }
