@@ -100,3 +100,22 @@ def test_unknown_freq(
     assert code == 2
     assert json.loads(out)["error"] == "invalid_input"
     assert err.strip().startswith("error: --freq: '7min'")
+
+
+def test_parquet_with_datetime_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = pd.read_csv(_office_csv(tmp_path / "calls.csv"))
+    frame["when"] = pd.to_datetime(frame["when"]).dt.tz_localize(None)
+    frame.to_parquet(tmp_path / "calls.parquet")
+    code, out, err = run_cli(
+        monkeypatch, capsys, "forecast", "--data", str(tmp_path / "calls.parquet"),
+        "--time-col", "when", "--value-col", "calls", "--freq", "h", "--model",
+        "profile_mean", "--backtest-windows", "3", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["model"] == "profile_mean"
+    opened = [r for r in result["forecast"] if not r["closed"]]
+    assert opened[0]["time"] == "2025-04-07T09:00:00"
+    assert len(opened) == 8
