@@ -17,6 +17,7 @@ from valuecenter.cli import churn as churn_cli
 from valuecenter.cli import consent as consent_cli
 from valuecenter.cli import db, demo, nps, score, serve, users
 from valuecenter.cli import experiment as experiment_cli
+from valuecenter.cli import forecast as forecast_cli
 from valuecenter.cli import gdpr as gdpr_cli
 from valuecenter.cli import importer as importer_cli
 from valuecenter.cli import offers as offers_cli
@@ -51,6 +52,7 @@ app.command("bootstrap", help=demo.BOOTSTRAP_HELP)(demo.bootstrap)
 app.command("import", help=importer_cli.HELP)(importer_cli.import_command)
 app.command("score", help=score.HELP)(score.score)
 app.command("nps", help=nps.HELP)(nps.nps)
+app.command("forecast", help=forecast_cli.HELP)(forecast_cli.forecast)
 app.add_typer(value_cli.clv_app, name="clv")
 app.add_typer(value_cli.value_app, name="value")
 app.add_typer(churn_cli.app, name="churn")
