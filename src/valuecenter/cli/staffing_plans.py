@@ -538,6 +538,13 @@ def peaks_set(
         typer.echo(_("peak day %(code)s: %(rule)s", code=row.code, rule=row.rule))
 
 
+@peaks_app.command("defaults", help=N_("Add back the default peak days that are missing."))
+def peaks_defaults() -> None:
+    with unit_of_work(context.sessions()) as session:
+        added = staffing_settings.restore_default_peaks(session)
+    typer.echo(_("%(n)s default peak days added", n=added))
+
+
 @peaks_app.command("remove", help=N_("Remove a peak day."))
 def peaks_remove(code: str = typer.Argument(..., help=N_("Its code."))) -> None:
     with unit_of_work(context.sessions()) as session:

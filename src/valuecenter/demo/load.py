@@ -45,6 +45,7 @@ from valuecenter.quality.followups import DEFAULT_MAX_AGE_DAYS, assign_owners, c
 from valuecenter.users.models import Role
 from valuecenter.users.security import new_password
 from valuecenter.users.service import create_user
+from valuecenter.workforce.settings import restore_default_peaks
 from valuecenter.workforce.skills import sync_from_agents
 
 RowProgress = Callable[[str, int, int], None]
@@ -139,6 +140,7 @@ def load_plan(
     create_missing(session, now=utcnow(), max_age_days=DEFAULT_MAX_AGE_DAYS)
     # The agents' skills as rows, as after an import of agents (workforce/skills.py).
     sync_from_agents(session)
+    restore_default_peaks(session)
     return {entity: results[entity] for entity in ENTITY_ORDER}
 
 

@@ -91,6 +91,7 @@ def run_forecast(
         )
     history = arrivals(session, queue, freq=freq, until=as_of)
     step = interval_seconds(freq)
+    rules = staffing_settings.active_rules(session)
     try:
         result = forecast(
             history.counts,
@@ -98,7 +99,7 @@ def run_forecast(
             horizon=days * 86_400 // step,
             model=model,
             level=level,
-            peak_days=staffing_settings.active_rules(session),
+            peak_days=rules,
             progress=progress,
         )
     except InputError as error:
@@ -119,7 +120,7 @@ def run_forecast(
         contacts=history.contacts,
         filled_missing=result.filled_missing,
         aht_seconds=history.aht_seconds,
-        backtest=_backtest(result),
+        backtest=_backtest(result, {r.code: r.name for r in rules}),
     )
     session.add(run)
     session.flush()
@@ -147,11 +148,23 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def _backtest(result: ForecastResult) -> dict[str, object]:
+def _backtest(result: ForecastResult, names: dict[str, str]) -> dict[str, object]:
+    """What the run keeps of its selection: every candidate's backtest MASE, the model ``auto``
+    picked per evaluation window, and the peak days (their names) and public holidays in the
+    horizon."""
     table = result.backtest
-    rows = {str(k): _finite(float(v)) for k, v in table.iloc[:, 0].items()} if len(table) else {}
-    peaks = {day.isoformat(): name for day, name in sorted(result.peaks.items())}
-    return {"mase": rows, "peaks": peaks, "closed_intervals": int(result.closed_intervals)}
+    mase = {
+        str(m): _finite(float(v))
+        for m, v in zip(table["model"].tolist(), table["mase"].tolist(), strict=True)
+    }
+    marked = {day.isoformat(): names.get(code, code) for day, code in result.peaks.items()}
+    marked.update({day.isoformat(): name for day, name in result.holidays.items()})
+    return {
+        "mase": mase,
+        "selected": list(result.selected),
+        "peaks": dict(sorted(marked.items())),
+        "closed_intervals": int(result.closed_intervals),
+    }
 
 
 def latest_run(session: Session, queue_code: str | None = None) -> ForecastRun | None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valuecenter.analytics.errors import InputError
+from valuecenter.analytics.forecasting import DEFAULT_PEAK_DAYS
 from valuecenter.analytics.forecasting import PeakDay as PeakRule
 from valuecenter.analytics.forecasting import parse_peak_rule
 from valuecenter.db.base import utcnow
@@ -146,6 +147,20 @@ def save_peak_day(
         row.name, row.rule, row.active = name, checked, active
     session.flush()
     return row
+
+
+def restore_default_peaks(session: Session) -> int:
+    """Add the default peak days whose code is missing (the migration inserts them into a new
+    database; the demo load and ``valuecenter staffing peaks defaults`` call this)."""
+    have = set(session.scalars(select(PeakDay.code)))
+    added = [
+        PeakDay(code=p.code, name=p.name, rule=p.rule, active=True)
+        for p in DEFAULT_PEAK_DAYS
+        if p.code not in have
+    ]
+    session.add_all(added)
+    session.flush()
+    return len(added)
 
 
 def remove_peak_day(session: Session, code: str) -> None:

@@ -75,6 +75,13 @@ def _local(stamps: Iterable[datetime], zone: str) -> list[str]:
     ]
 
 
+def marked_days(run: ForecastRun) -> dict[str, str]:
+    """The peak days and public holidays in the run's horizon (ISO day → name in the user's
+    language: a default peak day's name is an English message id, a holiday's is Dutch)."""
+    marked = run.backtest.get("peaks", {})
+    return {str(day): _(str(name)) for day, name in sorted(marked.items())}
+
+
 def forecast_chart(run: ForecastRun, points: pd.DataFrame, actual: pd.Series) -> dict[str, object]:
     """Vega-Lite: the actual contacts, the forecast with its band and the peak days, in the
     queue's local time (shown as UTC so the browser's own zone does not shift it)."""
@@ -92,10 +99,7 @@ def forecast_chart(run: ForecastRun, points: pd.DataFrame, actual: pd.Series) ->
         {"time": t.strftime("%Y-%m-%dT%H:%M:%S"), "series": actual_label, "value": float(v)}
         for t, v in zip(pd.DatetimeIndex(actual.index), actual.to_numpy(), strict=True)
     ]
-    peaks = [
-        {"time": f"{day}T00:00:00", "name": name}
-        for day, name in sorted(run.backtest.get("peaks", {}).items())
-    ]
+    peaks = [{"time": f"{day}T00:00:00", "name": name} for day, name in marked_days(run).items()]
     x = {
         "field": "time",
         "type": "temporal",
@@ -234,6 +238,7 @@ def staffing_page(
             "queues": service.realtime_queues(session),
             "queue": code,
             "run": run,
+            "marked": marked_days(run) if run is not None else {},
             "plan": plan,
             "days": days,
             "charts": charts,
@@ -242,7 +247,8 @@ def staffing_page(
             "attrition": _attrition(session, params),
             "params": params,
             "settings": staffing_settings.current(session),
-            "peaks": staffing_settings.peak_days(session),
+            # A default peak day's name is an English message id: shown in the user's language.
+            "peaks": [(p, _(p.name)) for p in staffing_settings.peak_days(session)],
             "freqs": FREQS,
             "max_days": MAX_FORM_DAYS,
         },

@@ -296,12 +296,14 @@ def downgrade() -> None:
     # ### end Alembic commands ###
 
 
-PEAK_DAYS = (
-    ("valentines-day", "Valentine's Day", "02-14"),
-    ("mothers-day", "Mother's Day", "2nd sun may"),
+PEAK_DAYS = (  # analytics.forecasting.calendar.DEFAULT_PEAK_DAYS when this revision was made
+    ("valentine", "Valentine's Day", "02-14"),
+    ("mothers_day", "Mother's Day", "2nd sun may"),
+    ("black_friday", "Black Friday", "4th thu nov +1"),
     ("sinterklaas", "Sinterklaas", "12-05"),
-    ("black-friday", "Black Friday", "4th thu nov +1"),
-    ("christmas", "Christmas", "12-25"),
+    ("christmas_eve", "Christmas Eve", "12-24"),
+    ("christmas", "Christmas Day", "12-25"),
+    ("boxing_day", "Boxing Day", "12-26"),
 )
 
 
