@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from valuecenter.analytics.erlang import size_agents
 
 from tests.cli_runner import run_cli
 from tests.web_fixtures import World, bearer, login, make_client
 from valuecenter.agents.models import Agent
+from valuecenter.analytics.erlang import size_agents
 from valuecenter.contacts.models import Contact, Queue
 from valuecenter.errors import InvalidInput, NotFound
 from valuecenter.workforce import service

@@ -16,9 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valuecenter.analytics.errors import InputError
-from valuecenter.analytics.forecasting import DEFAULT_PEAK_DAYS
+from valuecenter.analytics.forecasting import DEFAULT_PEAK_DAYS, parse_peak_rule
 from valuecenter.analytics.forecasting import PeakDay as PeakRule
-from valuecenter.analytics.forecasting import parse_peak_rule
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput, NotFound
 from valuecenter.i18n import _
