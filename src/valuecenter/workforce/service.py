@@ -48,7 +48,7 @@ from valuecenter.workforce.models import (
     StaffingInterval,
     StaffingPlan,
 )
-from valuecenter.workforce.volume import INTRADAY, arrivals, interval_seconds, to_utc
+from valuecenter.workforce.volume import INTRADAY, arrivals, interval_seconds, last_contact, to_utc
 
 MAX_DAYS = {"5min": 14, "15min": 28, "30min": 42, "h": 62, "D": 366}
 """The longest horizon per frequency (days): a 5-minute forecast two weeks out is already
@@ -408,7 +408,9 @@ def flex_comparison(
     weeks: int = 52,
     until: datetime | None = None,
 ) -> FlexReport:
-    """Fixed team for the peak against core plus flex pool, over the last ``weeks`` weeks."""
+    """Fixed team for the peak against core plus flex pool, over the ``weeks`` weeks before
+    ``until`` (default: the end of the contact history, so a history imported a while ago is
+    read up to its last day, not up to today)."""
     if not 4 <= weeks <= 156:
         raise InvalidInput("weeks", _("must be from 4 to 156"))
     chosen = (
@@ -419,7 +421,7 @@ def flex_comparison(
     if not chosen:
         raise InvalidInput("queues", _("no active queue answered in real time"))
     config = staffing_settings.current(session)
-    end = until or utcnow()
+    end = until or _history_end(session)
     start = end - timedelta(weeks=weeks)
     step = INTRADAY[FLEX_FREQ]
     weekly: pd.Series | None = None
@@ -478,6 +480,11 @@ def flex_comparison(
 # ---------------------------------------------------------------------- attrition
 
 
+def _history_end(session: Session) -> datetime:
+    last = last_contact(session)
+    return utcnow() if last is None else min(last + timedelta(days=1), utcnow())
+
+
 @dataclass(frozen=True)
 class MeasuredAttrition:
     agents: int  # employed on the day
@@ -486,7 +493,9 @@ class MeasuredAttrition:
 
 
 def measured_attrition(session: Session, on: date | None = None) -> MeasuredAttrition:
-    day = on or utcnow().date()
+    """Agents employed ``on`` (default: the end of the contact history) and the leavers of the
+    twelve months before."""
+    day = on or _history_end(session).date()
     year_ago = day - timedelta(days=365)
 
     def employed(at: date) -> int:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from valuecenter.contacts.models import Contact, Direction, Queue
@@ -95,3 +95,22 @@ def to_utc(local_starts: pd.Series | pd.DatetimeIndex, zone: str) -> pd.Datetime
     return index.tz_localize(
         ZoneInfo(zone), ambiguous=np.zeros(len(index), dtype=bool), nonexistent="NaT"
     ).tz_convert("UTC")
+
+
+def busiest(session: Session, codes: list[str]) -> str | None:
+    """The queue among ``codes`` that was offered the most inbound contacts."""
+    if not codes:
+        return None
+    row = session.execute(
+        select(Contact.queue, func.count(Contact.id))
+        .where(Contact.queue.in_(codes), Contact.direction == Direction.INBOUND)
+        .group_by(Contact.queue)
+        .order_by(func.count(Contact.id).desc(), Contact.queue)
+        .limit(1)
+    ).first()
+    return None if row is None else row[0]
+
+
+def last_contact(session: Session) -> datetime | None:
+    """When the last contact of the history started (UTC)."""
+    return session.scalar(select(func.max(Contact.started_at)))

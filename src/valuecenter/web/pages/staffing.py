@@ -46,6 +46,7 @@ from valuecenter.web.templating import chart_config, templates
 from valuecenter.workforce import service
 from valuecenter.workforce import settings as staffing_settings
 from valuecenter.workforce.models import ForecastRun, StaffingPlan
+from valuecenter.workforce.volume import busiest
 
 router = APIRouter()
 PATH = "/staffing"
@@ -55,7 +56,7 @@ MAX_FORM_DAYS = 42  # the longest 30-minute horizon (workforce/service.py, MAX_D
 
 
 def _queue_code(session: Session, value: str | None) -> str | None:
-    """The chosen queue, else the one with the latest run, else the first real-time queue."""
+    """The chosen queue, else the one with the latest run, else the busiest real-time queue."""
     text = (value or "").strip()
     if text:
         service.queue_of(session, text)
@@ -63,8 +64,7 @@ def _queue_code(session: Session, value: str | None) -> str | None:
     latest = service.latest_run(session)
     if latest is not None:
         return latest.queue
-    queues = service.realtime_queues(session)
-    return queues[0].code if queues else None
+    return busiest(session, [q.code for q in service.realtime_queues(session)])
 
 
 def _local(stamps: Iterable[datetime], zone: str) -> list[str]:
