@@ -198,16 +198,26 @@ def run_points(session: Session, run: ForecastRun) -> pd.DataFrame:
 
 def actuals(session: Session, run: ForecastRun, *, days_before: int = 7) -> pd.Series:
     """What the queue was offered per interval from ``days_before`` days before the run's
-    history ended to the end of its horizon (naive local starts, zeros where none came)."""
+    history ended to the end of its horizon or of the contact history, whichever is first
+    (naive local starts; an interval nobody contacted counts 0, but no zeros are drawn past
+    the last contact the database knows)."""
     queue = queue_of(session, run.queue)
     step = interval_seconds(run.freq)
     since = run.history_to - timedelta(days=days_before)
     until = run.history_to + timedelta(seconds=step * (run.horizon + 1))
+    last = last_contact(session)
+    if last is not None:
+        until = min(until, last + timedelta(seconds=1))
     try:
         counts = arrivals(session, queue, freq=run.freq, since=since, until=until).counts
     except InvalidInput:
         return pd.Series(dtype=np.float64)
-    return counts
+    zone = ZoneInfo(run.timezone)
+    unit = "D" if run.freq == "D" else run.freq
+    first = pd.Timestamp(since.astimezone(zone).replace(tzinfo=None)).floor(unit)
+    end = pd.Timestamp(until.astimezone(zone).replace(tzinfo=None))
+    grid = pd.date_range(first, end, freq=pd.Timedelta(seconds=step), inclusive="left")
+    return counts.reindex(grid, fill_value=0.0)
 
 
 # ---------------------------------------------------------------------- plans

@@ -110,7 +110,12 @@ def forecast_chart(run: ForecastRun, points: pd.DataFrame, actual: pd.Series) ->
     layers: list[dict[str, object]] = [
         {
             "data": {"values": band},
-            "mark": {"type": "area", "opacity": 0.18, "color": "#1c5d8c"},
+            "mark": {
+                "type": "area",
+                "opacity": 0.18,
+                "color": "#1c5d8c",
+                "interpolate": "step-after",
+            },
             "encoding": {
                 "x": x,
                 "y": {"field": "lo", "type": "quantitative", "title": contacts},
@@ -119,7 +124,13 @@ def forecast_chart(run: ForecastRun, points: pd.DataFrame, actual: pd.Series) ->
         },
         {
             "data": {"values": lines},
-            "mark": {"type": "line", "strokeWidth": 1.5, "tooltip": True},
+            # Counts per interval: a step, not a slope between intervals.
+            "mark": {
+                "type": "line",
+                "strokeWidth": 1.5,
+                "interpolate": "step-after",
+                "tooltip": True,
+            },
             "encoding": {
                 "x": x,
                 "y": {"field": "value", "type": "quantitative"},
