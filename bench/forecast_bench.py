@@ -7,10 +7,10 @@ peak with quiet nights, a weekly shape, a slow upward trend, Dutch public holida
 volume and a doubled Black Friday, Poisson draws — synthetic, not a company's data. Each
 model is timed through :func:`valuecenter.analytics.forecasting.forecast` (``model=...``: its
 backtest over ``--windows`` day-ahead windows plus the forecast; ``auto`` runs its nested
-selection over twice that many windows). Comparator: plain statsforecast MSTL (daily and weekly season,
-default settings) fitted once to the whole year's open intervals and forecasting one day (ratio
-auto ÷ plain MSTL). The first statsforecast call of the process compiles its numba kernels
-(numba's cache may hold them from an earlier run); that is timed apart.
+selection over twice that many windows). Comparator: plain statsforecast MSTL (daily and weekly
+season, default settings) fitted once to the whole year and forecasting one day (ratio ÷ plain
+MSTL). The first statsforecast call of the process compiles its numba kernels (numba's cache
+may hold them from an earlier run); that is timed apart.
 
 Accuracy: the bank calls (De Livera, Hyndman & Snyder 2011; tests/fixtures/bank_calls_5min),
 day-ahead over 5 rolling windows, MASE against the in-sample daily seasonal naive; beside it
