@@ -229,3 +229,12 @@ def test_weekly_rows_stay_on_their_weekday_whatever_days_are_missing(gaps: set[i
     assert (weekdays[grid.period :] == weekdays[: -grid.period]).all()
     assert grid.filled_missing == 0
     assert int((~grid.observed).sum()) == len({d for d in dropped if d.weekday() < 5})
+
+
+def test_a_horizon_of_closed_hours_only() -> None:
+    # The data ends Friday 17:00 (the last interval 16:00): the next 24 hours are all closed,
+    # whichever model forecasts them.
+    series = office()
+    result = forecast(series, freq="h", horizon=24, model="mstl", country=None)
+    assert result.forecast["closed"].all()
+    assert (result.forecast[["value", "lo", "hi"]].to_numpy() == 0).all()

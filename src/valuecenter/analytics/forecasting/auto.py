@@ -198,7 +198,8 @@ def forecast(
 
     if progress is not None:
         progress(final)
-    point = pool[final](history, np.asarray(ahead_days.weekday, dtype=np.int64))
+    ahead = np.asarray(ahead_days.weekday, dtype=np.int64)
+    point = pool[final](history, ahead) if len(ahead) else np.zeros((0, len(grid.slots)))
     q = backtest.interval_halfwidth(np.concatenate(scores.residuals[final][evaluation]), level)
     root = np.sqrt(point)
     # min/max only undo the rounding of √ then ² (the limits hold the point exactly).
