@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.cli_runner import run_cli
-from tests.web_fixtures import World, bearer, login, make_client
+from tests.web_fixtures import World, bearer, csrf_from, login, make_client
 from valuecenter.agents.models import Agent
 from valuecenter.analytics.erlang import size_agents
 from valuecenter.contacts.models import Contact, Queue
@@ -319,6 +319,52 @@ def test_the_api_and_the_page(
             assert n == session.scalar(select(func.count(ForecastPoint.id)))
         assert len(per_interval) == 1 + n
         assert client.get("/staffing?queue=nope").status_code == 404
+        # The forms: settings in percent and euros, a peak day, each with its CSRF token.
+        token = csrf_from(page.text)
+        saved = client.post(
+            "/staffing/settings",
+            data={
+                "csrf_token": token,
+                "shrinkage": "25",
+                "max_occupancy": "",
+                "cost_per_hour": "23,50",
+            },
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303, saved.text
+        with sessions() as session:
+            row = staffing_settings.current(session)
+            assert (row.shrinkage, row.max_occupancy, row.cost_per_hour_cents) == (
+                0.25,
+                None,
+                2_350,
+            )
+        bad = client.post("/staffing/settings", data={"csrf_token": token, "shrinkage": "abc"})
+        assert bad.status_code == 422
+        assert "shrinkage" in bad.text
+        assert client.post("/staffing/settings", data={"shrinkage": "20"}).status_code == 403
+        added = client.post(
+            "/staffing/peaks",
+            data={
+                "csrf_token": token,
+                "code": "kings-day",
+                "name": "Koningsdag",
+                "rule": "04-27",
+                "active": "1",
+            },
+            follow_redirects=False,
+        )
+        assert added.status_code == 303
+        assert "Koningsdag" in client.get("/staffing/peaks/export.csv").text
+        wrong = client.post(
+            "/staffing/peaks",
+            data={"csrf_token": token, "code": "x", "name": "X", "rule": "31st feb"},
+        )
+        assert wrong.status_code == 422
+        removed = client.post(
+            "/staffing/peaks/kings-day/remove", data={"csrf_token": token}, follow_redirects=False
+        )
+        assert removed.status_code == 303
 
 
 def test_the_cli(

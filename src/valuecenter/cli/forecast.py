@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from valuecenter.cli import datafile
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import N_, _, format_number
 
@@ -38,21 +39,6 @@ SHOWN_ROWS = 12
 """Forecast rows printed in the text output (the open intervals first)."""
 
 
-def _column(frame: pd.DataFrame, name: str, option: str) -> pd.Series:
-    if name not in frame.columns:
-        columns = ", ".join(str(c) for c in frame.columns)
-        raise InvalidInput(
-            option,
-            _(
-                "no column '%(name)s' in the file (columns: %(columns)s)",
-                name=name,
-                columns=columns,
-            ),
-        )
-    column: pd.Series = frame[name]
-    return column
-
-
 def read_series(data: Path, time_col: str, value_col: str, sep: str | None) -> pd.Series:
     """The counts of the file indexed by their naive interval start; the first bad cell →
     :class:`InvalidInput` naming its row and column."""
@@ -62,8 +48,8 @@ def read_series(data: Path, time_col: str, value_col: str, sep: str | None) -> p
     from valuecenter.cli.nps import _read, _text
 
     frame = _read(data, sep)
-    times_text = _text(_column(frame, time_col, "--time-col"))
-    values_text = _text(_column(frame, value_col, "--value-col"))
+    times_text = _text(datafile.column(frame, time_col, "--time-col"))
+    values_text = _text(datafile.column(frame, value_col, "--value-col"))
     first_row = 1 if data.suffix.lower() == ".parquet" else 2
     times = _times(times_text)
     values = pd.to_numeric(values_text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from valuecenter.cli.datafile import column
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
 from valuecenter.i18n import N_, _, format_number, ngettext
@@ -103,18 +104,7 @@ def classify(cells: pd.Series, groups: pd.Series | None, first_row: int) -> Answ
 
 
 def _column(frame: pd.DataFrame, name: str, option: str) -> pd.Series:
-    if name not in frame.columns:
-        columns = ", ".join(str(c) for c in frame.columns)
-        raise InvalidInput(
-            option,
-            _(
-                "no column '%(name)s' in the file (columns: %(columns)s)",
-                name=name,
-                columns=columns,
-            ),
-        )
-    column: pd.Series = frame[name]
-    return column
+    return column(frame, name, option)
 
 
 def _read(data: Path, sep: str | None) -> pd.DataFrame:

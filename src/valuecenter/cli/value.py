@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from valuecenter.cli.datafile import column
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
 from valuecenter.i18n import N_, _, format_number, format_percent, ngettext
@@ -104,17 +105,7 @@ def _read_whitespace(path: Path) -> pd.DataFrame:
 
 
 def _column(frame: pd.DataFrame, name: str, option: str) -> pd.Series:
-    if name not in frame.columns:
-        columns = ", ".join(str(c) for c in frame.columns)
-        raise InvalidInput(
-            option,
-            _(
-                "no column '%(name)s' in the file (columns: %(columns)s)",
-                name=name,
-                columns=columns,
-            ),
-        )
-    series: pd.Series = frame[name].astype("string").str.strip()
+    series: pd.Series = column(frame, name, option).astype("string").str.strip()
     return series
 
 

@@ -39,7 +39,7 @@ from valuecenter.analytics.staffing_plan import (
 from valuecenter.contacts.models import Queue
 from valuecenter.contacts.repository import queue_by_code
 from valuecenter.db.base import utcnow
-from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.i18n import _
 from valuecenter.workforce import settings as staffing_settings
 from valuecenter.workforce.models import (
@@ -429,7 +429,7 @@ def flex_comparison(
         else realtime_queues(session)
     )
     if not chosen:
-        raise InvalidInput("queues", _("no active queue answered in real time"))
+        raise Conflict(_("no active queue answered in real time"))
     config = staffing_settings.current(session)
     end = until or _history_end(session)
     start = end - timedelta(weeks=weeks)
@@ -460,13 +460,13 @@ def flex_comparison(
         weekly = table if weekly is None else weekly.add(table, fill_value=0.0)
         used.append(queue.code)
     if weekly is None:
-        raise InvalidInput("queues", _("no contacts in the last %(n)s weeks", n=weeks))
+        raise Conflict(_("no contacts in the last %(n)s weeks", n=weeks))
     first_monday = start.date() + timedelta(days=(7 - start.weekday()) % 7)
     weekly = weekly[weekly.index >= pd.Timestamp(first_monday)]
     last_week = pd.Timestamp(end.date() - timedelta(days=end.weekday()))
     weekly = weekly[weekly.index < last_week]  # whole weeks only
     if weekly.empty:
-        raise InvalidInput("weeks", _("no whole week of contacts in the period"))
+        raise Conflict(_("no whole week of contacts in the period"))
     costs = FlexCosts(
         fixed_cost_per_hour_cents=config.cost_per_hour_cents,
         flex_cost_per_hour_cents=config.flex_cost_per_hour_cents,

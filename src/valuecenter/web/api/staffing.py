@@ -15,7 +15,7 @@ from valuecenter.analytics.attrition import SEED_CASE, attrition_cost
 from valuecenter.analytics.erlang import size_agents
 from valuecenter.analytics.errors import InputError
 from valuecenter.bounds import RowId
-from valuecenter.errors import InvalidInput
+from valuecenter.errors import Conflict, InvalidInput
 from valuecenter.i18n import _
 from valuecenter.users.models import Role, User
 from valuecenter.web.deps import SessionDep, require_roles
@@ -145,7 +145,11 @@ def get_run(session: SessionDep, user: ManagerUser, run_id: RowId) -> RunDetailO
     )
 
 
-@router.get("/flex", response_model=FlexOut, responses=_ERRORS)
+@router.get(
+    "/flex",
+    response_model=FlexOut,
+    responses={**_ERRORS, 409: {"description": "No contacts of a real-time queue to size."}},
+)
 def flex(
     session: SessionDep,
     user: ManagerUser,
@@ -177,7 +181,11 @@ def flex(
     )
 
 
-@router.get("/attrition", response_model=AttritionOut, responses=_ERRORS)
+@router.get(
+    "/attrition",
+    response_model=AttritionOut,
+    responses={**_ERRORS, 409: {"description": "No agents to measure: give both figures."}},
+)
 def attrition(
     session: SessionDep,
     user: ManagerUser,
@@ -205,7 +213,7 @@ def attrition(
                 )
             attrition_rate = measured.rate
         if agents < 1:
-            raise InvalidInput("agents", _("no agents employed: give agents"))
+            raise Conflict(_("no agents employed: give agents"))
     inputs = dataclasses.replace(
         SEED_CASE,
         agents=agents,

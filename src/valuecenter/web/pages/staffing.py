@@ -37,7 +37,7 @@ from valuecenter.analytics.attrition import (
 )
 from valuecenter.analytics.errors import InputError
 from valuecenter.bounds import parse_day
-from valuecenter.errors import InvalidInput
+from valuecenter.errors import Conflict, InvalidInput
 from valuecenter.i18n import _
 from valuecenter.users.models import Role, User
 from valuecenter.web.csv_download import csv_download
@@ -238,7 +238,7 @@ def staffing_page(
     try:
         flex: service.FlexReport | None = service.flex_comparison(session)
         flex_error = None
-    except InvalidInput as error:
+    except (InvalidInput, Conflict) as error:
         flex, flex_error = None, str(error)
     params = {k: v for k, v in request.query_params.items() if len(v) <= 40}
     return templates.TemplateResponse(
@@ -299,39 +299,29 @@ def make_forecast(
     return RedirectResponse(f"{PATH}?queue={run.queue}", status_code=303)
 
 
-def _percent(field: str, text: str, *, allow_empty: bool = False) -> float | None:
-    value = text.strip().replace(",", ".").removesuffix("%")
-    if not value:
-        if allow_empty:
-            return None
-        raise InvalidInput(field, _("is required"))
-    try:
-        return float(value) / 100
-    except ValueError:
-        raise InvalidInput(field, _("'%(value)s' is not a number", value=text)) from None
-
-
-def _euros(field: str, text: str) -> int | None:
-    value = text.strip().replace(",", ".")
-    if not value:
-        return None
-    try:
-        amount = float(value)
-    except ValueError:
-        raise InvalidInput(field, _("'%(value)s' is not a number", value=text)) from None
-    if not 0 <= amount <= 1_000_000:
-        raise InvalidInput(field, _("must be from 0 to 1,000,000 euros"))
-    return round(amount * 100)
-
-
-def _hours(field: str, text: str) -> float | None:
-    value = text.strip().replace(",", ".")
+def _number(field: str, text: str) -> float | None:
+    """A number typed in a form ("12,5" or "12.5", a trailing "%" allowed); empty → None."""
+    value = text.strip().replace(",", ".").removesuffix("%").strip()
     if not value:
         return None
     try:
         return float(value)
     except ValueError:
         raise InvalidInput(field, _("'%(value)s' is not a number", value=text)) from None
+
+
+def _percent(field: str, text: str) -> float | None:
+    number = _number(field, text)
+    return None if number is None else number / 100
+
+
+def _euros(field: str, text: str) -> int | None:
+    amount = _number(field, text)
+    if amount is None:
+        return None
+    if not 0 <= amount <= 1_000_000:
+        raise InvalidInput(field, _("must be from 0 to 1,000,000 euros"))
+    return round(amount * 100)
 
 
 @router.post(PATH + "/settings")
@@ -348,16 +338,16 @@ def save_settings(
 ) -> Response:
     """Change the staffing settings (percentages for shares, euros for money); an empty
     occupancy cap means none."""
-    occupancy = _percent("max_occupancy", max_occupancy, allow_empty=True)
+    occupancy = _percent("max_occupancy", max_occupancy)
     change = staffing_settings.SettingsChange(
-        shrinkage=_percent("shrinkage", shrinkage, allow_empty=True),
+        shrinkage=_percent("shrinkage", shrinkage),
         max_occupancy=occupancy,
         no_occupancy_cap=occupancy is None,
-        hours_per_fte_week=_hours("hours_per_fte_week", hours_per_fte_week),
+        hours_per_fte_week=_number("hours_per_fte_week", hours_per_fte_week),
         cost_per_hour_cents=_euros("cost_per_hour", cost_per_hour),
         flex_cost_per_hour_cents=_euros("flex_cost_per_hour", flex_cost_per_hour),
         flex_fixed_cost_per_year_cents=_euros("flex_fixed_cost", flex_fixed_cost),
-        flex_hours_per_agent_week=_hours("flex_hours_per_week", flex_hours_per_week),
+        flex_hours_per_agent_week=_number("flex_hours_per_week", flex_hours_per_week),
     )
     staffing_settings.update(session, change, user_id=user.id)
     return RedirectResponse(PATH + "#settings", status_code=303)
@@ -454,7 +444,7 @@ def flex_export(request: Request, user: ManagerUser) -> Response:
     def rows(session: Session, _viewer: User | None) -> Iterable[Sequence[object]]:
         try:
             report = service.flex_comparison(session)
-        except InvalidInput:
+        except (InvalidInput, Conflict):
             return
         queues = " ".join(report.queues)
         for week, hours in zip(report.weekly["week"], report.weekly["paid_hours"], strict=True):
