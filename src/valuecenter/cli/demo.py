@@ -822,6 +822,34 @@ def _bootstrap_nba(session: Session, seed: int) -> str:
     )
 
 
+def _bootstrap_staffing(session: Session) -> str:
+    """A forecast of the busiest real-time queue for the history's last week, made from the
+    weeks before it (so /staffing reads it against what came), and its staffing plan."""
+    from valuecenter.workforce import service as workforce
+    from valuecenter.workforce.volume import busiest, last_contact
+
+    queue = busiest(session, [q.code for q in workforce.realtime_queues(session)])
+    last = last_contact(session)
+    if queue is None or last is None:
+        return _("staffing not planned: no contacts of a real-time queue")
+    as_of = datetime.combine(last.date() - timedelta(days=7), datetime.min.time(), tzinfo=UTC)
+    try:
+        with session.begin_nested():
+            run = workforce.run_forecast(
+                session, queue_code=queue, freq="30min", days=7, as_of=as_of
+            )
+            workforce.make_plan(session, run)
+    except AppError as exc:
+        return _("staffing not planned: %(reason)s", reason=exc)
+    return _(
+        "staffing: forecast of queue %(queue)s for the history's last week (run %(run)s, model "
+        "%(model)s) and its staffing plan; see /staffing",
+        queue=queue,
+        run=run.id,
+        model=run.model,
+    )
+
+
 def _bootstrap_renewals(session: Session) -> str:
     """The renewal discount in the catalogue and the renewal list of the next 90 days."""
     from valuecenter.demo.savedesk import RENEWAL_OFFER
@@ -919,6 +947,8 @@ def bootstrap(
                 retention.append(_bootstrap_renewals(session))
                 steps.step(_("next best action"))
                 retention.append(_bootstrap_nba(session, seed))
+                steps.step(_("staffing plan"))
+                retention.append(_bootstrap_staffing(session))
             if has_admin is None:
                 password = new_password()
                 create_user(
