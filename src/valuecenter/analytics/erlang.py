@@ -433,8 +433,9 @@ def _erlang_b_many(a: Floats, n: Floats) -> Floats:
     root = np.sqrt(a)
     index = np.round(root * _GRID)
     node_load = (index / _GRID) ** 2
-    few = n <= _FEW
-    near = ~few & (root >= _TAYLOR_ROOT) & (np.abs(n - node_load) <= _TAYLOR_BETA * root)
+    small = root < _TAYLOR_ROOT
+    few = small & (n <= _FEW)
+    near = ~small & (np.abs(n - node_load) <= _TAYLOR_BETA * root)
     rest = np.flatnonzero(~(few | near))
     if rest.size:
         result[rest] = erlang_b(a[rest], n[rest])
@@ -447,26 +448,38 @@ def _erlang_b_many(a: Floats, n: Floats) -> Floats:
         result[few] = b
     near = np.flatnonzero(near)
     if near.size:
-        index, k = index[near], n[near]
-        starts = np.ones(near.size, dtype=bool)  # a run with the same node and n shares it
-        starts[1:] = (index[1:] != index[:-1]) | (k[1:] != k[:-1])
-        node = np.cumsum(starts) - 1
-        first = near[starts]
-        a0, k0 = node_load[first], n[first]
-        b0 = erlang_b(a0, k0)
-        terms = np.empty((_TAYLOR_TERMS + 1, a0.size))  # of R(A₀ + x)/R(A₀)
-        terms[0] = 1.0
-        terms[1] = (a0 - k0 - a0 * b0) / a0
-        for order in range(1, _TAYLOR_TERMS):
-            terms[order + 1] = (
-                (a0 - k0 - order) * terms[order] + terms[order - 1] - (b0 if order == 1 else 0)
-            ) / (a0 * (order + 1))
-        x = a[near] - a0[node]
-        spread = terms[:, node]
-        poly = spread[-1]
-        for order in range(_TAYLOR_TERMS - 1, -1, -1):
-            poly = poly * x + spread[order]
-        result[near] = b0[node] / poly
+        result[near] = _taylor_b(a[near], n[near], index[near])
+    return result
+
+
+def _taylor_b(a: Floats, n: Floats, index: Floats) -> Floats:
+    """Erlang B by the Taylor series of :func:`_erlang_b_many` around the nodes
+    ``(index/64)²``, with as many terms as the largest one left out stays below 1e-17."""
+    new = np.ones(a.size, dtype=bool)  # a run with the same node and n shares it
+    np.not_equal(index[1:], index[:-1], out=new[1:])
+    new[1:] |= n[1:] != n[:-1]
+    starts = np.flatnonzero(new)
+    counts = np.diff(starts, append=a.size)
+    a0, k0 = (index[starts] / _GRID) ** 2, n[starts]
+    b0 = erlang_b(a0, k0)
+    terms = np.empty((_TAYLOR_TERMS + 1, a0.size))  # of R(A₀ + x)/R(A₀)
+    terms[0] = 1.0
+    terms[1] = (a0 - k0 - a0 * b0) / a0
+    for order in range(1, _TAYLOR_TERMS):
+        terms[order + 1] = (
+            (a0 - k0 - order) * terms[order] + terms[order - 1] - (b0 if order == 1 else 0)
+        ) / (a0 * (order + 1))
+    reach = ((index[starts] + 0.5) / _GRID) ** 2 - a0  # the farthest load from its node
+    size = np.abs(terms) * reach ** np.arange(_TAYLOR_TERMS + 1)[:, None]
+    last = int(np.flatnonzero(size.max(axis=1) > 1e-17).max())
+    spread = np.repeat(terms[: last + 1], counts, axis=1)
+    x = a - np.repeat(a0, counts)
+    poly = spread[last].copy()
+    for order in range(last - 1, -1, -1):
+        poly *= x
+        poly += spread[order]
+    result = np.repeat(b0, counts)
+    result /= poly
     return result
 
 
@@ -615,6 +628,37 @@ def _interpolated_guess(
     return np.round(guess).astype(np.int64)
 
 
+def _distinct(
+    offered: Floats, traffic: Floats, aht: Floats, interval: float
+) -> tuple[Floats, Floats, npt.NDArray[np.intp]]:
+    """The loads to size (with their AHT) and, per interval, which one is its: each distinct
+    (load, AHT) once where loads repeat (a year of whole-number forecasts repeats them a
+    lot), counted by a table when the calls are whole numbers and the AHT one number; with
+    fractional calls (every load different) all of them, ordered by their Taylor node
+    (:func:`_erlang_b_many`) by a radix sort."""
+    one_aht = aht.size == 0 or bool(np.all(aht.ravel() == aht.ravel()[0]))
+    if not one_aht:
+        pairs, where = np.unique(traffic + 1j * aht.ravel().astype(np.float64), return_inverse=True)
+        return pairs.real.copy(), pairs.imag.copy(), where
+    value = float(aht.ravel()[0]) if aht.size else 1.0
+    if offered.size and np.array_equal(offered, np.floor(offered)):
+        whole = offered.astype(np.int64)
+        if whole.max() <= 4 * whole.size + 1024:
+            present = np.flatnonzero(np.bincount(whole))
+            lookup = np.empty(int(present[-1]) + 1, dtype=np.intp)
+            lookup[present] = np.arange(present.size)
+            # Computed as the intervals' traffic is, so each load is the very same float.
+            loads = present.astype(np.float64) * value / interval
+            return loads, np.full(loads.size, value), lookup[whole]
+    # A third of a node's span (node j: [j − ½, j + ½)/64 of √A), so the agents, which rise
+    # with the load, rarely alternate within a run; 192·√100,000 + 1.5 < 2¹⁶.
+    key = (np.sqrt(traffic) * (3 * _GRID) + 1.5).astype(np.uint16)
+    order = np.argsort(key, kind="stable")
+    where = np.empty(order.size, dtype=np.intp)
+    where[order] = np.arange(order.size)
+    return traffic[order], np.full(order.size, value), where
+
+
 def size_agents(
     calls: npt.ArrayLike,
     *,
@@ -665,17 +709,9 @@ def size_agents(
     _check_traffic(traffic)
 
     shape = traffic.shape
-    # Each distinct (load, AHT) once: a year of whole-number forecasts repeats them a lot.
-    if np.ndim(aht_seconds) == 0:
-        loads, where = np.unique(traffic.ravel(), return_inverse=True)
-        times = np.full(loads.size, float(np.asarray(aht_seconds)))
-    else:
-        pairs, where = np.unique(
-            traffic.ravel() + 1j * aht.ravel().astype(np.float64), return_inverse=True
-        )
-        loads, times = pairs.real.copy(), pairs.imag.copy()
+    loads, times, where = _distinct(offered.ravel(), traffic.ravel(), aht, interval)
     agents = np.zeros(loads.size, dtype=np.int64)
-    busy = slice(int(np.searchsorted(loads, 0.0, side="right")), None)  # loads are sorted
+    busy = np.flatnonzero(loads > 0)
     a, h = loads[busy], times[busy]
     start = np.floor(a).astype(np.int64) + 1  # the smallest n > A
     if cap is not None:
@@ -684,8 +720,8 @@ def size_agents(
     if patience is None:
         agents[busy] = erlang_c
         # An interval without calls: nobody waits, all answered at once, nobody busy.
-        p_wait, service, asa, occupancy = (np.zeros(loads.size) for _ in range(4))
-        service[: busy.start] = 1.0
+        p_wait, asa, occupancy = np.zeros(loads.size), np.zeros(loads.size), np.zeros(loads.size)
+        service = np.ones(loads.size)
         figures = _erlang_c_stable(a, erlang_c.astype(np.float64), h, target, loss)
         p_wait[busy], service[busy], asa[busy], occupancy[busy] = figures
         abandon = None
