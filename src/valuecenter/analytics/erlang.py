@@ -431,36 +431,37 @@ def _erlang_b_many(a: Floats, n: Floats) -> Floats:
     - otherwise the Poisson ratio."""
     result = np.empty(a.shape)
     root = np.sqrt(a)
-    index = np.round(root * _GRID)
-    node_load = (index / _GRID) ** 2
     small = root < _TAYLOR_ROOT
-    few = small & (n <= _FEW)
-    near = ~small & (np.abs(n - node_load) <= _TAYLOR_BETA * root)
-    rest = np.flatnonzero(~(few | near))
-    if rest.size:
-        result[rest] = erlang_b(a[rest], n[rest])
-    few = np.flatnonzero(few)
-    if few.size:
+    if np.any(small):
+        few = np.flatnonzero(small)
         load, k = a[few], n[few]
-        b = np.ones(few.size)
-        for step in range(1, int(k.max()) + 1):
-            b = np.where(step <= k, load * b / (step + load * b), b)
-        result[few] = b
-    near = np.flatnonzero(near)
-    if near.size:
-        result[near] = _taylor_b(a[near], n[near], index[near])
+        if k.max() <= _FEW:
+            b = np.ones(few.size)
+            for step in range(1, int(k.max()) + 1):
+                b = np.where(step <= k, load * b / (step + load * b), b)
+            result[few] = b
+        else:
+            result[few] = erlang_b(load, k)
+        rest = np.flatnonzero(~small)
+        result[rest] = _taylor_b(a[rest], n[rest], np.round(root[rest] * _GRID))
+    else:
+        result[:] = _taylor_b(a, n, np.round(root * _GRID))
     return result
 
 
 def _taylor_b(a: Floats, n: Floats, index: Floats) -> Floats:
     """Erlang B by the Taylor series of :func:`_erlang_b_many` around the nodes
-    ``(index/64)²``, with as many terms as the largest one left out stays below 1e-17."""
+    ``(index/64)²``, with as many terms as the largest one left out stays below 1e-17;
+    where ``n`` lies more than ``8·√A₀`` from the node's load, the Poisson ratio."""
     new = np.ones(a.size, dtype=bool)  # a run with the same node and n shares it
     np.not_equal(index[1:], index[:-1], out=new[1:])
     new[1:] |= n[1:] != n[:-1]
     starts = np.flatnonzero(new)
     counts = np.diff(starts, append=a.size)
     a0, k0 = (index[starts] / _GRID) ** 2, n[starts]
+    far = np.abs(k0 - a0) > _TAYLOR_BETA * np.sqrt(a0)
+    if np.any(far):
+        a0[far], k0[far] = 1.0, 1.0  # harmless nodes; their loads get the Poisson ratio
     b0 = erlang_b(a0, k0)
     terms = np.empty((_TAYLOR_TERMS + 1, a0.size))  # of R(A₀ + x)/R(A₀)
     terms[0] = 1.0
@@ -470,16 +471,18 @@ def _taylor_b(a: Floats, n: Floats, index: Floats) -> Floats:
             (a0 - k0 - order) * terms[order] + terms[order - 1] - (b0 if order == 1 else 0)
         ) / (a0 * (order + 1))
     reach = ((index[starts] + 0.5) / _GRID) ** 2 - a0  # the farthest load from its node
-    size = np.abs(terms) * reach ** np.arange(_TAYLOR_TERMS + 1)[:, None]
-    last = int(np.flatnonzero(size.max(axis=1) > 1e-17).max())
-    spread = np.repeat(terms[: last + 1], counts, axis=1)
+    size = np.abs(terms[:, ~far]) * reach[~far] ** np.arange(_TAYLOR_TERMS + 1)[:, None]
+    last = int(np.flatnonzero(size.max(axis=1, initial=0.0) > 1e-17).max(initial=0))
     x = a - np.repeat(a0, counts)
-    poly = spread[last].copy()
+    poly = np.repeat(terms[last], counts)
     for order in range(last - 1, -1, -1):
         poly *= x
-        poly += spread[order]
+        poly += np.repeat(terms[order], counts)
     result = np.repeat(b0, counts)
     result /= poly
+    if np.any(far):
+        away = np.flatnonzero(np.repeat(far, counts))
+        result[away] = erlang_b(a[away], n[away])
     return result
 
 
