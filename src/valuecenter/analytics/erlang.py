@@ -432,21 +432,27 @@ def _erlang_b_many(a: Floats, n: Floats) -> Floats:
     result = np.empty(a.shape)
     root = np.sqrt(a)
     small = root < _TAYLOR_ROOT
+    few, rest = _split(small)
     if np.any(small):
-        few = np.flatnonzero(small)
         load, k = a[few], n[few]
         if k.max() <= _FEW:
-            b = np.ones(few.size)
+            b = np.ones(load.size)
             for step in range(1, int(k.max()) + 1):
                 b = np.where(step <= k, load * b / (step + load * b), b)
             result[few] = b
         else:
             result[few] = erlang_b(load, k)
-        rest = np.flatnonzero(~small)
-        result[rest] = _taylor_b(a[rest], n[rest], np.round(root[rest] * _GRID))
-    else:
-        result[:] = _taylor_b(a, n, np.round(root * _GRID))
+    result[rest] = _taylor_b(a[rest], n[rest], np.round(root[rest] * _GRID))
     return result
+
+
+def _split(mask: npt.NDArray[np.bool_]) -> tuple[slice | Ints, slice | Ints]:
+    """Where ``mask`` holds and where not: two slices when it holds on a prefix (the loads
+    come sorted), so no copies are taken; else two index arrays."""
+    count = int(np.count_nonzero(mask))
+    if not mask[count:].any():
+        return slice(0, count), slice(count, None)
+    return np.flatnonzero(mask), np.flatnonzero(~mask)
 
 
 def _taylor_b(a: Floats, n: Floats, index: Floats) -> Floats:
@@ -495,6 +501,14 @@ _TAYLOR_ROOT = 1 / math.sqrt(2)
 _TAYLOR_BETA = 8.0
 """How many ``√A`` ``n`` may lie from the node's load for the Taylor series."""
 _TAYLOR_TERMS = 10
+
+
+def _scheduled(agents: Ints, shrinkage: float) -> Ints:
+    """:func:`with_shrinkage` of many agent counts, each distinct count once by a table
+    (they are few: at most the largest)."""
+    if agents.size == 0 or shrinkage == 0 or agents.max() > 4 * agents.size + 1024:
+        return with_shrinkage(agents, shrinkage)
+    return with_shrinkage(np.arange(agents.max() + 1), shrinkage)[agents]
 
 
 def _size_erlang_c(
@@ -632,18 +646,17 @@ def _interpolated_guess(
 
 
 def _distinct(
-    offered: Floats, traffic: Floats, aht: Floats, interval: float
+    offered: Floats, traffic: Floats, aht: Floats, one_aht: bool, interval: float
 ) -> tuple[Floats, Floats, npt.NDArray[np.intp]]:
     """The loads to size (with their AHT) and, per interval, which one is its: each distinct
     (load, AHT) once where loads repeat (a year of whole-number forecasts repeats them a
     lot), counted by a table when the calls are whole numbers and the AHT one number; with
     fractional calls (every load different) all of them, ordered by their Taylor node
     (:func:`_erlang_b_many`) by a radix sort."""
-    one_aht = aht.size == 0 or bool(np.all(aht.ravel() == aht.ravel()[0]))
     if not one_aht:
         pairs, where = np.unique(traffic + 1j * aht.ravel().astype(np.float64), return_inverse=True)
         return pairs.real.copy(), pairs.imag.copy(), where
-    value = float(aht.ravel()[0]) if aht.size else 1.0
+    value = float(aht.ravel()[0]) if aht.size else 1.0  # one AHT: aht is it, broadcast
     if offered.size and np.array_equal(offered, np.floor(offered)):
         whole = offered.astype(np.int64)
         if whole.max() <= 4 * whole.size + 1024:
@@ -712,9 +725,10 @@ def size_agents(
     _check_traffic(traffic)
 
     shape = traffic.shape
-    loads, times, where = _distinct(offered.ravel(), traffic.ravel(), aht, interval)
+    one_aht = np.ndim(aht_seconds) == 0
+    loads, times, where = _distinct(offered.ravel(), traffic.ravel(), aht, one_aht, interval)
     agents = np.zeros(loads.size, dtype=np.int64)
-    busy = np.flatnonzero(loads > 0)
+    _idle, busy = _split(loads == 0)
     a, h = loads[busy], times[busy]
     start = np.floor(a).astype(np.int64) + 1  # the smallest n > A
     if cap is not None:
@@ -746,6 +760,6 @@ def size_agents(
         p_wait=spread(p_wait),
         asa_seconds=spread(asa),
         occupancy=spread(occupancy),
-        agents_with_shrinkage=np.asarray(with_shrinkage(agents, shrink)[where], dtype=np.int64),
+        agents_with_shrinkage=np.asarray(_scheduled(agents, shrink)[where], dtype=np.int64),
         abandon_rate=None if abandon is None else spread(abandon),
     )
