@@ -46,7 +46,11 @@ the discrete-event simulation of :mod:`valuecenter.analytics.queue_simulation` (
 **Sizing**: the smallest ``n`` (``> A`` for Erlang C) whose service level reaches the target
 and, if given, whose occupancy stays at or below the cap; then the agents to schedule,
 ``⌈n / (1 − shrinkage)⌉`` (computed so that 14 / 0.7 gives 20, not 21). An interval
-without calls needs no agent.
+without calls needs no agent. Erlang C's search starts at Halfin & Whitt's square-root
+staffing ``n ≈ A + β·√A`` and steps by Erlang B's recursion to the smallest ``n`` (checked
+against ``n − 1``); for many intervals Erlang B at the start comes from a Taylor series
+around nodes shared by neighbouring loads, and whole-number calls are sized once per
+distinct count.
 """
 
 from __future__ import annotations
@@ -420,14 +424,16 @@ def _erlang_b_many(a: Floats, n: Floats) -> Floats:
     """Erlang B of many loads ``a > 0`` (best sorted) at ``n`` agents around their
     square-root staffing, with few calls of the Poisson ratio (:func:`erlang_b`):
 
-    - ``n ≤ 8``: the recursion ``B(k) = A·B(k−1) / (k + A·B(k−1))`` from ``B(0) = 1``;
+    - ``A < ½`` and at most 8 agents: the recursion ``B(k) = A·B(k−1) / (k + A·B(k−1))``
+      from ``B(0) = 1``;
     - ``A ≥ ½`` and ``n`` within ``8·√A₀`` of ``A₀ = (j/64)²``, the node nearest ``√A``:
       Erlang B at the node (one per run of loads with the same node and ``n``) and the
       Taylor series of ``R = 1/B(n, ·)`` from it. ``R = cdf/pmf`` of the Poisson law, so
       ``A·R′ = (A − n)·R − A``; with ``A = A₀ + x``, ``A₀(k+1)·r_{k+1} = (A₀ − n − k)·r_k
-      + r_{k−1}`` less ``A₀`` for ``k = 0`` and 1 for ``k = 1``. Since ``|x| ≤ √A₀/128``
-      the terms fall like ``(β/64)^k/k!`` (``β = (n − A₀)/√A₀``) and ten reach 1e-14 of
-      the Poisson ratio (tests);
+      + r_{k−1}`` less ``A₀`` for ``k = 0`` and 1 for ``k = 1``. With ``|x| ≤ √A₀/128``
+      each term is some 40 times smaller than the one before, so ten at most reach the
+      float precision: it agrees with the Poisson ratio to about 1e-13, and both with
+      Erlang B in exact decimals to 5e-13 up to 100,000 Erlangs (tests);
     - otherwise the Poisson ratio."""
     result = np.empty(a.shape)
     root = np.sqrt(a)
