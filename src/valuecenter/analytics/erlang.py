@@ -215,12 +215,16 @@ def _log_poisson(n: Floats, a: Floats) -> Floats:
     if np.any(small):
         w = whole[small]
         stirlerr[small] = special.gammaln(w + 1) - (w + 0.5) * np.log(w) + w - _HALF_LOG_2PI
-    ratio = whole / a
-    near = np.abs(ratio - 1) < 0.5  # log1p of the relative gap keeps its digits there
-    log_ratio = np.where(near, np.log1p((whole - a) / a), np.log(ratio))
+    log_ratio = np.log1p((whole - a) / a)  # log(n/a), its digits kept where n ≈ a
+    far = np.abs(whole - a) >= 0.5 * a
+    if np.any(far):
+        log_ratio[far] = np.log(whole[far] / a[far])
     deviance = whole * log_ratio + (a - whole)  # n·log(n/a) + a − n ≥ 0
     log_pmf = -stirlerr - 0.5 * np.log(2 * math.pi * whole) - deviance
-    return np.asarray(np.where(n == 0, -a, log_pmf), dtype=np.float64)
+    none = n == 0
+    if np.any(none):
+        log_pmf[none] = -a[none]
+    return np.asarray(log_pmf, dtype=np.float64)
 
 
 _STIRLING = (1 / 1188, -1 / 1680, 1 / 1260, -1 / 360, 1 / 12)
