@@ -386,6 +386,10 @@ def erlang_a_metrics(
     return _erlang_a(a, k, h, _check_target(target), _check_patience(patience))
 
 
+MAX_AGENTS = 1_000_000
+"""The most agents one interval may need (an occupancy cap far below the load asks for more)."""
+
+
 # --- sizing --------------------------------------------------------------------------------
 
 
@@ -731,8 +735,14 @@ def size_agents(
     except ValueError:
         raise InputError(N_("aht_seconds: must be one number or one per interval")) from None
     _check_size(offered, "calls")
-    traffic = offered * aht / interval
+    with np.errstate(over="ignore"):  # a load past any float is refused just below
+        traffic = offered * aht / interval
     _check_traffic(traffic)
+    if cap is not None and traffic.size and float(traffic.max()) / cap > MAX_AGENTS:
+        raise InputError(
+            N_("max_occupancy: too low for this load (more than %(n)s agents needed)"),
+            n=MAX_AGENTS,
+        )
 
     shape = traffic.shape
     one_aht = np.ndim(aht_seconds) == 0
