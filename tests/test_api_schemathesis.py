@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
+from hypothesis import reject
 from schemathesis.config import SchemathesisConfig
 
 from tests.web_fixtures import World, bearer, make_client
@@ -53,8 +54,7 @@ CONFIG = SchemathesisConfig.from_dict(
             # Erlang sizing: the offered load calls × AHT ÷ interval must stay within 100,000
             # Erlangs, a bound on a product of fields JSON Schema cannot state (422 naming it).
             {
-                "include-path-regex": r"^/api/v1/staffing/erlang$",
-                "include-method": "POST",
+                "include-name": "POST /api/v1/staffing/erlang",
                 "checks": {
                     "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "422"]}
                 },
@@ -90,4 +90,9 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @pytest.mark.sqlite_only("the API's SQL runs on PostgreSQL in tests/test_web_*.py")
 @schema.parametrize()
 def test_api_conforms_to_its_openapi(case: schemathesis.Case, world: World) -> None:
+    if case.query and any(value == [] for value in case.query.values()):
+        # A query parameter whose value is an empty list is not sent at all (httpx drops it),
+        # so schemathesis' negative case "an unknown parameter named '' = []" arrives as the
+        # valid request it was made from and would be counted as accepted bad data.
+        reject()
     case.call_and_validate(headers=bearer(world.tokens["manager"]))
