@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,9 +26,14 @@ from valuecenter.agents.models import Agent
 from valuecenter.analytics.erlang import size_agents
 from valuecenter.contacts.models import Contact, Queue
 from valuecenter.errors import InvalidInput, NotFound
-from valuecenter.workforce import service
+from valuecenter.workforce import roster, service
 from valuecenter.workforce import settings as staffing_settings
-from valuecenter.workforce.models import AgentSkill, ForecastPoint, StaffingInterval
+from valuecenter.workforce.models import (
+    AgentSkill,
+    ForecastPoint,
+    ScheduleEntry,
+    StaffingInterval,
+)
 from valuecenter.workforce.skills import parse_skills, sync_from_agents
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -422,3 +428,104 @@ def test_skills_coverage_on_the_cli(
         {"skill": "chat", "language": "nl", "agents": 1},
         {"skill": "phone", "language": "nl", "agents": 2},
     ]
+
+
+def test_shifts_and_the_roster_import(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        session.add(Agent(external_id="A1", skills="phone", language="nl"))
+        session.add(Agent(external_id="A2", skills="phone", language="nl"))
+        session.flush()
+        shift = roster.save_shift(session, code="early", name="Early", start="8:00", minutes=510)
+        assert (shift.start_minute, shift.weekdays) == (480, "1111100")
+        for bad, field in (
+            ({"start": "25:00"}, "start"),
+            ({"minutes": 5}, "minutes"),
+            ({"weekdays": "11111"}, "weekdays"),
+            ({"code": "Early Shift"}, "code"),
+        ):
+            values = {"code": "late", "name": "Late", "start": "12:30", "minutes": 510, **bad}
+            with pytest.raises(InvalidInput, match=field):
+                roster.save_shift(session, **values)  # type: ignore[arg-type]
+        frame = pd.DataFrame(
+            {
+                "agent_id": ["A1", "A2", "A1"],
+                # with an offset (summer time), local wall-clock time, the first row again
+                "starts_at": [
+                    "2026-10-23T08:00:00+02:00",
+                    "2026-10-23 12:30",
+                    "2026-10-23T08:00+02:00",
+                ],
+                "ends_at": [
+                    "2026-10-23T16:30:00+02:00",
+                    "2026-10-23 21:00",
+                    "2026-10-23T17:00+02:00",
+                ],
+                "kind": ["work", "", "WORK"],
+                "shift": ["early", "", "early"],
+            }
+        )
+        result = roster.import_roster(session, frame, timezone="Europe/Amsterdam")
+        assert (result.rows, result.agents) == (2, 2)
+        entries = session.scalars(select(ScheduleEntry).order_by(ScheduleEntry.starts_at)).all()
+        assert [e.starts_at for e in entries] == [
+            datetime(2026, 10, 23, 6, 0, tzinfo=UTC),
+            datetime(2026, 10, 23, 10, 30, tzinfo=UTC),
+        ]
+        assert entries[0].ends_at == datetime(2026, 10, 23, 15, 0, tzinfo=UTC)  # the later row
+    bad_rows = (
+        ({"agent_id": "NOBODY"}, "row 2, column agent_id"),
+        ({"ends_at": "2026-10-23T07:00+02:00"}, "row 2, column ends_at"),
+        ({"starts_at": "yesterday"}, "row 2, column starts_at"),
+        ({"kind": "holiday"}, "row 2, column kind"),
+        ({"shift": "night"}, "row 2, column shift"),
+        ({"starts_at": "2026-03-29 02:30"}, "row 2, column starts_at"),  # the hour skipped
+        ({"starts_at": "9999-01-01T08:00+00:00"}, "row 2, column starts_at"),
+    )
+    good = {
+        "agent_id": "A2",
+        "starts_at": "2026-10-26T08:00+01:00",
+        "ends_at": "2026-10-26T16:30+01:00",
+        "kind": "work",
+        "shift": "",
+    }
+    for change, where in bad_rows:
+        with sessions.begin() as session:
+            frame = pd.DataFrame([good, {**good, **change}])
+            frame.loc[0, "agent_id"] = "A1"
+            with pytest.raises(InvalidInput, match=where.replace("row 2", "row 3")):
+                roster.import_roster(session, frame)
+    with sessions() as session:
+        assert session.scalar(select(func.count(ScheduleEntry.id))) == 2  # nothing half-written
+
+
+def test_the_roster_against_the_plan(queue_world: None, sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        session.add_all(Agent(external_id=f"A{i}", skills="phone", language="nl") for i in range(4))
+        session.add(Agent(external_id="MAIL", skills="email", language="nl"))
+        session.flush()
+        sync_from_agents(session)
+        run = service.run_forecast(session, queue_code="phone-nl", freq="30min", days=7)
+        plan = service.make_plan(session, run)
+        monday = FIRST_DAY + timedelta(weeks=WEEKS)
+        # Monday: four phone agents 08:00–18:00 and the e-mail agent; Tuesday: one phone agent.
+        rows = [
+            {"agent_id": a, "starts_at": f"{monday}T08:00", "ends_at": f"{monday}T18:00"}
+            for a in ("A0", "A1", "A2", "A3", "MAIL")
+        ] + [
+            {
+                "agent_id": "A0",
+                "starts_at": f"{monday + timedelta(days=1)}T08:00",
+                "ends_at": f"{monday + timedelta(days=1)}T18:00",
+            }
+        ]
+        roster.import_roster(session, pd.DataFrame(rows))
+        days = {d.day: d for d in service.coverage_days(session, plan, run)}
+    first, second = days[monday], days[monday + timedelta(days=1)]
+    # 4 phone agents × 70% → 2 on the phones: a morning half hour of ~10 calls (1 Erlang)
+    # needs 3, so the morning is short; the afternoon (~6 calls) needs 2.
+    assert first.intervals == 20
+    assert 0 < first.short_intervals < first.intervals
+    assert first.rostered_hours == pytest.approx(20 * 2 * 0.5)  # the e-mail agent not counted
+    assert second.short_intervals == second.intervals  # one agent → 0 on the phones
+    assert second.lowest_service_level == 0.0
+    assert first.needed_hours > 0

@@ -43,6 +43,7 @@ from valuecenter.users.service import create_user
 
 if TYPE_CHECKING:
     from valuecenter.demo.world import Plan
+    from valuecenter.workforce.models import ForecastRun, StaffingPlan
 
 # The generator and the importer (numpy, pandas, pyarrow) are imported when a command here
 # runs, so that every other command starts fast.
@@ -838,7 +839,8 @@ def _bootstrap_staffing(session: Session) -> str:
             run = workforce.run_forecast(
                 session, queue_code=queue, freq="30min", days=7, as_of=as_of
             )
-            workforce.make_plan(session, run)
+            plan = workforce.make_plan(session, run)
+            _bootstrap_roster(session, run, plan)
     except AppError as exc:
         return _("staffing not planned: %(reason)s", reason=exc)
     return _(
@@ -848,6 +850,34 @@ def _bootstrap_staffing(session: Session) -> str:
         run=run.id,
         model=run.model,
     )
+
+
+def _bootstrap_roster(session: Session, run: ForecastRun, plan: StaffingPlan) -> None:
+    """Two shifts and a week's roster of the agents who can take the queue's channel."""
+    from zoneinfo import ZoneInfo
+
+    from valuecenter.agents.models import Agent
+    from valuecenter.demo.roster import SHIFTS, roster_frame
+    from valuecenter.workforce import roster
+    from valuecenter.workforce.models import AgentSkill
+    from valuecenter.workforce.service import plan_intervals, queue_of
+
+    channel = queue_of(session, run.queue).channel
+    agents = list(
+        session.scalars(
+            select(Agent.external_id)
+            .join(AgentSkill, AgentSkill.agent_id == Agent.id)
+            .where(AgentSkill.skill == channel, Agent.leave_date.is_(None))
+            .order_by(Agent.external_id)
+        )
+    )
+    zone = ZoneInfo(run.timezone)
+    days = sorted({r.starts_at.astimezone(zone).date() for r in plan_intervals(session, plan)})
+    if not agents or not days:
+        return
+    for code, name, start, minutes in SHIFTS:
+        roster.save_shift(session, code=code, name=name, start=start, minutes=minutes)
+    roster.import_roster(session, roster_frame(agents, days), timezone=run.timezone)
 
 
 def _bootstrap_renewals(session: Session) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, time
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -31,7 +32,7 @@ from valuecenter.cli.staffing import app
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import N_, _, format_date, format_money, format_number, format_percent
-from valuecenter.workforce import service, skills
+from valuecenter.workforce import roster, service, skills
 from valuecenter.workforce import settings as staffing_settings
 from valuecenter.workforce.models import ForecastRun, StaffingPlan
 from valuecenter.workforce.volume import INTRADAY
@@ -561,3 +562,133 @@ def skills_command(as_json: bool = _JSON) -> None:
         return
     for skill, language, n in rows:
         typer.echo(f"{skill:<20} {language or '–':<6} {n:>6}")
+
+
+shifts_app = typer.Typer(help=N_("Shift patterns: start, length, weekdays."), no_args_is_help=True)
+app.add_typer(shifts_app, name="shifts")
+roster_app = typer.Typer(help=N_("The roster: who works when."), no_args_is_help=True)
+app.add_typer(roster_app, name="roster")
+
+
+@shifts_app.command("set", help=N_("Add a shift pattern or change one."))
+def shifts_set(
+    code: str = typer.Argument(..., help=N_("Short code, e.g. early.")),
+    name: str = typer.Option(..., "--name", help=N_("Its name.")),
+    start: str = typer.Option(..., "--start", help=N_("Start in local time, HH:MM.")),
+    minutes: int = typer.Option(..., "--minutes", min=15, max=960, help=N_("Length in minutes.")),
+    weekdays: str = typer.Option(
+        "1111100", "--weekdays", help=N_("Seven 0s and 1s, Monday first.")
+    ),
+    team: str | None = typer.Option(None, "--team", help=N_("The team's code.")),
+) -> None:
+    with unit_of_work(context.sessions()) as session:
+        row = roster.save_shift(
+            session,
+            code=code,
+            name=name,
+            start=start,
+            minutes=minutes,
+            weekdays=weekdays,
+            team=team,
+        )
+        typer.echo(_("shift %(code)s saved", code=row.code))
+
+
+@shifts_app.command("list", help=N_("The shift patterns."))
+def shifts_list(as_json: bool = _JSON) -> None:
+    with unit_of_work(context.sessions()) as session:
+        rows = [
+            {
+                "code": s.code,
+                "name": s.name,
+                "start": f"{s.start_minute // 60:02d}:{s.start_minute % 60:02d}",
+                "minutes": s.minutes,
+                "weekdays": s.weekdays,
+            }
+            for s in roster.shifts(session)
+        ]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    for r in rows:
+        typer.echo(
+            f"{r['code']:<16} {r['name']:<24} {r['start']} {r['minutes']:>4} {r['weekdays']}"
+        )
+
+
+@roster_app.command("import", help=N_("Import the roster from a file (all rows or none)."))
+def roster_import(
+    file: Path = typer.Argument(
+        ..., help=N_("CSV, Parquet or XLSX: agent_id, starts_at, ends_at[, kind, shift].")
+    ),
+    sep: str | None = typer.Option(None, "--sep", help=N_("CSV separator (default: sniffed).")),
+    timezone: str = typer.Option(
+        "Europe/Amsterdam", "--timezone", help=N_("Zone of times written without an offset.")
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    from valuecenter.importer.readers import read_file
+
+    frame = read_file(file, sep=sep)
+    first_row = 1 if file.suffix.lower() == ".parquet" else 2
+    with unit_of_work(context.sessions()) as session:
+        result = roster.import_roster(session, frame, timezone=timezone, first_row=first_row)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "rows": result.rows,
+                    "agents": result.agents,
+                    "first": None if result.first is None else result.first.isoformat(),
+                    "last": None if result.last is None else result.last.isoformat(),
+                }
+            )
+        )
+        return
+    typer.echo(
+        _(
+            "roster: %(rows)s rows for %(agents)s agents imported",
+            rows=format_number(result.rows),
+            agents=format_number(result.agents),
+        )
+    )
+
+
+@roster_app.command("coverage", help=N_("The roster against a staffing plan, per day."))
+def roster_coverage(
+    run: int | None = typer.Option(
+        None, "--run", min=1, max=2**53 - 1, help=N_("The run (default the latest).")
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    with unit_of_work(context.sessions()) as session:
+        chosen = service.get_run(session, run) if run is not None else service.latest_run(session)
+        if chosen is None:
+            raise InvalidInput(
+                "--run", _("no forecast run yet: run 'valuecenter staffing forecast' first")
+            )
+        plan = service.latest_plan(session, chosen)
+        if plan is None:
+            raise InvalidInput("--run", _("the run has no staffing plan"))
+        days = service.coverage_days(session, plan, chosen)
+    if as_json:
+        typer.echo(json.dumps([d.as_json() for d in days]))
+        return
+    if not days:
+        typer.echo(
+            _("no roster in the plan's days: import one with 'valuecenter staffing roster import'")
+        )
+        return
+    for d in days:
+        typer.echo(
+            _(
+                "%(day)s: %(short)s of %(n)s intervals short · lowest expected service "
+                "level %(level)s",
+                day=format_date(d.day),
+                short=d.short_intervals,
+                n=d.intervals,
+                level="–"
+                if d.lowest_service_level is None
+                else format_percent(d.lowest_service_level),
+            )
+        )

@@ -41,7 +41,9 @@ from valuecenter.contacts.repository import queue_by_code
 from valuecenter.db.base import utcnow
 from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.i18n import _
+from valuecenter.workforce import roster
 from valuecenter.workforce import settings as staffing_settings
+from valuecenter.workforce.intervals import IntervalRow
 from valuecenter.workforce.models import (
     ForecastPoint,
     ForecastRun,
@@ -319,17 +321,6 @@ def latest_plan(session: Session, run: ForecastRun) -> StaffingPlan | None:
     return session.scalars(query.limit(1)).first()
 
 
-@dataclass(frozen=True)
-class IntervalRow:
-    starts_at: datetime  # UTC
-    calls: float
-    agents: int
-    agents_with_shrinkage: int
-    service_level: float
-    occupancy: float
-    abandon_rate: float | None
-
-
 def plan_intervals(session: Session, plan: StaffingPlan) -> list[IntervalRow]:
     """The plan's intervals in time order."""
     rows = session.execute(
@@ -391,6 +382,56 @@ def plan_days(session: Session, plan: StaffingPlan, run: ForecastRun) -> list[Pl
             )
         )
     ]
+
+
+@dataclass(frozen=True)
+class CoverageDay:
+    """The roster against the plan on one local day."""
+
+    day: date
+    intervals: int  # intervals with calls or agents needed
+    short_intervals: int  # of them with fewer agents on the phones than needed
+    needed_hours: float  # on-phone hours the plan needs
+    rostered_hours: float  # on-phone hours the roster gives (after shrinkage)
+    lowest_service_level: float | None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "day": self.day.isoformat(),
+            "intervals": self.intervals,
+            "short_intervals": self.short_intervals,
+            "needed_hours": round(self.needed_hours, 2),
+            "rostered_hours": round(self.rostered_hours, 2),
+            "lowest_service_level": None
+            if self.lowest_service_level is None
+            else round(self.lowest_service_level, 4),
+        }
+
+
+def coverage_days(session: Session, plan: StaffingPlan, run: ForecastRun) -> list[CoverageDay]:
+    """:func:`valuecenter.workforce.roster.coverage` per local day of the queue."""
+    queue = queue_of(session, run.queue)
+    rows = roster.coverage(session, plan, run, plan_intervals(session, plan), queue.channel)
+    zone = ZoneInfo(run.timezone)
+    hours = interval_seconds(run.freq) / 3600.0
+    days: dict[date, list[roster.CoverageRow]] = {}
+    for row in rows:
+        days.setdefault(row.starts_at.astimezone(zone).date(), []).append(row)
+    out = []
+    for day, items in sorted(days.items()):
+        busy = [r for r in items if r.needed > 0 or r.service_level is not None]
+        levels = [r.service_level for r in busy if r.service_level is not None]
+        out.append(
+            CoverageDay(
+                day=day,
+                intervals=len(busy),
+                short_intervals=sum(r.on_phones < r.needed for r in busy),
+                needed_hours=sum(r.needed for r in items) * hours,
+                rostered_hours=sum(r.on_phones for r in items) * hours,
+                lowest_service_level=min(levels) if levels else None,
+            )
+        )
+    return out
 
 
 # ---------------------------------------------------------------------- flex pool

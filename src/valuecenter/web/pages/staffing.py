@@ -228,6 +228,7 @@ def staffing_page(
     run = service.latest_run(session, code) if code else None
     plan: StaffingPlan | None = None
     days: list[service.PlanDay] = []
+    covered: list[service.CoverageDay] = []
     charts: dict[str, object] = {}
     if run is not None:
         points = service.run_points(session, run)
@@ -235,6 +236,7 @@ def staffing_page(
         plan = service.latest_plan(session, run)
         if plan is not None:
             days = service.plan_days(session, plan, run)
+            covered = service.coverage_days(session, plan, run)
     try:
         flex: service.FlexReport | None = service.flex_comparison(session)
         flex_error = None
@@ -252,6 +254,7 @@ def staffing_page(
             "marked": marked_days(run) if run is not None else {},
             "plan": plan,
             "days": days,
+            "covered": covered,
             "charts": charts,
             "flex": flex,
             "flex_error": flex_error,
