@@ -338,7 +338,7 @@ class _Market:
 
 
 def _sums(pool: IntArray, weights: FloatArray, k: int) -> FloatArray:
-    return _sums(pool, weights, k)
+    return np.asarray(np.bincount(pool, weights=weights, minlength=k), dtype=np.float64)
 
 
 def _cv(x: FloatArray) -> float:
