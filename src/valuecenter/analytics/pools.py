@@ -158,6 +158,11 @@ def _market_codes(
     return list(keys), c_codes, a_codes
 
 
+def _finite_nonnegative(values: FloatArray) -> bool:
+    arr = np.asarray(values, dtype=np.float64)
+    return bool(np.all(np.isfinite(arr)) and np.all(arr >= 0))
+
+
 def _validate(
     customers: Customers,
     ams: AccountManagers,
@@ -178,10 +183,10 @@ def _validate(
         raise InputError(N_("ams: ids must be unique"))
     if len(np.unique(customers.ids)) != n:
         raise InputError(N_("customers: ids must be unique"))
-    for name, values in (("value", customers.value), ("workload", customers.workload)):
-        arr = np.asarray(values, dtype=np.float64)
-        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise InputError(N_("%(field)s: must be finite and ≥ 0"), field=name)
+    if not _finite_nonnegative(customers.value):
+        raise InputError(N_("value: must be finite and ≥ 0 for every customer"))
+    if not _finite_nonnegative(customers.workload):
+        raise InputError(N_("workload: must be finite and ≥ 0 for every customer"))
     if current is not None and len(current) != n:
         raise InputError(N_("current: needs one AM id (or -1) per customer"))
     if locked is not None and len(locked) != n:
