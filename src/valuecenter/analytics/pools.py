@@ -21,7 +21,8 @@ customers left only just cover the missing floor — the longest-processing-time
 Graham (1969, "Bounds on multiprocessing timing anomalies", SIAM J. Appl. Math. 17, 416–429)
 with a cardinality cap. Then pairwise moves and swaps between the richest and the poorest
 pool (the value gap halved as nearly as the customers allow) until every pool is within the
-value band or nothing improves.
+value band; a pool no move improves (one customer worth more than a whole pool, say) is set
+aside and the others are balanced around it. The value band is a target, not a hard rule.
 
 **Sticky rebalance** (``current`` given). A customer keeps his AM when that AM is still
 there and of his market. *Orphans* (new customers, ``current = -1``, and those whose AM
