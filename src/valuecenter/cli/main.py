@@ -21,6 +21,7 @@ from valuecenter.cli import forecast as forecast_cli
 from valuecenter.cli import gdpr as gdpr_cli
 from valuecenter.cli import importer as importer_cli
 from valuecenter.cli import offers as offers_cli
+from valuecenter.cli import pools as pools_cli
 from valuecenter.cli import renewals as renewals_cli
 from valuecenter.cli import retention as retention_cli
 from valuecenter.cli import rhythm as rhythm_cli
@@ -62,6 +63,7 @@ app.add_typer(uplift_cli.app, name="uplift")
 retention_cli.app.command("renewals", help=renewals_cli.HELP)(renewals_cli.renewals)
 app.add_typer(retention_cli.app, name="retention")
 app.add_typer(offers_cli.app, name="offers")
+app.add_typer(pools_cli.app, name="pools")
 app.add_typer(consent_cli.app, name="consent")
 app.add_typer(gdpr_cli.app, name="gdpr")
 app.add_typer(experiment_cli.app, name="experiment")

@@ -1,0 +1,1 @@
+"""Account-manager pools: assignment and rebalancing (issue 22)."""
