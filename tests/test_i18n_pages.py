@@ -180,16 +180,20 @@ def test_numbers_money_and_dates_follow_the_locale() -> None:
         assert grouped(1234567) == "1.234.567"
         assert day(date(2026, 3, 2)) == "2 mrt 2026"
         assert stamp(moment, amsterdam) == "3 mrt 2026 00:30"  # the day in Amsterdam
-        assert chart_config()["locale"] == {
-            "number": {
-                "decimal": ",",
-                "thousands": ".",
-                "grouping": [3],
-                "currency": ["€ ", ""],
-                "percent": "%",
-                "minus": "-",
-            }
+        chart_locale = chart_config()["locale"]
+        assert isinstance(chart_locale, dict)
+        assert chart_locale["number"] == {
+            "decimal": ",",
+            "thousands": ".",
+            "grouping": [3],
+            "currency": ["€ ", ""],
+            "percent": "%",
+            "minus": "-",
         }
+        # d3's time locale: Dutch names, Sunday first (d3's week), month names without a dot
+        assert chart_locale["time"]["shortDays"] == ["zo", "ma", "di", "wo", "do", "vr", "za"]
+        assert chart_locale["time"]["shortMonths"][2] == "mrt"
+        assert chart_locale["time"]["months"][9] == "oktober"
     with use_locale("en"):
         assert money(123456) == "€1,234.56"
         assert money(-1250) == "-€12.50"
@@ -197,6 +201,9 @@ def test_numbers_money_and_dates_follow_the_locale() -> None:
         assert grouped(1234567) == "1,234,567"
         assert day(date(2026, 3, 2)) == "2 Mar 2026"  # euro-area English, not American
         assert stamp(moment, amsterdam) == "3 Mar 2026 00:30"
+        english = chart_config()["locale"]
+        assert isinstance(english, dict)
+        assert english["time"]["shortDays"][1] == "Mon"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from babel import numbers
+from babel import Locale, numbers
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -98,13 +98,40 @@ def points(share: float, decimals: int = 1) -> str:
     )
 
 
+def _time_locale(locale: str) -> dict[str, object]:
+    """d3's time-format locale from CLDR: day and month names of the language (Sunday first, as
+    d3 counts), 24-hour clock for Dutch."""
+    cldr = Locale.parse(FORMAT_LOCALES[locale])
+
+    def week(width: str) -> list[str]:
+        names = cldr.days["format"][width]
+        return [str(names[(i + 6) % 7]) for i in range(7)]  # CLDR: 0 = Monday
+
+    def year(width: str) -> list[str]:
+        names = cldr.months["format"][width]
+        return [str(names[m]).rstrip(".") for m in range(1, 13)]
+
+    return {
+        "dateTime": "%a %e %B %Y %X",
+        "date": "%d-%m-%Y" if locale == "nl" else "%m/%d/%Y",
+        "time": "%H:%M:%S",
+        "periods": ["AM", "PM"],
+        "days": week("wide"),
+        "shortDays": [d.rstrip(".") for d in week("abbreviated")],
+        "months": year("wide"),
+        "shortMonths": year("abbreviated"),
+    }
+
+
 def chart_config() -> dict[str, object]:
     """The Vega config of a chart for the request's language: d3's number locale (decimal sign,
-    grouping, currency) from CLDR, so axis labels and tooltips read nl '1.234,5' / en
-    '1,234.5' like the rest of the page (Vega's ``config.locale``)."""
+    grouping, currency) and time locale (day and month names) from CLDR, so axis labels and
+    tooltips read nl '1.234,5', 'ma 26 okt' / en '1,234.5', 'Mon 26 Oct' like the rest of the
+    page (Vega's ``config.locale``)."""
     locale = current_locale()
     return {
         "locale": {
+            "time": _time_locale(locale),
             "number": {
                 "decimal": numbers.get_decimal_symbol(FORMAT_LOCALES[locale]),
                 "thousands": numbers.get_group_symbol(FORMAT_LOCALES[locale]),
@@ -112,7 +139,7 @@ def chart_config() -> dict[str, object]:
                 "currency": ["€ " if locale == "nl" else "€", ""],
                 "percent": "%",
                 "minus": "-",
-            }
+            },
         }
     }
 

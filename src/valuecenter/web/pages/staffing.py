@@ -105,7 +105,13 @@ def forecast_chart(run: ForecastRun, points: pd.DataFrame, actual: pd.Series) ->
         "type": "temporal",
         "title": when,
         "scale": {"type": "utc"},
-        "axis": {"format": "%a %d %b" if run.freq != "D" else "%d %b", "formatType": "utc"},
+        # One label a day, in the user's language (config.locale.time): "ma 26 okt".
+        "axis": {
+            "format": "%a %d %b" if run.freq != "D" else "%d %b",
+            "formatType": "utc",
+            "tickCount": {"interval": "day", "step": 1},
+            "labelOverlap": True,
+        },
     }
     layers: list[dict[str, object]] = [
         {
