@@ -21,6 +21,8 @@ from valuecenter.consent.models import ConsentChannel
 from valuecenter.contacts.models import Channel as ContactChannel
 from valuecenter.db.engine import make_engine
 from valuecenter.db.migrate import alembic_config, upgrade
+from valuecenter.decisions import rules
+from valuecenter.decisions.facts import CHANNELS, DecisionChannel
 from valuecenter.importer.entities import SURVEYS
 from valuecenter.importer.service import import_frame
 from valuecenter.models import (
@@ -30,8 +32,6 @@ from valuecenter.models import (
     DecisionResponse,
     Survey,
 )
-from valuecenter.offers import rules
-from valuecenter.offers.facts import CHANNELS, DecisionChannel
 
 VOCABULARY = {c.value for c in Channel}
 

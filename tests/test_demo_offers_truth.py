@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from valuecenter.decisions.facts import CHANNELS, WEEKDAYS
 from valuecenter.demo import offers_truth as ot
 from valuecenter.demo.latent import streams
 from valuecenter.demo.presets import get_preset
@@ -34,7 +35,6 @@ from valuecenter.offers.catalogue import (
     check_policy,
     check_settings,
 )
-from valuecenter.offers.facts import CHANNELS, WEEKDAYS
 from valuecenter.offers.models import ActionKind
 
 CUSTOMERS, SEED = 20_000, 1
@@ -153,7 +153,7 @@ def test_catalogue_products_exist_and_offers_have_a_hidden_truth(preset: str) ->
 
 @pytest.mark.parametrize("preset", ot.CATALOGUES)
 def test_catalogue_rules_pass_the_rule_language(preset: str) -> None:
-    rules = pytest.importorskip("valuecenter.offers.rules")
+    rules = pytest.importorskip("valuecenter.decisions.rules")
     spec = get_preset(preset)
     vocabulary = rules.Vocabulary(
         products=frozenset(catalogue(spec, streams(SEED)["products"]).frame["product_id"]),

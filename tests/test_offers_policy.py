@@ -1,4 +1,4 @@
-"""The contact policy (offers/policy.py) and consent verdicts (consent/state.py): pure rules
+"""The contact policy (decisions/policy.py) and consent verdicts (consent/state.py): pure rules
 over a customer's recent answers and consent events; every refusal says which rule refused."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from valuecenter.consent.phone import normalize
 from valuecenter.consent.state import ConsentEvent, consent_channel, latest, verdict
-from valuecenter.offers.policy import (
+from valuecenter.decisions.policy import (
     Answer,
     PolicyRule,
     frequency_block,

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from valuecenter.decisions.facts import Context
 from valuecenter.i18n import use_locale
 from valuecenter.offers.arbitration import context_features
-from valuecenter.offers.facts import Context
 from valuecenter.offers.inputs import OWN_HELD, OWN_SHARE, OWN_TOP
 from valuecenter.offers.reasons import FIXED_INPUTS, expected_line, feature_label, lever_phrase
 

@@ -21,9 +21,9 @@ import typer
 from valuecenter.cli import context
 from valuecenter.cli.progress import parse_day
 from valuecenter.db.uow import unit_of_work
+from valuecenter.decisions.facts import MAX_WAIT_MINUTES
 from valuecenter.formatting import grouped
 from valuecenter.i18n import N_, _, format_datetime, format_number
-from valuecenter.offers.facts import MAX_WAIT_MINUTES
 
 if TYPE_CHECKING:
     from valuecenter.analytics.ledger import Incremental
@@ -90,9 +90,9 @@ def list_actions(
 ) -> None:
     from sqlalchemy import select
 
+    from valuecenter.decisions.rules import describe
     from valuecenter.formatting import money_exact
     from valuecenter.offers.models import Action
-    from valuecenter.offers.rules import describe
 
     with context.sessions()() as session:
         stmt = select(Action).order_by(Action.code)

@@ -10,7 +10,7 @@ The rules, in order; a customer removed by one is counted under the first that r
 2. **no-consent** / **do-not-call** — the consent engine (``consent/state.py``), the same one
    the next best action uses: marketing on the campaign channel's consent channel, outbound
    (a phone campaign respects the do-not-call register);
-3. **contact-policy** — the contact policy's frequency rules (``offers/policy.py``) over the
+3. **contact-policy** — the contact policy's frequency rules (``decisions/policy.py``) over the
    customer's recent presentations: answered next-best-action offers and the campaigns that
    contacted him.
 
@@ -33,13 +33,13 @@ from valuecenter.consent.models import DoNotCall
 from valuecenter.consent.phone import normalize
 from valuecenter.consent.state import consent_channel, verdict
 from valuecenter.customers.models import Customer
+from valuecenter.decisions.policy import Answer, PolicyRule, frequency_block
 from valuecenter.experiments.models import Experiment, ExperimentKind
 from valuecenter.experiments.service import assign_many, running_experiment
 from valuecenter.offers import repository as offers_repository
 from valuecenter.offers.decisions import consent_events
 from valuecenter.offers.engine import policy_rule
 from valuecenter.offers.models import DecisionResponse
-from valuecenter.offers.policy import Answer, PolicyRule, frequency_block
 
 GLOBAL_HOLDOUT_KEY = "global-holdout"
 GLOBAL_HOLDOUT_SHARE = 0.05

@@ -10,7 +10,7 @@ For each active action, in order, the first rule that refuses it suppresses it w
 4. ``consent`` / ``do-not-call`` — the purpose is not allowed on this channel now
    (``consent/state.py``);
 5. ``eligibility`` — the action's rule says no, with the condition that failed;
-6. ``repeat``, ``frequency`` and ``rejection-pause`` — the contact policy (``offers/policy.py``);
+6. ``repeat``, ``frequency`` and ``rejection-pause`` — the contact policy (``decisions/policy.py``);
 7. ``service-first`` — an open complaint, a recent detractor score or a service-need intent
    holds back every sales offer (seed 004: "customers with a service need are not always open
    to an offer"), and puts the service actions on top;
@@ -50,20 +50,20 @@ import numpy as np
 
 from valuecenter.analytics.propensity import ActionModel
 from valuecenter.consent.state import ConsentEvent, Verdict, consent_channel, verdict
-from valuecenter.formatting import money_exact
-from valuecenter.i18n import format_number, format_percent
-from valuecenter.i18n import gettext as _
-from valuecenter.offers.engine import CompiledAction, CompiledLever, Engine, Models
-from valuecenter.offers.facts import CHANNELS, Context, Facts
-from valuecenter.offers.inputs import top_categories
-from valuecenter.offers.policy import (
+from valuecenter.decisions.facts import CHANNELS, Context, Facts
+from valuecenter.decisions.policy import (
     Answer,
     frequency_block,
     rejection_block,
     repeat_block,
 )
+from valuecenter.decisions.rules import Subject
+from valuecenter.formatting import money_exact
+from valuecenter.i18n import format_number, format_percent
+from valuecenter.i18n import gettext as _
+from valuecenter.offers.engine import CompiledAction, CompiledLever, Engine, Models
+from valuecenter.offers.inputs import top_categories
 from valuecenter.offers.reasons import expected_line, lever_phrase, open_case_phrase
-from valuecenter.offers.rules import Subject
 
 Explain = Callable[[ActionModel, np.ndarray], list[str]]
 """(model, its inputs) → the features that raise his P(accept) most, in words."""

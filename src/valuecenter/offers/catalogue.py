@@ -2,7 +2,7 @@
 on save, from the admin page, the CLI or a YAML file (``docs/offers.md`` has the format).
 
 Every save checks the whole entry first — its fields, its channels, its product and category,
-and its eligibility rule against what exists (``offers/rules.py``) — and refuses it with one
+and its eligibility rule against what exists (``decisions/rules.py``) — and refuses it with one
 line naming the field (``actions[3].eligible.all[1].segment: 'gld' is not a segment …``);
 nothing is written then. A file is checked completely before any of it is written, so an
 import is all or nothing. Every change raises the catalogue's version, which tells each
@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
+from valuecenter.decisions.facts import CHANNELS, WEEKDAYS
+from valuecenter.decisions.rules import CONSENT_CHANNELS, PURPOSES, Vocabulary, parse
 from valuecenter.errors import InvalidInput, NotFound
 from valuecenter.i18n import _
 from valuecenter.offers import repository
-from valuecenter.offers.facts import CHANNELS, WEEKDAYS
 from valuecenter.offers.models import (
     Action,
     ActionKind,
@@ -36,7 +37,6 @@ from valuecenter.offers.models import (
     Lever,
     PolicyKind,
 )
-from valuecenter.offers.rules import CONSENT_CHANNELS, PURPOSES, Vocabulary, parse
 from valuecenter.retention.offers import OfferSpec, check_offer, upsert_offer
 
 MAX_EURO = Decimal("10000000")

@@ -2,7 +2,7 @@
 from the database once and kept per process until the catalogue's version or the active model
 changes.
 
-Compiling means: every rule parsed into its node tree (``offers/rules.py``), every lever and
+Compiling means: every rule parsed into its node tree (``decisions/rules.py``), every lever and
 policy rule into a small immutable value, the active propensity models decoded from their
 payload. A decision then touches no catalogue table at all (the issue: "no DB round-trip per
 rule: the hot path reads a compact per-customer feature row and a compiled rule set").
@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.propensity import ActionModel, from_payload
 from valuecenter.db.base import utcnow
+from valuecenter.decisions.policy import PolicyRule
+from valuecenter.decisions.rules import Node, compile_rule
 from valuecenter.errors import InvalidInput
 from valuecenter.offers import repository
 from valuecenter.offers.inputs import POOLED, Layout, Target
 from valuecenter.offers.models import Action, ActionKind, ContactPolicyRule
-from valuecenter.offers.policy import PolicyRule
-from valuecenter.offers.rules import Node, compile_rule
 
 log = logging.getLogger("valuecenter.offers")
 

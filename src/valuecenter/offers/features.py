@@ -54,10 +54,10 @@ from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import UTCDateTime, utcnow
 from valuecenter.db.bulk import Db, StageColumn
+from valuecenter.decisions.facts import Facts
 from valuecenter.formatting import grouped
 from valuecenter.i18n import _
 from valuecenter.offers import repository
-from valuecenter.offers.facts import Facts
 from valuecenter.offers.models import (
     CustomerFeatures,
     DecisionResponse,

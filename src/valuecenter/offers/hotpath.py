@@ -1,4 +1,5 @@
-"""A decision's database work on PostgreSQL: one prepared statement reads, one writes.
+"""A decision's database work on PostgreSQL: one prepared statement reads (the kernel's
+``decisions.log.append`` writes).
 
 The hot path of ``POST /api/v1/decisions`` needs, for one customer, his feature row with his
 do-not-call status, his consent events, his recent answers and the contacts of his open
@@ -8,7 +9,7 @@ API under load: the four reads, the ``SET LOCAL`` and the ORM insert were over 4
 worker's CPU, SQLAlchemy's execution layers most of it). Here the read is one statement: the
 feature row with the other three as JSON aggregates of scalar subqueries, and
 ``set_config('synchronous_commit', 'off', true)`` (``SET LOCAL`` for this transaction only;
-see ``decisions._log_asynchronously`` for why a decision's commit need not wait for the disk)
+see ``valuecenter.decisions.log`` for why a decision's commit need not wait for the disk)
 as one more column. Both statements are built from the models with SQLAlchemy Core, compiled
 once for psycopg and run as prepared statements on the session's own connection, inside its
 transaction, so the schema stays the models' and the commit stays at the edge.
@@ -21,19 +22,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from enum import Enum
 from functools import cache
 from typing import Any, cast
 
-from psycopg.types.json import Json
-from sqlalchemy import Integer, bindparam, func, insert, literal, select
+from sqlalchemy import Integer, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from valuecenter.consent.models import Consent
 from valuecenter.consent.state import ConsentEvent
 from valuecenter.db.base import UTCDateTime
-from valuecenter.offers.facts import Facts
+from valuecenter.decisions.facts import Facts
+from valuecenter.decisions.policy import Answer
 from valuecenter.offers.features import (
     OPEN_DAYS,
     facts_of,
@@ -41,8 +41,7 @@ from valuecenter.offers.features import (
     open_of,
     rows_with_register,
 )
-from valuecenter.offers.models import CustomerFeatures, Decision, DecisionResponse
-from valuecenter.offers.policy import Answer
+from valuecenter.offers.models import CustomerFeatures, DecisionResponse
 
 CONSENT_FIELDS = (
     Consent.purpose,
@@ -173,39 +172,4 @@ def read(
             for a, o, at, ch, d, pu in answers or ()
         ],
         open_matter=current.get(customer_id),
-    )
-
-
-_JSON_COLUMNS = frozenset({"context", "features", "actions", "suppressed"})
-
-
-@cache
-def _insert(columns: tuple[str, ...]) -> _Compiled:
-    table = Decision.__table__
-    # Columns the values leave out get their scalar defaults (``explored``, ``latency_us``).
-    defaults = {
-        c.name: c.default.arg
-        for c in table.c
-        if c.name not in columns and c.default is not None and c.default.is_scalar
-    }
-    stmt = (
-        insert(Decision)
-        .values({c: bindparam(c, type_=table.c[c].type) for c in (*columns, *defaults)})
-        .returning(Decision.id)
-    )
-    compiled = stmt.compile(dialect=postgresql.psycopg.dialect())  # type: ignore[no-untyped-call]
-    return _Compiled(str(compiled), defaults)
-
-
-def log(session: Session, values: dict[str, Any]) -> int:
-    """Insert the decision's log row (``decisions._record``'s values); its id."""
-    compiled = _insert(tuple(values))
-    params = {
-        k: Json(v) if k in _JSON_COLUMNS else (v.value if isinstance(v, Enum) else v)
-        for k, v in values.items()
-    }
-    return int(
-        _driver(session)
-        .execute(compiled.sql, {**compiled.defaults, **params}, prepare=True)
-        .fetchone()[0]
     )

@@ -4,7 +4,7 @@
   save-desk offer, C6), service actions (solve the open complaint first, call back, send a
   how-to) and loyalty moments (an anniversary, a gift for fans). Each has the value an
   acceptance earns, what it costs, the channels it may be used on, a validity and an
-  eligibility rule in a small declarative language (``offers/rules.py``) that is validated
+  eligibility rule in a small declarative language (``decisions/rules.py``) that is validated
   when it is saved and stored compiled-ready, so a broken rule never reaches a decision.
 - **Levers** are the manager's weights on the arbitration: a cancel intent boosts retention
   offers, the Monday-morning rule (seed 002) damps sales offers, a long wait damps them too.
@@ -50,7 +50,7 @@ from valuecenter.channels import CONSENT_WORDS
 from valuecenter.db.base import Base, BigId, UTCDateTime, utcnow
 from valuecenter.db.personal import NOT_PERSONAL, PERSONAL
 from valuecenter.db.types import str_choice, str_enum
-from valuecenter.offers.facts import CHANNELS
+from valuecenter.decisions.facts import CHANNELS
 
 
 class ActionKind(enum.StrEnum):

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from valuecenter.bounds import JSON_INTEGER, JsonRowId
-from valuecenter.offers.facts import DecisionChannel
+from valuecenter.decisions.facts import DecisionChannel
 from valuecenter.offers.models import ResponseOutcome
 
 

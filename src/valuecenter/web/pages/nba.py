@@ -30,11 +30,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from valuecenter.bounds import RowId
+from valuecenter.decisions.facts import CHANNELS, MAX_WAIT_MINUTES
 from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.i18n import _, lazy_gettext
 from valuecenter.offers import decisions, page_views
 from valuecenter.offers.engine import Engine, EngineCache
-from valuecenter.offers.facts import CHANNELS, MAX_WAIT_MINUTES
 from valuecenter.offers.models import Decision
 from valuecenter.offers.schemas import DecisionOut
 from valuecenter.settings import Settings

@@ -1,7 +1,7 @@
 """The catalogue admin pages of the next-best-action engine (C8, C10, C21): managers and admins
 keep the actions, the levers, the contact policy and the engine's settings here.
 
-- ``/offers``: every action with its rule in words (``offers/rules.describe``) and an on/off
+- ``/offers``: every action with its rule in words (``decisions/rules.describe``) and an on/off
   switch; the levers with their weights and the contact-policy limits edited inline (htmx
   swaps the row; a refusal comes back in the row); the engine's settings; and the upload of a
   catalogue file (YAML, checked whole before anything is written: all or nothing).
@@ -27,12 +27,12 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from valuecenter.decisions.facts import CHANNELS
+from valuecenter.decisions.rules import FIELDS
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, lazy_gettext
 from valuecenter.offers import catalogue, repository
-from valuecenter.offers.facts import CHANNELS
 from valuecenter.offers.models import ActionKind, PolicyKind
-from valuecenter.offers.rules import FIELDS
 from valuecenter.users.models import Role, User
 from valuecenter.web.deps import SessionDep, require_page_roles
 from valuecenter.web.pages import offers_forms as forms

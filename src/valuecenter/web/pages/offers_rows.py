@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from valuecenter.decisions.rules import describe
 from valuecenter.errors import InvalidInput, NotFound
 from valuecenter.offers import repository
 from valuecenter.offers.models import Action, ContactPolicyRule, Lever
-from valuecenter.offers.rules import describe
 
 KIND_ORDER = {k: i for i, k in enumerate(("offer", "retention", "service", "loyalty"))}
 MAX_SUGGESTIONS = 2_000

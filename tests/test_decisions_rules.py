@@ -1,4 +1,4 @@
-"""The eligibility-rule language (offers/rules.py): a broken rule is refused with the path of
+"""The eligibility-rule language (decisions/rules.py): a broken rule is refused with the path of
 its fault when it is saved, a valid one is stored in a canonical form and compiled once."""
 
 from __future__ import annotations
@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from valuecenter.errors import InvalidInput
-from valuecenter.offers.facts import Context, Facts
-from valuecenter.offers.rules import (
+from valuecenter.decisions.facts import Context, Facts
+from valuecenter.decisions.rules import (
     Subject,
     Vocabulary,
     compile_rule,
@@ -19,6 +18,7 @@ from valuecenter.offers.rules import (
     describe,
     parse,
 )
+from valuecenter.errors import InvalidInput
 
 VOCAB = Vocabulary(
     products=frozenset({"P06011", "P02020"}),
@@ -215,3 +215,33 @@ def test_canonical_form_is_stable_and_not_is_the_negation(
     positive = check(canonical, **facts) is None
     negated = check({"not": canonical}, **facts) is None
     assert positive != negated
+
+
+def test_the_contact_fields_routing_needs_read_the_local_day_hour_and_wait() -> None:
+    """``weekday``, ``hour`` and ``wait_seconds`` read the contact's local time and wait (the
+    routing rules' Monday-morning and long-waiter boosts, issue 22)."""
+    monday_9 = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)  # a Monday
+    ctx = Context(at=monday_9, local=monday_9, channel="phone", wait_seconds=150)
+    node = compile_rule(
+        parse({"all": [{"weekday": ["mon"]}, {"hour": {"lt": 12}}, {"wait_seconds": {"gte": 120}}]})
+    )
+    assert node is not None
+    s = Subject(facts=Facts(customer_id=1), context=ctx, detractor=False, consent=lambda p, c: True)
+    assert node.check(s) is None
+    tuesday = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)
+    later = Subject(
+        facts=Facts(customer_id=1),
+        context=Context(at=tuesday, local=tuesday, channel="phone", wait_seconds=150),
+        detractor=False,
+        consent=lambda p, c: True,
+    )
+    assert node.check(later) == "weekday is tue, not mon"
+    impatient = Subject(
+        facts=Facts(customer_id=1),
+        context=Context(at=monday_9, local=monday_9, channel="phone", wait_seconds=30),
+        detractor=False,
+        consent=lambda p, c: True,
+    )
+    assert node.check(impatient) is not None
+    with pytest.raises(InvalidInput, match="'monday' is not a weekday here"):
+        parse({"weekday": ["monday"]})

@@ -1,7 +1,10 @@
-"""The eligibility-rule language of the action catalogue: validated when saved, compiled once.
+"""The decision kernel's rule language: validated when saved, compiled once.
 
-A rule is a small declarative tree (YAML or JSON), so a manager can read it and the engine
-can check it before it is ever used (seed 004: "which customers qualify for an offer?"):
+One language for every rule a manager writes about a customer in a contact: the eligibility of
+the action catalogue's offers (seed 004: "which customers qualify for an offer?") and the
+conditions of the inbound routing rules (seed 000: the ACD routes by customer information and
+segment). A rule is a small declarative tree (YAML or JSON), so a manager can read it and the
+engine can check it before it is ever used:
 
 .. code-block:: yaml
 
@@ -17,6 +20,9 @@ can check it before it is ever used (seed 004: "which customers qualify for an o
           - intent: [order, product-info]
           - anniversary_within_days: 7
       - consent: {purpose: marketing, channel: email}
+      - weekday: [mon]                          # the contact's local day, hour and wait
+      - hour: {lt: 12}
+      - wait_seconds: {gte: 120}
 
 Combinators are ``all`` and ``any`` (non-empty lists) and ``not``; every other mapping is one
 condition with exactly one field. :func:`parse` checks a rule against the fields, their value
@@ -38,9 +44,9 @@ from datetime import date
 from typing import Any
 
 from valuecenter import channels
+from valuecenter.decisions.facts import CHANNELS, CONTRACT_STATES, WEEKDAYS, Context, Facts
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _
-from valuecenter.offers.facts import CHANNELS, CONTRACT_STATES, Context, Facts
 
 PURPOSES = ("service", "marketing", "profiling")
 CONSENT_CHANNELS = channels.CONSENT_WORDS
@@ -56,6 +62,7 @@ SET_FIELDS = (
     "intent",
     "channel",
     "contract",
+    "weekday",
 )
 BOOL_FIELDS = ("open_case", "open_complaint", "detractor")
 NUMBER_FIELDS = (
@@ -66,6 +73,8 @@ NUMBER_FIELDS = (
     "days_since_order",
     "last_nps",
     "churn_risk",
+    "hour",
+    "wait_seconds",
 )
 OTHER_FIELDS = ("holds", "anniversary_within_days", "consent")
 COMBINATORS = ("all", "any", "not")
@@ -205,6 +214,7 @@ def _parse_set(field: str, value: object, vocab: Vocabulary, path: str) -> dict[
     known: Iterable[str] | None = {
         "contract": CONTRACT_STATES,
         "channel": CHANNELS,
+        "weekday": WEEKDAYS,
         "kind": KINDS,
         "segment": vocab.segments,
         "value_segment": vocab.value_segments,
@@ -374,6 +384,7 @@ def _set_value(field: str, s: Subject) -> frozenset[str]:
         "intent": c.intent,
         "channel": c.channel,
         "contract": f.contract,
+        "weekday": c.weekday,
     }[field]
     return frozenset() if value is None else frozenset((value,))
 
@@ -442,6 +453,10 @@ def _number(field: str, s: Subject) -> float | None:
         return None if f.days_since_order is None else float(f.days_since_order)
     if field == "last_nps":
         return None if f.last_nps is None else float(f.last_nps)
+    if field == "hour":
+        return float(s.context.hour)
+    if field == "wait_seconds":
+        return float(s.context.wait_seconds)
     return f.churn_risk  # churn_risk
 
 
