@@ -43,13 +43,13 @@ from valuecenter.workforce.models import (
     Shift,
     StaffingPlan,
 )
+from valuecenter.workforce.settings import checked_code_and_name
 from valuecenter.workforce.volume import interval_seconds
 
 MAX_ROWS = 1_000_000
 MAX_HOURS = 24
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _WEEKDAYS = re.compile(r"^[01]{7}$")
-CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 # ---------------------------------------------------------------------- shifts
@@ -66,12 +66,7 @@ def save_shift(
     team: str | None = None,
 ) -> Shift:
     """Add a shift pattern or change the one with this code."""
-    code = code.strip().lower()
-    if not CODE.match(code):
-        raise InvalidInput("code", _("use 1 to 64 lower-case letters, digits, '-' or '_'"))
-    name = " ".join(name.split())
-    if not name or len(name) > 200:
-        raise InvalidInput("name", _("must be 1 to 200 characters"))
+    code, name = checked_code_and_name(code, name)
     clock = _CLOCK.match(start.strip())
     if clock is None:
         raise InvalidInput("start", _("'%(value)s' is not a time of day (HH:MM)", value=start))

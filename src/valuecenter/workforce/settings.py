@@ -127,16 +127,23 @@ def _rule(text: str) -> str:
     return rule
 
 
-def save_peak_day(
-    session: Session, *, code: str, name: str, rule: str, active: bool = True
-) -> PeakDay:
-    """Add a peak day or change the one with this code."""
+def checked_code_and_name(code: str, name: str) -> tuple[str, str]:
+    """A settings row's code (lower case, 1–64 of ``[a-z0-9_-]``) and name (1–200 characters,
+    spaces collapsed), or :class:`InvalidInput` naming the field."""
     code = code.strip().lower()
     if not CODE.match(code):
         raise InvalidInput("code", _("use 1 to 64 lower-case letters, digits, '-' or '_'"))
     name = " ".join(name.split())
     if not name or len(name) > 200:
         raise InvalidInput("name", _("must be 1 to 200 characters"))
+    return code, name
+
+
+def save_peak_day(
+    session: Session, *, code: str, name: str, rule: str, active: bool = True
+) -> PeakDay:
+    """Add a peak day or change the one with this code."""
+    code, name = checked_code_and_name(code, name)
     checked = _rule(rule)
     row = session.scalar(select(PeakDay).where(PeakDay.code == code))
     if row is None:

@@ -52,7 +52,7 @@ router = APIRouter()
 PATH = "/staffing"
 ManagerUser = Annotated[User, Depends(require_page_roles(Role.MANAGER, Role.ADMIN))]
 FREQS = ("15min", "30min", "h", "D")
-MAX_FORM_DAYS = 42  # the longest 30-minute horizon (workforce/service.py, MAX_DAYS)
+MAX_FORM_DAYS = service.MAX_DAYS["30min"]  # the page plans 30-minute intervals
 
 
 def _queue_code(session: Session, value: str | None) -> str | None:
