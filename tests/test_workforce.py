@@ -25,7 +25,7 @@ from tests.web_fixtures import World, bearer, csrf_from, login, make_client
 from valuecenter.agents.models import Agent
 from valuecenter.analytics.erlang import size_agents
 from valuecenter.contacts.models import Contact, Queue
-from valuecenter.errors import InvalidInput, NotFound
+from valuecenter.errors import Conflict, InvalidInput, NotFound
 from valuecenter.workforce import roster, service
 from valuecenter.workforce import settings as staffing_settings
 from valuecenter.workforce.models import (
@@ -206,6 +206,23 @@ def test_attrition_is_measured_from_hire_and_leave_dates(sessions: sessionmaker[
     assert measured.agents == 13
     assert measured.leavers == 3
     assert measured.rate == pytest.approx(3 / 13)  # a year ago 13 employed, now 13
+    with sessions() as session:
+        given = service.attrition_basis(session, 250, 0.35)
+        assert (given.agents, given.rate, given.source) == (250, 0.35, "given")
+        half = service.attrition_basis(session, 100, None)  # the rate measured, 100 agents
+        assert half.agents == 100
+        assert half.source == "measured"
+        assert half.rate is not None
+
+
+def test_attrition_without_agents_to_measure_asks_for_the_figures(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session:
+        with pytest.raises(Conflict, match="give the attrition rate"):
+            service.attrition_basis(session, 250, None)
+        with pytest.raises(Conflict, match="give the number of agents"):
+            service.attrition_basis(session, None, 0.3)
 
 
 def test_settings_and_peak_days(sessions: sessionmaker[Session]) -> None:

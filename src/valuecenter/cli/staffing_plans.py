@@ -334,19 +334,9 @@ def attrition(
     ),
     as_json: bool = _JSON,
 ) -> None:
-    source = "given"
-    if agents is None or rate is None:
-        with unit_of_work(context.sessions()) as session:
-            measured = service.measured_attrition(session)
-        if agents is None:
-            agents = measured.agents
-        if rate is None:
-            if measured.rate is None:
-                raise InvalidInput("--rate", _("no agents with hire and leave dates: give --rate"))
-            rate = measured.rate
-        source = "measured"
-        if agents < 1:
-            raise InvalidInput("--agents", _("no agents employed: give --agents"))
+    with unit_of_work(context.sessions()) as session:
+        basis = service.attrition_basis(session, agents, rate)
+    agents, rate, source = basis.agents, basis.rate, basis.source
     try:
         result = attrition_cost(
             AttritionInputs(

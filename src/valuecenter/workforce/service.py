@@ -573,6 +573,30 @@ def measured_attrition(session: Session, on: date | None = None) -> MeasuredAttr
     )
 
 
+@dataclass(frozen=True)
+class AttritionBasis:
+    agents: int
+    rate: float
+    source: str  # "measured" when either figure was measured, else "given"
+
+
+def attrition_basis(session: Session, agents: int | None, rate: float | None) -> AttritionBasis:
+    """The headcount and yearly attrition rate to cost: those given, the others measured from
+    the agents' hire and leave dates (:func:`measured_attrition`); :class:`Conflict` when a
+    figure is missing and there is nothing to measure it from."""
+    if agents is not None and rate is not None:
+        return AttritionBasis(agents, rate, "given")
+    measured = measured_attrition(session)
+    if rate is None:
+        if measured.rate is None:
+            raise Conflict(_("no agents with hire and leave dates: give the attrition rate"))
+        rate = measured.rate
+    agents = measured.agents if agents is None else agents
+    if agents < 1:
+        raise Conflict(_("no agents employed: give the number of agents"))
+    return AttritionBasis(agents, rate, "measured")
+
+
 def forget_runs(session: Session, queue_code: str) -> int:
     """Delete a queue's forecast runs and their plans (the points and intervals cascade)."""
     ids = list(session.scalars(select(ForecastRun.id).where(ForecastRun.queue == queue_code)))

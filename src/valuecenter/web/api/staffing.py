@@ -15,8 +15,7 @@ from valuecenter.analytics.attrition import SEED_CASE, attrition_cost
 from valuecenter.analytics.erlang import size_agents
 from valuecenter.analytics.errors import InputError
 from valuecenter.bounds import RowId
-from valuecenter.errors import Conflict, InvalidInput
-from valuecenter.i18n import _
+from valuecenter.errors import InvalidInput
 from valuecenter.users.models import Role, User
 from valuecenter.web.deps import SessionDep, require_roles
 from valuecenter.workforce import service
@@ -201,19 +200,8 @@ def attrition(
 ) -> AttritionOut:
     """The yearly cost of attrition and the saving of less of it; agents and rate default to
     the agents' hire and leave dates (the last twelve months)."""
-    source = "given"
-    if agents is None or attrition_rate is None:
-        measured = service.measured_attrition(session)
-        source = "measured"
-        agents = agents if agents is not None else measured.agents
-        if attrition_rate is None:
-            if measured.rate is None:
-                raise InvalidInput(
-                    "attrition_rate", _("no hire and leave dates: give attrition_rate")
-                )
-            attrition_rate = measured.rate
-        if agents < 1:
-            raise Conflict(_("no agents employed: give agents"))
+    basis = service.attrition_basis(session, agents, attrition_rate)
+    agents, attrition_rate, source = basis.agents, basis.rate, basis.source
     inputs = dataclasses.replace(
         SEED_CASE,
         agents=agents,
