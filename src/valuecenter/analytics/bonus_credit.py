@@ -129,17 +129,29 @@ class SalesCredit:
     lift: Lift | None  # the ledger's estimate and interval over the control-adjusted months
 
     @property
+    def _priced(self) -> list[MonthCredit]:
+        """The months with treated customers (a month without any credits nothing either way)."""
+        return [m for m in self.months if m.treated]
+
+    @property
     def basis(self) -> Basis | str:
-        """The one basis of every month, or ``mixed``."""
-        kinds = {m.basis for m in self.months}
+        """The one basis of every month with treated customers, or ``mixed``."""
+        kinds = {m.basis for m in self._priced}
         if not kinds:
             return Basis.NONE
         return kinds.pop() if len(kinds) == 1 else "mixed"
 
     @property
     def adjusted(self) -> bool:
-        """Every month was priced against a control group."""
-        return bool(self.months) and all(m.basis != Basis.NONE for m in self.months)
+        """Every month with treated customers was priced against a control group (and there
+        was one)."""
+        priced = self._priced
+        return bool(priced) and all(m.basis != Basis.NONE for m in priced)
+
+    @property
+    def unadjusted(self) -> list[str]:
+        """The months with treated customers but no control group large enough."""
+        return [m.month for m in self._priced if m.basis == Basis.NONE]
 
     @property
     def treated(self) -> int:
