@@ -169,7 +169,7 @@ def test_compute_every_am_by_hand(
     assert nl1["nps"]["payout_cents"] == 16_667
     assert ams["nl-1"]["bonus_cents"] == 113_704
     assert "capped at 150.0% of €400.00" in sales["explanation"]
-    assert "the 4 control customers of market NL bought €22.50 each" in sales["explanation"]
+    assert "the control customers of market NL (4) bought €22.50 each" in sales["explanation"]
 
     nl2 = _lines(ams["nl-2"])
     assert nl2["retention"]["payout_cents"] == 44_444

@@ -47,8 +47,9 @@ def _basis(month: MonthCredit, credit: SalesCredit) -> str:
         )
     if month.basis == Basis.MARKET:
         return _(
-            "%(month)s: %(treated)s treated customers bought %(gross)s; the %(control)s control "
-            "customers of market %(market)s bought %(rate)s each, so %(baseline)s was expected",
+            "%(month)s: his customers in the engine's arm (%(treated)s) bought %(gross)s; the "
+            "control customers of market %(market)s (%(control)s) bought %(rate)s each, so "
+            "%(baseline)s was expected",
             month=month.month,
             treated=grouped(month.treated),
             gross=money_exact(month.gross_cents),
@@ -59,9 +60,9 @@ def _basis(month: MonthCredit, credit: SalesCredit) -> str:
         )
     if month.basis == Basis.ALL_MARKETS:
         return _(
-            "%(month)s: %(treated)s treated customers bought %(gross)s; market %(market)s had "
-            "fewer than %(min)s control customers, so the %(control)s control customers of all "
-            "markets priced it: %(rate)s each, %(baseline)s expected",
+            "%(month)s: his customers in the engine's arm (%(treated)s) bought %(gross)s; market "
+            "%(market)s had fewer than %(min)s control customers, so the control customers of "
+            "all markets (%(control)s) priced it: %(rate)s each, %(baseline)s expected",
             month=month.month,
             treated=grouped(month.treated),
             gross=money_exact(month.gross_cents),
@@ -77,8 +78,9 @@ def _basis(month: MonthCredit, credit: SalesCredit) -> str:
         else _("nothing is credited")
     )
     return _(
-        "%(month)s: %(treated)s treated customers bought %(gross)s; NOT control-adjusted: fewer "
-        "than %(min)s control customers in market %(market)s and in all markets, so %(what)s",
+        "%(month)s: his customers in the engine's arm (%(treated)s) bought %(gross)s; NOT "
+        "control-adjusted: fewer than %(min)s control customers in market %(market)s and in all "
+        "markets, so %(what)s",
         month=month.month,
         treated=grouped(month.treated),
         gross=money_exact(month.gross_cents),
@@ -113,8 +115,8 @@ def _measured(line: LineResult) -> str:
 def _retention_words(bonus: AmBonus) -> str:
     m = bonus.metrics
     return _(
-        "last period's %(n)s top customers bought %(current)s this period against %(previous)s "
-        "then",
+        "last period's top customers (%(n)s) bought %(current)s this period against "
+        "%(previous)s then",
         n=grouped(m.top_customers),
         current=money_exact(m.top_current_cents),
         previous=money_exact(m.top_previous_cents),

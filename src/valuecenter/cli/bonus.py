@@ -26,11 +26,16 @@ from valuecenter.bonus.service import BonusRun, compute_bonus
 from valuecenter.cli import context
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped, money_exact
-from valuecenter.i18n import N_, _
+from valuecenter.i18n import N_, _, ngettext
 
 app = typer.Typer(help=N_("Account managers' bonus plan."), no_args_is_help=True)
 
 _JSON = typer.Option(False, "--json", help=N_("Print JSON."))
+COLUMNS = {
+    "retention": lambda: _("Retention"),
+    "sales": lambda: _("Sales credit"),
+    "nps": lambda: _("NPS"),
+}
 
 
 def _plan_summary(loaded: PlanFile) -> list[str]:
@@ -149,7 +154,7 @@ def compute_command(
     table.add_column(_("AM"))
     table.add_column(_("Market"))
     for plan_line in loaded.plan.lines:
-        table.add_column(measure_name(plan_line.measure), justify="right")
+        table.add_column(COLUMNS[plan_line.measure](), justify="right")
     table.add_column(_("Bonus"), justify="right")
     for bonus in run.bonuses:
         r = bonus.result
@@ -168,9 +173,14 @@ def compute_command(
                 typer.echo(f"  {measure_name(line.measure)}: {explain(line, bonus)}")
     typer.echo(
         _(
-            "%(n)s account managers, %(total)s in total · period %(period)s (retention against "
+            "%(ams)s, %(total)s in total · period %(period)s (retention against "
             "%(previous)s) · plan %(file)s, SHA-256 %(hash)s",
-            n=grouped(len(run.bonuses)),
+            ams=ngettext(
+                "%(num)s account manager",
+                "%(num)s account managers",
+                len(run.bonuses),
+                num=grouped(len(run.bonuses)),
+            ),
             total=money_exact(run.total_cents),
             period=run.period.label,
             previous=run.period.previous().label,
