@@ -94,3 +94,22 @@ def test_files(tmp_path: Path) -> None:
     latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
     with pytest.raises(InvalidInput, match="not UTF-8"):
         load_plan(latin)
+
+
+def test_hostile_files() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8)
+    )  # 10⁹ values once expanded
+    assert "more than 10000 values" in _error(bomb)
+    assert "not valid YAML" in _error("name: !!python/object:os.system x\n")
+    assert _error(GOOD.replace("base_bonus: 1500", "base_bonus: .nan")).startswith(
+        "plan.yaml, line 3: base_bonus: needs a finite number"
+    )
+    assert "amount in euro" in _error(GOOD.replace("1500", "1" + "0" * 40))
+    long_value = "x" * 500
+    message = _error(GOOD.replace("period: quarter", f"period: {long_value}"))
+    assert len(message) < 200
+    assert "…" in message

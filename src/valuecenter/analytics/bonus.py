@@ -140,10 +140,18 @@ class BonusPlan:
 # --- parsing -------------------------------------------------------------------------------
 
 
+def _brief(value: object) -> str:
+    """A value as a message shows it: at most 40 characters."""
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:39]}…"
+
+
 def _number(value: object, path: str) -> Decimal:
     """A YAML/JSON number as the decimal it was written as (0.1 stays 0.1)."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise InputError(N_("%(path)s: needs a number, not %(value)s"), path=path, value=value)
+        raise InputError(
+            N_("%(path)s: needs a number, not %(value)s"), path=path, value=_brief(value)
+        )
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:  # pragma: no cover - repr of a float is always a decimal
@@ -185,7 +193,7 @@ def _choice(value: object, path: str, choices: Sequence[str]) -> str:
         raise InputError(
             N_("%(path)s: '%(value)s' is not one of %(choices)s"),
             path=path,
-            value=value,
+            value=_brief(value),
             choices=", ".join(choices),
         )
     return value
@@ -199,7 +207,7 @@ def _keys(mapping: object, path: str, allowed: frozenset[str]) -> Mapping[str, o
             where = f"{path}.{key}" if path else str(key)
             raise InputError(
                 N_("%(path)s: unknown key; use %(keys)s"),
-                path=where,
+                path=_brief(where),
                 keys=", ".join(sorted(allowed)),
             )
     return mapping

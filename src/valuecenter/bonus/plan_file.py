@@ -19,6 +19,7 @@ from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _
 
 MAX_BYTES = 1_000_000
+MAX_NODES = 10_000  # a plan has a few dozen; YAML aliases could make a walk explode
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class PlanFile:
 
 def _lines(node: Node, path: str, out: dict[str, int]) -> None:
     """Every path's line (1-based) in the document; a key written twice is refused."""
+    if len(out) > MAX_NODES:
+        raise _TooLarge
     out[path] = node.start_mark.line + 1
     if isinstance(node, MappingNode):
         seen: set[str] = set()
@@ -47,6 +50,10 @@ def _lines(node: Node, path: str, out: dict[str, int]) -> None:
     elif isinstance(node, SequenceNode):
         for i, item in enumerate(node.value):
             _lines(item, f"{path}[{i}]", out)
+
+
+class _TooLarge(Exception):
+    pass
 
 
 class _Duplicate(Exception):
@@ -65,29 +72,37 @@ def _line_of(path: str, lines: dict[str, int]) -> int | None:
     return lines.get("")
 
 
+def _not_yaml(exc: yaml.YAMLError, name: str) -> InvalidInput:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return InvalidInput("", _("%(file)s is not valid YAML", file=name))
+    return InvalidInput(
+        "",
+        _(
+            "%(file)s, line %(line)s, column %(column)s: not valid YAML",
+            file=name,
+            line=mark.line + 1,
+            column=mark.column + 1,
+        ),
+    )
+
+
 def parse_plan_text(text: str, name: str) -> BonusPlan:
     """A checked plan from YAML text; :class:`InvalidInput` naming ``name``, the line and the
-    path otherwise."""
+    path otherwise. The document's nodes are walked (their lines, keys written twice, their
+    number) before it is built, so an alias bomb is refused before it is expanded."""
     try:
-        document = yaml.safe_load(text)
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        if mark is None:
-            raise InvalidInput("", _("%(file)s is not valid YAML", file=name)) from None
-        raise InvalidInput(
-            "",
-            _(
-                "%(file)s, line %(line)s, column %(column)s: not valid YAML",
-                file=name,
-                line=mark.line + 1,
-                column=mark.column + 1,
-            ),
-        ) from None
+        raise _not_yaml(exc, name) from None
     lines: dict[str, int] = {}
     try:
         if node is not None:
             _lines(node, "", lines)
+    except _TooLarge:
+        raise InvalidInput(
+            "", _("%(file)s has more than %(n)s values: not a bonus plan", file=name, n=MAX_NODES)
+        ) from None
     except _Duplicate as twice:
         raise InvalidInput(
             "",
@@ -98,6 +113,10 @@ def parse_plan_text(text: str, name: str) -> BonusPlan:
                 path=twice.path,
             ),
         ) from None
+    try:
+        document = yaml.safe_load(text) if node is not None else None
+    except yaml.YAMLError as exc:  # a tag safe_load does not build (!!python/object …)
+        raise _not_yaml(exc, name) from None
     if document is None:
         raise InvalidInput("", _("%(file)s is empty", file=name))
     try:
