@@ -197,7 +197,7 @@ def _revenue(
     previous: dict[int, dict[int, int]] = defaultdict(dict)
     current: dict[int, dict[int, int]] = defaultdict(dict)
     members = select(Customer.id, Customer.account_manager_id).where(_pool(ids))
-    for cid, am in session.execute(members).tuples():
+    for cid, am in session.execute(members):
         previous[int(am or 0)][int(cid)] = 0
     now = case((Order.ordered_at >= period.start_at, OrderLine.total_cents), else_=0)
     then = case((Order.ordered_at < before.end_at, OrderLine.total_cents), else_=0)
@@ -286,7 +286,7 @@ def _service_sales(session: Session, ids: list[int], period: Period) -> dict[int
         .join(earlier, earlier.id == earlier_line.order_id)
         .where(
             earlier.customer_id == Order.customer_id,
-            earlier_line.product_id == OrderLine.product_id,
+            earlier_line.product_id + 0 == OrderLine.product_id,  # by customer, not product
             _moment(session, earlier.ordered_at)
             >= _days_back(session, contact.started_at, NEW_PRODUCT_DAYS),
             _moment(session, earlier.ordered_at) < _moment(session, contact.started_at),
