@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from valuecenter.analytics.bonus import Status
+from valuecenter.analytics.bonus_credit import round_half_up
 from valuecenter.bonus.plan_file import PlanFile, load_plan
 from valuecenter.bonus.report import (
     explain,
@@ -60,7 +61,7 @@ def _plan_summary(loaded: PlanFile) -> list[str]:
                 target=value_text(line.measure, Fraction(line.target)),
                 floor=value_text(line.measure, Fraction(line.floor)),
                 cap=f"{line.cap:g}",
-                share=money_exact(round(plan.base_cents * float(line.weight))),
+                share=money_exact(round_half_up(plan.base_cents * Fraction(line.weight))),
             )
         )
     out.append(
