@@ -12,6 +12,7 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from valuecenter import __version__
 from valuecenter.cli import alerts as alerts_cli
+from valuecenter.cli import bonus as bonus_cli
 from valuecenter.cli import campaign as campaign_cli
 from valuecenter.cli import churn as churn_cli
 from valuecenter.cli import consent as consent_cli
@@ -64,6 +65,7 @@ retention_cli.app.command("renewals", help=renewals_cli.HELP)(renewals_cli.renew
 app.add_typer(retention_cli.app, name="retention")
 app.add_typer(offers_cli.app, name="offers")
 app.add_typer(pools_cli.app, name="pools")
+app.add_typer(bonus_cli.app, name="bonus")
 app.add_typer(consent_cli.app, name="consent")
 app.add_typer(gdpr_cli.app, name="gdpr")
 app.add_typer(experiment_cli.app, name="experiment")

@@ -12,6 +12,7 @@ from valuecenter.web.api import (
     decisions,
     followups,
     health,
+    pools,
     renewals,
     retention,
     staffing,
@@ -29,3 +30,4 @@ router.include_router(decisions.router)
 router.include_router(campaigns.router)
 router.include_router(followups.router)
 router.include_router(staffing.router)
+router.include_router(pools.router)

@@ -13,6 +13,7 @@ from valuecenter.web.pages import (
     nba,
     offers,
     offers_lift,
+    pools,
     privacy,
     retention_desk,
     retention_ledger,
@@ -45,3 +46,4 @@ router.include_router(service.router)
 router.include_router(service_followups.router)
 router.include_router(service_reasons.router)
 router.include_router(staffing.router)
+router.include_router(pools.router)
