@@ -90,7 +90,7 @@ def _labels() -> dict[str, object]:
         "points_rule": {
             "accept": ACCEPT_POINTS,
             "save": SAVE_POINTS,
-            "euros": REVENUE_CENTS_PER_POINT // 100,
+            "revenue_cents": REVENUE_CENTS_PER_POINT,
         },
     }
 
