@@ -321,3 +321,31 @@ def test_wrong_goals_are_refused_naming_the_field(day: Staff, session: Session) 
     with pytest.raises(InvalidInput, match="not both"):
         service.set_goal(session, Goal(1, 1, 1, 1), by=manager, user_id=1, role=Role.AGENT)
     assert service.goal_lines(session) == ([], {})
+
+
+def test_the_shared_tallies_are_read_again_after_their_time(
+    day: Staff, world: World, sessions: sessionmaker[Session]
+) -> None:
+    clock = [100.0]
+    cache = service.TallyCache(ttl=2.0, clock=lambda: clock[0])
+    with sessions() as session:
+        agent = session.get(User, day.agent.id)
+        assert agent is not None
+        first = service.board(session, agent, now=LATER, zone=ZONE, cache=cache)
+        assert first.tally.accepted == 2
+        _decide_and_answer(
+            session, agent, world.customers["C2002"].id, LATER, "accepted", "thank-you"
+        )
+        session.commit()
+        clock[0] += 1.9  # within its time: the same read
+        assert service.board(session, agent, now=LATER, zone=ZONE, cache=cache).tally.accepted == 2
+        clock[0] += 0.2
+        assert service.board(session, agent, now=LATER, zone=ZONE, cache=cache).tally.accepted == 3
+        # Another day is another read, whatever the time.
+        tomorrow = service.board(
+            session, agent, now=LATER + timedelta(days=1), zone=ZONE, cache=cache
+        )
+        assert tomorrow.tally.accepted == 0
+        # The board takes what concerns its viewer and his ranking from the shared read.
+        assert first.leaderboard is not None
+        assert [r.member.user_id for r in first.leaderboard.rows] == [day.agent.id, day.agent2.id]

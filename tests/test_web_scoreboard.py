@@ -22,6 +22,7 @@ from tests.test_web_nba_pages import CATALOGUE
 from tests.web_fixtures import World, bearer, csrf_from, login, make_client
 from valuecenter.offers import catalogue
 from valuecenter.scoreboard.models import ScoreboardGoal, ScoreboardSettings
+from valuecenter.scoreboard.service import TallyCache
 
 HTMX = {"HX-Request": "true"}
 
@@ -32,6 +33,8 @@ def client(db_url: str, world: World, sessions: sessionmaker[Session]) -> Iterat
         catalogue.import_catalogue(session, copy.deepcopy(CATALOGUE))
         session.commit()
     with make_client(db_url, nba_engine_ttl_seconds=0) as c:
+        # Every request reads the tallies afresh (the app shares one read for 2 s).
+        c.app.state.scoreboard_tallies = TallyCache(ttl=0)  # type: ignore[attr-defined]
         yield c
 
 

@@ -11,6 +11,9 @@ manager. A manager or admin always sees everyone, and sees whether the others do
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Literal
@@ -124,8 +127,41 @@ def _rows(
     return out
 
 
-def board(session: Session, viewer: User, *, now: datetime, zone: tzinfo) -> Board:
-    """``viewer``'s board of the day of ``now`` in ``zone``."""
+class TallyCache:
+    """Today's tallies of everyone, read at most once per ``ttl`` seconds by this process and
+    shared by every board it serves (each open board asks every few seconds; one read of
+    everyone's tallies costs tens of milliseconds on a busy day, one board's share of it
+    nothing). A board is at most ``ttl`` seconds behind; ``ttl`` 0 reads every time."""
+
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._key: tuple[datetime, datetime] | None = None
+        self._at = 0.0
+        self._value: dict[int, Tally] = {}
+
+    def get(self, session: Session, window: DayWindow) -> dict[int, Tally]:
+        key = (window.start, window.end)
+        with self._lock:
+            if self._key == key and self._clock() - self._at < self.ttl:
+                return self._value
+        value = repository.tallies(session, window)
+        with self._lock:
+            self._key, self._at, self._value = key, self._clock(), value
+        return value
+
+
+def board(
+    session: Session,
+    viewer: User,
+    *,
+    now: datetime,
+    zone: tzinfo,
+    cache: TallyCache | None = None,
+) -> Board:
+    """``viewer``'s board of the day of ``now`` in ``zone`` (tallies through ``cache`` when
+    given, else read for the people on his board)."""
     window = day_window(now, zone)
     mode = leaderboard_mode(session)
     goals = repository.goals(session)
@@ -145,7 +181,11 @@ def board(session: Session, viewer: User, *, now: datetime, zone: tzinfo) -> Boa
     else:
         peers, scope = everyone, "everyone"
     ids = {m.user_id for m in peers} | {viewer.id}
-    found = repository.tallies(session, window, ids)
+    found = (
+        cache.get(session, window)
+        if cache is not None
+        else repository.tallies(session, window, ids)
+    )
     mine = repository.with_defaults(found.get(viewer.id), viewer.id)
     goal, source = resolve_goal(*goals.of(viewer.id, viewer.role))
     leaderboard = None

@@ -29,7 +29,7 @@ from valuecenter.analytics.scoreboard import (
     SAVE_POINTS,
     Goal,
 )
-from valuecenter.bounds import RowId
+from valuecenter.bounds import ID_MAX, RowId
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, format_money, format_number, lazy_gettext, parse_decimal
@@ -48,6 +48,9 @@ PATH = "/scoreboard"
 GOALS = PATH + "/goals"
 POLL_SECONDS = 5
 """How often the open page asks for a fresh board."""
+TALLY_SECONDS = 2.0
+"""How long one read of everyone's tallies serves every board of a worker (service.TallyCache):
+an answer recorded now shows on the open boards within this plus one poll."""
 
 BoardUser = Annotated[
     User,
@@ -95,8 +98,19 @@ def _labels() -> dict[str, object]:
     }
 
 
-def _board(session: Session, user: User, settings: Settings) -> service.Board:
-    return service.board(session, user, now=utcnow(), zone=settings.display_zone)
+def tally_cache(request: Request) -> service.TallyCache:
+    """This worker's shared tallies (made on first use; a test may put one with ``ttl`` 0)."""
+    state = request.app.state
+    cache = getattr(state, "scoreboard_tallies", None)
+    if not isinstance(cache, service.TallyCache):
+        cache = state.scoreboard_tallies = service.TallyCache(TALLY_SECONDS)
+    return cache
+
+
+def _board(request: Request, session: Session, user: User, settings: Settings) -> service.Board:
+    return service.board(
+        session, user, now=utcnow(), zone=settings.display_zone, cache=tally_cache(request)
+    )
 
 
 @router.get(PATH)
@@ -107,7 +121,7 @@ def scoreboard_page(
     return templates.TemplateResponse(
         request,
         "scoreboard/board.html",
-        {"user": user, "b": _board(session, user, settings), **_labels()},
+        {"user": user, "b": _board(request, session, user, settings), **_labels()},
     )
 
 
@@ -119,7 +133,7 @@ def scoreboard_live(
     return templates.TemplateResponse(
         request,
         "scoreboard/_live.html",
-        {"user": user, "b": _board(session, user, settings), **_labels()},
+        {"user": user, "b": _board(request, session, user, settings), **_labels()},
     )
 
 
@@ -313,7 +327,7 @@ def save_personal_goal(
             whom = int(user_id.strip())
         except ValueError:
             raise InvalidInput("user_id", _("choose a person")) from None
-        if not 1 <= whom <= 2**53 - 1:
+        if not 1 <= whom <= ID_MAX:
             raise InvalidInput("user_id", _("choose a person"))
         service.set_goal(session, _goal(values), by=user, user_id=whom)
     except InvalidInput as exc:
