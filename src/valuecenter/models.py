@@ -41,6 +41,7 @@ from valuecenter.retention.models import (
     RetentionOffer,
     SaveCase,
 )
+from valuecenter.scoreboard.models import ScoreboardGoal, ScoreboardSettings
 from valuecenter.surveys.models import Survey
 from valuecenter.users.models import ApiToken, LoginFailures, User, UserSession
 from valuecenter.value.models import CustomerScore, ScoreRun
@@ -107,6 +108,8 @@ __all__ = [
     "SaveCase",
     "ScheduleEntry",
     "ScoreRun",
+    "ScoreboardGoal",
+    "ScoreboardSettings",
     "Shift",
     "StaffingInterval",
     "StaffingPlan",

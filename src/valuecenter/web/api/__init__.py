@@ -15,6 +15,7 @@ from valuecenter.web.api import (
     pools,
     renewals,
     retention,
+    scoreboard,
     staffing,
 )
 from valuecenter.web.query_guard import known_query_only
@@ -31,3 +32,4 @@ router.include_router(campaigns.router)
 router.include_router(followups.router)
 router.include_router(staffing.router)
 router.include_router(pools.router)
+router.include_router(scoreboard.router)

@@ -18,6 +18,7 @@ from valuecenter.web.pages import (
     retention_desk,
     retention_ledger,
     retention_renewals,
+    scoreboard,
     service,
     service_followups,
     service_reasons,
@@ -47,3 +48,4 @@ router.include_router(service_followups.router)
 router.include_router(service_reasons.router)
 router.include_router(staffing.router)
 router.include_router(pools.router)
+router.include_router(scoreboard.router)
