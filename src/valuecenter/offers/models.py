@@ -247,6 +247,8 @@ class DecisionResponse(Base):
     __table_args__ = (
         UniqueConstraint("decision_id", "action_id"),
         Index("ix_decision_responses_customer_id_recorded_at", "customer_id", "recorded_at"),
+        # The scoreboard counts today's answers of every agent at once (docs/scoreboard.md).
+        Index("ix_decision_responses_recorded_at", "recorded_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

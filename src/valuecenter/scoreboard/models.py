@@ -10,12 +10,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from valuecenter.db.base import Base, BigId, UTCDateTime, utcnow
 from valuecenter.db.types import str_enum
-from valuecenter.offers.models import DecisionResponse
 from valuecenter.users.models import Role
 
 
@@ -65,9 +64,3 @@ class ScoreboardSettings(Base):
     )
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-
-
-# The scoreboard counts today's answers of every agent at once (by when they were recorded);
-# the table's own index leads with the customer, so without this one every refresh of every
-# board would read the whole response log.
-RESPONSES_BY_TIME = Index("ix_decision_responses_recorded_at", DecisionResponse.recorded_at)
