@@ -197,3 +197,22 @@ def test_the_overview_and_its_export_for_a_manager(
         )
         assert by_code["de-c"]["top_retention"] == ""
         assert client.get("/pools/cockpit", params={"month": "2026-13"}).status_code == 422
+
+
+def test_an_account_manager_without_a_pool(db_url: str, world: World) -> None:
+    """The web world's AM01 is linked to the login; unlink it: the page says so, the API 404s."""
+    with make_client(db_url) as client:
+        login(client, "account-manager")
+        assert 'id="no-pool"' not in client.get("/pools/cockpit").text
+    from sqlalchemy import create_engine
+
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(update(AccountManager).values(user_id=None))
+    engine.dispose()
+    with make_client(db_url) as client:
+        login(client, "account-manager")
+        page = client.get("/pools/cockpit")
+        assert page.status_code == 200
+        assert 'id="no-pool"' in page.text
+        assert _get(client, world.tokens["account_manager"])[0] == 404

@@ -219,7 +219,8 @@ def _revenue(
     return previous, current
 
 
-def _shown(session: Session) -> ColumnElement[bool]:
+def _shown() -> ColumnElement[bool]:
+    """The decision showed at least one action (SQLite's and PostgreSQL's JSON function)."""
     return func.json_array_length(Decision.actions) > 0
 
 
@@ -235,7 +236,7 @@ def _offers(
         session,
         select(Customer.account_manager_id, func.count(Decision.id))
         .join(Decision, Decision.customer_id == Customer.id)
-        .where(_pool(ids), *in_period, _shown(session))
+        .where(_pool(ids), *in_period, _shown())
         .group_by(Customer.account_manager_id),
     )
     accepted: dict[int, int] = {}

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from valuecenter.bounds import RowId
 from valuecenter.csv_export import cents
 from valuecenter.customers.models import AccountManager
+from valuecenter.customers.repository import pool_of
 from valuecenter.i18n import (
     _,
     format_date,
@@ -283,6 +284,9 @@ def cockpit_page(
         "c": None,
     }
     if managing and account_manager_id is None:
+        return templates.TemplateResponse(request, "pools/cockpit.html", context)
+    if not managing and pool_of(session, user) is None:
+        context["no_pool"] = True
         return templates.TemplateResponse(request, "pools/cockpit.html", context)
     c = cockpit(session, user, period, account_manager_id)
     context.update(
