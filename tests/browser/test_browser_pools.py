@@ -152,6 +152,13 @@ def test_an_account_manager_and_a_manager_read_the_cockpit(
             page.set_viewport_size({"width": 420, "height": 900})
             _shoot(page, "pools-overview-en-420")
             page.set_viewport_size({"width": 1440, "height": 900})
+            # The cockpit without a chosen AM asks for one; changing the month keeps asking.
+            page.click(".pool-tabs a[href^='/pools/cockpit']")
+            expect(page.locator("#pick-first")).to_be_visible()
+            page.fill("input[name=month]", "2026-09")
+            expect(page).to_have_url(re.compile(r"month=2026-09"))
+            expect(page.locator("#pick-first")).to_be_visible()
+            page.goto(f"{base}/pools?month={MONTH}")
             page.click("#am-DE-01 th a")
             expect(page.locator("#source")).to_contain_text("DE-01")
             expect(page.locator("#card-revenue_cents .peer-line dt").first).to_have_text("DE")
