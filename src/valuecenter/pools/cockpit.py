@@ -113,9 +113,6 @@ class ArmFigures:
         return self.per_customer(self.revenue_cents)
 
 
-NO_ARM = ArmFigures(0, 0, 0, 0, 0)
-
-
 @dataclass(frozen=True)
 class ControlComparison:
     """Treated (the engine's arm) against the control group in one AM's pool; ``experiments``
