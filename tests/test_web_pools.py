@@ -26,7 +26,7 @@ URL = "/api/v1/pools/cockpit"
 @pytest.fixture
 def pools(sessions: sessionmaker[Session], world: World) -> dict[str, int]:
     """The pool world beside the web world: the test's account-manager login owns ``nl-a``;
-    the web world's own AMs left, so the peers are nl-a, nl-b (NL) and de-c (DE)."""
+    the web world's own AMs left, so the active AMs are nl-a, nl-b (NL) and de-c (DE)."""
     with sessions.begin() as session:
         session.execute(update(AccountManager).values(active=False, user_id=None))
         ids = build_pool_world(session)
@@ -68,13 +68,13 @@ def test_an_account_manager_sees_himself_with_peers_and_control(
         assert body["previous_period"]["label"] == "2026-09"  # type: ignore[index]
         peers = body["peers"]
         assert isinstance(peers, dict)
-        assert (peers["market"], peers["market_ams"], peers["all_ams"]) == ("NL", 2, 3)
-        # NL: nl-a 350.00 and nl-b 60.00; all: de-c 0 too
-        assert peers["market_median"]["revenue_cents"] == 20500
-        assert peers["all_median"]["revenue_cents"] == 6000
-        assert peers["market_median"]["top_retention"] == pytest.approx(0.85)
-        assert peers["all_median"]["top_retention"] == pytest.approx(0.85)  # de-c has none
-        assert peers["all_median"]["nps"] == 25.0
+        # his peers are the others: nl-b in NL (60.00), nl-b and de-c (0) in all
+        assert (peers["market"], peers["market_ams"], peers["all_ams"]) == ("NL", 1, 2)
+        assert peers["market_median"]["revenue_cents"] == 6000
+        assert peers["all_median"]["revenue_cents"] == 3000
+        assert peers["market_median"]["top_retention"] == pytest.approx(1.2)
+        assert peers["all_median"]["top_retention"] == pytest.approx(1.2)  # de-c has none
+        assert peers["all_median"]["nps"] is None  # neither has answers
         # treated a1, a3, a4 (4 decisions, 3 accepted marketing actions worth 65.00, their
         # October revenue 90 + 50 + 200 = 340.00); control a2 (nothing in October)
         control = body["control"]
@@ -197,3 +197,22 @@ def test_the_overview_and_its_export_for_a_manager(
         )
         assert by_code["de-c"]["top_retention"] == ""
         assert client.get("/pools/cockpit", params={"month": "2026-13"}).status_code == 422
+
+
+def test_an_account_manager_without_a_pool(db_url: str, world: World) -> None:
+    """The web world's AM01 is linked to the login; unlink it: the page says so, the API 404s."""
+    with make_client(db_url) as client:
+        login(client, "account-manager")
+        assert 'id="no-pool"' not in client.get("/pools/cockpit").text
+    from sqlalchemy import create_engine
+
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(update(AccountManager).values(user_id=None))
+    engine.dispose()
+    with make_client(db_url) as client:
+        login(client, "account-manager")
+        page = client.get("/pools/cockpit")
+        assert page.status_code == 200
+        assert 'id="no-pool"' in page.text
+        assert _get(client, world.tokens["account_manager"])[0] == 404

@@ -6,9 +6,9 @@ exactly like a missing one); managers and admins see any AM; agents none (the fr
 refuse them). The figures are :func:`valuecenter.pools.metrics.am_metrics`' (definitions
 there and in docs/pools.md).
 
-**Peers.** The median of each figure over the active AMs of his market (his ``country``, him
-included) and over every active AM; a figure an AM does not have (no NPS answers, no top
-customers) is left out of the median.
+**Peers.** The median of each figure over the *other* active AMs of his market (his
+``country``) and over every other active AM; a figure an AM does not have (no NPS answers, no
+top customers) is left out of the median. The only AM of his market has no market median.
 
 **Control.** The engine holds a random share of customers out of every sales offer each month
 (experiment ``nba-control:YYYY-MM``, ``offers/decisions.py``); a customer's decisions of a
@@ -73,8 +73,8 @@ def figure(m: AmMetrics, name: str) -> float | None:
 
 @dataclass(frozen=True)
 class Peers:
-    """Medians of :data:`COMPARED`: ``market`` over the active AMs of his market (``market_ams``
-    of them), ``everyone`` over all active AMs (``all_ams``)."""
+    """Medians of :data:`COMPARED` over his peers: the other active AMs of his market
+    (``market_ams`` of them) and all other active AMs (``all_ams``)."""
 
     market: str | None
     market_ams: int
@@ -111,9 +111,6 @@ class ArmFigures:
     @property
     def revenue_per_customer(self) -> float | None:
         return self.per_customer(self.revenue_cents)
-
-
-NO_ARM = ArmFigures(0, 0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -277,14 +274,14 @@ def cockpit(
     ids = sorted({*active, am.id})
     rows = am_metrics(session, period, ids)
     me = next(r for r in rows if r.account_manager_id == am.id)
-    everyone = [r for r in rows if r.account_manager_id != am.id or am.active]
-    market = [r for r in everyone if r.country == am.country]
+    others = [r for r in rows if r.account_manager_id != am.id]
+    market = [r for r in others if r.country == am.country]
     peers = Peers(
         market=am.country,
         market_ams=len(market),
-        all_ams=len(everyone),
+        all_ams=len(others),
         market_median=medians(market),
-        all_median=medians(everyone),
+        all_median=medians(others),
     )
     control = control_comparison(session, period, [am.id]).get(am.id)
     return Cockpit(period, period.previous(), me, peers, control)

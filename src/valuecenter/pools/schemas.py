@@ -69,8 +69,8 @@ class AmMetricsOut(BaseModel):
 
 class PeersOut(BaseModel):
     market: str | None = Field(description="His market (the AM's country).")
-    market_ams: int = Field(description="Active AMs of his market (him included).")
-    all_ams: int
+    market_ams: int = Field(description="The other active AMs of his market.")
+    all_ams: int = Field(description="All other active AMs.")
     market_median: dict[str, float | None]
     all_median: dict[str, float | None]
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from valuecenter.bounds import RowId
 from valuecenter.csv_export import cents
 from valuecenter.customers.models import AccountManager
+from valuecenter.customers.repository import pool_of
 from valuecenter.i18n import (
     _,
     format_date,
@@ -64,6 +65,11 @@ def _money(x: float | None) -> str:
     return format_money(x, whole=True)
 
 
+def _money_nb(x: float | None) -> str:
+    """Money in running text: never broken between the sign and the amount."""
+    return _money(x).replace(" ", "\u00a0")
+
+
 def _share(x: float | None) -> str:
     return "–" if x is None else format_percent(x)
 
@@ -94,7 +100,7 @@ FORMATS = {
 
 @dataclass(frozen=True)
 class FigureView:
-    """One card: the AM's figure, the two medians, a note and where it came from."""
+    """One card: the AM's figure, his peers' two medians, a note and where it came from."""
 
     key: str
     label: LazyProxy | str
@@ -140,8 +146,8 @@ def cards(c: Cockpit) -> list[FigureView]:
             "top %(n)s customers of %(month)s: %(before)s → %(now)s",
             n=format_number(m.top_customers),
             month=before,
-            before=_money(m.top_previous_cents),
-            now=_money(m.top_current_cents),
+            before=_money_nb(m.top_previous_cents),
+            now=_money_nb(m.top_current_cents),
         )
         if m.top_customers
         else _("no customer of his pool bought in %(month)s", month=before)
@@ -154,7 +160,7 @@ def cards(c: Cockpit) -> list[FigureView]:
             _(
                 "%(month)s: %(amount)s",
                 month=before,
-                amount=_money(m.previous_revenue_cents),
+                amount=_money_nb(m.previous_revenue_cents),
             ),
             _("order lines of his %(n)s pool customers' orders", n=format_number(m.customers)),
         ),
@@ -192,7 +198,7 @@ def cards(c: Cockpit) -> list[FigureView]:
             "nps",
             lazy_gettext("NPS"),
             _("%(n)s answers", n=format_number(m.nps_answers)),
-            _("his pool's survey answers: %% 9–10 minus %% 0–6"),
+            _("his pool's survey answers: % 9–10 minus % 0–6"),
         ),
         _card(
             c,
@@ -278,6 +284,9 @@ def cockpit_page(
         "c": None,
     }
     if managing and account_manager_id is None:
+        return templates.TemplateResponse(request, "pools/cockpit.html", context)
+    if not managing and pool_of(session, user) is None:
+        context["no_pool"] = True
         return templates.TemplateResponse(request, "pools/cockpit.html", context)
     c = cockpit(session, user, period, account_manager_id)
     context.update(
