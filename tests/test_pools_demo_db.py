@@ -41,6 +41,8 @@ def _pools_json(
     assert code == 0, err
     body: dict[str, object] = json.loads(out)
     assert set(body) >= {"ams", "customers", "size_spread_pct", "value_cv", "moved", "seconds"}
+    # seconds: read + solve + write; solve_seconds: the assignment alone
+    assert float(str(body["seconds"])) >= float(str(body["solve_seconds"])) > 0
     return body
 
 
