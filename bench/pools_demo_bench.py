@@ -94,6 +94,7 @@ class Backend:
     arrive_s: float
     new_customers: int
     locked_share: float
+    before: tuple[float, float, bool]  # the demo's own pools: size spread, value CV, countries
     runs: list[Figures]
 
 
@@ -194,6 +195,11 @@ def _backend(url: str, customers: int, seed: int) -> Backend:
         )
         since = service.utcnow() - timedelta(days=service.RECENT_DAYS)
         locked = service._locked(session, ids, since)
+        before = _check(session)
+    print(
+        f"  the demo's own pools: size spread {before[0]:.2%}, value CV {before[1]:.2%}",
+        flush=True,
+    )
     runs = [_assign("first", sessions)]
 
     new = plan_world(get_preset("wholesale"), customers // 20, seed + 1).frames["customers"]
@@ -220,7 +226,9 @@ def _backend(url: str, customers: int, seed: int) -> Backend:
         session.execute(update(Customer).values(account_manager_id=None))
     runs.append(_assign("fresh", sessions))
     engine.dispose()
-    return Backend(database, load_s, score_s, arrive_s, len(new), float(locked.mean()), runs)
+    return Backend(
+        database, load_s, score_s, arrive_s, len(new), float(locked.mean()), before, runs
+    )
 
 
 def _synthetic(n: int) -> tuple[float, float]:
@@ -287,6 +295,11 @@ def _section(
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for b in backends:
+        lines.append(
+            f"| {b.database} | the demo's own pools (before) | {b.runs[0].ams} | "
+            f"{b.runs[0].customers:,} | – | – | – | – | {b.before[0]:.2%} | {b.before[1]:.2%} "
+            f"| – | – | – | – | {'own country' if b.before[2] else 'WRONG'} |"
+        )
         for r in b.runs:
             synthetic = rebalance_s if r.label == "rebalance" else fresh_s
             lines.append(
@@ -297,11 +310,14 @@ def _section(
                 f"{'own country' if r.country_ok else 'WRONG'} |"
             )
     lines += ["", "Not the target (the set-up): "]
-    lines[-1] += "; ".join(
-        f"{b.database}: demo load {b.load_s:.1f} s, score run {b.score_s:.1f} s, 3 AMs out "
-        f"and {b.new_customers:,} customers imported {b.arrive_s:.1f} s, locked customers "
-        f"{b.locked_share:.0%} (every imported case is open)"
-        for b in backends
+    lines[-1] += (
+        "; ".join(
+            f"{b.database}: demo load {b.load_s:.1f} s, score run {b.score_s:.1f} s, 3 AMs out "
+            f"and {b.new_customers:,} customers imported {b.arrive_s:.1f} s, locked customers "
+            f"{b.locked_share:.0%} (every imported case is open)"
+            for b in backends
+        )
+        + "."
     )
     runs = [r for b in backends for r in b.runs]
     worst = max(r.seconds for r in runs)

@@ -34,9 +34,8 @@ are placed as in the fresh assignment; (4) the value swaps, first among customer
 this run (free), then among unlocked customers that have not moved — except for a pool whose
 locked customers alone hold it above the value band while the market's value CV is within
 the tolerance: moving a few of its customers could not bring it into the band, so nobody
-moves for it. Locked customers (an
-open case, a recent AM contact) move only in (1)–(2), and only when a pool's unlocked
-customers do not suffice.
+moves for it. Locked customers (an open case, a recent AM contact) move only in (1)–(2),
+and only when a pool's unlocked customers do not suffice.
 
 **The theoretical minimum of moves** (a lower bound on any assignment within the size
 bounds): with ``s_a`` the customers AM ``a`` keeps (his surviving, same-market customers),
