@@ -282,3 +282,36 @@ def test_bad_input_names_the_field(change: str, field: str) -> None:
     with pytest.raises(InputError) as error:
         assign_pools(customers, ams, current=current)
     assert error.value.field == field
+
+
+def test_a_pool_its_locked_customers_hold_above_the_band_costs_no_moves() -> None:
+    """Pool 0's locked customers alone keep it 6% above the market's mean value; its four
+    small unlocked customers cannot bring it into the ±5% band, and the market's value CV
+    (about 3%) is within the tolerance: moving them would only cost moves. The rebalance
+    places the new customers and moves nobody (it used to move the small ones one by one)."""
+    per_pool = 100
+    value = np.ones(5 * per_pool)
+    value[0] = 15.0  # a big customer in pool 0
+    value[per_pool - 4 : per_pool] = 0.01  # pool 0's four small unlocked customers
+    current = np.repeat(np.arange(5, dtype=np.int64) + 10, per_pool)
+    locked = np.zeros(5 * per_pool, dtype=bool)
+    locked[: per_pool - 4] = True
+    new = 10
+    customers = Customers(
+        np.arange(5 * per_pool + new, dtype=np.int64),
+        np.array(["NL"] * (5 * per_pool + new), dtype=object),
+        np.concatenate([value, np.ones(new)]),
+        np.ones(5 * per_pool + new),
+    )
+    ams = AccountManagers(np.arange(5, dtype=np.int64) + 10, np.array(["NL"] * 5, dtype=object))
+    result = assign_pools(
+        customers,
+        ams,
+        current=np.concatenate([current, np.full(new, -1, dtype=np.int64)]),
+        locked=np.concatenate([locked, np.zeros(new, dtype=bool)]),
+    )
+    check_constraints(result, customers, ams, 0.05)
+    assert result.markets[0].value_spread > 0.05  # the band is out of reach for pool 0
+    assert result.value_cv_worst <= 0.05
+    assert result.min_moves == 0
+    assert result.moved == 0

@@ -31,9 +31,11 @@ sheds its excess, unlocked customers first, those whose value best brings the po
 the market's mean value; (2) if the orphans and shed customers cannot fill every pool up to
 ``lo``, the richest pools above ``lo`` give up the rest; (3) the orphans and shed customers
 are placed as in the fresh assignment; (4) the value swaps, first among customers placed in
-this run (free), then among unlocked customers that have not moved. Locked customers (an
-open case, a recent AM contact) move only in (1)–(2), and only when a pool's unlocked
-customers do not suffice.
+this run (free), then among unlocked customers that have not moved — except for a pool whose
+locked customers alone hold it above the value band while the market's value CV is within
+the tolerance: moving a few of its customers could not bring it into the band, so nobody
+moves for it. Locked customers (an open case, a recent AM contact) move only in (1)–(2),
+and only when a pool's unlocked customers do not suffice.
 
 **The theoretical minimum of moves** (a lower bound on any assignment within the size
 bounds): with ``s_a`` the customers AM ``a`` keeps (his surviving, same-market customers),
@@ -285,9 +287,22 @@ class _Market:
             low = int(live[np.argmin(self.vsum[live])])
             if h == low:
                 return
+            if allow_moves and _cv(self.vsum) <= tolerance and self._out_of_reach(h, tolerance):
+                # Its locked customers hold it above the band and the market's CV is within
+                # the tolerance: moving some of its customers would buy little for the moves.
+                open_[h] = False
+                continue
             if not self._improve(h, low, allow_moves):
                 high_worse = self.vsum[h] - self.target_v >= self.target_v - self.vsum[low]
                 open_[h if high_worse else low] = False
+
+    def _out_of_reach(self, a: int, tolerance: float) -> bool:
+        """Whether pool ``a`` stays above the value band even when every customer that may
+        move (placed in this run, or not locked) leaves it: moving some of them would then
+        only cost moves without bringing it into the band."""
+        movable = self._candidates(a, True)
+        rest = float(self.vsum[a]) - float(self.value[movable].sum())
+        return rest > (1.0 + tolerance) * self.target_v
 
     def _candidates(self, a: int, allow_moves: bool) -> IntArray:
         members = np.flatnonzero(self.pool == a)

@@ -59,7 +59,7 @@ def assign(
             moved=grouped(a.moved),
             minimum=grouped(a.min_moves),
             placed=grouped(run.changed - a.moved),
-            seconds=format_number(a.seconds, decimals=2),
+            seconds=format_number(run.seconds, decimals=2),
             dry=_(" · dry run, nothing changed") if dry_run else "",
         )
     )
