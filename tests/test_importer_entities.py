@@ -243,6 +243,46 @@ def test_contacts_reasons_cases_transfers_and_checks(sessions: sessionmaker[Sess
         assert k2_from is None
 
 
+def test_a_case_is_closed_when_its_latest_contact_resolved_it(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The file carries no case status: the latest contact of a case decides it (closed at
+    that contact's start when it resolved the matter, open otherwise), on every import."""
+    load(sessions, "customers", CUSTOMERS[:1])
+    rows = [
+        {"contact_id": "K1", "customer_id": "C1", "channel": "phone", "case_id": "Z1",
+         "started_at": "2024-03-01 09:00", "resolved": "false"},
+        {"contact_id": "K2", "customer_id": "C1", "channel": "email", "case_id": "Z1",
+         "started_at": "2024-03-02 10:00", "resolved": "true"},
+        {"contact_id": "K3", "customer_id": "C1", "channel": "phone", "case_id": "Z2",
+         "started_at": "2024-03-03 11:00", "resolved": "true"},
+        {"contact_id": "K4", "customer_id": "C1", "channel": "phone", "case_id": "Z2",
+         "started_at": "2024-03-04 11:00"},
+    ]  # fmt: skip
+    load(sessions, "contacts", rows)
+
+    def cases() -> dict[str, tuple[str, datetime | None]]:
+        with sessions() as s:
+            return {c.external_id: (c.status, c.closed_at) for c in s.scalars(select(Case))}
+
+    assert cases() == {
+        "Z1": ("closed", datetime(2024, 3, 2, 10, 0, tzinfo=UTC)),
+        "Z2": ("open", None),
+    }
+    # A later contact reopens Z1 and resolves Z2.
+    later = [
+        {"contact_id": "K5", "customer_id": "C1", "channel": "phone", "case_id": "Z1",
+         "started_at": "2024-03-05 09:00", "resolved": "false"},
+        {"contact_id": "K6", "customer_id": "C1", "channel": "chat", "case_id": "Z2",
+         "started_at": "2024-03-05 10:00", "resolved": "true"},
+    ]  # fmt: skip
+    load(sessions, "contacts", later)
+    assert cases() == {
+        "Z1": ("open", None),
+        "Z2": ("closed", datetime(2024, 3, 5, 10, 0, tzinfo=UTC)),
+    }
+
+
 def test_transfer_to_an_unknown_contact_is_rejected(sessions: sessionmaker[Session]) -> None:
     rows = [
         {"contact_id": "K1", "channel": "phone", "started_at": "2024-03-01 09:00",

@@ -492,6 +492,8 @@ def load_contacts(run: Run) -> Counts:
             "WHERE transferred_from IS NOT NULL) OR (transferred_from_id IS NOT NULL "
             f"AND external_id IN (SELECT contact_id FROM {stage}))"
         )
+    if "case_id" in staged:
+        _settle_cases(run, stage)
     if reasons is not None:
         db.execute(
             "DELETE FROM contact_reasons WHERE contact_id IN (SELECT c.id FROM contacts c "
@@ -585,6 +587,29 @@ def _create_cases(run: Run, stage: str, staged_rows: int) -> None:
         new_cases,
     )
     run.count_created("cases", inserted)
+
+
+def _settle_cases(run: Run, stage: str) -> None:
+    """The status of every case the file touched follows its latest contact: closed (at that
+    contact's start) when it resolved the matter, open otherwise. A contacts file carries no
+    case status, its contacts do; without this every imported case stayed open for ever (and
+    held its customer in his account manager's pool, docs/pools.md)."""
+
+    def latest(column: str) -> str:
+        return (
+            f"(SELECT c.{column} FROM contacts c WHERE c.case_id = cases.id "
+            "ORDER BY c.started_at DESC, c.id DESC LIMIT 1)"
+        )
+
+    touched = f"external_id IN (SELECT case_id FROM {stage} WHERE case_id IS NOT NULL)"
+    run.db.execute(
+        f"UPDATE cases SET status = 'closed', closed_at = {latest('started_at')} "
+        f"WHERE {touched} AND {latest('resolved')} = TRUE"
+    )
+    run.db.execute(
+        "UPDATE cases SET status = 'open', closed_at = NULL "
+        f"WHERE {touched} AND ({latest('resolved')} IS NULL OR {latest('resolved')} = FALSE)"
+    )
 
 
 def _reject_unknown_transfers(run: Run, stage: str) -> None:
