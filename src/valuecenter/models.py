@@ -41,6 +41,12 @@ from valuecenter.retention.models import (
     RetentionOffer,
     SaveCase,
 )
+from valuecenter.routing.models import (
+    AgentPresence,
+    RoutingDecision,
+    RoutingRule,
+    RoutingSettings,
+)
 from valuecenter.surveys.models import Survey
 from valuecenter.users.models import ApiToken, LoginFailures, User, UserSession
 from valuecenter.value.models import CustomerScore, ScoreRun
@@ -60,6 +66,7 @@ __all__ = [
     "AccountManager",
     "Action",
     "Agent",
+    "AgentPresence",
     "AgentSkill",
     "Alert",
     "AlertRun",
@@ -104,6 +111,9 @@ __all__ = [
     "RenewalCandidate",
     "RenewalRun",
     "RetentionOffer",
+    "RoutingDecision",
+    "RoutingRule",
+    "RoutingSettings",
     "SaveCase",
     "ScheduleEntry",
     "ScoreRun",

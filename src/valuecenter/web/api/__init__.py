@@ -14,6 +14,7 @@ from valuecenter.web.api import (
     health,
     renewals,
     retention,
+    routing,
     staffing,
 )
 from valuecenter.web.query_guard import known_query_only
@@ -29,3 +30,4 @@ router.include_router(decisions.router)
 router.include_router(campaigns.router)
 router.include_router(followups.router)
 router.include_router(staffing.router)
+router.include_router(routing.router)

@@ -17,6 +17,7 @@ from valuecenter.web.pages import (
     retention_desk,
     retention_ledger,
     retention_renewals,
+    routing,
     service,
     service_followups,
     service_reasons,
@@ -45,3 +46,4 @@ router.include_router(service.router)
 router.include_router(service_followups.router)
 router.include_router(service_reasons.router)
 router.include_router(staffing.router)
+router.include_router(routing.router)
