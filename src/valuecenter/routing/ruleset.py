@@ -336,8 +336,33 @@ def as_document(checked: CheckedSet) -> dict[str, Any]:
     return {"settings": settings, "rules": rules}
 
 
+def _plain(value: Any) -> Any:
+    """Whole floats as ints (the kernel stores numbers as floats: ``hour: {lt: 12.0}``)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def dump(document: Mapping[str, Any]) -> str:
-    """YAML text of a rule set, keys in the order written."""
-    return yaml.safe_dump(
-        dict(document), sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+    """YAML text of a rule set: the settings and each rule a block, a rule's condition and
+    action each on one line (flow style), so a manager reads one rule at a glance."""
+    settings = yaml.safe_dump(
+        {"settings": document.get("settings") or {}}, sort_keys=False, allow_unicode=True
     )
+    lines = [settings.rstrip("\n"), "rules:"]
+    for rule in document.get("rules") or []:
+        name = yaml.safe_dump({"name": rule["name"]}, allow_unicode=True, width=1000).strip()
+        lines.append(f"  - {name}")
+        for key in ("when", "then", "enabled"):
+            if key in rule:
+                value = yaml.safe_dump(
+                    _plain(rule[key]), default_flow_style=True, allow_unicode=True, width=1000
+                ).strip()
+                lines.append(f"    {key}: {value.removesuffix(chr(10) + '...').strip()}")
+    if len(lines) == 2:
+        lines[-1] = "rules: []"
+    return "\n".join(lines) + "\n"
