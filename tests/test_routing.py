@@ -182,7 +182,7 @@ def test_language_of_the_call_else_of_the_customer(
     with sessions() as session:
         german = _decide(session, customer_id=_id(routed, "C1003"), at=TUESDAY_9)
         french_call = _decide(
-            session, customer_id=_id(routed, "C1003"), language="FR", at=TUESDAY_9
+            session, customer_id=_id(routed, "C1003"), language="fr-BE", at=TUESDAY_9
         )
         unlisted = _decide(session, customer_id=_id(routed, "C1003"), language="es", at=TUESDAY_9)
     assert german.queue == "phone-de"
@@ -486,6 +486,11 @@ def test_api_decides_and_logs(routed: World, db_url: str) -> None:
         )
         assert old.status_code == 422
         assert old.json()["detail"].startswith("time:")
+        for bad in ({"customer_id": "42"}, {"waiting_seconds": -1}, {"colour": "red"}):
+            refused = client.post(
+                "/api/v1/routing/decide", json=bad, headers=bearer(routed.tokens["agent"])
+            )
+            assert refused.status_code == 422, bad
         presence = client.put(
             "/api/v1/routing/presence/AM-01",
             json={"state": "available"},

@@ -195,7 +195,10 @@ def decide(
     decided_at = now or utcnow()
     at = call.at or decided_at
     caller, e164 = find_caller(session, call)
-    language = call.language.strip().lower() if call.language else None
+    # "nl", "NL", "nl-BE", "nl_NL" are all Dutch to the rules.
+    language = (
+        call.language.strip().lower().replace("_", "-").split("-")[0] if call.language else None
+    )
     context = Context(
         at=at,
         local=at.astimezone(zone),
