@@ -324,6 +324,12 @@ def main() -> None:
              "--warmup", "3"]
         )  # fmt: skip
         (work / "steps.json").write_text(json.dumps(steps, indent=1), encoding="utf-8")
+        print("the floor: GET /api/v1/health at the same rate …", flush=True)
+        floor = _loadgen(
+            ["--url", f"http://127.0.0.1:{port}/api/v1/health", "--connections", "64",
+             "--timeout", "2", "--raw", "--rate", str(opts.rate), "--duration", "30",
+             "--warmup", "5"]
+        )["phases"][0]["latency_ms"]  # fmt: skip
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -386,6 +392,9 @@ def main() -> None:
             f"{lat['p50'] / inproc['p50_ms']:.2f} | |",
             f"| decision inside the request (the log's `latency_us`), p99 | "
             f"{outcomes['engine_p99_us']} µs | – | – | |",
+            f"| the floor: `GET /api/v1/health` (no token, one `SELECT 1`) at {opts.rate:g}/s "
+            f"for 30 s, p50 / p99 | {floor['p50']:.2f} / {floor['p99']:.2f} ms | – | "
+            f"routing p99 ÷ floor p99 {lat['p99'] / floor['p99']:.2f} | |",
             "",
             *rows,
             "",
