@@ -51,8 +51,6 @@ CONFIG = SchemathesisConfig.from_dict(
                     }
                 },
             },
-            # Erlang sizing: the offered load calls × AHT ÷ interval must stay within 100,000
-            # Erlangs, a bound on a product of fields JSON Schema cannot state (422 naming it).
             # The cockpit: a manager must name the account manager (an AM sees only himself),
             # a rule on the caller's role that JSON Schema cannot state (422 naming the field).
             {
@@ -63,6 +61,16 @@ CONFIG = SchemathesisConfig.from_dict(
                     }
                 },
             },
+            # Routing: a call's time must lie in the years 2000–2099 (a date-time's range is
+            # not a JSON Schema bound; 422 naming `time`).
+            {
+                "include-name": "POST /api/v1/routing/decide",
+                "checks": {
+                    "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "422"]}
+                },
+            },
+            # Erlang sizing: the offered load calls × AHT ÷ interval must stay within 100,000
+            # Erlangs, a bound on a product of fields JSON Schema cannot state (422 naming it).
             {
                 "include-name": "POST /api/v1/staffing/erlang",
                 "checks": {

@@ -41,6 +41,12 @@ from valuecenter.retention.models import (
     RetentionOffer,
     SaveCase,
 )
+from valuecenter.routing.models import (
+    AgentPresence,
+    RoutingDecision,
+    RoutingRule,
+    RoutingSettings,
+)
 from valuecenter.scoreboard.models import ScoreboardGoal, ScoreboardSettings
 from valuecenter.surveys.models import Survey
 from valuecenter.users.models import ApiToken, LoginFailures, User, UserSession
@@ -61,6 +67,7 @@ __all__ = [
     "AccountManager",
     "Action",
     "Agent",
+    "AgentPresence",
     "AgentSkill",
     "Alert",
     "AlertRun",
@@ -105,6 +112,9 @@ __all__ = [
     "RenewalCandidate",
     "RenewalRun",
     "RetentionOffer",
+    "RoutingDecision",
+    "RoutingRule",
+    "RoutingSettings",
     "SaveCase",
     "ScheduleEntry",
     "ScoreRun",

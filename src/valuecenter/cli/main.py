@@ -26,6 +26,7 @@ from valuecenter.cli import pools as pools_cli
 from valuecenter.cli import renewals as renewals_cli
 from valuecenter.cli import retention as retention_cli
 from valuecenter.cli import rhythm as rhythm_cli
+from valuecenter.cli import routing as routing_cli
 from valuecenter.cli import service as service_cli
 from valuecenter.cli import service_followups as _service_followups  # noqa: F401
 from valuecenter.cli import service_reasons as _service_reasons  # noqa: F401 - registers its commands
@@ -72,6 +73,7 @@ app.add_typer(experiment_cli.app, name="experiment")
 app.add_typer(campaign_cli.app, name="campaign")
 app.add_typer(service_cli.app, name="service")
 app.add_typer(staffing_cli.app, name="staffing")
+app.add_typer(routing_cli.app, name="routing")
 
 
 @app.callback()

@@ -118,6 +118,7 @@ class Vocabulary:
     segments: frozenset[str] | None = None
     value_segments: frozenset[str] | None = None
     countries: frozenset[str] | None = None
+    languages: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +220,7 @@ def _parse_set(field: str, value: object, vocab: Vocabulary, path: str) -> dict[
         "segment": vocab.segments,
         "value_segment": vocab.value_segments,
         "country": vocab.countries,
+        "language": vocab.languages,
     }.get(field)
     if known is not None:
         allowed = set(known)

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
@@ -37,11 +39,12 @@ from valuecenter.demo.world import (
     Plan,
     generate_blocks,
 )
-from valuecenter.errors import AppError, Conflict
+from valuecenter.errors import AppError, Conflict, InvalidInput
 from valuecenter.formatting import grouped
 from valuecenter.i18n import _
 from valuecenter.importer.service import ImportOptions, ImportResult, import_frame
 from valuecenter.quality.followups import DEFAULT_MAX_AGE_DAYS, assign_owners, create_missing
+from valuecenter.routing.service import load_rules
 from valuecenter.users.models import Role
 from valuecenter.users.security import new_password
 from valuecenter.users.service import create_user
@@ -141,7 +144,17 @@ def load_plan(
     # The agents' skills as rows, as after an import of agents (workforce/skills.py).
     sync_from_agents(session)
     restore_default_peaks(session)
+    # The preset's inbound routing rules (demo/routing/<preset>.yaml, docs/routing.md).
+    load_rules(session, document=demo_routing_rules(plan.preset.name))
     return {entity: results[entity] for entity in ENTITY_ORDER}
+
+
+def demo_routing_rules(preset_name: str) -> object:
+    """The demo company's routing rule set of ``preset_name`` (the parsed YAML)."""
+    source = resources.files("valuecenter.demo") / "routing" / f"{preset_name}.yaml"
+    if not source.is_file():
+        raise InvalidInput("preset", f"'{preset_name}' has no demo routing rules")
+    return yaml.safe_load(source.read_text(encoding="utf-8"))
 
 
 def insert_truth(session: Session, frames: dict[str, pd.DataFrame]) -> dict[str, int]:

@@ -189,7 +189,8 @@ class CustomerFeatures(Base):
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     feature_set: Mapped[str] = mapped_column(String(32), info=NOT_PERSONAL)
     account_manager_id: Mapped[int | None] = mapped_column(BigInteger)
-    phone: Mapped[str | None] = mapped_column(String(20), info=PERSONAL)
+    # Indexed: inbound routing finds a caller by his number (``routing/hotpath.py``).
+    phone: Mapped[str | None] = mapped_column(String(20), index=True, info=PERSONAL)
     facts: Mapped[dict[str, object]] = mapped_column(JSON, info=PERSONAL)
 
 

@@ -37,6 +37,7 @@ from valuecenter.offers.engine import EngineCache
 from valuecenter.settings import Settings, get_settings
 from valuecenter.web import api, errors, openapi, pages
 from valuecenter.web.api import decisions as api_decisions
+from valuecenter.web.api import routing as api_routing
 from valuecenter.web.body_limit import BodyLimit
 from valuecenter.web.limits import ConcurrencyLimit
 from valuecenter.web.locale import LocaleMiddleware
@@ -135,6 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The decision API's hot path first, as a plain route (web/api/decisions.py).
     app.router.routes.insert(
         0, Route("/api/v1/decisions", api_decisions.decide_fast, methods=["POST"])
+    )
+    app.router.routes.insert(
+        0, Route("/api/v1/routing/decide", api_routing.decide_fast, methods=["POST"])
     )
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)

@@ -15,6 +15,7 @@ from valuecenter.web.api import (
     pools,
     renewals,
     retention,
+    routing,
     scoreboard,
     staffing,
 )
@@ -33,3 +34,4 @@ router.include_router(followups.router)
 router.include_router(staffing.router)
 router.include_router(pools.router)
 router.include_router(scoreboard.router)
+router.include_router(routing.router)

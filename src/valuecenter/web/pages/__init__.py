@@ -18,6 +18,7 @@ from valuecenter.web.pages import (
     retention_desk,
     retention_ledger,
     retention_renewals,
+    routing,
     scoreboard,
     service,
     service_followups,
@@ -49,3 +50,4 @@ router.include_router(service_reasons.router)
 router.include_router(staffing.router)
 router.include_router(pools.router)
 router.include_router(scoreboard.router)
+router.include_router(routing.router)
