@@ -15,7 +15,14 @@ from valuecenter.demo.latent import streams
 from valuecenter.demo.orders import LEAD_IN_LOG2, _lead_in
 from valuecenter.demo.presets import CHANNELS, TELECOM, WHOLESALE, get_preset
 from valuecenter.demo.timeline import DAY, LoadProfile, Window, local_to_utc
-from valuecenter.demo.world import ENTITY_ORDER, DemoWorld, build_world, default_window
+from valuecenter.demo.world import (
+    ENTITY_ORDER,
+    DemoWorld,
+    build_world,
+    default_window,
+    generate_blocks,
+    plan_world,
+)
 from valuecenter.errors import InvalidInput
 
 
@@ -242,3 +249,15 @@ def test_bad_parameters_are_one_line_errors() -> None:
         build_world(WHOLESALE, 0, 1)
     with pytest.raises(InvalidInput, match="months"):
         default_window(None, 0)
+
+
+@pytest.mark.parametrize("preset", ["wholesale", "telecom"])
+@pytest.mark.parametrize("customers", [1, 3])
+def test_a_tiny_company_without_contracts_is_generated(preset: str, customers: int) -> None:
+    """``demo --customers 3`` once failed with pandas' "No objects to concatenate" when no
+    customer held a contract; a tiny world has empty contract frames instead."""
+    blocks = list(generate_blocks(plan_world(get_preset(preset), customers, 1)))
+    assert sum(len(b.truth["truth_customers"]) for b in blocks) == customers
+    assert all(
+        list(b.frames["contracts"].columns)[:2] == ["contract_id", "customer_id"] for b in blocks
+    )

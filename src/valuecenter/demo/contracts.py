@@ -253,7 +253,7 @@ def generate_contracts(
         term = np.where(alive, pick_term(plan), term)
         discount = np.where(alive & was_treated, _RENEWAL_DISCOUNT, 0.0)
 
-    frame = pd.concat(rows, ignore_index=True)
+    frame = pd.concat(rows, ignore_index=True) if rows else _NO_CONTRACTS.copy()
     running_to = np.where(
         frame["status"].to_numpy() == "active", end_day, frame["_end"].to_numpy(dtype=np.int64)
     )
@@ -287,14 +287,32 @@ def generate_contracts(
     ]
     return Contracts(
         frame=frame[columns],
-        handset_customer=np.concatenate(handset_c).astype(np.int64),
-        handset_day=np.concatenate(handset_d).astype(np.int64),
+        handset_customer=np.concatenate([*handset_c, _NO_DAYS]).astype(np.int64),
+        handset_day=np.concatenate([*handset_d, _NO_DAYS]).astype(np.int64),
         revenue_cents=np.round(paid).astype(np.int64),
         churn_day=churn.astype(np.int64),
         churn_cause=cause.astype(np.int64),
         open_term_years=open_term,
         renewals=pd.concat(offers, ignore_index=True) if offers else _NO_OFFERS.copy(),
     )
+
+
+_NO_CONTRACTS = pd.DataFrame(
+    {
+        "_begin": np.zeros(0, np.int64),
+        "_cust": np.zeros(0, np.int64),
+        "plan": np.zeros(0, object),
+        "monthly_fee": np.zeros(0, np.float64),
+        "_start": np.zeros(0, np.int64),
+        "_end": np.zeros(0, np.int64),
+        "status": np.zeros(0, object),
+        "_renewed": np.zeros(0, np.int64),
+        "_cancelled": np.zeros(0, np.int64),
+        "cancel_reason": np.zeros(0, object),
+    }
+)
+"""A world so small that no customer holds a contract (``demo --customers 3``)."""
+_NO_DAYS = np.zeros(0, np.int64)
 
 
 def _optional_dates(days: IntArray) -> pd.Series:
