@@ -105,18 +105,17 @@ def _setup(url: str) -> dict[str, Any]:
     return done
 
 
-def _token(url: str) -> str:
+def _token(url: str, username: str = "bench-agent") -> str:
+    """A day's API token of the agent-role user ``username`` (created when missing)."""
     from valuecenter.users import service as users
     from valuecenter.users.models import Role, User
     from valuecenter.users.security import new_password
 
     sessions = make_sessionmaker(make_engine(url))
     with unit_of_work(sessions) as session:
-        if session.scalar(select(User).where(User.username == "bench-agent")) is None:
-            users.create_user(
-                session, username="bench-agent", password=new_password(), role=Role.AGENT
-            )
-        return users.issue_token(session, username="bench-agent", days=1)
+        if session.scalar(select(User).where(User.username == username)) is None:
+            users.create_user(session, username=username, password=new_password(), role=Role.AGENT)
+        return users.issue_token(session, username=username, days=1)
 
 
 def _bodies(url: str, path: Path) -> list[dict[str, Any]]:

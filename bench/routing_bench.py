@@ -41,7 +41,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from benchdoc import publish
-from nba_bench import _cpu_seconds, _free_port, _loadgen, _serve
+from nba_bench import _cpu_seconds, _free_port, _loadgen, _serve, _token
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import upgrade
 from valuecenter.db.uow import unit_of_work
@@ -101,20 +101,6 @@ def _setup(url: str) -> dict[str, Any]:
             or 0
         )
     return done
-
-
-def _token(url: str) -> str:
-    from valuecenter.users import service as users
-    from valuecenter.users.models import Role, User
-    from valuecenter.users.security import new_password
-
-    sessions = make_sessionmaker(make_engine(url))
-    with unit_of_work(sessions) as session:
-        if session.scalar(select(User).where(User.username == "bench-acd")) is None:
-            users.create_user(
-                session, username="bench-acd", password=new_password(), role=Role.AGENT
-            )
-        return users.issue_token(session, username="bench-acd", days=1)
 
 
 def _bodies(url: str, path: Path) -> list[dict[str, Any]]:
@@ -291,7 +277,7 @@ def main() -> None:
     url = opts.postgres
     print("set-up …", flush=True)
     setup = _setup(url)
-    token = _token(url)
+    token = _token(url, "bench-acd")
     work = Path(tempfile.mkdtemp(prefix="routing-bench-"))
     bodies = _bodies(url, work / "bodies.jsonl")
     print("in-process decisions …", flush=True)
