@@ -87,9 +87,16 @@ def figures(value: Incremental) -> tuple[int | None, tuple[int, int] | None]:
     return estimate, (round(value.low), round(value.high))
 
 
-def is_proven(value: Incremental, *, randomised: bool) -> bool:
-    """Proven: against a randomised control group, with an estimate and its interval."""
-    return randomised and value.estimate is not None and value.has_interval
+def is_proven(value: Incremental, *, randomised: bool, treated: int, control: int) -> bool:
+    """Proven: ``treated`` units against ``control`` units of a randomised control group (both
+    arms present: nothing measured is nothing proven), with an estimate and its interval."""
+    return (
+        randomised
+        and treated > 0
+        and control > 0
+        and value.estimate is not None
+        and value.has_interval
+    )
 
 
 def proven_total(lines: Iterable[YieldLine]) -> int:

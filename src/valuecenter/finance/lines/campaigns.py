@@ -64,8 +64,8 @@ class CampaignsLedger:
             gross_cents=sum(r.readout.treated.revenue_cents for r in results),
             incremental_cents=incremental,
             interval_cents=interval,
-            # Nothing measured is nothing proven; each campaign's arms are a random draw.
-            proven=bool(results) and is_proven(value, randomised=True),
+            # Each campaign's arms are a random draw.
+            proven=is_proven(value, randomised=True, treated=treated, control=control),
             method=_(
                 "Campaigns started in the period (%(campaigns)s): each treated arm "
                 "(%(treated)s members together) against its own random control arm "

@@ -45,7 +45,12 @@ class NbaSalesLedger:
             incremental_cents=incremental,
             interval_cents=interval,
             # The control group is a monthly random draw of customers: randomised.
-            proven=is_proven(value, randomised=True),
+            proven=is_proven(
+                value,
+                randomised=True,
+                treated=total.sales.treated,
+                control=total.sales.control,
+            ),
             method=_(
                 "Customers to whom an offer could be shown in the period: the engine's arm "
                 "(%(treated)s customer-months) against the month's random control group "

@@ -40,7 +40,9 @@ class SavesLedger:
             gross_cents=total.gross_value_cents,
             incremental_cents=incremental,
             interval_cents=interval,
-            proven=is_proven(value, randomised=total.randomised),
+            proven=is_proven(
+                value, randomised=total.randomised, treated=total.desk, control=total.control
+            ),
             method=_(
                 "Save-desk cases closed in the period (%(desk)s) against the cancel callers "
                 "the draw sent to standard handling (%(control)s): desk cases × the difference "
