@@ -58,6 +58,18 @@ def test_the_saves_line_is_the_save_ledgers_total(
 ) -> None:
     end = date(month.year, month.month + 1, 1)
     with sessions() as session:
+        # August's draw is recorded as the experiments kernel's; September's cases were not.
+        session.add(
+            Experiment(
+                key="save-desk:2026-08",
+                kind=ExperimentKind.SAVE_DESK,
+                name="Save desk 2026-08",
+                status=ExperimentStatus.RUNNING,
+                treated_share=0.5,
+                created_at=datetime(2026, 8, 1, tzinfo=UTC),
+            )
+        )
+        session.flush()
         line = SavesLedger().line(session, month, end)
         total = ledger(session, "month", month, end)[-1]
     assert line.key == "saves"
@@ -71,6 +83,7 @@ def test_the_saves_line_is_the_save_ledgers_total(
     assert line.provenance["desk_cases"] == total.desk
     assert line.provenance["control_cases"] == total.control
     assert line.provenance["score_runs"] == total.score_runs
+    assert line.provenance["experiments"] == (["save-desk:2026-08"] if month == AUGUST else [])
     assert line.records.count == total.cases == total.desk + total.control
     assert line.records.url() == (
         f"/retention/ledger?by=month&since={month.isoformat()}&until={end.isoformat()}"

@@ -16,9 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from valuecenter.analytics.message import shown
+from valuecenter.experiments.models import Experiment
 from valuecenter.finance.ledger import RecordsRef, YieldLine, figures, is_proven
 from valuecenter.i18n import _
 from valuecenter.retention.desk.ledger import ledger
@@ -29,7 +31,11 @@ class SavesLedger:
     key: str = "saves"
 
     def line(self, session: Session, start: date, end: date) -> YieldLine:
-        total = ledger(session, "month", start, end)[-1]
+        rows = ledger(session, "month", start, end)
+        total = rows[-1]
+        # The draw of each month is the experiments kernel's ``save-desk:YYYY-MM``.
+        keys = [f"save-desk:{row.key}" for row in rows[:-1]]
+        drawn = session.scalars(select(Experiment.key).where(Experiment.key.in_(keys))).all()
         value = total.incremental_value_cents
         incremental, interval = figures(value)
         return YieldLine(
@@ -53,6 +59,7 @@ class SavesLedger:
                 kept=total.gross_saves,
             ),
             provenance={
+                "experiments": sorted(drawn),
                 "score_runs": list(total.score_runs),
                 "desk_cases": total.desk,
                 "control_cases": total.control,
