@@ -7,9 +7,10 @@ A line gives, for a period [start, end) of UTC days:
   €10.7M": what the arm that was treated kept or bought), never shown alone;
 - the **incremental** figure beside it — what the treatment added beyond its control group —
   with its 95% interval, or ``None`` with the reason;
-- whether it is **proven**: measured against a randomised control group *and* given with an
-  interval (an effect whose uncertainty cannot be stated is not one a finance director can
-  sign). An unproven line shows its gross figure and never enters the proven total;
+- whether it is **proven**: measured against a randomised control group, with units in both
+  arms (nothing measured is nothing proven), *and* given with an interval (an effect whose
+  uncertainty cannot be stated is not one a finance director can sign). An unproven line
+  shows its gross figure and never enters the proven total;
 - **how it was measured** (one sentence in the reader's language: which control group, which
   estimator), the **provenance** (the runs, experiments and control groups behind it) and the
   **records** behind it (where to list them and how many there are).
