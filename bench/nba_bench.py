@@ -105,6 +105,34 @@ def _setup(url: str) -> dict[str, Any]:
     return done
 
 
+def _phases(
+    target: dict[str, Any], steps: dict[str, Any], rate: float, target_p99_ms: float
+) -> tuple[dict[str, Any], dict[str, Any], int, bool, list[str]]:
+    """The target run's phase, its latencies, the requests sent (warm-up included), whether
+    the target is met (p99, no errors, the rate held) and the table rows of every phase."""
+    phase = target["phases"][0]
+    lat = phase["latency_ms"]
+    sent_total = target["warmup"].get("sent", 0) + phase["sent"]
+    met = (
+        lat["p99"] is not None
+        and lat["p99"] <= target_p99_ms
+        and phase["error_rate"] == 0
+        and phase["achieved_rate_rps"] >= 0.99 * rate
+    )
+    rows = [
+        "| phase | target rate | achieved | errors | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p in [phase, *steps["phases"]]:
+        lt = p["latency_ms"]
+        rows.append(
+            f"| {'target run' if p is phase else 'step'} | {p['target_rate_rps']:g}/s "
+            f"| {p['achieved_rate_rps']:.1f}/s | {p['errors']['total']} "
+            f"| {lt['p50']:.2f} | {lt['p95']:.2f} | {lt['p99']:.2f} | {lt['max']:.1f} |"
+        )
+    return phase, lat, sent_total, met, rows
+
+
 def _token(url: str, username: str = "bench-agent") -> str:
     """A day's API token of the agent-role user ``username`` (created when missing)."""
     from valuecenter.users import service as users
@@ -296,26 +324,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    phase = target["phases"][0]
-    lat = phase["latency_ms"]
-    sent_total = target["warmup"].get("sent", 0) + phase["sent"]
-    met = (
-        lat["p99"] is not None
-        and lat["p99"] <= TARGET_P99_MS
-        and phase["error_rate"] == 0
-        and phase["achieved_rate_rps"] >= 0.99 * opts.rate
-    )
-    rows = [
-        "| phase | target rate | achieved | errors | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for p in [phase, *steps["phases"]]:
-        lt = p["latency_ms"]
-        rows.append(
-            f"| {'target run' if p is phase else 'step'} | {p['target_rate_rps']:g}/s "
-            f"| {p['achieved_rate_rps']:.1f}/s | {p['errors']['total']} "
-            f"| {lt['p50']:.2f} | {lt['p95']:.2f} | {lt['p99']:.2f} | {lt['max']:.1f} |"
-        )
+    phase, lat, sent_total, met, rows = _phases(target, steps, opts.rate, TARGET_P99_MS)
     cpu = platform.processor() or platform.machine()
     section = "\n".join(
         [

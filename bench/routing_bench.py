@@ -41,7 +41,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from benchdoc import publish
-from nba_bench import _cpu_seconds, _free_port, _loadgen, _serve, _token
+from nba_bench import _cpu_seconds, _free_port, _loadgen, _phases, _serve, _token
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import upgrade
 from valuecenter.db.uow import unit_of_work
@@ -319,26 +319,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    phase = target["phases"][0]
-    lat = phase["latency_ms"]
-    sent_total = target["warmup"].get("sent", 0) + phase["sent"]
-    met = (
-        lat["p99"] is not None
-        and lat["p99"] <= TARGET_P99_MS
-        and phase["error_rate"] == 0
-        and phase["achieved_rate_rps"] >= 0.99 * opts.rate
-    )
-    rows = [
-        "| phase | target rate | achieved | errors | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for p in [phase, *steps["phases"]]:
-        lt = p["latency_ms"]
-        rows.append(
-            f"| {'target run' if p is phase else 'step'} | {p['target_rate_rps']:g}/s "
-            f"| {p['achieved_rate_rps']:.1f}/s | {p['errors']['total']} "
-            f"| {lt['p50']:.2f} | {lt['p95']:.2f} | {lt['p99']:.2f} | {lt['max']:.1f} |"
-        )
+    phase, lat, sent_total, met, rows = _phases(target, steps, opts.rate, TARGET_P99_MS)
     cpu = platform.processor() or platform.machine()
     per_request = server_cpu * 1000 / max(sent_total, 1)
     rest = per_request - parts["token_check"] - parts["decision"] + parts["transaction"]
