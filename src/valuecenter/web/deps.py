@@ -13,10 +13,12 @@ is sent and a failed commit becomes an error response, never a false success.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from valuecenter.db.uow import unit_of_work
@@ -26,6 +28,7 @@ from valuecenter.settings import Settings
 from valuecenter.users import service as users
 from valuecenter.users.models import Role, User
 from valuecenter.web.audit import audit_request
+from valuecenter.web.query_guard import refuse_unknown
 from valuecenter.web.security import end_session, session_user
 
 
@@ -61,6 +64,27 @@ def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or not credentials.credentials:
         raise NotAuthenticated("missing bearer token (send Authorization: Bearer vc_…)")
     return credentials.credentials
+
+
+Body = TypeVar("Body", bound=BaseModel)
+
+
+async def hot_path_request(
+    request: Request, model: type[Body]
+) -> tuple[Body, HTTPAuthorizationCredentials | None]:
+    """The checks FastAPI runs before a JSON route's handler, for a hot path mounted without
+    it (the decision and routing APIs, ``web/app.py``): 401 without a bearer token before the
+    body is read, 422 on an unknown query parameter or a body ``model`` refuses — the same
+    answers as the documented route. The token itself is checked in the handler's
+    transaction."""
+    credentials = await BEARER(request)
+    bearer_token(credentials)
+    refuse_unknown(request, frozenset())
+    try:
+        body = model.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+    return body, credentials
 
 
 def bearer_user(session: Session, credentials: HTTPAuthorizationCredentials | None) -> User:

@@ -14,9 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import ValidationError
 
 from valuecenter.bounds import RowId
 from valuecenter.consent import service as consent_service
@@ -28,15 +26,13 @@ from valuecenter.offers.schemas import DecisionIn, DecisionOut, ResponseIn, Resp
 from valuecenter.settings import Settings
 from valuecenter.users.models import Role, User
 from valuecenter.web.deps import (
-    BEARER,
     BearerCredentials,
     SessionDep,
-    bearer_token,
     bearer_user,
+    hot_path_request,
     require_roles,
     role_check,
 )
-from valuecenter.web.query_guard import refuse_unknown
 
 router = APIRouter(tags=["decisions"])
 
@@ -83,13 +79,7 @@ async def decide_fast(request: Request) -> Response:
     solving, validation of the answer): the app mounts it first on the same path
     (``web/app.py``); ``decide`` above documents it in the OpenAPI. Same checks, same errors:
     a bad body is the usual 422, the bearer token the same."""
-    credentials = await BEARER(request)
-    bearer_token(credentials)  # 401 before the body is read, as FastAPI's routes answer
-    refuse_unknown(request, frozenset())
-    try:
-        body = DecisionIn.model_validate_json(await request.body())
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False)) from None
+    body, credentials = await hot_path_request(request, DecisionIn)
     return await _answer(request, body, credentials)
 
 

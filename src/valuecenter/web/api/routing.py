@@ -15,9 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import ValidationError
 
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
@@ -29,15 +27,13 @@ from valuecenter.routing.schemas import PresenceIn, PresenceOut, RoutedOut, Rout
 from valuecenter.settings import Settings
 from valuecenter.users.models import Role, User
 from valuecenter.web.deps import (
-    BEARER,
     BearerCredentials,
     SessionDep,
-    bearer_token,
     bearer_user,
+    hot_path_request,
     require_roles,
     role_check,
 )
-from valuecenter.web.query_guard import refuse_unknown
 
 router = APIRouter(tags=["routing"])
 
@@ -82,13 +78,7 @@ async def decide_fast(request: Request) -> Response:
     """``decide`` without FastAPI's per-route work (routing through every route, dependency
     solving): the app mounts it first on the same path (``web/app.py``), as the decision
     API's hot path; ``decide`` above documents it in the OpenAPI. Same checks, same errors."""
-    credentials = await BEARER(request)
-    bearer_token(credentials)  # 401 before the body is read, as FastAPI's routes answer
-    refuse_unknown(request, frozenset())
-    try:
-        body = RouteIn.model_validate_json(await request.body())
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False)) from None
+    body, credentials = await hot_path_request(request, RouteIn)
     return await _answer(request, body, credentials)
 
 
