@@ -44,7 +44,7 @@ def _rounded(value: Incremental) -> tuple[int | None, tuple[int, int] | None]:
 
 def test_the_register_holds_every_line_once() -> None:
     keys = [ledger.key for ledger in LEDGERS]
-    assert keys == ["saves", "nba-sales", "campaigns"]
+    assert keys == ["saves", "nba-sales", "campaigns", "am-pools", "avoided-costs"]
 
 
 # --- saves --------------------------------------------------------------------------------
@@ -250,12 +250,15 @@ def test_the_proven_total_of_the_registered_lines(
     campaigns: dict[str, int],
     sessions: sessionmaker[Session],
 ) -> None:
-    """August's saves are proven, September's campaigns too: the total is theirs alone."""
+    """August's saves are proven, September's campaigns too: the total is theirs alone; the
+    pools and avoided-costs lines have no random control group and never count."""
     with sessions() as session:
         lines = [lg.line(session, AUGUST, OCTOBER) for lg in LEDGERS]
-    saves, nba, campaign_line = lines
+    saves, nba, campaign_line, pools, avoided = lines
     assert saves.proven
     assert campaign_line.proven
+    assert not pools.proven
+    assert not avoided.proven
     expected = sum(x.incremental_cents or 0 for x in lines if x.proven)
     assert proven_total(lines) == expected
     assert nba.records.count == 0

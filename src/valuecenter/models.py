@@ -21,6 +21,7 @@ from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.db.base import Base
 from valuecenter.db.secrets import InstallSecret
 from valuecenter.experiments.models import Experiment, ExperimentAssignment, ExperimentStratum
+from valuecenter.finance.models import Budget, CostEntry
 from valuecenter.offers.models import (
     Action,
     ContactPolicyRule,
@@ -74,6 +75,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "Budget",
     "Campaign",
     "CampaignMember",
     "CampaignSelection",
@@ -85,6 +87,7 @@ __all__ = [
     "ContactPolicyRule",
     "ContactReason",
     "Contract",
+    "CostEntry",
     "Customer",
     "CustomerFeatures",
     "CustomerScore",

@@ -13,6 +13,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 
 from valuecenter.cli import context
+from valuecenter.cli.datafile import read_text
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput, NotFound
 from valuecenter.formatting import grouped, money_short
@@ -297,17 +298,6 @@ def export(
         typer.echo(_("  removed by %(rule)s: %(n)s", rule=rule, n=grouped(n)))
 
 
-def _read(path: Path) -> str:
-    if not path.is_file():
-        raise InvalidInput("file", _("%(path)s is not a file", path=str(path)))
-    if path.stat().st_size > 200 * 1024 * 1024:
-        raise InvalidInput("file", _("larger than 200 MB"))
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput("file", _("not UTF-8 text")) from None
-
-
 @app.command(
     "responses",
     help=N_(
@@ -321,7 +311,7 @@ def responses(
 ) -> None:
     from valuecenter.marketing.responses import import_responses
 
-    text = _read(file)
+    text = read_text(file)
     with unit_of_work(context.sessions()) as session:
         done = import_responses(session, _campaign(session, campaign), text)
     _imported(done, as_json)
@@ -338,7 +328,7 @@ def redemptions(
 ) -> None:
     from valuecenter.marketing.responses import import_redemptions
 
-    text = _read(file)
+    text = read_text(file)
     with unit_of_work(context.sessions()) as session:
         done = import_redemptions(session, _campaign(session, campaign), text)
     _imported(done, as_json)

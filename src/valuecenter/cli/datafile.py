@@ -3,6 +3,7 @@ error naming the option and listing the columns the file has."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from valuecenter.errors import InvalidInput
@@ -26,3 +27,15 @@ def column(frame: pd.DataFrame, name: str, option: str) -> pd.Series:
         )
     found: pd.Series = frame[name]
     return found
+
+
+def read_text(path: Path, limit_mb: int = 200) -> str:
+    """The UTF-8 text of ``path``, or a one-line error naming the file."""
+    if not path.is_file():
+        raise InvalidInput("file", _("%(path)s is not a file", path=str(path)))
+    if path.stat().st_size > limit_mb * 1024 * 1024:
+        raise InvalidInput("file", _("larger than %(mb)s MB", mb=limit_mb))
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("file", _("not UTF-8 text")) from None

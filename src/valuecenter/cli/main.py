@@ -18,6 +18,7 @@ from valuecenter.cli import churn as churn_cli
 from valuecenter.cli import consent as consent_cli
 from valuecenter.cli import db, demo, nps, score, serve, users
 from valuecenter.cli import experiment as experiment_cli
+from valuecenter.cli import finance as finance_cli
 from valuecenter.cli import forecast as forecast_cli
 from valuecenter.cli import gdpr as gdpr_cli
 from valuecenter.cli import importer as importer_cli
@@ -49,6 +50,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
+app.add_typer(finance_cli.app, name="finance")
 app.command("serve", help=serve.HELP)(serve.serve)
 app.add_typer(demo.app, name="demo")
 app.command("bootstrap", help=demo.BOOTSTRAP_HELP)(demo.bootstrap)

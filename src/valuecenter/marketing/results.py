@@ -57,6 +57,39 @@ def _cost(campaign: Campaign, contacted: int, redeemed: int) -> int:
     )
 
 
+def _redeemed(session: Session, campaign: Campaign, now: datetime) -> int:
+    """The campaign's vouchers redeemed up to ``now``."""
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                CampaignVoucher.campaign_id == campaign.id,
+                CampaignVoucher.redeemed_at.is_not(None),
+                CampaignVoucher.redeemed_at <= now,
+            )
+        )
+        or 0
+    )
+
+
+def campaign_cost(session: Session, campaign: Campaign, *, at: datetime | None = None) -> int:
+    """What the campaign cost up to ``at``: its fixed cost, its treated members contacted ×
+    the cost per contact and its vouchers redeemed × the cost per voucher — with or without
+    an experiment (the service P&L's cost line, ``finance/costs.py``)."""
+    now = at or utcnow()
+    contacted = int(
+        session.scalar(
+            select(func.count()).where(
+                CampaignMember.campaign_id == campaign.id,
+                CampaignMember.arm == Arm.TREATMENT,
+                CampaignMember.contacted_at.is_not(None),
+                CampaignMember.contacted_at <= now,
+            )
+        )
+        or 0
+    )
+    return _cost(campaign, contacted, _redeemed(session, campaign, now))
+
+
 def campaign_results(
     session: Session, campaign: Campaign, *, at: datetime | None = None
 ) -> CampaignResults:
@@ -89,16 +122,7 @@ def campaign_results(
         dtype=np.float64,
     )
     contacted = sum(1 for r in rows if r[1] == Arm.TREATMENT and r[4] is not None and r[4] <= now)
-    redeemed = int(
-        session.scalar(
-            select(func.count()).where(
-                CampaignVoucher.campaign_id == campaign.id,
-                CampaignVoucher.redeemed_at.is_not(None),
-                CampaignVoucher.redeemed_at <= now,
-            )
-        )
-        or 0
-    )
+    redeemed = _redeemed(session, campaign, now)
     planned = (experiment.planned_treated or 0) + (experiment.planned_control or 0) or None
     rule = Rule(
         mde=goal.mde if goal is not None else 0.0,

@@ -12,6 +12,7 @@ from valuecenter.web.api import (
     decisions,
     followups,
     health,
+    pnl,
     pools,
     renewals,
     retention,
@@ -33,5 +34,6 @@ router.include_router(campaigns.router)
 router.include_router(followups.router)
 router.include_router(staffing.router)
 router.include_router(pools.router)
+router.include_router(pnl.router)
 router.include_router(scoreboard.router)
 router.include_router(routing.router)
