@@ -73,15 +73,17 @@ def _add(target: dict[str, int], key: str | None, cents: int) -> None:
 
 
 def _split(total: int, weights: Mapping[str, float]) -> dict[str, int]:
-    """``total`` cents split in proportion to ``weights``, the rounding rest on the largest
-    share, so the parts add up to the total exactly."""
+    """``total`` cents split in proportion to ``weights`` by the largest remainder (Hamilton's
+    method), so the parts add up to the total exactly and each is within a cent of its share."""
     positive = {k: w for k, w in weights.items() if w > 0}
     whole = sum(positive.values())
     if not positive or whole <= 0:
         return {}
-    parts = {k: int(total * w // whole) for k, w in positive.items()}
-    largest = max(positive, key=lambda k: (positive[k], k))
-    parts[largest] += total - sum(parts.values())
+    shares = {k: total * w / whole for k, w in positive.items()}
+    parts = {k: int(v) for k, v in shares.items()}
+    rest = total - sum(parts.values())
+    for key in sorted(shares, key=lambda k: (parts[k] - shares[k], k))[:rest]:
+        parts[key] += 1
     return {k: v for k, v in parts.items() if v}
 
 

@@ -102,7 +102,10 @@ def load(session: Session, rows: Iterable[EntryRow]) -> int:
     unknown team code is refused (nothing written)."""
     rows = list(rows)
     codes = {r.team for r in rows if r.team is not None}
-    teams = dict(session.execute(select(Team.code, Team.id).where(Team.code.in_(codes))).tuples())
+    teams: dict[str, int] = {
+        code: team_id
+        for code, team_id in session.execute(select(Team.code, Team.id).where(Team.code.in_(codes)))
+    }
     for number, row in enumerate(rows, start=2):
         if row.team is not None and row.team not in teams:
             raise InvalidInput(
