@@ -51,6 +51,7 @@ BACKENDS = ["sqlite", "postgresql"]
 HEAVIEST_FILES = (
     "tests/test_nba_truth.py",
     "tests/test_demo_savedesk.py",
+    "tests/test_finance_truth.py",
     "tests/test_demo_cli.py",
     "tests/test_alerts_service.py",
     "tests/test_cli_churn.py",

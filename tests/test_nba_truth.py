@@ -204,7 +204,7 @@ class TrueLift:
         return sum(self.purchases.values())
 
 
-def _true_lift(session: Session) -> TrueLift:
+def _true_lift(session: Session, until_day: date = DECIDED_UNTIL) -> TrueLift:
     """The truth of the ledger's estimand, from the world's truth (which the product never
     reads). ``demo nba`` presents a decision's first action; a customer accepts a sales offer
     with its true ``p_accept`` in the contact's context and the acceptance becomes an extra
@@ -218,7 +218,7 @@ def _true_lift(session: Session) -> TrueLift:
     actions = {int(a.id): a for a in session.scalars(select(Action))}
     prices = dict(session.execute(select(Product.id, Product.list_price_cents)).all())
     numbers = dict(session.execute(select(Customer.id, Customer.external_id)).all())
-    until = datetime.combine(DECIDED_UNTIL, datetime.min.time(), tzinfo=UTC)
+    until = datetime.combine(until_day, datetime.min.time(), tzinfo=UTC)
     rows = []
     for d in session.scalars(
         select(Decision).where(Decision.arm == DecisionArm.NBA, Decision.decided_at < until)
