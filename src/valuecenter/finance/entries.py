@@ -102,10 +102,8 @@ def load(session: Session, rows: Iterable[EntryRow]) -> int:
     unknown team code is refused (nothing written)."""
     rows = list(rows)
     codes = {r.team for r in rows if r.team is not None}
-    teams: dict[str, int] = {
-        code: team_id
-        for code, team_id in session.execute(select(Team.code, Team.id).where(Team.code.in_(codes)))
-    }
+    query = select(Team.code, Team.id).where(Team.code.in_(codes))
+    teams: dict[str, int] = {str(code): int(team_id) for code, team_id in session.execute(query)}
     for number, row in enumerate(rows, start=2):
         if row.team is not None and row.team not in teams:
             raise InvalidInput(
