@@ -125,7 +125,8 @@ def test_agent_hours_and_training_come_from_the_schedule_when_there_is_one(
     floor: dict[str, int], sessions: sessionmaker[Session]
 ) -> None:
     """A1 works 8 h on 1 October and 2 h of a shift that starts on 31 October 22:00 (the rest
-    is November); A2 trains 3 h: 10 h × €22 of work, 3 h × €22 of training."""
+    is November); A2 trains 3 h: 10 h × €22 of work, 3 h × €22 of training. The entries span
+    the month, so they are its paid hours."""
     with sessions.begin() as session:
         session.add_all(
             [
@@ -146,6 +147,10 @@ def test_agent_hours_and_training_come_from_the_schedule_when_there_is_one(
     with sessions() as session:
         work = agent_hours(session, OCTOBER, NOVEMBER)
         taught = training(session, OCTOBER, NOVEMBER)
+        week = agent_hours(session, date(2026, 9, 28), date(2026, 10, 5))
+    # the roster spans October (1 October 08:00 to 1 November 06:00) but not a week of it
+    # that starts on 28 September: that week is estimated from the handled time
+    assert week.provenance["source"] == "handled-time"
     assert work.provenance["source"] == "schedule"
     assert work.by_team == {"service-nl": 10 * 2_200}
     assert work.cents == 22_000

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -108,6 +108,24 @@ def _schedule_hours(
     return dict(hours)
 
 
+def _schedule_spans(session: Session, start: date, end: date) -> bool:
+    """Whether the schedule's work entries span the period (the first starts within a day of
+    its start, the last ends within a day of its end): a roster of one week in a month says
+    nothing about the other three."""
+    lo, hi = bound(start), bound(end)
+    first, last = session.execute(
+        select(func.min(ScheduleEntry.starts_at), func.max(ScheduleEntry.ends_at)).where(
+            ScheduleEntry.kind == ScheduleKind.WORK,
+            ScheduleEntry.starts_at < hi,
+            ScheduleEntry.ends_at > lo,
+        )
+    ).one()
+    if first is None or last is None:
+        return False
+    first, last = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (first, last))
+    return first <= lo + timedelta(days=1) and last >= hi - timedelta(days=1)
+
+
 def _handled(session: Session, start: date, end: date) -> dict[tuple[str, str], float]:
     """Handled seconds (talk + hold + wrap) of the contacts answered by an agent in the
     period, per (team code, channel)."""
@@ -131,7 +149,7 @@ def agent_hours(session: Session, start: date, end: date) -> CostLine:
     for (_team, channel), seconds in handled.items():
         by_channel_seconds[channel] += seconds
     scheduled = _schedule_hours(session, start, end, ScheduleKind.WORK)
-    if scheduled:
+    if scheduled and _schedule_spans(session, start, end):
         team_hours = scheduled
         method = _(
             "The schedule's work entries in the period (%(hours)s paid hours) × the cost per "
@@ -147,7 +165,7 @@ def agent_hours(session: Session, start: date, end: date) -> CostLine:
         for (team, _channel), seconds in handled.items():
             team_hours[team] += seconds / 3600 * factor
         method = _(
-            "No schedule for the period: paid hours estimated from the contacts' handled time "
+            "No schedule spanning the period: paid hours estimated from the contacts' handled time "
             "(talk, hold and wrap: %(handled)s hours) ÷ the occupancy cap (%(occupancy)s) ÷ "
             "(1 − shrinkage %(shrinkage)s), × the cost per hour of an agent (%(rate)s cents, "
             "the staffing settings).",
