@@ -7,12 +7,13 @@ productivity → €4,028 per replacement)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.test_finance_ledger import campaigns  # noqa: F401  (the fixture)
@@ -22,6 +23,7 @@ from valuecenter.agents.models import Agent, Team
 from valuecenter.campaigns.models import Campaign
 from valuecenter.channels import Channel
 from valuecenter.contacts.models import Contact
+from valuecenter.demo.finance import load_demo_books
 from valuecenter.errors import InvalidInput
 from valuecenter.finance import budget, entries
 from valuecenter.finance.costs import (
@@ -373,3 +375,28 @@ def test_a_split_adds_up_and_each_part_is_within_a_cent_of_its_share(
     assert sum(parts.values()) == total
     for key, weight in weights.items():
         assert abs(parts.get(key, 0) - total * weight / whole) < 1 + 1e-6 * total
+
+
+def test_the_demo_books_follow_their_stated_ratios(
+    load_demo: Callable[..., None], sessions: sessionmaker[Session]
+) -> None:
+    """demo/finance.py: each month's overhead, IT and training are 30%, 15% and 3% of its
+    agent-hours cost; the last year's budget is the run rate + 5%, its targets a tenth and a
+    twentieth of the budgeted department."""
+    load_demo("--preset", "telecom", "--customers", "300", "--seed", "2")
+    with sessions.begin() as session:
+        costs, planned = load_demo_books(session)
+    with sessions() as session:
+        october = {line.key: line.cents for line in cost_lines(session, OCTOBER, NOVEMBER)}
+        plan = {b.line: b.amount_cents for b in session.scalars(select(Budget))}
+        months = session.scalar(select(func.count(func.distinct(CostEntry.month))))
+    assert costs == 3 * months > 0
+    assert planned == len(plan) == 6
+    assert october["agent-hours"] > 0
+    assert october["overhead"] == round(october["agent-hours"] * 0.30)
+    assert october["it-telephony"] == round(october["agent-hours"] * 0.15)
+    assert october["training"] == round(october["agent-hours"] * 0.03)
+    assert abs(plan["overhead"] - plan["agent-hours"] * 0.30) <= 1
+    department = plan["agent-hours"] * 1.48
+    assert abs(plan["saves"] - department * 0.10) <= 2
+    assert abs(plan["nba-sales"] - department * 0.05) <= 2

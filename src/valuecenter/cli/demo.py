@@ -856,6 +856,19 @@ def _bootstrap_staffing(session: Session) -> str:
     )
 
 
+def _bootstrap_books(session: Session) -> str:
+    """The demo company's entered costs per month and its last year's budget (demo/finance.py)."""
+    from valuecenter.demo.finance import load_demo_books
+
+    costs, planned = load_demo_books(session)
+    return _(
+        "service P&L: %(costs)s cost entries (overhead, IT and telephony, training) and "
+        "%(budget)s budget lines; see /pnl",
+        costs=grouped(costs),
+        budget=grouped(planned),
+    )
+
+
 def _bootstrap_roster(session: Session, run: ForecastRun, plan: StaffingPlan) -> None:
     """Two shifts and a week's roster of the agents who can take the queue's channel."""
     from zoneinfo import ZoneInfo
@@ -983,6 +996,8 @@ def bootstrap(
                 retention.append(_bootstrap_nba(session, seed))
                 steps.step(_("staffing plan"))
                 retention.append(_bootstrap_staffing(session))
+                steps.step(_("service P&L"))
+                retention.append(_bootstrap_books(session))
             if has_admin is None:
                 password = new_password()
                 create_user(
