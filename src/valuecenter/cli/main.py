@@ -25,6 +25,7 @@ from valuecenter.cli import importer as importer_cli
 from valuecenter.cli import offers as offers_cli
 from valuecenter.cli import pools as pools_cli
 from valuecenter.cli import renewals as renewals_cli
+from valuecenter.cli import report as report_cli
 from valuecenter.cli import retention as retention_cli
 from valuecenter.cli import rhythm as rhythm_cli
 from valuecenter.cli import routing as routing_cli
@@ -56,6 +57,7 @@ app.add_typer(demo.app, name="demo")
 app.command("bootstrap", help=demo.BOOTSTRAP_HELP)(demo.bootstrap)
 app.command("import", help=importer_cli.HELP)(importer_cli.import_command)
 app.command("score", help=score.HELP)(score.score)
+app.command("report", help=report_cli.HELP)(report_cli.report)
 app.command("nps", help=nps.HELP)(nps.nps)
 app.command("forecast", help=forecast_cli.HELP)(forecast_cli.forecast)
 app.add_typer(value_cli.clv_app, name="clv")
