@@ -37,13 +37,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.cli_world import build_world
 from tests.conftest import _copy_sqlite
-from tests.test_nba_truth import _quiet_cli, _true_lift
-from valuecenter.db.migrate import upgrade
+from tests.test_nba_truth import _true_lift
 from valuecenter.finance.pnl import next_month, pnl
 from valuecenter.finance.schemas import PnlOut
 from valuecenter.finance.statement import statement
-from valuecenter.settings import get_settings
 
 DESK_MONTHS = [date(2025, 11, 1)]
 for _ in range(11):
@@ -58,18 +57,13 @@ def telecom_books(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
     """The world above, built once for this file (a SQLite file of its own): its path and the
     true incremental save value per month (cents)."""
     path = tmp_path_factory.mktemp("pnl-world") / "world.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("VALUECENTER_DATABASE_URL", url)
-        get_settings.cache_clear()
-        try:
-            _quiet_cli("demo", "--preset", "telecom", "--customers", "20000", "--seed", "3")
-            _quiet_cli("score")
-            desk = _quiet_cli("demo", "savedesk", "--months", "12", "--seed", "3")
-            _quiet_cli("demo", "nba", "--months", "4", "--seed", "3", "--no-train")
-        finally:
-            get_settings.cache_clear()
+    _world, _score, desk, _nba = build_world(
+        path,
+        ("demo", "--preset", "telecom", "--customers", "20000", "--seed", "3"),
+        ("score",),
+        ("demo", "savedesk", "--months", "12", "--seed", "3"),
+        ("demo", "nba", "--months", "4", "--seed", "3", "--no-train"),
+    )
     months = desk["months"]
     assert isinstance(months, list)
     return path, {str(m["month"]): int(m["true_incremental_value_cents"]) for m in months}

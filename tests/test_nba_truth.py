@@ -26,9 +26,7 @@ both backends, which the API tests cover.
 
 from __future__ import annotations
 
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -40,20 +38,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.cli_world import build_world
 from tests.conftest import _copy_sqlite
 from tests.test_demo_cli import run
 from valuecenter.analytics.ledger import wilson
-from valuecenter.cli.errors import run_guarded
-from valuecenter.cli.main import app
 from valuecenter.customers.models import Customer
-from valuecenter.db.migrate import upgrade
 from valuecenter.demo.nba import truth_frames
 from valuecenter.demo.offers_truth import evaluate
 from valuecenter.offers.lift_ledger import lift_ledger
 from valuecenter.offers.models import Action, Decision, DecisionArm, DecisionResponse
 from valuecenter.orders.models import Order, OrderLine
 from valuecenter.products.models import Product
-from valuecenter.settings import get_settings
 
 BEST_SELLER_TARGET = 1.25
 DECIDED_UNTIL = date(2026, 10, 1)
@@ -66,34 +61,16 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
     return result
 
 
-def _quiet_cli(*args: str) -> dict[str, object]:
-    """A CLI run outside a test (no ``capsys`` in a module fixture): its output captured here."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as exit_info:
-        run_guarded(lambda: app([*args, "--json"], standalone_mode=True))
-    assert exit_info.value.code in (0, None), err.getvalue()
-    lines = [line for line in out.getvalue().splitlines() if line.startswith("{")]
-    result: dict[str, object] = json.loads(lines[-1])
-    return result
-
-
 @pytest.fixture(scope="module")
 def nba_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
     """The wholesale world with six months of decisions, built once for this file's tests (a
     SQLite file of its own; each test gets a copy): its path and ``demo nba``'s summary."""
     path = tmp_path_factory.mktemp("nba-world") / "world.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("VALUECENTER_DATABASE_URL", url)
-        get_settings.cache_clear()
-        try:
-            _quiet_cli("demo", "--preset", "wholesale", "--customers", "20000", "--seed", "1")
-            history = _quiet_cli(
-                "demo", "nba", "--months", "6", "--until", DECIDED_UNTIL.isoformat(), "--seed", "1"
-            )
-        finally:
-            get_settings.cache_clear()
+    _world, history = build_world(
+        path,
+        ("demo", "--preset", "wholesale", "--customers", "20000", "--seed", "1"),
+        ("demo", "nba", "--months", "6", "--until", DECIDED_UNTIL.isoformat(), "--seed", "1"),
+    )
     return path, history
 
 

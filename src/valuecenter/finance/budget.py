@@ -49,6 +49,21 @@ def yield_budget_key(key: str) -> str:
     return "campaigns-yield" if key == "campaigns" else key
 
 
+def amount_cents(text: str | None, where: str) -> int:
+    """A CSV row's ``amount_eur`` in whole cents: 0 to €100 billion, at most two decimals
+    (Decimal, so 0.1 + 0.2 stays exact); :class:`InvalidInput` naming the row otherwise."""
+    try:
+        cents = Decimal((text or "").strip()) * 100
+    except InvalidOperation:
+        cents = Decimal("NaN")
+    if not (cents.is_finite() and 0 <= cents < MAX_CENTS and cents == cents.to_integral()):
+        raise InvalidInput(
+            f"{where}, amount_eur",
+            _("must be an amount in euros from 0 to 100,000,000,000 with at most 2 decimals"),
+        )
+    return int(cents)
+
+
 @dataclass(frozen=True)
 class BudgetRow:
     year: int
@@ -83,23 +98,14 @@ def parse(text: str) -> list[BudgetRow]:
                     lines=", ".join(COST_LINES + YIELD_LINES),
                 ),
             )
-        try:
-            amount = Decimal((raw.get("amount_eur") or "").strip())
-        except InvalidOperation:
-            amount = Decimal("NaN")
-        cents = amount * 100
-        if not (cents.is_finite() and 0 <= cents < MAX_CENTS and cents == cents.to_integral()):
-            raise InvalidInput(
-                f"{where}, amount_eur",
-                _("must be an amount in euros from 0 to 100,000,000,000 with at most 2 decimals"),
-            )
+        cents = amount_cents(raw.get("amount_eur"), where)
         key = (int(year_text), line)
         if key in seen:
             raise InvalidInput(
                 f"{where}, line", _("%(line)s appears twice for its year", line=line)
             )
         seen.add(key)
-        rows.append(BudgetRow(int(year_text), line, kind, int(cents)))
+        rows.append(BudgetRow(int(year_text), line, kind, cents))
     if not rows:
         raise InvalidInput("file", _("the file holds no budget rows"))
     return rows

@@ -15,7 +15,6 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
@@ -24,7 +23,7 @@ from valuecenter import channels
 from valuecenter.agents.models import Team
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
-from valuecenter.finance.budget import MAX_CENTS
+from valuecenter.finance.budget import amount_cents
 from valuecenter.finance.models import CostEntry, CostKind
 from valuecenter.i18n import _
 
@@ -78,20 +77,12 @@ def parse(text: str) -> list[EntryRow]:
                     channels=", ".join(allowed),
                 ),
             )
-        try:
-            cents = Decimal((raw.get("amount_eur") or "").strip()) * 100
-        except InvalidOperation:
-            cents = Decimal("NaN")
-        if not (cents.is_finite() and 0 <= cents < MAX_CENTS and cents == cents.to_integral()):
-            raise InvalidInput(
-                f"{where}, amount_eur",
-                _("must be an amount in euros from 0 to 100,000,000,000 with at most 2 decimals"),
-            )
+        cents = amount_cents(raw.get("amount_eur"), where)
         note = (raw.get("note") or "").strip() or None
         if note is not None and len(note) > 200:
             raise InvalidInput(f"{where}, note", _("at most 200 characters"))
         team = (raw.get("team") or "").strip() or None
-        rows.append(EntryRow(month, CostKind(kind), team, channel, int(cents), note))
+        rows.append(EntryRow(month, CostKind(kind), team, channel, cents, note))
     if not rows:
         raise InvalidInput("file", _("the file holds no cost rows"))
     return rows
