@@ -102,6 +102,14 @@ PROVENANCE_LABELS = {
     "save_desk_cents": lazy_gettext("save desk's offers"),
     "nba_offers_cents": lazy_gettext("next-best-action offers"),
 }
+# Provenance values that are words, not identifiers.
+PROVENANCE_WORDS = {
+    "schedule": lazy_gettext("the schedule's work entries"),
+    "handled-time": lazy_gettext("the contacts' handled time"),
+    "customers without an account manager (not randomised)": lazy_gettext(
+        "customers without an account manager (not randomised)"
+    ),
+}
 SHARES = {"control_share", "control_share_setting", "pool_retention", "comparison_retention"}
 STAMPS = {"as_of", "read_at"}
 
@@ -194,7 +202,8 @@ def provenance_value(key: str, value: object) -> str:
         return format_number(value, decimals=1)
     if isinstance(value, int):
         return format_number(value)
-    return _(str(value)) if key == "comparison" else str(value)
+    words = PROVENANCE_WORDS.get(str(value)) if key in {"source", "comparison"} else None
+    return str(words) if words is not None else str(value)
 
 
 @dataclass(frozen=True)

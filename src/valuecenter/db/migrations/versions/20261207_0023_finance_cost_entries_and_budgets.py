@@ -93,7 +93,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("finance_cost_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_finance_cost_entries_team_id"))
