@@ -397,3 +397,31 @@ def test_the_desk_lists_the_cases_closed_in_a_period(
     assert 'href="/retention/desk?status=closed&amp;since=2026-08-01&amp;until=2026-09-01"' in (
         ledger
     )
+
+
+def test_the_budget_table_and_its_csv(
+    client: TestClient,
+    world: World,
+    books: None,  # noqa: F811
+    sessions: sessionmaker[Session],
+) -> None:
+    from valuecenter.finance.budget import load, parse
+
+    with sessions.begin() as session:
+        load(session, parse("year,line,amount_eur\n2026,giveaways,1200\n2026,saves,24000\n"))
+    login(client, "manager")
+    html = client.get("/pnl", params={"month": AUGUST}).text
+    assert 'id="budget-none"' not in html
+    budget = _statement(sessions, AUGUST).budget
+    assert [b.line for b in budget] == ["giveaways", "saves"]
+    with use_locale("en"):
+        for b in budget:
+            row = _part(html, "budget-table", "</table>").split(b.label)[1]
+            assert money(b.month_budget_cents) in row
+            assert money(b.projection_cents) in row
+    rows = _csv(client.get("/pnl/budget/export.csv", params={"month": AUGUST}).text)
+    assert [r["line"] for r in rows] == ["giveaways", "saves"]
+    saves = next(b for b in budget if b.line == "saves")
+    assert saves.ytd_actual_cents is not None  # August's proven save line
+    assert Decimal(rows[1]["ytd_actual_eur"]) == Decimal(saves.ytd_actual_cents) / 100
+    assert Decimal(rows[1]["year_budget_eur"]) == Decimal(24000)
