@@ -167,7 +167,9 @@ def test_every_page_in_dutch_and_in_english(demo_server: str) -> None:
             page.fill("input[name=username]", "manager")
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
-            expect(page).to_have_url(f"{base}/customers")
+            expect(page).to_have_url(f"{base}/pnl")  # a manager's home page: the service P&L
+            expect(page.locator("#card-cost")).to_be_visible()
+            page.goto(f"{base}/customers")
             # 3.000 customers: Dutch grouping in the results line.
             expect(page.locator(".results-head")).to_contain_text("3.000 klanten")
             _visit_every_page(page, base, NL)

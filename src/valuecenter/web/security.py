@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from valuecenter.errors import Forbidden
 from valuecenter.i18n import _
 from valuecenter.users import service as users
-from valuecenter.users.models import User
+from valuecenter.users.models import Role, User
 
 SESSION_COOKIE = "vc_session"
 CSRF_FIELD = "csrf_token"
@@ -97,7 +97,19 @@ async def verify_csrf(request: Request) -> None:
         )
 
 
-def safe_next(target: str | None, default: str = "/customers") -> str:
+MANAGER_HOME = "/pnl"
+HOME = "/customers"
+
+
+def home_of(user: User | None) -> str:
+    """Where a user lands after logging in: managers and admins on the service P&L, everyone
+    else (agents, account managers) on the customer search."""
+    if user is not None and user.role in (Role.MANAGER, Role.ADMIN):
+        return MANAGER_HOME
+    return HOME
+
+
+def safe_next(target: str | None, default: str = HOME) -> str:
     """``target`` if it is a path on this site, else ``default`` (no open redirects)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default

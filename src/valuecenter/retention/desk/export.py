@@ -13,7 +13,7 @@ from valuecenter.analytics.ledger import Incremental
 from valuecenter.csv_export import cents
 from valuecenter.i18n import _
 from valuecenter.retention.desk.ledger import By, LedgerRow, ledger
-from valuecenter.retention.desk.listing import CaseRow, Order, every_case
+from valuecenter.retention.desk.listing import CaseRow, Closed, Order, every_case
 from valuecenter.retention.models import SaveStatus
 from valuecenter.users.models import User
 
@@ -69,10 +69,15 @@ def case_values(row: CaseRow) -> list[object]:
 
 
 def case_rows(
-    session: Session, viewer: User, *, status: SaveStatus | None, order: Order
+    session: Session,
+    viewer: User,
+    *,
+    status: SaveStatus | None,
+    order: Order,
+    closed: Closed | None = None,
 ) -> Iterator[list[object]]:
     """Every case of the desk ``viewer`` sees with these filters, as export rows."""
-    for row in every_case(session, viewer, status=status, order=order):
+    for row in every_case(session, viewer, status=status, order=order, closed=closed):
         yield case_values(row)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import func, select
@@ -41,9 +42,19 @@ class CaseRow:
     customer: CustomerRef
 
 
-def cases_query(viewer: User | None, *, status: SaveStatus | None = None) -> worklist.Query:
-    """The cases ``viewer`` may see (with ``status``) and what the desk shows of them, as a
-    worklist query (None: every case, the caller has checked visibility)."""
+@dataclass(frozen=True)
+class Closed:
+    """The cases closed in ``[since, until)`` (either end open when ``None``)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def cases_query(
+    viewer: User | None, *, status: SaveStatus | None = None, closed: Closed | None = None
+) -> worklist.Query:
+    """The cases ``viewer`` may see (with ``status``, closed in ``closed``) and what the desk
+    shows of them, as a worklist query (None: every case, the caller has checked visibility)."""
     suggested = aliased(RetentionOffer)
     given = aliased(RetentionOffer)
     own = (
@@ -54,7 +65,13 @@ def cases_query(viewer: User | None, *, status: SaveStatus | None = None) -> wor
         .outerjoin(Agent, Agent.id == SaveCase.agent_id)
     )
     stmt = worklist.listing(own, SaveCase.customer_id, viewer)
-    return stmt if status is None else stmt.where(SaveCase.status == status)
+    if status is not None:
+        stmt = stmt.where(SaveCase.status == status)
+    if closed is not None and closed.since is not None:
+        stmt = stmt.where(SaveCase.closed_at >= closed.since)
+    if closed is not None and closed.until is not None:
+        stmt = stmt.where(SaveCase.closed_at < closed.until)
+    return stmt
 
 
 def case_order(order: Order) -> tuple[worklist.Column, ...]:
@@ -77,12 +94,13 @@ def case_rows(
     order: Order = "newest",
     offset: int = 0,
     limit: int = 50,
+    closed: Closed | None = None,
 ) -> tuple[list[CaseRow], int]:
     """One page of the cases ``viewer`` may see (newest first, or highest value first) and
     the total. Agents, managers and admins see the whole desk; an account manager his pool."""
     rows, total = worklist.page_of(
         session,
-        cases_query(viewer, status=status),
+        cases_query(viewer, status=status, closed=closed),
         key=SaveCase.id,
         order_by=case_order(order),
         offset=offset,
@@ -97,9 +115,10 @@ def every_case(
     *,
     status: SaveStatus | None = SaveStatus.OPEN,
     order: Order = "newest",
+    closed: Closed | None = None,
 ) -> Iterator[CaseRow]:
     """Every case of :func:`case_rows`'s list, in its order, read in batches (the export)."""
-    stmt = cases_query(viewer, status=status)
+    stmt = cases_query(viewer, status=status, closed=closed)
     for own, ref in worklist.every_row(session, stmt, order_by=case_order(order)):
         yield _case_row(own, ref)
 
@@ -149,9 +168,16 @@ def case_page(
     page: int,
     page_size: int,
     page_size_max: int,
+    closed: Closed | None = None,
 ) -> tuple[list[CaseRow], int]:
     """Page ``page`` of :func:`case_rows`, with the paging checked (one-line errors)."""
     paged = worklist.paging(page, page_size, page_size_max)
     return case_rows(
-        session, viewer, status=status, order=order, offset=paged.offset, limit=paged.size
+        session,
+        viewer,
+        status=status,
+        order=order,
+        offset=paged.offset,
+        limit=paged.size,
+        closed=closed,
     )

@@ -9,6 +9,7 @@ from valuecenter.web.pages import (
     auth,
     campaigns,
     customers,
+    finance,
     language,
     nba,
     offers,
@@ -51,3 +52,4 @@ router.include_router(staffing.router)
 router.include_router(pools.router)
 router.include_router(scoreboard.router)
 router.include_router(routing.router)
+router.include_router(finance.router)

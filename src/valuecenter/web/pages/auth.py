@@ -20,6 +20,7 @@ from valuecenter.web.locale import SESSION_KEY
 from valuecenter.web.security import (
     csrf_token,
     end_session,
+    home_of,
     safe_next,
     session_user,
     start_session,
@@ -48,10 +49,11 @@ def _login_form(
 
 @router.get("/login")
 def login_page(request: Request, session: SessionDep, next: str | None = None) -> Response:
-    target = safe_next(next)
-    if session_user(request, session) is not None:
-        return RedirectResponse(target, status_code=303)
-    return _login_form(request, next_url=target, status=200)
+    user = session_user(request, session)
+    if user is not None:
+        return RedirectResponse(safe_next(next, home_of(user)), status_code=303)
+    # Without a ``next`` the form posts none: the user lands on his role's home page.
+    return _login_form(request, next_url=safe_next(next, ""), status=200)
 
 
 def throttle_rules(settings: Settings) -> throttle.ThrottleRules:
@@ -73,7 +75,7 @@ def login(
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    target = safe_next(next)
+    target = safe_next(next, "")  # empty: the role's home page, once the user is known
     address = request.client.host if request.client else None
     if throttle.locked(session, username, address):
         log.warning("login throttled for username %r from %s", username, address)
@@ -101,7 +103,7 @@ def login(
     if user.language:
         request.session[SESSION_KEY] = user.language
     log.info("user %s logged in", user.username)
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(target or home_of(user), status_code=303)
 
 
 @router.post("/logout")

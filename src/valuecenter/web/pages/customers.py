@@ -16,6 +16,7 @@ from valuecenter.web.audit import lists_customers
 from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import PageUser, SessionDep
 from valuecenter.web.pages.alerts import describe_alert_models
+from valuecenter.web.security import home_of, session_user
 from valuecenter.web.templating import templates
 
 router = APIRouter()
@@ -34,8 +35,10 @@ def _wants_results_only(request: Request) -> bool:
 
 
 @router.get("/")
-def home() -> Response:
-    return RedirectResponse("/customers", status_code=303)
+def home(request: Request, session: SessionDep) -> Response:
+    """The user's home page: the service P&L for managers and admins, the customer search for
+    everyone else (and the login for a visitor, through it)."""
+    return RedirectResponse(home_of(session_user(request, session)), status_code=303)
 
 
 @router.get("/customers")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -21,12 +22,12 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from valuecenter.bounds import PageNumber, RowId
+from valuecenter.bounds import PageNumber, RowId, parse_day
 from valuecenter.customers import service as customers
 from valuecenter.customers.worklist import NOTE_MAX
 from valuecenter.db.base import utcnow
 from valuecenter.errors import Conflict, InvalidInput, NotFound
-from valuecenter.i18n import _, format_percent, lazy_gettext
+from valuecenter.i18n import _, format_date, format_percent, lazy_gettext
 from valuecenter.retention.desk import listing as desk_list
 from valuecenter.retention.desk import service as desk
 from valuecenter.retention.desk.export import case_header, case_rows
@@ -235,6 +236,42 @@ def _choice(field: str, value: str | None, choices: Mapping[str, object], defaul
     return value
 
 
+def _closed_day(field: str, value: str | None) -> datetime | None:
+    """A closing day of the query string (YYYY-MM-DD, 2000 … 2100) as midnight UTC."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        day = parse_day(text)
+    except ValueError:
+        raise InvalidInput(
+            field, _("'%(value)s' is not a day (YYYY-MM-DD)", value=text[:40])
+        ) from None
+    if not 2000 <= day.year <= 2100:
+        raise InvalidInput(
+            field,
+            _("must be a day from %(first)s to %(last)s", first="2000-01-01", last="2100-12-31"),
+        )
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _filters(
+    status: str | None, since: str | None, until: str | None
+) -> tuple[str, desk_list.Closed | None]:
+    """The status and the closing period (cases closed on or after ``since``, before
+    ``until``: the service P&L's drill-down to the cases of its save line). A period lists
+    closed cases: without a status it means ``closed``; with ``open`` it is refused."""
+    first, last = _closed_day("since", since), _closed_day("until", until)
+    if first is None and last is None:
+        return _choice("status", status, STATUSES, "open"), None
+    if first is not None and last is not None and first >= last:
+        raise InvalidInput("until", _("must be after the first day"))
+    chosen = _choice("status", status, STATUSES, "closed")
+    if chosen == "open":
+        raise InvalidInput("status", _("open cases have no closing day: choose closed or all"))
+    return chosen, desk_list.Closed(first, last)
+
+
 def _head(session: Session, user: User, control_share: float) -> dict[str, object]:
     """What the head line shows (also sent out of band after an outcome)."""
     return {
@@ -243,6 +280,22 @@ def _head(session: Session, user: User, control_share: float) -> dict[str, objec
         "managing": user.role in MANAGING,
         "control_words": control_words(control_share),
     }
+
+
+def _closed_words(closed: desk_list.Closed | None) -> str | None:
+    """The closing period in words: "closed from 1 Oct 2026, before 1 Nov 2026"."""
+    if closed is None:
+        return None
+    if closed.since is not None and closed.until is not None:
+        return _(
+            "closed from %(since)s, before %(until)s",
+            since=format_date(closed.since.date()),
+            until=format_date(closed.until.date()),
+        )
+    if closed.since is not None:
+        return _("closed from %(since)s on", since=format_date(closed.since.date()))
+    assert closed.until is not None
+    return _("closed before %(until)s", until=format_date(closed.until.date()))
 
 
 @router.get("/retention/desk")
@@ -254,9 +307,11 @@ def desk_page(
     settings: SettingsDep,
     status: str | None = None,
     order: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
     page: Annotated[PageNumber, Query()] = 1,
 ) -> Response:
-    status_value = _choice("status", status, STATUSES, "open")
+    status_value, closed = _filters(status, since, until)
     order_value = _choice("order", order, ORDERS, "value")
     rows, total = desk_list.case_page(
         session,
@@ -266,6 +321,7 @@ def desk_page(
         page=page,
         page_size=PAGE_SIZE,
         page_size_max=PAGE_SIZE,
+        closed=closed,
     )
     offers = active_offers(session)
     names = _names(offers, session, rows)
@@ -278,6 +334,8 @@ def desk_page(
             "result": result,
             "offers": offers,
             "filters": {"status": status_value, "order": order_value},
+            "closed": closed,
+            "closed_words": _closed_words(closed),
             "note_max": NOTE_MAX,
             **_head(session, user, settings.save_control_share),
             **LABELS,
@@ -288,10 +346,16 @@ def desk_page(
 @router.get("/retention/desk/export.csv")
 @lists_customers
 def desk_export(
-    request: Request, user: DeskUser, status: str | None = None, order: str | None = None
+    request: Request,
+    user: DeskUser,
+    status: str | None = None,
+    order: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> Response:
     """Every case of the desk with the page's filters and order, as CSV."""
-    status_filter = STATUSES[_choice("status", status, STATUSES, "open")]
+    status_value, closed = _filters(status, since, until)
+    status_filter = STATUSES[status_value]
     order_value = ORDERS[_choice("order", order, ORDERS, "value")]
     return csv_download(
         request,
@@ -299,7 +363,7 @@ def desk_export(
         name="save-desk",
         header=case_header(),
         rows=lambda session, viewer: case_rows(
-            session, viewer, status=status_filter, order=order_value
+            session, viewer, status=status_filter, order=order_value, closed=closed
         ),
     )
 

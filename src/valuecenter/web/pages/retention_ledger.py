@@ -249,6 +249,22 @@ def _period(since: date | None, until: date | None, months: list[LedgerRow]) -> 
     return _("no closed cases")
 
 
+def month_cases_url(key: str) -> str:
+    """The save desk's list of the cases closed in the month ``key`` (YYYY-MM)."""
+    year, month = int(key[:4]), int(key[5:7])
+    start = date(year, month, 1)
+    end = date(year + month // 12, month % 12 + 1, 1)
+    return f"/retention/desk?status=closed&since={start.isoformat()}&until={end.isoformat()}"
+
+
+def cases_url(since: date | None, until: date | None) -> str:
+    """The save desk's list of the cases closed in the ledger's period."""
+    query = "".join(
+        f"&{name}={day.isoformat()}" for name, day in (("since", since), ("until", until)) if day
+    )
+    return f"/retention/desk?status=closed{query}"
+
+
 @router.get("/retention/ledger/export.csv")
 def ledger_export(
     request: Request,
@@ -300,5 +316,7 @@ def ledger_page(
             "period": _period(first, last, months),
             "control_words": control_words(settings.save_control_share),
             "charts": {"ledger": chart_spec(months)} if months else {},
+            "cases_url": cases_url(first, last),
+            "month_cases_url": month_cases_url,
         },
     )
