@@ -86,7 +86,7 @@ def test_the_saves_line_is_the_save_ledgers_total(
     assert line.provenance["experiments"] == (["save-desk:2026-08"] if month == AUGUST else [])
     assert line.records.count == total.cases == total.desk + total.control
     assert line.records.url() == (
-        f"/retention/ledger?by=month&since={month.isoformat()}&until={end.isoformat()}"
+        f"/retention/desk?status=closed&since={month.isoformat()}&until={end.isoformat()}"
     )
     assert str(total.desk) in line.method
     assert str(total.control) in line.method

@@ -54,7 +54,7 @@ def test_a_manager_gets_the_months_pnl_with_its_provenance(
     saves = body["period"]["yields"][0]
     assert saves["key"] == "saves"
     assert saves["proven"] is True
-    assert saves["records"]["url"].startswith("/retention/ledger?")
+    assert saves["records"]["url"].startswith("/retention/desk?status=closed&since=2026-08-01")
     assert (
         saves["provenance"]["desk_cases"] + saves["provenance"]["control_cases"]
         == (saves["records"]["count"])

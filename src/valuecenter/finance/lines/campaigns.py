@@ -54,7 +54,8 @@ class CampaignsLedger:
         treated = sum(r.readout.treated.members for r in results)
         control = sum(r.readout.control.members for r in results)
         reason = shown(value.reason)
-        if not results:
+        if not results:  # nothing measured: no figure, not an exact zero
+            incremental, interval = None, None
             reason = _("no campaign with a control group started in the period")
         return YieldLine(
             key=self.key,

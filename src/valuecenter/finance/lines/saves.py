@@ -68,9 +68,11 @@ class SavesLedger:
                 "offer_cost_cents": total.offer_cost_cents,
                 "control_share": total.control_share,
             },
+            # The cases themselves (the desk's closed cases of the period, both arms); the
+            # save-value ledger's page has their totals per month.
             records=RecordsRef(
-                path="/retention/ledger",
-                query={"by": "month", "since": start.isoformat(), "until": end.isoformat()},
+                path="/retention/desk",
+                query={"status": "closed", "since": start.isoformat(), "until": end.isoformat()},
                 count=total.cases,
                 what=_("closed save cases"),
             ),

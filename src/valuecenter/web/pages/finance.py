@@ -335,18 +335,6 @@ def yield_views(month: Pnl, ytd: Pnl) -> list[YieldView]:
     return out
 
 
-def save_cases_url(line: YieldLine) -> str:
-    """The list of the save cases behind the save line: the desk's closed cases of the period
-    (the line's own records link, the save-value ledger, shows totals per month)."""
-    return (
-        f"/retention/desk?status=closed&since={line.start.isoformat()}&until={line.end.isoformat()}"
-    )
-
-
-def drill_down(line: YieldLine) -> str:
-    return save_cases_url(line) if line.key == "saves" else line.records.url()
-
-
 # ---------------------------------------------------------------------- chart
 
 
@@ -450,7 +438,6 @@ def page_context(s: Statement) -> dict[str, object]:
         "yields": yield_views(s.period, s.year_to_date),
         "budget": budget_rows(s.budget),
         "signed_money": signed_money,
-        "drill_down": drill_down,
     }
 
 
@@ -543,7 +530,7 @@ def line_rows(s: Statement) -> Iterable[Sequence[object]]:
             yield [
                 name, p.start, p.end, "yield", y.key, y.label, None, cents(y.gross_cents),
                 cents(y.incremental_cents), cents(low), cents(high), y.proven, y.proven,
-                y.reason, y.method, drill_down(y), y.records.count, _json(y.provenance),
+                y.reason, y.method, y.records.url(), y.records.count, _json(y.provenance),
             ]  # fmt: skip
         low, high = p.proven_interval_cents or (None, None)
         yield [
