@@ -42,7 +42,7 @@ def test_the_pnl_printed_shows_both_save_figures(
     assert "Service P&L 2026-08" in out
     assert "Saves" in out
     assert "proven" in out
-    assert "the seeds' way" in out
+    assert "counted the usual way" in out
     assert "anyway" in out
 
 

@@ -71,7 +71,8 @@ def pnl_command(
     seeds = out.seeds_saves
     typer.echo(
         _(
-            "Saves the seeds' way: %(kept)s kept, %(gross)s; against control: %(incremental)s",
+            "Saves counted the usual way: %(kept)s kept, %(gross)s; against control: "
+            "%(incremental)s",
             kept=grouped(seeds.kept),
             gross=money_exact(seeds.gross_cents),
             incremental="—"
