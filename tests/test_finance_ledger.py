@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,14 +22,21 @@ from tests.test_offers_lift_ledger import AS_OF, log  # noqa: F401  (the fixture
 from tests.test_retention_desk import Desk
 from tests.test_retention_ledger import books  # noqa: F401  (the fixture)
 from valuecenter.analytics.incremental_sum import sum_independent
-from valuecenter.analytics.ledger import Incremental
+from valuecenter.analytics.ledger import Incremental, incremental
 from valuecenter.campaigns.models import Arm, Campaign, CampaignChannel, CampaignMember
 from valuecenter.customers.models import Customer
-from valuecenter.experiments.models import Experiment, ExperimentKind, ExperimentStatus
+from valuecenter.experiments.models import (
+    Experiment,
+    ExperimentAssignment,
+    ExperimentKind,
+    ExperimentStatus,
+)
 from valuecenter.finance.ledger import RecordsRef, YieldLine, proven_total
 from valuecenter.finance.lines import LEDGERS, CampaignsLedger, NbaSalesLedger, SavesLedger
 from valuecenter.marketing.results import campaign_results
 from valuecenter.offers.lift_ledger import lift_ledger
+from valuecenter.orders.models import Order, OrderLine
+from valuecenter.products.models import Product
 from valuecenter.retention.desk.ledger import ledger
 
 JULY, AUGUST, SEPTEMBER, OCTOBER, NOVEMBER = (date(2026, m, 1) for m in (7, 8, 9, 10, 11))
@@ -328,3 +336,77 @@ def test_the_sum_of_independent_experiments() -> None:
     no_interval = Incremental(20.0, None, None, None, "too few")
     assert sum_independent([a, no_interval]) == Incremental(120.0, None, None, None, "too few")
     assert math.isfinite(float(total.high or 0))
+
+
+def test_the_global_holdout_stands_beside_the_campaigns_line_never_in_it(
+    campaigns: dict[str, int], sessions: sessionmaker[Session]
+) -> None:
+    """All campaigns together against the global holdout (finance/holdout.py): 20 customers
+    who may receive campaigns, 12 held out, their September orders (one held-out customer's
+    order falls in October and does not count). The line's own figures do not move."""
+    with sessions() as session:
+        before = CampaignsLedger(as_of=READ_AT).line(session, SEPTEMBER, OCTOBER)
+    revenue = {
+        True: [1_000 + 150 * i for i in range(20)],
+        False: [900 + 100 * i for i in range(12)],
+    }
+    with sessions.begin() as session:
+        holdout = Experiment(
+            key="global-holdout",
+            kind=ExperimentKind.HOLDOUT,
+            name="Global holdout: no campaigns",
+            status=ExperimentStatus.RUNNING,
+            treated_share=0.95,
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        product = Product(external_id="P-H", name="paper")
+        session.add_all([holdout, product])
+        session.flush()
+        for arm, amounts in revenue.items():
+            for i, cents in enumerate(amounts):
+                person = Customer(external_id=f"H{arm:d}-{i}", name="h", country="NL")
+                session.add(person)
+                session.flush()
+                session.add(
+                    ExperimentAssignment(
+                        experiment_id=holdout.id,
+                        customer_id=person.id,
+                        stratum="all",
+                        treated=arm,
+                        assigned_at=datetime(2026, 1, 2, tzinfo=UTC),
+                    )
+                )
+                day = datetime(2026, 10 if (not arm and i == 0) else 9, 10, tzinfo=UTC)
+                order = Order(external_id=f"HO{arm:d}-{i}", customer_id=person.id, ordered_at=day)
+                session.add(order)
+                session.flush()
+                session.add(
+                    OrderLine(
+                        order_id=order.id,
+                        line_no=1,
+                        product_id=product.id,
+                        quantity=1,
+                        unit_price_ten_thousandths=cents * 100,
+                        total_cents=cents,
+                    )
+                )
+    with sessions() as session:
+        line = CampaignsLedger(as_of=READ_AT).line(session, SEPTEMBER, OCTOBER)
+    held_out = [0.0] + [float(c) for c in revenue[False][1:]]  # the first's order is October's
+    want = incremental(np.array(revenue[True], dtype=float), np.array(held_out), "revenue")
+    assert want.low is not None
+    assert want.high is not None
+    assert line.provenance["holdout_eligible"] == 20
+    assert line.provenance["holdout_held_out"] == 12
+    assert line.provenance["holdout_incremental_cents"] == round(want.estimate or 0)
+    assert line.provenance["holdout_low_cents"] == round(want.low)
+    assert line.provenance["holdout_high_cents"] == round(want.high)
+    assert "global holdout" in line.method
+    # beside the line, not in it
+    assert (line.gross_cents, line.incremental_cents, line.interval_cents, line.proven) == (
+        before.gross_cents,
+        before.incremental_cents,
+        before.interval_cents,
+        before.proven,
+    )
+    assert proven_total([line]) == proven_total([before])

@@ -12,6 +12,10 @@ responses arrive later and belong to the month it ran in), read as of ``as_of``:
 
 Imported campaigns without an experiment have no control group the product drew: they are
 left out and counted in the provenance (``without_experiment``).
+
+Beside the line, never added to it, all campaigns together against the global holdout
+(:mod:`valuecenter.finance.holdout`): the long-run cross-check, in the provenance
+(``holdout_*``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from valuecenter.analytics.incremental_sum import sum_independent
 from valuecenter.analytics.message import shown
 from valuecenter.campaigns.models import Campaign
 from valuecenter.db.base import utcnow
+from valuecenter.finance.holdout import against_holdout
 from valuecenter.finance.ledger import RecordsRef, YieldLine, figures, is_proven
 from valuecenter.i18n import _
 from valuecenter.marketing.results import campaign_results
@@ -57,6 +62,40 @@ class CampaignsLedger:
         if not results:  # nothing measured: no figure, not an exact zero
             incremental, interval = None, None
             reason = _("no campaign with a control group started in the period")
+        method = _(
+            "Campaigns started in the period (%(campaigns)s): each treated arm "
+            "(%(treated)s members together) against its own random control arm "
+            "(%(control)s); treated × the difference in mean revenue, Welch's t interval "
+            "per campaign, summed as independent experiments.",
+            campaigns=len(results),
+            treated=treated,
+            control=control,
+        )
+        provenance: dict[str, object] = {
+            "experiments": [r.provenance.experiment_key for r in results],
+            "campaigns": [c.external_id for c in measured],
+            "without_experiment": len(started) - len(measured),
+            "treated": treated,
+            "control": control,
+            "read_at": now.isoformat(),
+        }
+        held = against_holdout(session, start, end)
+        if held is not None:
+            long_run, long_interval = figures(held.revenue)
+            method += " " + _(
+                "Beside it, not added: all campaigns together against the global holdout "
+                "(%(eligible)s customers who may receive campaigns, %(held)s who receive none), "
+                "their revenue in the period.",
+                eligible=held.eligible,
+                held=held.held_out,
+            )
+            provenance |= {
+                "holdout_eligible": held.eligible,
+                "holdout_held_out": held.held_out,
+                "holdout_incremental_cents": long_run,
+                "holdout_low_cents": long_interval[0] if long_interval else None,
+                "holdout_high_cents": long_interval[1] if long_interval else None,
+            }
         return YieldLine(
             key=self.key,
             label=_("Campaigns"),
@@ -67,23 +106,8 @@ class CampaignsLedger:
             interval_cents=interval,
             # Each campaign's arms are a random draw.
             proven=is_proven(value, randomised=True, treated=treated, control=control),
-            method=_(
-                "Campaigns started in the period (%(campaigns)s): each treated arm "
-                "(%(treated)s members together) against its own random control arm "
-                "(%(control)s); treated × the difference in mean revenue, Welch's t interval "
-                "per campaign, summed as independent experiments.",
-                campaigns=len(results),
-                treated=treated,
-                control=control,
-            ),
-            provenance={
-                "experiments": [r.provenance.experiment_key for r in results],
-                "campaigns": [c.external_id for c in measured],
-                "without_experiment": len(started) - len(measured),
-                "treated": treated,
-                "control": control,
-                "read_at": now.isoformat(),
-            },
+            method=method,
+            provenance=provenance,
             records=RecordsRef(
                 path="/campaigns", query={}, count=treated + control, what=_("campaign members")
             ),

@@ -101,6 +101,11 @@ PROVENANCE_LABELS = {
     "per_replacement_cents": lazy_gettext("cost of one replacement"),
     "save_desk_cents": lazy_gettext("save desk's offers"),
     "nba_offers_cents": lazy_gettext("next-best-action offers"),
+    "holdout_eligible": lazy_gettext("global holdout: may receive campaigns"),
+    "holdout_held_out": lazy_gettext("global holdout: receive none"),
+    "holdout_incremental_cents": lazy_gettext("all campaigns against the global holdout"),
+    "holdout_low_cents": lazy_gettext("its interval from"),
+    "holdout_high_cents": lazy_gettext("to"),
 }
 # Provenance values that are words, not identifiers.
 PROVENANCE_WORDS = {
