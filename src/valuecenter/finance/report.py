@@ -33,7 +33,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -51,6 +51,7 @@ from valuecenter.errors import AppError, InvalidInput
 from valuecenter.finance.costs import CostLine
 from valuecenter.finance.ledger import YieldLine
 from valuecenter.finance.pnl import Pnl, month_bounds
+from valuecenter.finance.provenance import provenance
 from valuecenter.finance.report_svg import COST, PROVEN, UNPROVEN, Series, cost_chart, trend_chart
 from valuecenter.finance.statement import Statement, statement
 from valuecenter.i18n import (
@@ -374,30 +375,6 @@ def labels() -> dict[str, str]:
     }
 
 
-def _provenance(values: Mapping[str, object]) -> list[tuple[str, str]]:
-    """The provenance of a line as (label, value) pairs: the runs, experiments and campaigns
-    named in the reader's language, the other figures under their data key."""
-    named = {
-        "experiments": _("Experiments"),
-        "score_runs": _("Score runs"),
-        "campaigns": _("Campaigns"),
-    }
-    out = []
-    for key, value in values.items():
-        if isinstance(value, list | tuple):
-            text = ", ".join(str(v) for v in value) or "–"
-        elif isinstance(value, float):
-            text = format_number(round(value, 4))
-        elif isinstance(value, bool) or value is None:
-            text = "–" if value is None else str(value).lower()
-        elif isinstance(value, int):
-            text = format_number(value)
-        else:
-            text = str(value)
-        out.append((named.get(key, key), text))
-    return out
-
-
 @dataclass(frozen=True)
 class YieldRow:
     line: YieldLine
@@ -421,7 +398,9 @@ def yield_rows(lines: Sequence[YieldLine]) -> list[YieldRow]:
             what=line.records.what,
             where=line.records.url(),
         )
-        out.append(YieldRow(line, why, records, _provenance(line.provenance)))
+        out.append(
+            YieldRow(line, why, records, [(f.label, f.value) for f in provenance(line.provenance)])
+        )
     return out
 
 
