@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.web_fixtures import NOW, World, login, make_client
 from valuecenter.analytics.nps import NpsEstimate
+from valuecenter.bounds import FIRST_DAY, LAST_DAY
 from valuecenter.contacts.models import Channel, Contact, ContactReason, Direction
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import format_number, format_percent, use_locale
@@ -26,8 +27,6 @@ from valuecenter.quality.reasons import reasons_report
 from valuecenter.quality.service import chain_report, enps_report, nps_report
 from valuecenter.surveys.models import Survey
 from valuecenter.web.pages.service import (
-    FIRST_DAY,
-    LAST_DAY,
     Change,
     _period,
     fcr_change,

@@ -80,6 +80,38 @@ def parse_day(value: str) -> date:
     return date.fromisoformat(checked)
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+"""The days a query takes: the years the product's figures can cover."""
+
+
+def query_day(field: str, value: str | None) -> date | None:
+    """A day of a query string or form (``YYYY-MM-DD``, :data:`FIRST_DAY` … :data:`LAST_DAY`);
+    empty means none. :class:`InvalidInput` naming ``field`` otherwise (a 422, never a 500 on
+    year 9999)."""
+    from valuecenter.errors import InvalidInput
+    from valuecenter.i18n import _
+
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        day = parse_day(text)
+    except ValueError:
+        raise InvalidInput(
+            field, _("'%(value)s' is not a day (YYYY-MM-DD)", value=text[:40])
+        ) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(
+            field,
+            _(
+                "must be a day from %(first)s to %(last)s",
+                first=FIRST_DAY.isoformat(),
+                last=LAST_DAY.isoformat(),
+            ),
+        )
+    return day
+
+
 def row_offset(page: int, page_size: int) -> int:
     """The number of rows before ``page`` (from 1) of ``page_size`` rows, at most
     :data:`DB_INT_MAX`: a page far past the end stays a valid (empty) query instead of an

@@ -3,6 +3,7 @@ report read the same shape). Money in integer cents."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -15,12 +16,12 @@ from valuecenter.finance.pnl import MonthFigures, Pnl, SeedsFigure
 from valuecenter.finance.statement import Statement
 
 
-def _plain(value: object) -> Any:
+def plain(value: object) -> Any:
     """Provenance values as JSON takes them."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
@@ -51,7 +52,7 @@ class CostLineOut(BaseModel):
             method=line.method,
             by_team=dict(line.by_team),
             by_channel=dict(line.by_channel),
-            provenance=_plain(dict(line.provenance)),
+            provenance=plain(dict(line.provenance)),
             records=None
             if line.records is None
             else RecordsOut(
@@ -83,7 +84,7 @@ class YieldLineOut(BaseModel):
             proven=line.proven,
             method=line.method,
             reason=line.reason,
-            provenance=_plain(dict(line.provenance)),
+            provenance=plain(dict(line.provenance)),
             records=RecordsOut(
                 url=line.records.url(), count=line.records.count, what=line.records.what
             ),

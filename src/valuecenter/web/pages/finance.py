@@ -46,6 +46,7 @@ from valuecenter.finance.pnl import (
     trend,
 )
 from valuecenter.finance.provenance import Fact, provenance
+from valuecenter.finance.schemas import plain
 from valuecenter.finance.statement import TREND_MONTHS, Statement, statement
 from valuecenter.i18n import (
     _,
@@ -404,18 +405,8 @@ LINES_HEADER = [
 ]
 
 
-def _plain(value: object) -> object:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
 def _json(items: Mapping[str, object]) -> str:
-    return json.dumps(_plain(items), ensure_ascii=False, sort_keys=True)
+    return json.dumps(plain(items), ensure_ascii=False, sort_keys=True)
 
 
 def line_rows(s: Statement) -> Iterable[Sequence[object]]:

@@ -22,7 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from valuecenter.bounds import PageNumber, RowId, parse_day
+from valuecenter.bounds import PageNumber, RowId, query_day
 from valuecenter.customers import service as customers
 from valuecenter.customers.worklist import NOTE_MAX
 from valuecenter.db.base import utcnow
@@ -237,22 +237,9 @@ def _choice(field: str, value: str | None, choices: Mapping[str, object], defaul
 
 
 def _closed_day(field: str, value: str | None) -> datetime | None:
-    """A closing day of the query string (YYYY-MM-DD, 2000 … 2100) as midnight UTC."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        day = parse_day(text)
-    except ValueError:
-        raise InvalidInput(
-            field, _("'%(value)s' is not a day (YYYY-MM-DD)", value=text[:40])
-        ) from None
-    if not 2000 <= day.year <= 2100:
-        raise InvalidInput(
-            field,
-            _("must be a day from %(first)s to %(last)s", first="2000-01-01", last="2100-12-31"),
-        )
-    return datetime.combine(day, time(), tzinfo=UTC)
+    """A closing day of the query string as midnight UTC (``None`` when empty)."""
+    day = query_day(field, value)
+    return None if day is None else datetime.combine(day, time(), tzinfo=UTC)
 
 
 def _filters(

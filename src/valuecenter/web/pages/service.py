@@ -38,7 +38,7 @@ from starlette.routing import NoMatchFound
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.nps import NpsEstimate
 from valuecenter.analytics.nps_drivers import DriverAnalysis
-from valuecenter.bounds import parse_day
+from valuecenter.bounds import query_day
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, format_date, format_number, lazy_gettext
 from valuecenter.quality.kpis import KpiReport, kpi_report
@@ -64,8 +64,6 @@ router = APIRouter()
 
 ManagerUser = Annotated[User, Depends(require_page_roles(Role.MANAGER, Role.ADMIN))]
 
-FIRST_DAY = date(2000, 1, 1)
-LAST_DAY = date(2100, 12, 31)
 WIDE_CORRELATION = 0.5  # an interval of the correlation wider than this is called wide
 
 GROUPS = {
@@ -124,29 +122,8 @@ class Period:
         return _("all history up to now")
 
 
-def _day(field: str, value: str | None) -> date | None:
-    """A day of the query string (YYYY-MM-DD, 2000 … 2100); empty means none."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        day = parse_day(text)
-    except ValueError:
-        raise InvalidInput(field, _("'%(value)s' is not a day (YYYY-MM-DD)", value=text)) from None
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise InvalidInput(
-            field,
-            _(
-                "must be a day from %(first)s to %(last)s",
-                first=FIRST_DAY.isoformat(),
-                last=LAST_DAY.isoformat(),
-            ),
-        )
-    return day
-
-
 def _period(since: str | None, until: str | None) -> Period:
-    period = Period(_day("since", since), _day("until", until))
+    period = Period(query_day("since", since), query_day("until", until))
     if period.since is not None and period.until is not None and period.since >= period.until:
         raise InvalidInput("until", _("must be after the first day"))
     return period
