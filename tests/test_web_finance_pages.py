@@ -28,7 +28,8 @@ from tests.web_fixtures import PASSWORD, World, csrf_from, login, make_client
 from valuecenter.finance.pnl import latest_month, seeds_saves
 from valuecenter.finance.statement import Statement, statement
 from valuecenter.i18n import format_date, use_locale
-from valuecenter.web.pages.finance import interval_words, previous_month, roi_words, shift
+from valuecenter.web.api.pools import last_month
+from valuecenter.web.pages.finance import interval_words, roi_words, shift
 from valuecenter.web.pages.finance import signed_money as money
 
 AUGUST, SEPTEMBER = "2026-08", "2026-09"
@@ -234,7 +235,7 @@ def test_the_month_picker_stops_at_the_bounds() -> None:
     assert shift("2026-12", 1) == "2027-01"
     assert shift("2000-01", -1) is None
     assert shift("2100-12", 1) is None
-    assert previous_month(date(2026, 1, 15)) == "2025-12"
+    assert last_month(date(2026, 1, 15)) == "2025-12"
 
 
 def test_the_edges_of_the_calendar_render(client: TestClient, world: World) -> None:

@@ -13,9 +13,8 @@ import typer
 from valuecenter.cli import context
 from valuecenter.cli.datafile import read_text
 from valuecenter.db.uow import unit_of_work
-from valuecenter.errors import NotFound
 from valuecenter.finance import budget, entries
-from valuecenter.finance.pnl import latest_month
+from valuecenter.finance.pnl import month_or_latest
 from valuecenter.finance.schemas import PnlOut
 from valuecenter.finance.statement import statement
 from valuecenter.formatting import grouped, money_exact
@@ -28,22 +27,13 @@ app.add_typer(costs_app, name="costs")
 app.add_typer(budget_app, name="budget")
 
 
-def chosen_month(session_month: str | None, month: str | None) -> str:
-    """``month`` or the last complete month in the data (a one-line error without data)."""
-    if month is not None:
-        return month
-    if session_month is None:
-        raise NotFound(_("no contacts or orders yet: there is no month to show"))
-    return session_month
-
-
 @app.command("pnl", help=N_("Print a month's service P&L (default: the last complete month)."))
 def pnl_command(
     month: str | None = typer.Option(None, "--month", help=N_("YYYY-MM.")),
     as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
     with context.sessions()() as session:
-        figures = statement(session, chosen_month(latest_month(session), month), trend_months=0)
+        figures = statement(session, month_or_latest(session, month), trend_months=0)
         out = PnlOut.of(figures)
     if as_json:
         typer.echo(out.model_dump_json())

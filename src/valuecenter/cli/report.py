@@ -12,9 +12,8 @@ from pathlib import Path
 import typer
 
 from valuecenter.cli import context
-from valuecenter.cli.finance import chosen_month
 from valuecenter.errors import InvalidInput
-from valuecenter.finance.pnl import latest_month, month_bounds
+from valuecenter.finance.pnl import month_bounds, month_or_latest
 from valuecenter.i18n import LOCALES, N_, _, normalize, set_locale
 
 FORMATS = ("html", "pdf")
@@ -75,7 +74,7 @@ def report(
     if chosen_format == "pdf":
         monthly.browser()  # no Chromium: say so before reading the figures
     with context.sessions()() as session:
-        chosen = chosen_month(latest_month(session), month)
+        chosen = month_or_latest(session, month)
         data = monthly.gather(session, chosen)
         html = monthly.render_html(data, zone=context.settings().display_zone)
     monthly.write(html, target, chosen_format)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from valuecenter.analytics.experiments.effect import Z_95
 from valuecenter.contacts.models import Contact
 from valuecenter.db.base import utcnow
-from valuecenter.errors import InvalidInput
+from valuecenter.errors import InvalidInput, NotFound
 from valuecenter.finance.costs import CostLine, cost_lines
 from valuecenter.finance.ledger import ValueLedger, YieldLine, proven_total
 from valuecenter.finance.lines import (
@@ -150,6 +150,18 @@ def latest_month(session: Session) -> str | None:
         return f"{day:%Y-%m}"
     previous = day.replace(day=1) - timedelta(days=1)
     return f"{previous:%Y-%m}"
+
+
+def month_or_latest(session: Session, month: str | None) -> str:
+    """``month`` (checked: ``YYYY-MM``, 2000-01 … 2100-12), or without one the last complete
+    month in the data; :class:`NotFound` when there is no data to take it from."""
+    if month is not None:
+        start, _end = month_bounds(month)
+        return f"{start:%Y-%m}"
+    latest = latest_month(session)
+    if latest is None:
+        raise NotFound(_("no contacts or orders yet: there is no month to show"))
+    return latest
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from valuecenter.errors import NotFound
-from valuecenter.finance.pnl import latest_month
+from valuecenter.finance.pnl import month_or_latest
 from valuecenter.finance.schemas import PnlOut
 from valuecenter.finance.statement import statement
-from valuecenter.i18n import _
 from valuecenter.users.models import Role, User
 from valuecenter.web.api.pools import MONTH_PATTERN
 from valuecenter.web.deps import SessionDep, require_roles
@@ -42,7 +40,4 @@ def get_pnl(
     ] = None,
 ) -> PnlOut:
     """The service P&L of a month, every figure with how it was measured and its records."""
-    chosen = month or latest_month(session)
-    if chosen is None:
-        raise NotFound(_("no contacts or orders yet: there is no month to show"))
-    return PnlOut.of(statement(session, chosen))
+    return PnlOut.of(statement(session, month_or_latest(session, month)))

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -55,6 +54,7 @@ from valuecenter.i18n import (
     format_number,
 )
 from valuecenter.users.models import Role, User
+from valuecenter.web.api.pools import last_month
 from valuecenter.web.csv_download import csv_download
 from valuecenter.web.deps import SessionDep, require_page_roles
 from valuecenter.web.templating import channel_label, chart_config, templates
@@ -67,17 +67,12 @@ ManagerUser = Annotated[User, Depends(require_page_roles(Role.MANAGER, Role.ADMI
 # ---------------------------------------------------------------------- input
 
 
-def previous_month(day: date) -> str:
-    """The month before ``day``'s, ``YYYY-MM``."""
-    return f"{day.replace(day=1) - timedelta(days=1):%Y-%m}"
-
-
 def chosen_month(session: Session, value: str | None) -> str:
     """The month asked for (``YYYY-MM``, 2000-01 … 2100-12, else a 422 naming ``month``);
     empty: the last complete month in the data, else the month before today."""
     text = (value or "").strip()
     if not text:
-        return latest_month(session) or previous_month(utcnow().date())
+        return latest_month(session) or last_month()
     start, _end = month_bounds(text[:20])
     return f"{start:%Y-%m}"
 
