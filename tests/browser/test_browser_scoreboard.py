@@ -21,7 +21,7 @@ import copy
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ from tests.browser.harness import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, log_in, requ
 from tests.test_web_nba_pages import CATALOGUE
 from tests.web_fixtures import World, bearer, build_world, password_hash
 from valuecenter.agents.models import Agent, Team
-from valuecenter.analytics.scoreboard import Goal
+from valuecenter.analytics.scoreboard import Goal, day_window
 from valuecenter.db.base import utcnow
 from valuecenter.db.engine import make_engine, make_sessionmaker
 from valuecenter.db.migrate import upgrade
@@ -67,9 +67,18 @@ def _user(session: Session, username: str, full_name: str, team: Team, code: str
     return user
 
 
+def _ago(delta: timedelta) -> datetime:
+    """``delta`` before now, shrunk when today (in the board's zone) is younger than three
+    hours, so every event of the morning stays in today's window and in its order: CI also
+    runs just after midnight, when "90 minutes ago" is yesterday."""
+    now = utcnow()
+    today = now - day_window(now, ZONE).start
+    return now - delta * min(1.0, today / timedelta(hours=3))
+
+
 def _accepted(session: Session, user: User, customer: int, code: str) -> None:
     """A decision by ``user`` for ``customer`` an hour ago, ``code`` accepted."""
-    at = utcnow() - timedelta(hours=1)
+    at = _ago(timedelta(hours=1))
     out = decisions.decide(
         session,
         load_engine(session),
@@ -86,7 +95,7 @@ def _accepted(session: Session, user: User, customer: int, code: str) -> None:
         action_id=action.action_id,
         outcome="accepted",
         viewer=user,
-        now=at + timedelta(minutes=3),
+        now=max(at, _ago(timedelta(minutes=57))),
     )
 
 
@@ -115,9 +124,9 @@ def _board_world(session: Session) -> World:
     session.add(
         SaveCase(
             customer_id=c["C1003"].id, source=SaveSource.IVR,
-            opened_at=utcnow() - timedelta(hours=2), arm=SaveArm.DESK, status=SaveStatus.CLOSED,
+            opened_at=_ago(timedelta(hours=2)), arm=SaveArm.DESK, status=SaveStatus.CLOSED,
             value_cents=90_000, reasons=[], suggestion={}, outcome=SaveOutcome.KEPT,
-            closed_at=utcnow() - timedelta(minutes=90), handled_by=agent.id,
+            closed_at=_ago(timedelta(minutes=90)), handled_by=agent.id,
         )
     )  # fmt: skip
     service.set_goal(session, Goal(12, 4, 60_000, 2), by=manager, role=Role.AGENT)
