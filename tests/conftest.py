@@ -29,7 +29,7 @@ from valuecenter.i18n import DEFAULT_LOCALE, use_locale
 from valuecenter.models import Base
 from valuecenter.settings import get_settings
 
-pytest_plugins = ["tests.web_fixtures"]
+pytest_plugins = ["tests.web_fixtures", "tests.spark_harness"]
 
 # The tests read English output unless they ask for a language: a developer's LANG=nl_NL must
 # not change what the CLI prints under test (tests/test_i18n_cli.py sets it on purpose).

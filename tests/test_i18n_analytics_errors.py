@@ -20,11 +20,11 @@ from babel.messages.pofile import read_po
 
 from valuecenter.analytics.clv import fit_gamma_gamma
 from valuecenter.analytics.errors import InputError
+from valuecenter.analytics.purchases import PurchaseSummary
 from valuecenter.cli.main import main
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import po_path, use_locale
-from valuecenter.value.features import PurchaseSummary
-from valuecenter.value.service import ScoreOptions, _models
+from valuecenter.value.figures import fit_value_models
 
 ANALYTICS = Path(__file__).resolve().parents[1] / "src" / "valuecenter" / "analytics"
 
@@ -129,7 +129,7 @@ def _no_repeat_buyers() -> PurchaseSummary:
 )
 def test_the_value_models_fit_error_of_a_score_run(locale: str, expected: str) -> None:
     with use_locale(locale), pytest.raises(InvalidInput) as raised:
-        _models(_no_repeat_buyers(), ScoreOptions())
+        fit_value_models(_no_repeat_buyers())
     assert str(raised.value) == expected
 
 

@@ -30,10 +30,10 @@ import pandas as pd
 import pytest
 
 from valuecenter.analytics.pools import AccountManagers, Customers, PoolAssignment, assign_pools
+from valuecenter.analytics.purchases import PurchaseDays, summary_from_days
 from valuecenter.demo.presets import get_preset
 from valuecenter.demo.world import DemoWorld, build_world
-from valuecenter.value.features import PurchaseDays, summary_from_days
-from valuecenter.value.service import ScoreOptions, _models
+from valuecenter.value.figures import fit_value_models, value_figures
 
 CUSTOMERS = 97_500
 NEW = CUSTOMERS // 20  # 5% new customers
@@ -97,7 +97,7 @@ def _clv(
         cents=np.bincount(inverse.reshape(-1), weights=cents).round().astype(np.int64),
     )
     summary = summary_from_days(AS_OF, days)
-    _params, figures = _models(summary, ScoreOptions())
+    figures = value_figures(fit_value_models(summary), summary, 12, 0.10)
     clv = np.zeros(n)
     clv[summary.customer_id] = np.maximum(figures["clv_cents"].to_numpy(np.float64), 0.0)
     return clv

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.alerts.contract_features import FEATURES, contract_table, load_contracts
 from valuecenter.analytics.churn import fit_churn, fit_encoder
+from valuecenter.analytics.purchases import EPOCH
 from valuecenter.analytics.uplift import fit_uplift
 from valuecenter.analytics.uplift.calibration import best_linear_predictor
 from valuecenter.analytics.uplift.model import LEARNERS
@@ -58,7 +59,7 @@ from valuecenter.retention.renewals.service import (
     run_renewals,
     training_set,
 )
-from valuecenter.value.features import EPOCH, purchase_days
+from valuecenter.value.features import purchase_days
 
 CUSTOMERS, SEED = 20_000, 1
 HORIZON = 90

@@ -19,12 +19,13 @@ from tests.test_demo_cli import run
 from tests.web_fixtures import PASSWORD, bearer, cheap_argon2, login, make_client
 from valuecenter.analytics.clv.bgnbd import fit_bgnbd
 from valuecenter.analytics.clv.summary import transaction_summary
+from valuecenter.analytics.purchases import summary_from_days
 from valuecenter.customers.models import AccountManager, Customer
 from valuecenter.demo.load import account_manager_logins
 from valuecenter.demo.presets import WHOLESALE
 from valuecenter.demo.world import build_world
 from valuecenter.users.service import issue_token, set_password
-from valuecenter.value.features import purchase_days, purchase_summary, summary_from_days
+from valuecenter.value.features import purchase_days, purchase_summary
 from valuecenter.value.models import CustomerScore, ScoreRun
 from valuecenter.value.segments import NOT_SCORED, load_segmentation
 

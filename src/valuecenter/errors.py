@@ -61,6 +61,14 @@ class Forbidden(AppError):
     exit_code = 5
 
 
+class Unavailable(AppError):
+    """Something a job needs is missing on this machine or out of reach (Java, PySpark, a
+    cluster's master); the message names it and how to get it."""
+
+    code = "unavailable"
+    exit_code = 7
+
+
 class SchemaBehind(AppError):
     """The database schema is older than the code: run ``valuecenter db upgrade``."""
 

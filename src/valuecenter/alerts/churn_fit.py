@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from valuecenter.alerts.contract_features import FEATURES, contract_table, load_contracts
 from valuecenter.analytics.churn import ChurnModel, Encoder, auc_brier, fit_churn, fit_encoder
 from valuecenter.analytics.churn.model import Kind
+from valuecenter.analytics.purchases import PurchaseDays
 from valuecenter.formatting import grouped
 from valuecenter.i18n import _
-from valuecenter.value.features import PurchaseDays
 
 MIN_CLASS = 20  # leavers and stayers needed in each training cut for the churn model
 

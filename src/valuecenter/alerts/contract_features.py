@@ -17,11 +17,11 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from valuecenter.analytics.purchases import EPOCH, PurchaseDays
 from valuecenter.contacts import repository as contacts_repository
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.i18n import N_
 from valuecenter.surveys.models import Survey
-from valuecenter.value.features import EPOCH, PurchaseDays
 
 CONTACT_DAYS = 90
 NPS_DAYS = 365

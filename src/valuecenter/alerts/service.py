@@ -44,6 +44,7 @@ from valuecenter.alerts.reason_text import blank_reason, feature_reason, reason
 from valuecenter.alerts.repository import dip_of, last_order_days, open_alert_customers
 from valuecenter.analytics.churn.model import Kind
 from valuecenter.analytics.errors import InputError
+from valuecenter.analytics.purchases import EPOCH, PurchaseDays
 from valuecenter.analytics.rhythm import RhythmOptions, RhythmResult, order_rhythm
 from valuecenter.analytics.rhythm_eval import validate_warning
 from valuecenter.analytics.rhythm_warning import (
@@ -57,7 +58,7 @@ from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _
-from valuecenter.value.features import EPOCH, PurchaseDays, purchase_days
+from valuecenter.value.features import purchase_days
 from valuecenter.value.models import CustomerScore, ScoreRun
 from valuecenter.value.repository import latest_run
 

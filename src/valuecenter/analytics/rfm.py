@@ -39,6 +39,8 @@ lost              1      1
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -79,13 +81,29 @@ def _measure(values: npt.ArrayLike | pd.Series, field: str) -> npt.NDArray[np.fl
     return array
 
 
+def quantile_cuts(values: npt.ArrayLike, bins: int = 5) -> npt.NDArray[np.float64]:
+    """The ``bins − 1`` cut values of :func:`quantile_scores`: a value scores 1 + the number of
+    cuts strictly below it. With ``c`` values strictly below it a value scores
+    ``1 + floor(bins · c / n)`` (its ``min`` rank is c + 1), so it reaches score k exactly when
+    ``c ≥ ceil((k − 1) · n / bins)``, i.e. when the ``ceil((k − 1) · n / bins)``-th smallest value
+    lies below it. The cuts are that order statistic for k = 2..bins (−∞ when it is the 0th)."""
+    array = np.sort(_measure(values, "values"))
+    n = len(array)
+    counts = [((k - 1) * n + bins - 1) // bins for k in range(2, bins + 1)]
+    return np.array([array[c - 1] if c > 0 else -np.inf for c in counts], dtype=np.float64)
+
+
+def scores_at(cuts: npt.NDArray[np.float64], values: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Scores of ``values`` against cuts of :func:`quantile_cuts` (of these or other values:
+    a partition of the customers is scored with the cuts of all of them)."""
+    array = _measure(values, "values")
+    scores: npt.NDArray[np.int64] = 1 + np.searchsorted(cuts, array, side="left").astype(np.int64)
+    return scores
+
+
 def quantile_scores(values: npt.ArrayLike, bins: int = 5) -> npt.NDArray[np.int64]:
     """Scores 1..bins, larger values scoring higher; ties share a score (see the module rule)."""
-    array = _measure(values, "values")
-    n = len(array)
-    ranks = pd.Series(array).rank(method="min").to_numpy()
-    scores: npt.NDArray[np.int64] = 1 + np.floor(bins * (ranks - 1) / n).astype(np.int64)
-    return scores
+    return scores_at(quantile_cuts(values, bins), values)
 
 
 def segment_of(r: npt.ArrayLike, f: npt.ArrayLike, bins: int = 5) -> npt.NDArray[np.str_]:
@@ -137,11 +155,36 @@ def rfm_scores(
     if len(recency) == 0:
         empty: dict[str, list[object]] = {"r": [], "f": [], "m": [], "rfm": [], "segment": []}
         return pd.DataFrame(empty, index=index).astype({"r": int, "f": int, "m": int})
-    r = quantile_scores(-recency, bins)
-    f = quantile_scores(freq, bins)
-    m = quantile_scores(money, bins)
+    cuts = RfmCuts(
+        quantile_cuts(-recency, bins), quantile_cuts(freq, bins), quantile_cuts(money, bins), bins
+    )
+    return rfm_at(cuts, recency, freq, money, index)
+
+
+@dataclass(frozen=True)
+class RfmCuts:
+    """The cut values of the three scores (:func:`quantile_cuts`; recency negated)."""
+
+    recency: npt.NDArray[np.float64]
+    frequency: npt.NDArray[np.float64]
+    monetary: npt.NDArray[np.float64]
+    bins: int = 5
+
+
+def rfm_at(
+    cuts: RfmCuts,
+    recency_days: npt.ArrayLike,
+    frequency: npt.ArrayLike,
+    monetary: npt.ArrayLike,
+    index: pd.Index | None = None,
+) -> pd.DataFrame:
+    """:func:`rfm_scores` of some customers against the cuts of all of them (a partition of a
+    cluster scores its customers with the cuts the driver took from everyone)."""
+    r = scores_at(cuts.recency, -_measure(recency_days, "recency_days"))
+    f = scores_at(cuts.frequency, frequency)
+    m = scores_at(cuts.monetary, monetary)
     code = pd.Series(r).astype(str) + pd.Series(f).astype(str) + pd.Series(m).astype(str)
     return pd.DataFrame(
-        {"r": r, "f": f, "m": m, "rfm": code.to_numpy(), "segment": segment_of(r, f, bins)},
+        {"r": r, "f": f, "m": m, "rfm": code.to_numpy(), "segment": segment_of(r, f, cuts.bins)},
         index=index,
     )

@@ -18,6 +18,7 @@ from valuecenter.cli import churn as churn_cli
 from valuecenter.cli import consent as consent_cli
 from valuecenter.cli import db, demo, nps, score, serve, users
 from valuecenter.cli import experiment as experiment_cli
+from valuecenter.cli import export as export_cli
 from valuecenter.cli import finance as finance_cli
 from valuecenter.cli import forecast as forecast_cli
 from valuecenter.cli import gdpr as gdpr_cli
@@ -58,6 +59,7 @@ app.command("bootstrap", help=demo.BOOTSTRAP_HELP)(demo.bootstrap)
 app.command("import", help=importer_cli.HELP)(importer_cli.import_command)
 app.command("score", help=score.HELP)(score.score)
 app.command("report", help=report_cli.HELP)(report_cli.report)
+app.add_typer(export_cli.app, name="export")
 app.command("nps", help=nps.HELP)(nps.nps)
 app.command("forecast", help=forecast_cli.HELP)(forecast_cli.forecast)
 app.add_typer(value_cli.clv_app, name="clv")

@@ -15,69 +15,48 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from valuecenter.analytics.purchases import (
+    EPOCH,
+    NEVER,
+    ContractSummary,
+    IntArray,
+    PurchaseDays,
+    PurchaseSummary,
+    contract_summary_of,
+    purchase_days_of,
+)
 from valuecenter.contracts.models import Contract, ContractStatus
 from valuecenter.orders.models import Order
 
-IntArray = npt.NDArray[np.int64]
 SQLITE_CACHE_KIB = 524_288
 FETCH_ROWS = 1_000_000  # customer-days per block read from the driver
-_NEVER = 10_000_000  # a day number far beyond any date: no end, no cancellation
-EPOCH = date(1970, 1, 1)
 
 _PER_ORDER = (
     "SELECT l.order_id AS oid, SUM(l.total_cents) AS v FROM order_lines l GROUP BY l.order_id"
 )
 _SQLITE_DAY = "CAST(julianday(substr(o.ordered_at, 1, 10)) - 2440587.5 AS INTEGER)"
 _PG_DAY = "((o.ordered_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')"
+_SPARK_DAY = "CAST(div(unix_micros(o.ordered_at), 86400000000) AS BIGINT)"  # a UTC session
+DAY_OF = {"sqlite": _SQLITE_DAY, "postgresql": _PG_DAY, "spark": _SPARK_DAY}
 
 
-@dataclass(frozen=True)
-class PurchaseSummary:
-    """One entry per customer with at least one purchase day before ``as_of``."""
-
-    as_of: date
-    customer_id: IntArray  # database ids, ascending
-    periods: IntArray  # purchase days
-    first_day: IntArray  # days since 1970-01-01 (UTC)
-    last_day: IntArray
-    total_cents: IntArray
-    first_cents: IntArray  # value of the first purchase day
-    recent_cents: IntArray  # value in the 365 days before as_of
-
-    @property
-    def end_day(self) -> int:
-        """The last day of the calibration period (the day before ``as_of``)."""
-        return (self.as_of - EPOCH).days - 1
-
-    @property
-    def frequency(self) -> IntArray:
-        return self.periods - 1
-
-    @property
-    def recency(self) -> IntArray:
-        return self.last_day - self.first_day
-
-    @property
-    def age(self) -> IntArray:
-        """``T``: days from the first purchase to the end of the calibration period."""
-        return self.end_day - self.first_day
-
-    @property
-    def repeat_value(self) -> npt.NDArray[np.float64]:
-        """Mean value of the repeat days in cents (0 without repeat days)."""
-        repeat = (self.total_cents - self.first_cents).astype(np.float64)
-        return np.divide(
-            repeat, self.frequency, out=np.zeros(len(repeat)), where=self.frequency > 0
-        )
+def order_days_sql(engine: str, end: str) -> str:
+    """The orders placed before the parameter ``end`` as rows (customer, UTC day, value): one
+    statement for every engine (SQLite, PostgreSQL, Spark SQL), the lines summed per order.
+    Only the day of a timestamp is spelled per engine, since each stores time its own way
+    (SQLite as text, PostgreSQL as ``timestamptz``, Parquet as UTC microseconds)."""
+    return (
+        f"WITH per_order AS ({_PER_ORDER}) "
+        f"SELECT o.customer_id, {DAY_OF[engine]} AS d, p.v "
+        f"FROM per_order p JOIN orders o ON o.id = p.oid WHERE o.ordered_at < {end}"
+    )
 
 
 def latest_order_day(session: Session) -> date | None:
@@ -168,23 +147,6 @@ def _summary(
     )
 
 
-@dataclass(frozen=True)
-class ContractSummary:
-    """Per customer with a contract that started before ``as_of`` (database ids, ascending).
-
-    A contract chain ends in exactly one contract that is not ``renewed`` (still ``active``, or
-    ``ended``/``cancelled``), so a customer's chains are his non-renewed contracts and his
-    renewals per chain are ``renewed contracts ÷ chains``: the k of the sBG model.
-    """
-
-    customer_id: IntArray
-    open_fee_cents: IntArray  # monthly fees of the contracts running at as_of
-    days_to_end: IntArray  # until the earliest end of a running contract (0: rolling on)
-    renewals: npt.NDArray[np.float64]  # per chain
-    running: npt.NDArray[np.bool_]  # has a contract running at as_of
-    fees_12m_cents: IntArray  # fees of the 365 days before as_of
-
-
 def contract_summary(session: Session, as_of: date) -> ContractSummary:
     """Contract features from the contracts table (one row each, a few columns)."""
     c = Contract
@@ -200,60 +162,25 @@ def contract_summary(session: Session, as_of: date) -> ContractSummary:
         .where(c.start_date < as_of)
         .order_by(c.customer_id)
     ).all()
-    if not rows:
-        empty = np.zeros(0, dtype=np.int64)
-        return ContractSummary(empty, empty, empty, np.zeros(0), np.zeros(0, bool), empty)
-    end_day = (as_of - EPOCH).days
     frame = np.asarray(
         [
             (
                 customer,
                 fee,
                 (start - EPOCH).days,
-                (end - EPOCH).days if end is not None else _NEVER,
-                (cancelled - EPOCH).days if cancelled is not None else _NEVER,
+                (end - EPOCH).days if end is not None else NEVER,
+                (cancelled - EPOCH).days if cancelled is not None else NEVER,
                 status == ContractStatus.RENEWED,
                 status == ContractStatus.ACTIVE,
             )
             for customer, fee, start, end, cancelled, status in rows
         ],
         dtype=np.int64,
-    )
+    ).reshape(-1, 7)
     customer, fee, start, end, cancelled, renewed, active = frame.T
-    running = ((active == 1) | ((renewed == 1) & (end >= end_day))) & (cancelled >= end_day)
-    stop = np.where(active == 1, np.minimum(cancelled, end_day), np.minimum(end, cancelled))
-    overlap = np.clip(np.minimum(stop, end_day) - np.maximum(start, end_day - 365), 0, None)
-    paid = np.round(fee * overlap * 12 / 365.25).astype(np.int64)
-    ids, index = np.unique(customer, return_inverse=True)
-    index = index.reshape(-1)
-
-    def total(values: npt.NDArray[np.int64] | npt.NDArray[np.bool_]) -> IntArray:
-        return np.bincount(index, weights=values, minlength=len(ids)).round().astype(np.int64)
-
-    to_end = np.where(running, np.maximum(end - end_day, 0), _NEVER)
-    first_end = np.full(len(ids), _NEVER, dtype=np.int64)
-    np.minimum.at(first_end, index, to_end)
-    chains = np.maximum(total(renewed == 0), 1)
-    is_running = total(running) > 0
-    return ContractSummary(
-        customer_id=ids.astype(np.int64),
-        open_fee_cents=total(np.where(running, fee, 0)),
-        days_to_end=np.where(is_running, first_end, 0),
-        renewals=total(renewed == 1) / chains,
-        running=is_running,
-        fees_12m_cents=total(paid),
+    return contract_summary_of(
+        as_of, customer, fee, start, end, cancelled, renewed == 1, active == 1
     )
-
-
-@dataclass(frozen=True)
-class PurchaseDays:
-    """Every purchase day before ``as_of``: one entry per customer and UTC day with an order
-    (the unit of the order-rhythm warning, ``valuecenter.analytics.rhythm``), sorted by
-    customer then day."""
-
-    customer_id: IntArray  # database ids
-    day: IntArray  # days since 1970-01-01 (UTC)
-    cents: IntArray
 
 
 def purchase_days(session: Session, as_of: date) -> PurchaseDays:
@@ -270,12 +197,7 @@ def purchase_days(session: Session, as_of: date) -> PurchaseDays:
     end = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
     postgres = session.connection().dialect.name == "postgresql"
     bound: object = end if postgres else end.strftime("%Y-%m-%d %H:%M:%S.%f")
-    sql = (
-        f"WITH per_order AS ({_PER_ORDER}) "
-        f"SELECT o.customer_id, {_PG_DAY if postgres else _SQLITE_DAY} AS d, p.v "
-        f"FROM per_order p JOIN orders o ON o.id = p.oid WHERE o.ordered_at < "
-        f"{'%(end)s' if postgres else ':end'}"
-    )
+    sql = order_days_sql("postgresql" if postgres else "sqlite", "%(end)s" if postgres else ":end")
     raw: Any = session.connection().connection.driver_connection
     cursor = raw.cursor()
     try:
@@ -286,41 +208,4 @@ def purchase_days(session: Session, as_of: date) -> PurchaseDays:
     finally:
         cursor.close()
     table = np.concatenate(blocks)
-    if len(table) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return PurchaseDays(customer_id=empty, day=empty, cents=empty)
-    order = np.lexsort((table[:, 1], table[:, 0]))
-    customer, day = table[order, 0], table[order, 1]
-    starts = np.flatnonzero(np.r_[True, (customer[1:] != customer[:-1]) | (day[1:] != day[:-1])])
-    cents = np.add.reduceat(table[order, 2], starts)
-    return PurchaseDays(
-        customer_id=customer[starts].astype(np.int64),
-        day=day[starts].astype(np.int64),
-        cents=np.asarray(cents, dtype=np.int64),
-    )
-
-
-def summary_from_days(as_of: date, days: PurchaseDays) -> PurchaseSummary:
-    """:func:`purchase_summary` computed from the customer-days already read (one pass over the
-    orders instead of two when a run needs both): per customer (ascending ids) the number of
-    purchase days, the first and last day, the total, the first day's value and the value of
-    the 365 days before ``as_of``."""
-    order = np.lexsort((days.day, days.customer_id))
-    customer, day, cents = days.customer_id[order], days.day[order], days.cents[order]
-    if len(customer) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return PurchaseSummary(as_of, empty, empty, empty, empty, empty, empty, empty)
-    starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]])
-    ends = np.r_[starts[1:], len(customer)]
-    since = (as_of - EPOCH).days - 365
-    recent = np.where(day >= since, cents, 0)
-    return PurchaseSummary(
-        as_of=as_of,
-        customer_id=customer[starts].astype(np.int64),
-        periods=(ends - starts).astype(np.int64),
-        first_day=day[starts].astype(np.int64),
-        last_day=day[ends - 1].astype(np.int64),
-        total_cents=np.add.reduceat(cents, starts).astype(np.int64),
-        first_cents=cents[starts].astype(np.int64),
-        recent_cents=np.add.reduceat(recent, starts).astype(np.int64),
-    )
+    return purchase_days_of(table[:, 0], table[:, 1], table[:, 2])

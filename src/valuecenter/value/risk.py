@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from valuecenter.analytics.clv.bgnbd import fit_bgnbd, p_alive
 from valuecenter.analytics.errors import InputError
+from valuecenter.analytics.purchases import EPOCH, PurchaseDays
 from valuecenter.analytics.rhythm import RhythmOptions, order_rhythm
 from valuecenter.analytics.rhythm_warning import (
     Orders,
@@ -54,7 +55,6 @@ from valuecenter.analytics.rhythm_warning import features as warning_features
 from valuecenter.analytics.validated_risk import ValidatedRisk, validate_risk
 from valuecenter.customers.models import Customer
 from valuecenter.i18n import N_
-from valuecenter.value.features import EPOCH, PurchaseDays
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -4,7 +4,8 @@ transaction, under one run id.
 1. Purchase features per customer in the database (``features.py``).
 2. BG/NBD (Fader, Hardie & Lee 2005) on frequency / recency / T in weeks, Gamma-Gamma (Fader &
    Hardie 2013) on the repeat buyers' mean repeat-day value, fitted by maximum likelihood
-   (``valuecenter.analytics.clv``).
+   (``figures.py``, on ``valuecenter.analytics.clv``; the Spark path of ``valuecenter.spark``
+   runs the same functions).
 3. For every customer with a purchase: P(alive), expected purchases over the horizon, CLV =
    discounted expected purchases per month × expected average value (monthly discounting of
    the yearly rate), RFM quintile scores and segment (``valuecenter.analytics.rfm``), and the
@@ -30,30 +31,26 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from valuecenter.analytics.clv.bgnbd import expected_purchases, fit_bgnbd, p_alive
-from valuecenter.analytics.clv.gamma_gamma import fit_gamma_gamma
-from valuecenter.analytics.clv.sbg import fit_sbg_individual, next_renewal
-from valuecenter.analytics.clv.value import customer_lifetime_value
-from valuecenter.analytics.errors import InputError
-from valuecenter.analytics.rfm import rfm_scores
+from valuecenter.analytics.purchases import summary_from_days
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import Base, utcnow
 from valuecenter.db.bulk import insert_frame
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, format_date
-from valuecenter.value.features import (
-    ContractSummary,
-    PurchaseSummary,
-    contract_summary,
-    latest_order_day,
-    purchase_days,
-    summary_from_days,
+from valuecenter.value.features import contract_summary, latest_order_day, purchase_days
+from valuecenter.value.figures import (
+    combine,
+    contract_values,
+    fit_renewal_model,
+    fit_value_models,
+    purchase_columns,
+    renewal_params,
+    rfm_cuts,
 )
 from valuecenter.value.models import CustomerScore, ScoreRun
 from valuecenter.value.risk import (
@@ -66,9 +63,6 @@ from valuecenter.value.risk import (
     risk_axis,
 )
 from valuecenter.value.segments import NOT_SCORED, Segmentation
-
-WEEK_DAYS = 7.0
-WEEKS_PER_MONTH = 365.25 / 12 / WEEK_DAYS
 
 
 @dataclass(frozen=True)
@@ -96,116 +90,6 @@ def _check(options: ScoreOptions) -> None:
         )
     if not 0.0 < options.at_risk_precision <= 1.0:
         raise InvalidInput("--at-risk-precision", _("needs a share above 0 and up to 1"))
-
-
-def net_spend_not_positive(f: PurchaseSummary) -> npt.NDArray[np.bool_]:
-    """Customers whose returns and credit notes cancel their spend: net spend ≤ 0 over all
-    their purchases, or (repeat buyers) a mean repeat-purchase value ≤ 0. They are left out of
-    the Gamma-Gamma fit and their CLV is 0 (module docstring)."""
-    repeat = f.frequency > 0
-    result: npt.NDArray[np.bool_] = (f.total_cents <= 0) | (repeat & (f.repeat_value <= 0))
-    return result
-
-
-def _models(f: PurchaseSummary, options: ScoreOptions) -> tuple[dict[str, object], pd.DataFrame]:
-    x = f.frequency.astype(np.float64)
-    t_x = f.recency / WEEK_DAYS
-    age = f.age / WEEK_DAYS
-    monetary = f.repeat_value / 100.0  # euro
-    no_spend = net_spend_not_positive(f)
-    fitted = (x > 0) & ~no_spend
-    try:
-        bg = fit_bgnbd(x, t_x, age)
-        gg = fit_gamma_gamma(x[fitted], monetary[fitted])
-    except InputError as exc:
-        raise InvalidInput(
-            "orders", _("the value models cannot be fitted: %(reason)s", reason=exc.translated())
-        ) from None
-    horizon = options.horizon_months * WEEKS_PER_MONTH
-    monthly = (1.0 + options.discount_rate) ** (1.0 / 12.0) - 1.0
-    clv = customer_lifetime_value(
-        bg,
-        gg,
-        x,
-        t_x,
-        age,
-        np.where(no_spend, 0.0, monetary),
-        options.horizon_months,
-        monthly,
-        period_length=WEEKS_PER_MONTH,
-    )
-    figures = pd.DataFrame(
-        {
-            "p_alive": p_alive(bg, x, t_x, age),
-            "expected_purchases": expected_purchases(bg, horizon, x, t_x, age),
-            "clv_cents": np.where(no_spend, 0.0, np.round(np.asarray(clv) * 100.0)),
-        }
-    )
-    params: dict[str, object] = {
-        "bgnbd": {
-            "r": bg.r,
-            "alpha": bg.alpha,
-            "a": bg.a if np.isfinite(bg.a) else None,
-            "b": bg.b if np.isfinite(bg.b) else None,
-            "log_likelihood": bg.log_likelihood,
-            "customers": bg.customers,
-            "degenerate": bg.degenerate,
-            "unit": "week",
-        },
-        "gamma_gamma": {
-            "p": gg.p,
-            "q": gg.q,
-            "v": gg.v,
-            "customers": gg.customers,
-            "log_likelihood": gg.log_likelihood,
-            "currency": "EUR",
-            "net_spend_not_positive": int(no_spend.sum()),
-        },
-    }
-    return params, figures
-
-
-def _contract_value(
-    contracts: ContractSummary, options: ScoreOptions, params: dict[str, object]
-) -> pd.DataFrame:
-    """Contract customers' value over the horizon: the running fees until the next contract
-    end, then the same fees times the chance he renews there, r = (δ + k) / (γ + δ + k) of an
-    sBG fitted on every customer's renewals (Fader & Hardie 2007, eq. 8), discounted monthly.
-    A horizon longer than one term counts the renewed fees to its end (one more decision
-    inside the horizon is not modelled)."""
-    columns = ["customer_id", "contract_clv_cents", "contract_p_alive", "contract_running"]
-    if len(contracts.customer_id) == 0:
-        return pd.DataFrame(columns=[*columns, "contract_12m_cents"])
-    renew = np.ones(len(contracts.customer_id))
-    cancelled = ~contracts.running
-    if cancelled.any() and (~cancelled).any():
-        fit = fit_sbg_individual(np.round(contracts.renewals), cancelled)
-        renew = next_renewal(fit, np.round(contracts.renewals))
-        params["sbg"] = {
-            "gamma": fit.gamma,
-            "delta": fit.delta,
-            "log_likelihood": fit.log_likelihood,
-            "customers": fit.customers,
-            "unit": "contract term",
-        }
-    months = np.arange(1, options.horizon_months + 1, dtype=np.float64)
-    monthly = (1.0 + options.discount_rate) ** (1.0 / 12.0) - 1.0
-    discount = (1.0 + monthly) ** -months
-    to_end = contracts.days_to_end / (365.25 / 12)
-    before = months[None, :] <= to_end[:, None]
-    weight = np.where(before, 1.0, renew[:, None]) @ discount
-    decides = to_end < options.horizon_months
-    return pd.DataFrame(
-        {
-            "customer_id": contracts.customer_id,
-            "contract_clv_cents": np.where(
-                contracts.running, np.round(contracts.open_fee_cents * weight), 0.0
-            ),
-            "contract_p_alive": np.where(decides, renew, 1.0),
-            "contract_running": contracts.running,
-            "contract_12m_cents": contracts.fees_12m_cents,
-        }
-    )
 
 
 def run_score(
@@ -246,48 +130,28 @@ def _run_score(
             "--as-of",
             _("no customer bought anything before %(day)s", day=format_date(as_of)),
         )
-    params, figures = _models(features, options)
-    recency_days = features.end_day - features.last_day
-    rfm = rfm_scores(recency_days, features.periods, features.total_cents / features.periods)
-    orders = pd.DataFrame(
-        {
-            "customer_id": features.customer_id,
-            "revenue_12m_cents": features.recent_cents,
-            "revenue_cents": features.total_cents,
-            "purchases": features.periods,
-            "recency_days": recency_days,
-            "r": rfm["r"].to_numpy(),
-            "f": rfm["f"].to_numpy(),
-            "m": rfm["m"].to_numpy(),
-            "rfm_segment": rfm["segment"].to_numpy(),
-            "p_alive": figures["p_alive"].to_numpy(),
-            "expected_purchases": figures["expected_purchases"].to_numpy(),
-            "clv_cents": figures["clv_cents"].to_numpy(),
-        }
+    models = fit_value_models(features)
+    params = models.params
+    orders = purchase_columns(
+        models, rfm_cuts(features), features, options.horizon_months, options.discount_rate
     )
     contracts = contract_summary(session, as_of)
-    contract_frame = _contract_value(contracts, options, params)
+    renewal = fit_renewal_model(contracts)
+    if renewal is not None:
+        params["sbg"] = renewal_params(renewal)
+    contract_frame = contract_values(
+        renewal, contracts, options.horizon_months, options.discount_rate
+    )
     everyone = np.asarray(session.scalars(select(Customer.id).order_by(Customer.id)).all())
     frame = pd.DataFrame({"customer_id": everyone}).merge(orders, on="customer_id", how="left")
-    frame = frame.merge(contract_frame, on="customer_id", how="left")
-    for column in ("revenue_12m_cents", "revenue_cents", "purchases", "contract_12m_cents"):
-        frame[column] = frame[column].fillna(0).astype(np.int64)
-    frame["revenue_12m_cents"] += frame["contract_12m_cents"]
-    has_contract = frame["contract_clv_cents"].notna()
-    frame["clv_cents"] = frame["clv_cents"].fillna(0) + frame["contract_clv_cents"].fillna(0)
-    frame["clv_cents"] = frame["clv_cents"].where(frame["purchases"].gt(0) | has_contract)
-    # A running contract defines whether he is still a customer; else his buying does.
-    frame["p_alive"] = frame["contract_p_alive"].where(
-        frame["contract_running"].eq(True), frame["p_alive"]
-    )
-    frame["p_alive"] = frame["p_alive"].where(frame["p_alive"].notna() | ~has_contract, 0.0)
+    frame = combine(frame.merge(contract_frame, on="customer_id", how="left"))
     scored_mask = frame["clv_cents"].notna().to_numpy()
     risk_input = RiskInput(
         session=session,
         as_of=as_of,
         horizon_days=options.risk_horizon_days,
         days=days,
-        bgnbd_p_alive=pd.Series(figures["p_alive"].to_numpy(), index=features.customer_id),
+        bgnbd_p_alive=pd.Series(orders["p_alive"].to_numpy(), index=features.customer_id),
         scored=int(scored_mask.sum()),
         validation_sample=options.validation_sample,
     )

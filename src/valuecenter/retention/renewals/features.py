@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from valuecenter.alerts.contract_features import FEATURES, contract_table
 from valuecenter.alerts.reason_text import HISTORY_TEXT
+from valuecenter.analytics.purchases import EPOCH, PurchaseDays
 from valuecenter.campaigns.models import Arm, Campaign, CampaignMember
-from valuecenter.value.features import EPOCH, PurchaseDays
 
 CAMPAIGN_DAYS = 365
 DAYS_PER_MONTH = 365.25 / 12

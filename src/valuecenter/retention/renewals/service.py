@@ -42,6 +42,7 @@ from valuecenter.alerts.contract_features import load_contracts
 from valuecenter.alerts.reason_text import feature_reason, reason
 from valuecenter.analytics.errors import InputError
 from valuecenter.analytics.experiments import Effect, average_effect
+from valuecenter.analytics.purchases import EPOCH, PurchaseDays
 from valuecenter.analytics.uplift import fit_uplift, qini_coefficient, uplift_at_k
 from valuecenter.analytics.uplift.calibration import Blp, best_linear_predictor, calibrated
 from valuecenter.campaigns.models import Arm, Campaign, CampaignMember
@@ -57,7 +58,7 @@ from valuecenter.retention.models import (
 )
 from valuecenter.retention.offers import active_offers, offer_cost_cents
 from valuecenter.retention.renewals.features import RENEWAL_FEATURES, renewal_table
-from valuecenter.value.features import EPOCH, PurchaseDays, purchase_days
+from valuecenter.value.features import purchase_days
 from valuecenter.value.repository import latest_run
 
 Learner = Literal["auto", "t", "x", "dr", "ct"]

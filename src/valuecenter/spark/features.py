@@ -1,0 +1,202 @@
+"""The score run's purchase and contract features on Spark, with the single-machine path's own
+definitions (issue 24, point 1; README, "Architecture — one definition, two engines").
+
+- The relational step — order lines summed per order, joined to the orders before ``as_of``,
+  each order's UTC day — is the statement of ``value.features.order_days_sql``, the same text
+  SQLite and PostgreSQL run, with Spark's spelling of "the day of a timestamp".
+- Everything per customer — purchase days, frequency, recency, T, totals, the first day's
+  value, the last year's revenue; the contract figures — is computed by the pure functions of
+  ``analytics.purchases`` on the executors (``mapInPandas``), on partitions that hold whole
+  customers (range-partitioned by customer id). Those functions work customer by customer,
+  so the union of the partitions' results is the single-machine result, row for row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from valuecenter.analytics.purchases import (
+    NEVER,
+    ContractSummary,
+    PurchaseSummary,
+    contract_summary_of,
+    purchase_days_of,
+    summary_from_days,
+)
+from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
+from valuecenter.value.features import order_days_sql
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+LAKE = ("customers", "orders", "order_lines", "contracts")
+Batches = Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]
+
+SUMMARY_SCHEMA = (
+    "customer_id long, periods long, first_day long, last_day long, total_cents long, "
+    "first_cents long, recent_cents long"
+)
+CONTRACT_SCHEMA = (
+    "customer_id long, open_fee_cents long, days_to_end long, renewals double, running boolean, "
+    "fees_12m_cents long"
+)
+_CONTRACTS_SQL = (
+    "SELECT customer_id, monthly_fee_cents AS fee, "
+    "datediff(start_date, DATE'1970-01-01') AS start, "
+    f"coalesce(datediff(end_date, DATE'1970-01-01'), {NEVER}) AS end_day, "
+    f"coalesce(datediff(cancelled_at, DATE'1970-01-01'), {NEVER}) AS cancelled, "
+    "status = 'renewed' AS renewed, status = 'active' AS active "
+    "FROM contracts WHERE start_date < :as_of"
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a job reads the company's tables: ``parquet:DIR`` (a data lake; ``valuecenter
+    export parquet``) — registered as the session's temporary views of the same names."""
+
+    directory: Path
+
+    @classmethod
+    def parse(cls, text: str) -> Source:
+        kind, _sep, rest = text.partition(":")
+        if kind != "parquet" or not rest:
+            raise InvalidInput("--source", _("use parquet:DIR (a folder of Parquet tables)"))
+        directory = Path(rest)
+        missing = [name for name in LAKE if not (directory / name).is_dir()]
+        if missing:
+            raise InvalidInput(
+                "--source",
+                _("%(path)s has no %(table)s folder", path=str(directory), table=missing[0]),
+            )
+        return cls(directory)
+
+    def register(self, spark: SparkSession) -> None:
+        for name in LAKE:
+            spark.read.parquet(str(self.directory / name)).createOrReplaceTempView(name)
+
+
+def partitions(spark: SparkSession) -> int:
+    """Partitions of the per-customer steps: four per core of the cluster, so a slow one does
+    not hold up the stage and each stays far below an executor's memory."""
+    return max(2, 4 * spark.sparkContext.defaultParallelism)
+
+
+def _summaries(as_of: date) -> Batches:
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        frames = list(batches)
+        if not frames:
+            return
+        rows = pd.concat(frames, ignore_index=True)
+        days = purchase_days_of(
+            rows["customer_id"].to_numpy(np.int64),
+            rows["d"].to_numpy(np.int64),
+            rows["v"].to_numpy(np.int64),
+        )
+        s = summary_from_days(as_of, days)
+        yield pd.DataFrame(
+            {
+                "customer_id": s.customer_id,
+                "periods": s.periods,
+                "first_day": s.first_day,
+                "last_day": s.last_day,
+                "total_cents": s.total_cents,
+                "first_cents": s.first_cents,
+                "recent_cents": s.recent_cents,
+            }
+        )
+
+    return run
+
+
+def purchase_summaries(spark: SparkSession, as_of: date) -> DataFrame:
+    """One row per customer with a purchase before ``as_of``: the columns of
+    :class:`~valuecenter.analytics.purchases.PurchaseSummary`."""
+    end = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+    orders = spark.sql(order_days_sql("spark", ":end"), args={"end": end})
+    return orders.repartitionByRange(partitions(spark), "customer_id").mapInPandas(
+        _summaries(as_of), SUMMARY_SCHEMA
+    )
+
+
+def _contracts(as_of: date) -> Batches:
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        frames = list(batches)
+        if not frames:
+            return
+        rows = pd.concat(frames, ignore_index=True)
+        c = contract_summary_of(
+            as_of,
+            rows["customer_id"].to_numpy(np.int64),
+            rows["fee"].to_numpy(np.int64),
+            rows["start"].to_numpy(np.int64),
+            rows["end_day"].to_numpy(np.int64),
+            rows["cancelled"].to_numpy(np.int64),
+            rows["renewed"].to_numpy(bool),
+            rows["active"].to_numpy(bool),
+        )
+        yield pd.DataFrame(
+            {
+                "customer_id": c.customer_id,
+                "open_fee_cents": c.open_fee_cents,
+                "days_to_end": c.days_to_end,
+                "renewals": c.renewals,
+                "running": c.running,
+                "fees_12m_cents": c.fees_12m_cents,
+            }
+        )
+
+    return run
+
+
+def contract_summaries(spark: SparkSession, as_of: date) -> DataFrame:
+    """One row per customer with a contract that started before ``as_of``: the columns of
+    :class:`~valuecenter.analytics.purchases.ContractSummary`."""
+    rows = spark.sql(_CONTRACTS_SQL, args={"as_of": as_of})
+    return rows.repartitionByRange(partitions(spark), "customer_id").mapInPandas(
+        _contracts(as_of), CONTRACT_SCHEMA
+    )
+
+
+def _sorted(frame: DataFrame) -> pd.DataFrame:
+    collected = frame.toPandas()
+    return collected.sort_values("customer_id", kind="stable").reset_index(drop=True)
+
+
+def collect_purchases(frame: DataFrame, as_of: date) -> PurchaseSummary:
+    """The per-customer rows on the driver, by ascending customer id."""
+    p = _sorted(frame)
+
+    def ints(name: str) -> np.ndarray:
+        return p[name].to_numpy(np.int64)
+
+    return PurchaseSummary(
+        as_of=as_of,
+        customer_id=ints("customer_id"),
+        periods=ints("periods"),
+        first_day=ints("first_day"),
+        last_day=ints("last_day"),
+        total_cents=ints("total_cents"),
+        first_cents=ints("first_cents"),
+        recent_cents=ints("recent_cents"),
+    )
+
+
+def collect_contracts(frame: DataFrame) -> ContractSummary:
+    c = _sorted(frame)
+    return ContractSummary(
+        customer_id=c["customer_id"].to_numpy(np.int64),
+        open_fee_cents=c["open_fee_cents"].to_numpy(np.int64),
+        days_to_end=c["days_to_end"].to_numpy(np.int64),
+        renewals=c["renewals"].to_numpy(np.float64),
+        running=c["running"].to_numpy(bool),
+        fees_12m_cents=c["fees_12m_cents"].to_numpy(np.int64),
+    )

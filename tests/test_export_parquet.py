@@ -1,0 +1,117 @@
+"""``valuecenter export parquet DIR`` (issue 24, point 3): the tables the Spark jobs read, as
+Parquet folders split by id range — every row, typed as the schema, no personal column — and
+all or nothing: a bad target or table is one line and leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.test_demo_cli import count, run
+from valuecenter.db import parquet
+
+LAKE = ("customers", "orders", "order_lines", "contracts")
+
+
+@pytest.fixture
+def company(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(
+        ["demo", "--preset", "telecom", "--customers", "200", "--seed", "4"], capsys
+    )
+    assert code == 0, err
+
+
+def test_every_row_goes_out_typed_and_without_personal_columns(
+    company: None,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parquet, "ROWS_PER_FILE", 40)  # several files per table
+    lake = tmp_path / "lake"
+    code, out, err = run(["export", "parquet", str(lake), "--json"], capsys)
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    assert tuple(rows) == LAKE
+    assert sorted(p.name for p in lake.iterdir()) == sorted(LAKE)
+    with sessions() as session:
+        for name in LAKE:
+            assert rows[name] == count(session, name) > 0, name
+    lines = pq.read_table(lake / "order_lines")
+    assert len(list((lake / "order_lines").glob("part-*.parquet"))) >= 2
+    assert lines.num_rows == rows["order_lines"]
+    assert lines.column("id").to_pylist() == sorted(lines.column("id").to_pylist())
+    orders = pq.read_table(lake / "orders")
+    assert orders.schema.field("ordered_at").type == pa.timestamp("us", tz="UTC")
+    assert orders.column("ordered_at")[0].as_py().tzinfo is not None
+    contracts = pq.read_table(lake / "contracts")
+    assert contracts.schema.field("start_date").type == pa.date32()
+    assert set(contracts.column("status").to_pylist()) <= {
+        "active",
+        "renewed",
+        "cancelled",
+        "ended",
+    }
+    customers = pq.read_table(lake / "customers")
+    assert customers.schema.field("id").type == pa.int64()
+    for personal in ("name", "email", "phone", "city"):
+        assert personal not in customers.schema.names
+
+
+def test_only_the_tables_asked_for(
+    company: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lake = tmp_path / "lake"
+    code, out, err = run(["export", "parquet", str(lake), "--table", "orders"], capsys)
+    assert code == 0, err
+    assert [p.name for p in lake.iterdir()] == ["orders"]
+    assert "orders:" in out
+
+
+def test_a_folder_with_files_is_refused_and_left_as_it_was(
+    company: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    (lake / "mine.txt").write_text("keep me")
+    code, _out, err = run(["export", "parquet", str(lake)], capsys)
+    assert code == 2
+    assert err.strip() == f"error: DIR: {lake} exists and is not an empty folder"
+    assert [p.name for p in lake.iterdir()] == ["mine.txt"]
+
+
+def test_an_unknown_table_is_one_line_and_nothing_is_written(
+    company: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lake = tmp_path / "lake"
+    code, _out, err = run(["export", "parquet", str(lake), "--table", "users"], capsys)
+    assert code == 2
+    assert err.startswith("error: --table: 'users' is not one of customers, orders")
+    assert len(err.strip().splitlines()) == 1
+    assert not lake.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_half_way_leaves_no_lake(
+    company: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = parquet._write_table
+
+    def failing(session: Session, table: object, folder: Path, progress: object) -> int:
+        if folder.name == "contracts":
+            raise OSError("disk full")
+        return real(session, table, folder, progress)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parquet, "_write_table", failing)
+    with pytest.raises(OSError, match="disk full"):
+        run(["export", "parquet", str(tmp_path / "lake")], capsys)
+    assert list(tmp_path.iterdir()) == []
