@@ -40,12 +40,30 @@ def spark_installed() -> bool:
     return importlib.util.find_spec("pyspark") is not None
 
 
+def _jars() -> tuple[Path, ...]:
+    from valuecenter.spark.features import JDBC_JAR
+
+    return (JDBC_JAR,) if JDBC_JAR.is_file() else ()
+
+
+@pytest.fixture(scope="module")
+def jvm() -> None:
+    """The process's JVM started with the JDBC driver on its class path: Spark starts one JVM
+    per process, and a later session's driver class path cannot grow (the CLI's sessions in
+    tests run in this process)."""
+    require_spark()
+    from valuecenter.spark.engine import spark_session
+
+    with spark_session("local[2]", "valuecenter-tests", _jars()):
+        pass
+
+
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
     require_spark()
     from valuecenter.spark.engine import spark_session
 
-    with spark_session("local[2]", "valuecenter-tests") as session:
+    with spark_session("local[2]", "valuecenter-tests", _jars()) as session:
         yield session
 
 

@@ -21,6 +21,7 @@ SEED = 0
 
 
 def _measure(inp: RiskInput) -> Measured:
+    assert inp.session is not None  # a source of the single-machine run only
     fitted = fit_validated_churn(inp.session, inp.as_of, inp.horizon_days, inp.days, "auto", SEED)
     if isinstance(fitted, str):
         raise InputError(fitted)
@@ -35,6 +36,7 @@ def _measure(inp: RiskInput) -> Measured:
 
 def _reach(inp: RiskInput) -> int:
     """Customers with a contract that started before as_of (today's table is a subset)."""
+    assert inp.session is not None
     count = inp.session.scalar(
         select(func.count(distinct(Contract.customer_id))).where(Contract.start_date < inp.as_of)
     )

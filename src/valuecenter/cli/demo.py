@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +23,7 @@ from valuecenter.cli.progress import StepLines, interactive
 from valuecenter.csv_export import neutralised_frame
 from valuecenter.db import migrate
 from valuecenter.db.uow import unit_of_work
+from valuecenter.demo.lake import write_plan_parquet
 from valuecenter.demo.presets import get_preset
 from valuecenter.demo.truth_models import TruthWorld
 from valuecenter.errors import AppError, InvalidInput
@@ -129,6 +130,21 @@ def _steps(job: str = "demo") -> Iterator[_Steps]:
         steps.finish()
 
 
+def _lake(out: Path | None) -> Path | None:
+    """The folder of ``--out parquet:DIR`` (new or empty), None for a CSV folder or none."""
+    text = str(out) if out is not None else ""
+    if not text.startswith("parquet:"):
+        return None
+    folder = Path(text.removeprefix("parquet:"))
+    if not str(folder) or folder == Path("."):
+        raise InvalidInput("--out", _("use parquet:DIR"))
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise InvalidInput(
+            "--out", _("%(path)s exists and is not an empty folder", path=str(folder))
+        )
+    return folder
+
+
 def _parse_start(start: str | None) -> date | None:
     if start is None:
         return None
@@ -187,10 +203,16 @@ _ROW_NAMES = {
 }
 
 
-def _print_rows(rows: dict[str, int], verb: str) -> None:
+_LAKE_NAMES = _ROW_NAMES | {
+    "orders": lazy_gettext("orders"),
+    "order_lines": lazy_gettext("order lines"),
+}
+
+
+def _print_rows(rows: dict[str, int], verb: str, names: Mapping[str, object] = _ROW_NAMES) -> None:
     """One line per entity: "loaded      5,000 customers" (``verb`` already translated)."""
     for entity, count in rows.items():
-        what = _ROW_NAMES.get(entity, entity)
+        what = names.get(entity, entity)
         typer.echo(f"{verb} {grouped(count):>10} {what}")
 
 
@@ -230,7 +252,10 @@ def demo(
     out: Path | None = typer.Option(
         None,
         "--out",
-        help=N_("Write <entity>.csv files (and truth/) here instead of the database."),
+        help=N_(
+            "Write <entity>.csv files (and truth/) here instead of the database; parquet:DIR "
+            "writes the tables the Spark jobs read as Parquet."
+        ),
     ),
     start: str | None = typer.Option(
         None, "--start", help=N_("First day of the history (default: 24 months to 2026-10-31).")
@@ -246,8 +271,16 @@ def demo(
     get_preset(preset)
     seconds: dict[str, float] = {}
     entity_seconds: dict[str, float] = {}
+    lake = _lake(out)
     with _steps() as steps:
-        if out is not None:
+        if lake is not None:
+            began = time.perf_counter()
+            plan = _plan(preset, customers, seed, start, months, scenario)
+            seconds["plan"] = time.perf_counter() - began
+            began = time.perf_counter()
+            rows = write_plan_parquet(plan, lake, step=steps.step)
+            seconds["generate_and_write"] = time.perf_counter() - began
+        elif out is not None:
             began = time.perf_counter()
             plan = _plan(preset, customers, seed, start, months, scenario)
             seconds["plan"] = time.perf_counter() - began
@@ -275,7 +308,10 @@ def demo(
         summary["out"] = str(out) if out is not None else None
         typer.echo(json.dumps(summary))
         return
-    if out is not None:
+    if lake is not None:
+        _print_rows(rows, _("wrote"), _LAKE_NAMES)
+        typer.echo(_("Parquet tables in %(dir)s", dir=lake))
+    elif out is not None:
         _print_rows(rows, _("wrote"))
         typer.echo(
             _("files in %(dir)s (%(n)s CSV files, truth/ and README.txt)", dir=out, n=len(files))

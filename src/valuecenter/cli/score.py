@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive, parse_day
 from valuecenter.db.uow import unit_of_work
+from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
 from valuecenter.i18n import N_, _, format_date, format_number, ngettext
+
+if TYPE_CHECKING:
+    from valuecenter.value.segments import Segmentation
+    from valuecenter.value.service import ScoreOptions
+
+ENGINES = ("database", "spark")
 
 HELP = N_(
     "Score every customer and store the scores under a new run id (one transaction).\n"
@@ -27,16 +36,72 @@ def score(
     ),
     horizon_months: int = typer.Option(12, "--horizon-months", help=N_("CLV horizon in months.")),
     discount_rate: float = typer.Option(0.10, "--discount-rate", help=N_("Yearly discount rate.")),
+    engine: str = typer.Option(
+        "database",
+        "--engine",
+        help=N_("database (one machine) or spark (a Spark cluster: docs/scale-out.md)."),
+    ),
+    master: str | None = typer.Option(
+        None,
+        "--master",
+        help=N_("With --engine spark: the Spark master (default: spark-submit's, else local[*])."),
+    ),
+    source: str | None = typer.Option(
+        None,
+        "--source",
+        help=N_("With --engine spark: db (JDBC, PostgreSQL) or parquet:DIR (default db)."),
+    ),
+    out: str | None = typer.Option(
+        None,
+        "--out",
+        help=N_("With --engine spark: db or parquet:DIR (the scores as Parquet; default db)."),
+    ),
     as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON summary.")),
 ) -> None:
-    from valuecenter.alerts.risk_source import FEATURE_SOURCES
     from valuecenter.value.segments import load_segmentation
-    from valuecenter.value.service import ScoreOptions, run_score
+    from valuecenter.value.service import ScoreOptions
 
     day = parse_day("--as-of", as_of)
+    if engine not in ENGINES:
+        raise InvalidInput(
+            "--engine",
+            _(
+                "'%(value)s' is not one of %(choices)s",
+                value=engine[:100],
+                choices=", ".join(ENGINES),
+            ),
+        )
+    spark_only = {"--master": master, "--source": source, "--out": out}
+    if engine != "spark" and (given := [k for k, v in spark_only.items() if v is not None]):
+        raise InvalidInput(given[0], _("only with --engine spark"))
     segmentation = load_segmentation(context.settings().segments_file)
     options = ScoreOptions(as_of=day, horizon_months=horizon_months, discount_rate=discount_rate)
     lines = None if interactive() else StepLines("score")
+    if engine == "spark":
+        from valuecenter.cli.score_spark import score_on_spark
+
+        summary = score_on_spark(
+            segmentation,
+            options,
+            master,
+            source or "db",
+            out or "db",
+            lines.step if lines is not None else lambda _message: None,
+        )
+    else:
+        summary = _score_in_database(segmentation, options, lines)
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    _print(summary)
+
+
+def _score_in_database(
+    segmentation: Segmentation, options: ScoreOptions, lines: StepLines | None
+) -> dict[str, Any]:
+    from valuecenter.alerts.risk_source import FEATURE_SOURCES
+    from valuecenter.value.service import run_score
+
     with unit_of_work(context.sessions()) as session:
         run = run_score(session, segmentation, options, FEATURE_SOURCES)
         if lines is not None:
@@ -48,7 +113,7 @@ def score(
                     count=format_number(run.scored),
                 )
             )
-        summary = {
+        return {
             "run_id": run.run_id,
             "as_of": run.as_of.isoformat(),
             "customers": run.customers,
@@ -56,24 +121,27 @@ def score(
             "models": run.models,
             "seconds": run.seconds,
         }
-    if as_json:
-        typer.echo(json.dumps(summary))
-        return
+
+
+def _print(summary: dict[str, Any]) -> None:
+    customers, scored = int(summary["customers"]), int(summary["scored"])
     typer.echo(
         ngettext(
             "run %(run)s: %(scored)s of %(num)s customer scored (history before %(day)s) "
             "in %(seconds)s s",
             "run %(run)s: %(scored)s of %(num)s customers scored (history before %(day)s) "
             "in %(seconds)s s",
-            run.customers,
-            num=grouped(run.customers),
-            run=run.run_id,
-            scored=grouped(run.scored),
-            day=format_date(run.as_of),
-            seconds=format_number(run.seconds),
+            customers,
+            num=grouped(customers),
+            run=summary["run_id"],
+            scored=grouped(scored),
+            day=format_date(date.fromisoformat(summary["as_of"])),
+            seconds=format_number(summary["seconds"]),
         )
     )
-    gamma_gamma = run.models.get("gamma_gamma")
+    if summary.get("out"):
+        typer.echo(_("written to %(path)s", path=summary["out"]))
+    gamma_gamma = summary["models"].get("gamma_gamma")
     no_spend = gamma_gamma.get("net_spend_not_positive", 0) if isinstance(gamma_gamma, dict) else 0
     if isinstance(no_spend, int) and no_spend > 0:
         typer.echo(

@@ -134,18 +134,39 @@ def check_master(master: str) -> None:
     )
 
 
+def submitted() -> bool:
+    """Whether this process was started by ``spark-submit`` (its JVM is already running and
+    its master, jars and memory are the submit's: docs/scale-out.md)."""
+    return bool(os.environ.get("PYSPARK_GATEWAY_PORT"))
+
+
 @contextmanager
-def spark_session(master: str = DEFAULT_MASTER, app: str = "valuecenter") -> Iterator[SparkSession]:
-    """A started session on ``master`` after the checks above; stopped on leaving."""
-    check_master(master)
+def spark_session(
+    master: str | None = DEFAULT_MASTER, app: str = "valuecenter", jars: tuple[Path, ...] = ()
+) -> Iterator[SparkSession]:
+    """A started session on ``master`` after the checks above, with ``jars`` on its class path
+    (a JDBC driver); stopped on leaving. ``master=None``: the master ``spark-submit`` gave,
+    else :data:`DEFAULT_MASTER`."""
+    if master is None and not submitted():
+        master = DEFAULT_MASTER
+    if master is not None:
+        check_master(master)
     check_pyspark()
-    check_java()
+    if not submitted():
+        check_java()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
+    builder = SparkSession.builder
+    if jars:
+        # On the driver's class path too: the JDBC reader loads its driver class there.
+        builder = builder.config("spark.jars", ",".join(str(jar) for jar in jars)).config(
+            "spark.driver.extraClassPath", os.pathsep.join(str(jar) for jar in jars)
+        )
+    if master is not None:
+        builder = builder.master(master)
     session = (
-        SparkSession.builder.master(master)
-        .appName(app)
+        builder.appName(app)
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")

@@ -30,7 +30,7 @@ from valuecenter.analytics.purchases import (
     purchase_days_of,
     summary_from_days,
 )
-from valuecenter.errors import InvalidInput
+from valuecenter.errors import InvalidInput, Unavailable
 from valuecenter.i18n import _
 from valuecenter.value.features import order_days_sql
 
@@ -58,30 +58,122 @@ _CONTRACTS_SQL = (
 )
 
 
+# The columns the jobs read: ids and facts, no personal data.
+LAKE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "customers": ("id", "country"),
+    "orders": ("id", "customer_id", "ordered_at"),
+    "order_lines": ("id", "order_id", "total_cents"),
+    "contracts": (
+        "id", "customer_id", "monthly_fee_cents", "start_date", "end_date", "cancelled_at",
+        "status",
+    ),
+}  # fmt: skip
+JDBC_JAR = Path("/usr/share/java/postgresql.jar")  # Debian's libpostgresql-jdbc-java
+FETCH_SIZE = 10_000  # rows per round trip of a JDBC read
+
+
+@dataclass(frozen=True)
+class Jdbc:
+    """The company's PostgreSQL database, read by the executors through JDBC, each table in
+    ``partitions`` ranges of its id (Spark's partitioned read)."""
+
+    url: str
+    user: str | None
+    password: str | None
+    bounds: dict[str, tuple[int, int]]  # per table: lowest and highest id
+
+    @classmethod
+    def of(cls, database_url: str, bounds: dict[str, tuple[int, int]]) -> Jdbc:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(database_url)
+        if not url.drivername.startswith("postgresql"):
+            raise InvalidInput(
+                "--source",
+                _(
+                    "Spark reads the database through JDBC from PostgreSQL only; export a "
+                    "SQLite database with valuecenter export parquet DIR and use parquet:DIR"
+                ),
+            )
+        where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+        return cls(f"jdbc:postgresql://{where}", url.username, url.password, bounds)
+
+
 @dataclass(frozen=True)
 class Source:
-    """Where a job reads the company's tables: ``parquet:DIR`` (a data lake; ``valuecenter
-    export parquet``) — registered as the session's temporary views of the same names."""
+    """Where a job reads the company's tables — ``parquet:DIR`` (a data lake; ``valuecenter
+    export parquet``) or ``db`` (the database, through JDBC) — registered as the session's
+    temporary views of the same names, with the columns of :data:`LAKE_COLUMNS`."""
 
-    directory: Path
+    directory: str | None = None  # a local folder or a URI Spark reads (s3a://, hdfs://, …)
+    jdbc: Jdbc | None = None
 
     @classmethod
     def parse(cls, text: str) -> Source:
+        """``parquet:DIR`` (checked here); ``db`` is built with :meth:`database`."""
         kind, _sep, rest = text.partition(":")
         if kind != "parquet" or not rest:
-            raise InvalidInput("--source", _("use parquet:DIR (a folder of Parquet tables)"))
-        directory = Path(rest)
-        missing = [name for name in LAKE if not (directory / name).is_dir()]
-        if missing:
-            raise InvalidInput(
-                "--source",
-                _("%(path)s has no %(table)s folder", path=str(directory), table=missing[0]),
+            raise InvalidInput("--source", _("use db or parquet:DIR (a folder of Parquet tables)"))
+        if "://" not in rest:  # a local folder is checked here; a lake's URI when read
+            missing = [name for name in LAKE if not (Path(rest) / name).is_dir()]
+            if missing:
+                raise InvalidInput(
+                    "--source", _("%(path)s has no %(table)s folder", path=rest, table=missing[0])
+                )
+        return cls(directory=rest.rstrip("/"))
+
+    @classmethod
+    def database(cls, database_url: str, bounds: dict[str, tuple[int, int]]) -> Source:
+        return cls(jdbc=Jdbc.of(database_url, bounds))
+
+    @property
+    def jars(self) -> tuple[Path, ...]:
+        if self.jdbc is None:
+            return ()
+        if not JDBC_JAR.is_file():
+            raise Unavailable(
+                _(
+                    "--source db: the PostgreSQL JDBC driver %(jar)s is missing; "
+                    "apt-get install libpostgresql-jdbc-java",
+                    jar=str(JDBC_JAR),
+                )
             )
-        return cls(directory)
+        return (JDBC_JAR,)
+
+    def _parquet(self, spark: SparkSession, name: str, columns: list[str]) -> DataFrame:
+        from pyspark.errors import AnalysisException
+
+        where = f"{self.directory}/{name}"
+        try:
+            return spark.read.parquet(where).select(*columns)
+        except AnalysisException as exc:
+            first = str(exc).strip().splitlines()[0][:300]
+            raise InvalidInput(
+                "--source", _("cannot read %(where)s: %(reason)s", where=where, reason=first)
+            ) from None
 
     def register(self, spark: SparkSession) -> None:
         for name in LAKE:
-            spark.read.parquet(str(self.directory / name)).createOrReplaceTempView(name)
+            columns = list(LAKE_COLUMNS[name])
+            if self.jdbc is None:
+                frame = self._parquet(spark, name, columns)
+            else:
+                low, high = self.jdbc.bounds.get(name, (0, 0))
+                properties = {"driver": "org.postgresql.Driver", "fetchsize": str(FETCH_SIZE)}
+                if self.jdbc.user:
+                    properties["user"] = self.jdbc.user
+                if self.jdbc.password:
+                    properties["password"] = self.jdbc.password
+                frame = spark.read.jdbc(
+                    self.jdbc.url,
+                    f"(SELECT {', '.join(columns)} FROM {name}) AS {name}",
+                    column="id",
+                    lowerBound=low,
+                    upperBound=max(high, low + 1),
+                    numPartitions=partitions(spark),
+                    properties=properties,
+                )
+            frame.createOrReplaceTempView(name)
 
 
 def partitions(spark: SparkSession) -> int:

@@ -14,17 +14,25 @@ What runs where (docs/scale-out.md, "What runs on the driver"):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from valuecenter.alerts.risk_source import CHURN_MODEL
 from valuecenter.analytics.clv.sbg import SbgFit
-from valuecenter.analytics.purchases import ContractSummary, PurchaseSummary
+from valuecenter.analytics.purchases import (
+    ContractSummary,
+    PurchaseDays,
+    PurchaseSummary,
+    purchase_days_of,
+)
 from valuecenter.analytics.rfm import RfmCuts
+from valuecenter.errors import InvalidInput, Unavailable
+from valuecenter.i18n import _, format_number
 from valuecenter.spark.features import (
     Batches,
     collect_contracts,
@@ -33,6 +41,7 @@ from valuecenter.spark.features import (
     partitions,
     purchase_summaries,
 )
+from valuecenter.value.features import order_days_sql
 from valuecenter.value.figures import (
     ValueModels,
     combine,
@@ -43,6 +52,9 @@ from valuecenter.value.figures import (
     renewal_params,
     rfm_cuts,
 )
+from valuecenter.value.risk import PURCHASE_SOURCES, Measured, RiskAxis, RiskInput, RiskSource
+from valuecenter.value.segments import Segmentation
+from valuecenter.value.service import ScoreOptions, assess, check_options, no_buyers
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -59,9 +71,9 @@ CONTRACT_SCHEMA = (
 VALUE_SCHEMA = (
     "customer_id long, revenue_12m_cents long, revenue_cents long, purchases long, "
     "recency_days long, r long, f long, m long, rfm_segment string, p_alive double, "
-    "expected_purchases double, clv_cents double"
-)
-VALUE_COLUMNS = [part.split()[0] for part in VALUE_SCHEMA.split(", ")]
+    "expected_purchases double, clv_cents double, bgnbd_p_alive double"
+)  # bgnbd_p_alive: the buyer's BG/NBD P(alive) before a running contract overrides it
+VALUE_COLUMNS = [part.split()[0] for part in VALUE_SCHEMA.split(", ")][:-1]  # as stored
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,8 @@ class ValueRun:
     params: dict[str, object]
     cuts: RfmCuts
     columns: DataFrame
+    buyers: int  # customers with a purchase before as_of
+    contract_customers: int  # customers with a contract that started before as_of
 
 
 def _summary_of(batch: pd.DataFrame, as_of: date) -> PurchaseSummary:
@@ -121,7 +135,9 @@ def _contracts(fit: SbgFit | None, horizon_months: int, discount_rate: float) ->
 
 def _combined(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     for batch in batches:
-        yield combine(batch)[VALUE_COLUMNS]
+        purchase_alive = batch["p_alive"].to_numpy(np.float64)
+        out = combine(batch)[VALUE_COLUMNS]
+        yield out.assign(bgnbd_p_alive=purchase_alive)
 
 
 def value_run(
@@ -131,6 +147,8 @@ def value_run(
     lazy frame: it runs when written or collected)."""
     summaries = purchase_summaries(spark, as_of).persist()
     features = collect_purchases(summaries, as_of)
+    if len(features.customer_id) == 0:
+        raise no_buyers(as_of)
     models = fit_value_models(features)
     cuts = rfm_cuts(features)
     params = dict(models.params)
@@ -138,7 +156,8 @@ def value_run(
         _purchases(models, cuts, as_of, horizon_months, discount_rate), PURCHASE_SCHEMA
     )
     contract_rows = contract_summaries(spark, as_of).persist()
-    renewal = fit_renewal_model(collect_contracts(contract_rows))
+    contracts = collect_contracts(contract_rows)
+    renewal = fit_renewal_model(contracts)
     if renewal is not None:
         params["sbg"] = renewal_params(renewal)
     contract = contract_rows.mapInPandas(
@@ -149,4 +168,118 @@ def value_run(
     columns = joined.repartitionByRange(partitions(spark), "customer_id").mapInPandas(
         _combined, VALUE_SCHEMA
     )
-    return ValueRun(as_of, models, params, cuts, columns)
+    return ValueRun(
+        as_of,
+        models,
+        params,
+        cuts,
+        columns,
+        buyers=len(features.customer_id),
+        contract_customers=len(contracts.customer_id),
+    )
+
+
+def latest_order_day(spark: SparkSession) -> date | None:
+    """The UTC day of the latest order (the default ``as_of`` is the day after)."""
+    row = spark.sql("SELECT CAST(max(ordered_at) AS DATE) AS day FROM orders").first()
+    return None if row is None or row["day"] is None else row["day"]
+
+
+def customer_days(spark: SparkSession, as_of: date) -> PurchaseDays:
+    """Every customer-day with an order before ``as_of``, on the driver (the risk axis reads
+    them: docs/scale-out.md, "What runs on the driver"), as the single-machine run has them."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    end = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+    rows = (
+        spark.sql(order_days_sql("spark", ":end"), args={"end": end})
+        .groupBy("customer_id", "d")
+        .agg(F.sum("v").alias("v"))
+        .toArrow()
+    )
+    return purchase_days_of(
+        rows.column("customer_id").to_numpy().astype(np.int64),
+        rows.column("d").to_numpy().astype(np.int64),
+        rows.column("v").to_numpy().astype(np.int64),
+    )
+
+
+def countries(spark: SparkSession) -> tuple[np.ndarray, list[str | None]]:
+    table = spark.sql("SELECT id, country FROM customers ORDER BY id").toArrow()
+    return table.column("id").to_numpy().astype(np.int64), table.column("country").to_pylist()
+
+
+def _contract_churn(contract_customers: int) -> RiskSource:
+    """The contract churn model's place among the risk candidates (``alerts.risk_source``):
+    judged with the same reach, so where it cannot compete (fewer than half of the scored
+    customers have a contract: a wholesaler) the run records it skipped with the single-machine
+    run's reason. Where it could compete, the Spark path stops: that model's contact and
+    survey features do not run on Spark yet, and a run without it would not be the company's
+    run."""
+
+    def measure(inp: RiskInput) -> Measured:
+        raise Unavailable(
+            _(
+                "--engine spark: %(n)s of the %(scored)s scored customers have a contract, so "
+                "the contract churn model would compete for the risk axis, and it does not run "
+                "on Spark yet; score this company without --engine spark",
+                n=format_number(contract_customers),
+                scored=format_number(inp.scored),
+            )
+        )
+
+    return RiskSource(CHURN_MODEL.key, CHURN_MODEL.name, measure, lambda _inp: contract_customers)
+
+
+@dataclass(frozen=True)
+class SparkScore:
+    """A score run computed on Spark: what ``value.service.store`` writes."""
+
+    as_of: date
+    params: dict[str, object]
+    frame: pd.DataFrame  # one row per customer, the columns of customer_scores
+    axis: RiskAxis
+
+
+def spark_score(
+    spark: SparkSession,
+    segmentation: Segmentation,
+    options: ScoreOptions,
+    step: Callable[[str], None] = lambda _message: None,
+) -> SparkScore:
+    """The score run of ``value.service.run_score`` with the features, the value columns and
+    the contract values computed on Spark, the fits, the risk axis and the segments on the
+    driver. ``step`` hears of each stage (the CLI's progress)."""
+    check_options(options)
+    latest = latest_order_day(spark)
+    if latest is None:
+        raise InvalidInput("orders", _("there are no orders to score; import orders first"))
+    as_of = options.as_of or latest + timedelta(days=1)
+    step(_("features and value models…"))
+    run = value_run(spark, as_of, options.horizon_months, options.discount_rate)
+    if run.buyers == 0:
+        raise no_buyers(as_of)
+    step(_("value columns of every customer…"))
+    frame = run.columns.toPandas().sort_values("customer_id", kind="stable")
+    frame = frame.reset_index(drop=True)
+    step(_("risk axis and segments…"))
+    days = customer_days(spark, as_of)
+    buyers = frame["purchases"].to_numpy() > 0
+    risk_input = RiskInput(
+        session=None,
+        as_of=as_of,
+        horizon_days=options.risk_horizon_days,
+        days=days,
+        bgnbd_p_alive=pd.Series(
+            frame.loc[buyers, "bgnbd_p_alive"].to_numpy(np.float64),
+            index=frame.loc[buyers, "customer_id"].to_numpy(np.int64),
+        ),
+        scored=int(frame["clv_cents"].notna().sum()),
+        validation_sample=options.validation_sample,
+        countries=countries(spark),
+    )
+    sources = [*PURCHASE_SOURCES, _contract_churn(run.contract_customers)]
+    axis = assess(frame, risk_input, sources, segmentation, options)
+    params = dict(run.params)
+    params["risk"] = axis.described
+    return SparkScore(as_of, params, frame.drop(columns=["bgnbd_p_alive"]), axis)

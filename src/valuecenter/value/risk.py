@@ -74,13 +74,15 @@ class RiskInput:
     """What a risk source may use: the session, the run's day and risk horizon, the purchase
     days before ``as_of``, and the run's own BG/NBD P(alive) of every buyer (today)."""
 
-    session: Session
+    session: Session | None  # None on the Spark path: no database behind the run
     as_of: date
     horizon_days: int
     days: PurchaseDays
     bgnbd_p_alive: pd.Series  # by customer id
     scored: int = 0  # customers the run scores (with a purchase or a contract)
     validation_sample: int | None = VALIDATION_SAMPLE  # None: judge on every customer
+    # Every customer's id (ascending) and country, when not read from ``session``.
+    countries: tuple[IntArray, Sequence[str | None]] | None = None
 
     @property
     def cut(self) -> date:
@@ -114,13 +116,19 @@ class RiskInput:
 
     @cached_property
     def markets(self) -> tuple[IntArray, npt.NDArray[np.object_]]:
-        """Every customer's id (ascending) and market (his country, ``unknown`` when blank)."""
-        rows = self.session.execute(
-            select(Customer.id, Customer.country).order_by(Customer.id)
-        ).all()
-        ids = np.fromiter((c for c, _ in rows), dtype=np.int64, count=len(rows))
-        markets = np.asarray([country or "unknown" for _, country in rows], dtype=object)
-        return ids, markets
+        """Every customer's id (ascending) and market (his country, ``unknown`` when blank):
+        from :attr:`countries` when the caller read them (the Spark path), else the database."""
+        if self.countries is not None:
+            ids, countries = self.countries
+        else:
+            assert self.session is not None
+            rows = self.session.execute(
+                select(Customer.id, Customer.country).order_by(Customer.id)
+            ).all()
+            ids = np.fromiter((c for c, _ in rows), dtype=np.int64, count=len(rows))
+            countries = [country for _, country in rows]
+        markets = np.asarray([country or "unknown" for country in countries], dtype=object)
+        return np.asarray(ids, dtype=np.int64), markets
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -58,6 +58,7 @@ from valuecenter.value.risk import (
     PURCHASE_SOURCES,
     RISK_HORIZON_DAYS,
     VALIDATION_SAMPLE,
+    RiskAxis,
     RiskInput,
     RiskSource,
     risk_axis,
@@ -77,7 +78,7 @@ class ScoreOptions:
     validation_sample: int | None = VALIDATION_SAMPLE
 
 
-def _check(options: ScoreOptions) -> None:
+def check_options(options: ScoreOptions) -> None:
     if not 1 <= options.horizon_months <= 120:
         raise InvalidInput(
             "--horizon-months", _("%(value)s is outside 1–120", value=options.horizon_months)
@@ -116,7 +117,7 @@ def _run_score(
     risk_sources: Sequence[RiskSource],
 ) -> ScoreRun:
     options = options or ScoreOptions()
-    _check(options)
+    check_options(options)
     began = time.perf_counter()
     started = utcnow()
     latest = latest_order_day(session)
@@ -126,10 +127,7 @@ def _run_score(
     days = purchase_days(session, as_of)  # one pass over the orders serves both
     features = summary_from_days(as_of, days)
     if len(features.customer_id) == 0:
-        raise InvalidInput(
-            "--as-of",
-            _("no customer bought anything before %(day)s", day=format_date(as_of)),
-        )
+        raise no_buyers(as_of)
     models = fit_value_models(features)
     params = models.params
     orders = purchase_columns(
@@ -145,25 +143,44 @@ def _run_score(
     everyone = np.asarray(session.scalars(select(Customer.id).order_by(Customer.id)).all())
     frame = pd.DataFrame({"customer_id": everyone}).merge(orders, on="customer_id", how="left")
     frame = combine(frame.merge(contract_frame, on="customer_id", how="left"))
-    scored_mask = frame["clv_cents"].notna().to_numpy()
     risk_input = RiskInput(
         session=session,
         as_of=as_of,
         horizon_days=options.risk_horizon_days,
         days=days,
         bgnbd_p_alive=pd.Series(orders["p_alive"].to_numpy(), index=features.customer_id),
-        scored=int(scored_mask.sum()),
+        scored=int(frame["clv_cents"].notna().sum()),
         validation_sample=options.validation_sample,
     )
+    axis = assess(frame, risk_input, [*PURCHASE_SOURCES, *risk_sources], segmentation, options)
+    params["risk"] = axis.described
+    return store(session, frame, params, axis, as_of, segmentation, options, started, began)
+
+
+def no_buyers(as_of: date) -> InvalidInput:
+    return InvalidInput(
+        "--as-of", _("no customer bought anything before %(day)s", day=format_date(as_of))
+    )
+
+
+def assess(
+    frame: pd.DataFrame,
+    risk_input: RiskInput,
+    sources: Sequence[RiskSource],
+    segmentation: Segmentation,
+    options: ScoreOptions,
+) -> RiskAxis:
+    """The risk axis of the scored customers (those with a CLV) and every customer's value
+    segment, added to ``frame`` (columns ``segment``, ``risk``, ``risk_model``)."""
+    scored_mask = frame["clv_cents"].notna().to_numpy()
     axis = risk_axis(
         risk_input,
-        [*PURCHASE_SOURCES, *risk_sources],
+        sources,
         frame.loc[scored_mask, "customer_id"].to_numpy(dtype=np.int64),
         frame.loc[scored_mask, "p_alive"].to_numpy(dtype=np.float64),
         segmentation.at_risk_below,
         options.at_risk_precision,
     )
-    params["risk"] = axis.described
     segments = np.full(len(frame), NOT_SCORED, dtype=object)
     segments[scored_mask] = segmentation.assign(
         frame.loc[scored_mask, "clv_cents"], frame.loc[scored_mask, "p_alive"], axis.at_risk
@@ -175,13 +192,28 @@ def _run_score(
     risk_model = np.full(len(frame), None, dtype=object)
     risk_model[scored_mask] = axis.model_of
     frame["risk_model"] = risk_model
+    return axis
+
+
+def store(
+    session: Session,
+    frame: pd.DataFrame,
+    params: dict[str, object],
+    axis: RiskAxis,
+    as_of: date,
+    segmentation: Segmentation,
+    options: ScoreOptions,
+    started: datetime,
+    began: float,
+) -> ScoreRun:
+    """The run's row and one score row per customer of ``frame`` (bulk insert), flushed."""
     run = ScoreRun(
         run_id=f"score-{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}",
         started_at=started,
         finished_at=started,
         as_of=as_of,
         customers=len(frame),
-        scored=int(scored_mask.sum()),
+        scored=int(frame["clv_cents"].notna().sum()),
         horizon_months=options.horizon_months,
         discount_rate=options.discount_rate,
         models=params,
