@@ -22,6 +22,7 @@ from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive
 from valuecenter.csv_export import neutralised_frame
 from valuecenter.db import migrate
+from valuecenter.db.parquet import check_new_folder
 from valuecenter.db.uow import unit_of_work
 from valuecenter.demo.lake import write_plan_parquet
 from valuecenter.demo.presets import get_preset
@@ -138,10 +139,7 @@ def _lake(out: Path | None) -> Path | None:
     folder = Path(text.removeprefix("parquet:"))
     if not str(folder) or folder == Path("."):
         raise InvalidInput("--out", _("use parquet:DIR"))
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise InvalidInput(
-            "--out", _("%(path)s exists and is not an empty folder", path=str(folder))
-        )
+    check_new_folder("--out", folder)
     return folder
 
 

@@ -10,6 +10,7 @@ import typer
 
 from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive, parse_day
+from valuecenter.cli.score_spark import run_summary
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
@@ -113,14 +114,7 @@ def _score_in_database(
                     count=format_number(run.scored),
                 )
             )
-        return {
-            "run_id": run.run_id,
-            "as_of": run.as_of.isoformat(),
-            "customers": run.customers,
-            "scored": run.scored,
-            "models": run.models,
-            "seconds": run.seconds,
-        }
+        return run_summary(run)
 
 
 def _print(summary: dict[str, Any]) -> None:

@@ -7,7 +7,6 @@ parquet:DIR``: ``customer_scores/`` and ``score_run.json``, written whole or not
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import uuid
 from collections.abc import Callable
@@ -19,9 +18,11 @@ from sqlalchemy import func, select
 
 from valuecenter.cli import context
 from valuecenter.db.base import utcnow
+from valuecenter.db.parquet import check_new_folder, written_whole
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _, format_number
+from valuecenter.value.models import ScoreRun
 from valuecenter.value.segments import Segmentation
 from valuecenter.value.service import ScoreOptions
 
@@ -36,8 +37,7 @@ def _lake_out(text: str) -> Path | None:
     if kind != "parquet" or not rest:
         raise InvalidInput("--out", _("use db or parquet:DIR"))
     folder = Path(rest)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise InvalidInput("--out", _("%(path)s exists and is not an empty folder", path=rest))
+    check_new_folder("--out", folder)
     return folder
 
 
@@ -59,19 +59,13 @@ def _write_parquet(folder: Path, summary: dict[str, Any], frame: Any) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    partial = folder.with_name(f".{folder.name}.partial-{uuid.uuid4().hex[:8]}")
-    try:
-        (partial / "customer_scores").mkdir(parents=True)
+    with written_whole(folder) as partial:
+        (partial / "customer_scores").mkdir()
         pq.write_table(
             pa.Table.from_pandas(frame, preserve_index=False),
             partial / "customer_scores" / "part-00000.parquet",
         )
         (partial / "score_run.json").write_text(json.dumps(summary, indent=2, default=str))
-        if folder.exists():
-            folder.rmdir()
-        partial.rename(folder)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
 
 
 def _check_customers(frame: Any) -> None:
@@ -92,6 +86,18 @@ def _check_customers(frame: Any) -> None:
                 id=int(missing[0]),
             ),
         )
+
+
+def run_summary(run: ScoreRun) -> dict[str, Any]:
+    """What ``score`` prints of a stored run (``--json``: this object)."""
+    return {
+        "run_id": run.run_id,
+        "as_of": run.as_of.isoformat(),
+        "customers": run.customers,
+        "scored": run.scored,
+        "models": run.models,
+        "seconds": run.seconds,
+    }
 
 
 def score_on_spark(
@@ -158,12 +164,4 @@ def score_on_spark(
             session, frame, result.params, result.axis, result.as_of, segmentation, options,
             started, began,
         )  # fmt: skip
-        return {
-            "run_id": run.run_id,
-            "as_of": run.as_of.isoformat(),
-            "customers": run.customers,
-            "scored": run.scored,
-            "models": run.models,
-            "seconds": run.seconds,
-            "engine": "spark",
-        }
+        return run_summary(run) | {"engine": "spark"}

@@ -17,7 +17,8 @@ import enum
 import json
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,31 @@ def _write_table(session: Session, table: Table, folder: Path, progress: Progres
     return written
 
 
+def check_new_folder(field: str, directory: Path) -> None:
+    """Refuse a target that exists and is not an empty folder (nothing there is overwritten)."""
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise InvalidInput(
+            field, _("%(path)s exists and is not an empty folder", path=str(directory))
+        )
+
+
+@contextmanager
+def written_whole(directory: Path) -> Iterator[Path]:
+    """A new folder beside ``directory`` to write into, renamed to ``directory`` (absent or
+    empty) when the block ends normally and removed when it does not: a reader never sees a
+    half-written folder."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    partial = directory.with_name(f".{directory.name}.partial-{uuid.uuid4().hex[:8]}")
+    partial.mkdir()
+    try:
+        yield partial
+        if directory.exists():
+            directory.rmdir()
+        partial.rename(directory)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
 def export_parquet(
     session: Session,
     directory: Path,
@@ -108,20 +134,9 @@ def export_parquet(
 ) -> dict[str, int]:
     """Write ``tables`` as Parquet folders under ``directory`` (which must not exist yet or be
     empty); the rows written per table."""
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
-        raise InvalidInput(
-            "DIR", _("%(path)s exists and is not an empty folder", path=str(directory))
-        )
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    partial = directory.with_name(f".{directory.name}.partial-{uuid.uuid4().hex[:8]}")
-    try:
-        counts = {
+    check_new_folder("DIR", directory)
+    with written_whole(directory) as partial:
+        return {
             table.name: _write_table(session, table, partial / table.name, progress)
             for table in tables
         }
-        if directory.exists():
-            directory.rmdir()
-        partial.rename(directory)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
-    return counts

@@ -12,8 +12,6 @@ their first line, lines and contracts in file order; a line's total is the impor
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from valuecenter.db.parquet import written_whole
 from valuecenter.demo.world import Plan, generate_blocks
 from valuecenter.i18n import _
 from valuecenter.importer.line_totals import line_totals
@@ -64,9 +63,8 @@ def write_plan_parquet(
     plan: Plan, out: Path, step: Callable[[str], None] | None = None
 ) -> dict[str, int]:
     """Write the planned world's lake tables under ``out`` (new or empty); rows per table."""
-    partial = out.with_name(f".{out.name}.partial-{uuid.uuid4().hex[:8]}")
     rows = dict.fromkeys(TABLES, 0)
-    try:
+    with written_whole(out) as partial:
         for name in TABLES:
             (partial / name).mkdir(parents=True)
         customers = plan.frames["customers"]
@@ -147,9 +145,4 @@ def write_plan_parquet(
             rows["orders"] += len(first)
             rows["order_lines"] += len(lines)
             rows["contracts"] += len(contracts)
-        if out.exists():
-            out.rmdir()
-        partial.rename(out)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
     return rows

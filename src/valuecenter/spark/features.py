@@ -14,7 +14,7 @@ definitions (issue 24, point 1; README, "Architecture — one definition, two en
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -182,29 +182,48 @@ def partitions(spark: SparkSession) -> int:
     return max(2, 4 * spark.sparkContext.defaultParallelism)
 
 
+def _whole(batches: Iterator[pd.DataFrame]) -> pd.DataFrame | None:
+    """A partition's rows in one frame (its customers are whole only together), or None."""
+    frames = list(batches)
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def frame_of(summary: PurchaseSummary | ContractSummary) -> pd.DataFrame:
+    """A summary's per-customer arrays as columns of the same names."""
+    return pd.DataFrame(
+        {f.name: getattr(summary, f.name) for f in fields(summary) if f.name != "as_of"}
+    )
+
+
+def purchases_of(frame: pd.DataFrame, as_of: date) -> PurchaseSummary:
+    """:class:`PurchaseSummary` from the columns of :func:`frame_of`."""
+    names = [f.name for f in fields(PurchaseSummary) if f.name != "as_of"]
+    return PurchaseSummary(as_of, *(frame[name].to_numpy(np.int64) for name in names))
+
+
+def contracts_of(frame: pd.DataFrame) -> ContractSummary:
+    """:class:`ContractSummary` from the columns of :func:`frame_of`."""
+    return ContractSummary(
+        customer_id=frame["customer_id"].to_numpy(np.int64),
+        open_fee_cents=frame["open_fee_cents"].to_numpy(np.int64),
+        days_to_end=frame["days_to_end"].to_numpy(np.int64),
+        renewals=frame["renewals"].to_numpy(np.float64),
+        running=frame["running"].to_numpy(bool),
+        fees_12m_cents=frame["fees_12m_cents"].to_numpy(np.int64),
+    )
+
+
 def _summaries(as_of: date) -> Batches:
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        frames = list(batches)
-        if not frames:
+        rows = _whole(batches)
+        if rows is None:
             return
-        rows = pd.concat(frames, ignore_index=True)
         days = purchase_days_of(
             rows["customer_id"].to_numpy(np.int64),
             rows["d"].to_numpy(np.int64),
             rows["v"].to_numpy(np.int64),
         )
-        s = summary_from_days(as_of, days)
-        yield pd.DataFrame(
-            {
-                "customer_id": s.customer_id,
-                "periods": s.periods,
-                "first_day": s.first_day,
-                "last_day": s.last_day,
-                "total_cents": s.total_cents,
-                "first_cents": s.first_cents,
-                "recent_cents": s.recent_cents,
-            }
-        )
+        yield frame_of(summary_from_days(as_of, days))
 
     return run
 
@@ -221,29 +240,20 @@ def purchase_summaries(spark: SparkSession, as_of: date) -> DataFrame:
 
 def _contracts(as_of: date) -> Batches:
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        frames = list(batches)
-        if not frames:
+        rows = _whole(batches)
+        if rows is None:
             return
-        rows = pd.concat(frames, ignore_index=True)
-        c = contract_summary_of(
-            as_of,
-            rows["customer_id"].to_numpy(np.int64),
-            rows["fee"].to_numpy(np.int64),
-            rows["start"].to_numpy(np.int64),
-            rows["end_day"].to_numpy(np.int64),
-            rows["cancelled"].to_numpy(np.int64),
-            rows["renewed"].to_numpy(bool),
-            rows["active"].to_numpy(bool),
-        )
-        yield pd.DataFrame(
-            {
-                "customer_id": c.customer_id,
-                "open_fee_cents": c.open_fee_cents,
-                "days_to_end": c.days_to_end,
-                "renewals": c.renewals,
-                "running": c.running,
-                "fees_12m_cents": c.fees_12m_cents,
-            }
+        yield frame_of(
+            contract_summary_of(
+                as_of,
+                rows["customer_id"].to_numpy(np.int64),
+                rows["fee"].to_numpy(np.int64),
+                rows["start"].to_numpy(np.int64),
+                rows["end_day"].to_numpy(np.int64),
+                rows["cancelled"].to_numpy(np.int64),
+                rows["renewed"].to_numpy(bool),
+                rows["active"].to_numpy(bool),
+            )
         )
 
     return run
@@ -265,30 +275,8 @@ def _sorted(frame: DataFrame) -> pd.DataFrame:
 
 def collect_purchases(frame: DataFrame, as_of: date) -> PurchaseSummary:
     """The per-customer rows on the driver, by ascending customer id."""
-    p = _sorted(frame)
-
-    def ints(name: str) -> np.ndarray:
-        return p[name].to_numpy(np.int64)
-
-    return PurchaseSummary(
-        as_of=as_of,
-        customer_id=ints("customer_id"),
-        periods=ints("periods"),
-        first_day=ints("first_day"),
-        last_day=ints("last_day"),
-        total_cents=ints("total_cents"),
-        first_cents=ints("first_cents"),
-        recent_cents=ints("recent_cents"),
-    )
+    return purchases_of(_sorted(frame), as_of)
 
 
 def collect_contracts(frame: DataFrame) -> ContractSummary:
-    c = _sorted(frame)
-    return ContractSummary(
-        customer_id=c["customer_id"].to_numpy(np.int64),
-        open_fee_cents=c["open_fee_cents"].to_numpy(np.int64),
-        days_to_end=c["days_to_end"].to_numpy(np.int64),
-        renewals=c["renewals"].to_numpy(np.float64),
-        running=c["running"].to_numpy(bool),
-        fees_12m_cents=c["fees_12m_cents"].to_numpy(np.int64),
-    )
+    return contracts_of(_sorted(frame))

@@ -25,9 +25,7 @@ import pandas as pd
 from valuecenter.alerts.risk_source import CHURN_MODEL
 from valuecenter.analytics.clv.sbg import SbgFit
 from valuecenter.analytics.purchases import (
-    ContractSummary,
     PurchaseDays,
-    PurchaseSummary,
     purchase_days_of,
 )
 from valuecenter.analytics.rfm import RfmCuts
@@ -38,8 +36,10 @@ from valuecenter.spark.features import (
     collect_contracts,
     collect_purchases,
     contract_summaries,
+    contracts_of,
     partitions,
     purchase_summaries,
+    purchases_of,
 )
 from valuecenter.value.features import order_days_sql
 from valuecenter.value.figures import (
@@ -90,28 +90,12 @@ class ValueRun:
     contract_customers: int  # customers with a contract that started before as_of
 
 
-def _summary_of(batch: pd.DataFrame, as_of: date) -> PurchaseSummary:
-    def ints(name: str) -> np.ndarray:
-        return batch[name].to_numpy(np.int64)
-
-    return PurchaseSummary(
-        as_of,
-        ints("customer_id"),
-        ints("periods"),
-        ints("first_day"),
-        ints("last_day"),
-        ints("total_cents"),
-        ints("first_cents"),
-        ints("recent_cents"),
-    )
-
-
 def _purchases(
     models: ValueModels, cuts: RfmCuts, as_of: date, horizon_months: int, discount_rate: float
 ) -> Batches:
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
-            f = _summary_of(batch, as_of)
+            f = purchases_of(batch, as_of)
             yield purchase_columns(models, cuts, f, horizon_months, discount_rate)
 
     return run
@@ -119,16 +103,8 @@ def _purchases(
 
 def _contracts(fit: SbgFit | None, horizon_months: int, discount_rate: float) -> Batches:
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        for b in batches:
-            c = ContractSummary(
-                customer_id=b["customer_id"].to_numpy(np.int64),
-                open_fee_cents=b["open_fee_cents"].to_numpy(np.int64),
-                days_to_end=b["days_to_end"].to_numpy(np.int64),
-                renewals=b["renewals"].to_numpy(np.float64),
-                running=b["running"].to_numpy(bool),
-                fees_12m_cents=b["fees_12m_cents"].to_numpy(np.int64),
-            )
-            yield contract_values(fit, c, horizon_months, discount_rate)
+        for batch in batches:
+            yield contract_values(fit, contracts_of(batch), horizon_months, discount_rate)
 
     return run
 
