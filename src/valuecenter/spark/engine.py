@@ -171,6 +171,9 @@ def spark_session(
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.shuffle.partitions", "8")
+        # The driver collects the fits' inputs and the customer-days by design (a few GB at
+        # millions of customers: docs/scale-out.md); Spark's default stops at 1 GB.
+        .config("spark.driver.maxResultSize", "0")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
