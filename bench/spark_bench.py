@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from benchdoc import publish
@@ -189,6 +190,28 @@ def _definition(lake: Path) -> tuple[float, float, int]:
     return numpy_seconds, native_seconds, ours
 
 
+def _twenty_million(rows: Sequence[tuple[int, int, dict[str, float], float, float, object]]) -> str:
+    """What a 20M-customer run needs, read off the measured runs: the driver's memory grows
+    linearly with the customers (a straight line through the smallest and the largest run),
+    the work with the cost per million of the largest run."""
+    (n0, _l0, s0, _c0, _r0, _x0), (n1, _l1, s1, cost1, _r1, _x1) = rows[0], rows[-1]
+    if n1 == n0:
+        return ""
+    per_million = (s1["driver_gb"] - s0["driver_gb"]) / ((n1 - n0) / 1e6)
+    driver = s0["driver_gb"] + per_million * (20e6 - n0) / 1e6
+    work = cost1 * 20 * 2  # core-seconds: local[2] used both cores
+    return (
+        f"A 20,000,000-customer run, read off these runs: the Python driver grows by "
+        f"{per_million:.2f} GB per million customers ({s0['driver_gb']:.2f} GB at {n0:,}, "
+        f"{s1['driver_gb']:.2f} GB at {n1:,}), so it would need about {driver:.0f} GB — the "
+        "customer-days of the risk axis and every customer's scores are held there; the work "
+        f"is about {work / 3600:.1f} core-hours at the largest run's cost per million "
+        f"({cost1:.1f} s on 2 cores), which a cluster spreads over its executors except for "
+        "the driver's part (the fits, the risk axis, the writing), which does not shrink "
+        "with more executors."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000000,2000000,5000000")
@@ -232,6 +255,7 @@ def main() -> None:
             f"{s['load_start']:.1f} → {s['load_end']:.1f} |"
         )
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    scaled = _twenty_million(rows)
     section = "\n".join(
         [
             HEADING,
@@ -260,6 +284,8 @@ def main() -> None:
             f"customer on the executors (`mapInPandas`, as the score run) {numpy_s:.1f} s; the "
             f"same figures as Spark SQL aggregates {native_s:.1f} s (ratio "
             f"{numpy_s / native_s:.2f}).",
+            "",
+            scaled,
             "",
             *(f"- {note}." for note in notes),
         ]
