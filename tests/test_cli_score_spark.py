@@ -222,3 +222,35 @@ def test_another_companys_lake_is_refused_before_anything_is_written(
     )
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(ScoreRun)) == 0
+
+
+def test_a_telecom_company_is_told_its_churn_model_does_not_run_on_spark_yet(
+    jvm: None,
+    db_url: str,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Where the contract churn model competes for the risk axis (every telecom customer has
+    a contract), a Spark run would not be the company's run: one line, nothing written."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the refusal is the same on both backends")
+    require_spark()
+    code, _out, err = run(
+        ["demo", "--preset", "telecom", "--customers", "600", "--seed", "7"], capsys
+    )
+    assert code == 0, err
+    lake = tmp_path / "lake"
+    assert run(["export", "parquet", str(lake)], capsys)[0] == 0
+    code, _out, err = run(
+        ["score", "--engine", "spark", "--master", "local[2]", "--source", f"parquet:{lake}"],
+        capsys,
+    )
+    assert code == 7
+    assert err.strip().splitlines()[-1] == (
+        "error: --engine spark: 600 of the 600 scored customers have a contract, so the "
+        "contract churn model would compete for the risk axis, and it does not run on Spark "
+        "yet; score this company without --engine spark"
+    )
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ScoreRun)) == 0
