@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.test_web_nba_pages import CATALOGUE
-from tests.web_fixtures import World, password_hash
+from tests.web_fixtures import NOW, World, password_hash
 from valuecenter.agents.models import Agent, Team
 from valuecenter.analytics.scoreboard import BUILT_IN_GOAL, Goal, day_window
 from valuecenter.errors import InvalidInput, NotFound
@@ -34,10 +34,20 @@ from valuecenter.scoreboard.models import LeaderboardMode
 from valuecenter.users.models import Role, User
 
 ZONE = ZoneInfo("Europe/Amsterdam")
-# Monday 7 Dec 2026, 10:00 in Amsterdam.
-MORNING = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-YESTERDAY_LATE = datetime(2026, 12, 6, 22, 30, tzinfo=UTC)  # 23:30 local on the 6th
-JUST_AFTER_MIDNIGHT = datetime(2026, 12, 6, 23, 5, tzinfo=UTC)  # 00:05 local on the 7th
+# The day after the test world's NOW (every one of its orders, contacts and answers lies
+# before it, as a real company's history lies before today), read in Amsterdam: 10:00 that
+# morning, 23:30 the evening before, 00:05 just after midnight. Fixed dates went wrong once the
+# world, built around the real today, moved past them.
+DAY = (NOW + timedelta(days=1)).date()
+
+
+def _local(day: date, hour: int, minute: int) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZONE).astimezone(UTC)
+
+
+MORNING = _local(DAY, 10, 0)
+YESTERDAY_LATE = _local(DAY - timedelta(days=1), 23, 30)
+JUST_AFTER_MIDNIGHT = _local(DAY, 0, 5)
 LATER = MORNING + timedelta(hours=5)
 
 
@@ -199,7 +209,7 @@ def test_the_agents_board_with_the_team_ranking(day: Staff, session: Session) ->
     agent = session.get(User, day.agent.id)
     assert agent is not None
     b = service.board(session, agent, now=LATER, zone=ZONE)
-    assert b.window.day.isoformat() == "2026-12-07"
+    assert b.window.day == DAY
     assert b.goal == BUILT_IN_GOAL
     assert b.goal_source == "built-in"
     kpis = {k.kpi: k for k in b.kpis}
