@@ -103,3 +103,25 @@ def test_empty_input_gives_an_empty_frame() -> None:
     scores = rfm_scores([], [], [])
     assert scores.empty
     assert scores.columns.tolist() == ["r", "f", "m", "rfm", "segment"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.integers(-30, 30), min_size=1, max_size=80),
+    bins=st.integers(2, 9),
+    keep=st.lists(st.booleans(), min_size=80, max_size=80),
+)
+def test_cuts_score_a_partition_as_the_whole_run_does(
+    values: list[int], bins: int, keep: list[bool]
+) -> None:
+    """The module's rule, 1 + floor(bins · (min rank − 1) / n), through the cut values
+    (``quantile_cuts``), and any subset of the customers scored against the cuts of all of them
+    (a Spark partition, docs/scale-out.md) gets the scores the run on all of them gives."""
+    from valuecenter.analytics.rfm import quantile_cuts, scores_at
+
+    array = np.asarray(values, dtype=np.float64) / 4.0  # ties and fractions
+    ranks = pd.Series(array).rank(method="min").to_numpy()
+    rule = 1 + np.floor(bins * (ranks - 1) / len(array)).astype(np.int64)
+    assert np.array_equal(quantile_scores(array, bins), rule)
+    part = np.asarray(keep[: len(array)])
+    assert np.array_equal(scores_at(quantile_cuts(array, bins), array[part]), rule[part])
