@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,7 @@ from valuecenter.analytics.attrition import (
     attrition_cost,
 )
 from valuecenter.analytics.errors import InputError
-from valuecenter.bounds import parse_day
+from valuecenter.bounds import query_day
 from valuecenter.errors import Conflict, InvalidInput
 from valuecenter.i18n import _
 from valuecenter.users.models import Role, User
@@ -276,18 +276,8 @@ def staffing_page(
 
 
 def _as_of(value: str) -> datetime | None:
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        day = parse_day(text)
-    except ValueError:
-        raise InvalidInput(
-            "as_of", _("'%(value)s' is not a day (YYYY-MM-DD)", value=text)
-        ) from None
-    if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
-        raise InvalidInput("as_of", _("must be a day from 2000-01-01 to 2100-12-31"))
-    return datetime.combine(day, time(), tzinfo=UTC)
+    day = query_day("as_of", value)
+    return None if day is None else datetime.combine(day, time(), tzinfo=UTC)
 
 
 @router.post(PATH + "/forecast")
