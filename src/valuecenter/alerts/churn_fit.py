@@ -15,12 +15,12 @@ from datetime import date, timedelta
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy.orm import Session
 
 from valuecenter.alerts.contract_features import FEATURES, contract_table, load_contracts
 from valuecenter.analytics.churn import ChurnModel, Encoder, auc_brier, fit_churn, fit_encoder
 from valuecenter.analytics.churn.model import Kind
 from valuecenter.analytics.purchases import PurchaseDays
+from valuecenter.db.query import Reader, query_of
 from valuecenter.formatting import grouped
 from valuecenter.i18n import _
 
@@ -40,17 +40,19 @@ class ChurnFit:
 
 
 def fit_validated_churn(
-    session: Session, as_of: date, horizon_days: int, days: PurchaseDays, kind: Kind, seed: int
+    reader: Reader, as_of: date, horizon_days: int, days: PurchaseDays, kind: Kind, seed: int
 ) -> ChurnFit | str:
-    """The fitted, validated churn model, or why it cannot be fitted (translated text)."""
+    """The fitted, validated churn model, or why it cannot be fitted (translated text). The
+    tables are read through ``reader`` (a session, or a Spark session's query)."""
     h = horizon_days
-    contracts = load_contracts(session)
+    query = query_of(reader)
+    contracts = load_contracts(query)
     if contracts.empty:
         return _("no contracts")
     cuts = {name: as_of - timedelta(days=k * h) for name, k in (("validate", 2), ("train", 1))}
-    validate = contract_table(session, cuts["validate"], h, days, contracts)
-    train = contract_table(session, cuts["train"], h, days, contracts)
-    today = contract_table(session, as_of, h, days, contracts)
+    validate = contract_table(query, cuts["validate"], h, days, contracts)
+    train = contract_table(query, cuts["train"], h, days, contracts)
+    today = contract_table(query, as_of, h, days, contracts)
     for name, table in (("validation", validate), ("training", train)):
         left = int(table["left"].sum()) if len(table) else 0
         if left < MIN_CLASS or len(table) - left < MIN_CLASS:

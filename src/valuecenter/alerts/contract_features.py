@@ -6,6 +6,10 @@ A contract is *running* at a day when it started on or before it and has not sto
 cancelled contract stops at its cancellation, an ended or renewed one at its end. A customer
 *leaves* in (cut, cut + horizon] when a contract running at the cut was cancelled in that
 span, or ended there without renewal.
+
+The tables are read with plain SQL statements (``db.query``), the same text on SQLite,
+PostgreSQL and Spark SQL (``alerts run --engine spark``, ``score --engine spark``); what
+follows per customer is pandas on their rows, the same code on every engine.
 """
 
 from __future__ import annotations
@@ -13,15 +17,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from valuecenter.analytics.purchases import EPOCH, PurchaseDays
-from valuecenter.contacts import repository as contacts_repository
-from valuecenter.contracts.models import Contract, ContractStatus
+from valuecenter.contracts.models import ContractStatus
+from valuecenter.db.query import Query, Reader, query_of
 from valuecenter.i18n import N_
-from valuecenter.surveys.models import Survey
 
 CONTACT_DAYS = 90
 NPS_DAYS = 365
@@ -49,49 +51,58 @@ FEATURE_TEXT: dict[str, str] = {
 FEATURES = tuple(name for name in FEATURE_TEXT if name != "days_past_end")
 
 
-def _day(d: date | None) -> float:
-    return float((d - EPOCH).days) if d is not None else np.nan
+_CONTRACTS_SQL = (
+    "SELECT id AS contract_id, customer_id, monthly_fee_cents AS fee, start_date, end_date, "
+    "status, cancelled_at, renewed_at FROM contracts ORDER BY id"
+)
+# Per customer with a contact in [since, until): the contacts, those whose first reason
+# (position 1, the one a contact is counted under: C16) is a complaint, a cancellation or a
+# price question, and the abandoned ones. Anonymous contacts are left out.
+_CONTACT_COUNTS_SQL = (
+    "SELECT c.customer_id, COUNT(*) AS contacts_90d, "
+    "SUM(CASE WHEN r.reason = 'complaint' THEN 1 ELSE 0 END) AS complaints_90d, "
+    "SUM(CASE WHEN r.reason = 'cancel' THEN 1 ELSE 0 END) AS cancel_contacts_90d, "
+    "SUM(CASE WHEN r.reason = 'price' THEN 1 ELSE 0 END) AS price_contacts_90d, "
+    "SUM(CASE WHEN c.abandoned THEN 1 ELSE 0 END) AS abandoned_90d "
+    "FROM contacts c LEFT JOIN contact_reasons r ON r.contact_id = c.id AND r.position = 1 "
+    "WHERE c.customer_id IS NOT NULL AND c.started_at >= :since AND c.started_at < :until "
+    "GROUP BY c.customer_id"
+)
+# Per customer with a survey answered in [since, until): the NPS of his latest answer (the
+# lowest when he answered twice at the same moment).
+_LAST_NPS_SQL = (
+    "WITH latest AS (SELECT customer_id, MAX(answered_at) AS at FROM surveys "
+    "WHERE answered_at >= :since AND answered_at < :until GROUP BY customer_id) "
+    "SELECT s.customer_id, MIN(s.nps) AS nps_last FROM surveys s "
+    "JOIN latest l ON l.customer_id = s.customer_id AND l.at = s.answered_at "
+    "GROUP BY s.customer_id"
+)
 
 
-def load_contracts(session: Session) -> pd.DataFrame:
+def _days_of(values: pd.Series) -> npt.NDArray[np.float64]:
+    """Days since 1970-01-01 of dates as each engine returns them (date objects, ISO text or
+    timestamps); NaN where there is none."""
+    stamps = pd.to_datetime(values.astype(object), errors="raise")
+    days = (stamps - pd.Timestamp("1970-01-01")).dt.days
+    return np.asarray(days.to_numpy(np.float64, na_value=np.nan), dtype=np.float64)
+
+
+def load_contracts(reader: Reader) -> pd.DataFrame:
     """Every contract with its start, end and stop as day numbers (stop: ∞ while active)."""
-    c = Contract
-    rows = session.execute(
-        select(
-            c.id,
-            c.customer_id,
-            c.monthly_fee_cents,
-            c.start_date,
-            c.end_date,
-            c.status,
-            c.cancelled_at,
-            c.renewed_at,
-        )
-    ).all()
+    rows = query_of(reader)(_CONTRACTS_SQL, {})
+    end = _days_of(rows["end_date"])
+    renewed = _days_of(rows["renewed_at"])
     frame = pd.DataFrame(
-        [
-            (
-                k,
-                cid,
-                fee,
-                _day(start),
-                _day(end),
-                str(status),
-                _day(cancelled),
-                _day(renewed or end),
-            )
-            for k, cid, fee, start, end, status, cancelled, renewed in rows
-        ],
-        columns=[
-            "contract_id",
-            "customer_id",
-            "fee",
-            "start",
-            "end",
-            "status",
-            "cancelled",
-            "renewed",
-        ],
+        {
+            "contract_id": rows["contract_id"].to_numpy(np.int64),
+            "customer_id": rows["customer_id"].to_numpy(np.int64),
+            "fee": rows["fee"].to_numpy(np.int64),
+            "start": _days_of(rows["start_date"]),
+            "end": end,
+            "status": rows["status"].astype(str).to_numpy(object),
+            "cancelled": _days_of(rows["cancelled_at"]),
+            "renewed": np.where(np.isnan(renewed), end, renewed),
+        }
     )
     cancelled = frame["status"].eq(ContractStatus.CANCELLED.value)
     frame["stop"] = np.where(cancelled, frame["cancelled"], frame["end"])
@@ -100,43 +111,17 @@ def load_contracts(session: Session) -> pd.DataFrame:
     return frame
 
 
-def _contact_counts(session: Session, cut: date) -> pd.DataFrame:
-    since = datetime.combine(cut - timedelta(days=CONTACT_DAYS), datetime.min.time(), UTC)
+def _span(cut: date, days: int) -> dict[str, object]:
     until = datetime.combine(cut, datetime.min.time(), UTC)
-    rows = contacts_repository.customer_contact_counts(
-        session, since=since, until=until, reasons=("complaint", "cancel", "price")
-    )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "customer_id",
-            "contacts_90d",
-            "complaints_90d",
-            "cancel_contacts_90d",
-            "price_contacts_90d",
-            "abandoned_90d",
-        ],
-    )
+    return {"since": until - timedelta(days=days), "until": until}
 
 
-def _last_nps(session: Session, cut: date) -> pd.DataFrame:
-    since = datetime.combine(cut - timedelta(days=NPS_DAYS), datetime.min.time(), UTC)
-    until = datetime.combine(cut, datetime.min.time(), UTC)
-    latest = (
-        select(Survey.customer_id, func.max(Survey.answered_at).label("at"))
-        .where(Survey.answered_at >= since, Survey.answered_at < until)
-        .group_by(Survey.customer_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Survey.customer_id, func.min(Survey.nps))
-        .join(
-            latest,
-            (latest.c.customer_id == Survey.customer_id) & (latest.c.at == Survey.answered_at),
-        )
-        .group_by(Survey.customer_id)
-    ).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=["customer_id", "nps_last"])
+def _contact_counts(query: Query, cut: date) -> pd.DataFrame:
+    return query(_CONTACT_COUNTS_SQL, _span(cut, CONTACT_DAYS))
+
+
+def _last_nps(query: Query, cut: date) -> pd.DataFrame:
+    return query(_LAST_NPS_SQL, _span(cut, NPS_DAYS))
 
 
 def _revenue(days: PurchaseDays, cut_day: int) -> pd.DataFrame:
@@ -158,7 +143,7 @@ def _revenue(days: PurchaseDays, cut_day: int) -> pd.DataFrame:
 
 
 def contract_table(
-    session: Session,
+    reader: Reader,
     cut: date,
     horizon_days: int,
     days: PurchaseDays,
@@ -167,7 +152,8 @@ def contract_table(
     """One row per customer with a contract running at ``cut``: the FEATURES and ``left``
     (1 when he left in the ``horizon_days`` after the cut; only meaningful when that span
     has passed in the data)."""
-    table = load_contracts(session) if contracts is None else contracts
+    query = query_of(reader)
+    table = load_contracts(query) if contracts is None else contracts
     c = float((cut - EPOCH).days)
     running = table[(table["start"] <= c) & (table["stop"] > c)]
     if running.empty:
@@ -191,7 +177,8 @@ def contract_table(
     renewed = started["status"].eq(ContractStatus.RENEWED.value) & (started["renewed"] <= c)
     frame["renewals"] = renewed.groupby(started["customer_id"]).sum().astype(np.float64)
     frame = frame.reset_index()
-    for part in (_contact_counts(session, cut), _last_nps(session, cut)):
+    for part in (_contact_counts(query, cut), _last_nps(query, cut)):
+        part["customer_id"] = part["customer_id"].astype(np.int64)
         frame = frame.merge(part, on="customer_id", how="left")
     frame = frame.merge(_revenue(days, int(c)), on="customer_id", how="left")
     for column in (
@@ -204,4 +191,5 @@ def contract_table(
     ):
         # An empty part merges in as object columns: read them as numbers before filling.
         frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0)
+    frame["nps_last"] = pd.to_numeric(frame["nps_last"], errors="coerce").astype(np.float64)
     return frame[["customer_id", *FEATURES, "left"]]

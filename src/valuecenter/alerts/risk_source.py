@@ -9,20 +9,20 @@ wholesaler with a few service contracts)."""
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import distinct, func, select
+import pandas as pd
 
 from valuecenter.alerts.churn_fit import fit_validated_churn
 from valuecenter.analytics.errors import InputError
-from valuecenter.contracts.models import Contract
+from valuecenter.db.query import query_of
 from valuecenter.i18n import N_
 from valuecenter.value.risk import Measured, RiskInput, RiskSource, logit
 
 SEED = 0
+_REACH_SQL = "SELECT COUNT(DISTINCT customer_id) AS n FROM contracts WHERE start_date < :as_of"
 
 
 def _measure(inp: RiskInput) -> Measured:
-    assert inp.session is not None  # a source of the single-machine run only
-    fitted = fit_validated_churn(inp.session, inp.as_of, inp.horizon_days, inp.days, "auto", SEED)
+    fitted = fit_validated_churn(inp.reader, inp.as_of, inp.horizon_days, inp.days, "auto", SEED)
     if isinstance(fitted, str):
         raise InputError(fitted)
     return Measured(
@@ -36,11 +36,8 @@ def _measure(inp: RiskInput) -> Measured:
 
 def _reach(inp: RiskInput) -> int:
     """Customers with a contract that started before as_of (today's table is a subset)."""
-    assert inp.session is not None
-    count = inp.session.scalar(
-        select(func.count(distinct(Contract.customer_id))).where(Contract.start_date < inp.as_of)
-    )
-    return int(count or 0)
+    rows = query_of(inp.reader)(_REACH_SQL, {"as_of": inp.as_of})
+    return int(pd.to_numeric(rows["n"]).fillna(0).iloc[0])
 
 
 CHURN_MODEL = RiskSource("churn-model", N_("churn model (contracts)"), _measure, _reach)

@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -56,6 +57,7 @@ from valuecenter.analytics.rhythm_warning import (
 )
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import utcnow
+from valuecenter.db.query import Query, database_query
 from valuecenter.errors import InvalidInput
 from valuecenter.i18n import _
 from valuecenter.value.features import purchase_days
@@ -73,6 +75,29 @@ class AlertOptions:
     risk_threshold: float = 0.3  # calibrated churn risk that raises an alert
     model: Kind = "auto"
     seed: int = 0
+
+
+@dataclass(frozen=True)
+class History:
+    """What a run judges, read before ``as_of``: the customer-days of the orders, every
+    customer's id (ascending) and country, and where the contract churn model reads its
+    tables — the database (:func:`database_history`) or a Spark session
+    (``spark.alerts``: ``valuecenter alerts run --engine spark``)."""
+
+    days: PurchaseDays
+    countries: tuple[npt.NDArray[np.int64], Sequence[str | None]]
+    query: Query
+
+
+Read = Callable[[Session, date], History]
+
+
+def database_history(session: Session, as_of: date) -> History:
+    customers = session.execute(select(Customer.id, Customer.country).order_by(Customer.id)).all()
+    ids = np.fromiter((c for c, _ in customers), dtype=np.int64, count=len(customers))
+    return History(
+        purchase_days(session, as_of), (ids, [c for _, c in customers]), database_query(session)
+    )
 
 
 @dataclass(frozen=True)
@@ -184,14 +209,14 @@ def _scores(session: Session, run: ScoreRun) -> dict[int, int]:
 def _order_rhythm(
     session: Session,
     run: AlertRun,
-    days: PurchaseDays,
+    history: History,
     options: AlertOptions,
     clv: dict[int, int],
     already: set[int],
 ) -> _Found:
-    customers = session.execute(select(Customer.id, Customer.country).order_by(Customer.id)).all()
-    ids = np.fromiter((c for c, _ in customers), dtype=np.int64, count=len(customers))
-    markets = np.asarray([country or "unknown" for _, country in customers], dtype=object)
+    days = history.days
+    ids, countries = history.countries
+    markets = np.asarray([country or "unknown" for country in countries], dtype=object)
     index = np.searchsorted(ids, days.customer_id)
     as_of_day = (run.as_of - EPOCH).days
     try:
@@ -317,15 +342,16 @@ def _record_dips(session: Session, run: AlertRun, res: RhythmResult) -> int:
 
 
 def _churn_model(
-    session: Session,
     run: AlertRun,
-    days: PurchaseDays,
+    history: History,
     options: AlertOptions,
     clv: dict[int, int],
     already: set[int],
 ) -> _Found:
     h = options.horizon_days
-    fitted = fit_validated_churn(session, run.as_of, h, days, options.model, options.seed)
+    fitted = fit_validated_churn(
+        history.query, run.as_of, h, history.days, options.model, options.seed
+    )
     if isinstance(fitted, str):
         return _Found([], {"skipped": fitted})
     model, today, x_today, risk = fitted.model, fitted.today, fitted.x_today, fitted.risk
@@ -405,8 +431,12 @@ def _close_recovered(session: Session, run: AlertRun) -> int:
     return len(changes)
 
 
-def run_alerts(session: Session, options: AlertOptions | None = None) -> AlertRun:
-    """Look at every customer and raise the alerts; return the stored run (flushed)."""
+def run_alerts(
+    session: Session, options: AlertOptions | None = None, read: Read = database_history
+) -> AlertRun:
+    """Look at every customer and raise the alerts; return the stored run (flushed). The
+    history is read by ``read`` (the database's own, or a Spark session's); the run, its
+    alerts and dips are written through ``session``."""
     options = options or AlertOptions()
     if options.horizon_days < 30 or not 0.0 < options.risk_threshold < 1.0:
         raise InvalidInput("--horizon-days", "needs 30 days or more and a threshold in (0, 1)")
@@ -430,13 +460,13 @@ def run_alerts(session: Session, options: AlertOptions | None = None) -> AlertRu
     session.add(run)
     session.flush()
     recovered = _close_recovered(session, run)
-    days = purchase_days(session, as_of)
+    history = read(session, as_of)
     clv = _scores(session, score)
     rhythm = _order_rhythm(
-        session, run, days, options, clv, open_alert_customers(session, AlertKind.ORDER_RHYTHM)
+        session, run, history, options, clv, open_alert_customers(session, AlertKind.ORDER_RHYTHM)
     )
     churn = _churn_model(
-        session, run, days, options, clv, open_alert_customers(session, AlertKind.CHURN_MODEL)
+        run, history, options, clv, open_alert_customers(session, AlertKind.CHURN_MODEL)
     )
     rows = rhythm.rows + churn.rows
     if rows:
@@ -469,6 +499,7 @@ def backfill(
     months: int,
     options: AlertOptions | None = None,
     progress: Callable[[str], None] | None = None,
+    read: Read = database_history,
 ) -> list[AlertRun]:
     """Replay the alert run every four weeks over the last ``months`` months up to the score
     run's day (oldest first), as if the product had been running — so that the precision of
@@ -484,5 +515,5 @@ def backfill(
     for k, day in enumerate(days, start=1):
         if progress is not None:
             progress(_("alert run %(k)s/%(n)s (%(day)s)", k=k, n=len(days), day=day.isoformat()))
-        runs.append(run_alerts(session, replace(options, as_of=day)))
+        runs.append(run_alerts(session, replace(options, as_of=day), read))
     return runs

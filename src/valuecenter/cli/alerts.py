@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -12,6 +14,9 @@ from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
 from valuecenter.i18n import N_, _, format_date, format_number, ngettext
+
+if TYPE_CHECKING:
+    from valuecenter.alerts.service import AlertOptions, Read
 
 app = typer.Typer(
     help=N_("Churn early warning: alerts for account managers."), no_args_is_help=True
@@ -50,10 +55,27 @@ def run(
         "--backfill-months",
         help=N_("First replay the run every four weeks over this many past months."),
     ),
+    engine: str = typer.Option(
+        "database",
+        "--engine",
+        help=N_("database (one machine) or spark (a Spark cluster: docs/scale-out.md)."),
+    ),
+    master: str | None = typer.Option(
+        None,
+        "--master",
+        help=N_("With --engine spark: the Spark master (default: spark-submit's, else local[*])."),
+    ),
+    source: str | None = typer.Option(
+        None,
+        "--source",
+        help=N_("With --engine spark: db (JDBC, PostgreSQL) or parquet:DIR (default db)."),
+    ),
     as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON summary.")),
 ) -> None:
-    from valuecenter.alerts.service import AlertOptions, backfill, run_alerts
+    from valuecenter.alerts.service import AlertOptions, database_history
+    from valuecenter.cli.score_spark import check_engine
 
+    check_engine(engine, {"--master": master, "--source": source})
     if model not in ("auto", "gbm", "logistic"):
         raise InvalidInput(
             "--model",
@@ -67,12 +89,46 @@ def run(
         model=model,  # type: ignore[arg-type]
     )
     lines = None if interactive() else StepLines("alerts")
+    if engine == "spark":
+        from valuecenter.cli.score_spark import spark_for, unknown_customers
+        from valuecenter.spark.alerts import spark_history
+        from valuecenter.spark.score import countries
+
+        step = lines.step if lines is not None else lambda _message: None
+        with spark_for(master, source or "db", "valuecenter-alerts", step) as spark:
+            everyone = countries(spark)
+            if (unknown := unknown_customers(everyone[0])) is not None:
+                raise InvalidInput(
+                    "--source",
+                    _(
+                        "%(n)s customers of the source are not in the database (the first: id "
+                        "%(id)s); an alert run reads the company whose database it writes",
+                        n=unknown[0],
+                        id=unknown[1],
+                    ),
+                )
+            summary = _run(lines, backfill_months, options, spark_history(spark, everyone))
+        summary["engine"] = "spark"
+    else:
+        summary = _run(lines, backfill_months, options, database_history)
+    if as_json:
+        typer.echo(json.dumps(summary, default=str))
+        return
+    _print(summary)
+
+
+def _run(
+    lines: StepLines | None, backfill_months: int, options: AlertOptions, read: Read
+) -> dict[str, Any]:
+    """The run (or the backfill's runs), committed in one transaction; its summary."""
+    from valuecenter.alerts.service import backfill, run_alerts
+
     with unit_of_work(context.sessions()) as session:
         if backfill_months:
             step = lines.step if lines is not None else None
-            result = backfill(session, backfill_months, options, progress=step)[-1]
+            result = backfill(session, backfill_months, options, progress=step, read=read)[-1]
         else:
-            result = run_alerts(session, options)
+            result = run_alerts(session, options, read)
         if lines is not None:
             lines.step(
                 ngettext(
@@ -83,7 +139,7 @@ def run(
                     count=format_number(result.raised),
                 )
             )
-        summary = {
+        return {
             "run_id": result.run_id,
             "as_of": result.as_of.isoformat(),
             "customers": result.customers,
@@ -93,33 +149,37 @@ def run(
             "models": result.models,
             "seconds": result.seconds,
         }
-    if as_json:
-        typer.echo(json.dumps(summary, default=str))
-        return
-    raised = result.models.get("raised", {})
+
+
+def _print(summary: dict[str, Any]) -> None:
+    models = summary["models"]
+    raised = models.get("raised", {})
     per_kind = raised.items() if isinstance(raised, dict) else []
     kinds = ", ".join(f"{_kind_words(kind)} {grouped(n)}" for kind, n in per_kind)
     typer.echo(
         _(
             "run %(run)s (history before %(day)s): %(raised)s, %(open)s, %(dips)s, "
             "in %(seconds)s s",
-            run=result.run_id,
-            day=format_date(result.as_of),
+            run=summary["run_id"],
+            day=format_date(date.fromisoformat(summary["as_of"])),
             raised=ngettext(
-                "%(num)s new alert", "%(num)s new alerts", result.raised, num=grouped(result.raised)
+                "%(num)s new alert",
+                "%(num)s new alerts",
+                summary["raised"],
+                num=grouped(summary["raised"]),
             )
             + (f" ({kinds})" if kinds else ""),
             open=ngettext(
                 "%(num)s customer already had one open",
                 "%(num)s customers already had one open",
-                result.still_open,
-                num=grouped(result.still_open),
+                summary["still_open"],
+                num=grouped(summary["still_open"]),
             ),
-            dips=ngettext("%(num)s market dip", "%(num)s market dips", result.market_dips),
-            seconds=format_number(result.seconds),
+            dips=ngettext("%(num)s market dip", "%(num)s market dips", summary["market_dips"]),
+            seconds=format_number(summary["seconds"]),
         )
     )
-    churn = result.models.get("churn_model", {})
+    churn = models.get("churn_model", {})
     if isinstance(churn, dict) and "validation" in churn:
         v = churn["validation"]
         typer.echo(

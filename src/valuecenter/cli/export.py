@@ -18,12 +18,15 @@ from valuecenter.i18n import N_, _, format_number, ngettext
 
 
 def lake_tables() -> dict[str, Table]:
-    """What the scale-out jobs read (``valuecenter.spark``): customers, orders and contracts."""
+    """What the scale-out jobs read (``valuecenter.spark``): customers, orders and contracts,
+    and the contacts and surveys of the contract churn model."""
+    from valuecenter.contacts.models import Contact, ContactReason
     from valuecenter.contracts.models import Contract
     from valuecenter.customers.models import Customer
     from valuecenter.orders.models import Order, OrderLine
+    from valuecenter.surveys.models import Survey
 
-    models = (Customer, Order, OrderLine, Contract)
+    models = (Customer, Order, OrderLine, Contract, Contact, ContactReason, Survey)
     return {m.__tablename__: cast(Table, m.__table__) for m in models}
 
 
@@ -35,8 +38,9 @@ app = typer.Typer(
 @app.command(
     "parquet",
     help=N_(
-        "Write the tables the Spark jobs read (customers, orders, order lines, contracts) as\n"
-        "Parquet folders under DIR, split by id range; personal columns are left out."
+        "Write the tables the Spark jobs read (customers, orders, order lines, contracts,\n"
+        "contacts with their reasons, surveys) as Parquet folders under DIR, split by id\n"
+        "range; personal columns are left out."
     ),
 )
 def parquet(

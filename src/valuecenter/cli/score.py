@@ -10,9 +10,8 @@ import typer
 
 from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive, parse_day
-from valuecenter.cli.score_spark import run_summary
+from valuecenter.cli.score_spark import check_engine, run_summary
 from valuecenter.db.uow import unit_of_work
-from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
 from valuecenter.i18n import N_, _, format_date, format_number, ngettext
 
@@ -20,7 +19,6 @@ if TYPE_CHECKING:
     from valuecenter.value.segments import Segmentation
     from valuecenter.value.service import ScoreOptions
 
-ENGINES = ("database", "spark")
 
 HELP = N_(
     "Score every customer and store the scores under a new run id (one transaction).\n"
@@ -63,18 +61,7 @@ def score(
     from valuecenter.value.service import ScoreOptions
 
     day = parse_day("--as-of", as_of)
-    if engine not in ENGINES:
-        raise InvalidInput(
-            "--engine",
-            _(
-                "'%(value)s' is not one of %(choices)s",
-                value=engine[:100],
-                choices=", ".join(ENGINES),
-            ),
-        )
-    spark_only = {"--master": master, "--source": source, "--out": out}
-    if engine != "spark" and (given := [k for k, v in spark_only.items() if v is not None]):
-        raise InvalidInput(given[0], _("only with --engine spark"))
+    check_engine(engine, {"--master": master, "--source": source, "--out": out})
     segmentation = load_segmentation(context.settings().segments_file)
     options = ScoreOptions(as_of=day, horizon_months=horizon_months, discount_rate=discount_rate)
     lines = None if interactive() else StepLines("score")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,23 @@ from valuecenter.value.segments import Segmentation
 from valuecenter.value.service import ScoreOptions
 
 Step = Callable[[str], None]
+ENGINES = ("database", "spark")
+
+
+def check_engine(engine: str, spark_only: dict[str, str | None]) -> None:
+    """``--engine`` is one of :data:`ENGINES`; the options of ``spark_only`` (name: value)
+    are given only with ``--engine spark``."""
+    if engine not in ENGINES:
+        raise InvalidInput(
+            "--engine",
+            _(
+                "'%(value)s' is not one of %(choices)s",
+                value=engine[:100],
+                choices=", ".join(ENGINES),
+            ),
+        )
+    if engine != "spark" and (given := [k for k, v in spark_only.items() if v is not None]):
+        raise InvalidInput(given[0], _("only with --engine spark"))
 
 
 def _lake_out(text: str) -> Path | None:
@@ -68,24 +86,45 @@ def _write_parquet(folder: Path, summary: dict[str, Any], frame: Any) -> None:
         (partial / "score_run.json").write_text(json.dumps(summary, indent=2, default=str))
 
 
-def _check_customers(frame: Any) -> None:
-    """Scores go into the database only for customers it has (the lake may be another's)."""
+def unknown_customers(ids: np.ndarray) -> tuple[str, int] | None:
+    """Of the customers a job would write into the database, those it does not have (the
+    lake may be another company's): how many (formatted) and the first; None when all known."""
     from valuecenter.customers.models import Customer
 
     with unit_of_work(context.sessions()) as session:
         known = np.asarray(session.scalars(select(Customer.id)).all(), dtype=np.int64)
-    ids = frame["customer_id"].to_numpy(np.int64)
     missing = ids[~np.isin(ids, known)]
-    if len(missing):
-        raise InvalidInput(
-            "--source",
-            _(
-                "%(n)s customers of the source are not in the database (the first: id "
-                "%(id)s); write the scores with --out parquet:DIR",
-                n=format_number(len(missing)),
-                id=int(missing[0]),
-            ),
-        )
+    return (format_number(len(missing)), int(missing[0])) if len(missing) else None
+
+
+@contextmanager
+def spark_for(master: str | None, source_text: str, app: str, step: Step) -> Iterator[Any]:
+    """A Spark session on ``master`` with the ``--source`` tables registered, after the
+    checks that make a wrong master, a missing PySpark or Java one line each."""
+    from valuecenter.spark.engine import (
+        DEFAULT_MASTER,
+        check_java,
+        check_master,
+        check_pyspark,
+        spark_session,
+        submitted,
+    )
+    from valuecenter.spark.features import Source
+
+    if master is not None:
+        check_master(master)
+    check_pyspark()
+    if not submitted():
+        check_java()
+    if source_text == "db":
+        source = Source.database(context.settings().database_url, _bounds())
+    else:
+        source = Source.parse(source_text)
+    shown = master or ("spark-submit" if submitted() else DEFAULT_MASTER)
+    step(_("starting Spark on %(master)s…", master=shown))
+    with spark_session(master, app, source.jars) as spark:
+        source.register(spark)
+        yield spark
 
 
 def run_summary(run: ScoreRun) -> dict[str, Any]:
@@ -109,33 +148,16 @@ def score_on_spark(
     step: Step,
 ) -> dict[str, Any]:
     """Run the score on Spark and store it; the summary the CLI prints."""
-    from valuecenter.spark.engine import (
-        DEFAULT_MASTER,
-        check_java,
-        check_master,
-        check_pyspark,
-        spark_session,
-        submitted,
-    )
-    from valuecenter.spark.features import Source
     from valuecenter.spark.score import spark_score
     from valuecenter.value.service import store
 
     if master is not None:
+        from valuecenter.spark.engine import check_master
+
         check_master(master)
     out = _lake_out(out_text)
-    check_pyspark()
-    if not submitted():
-        check_java()
-    if source_text == "db":
-        source = Source.database(context.settings().database_url, _bounds())
-    else:
-        source = Source.parse(source_text)
     began, started = time.perf_counter(), utcnow()
-    shown = master or ("spark-submit" if submitted() else DEFAULT_MASTER)
-    step(_("starting Spark on %(master)s…", master=shown))
-    with spark_session(master, "valuecenter-score", source.jars) as spark:
-        source.register(spark)
+    with spark_for(master, source_text, "valuecenter-score", step) as spark:
         result = spark_score(spark, segmentation, options, step)
     frame = result.frame
     scored = int(frame["clv_cents"].notna().sum())
@@ -157,7 +179,16 @@ def score_on_spark(
         summary["seconds"] = round(time.perf_counter() - began, 3)
         _write_parquet(out, summary, frame.assign(run_id=run_id))
         return summary
-    _check_customers(frame)
+    if (unknown := unknown_customers(frame["customer_id"].to_numpy(np.int64))) is not None:
+        raise InvalidInput(
+            "--source",
+            _(
+                "%(n)s customers of the source are not in the database (the first: id "
+                "%(id)s); write the scores with --out parquet:DIR",
+                n=unknown[0],
+                id=unknown[1],
+            ),
+        )
     step(_("storing %(count)s scores in the database…", count=format_number(len(frame))))
     with unit_of_work(context.sessions()) as session:
         run = store(

@@ -13,7 +13,7 @@ definitions (issue 24, point 1; README, "Architecture — one definition, two en
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from valuecenter.analytics.purchases import (
     purchase_days_of,
     summary_from_days,
 )
+from valuecenter.db.query import Query
 from valuecenter.errors import InvalidInput, Unavailable
 from valuecenter.i18n import _
 from valuecenter.value.features import order_days_sql
@@ -37,7 +38,11 @@ from valuecenter.value.features import order_days_sql
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-LAKE = ("customers", "orders", "order_lines", "contracts")
+LAKE = ("customers", "orders", "order_lines", "contracts")  # every job reads these
+# The contract churn model's contact and survey features (``alerts.contract_features``): read
+# by ``alerts run`` and by a score run where that model competes for the risk axis; a lake
+# without them can still be scored where it does not (a wholesaler).
+CONTACT_TABLES = ("contacts", "contact_reasons", "surveys")
 Batches = Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]
 
 SUMMARY_SCHEMA = (
@@ -65,8 +70,11 @@ LAKE_COLUMNS: dict[str, tuple[str, ...]] = {
     "order_lines": ("id", "order_id", "total_cents"),
     "contracts": (
         "id", "customer_id", "monthly_fee_cents", "start_date", "end_date", "cancelled_at",
-        "status",
+        "renewed_at", "status",
     ),
+    "contacts": ("id", "customer_id", "started_at", "abandoned"),
+    "contact_reasons": ("id", "contact_id", "position", "reason"),
+    "surveys": ("id", "customer_id", "answered_at", "nps"),
 }  # fmt: skip
 JDBC_JAR = Path("/usr/share/java/postgresql.jar")  # Debian's libpostgresql-jdbc-java
 FETCH_SIZE = 10_000  # rows per round trip of a JDBC read
@@ -152,8 +160,18 @@ class Source:
                 "--source", _("cannot read %(where)s: %(reason)s", where=where, reason=first)
             ) from None
 
+    def _present(self, name: str) -> bool:
+        """Whether the lake has the table (a lake's URI and the database: assumed so)."""
+        if self.jdbc is not None or name in LAKE or "://" in (self.directory or ""):
+            return True
+        return (Path(self.directory or "") / name).is_dir()
+
     def register(self, spark: SparkSession) -> None:
-        for name in LAKE:
+        """The tables as temporary views; a lake's missing contact tables are left out (a
+        statement that reads one says so: :func:`spark_query`)."""
+        for name in (*LAKE, *CONTACT_TABLES):
+            if not self._present(name):
+                continue
             columns = list(LAKE_COLUMNS[name])
             if self.jdbc is None:
                 frame = self._parquet(spark, name, columns)
@@ -174,6 +192,31 @@ class Source:
                     properties=properties,
                 )
             frame.createOrReplaceTempView(name)
+
+
+def spark_query(spark: SparkSession) -> Query:
+    """The :data:`~valuecenter.db.query.Query` of the registered tables: a statement of the
+    single-machine path run by Spark SQL, its rows on the driver. A table the source lacks
+    is a one-line error naming it."""
+    from pyspark.errors import AnalysisException
+
+    def run(sql: str, params: Mapping[str, object]) -> pd.DataFrame:
+        try:
+            return spark.sql(sql, args=dict(params)).toPandas()
+        except AnalysisException as exc:
+            if getattr(exc, "getCondition", lambda: None)() != "TABLE_OR_VIEW_NOT_FOUND":
+                raise
+            missing = [n for n in CONTACT_TABLES if not spark.catalog.tableExists(n)]
+            raise InvalidInput(
+                "--source",
+                _(
+                    "the source has no %(table)s table, which the contract churn model "
+                    "reads; export it with valuecenter export parquet DIR",
+                    table=missing[0] if missing else "?",
+                ),
+            ) from None
+
+    return run
 
 
 def partitions(spark: SparkSession) -> int:

@@ -29,8 +29,8 @@ from valuecenter.analytics.purchases import (
     purchase_days_of,
 )
 from valuecenter.analytics.rfm import RfmCuts
-from valuecenter.errors import InvalidInput, Unavailable
-from valuecenter.i18n import _, format_number
+from valuecenter.errors import InvalidInput
+from valuecenter.i18n import _
 from valuecenter.spark.features import (
     Batches,
     collect_contracts,
@@ -40,6 +40,7 @@ from valuecenter.spark.features import (
     partitions,
     purchase_summaries,
     purchases_of,
+    spark_query,
 )
 from valuecenter.value.features import order_days_sql
 from valuecenter.value.figures import (
@@ -52,7 +53,7 @@ from valuecenter.value.figures import (
     renewal_params,
     rfm_cuts,
 )
-from valuecenter.value.risk import PURCHASE_SOURCES, Measured, RiskAxis, RiskInput, RiskSource
+from valuecenter.value.risk import PURCHASE_SOURCES, RiskAxis, RiskInput
 from valuecenter.value.segments import Segmentation
 from valuecenter.value.service import ScoreOptions, assess, check_options, no_buyers
 
@@ -185,28 +186,6 @@ def countries(spark: SparkSession) -> tuple[np.ndarray, list[str | None]]:
     return table.column("id").to_numpy().astype(np.int64), table.column("country").to_pylist()
 
 
-def _contract_churn(contract_customers: int) -> RiskSource:
-    """The contract churn model's place among the risk candidates (``alerts.risk_source``):
-    judged with the same reach, so where it cannot compete (fewer than half of the scored
-    customers have a contract: a wholesaler) the run records it skipped with the single-machine
-    run's reason. Where it could compete, the Spark path stops: that model's contact and
-    survey features do not run on Spark yet, and a run without it would not be the company's
-    run."""
-
-    def measure(inp: RiskInput) -> Measured:
-        raise Unavailable(
-            _(
-                "--engine spark: %(n)s of the %(scored)s scored customers have a contract, so "
-                "the contract churn model would compete for the risk axis, and it does not run "
-                "on Spark yet; score this company without --engine spark",
-                n=format_number(contract_customers),
-                scored=format_number(inp.scored),
-            )
-        )
-
-    return RiskSource(CHURN_MODEL.key, CHURN_MODEL.name, measure, lambda _inp: contract_customers)
-
-
 @dataclass(frozen=True)
 class SparkScore:
     """A score run computed on Spark: what ``value.service.store`` writes."""
@@ -253,8 +232,9 @@ def spark_score(
         scored=int(frame["clv_cents"].notna().sum()),
         validation_sample=options.validation_sample,
         countries=countries(spark),
+        query=spark_query(spark),
     )
-    sources = [*PURCHASE_SOURCES, _contract_churn(run.contract_customers)]
+    sources = [*PURCHASE_SOURCES, CHURN_MODEL]
     axis = assess(frame, risk_input, sources, segmentation, options)
     params = dict(run.params)
     params["risk"] = axis.described

@@ -54,6 +54,7 @@ from valuecenter.analytics.rhythm_warning import (
 from valuecenter.analytics.rhythm_warning import features as warning_features
 from valuecenter.analytics.validated_risk import ValidatedRisk, validate_risk
 from valuecenter.customers.models import Customer
+from valuecenter.db.query import Query, Reader
 from valuecenter.i18n import N_
 
 FloatArray = npt.NDArray[np.float64]
@@ -83,6 +84,17 @@ class RiskInput:
     validation_sample: int | None = VALIDATION_SAMPLE  # None: judge on every customer
     # Every customer's id (ascending) and country, when not read from ``session``.
     countries: tuple[IntArray, Sequence[str | None]] | None = None
+    # The company's tables through one statement at a time, when not read from ``session``
+    # (the Spark path: ``valuecenter.db.query``); the features' candidates read them so.
+    query: Query | None = None
+
+    @property
+    def reader(self) -> Reader:
+        """Where a candidate reads the tables: :attr:`query`, else the session."""
+        if self.query is not None:
+            return self.query
+        assert self.session is not None
+        return self.session
 
     @property
     def cut(self) -> date:
