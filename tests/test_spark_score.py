@@ -1,14 +1,16 @@
 """The Spark path against the single-machine path on a 20,000-customer wholesale world
-(issue 24's first "Done when", for the score run): every purchase and contract feature equal,
+(issue 24's first "Done when"): every purchase and contract feature equal,
 the BG/NBD, Gamma-Gamma and sBG parameters within 1e-6 relative, every customer's revenue,
 RFM scores and segment, P(alive), expected purchases and CLV within 1e-6 relative, and the
 risk axis — every candidate's figures, the chosen model, each customer's risk and risk model
 — and the value segments identical. Spark runs ``local[2]`` on the world exported with
 ``valuecenter export parquet``; the single-machine path reads the same world's SQLite file.
 
-Measured (2026-12-07): all of them are not just close but identical — the same functions run on
-the same inputs in the same order. (The churn scores of ``alerts run --engine spark`` are not
-built yet: issue 24 stays open for them.)
+The churn scores (``alerts run --engine spark``): the rhythm warning and the contract churn
+model fitted on the history Spark reads give the single-machine run's models and alerts.
+
+Measured (2026-12-08): all of them are not just close but identical — the same functions run on
+the same inputs in the same order.
 """
 
 from __future__ import annotations
@@ -185,3 +187,45 @@ def test_the_risk_axis_and_the_segments_are_identical_on_spark(
         frame["risk"].to_numpy(float), scores["risk"].to_numpy(float), equal_nan=True
     )
     assert frame["segment"].nunique() >= 6  # the six value segments and "no purchases"
+
+
+def test_the_alert_runs_churn_scores_are_identical_on_spark(
+    lake_source: SparkSession, wholesale_lake: tuple[Path, Path]
+) -> None:
+    """``alerts run --engine spark``'s history (customer-days, countries, the contract churn
+    model's tables through Spark SQL) gives the single-machine run's alerts: the rhythm
+    warning's fitted coefficients, threshold and out-of-time validation, the contract churn
+    model's, and every alert's customer, risk, value at risk, reasons and action. Both runs are
+    made in one transaction on the world's database (the first removed before the second, so
+    neither sees the other's open alerts) and rolled back."""
+    from sqlalchemy import delete, select
+
+    import valuecenter.models  # noqa: F401
+    from valuecenter.alerts.models import Alert, AlertRun, MarketDip
+    from valuecenter.alerts.service import AlertOptions, run_alerts
+    from valuecenter.spark.alerts import spark_history
+
+    def alerts(session: object) -> list[tuple[object, ...]]:
+        assert hasattr(session, "execute")
+        columns = (Alert.customer_id, Alert.kind, Alert.risk, Alert.value_at_risk_cents)
+        rows = session.execute(
+            select(*columns, Alert.reasons, Alert.action).order_by(Alert.kind, Alert.customer_id)
+        ).all()
+        return [tuple(r) for r in rows]
+
+    engine = make_engine(f"sqlite:///{wholesale_lake[0]}")
+    with make_sessionmaker(engine)() as session:
+        run_score(session, load_segmentation(get_settings().segments_file), ScoreOptions())
+        plain = run_alerts(session, AlertOptions())
+        plain_models, plain_alerts = json.dumps(plain.models, sort_keys=True), alerts(session)
+        for table in (Alert, MarketDip, AlertRun):
+            session.execute(delete(table))
+        spark = run_alerts(session, AlertOptions(), spark_history(lake_source))
+        assert json.dumps(spark.models, sort_keys=True) == plain_models
+        assert alerts(session) == plain_alerts
+        assert (spark.raised, spark.market_dips) == (plain.raised, plain.market_dips)
+        session.rollback()
+    engine.dispose()
+    raised = plain.models["raised"]
+    assert isinstance(raised, dict)
+    assert raised["order-rhythm"] > 100  # the learned rhythm warning on 20,000 customers

@@ -363,12 +363,14 @@ def test_the_api_and_the_page(
                 2_350,
             )
         # The forecast's as-of day is bounded like every day of a form: a 422 naming the field.
-        for bad_day, words in (("9999-01-01", "must be a day from"), ("2026-02-30", "is not a day")):
+        bad_days = (("9999-01-01", "must be a day from"), ("2026-02-30", "is not a day"))
+        for bad_day, words in bad_days:
             refused = client.post(
                 "/staffing/forecast",
                 data={"csrf_token": token, "queue": "phone-nl", "as_of": bad_day},
             )
-            assert refused.status_code == 422 and words in refused.text, refused.text
+            assert refused.status_code == 422
+            assert words in refused.text, refused.text
         bad = client.post("/staffing/settings", data={"csrf_token": token, "shrinkage": "abc"})
         assert bad.status_code == 422
         assert "shrinkage" in bad.text

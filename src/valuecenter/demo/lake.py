@@ -4,7 +4,7 @@ empty database gives them, so a benchmark can make worlds of millions of custome
 database (issue 24, point 3).
 
 The ids follow the importer: customers numbered in file order from 1, orders in the order of
-their first line, lines and contracts in file order; a line's total is the importer's
+their first line, lines, contracts, contacts, their reasons and surveys in file order; a line's total is the importer's
 (quantity × unit price in ten-thousandths, rounded to the cent half away from zero,
 ``importer.line_totals``) and a fee is rounded to the cent the same way. Written block by block
 (memory stays at one block) beside the target and renamed into place when complete.
@@ -25,7 +25,9 @@ from valuecenter.demo.world import Plan, generate_blocks
 from valuecenter.i18n import _
 from valuecenter.importer.line_totals import line_totals
 
-TABLES = ("customers", "orders", "order_lines", "contracts")
+TABLES = (
+    "customers", "orders", "order_lines", "contracts", "contacts", "contact_reasons", "surveys",
+)  # fmt: skip
 _SCHEMAS = {
     "customers": pa.schema([("id", pa.int64()), ("country", pa.string())]),
     "orders": pa.schema(
@@ -42,7 +44,32 @@ _SCHEMAS = {
             ("start_date", pa.date32()),
             ("end_date", pa.date32()),
             ("cancelled_at", pa.date32()),
+            ("renewed_at", pa.date32()),
             ("status", pa.string()),
+        ]
+    ),
+    "contacts": pa.schema(
+        [
+            ("id", pa.int64()),
+            ("customer_id", pa.int64()),
+            ("started_at", pa.timestamp("us", "UTC")),
+            ("abandoned", pa.bool_()),
+        ]
+    ),
+    "contact_reasons": pa.schema(
+        [
+            ("id", pa.int64()),
+            ("contact_id", pa.int64()),
+            ("position", pa.int64()),
+            ("reason", pa.string()),
+        ]
+    ),
+    "surveys": pa.schema(
+        [
+            ("id", pa.int64()),
+            ("customer_id", pa.int64()),
+            ("answered_at", pa.timestamp("us", "UTC")),
+            ("nps", pa.int64()),
         ]
     ),
 }
@@ -136,6 +163,7 @@ def write_plan_parquet(
                         "start_date": _days(contracts["start_date"]),
                         "end_date": _days(contracts["end_date"]),
                         "cancelled_at": _days(contracts["cancelled_at"]),
+                        "renewed_at": _days(contracts["renewed_at"]),
                         "status": pa.array(contracts["status"].tolist(), type=pa.string()),
                     },
                     schema=_SCHEMAS["contracts"],
@@ -145,4 +173,69 @@ def write_plan_parquet(
             rows["orders"] += len(first)
             rows["order_lines"] += len(lines)
             rows["contracts"] += len(contracts)
+            _write_service(block.frames, index, rows, partial, part)
     return rows
+
+
+def _customer_ids(index: pd.Index, external: pd.Series) -> pa.Array:
+    """Database ids of external customer ids (null for an anonymous contact)."""
+    at = index.get_indexer(external)
+    return pa.array(at + 1, type=pa.int64(), mask=at < 0)
+
+
+def _write_service(
+    frames: dict[str, pd.DataFrame], index: pd.Index, rows: dict[str, int], out: Path, part: str
+) -> None:
+    """A block's contacts (ids in file order, as the importer numbers them), their reasons
+    (the ``reasons`` column split on ``;`` or ``|``, positions from 1) and surveys."""
+    contacts = frames["contacts"]
+    ids = np.arange(len(contacts), dtype=np.int64) + rows["contacts"] + 1
+    pq.write_table(
+        pa.table(
+            {
+                "id": pa.array(ids, type=pa.int64()),
+                "customer_id": _customer_ids(index, contacts["customer_id"]),
+                "started_at": pa.array(contacts["started_at"], type=pa.timestamp("us", "UTC")),
+                "abandoned": pa.array(contacts["abandoned"].to_numpy(bool), type=pa.bool_()),
+            },
+            schema=_SCHEMAS["contacts"],
+        ),
+        out / "contacts" / part,
+    )
+    codes = contacts["reasons"].fillna("").astype(str).str.split(r"[;|]", regex=True)
+    per = codes.explode().str.strip()
+    keep = per.notna() & per.ne("")
+    owner = ids[per.index.to_numpy()[keep.to_numpy()]] if len(per) else ids[:0]
+    kept = per[keep]
+    position = kept.groupby(level=0).cumcount().to_numpy(np.int64) + 1
+    reason_ids = np.arange(len(kept), dtype=np.int64) + rows["contact_reasons"] + 1
+    pq.write_table(
+        pa.table(
+            {
+                "id": pa.array(reason_ids, type=pa.int64()),
+                "contact_id": pa.array(owner, type=pa.int64()),
+                "position": pa.array(position, type=pa.int64()),
+                "reason": pa.array(kept.tolist(), type=pa.string()),
+            },
+            schema=_SCHEMAS["contact_reasons"],
+        ),
+        out / "contact_reasons" / part,
+    )
+    surveys = frames["surveys"]
+    pq.write_table(
+        pa.table(
+            {
+                "id": pa.array(
+                    np.arange(len(surveys), dtype=np.int64) + rows["surveys"] + 1, type=pa.int64()
+                ),
+                "customer_id": _customer_ids(index, surveys["customer_id"]),
+                "answered_at": pa.array(surveys["answered_at"], type=pa.timestamp("us", "UTC")),
+                "nps": pa.array(surveys["nps"].to_numpy(np.int64), type=pa.int64()),
+            },
+            schema=_SCHEMAS["surveys"],
+        ),
+        out / "surveys" / part,
+    )
+    rows["contacts"] += len(contacts)
+    rows["contact_reasons"] += len(kept)
+    rows["surveys"] += len(surveys)
