@@ -90,23 +90,14 @@ def run(
     )
     lines = None if interactive() else StepLines("alerts")
     if engine == "spark":
-        from valuecenter.cli.score_spark import spark_for, unknown_customers
+        from valuecenter.cli.score_spark import check_known_customers, spark_for
         from valuecenter.spark.alerts import spark_history
         from valuecenter.spark.score import countries
 
         step = lines.step if lines is not None else lambda _message: None
         with spark_for(master, source or "db", "valuecenter-alerts", step) as spark:
             everyone = countries(spark)
-            if (unknown := unknown_customers(everyone[0])) is not None:
-                raise InvalidInput(
-                    "--source",
-                    _(
-                        "%(n)s customers of the source are not in the database (the first: id "
-                        "%(id)s); an alert run reads the company whose database it writes",
-                        n=unknown[0],
-                        id=unknown[1],
-                    ),
-                )
+            check_known_customers(everyone[0], "alerts")
             summary = _run(lines, backfill_months, options, spark_history(spark, everyone))
         summary["engine"] = "spark"
     else:

@@ -18,15 +18,24 @@ from valuecenter.i18n import N_, _, format_number, ngettext
 
 
 def lake_tables() -> dict[str, Table]:
-    """What the scale-out jobs read (``valuecenter.spark``): customers, orders and contracts,
-    and the contacts and surveys of the contract churn model."""
-    from valuecenter.contacts.models import Contact, ContactReason
+    """What the scale-out jobs read (``valuecenter.spark``): customers, orders and contracts;
+    the contacts and surveys of the contract churn model; what the next-best-action feature
+    rows read besides (``spark.features.NBA_TABLES``)."""
+    from valuecenter.alerts.models import Alert
+    from valuecenter.campaigns.models import CampaignMember
+    from valuecenter.contacts.models import Case, Contact, ContactReason
     from valuecenter.contracts.models import Contract
     from valuecenter.customers.models import Customer
+    from valuecenter.offers.models import DecisionResponse
     from valuecenter.orders.models import Order, OrderLine
+    from valuecenter.products.models import Category, Product
     from valuecenter.surveys.models import Survey
+    from valuecenter.value.models import CustomerScore, ScoreRun
 
-    models = (Customer, Order, OrderLine, Contract, Contact, ContactReason, Survey)
+    models = (
+        Customer, Order, OrderLine, Contract, Contact, ContactReason, Survey, Product, Category,
+        Case, CampaignMember, DecisionResponse, ScoreRun, CustomerScore, Alert,
+    )  # fmt: skip
     return {m.__tablename__: cast(Table, m.__table__) for m in models}
 
 
@@ -38,9 +47,9 @@ app = typer.Typer(
 @app.command(
     "parquet",
     help=N_(
-        "Write the tables the Spark jobs read (customers, orders, order lines, contracts,\n"
-        "contacts with their reasons, surveys) as Parquet folders under DIR, split by id\n"
-        "range; personal columns are left out."
+        "Write the tables the Spark jobs read (customers, orders and their lines, contracts,\n"
+        "contacts, surveys, and what the next-best-action rows read) as Parquet folders\n"
+        "under DIR, split by id range; personal columns are left out."
     ),
 )
 def parquet(

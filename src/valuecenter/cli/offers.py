@@ -12,6 +12,7 @@ decision from the command line.
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -142,15 +143,45 @@ def list_actions(
 )
 def features(
     as_of: str | None = typer.Option(None, "--as-of", help=N_("Day (UTC midnight); default now.")),
+    engine: str = typer.Option(
+        "database",
+        "--engine",
+        help=N_("database (one machine) or spark (a Spark cluster: docs/scale-out.md)."),
+    ),
+    master: str | None = typer.Option(
+        None,
+        "--master",
+        help=N_("With --engine spark: the Spark master (default: spark-submit's, else local[*])."),
+    ),
+    source: str | None = typer.Option(
+        None,
+        "--source",
+        help=N_("With --engine spark: db (JDBC, PostgreSQL) or parquet:DIR (default db)."),
+    ),
     as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
     from valuecenter.cli.demo import _steps
+    from valuecenter.cli.score_spark import check_engine
     from valuecenter.offers.features import refresh_features
 
-    with _steps("offers") as steps, unit_of_work(context.sessions()) as session:
+    check_engine(engine, {"--master": master, "--source": source})
+    moment = _moment("--as-of", as_of)
+    with _steps("offers") as steps, ExitStack() as stack:
+        read = None
+        if engine == "spark":
+            from valuecenter.cli.score_spark import check_known_customers, spark_for
+            from valuecenter.spark.score import countries
+            from valuecenter.spark.statements import spark_rows
+
+            spark = stack.enter_context(
+                spark_for(master, source or "db", "valuecenter-offers", steps.step)
+            )
+            check_known_customers(countries(spark)[0], "offers")
+            read = spark_rows(spark)
+        session = stack.enter_context(unit_of_work(context.sessions()))
         steps.step(_("feature rows"))
         result = refresh_features(
-            session, as_of=_moment("--as-of", as_of), progress=lambda text: steps.step(text)
+            session, as_of=moment, progress=lambda text: steps.step(text), read=read
         )
     out = {
         "as_of": result.as_of.isoformat(),

@@ -22,7 +22,7 @@ from valuecenter.db.base import utcnow
 from valuecenter.db.parquet import check_new_folder, written_whole
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
-from valuecenter.i18n import _, format_number
+from valuecenter.i18n import N_, _, format_number
 from valuecenter.value.models import ScoreRun
 from valuecenter.value.segments import Segmentation
 from valuecenter.value.service import ScoreOptions
@@ -86,15 +86,34 @@ def _write_parquet(folder: Path, summary: dict[str, Any], frame: Any) -> None:
         (partial / "score_run.json").write_text(json.dumps(summary, indent=2, default=str))
 
 
-def unknown_customers(ids: np.ndarray) -> tuple[str, int] | None:
-    """Of the customers a job would write into the database, those it does not have (the
-    lake may be another company's): how many (formatted) and the first; None when all known."""
+_UNKNOWN = {
+    "score": N_(
+        "%(n)s customers of the source are not in the database (the first: id %(id)s); "
+        "write the scores with --out parquet:DIR"
+    ),
+    "alerts": N_(
+        "%(n)s customers of the source are not in the database (the first: id %(id)s); an "
+        "alert run reads the company whose database it writes"
+    ),
+    "offers": N_(
+        "%(n)s customers of the source are not in the database (the first: id %(id)s); "
+        "feature rows are written for the database's customers"
+    ),
+}
+
+
+def check_known_customers(ids: np.ndarray, job: str) -> None:
+    """What a job writes into the database is only for customers it has (the lake may be
+    another company's): a one-line error naming how many are not and the first."""
     from valuecenter.customers.models import Customer
 
     with unit_of_work(context.sessions()) as session:
         known = np.asarray(session.scalars(select(Customer.id)).all(), dtype=np.int64)
     missing = ids[~np.isin(ids, known)]
-    return (format_number(len(missing)), int(missing[0])) if len(missing) else None
+    if len(missing):
+        raise InvalidInput(
+            "--source", _(_UNKNOWN[job], n=format_number(len(missing)), id=int(missing[0]))
+        )
 
 
 @contextmanager
@@ -179,16 +198,7 @@ def score_on_spark(
         summary["seconds"] = round(time.perf_counter() - began, 3)
         _write_parquet(out, summary, frame.assign(run_id=run_id))
         return summary
-    if (unknown := unknown_customers(frame["customer_id"].to_numpy(np.int64))) is not None:
-        raise InvalidInput(
-            "--source",
-            _(
-                "%(n)s customers of the source are not in the database (the first: id "
-                "%(id)s); write the scores with --out parquet:DIR",
-                n=unknown[0],
-                id=unknown[1],
-            ),
-        )
+    check_known_customers(frame["customer_id"].to_numpy(np.int64), "score")
     step(_("storing %(count)s scores in the database…", count=format_number(len(frame))))
     with unit_of_work(context.sessions()) as session:
         run = store(

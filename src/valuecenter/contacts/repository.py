@@ -268,42 +268,37 @@ def contact_since(customer_id: Any, at: Any) -> Exists:
 
 
 def recent_and_complaint_counts(
-    session: Session,
     *,
     since: datetime,
     as_of: datetime,
     recent_days: int,
     complaint_reasons: Sequence[str],
     customer_filter: CustomerFilter,
-) -> list[tuple[Any, Any, Any]]:
+) -> Select[Any, Any, Any]:
     """Per customer with a contact in [since, as_of): (customer id, contacts in the last
-    ``recent_days`` before ``as_of``, contacts with a reason in ``complaint_reasons``)."""
-    return [
-        tuple(r)
-        for r in session.execute(
-            select(
-                Contact.customer_id,
-                func.sum(
-                    func.cast(Contact.started_at >= as_of - timedelta(days=recent_days), _int())
-                ),
-                func.count(distinct(ContactReason.contact_id)),
-            )
-            .outerjoin(
-                ContactReason,
-                and_(
-                    ContactReason.contact_id == Contact.id,
-                    ContactReason.reason.in_(complaint_reasons),
-                ),
-            )
-            .where(
-                Contact.customer_id.is_not(None),
-                Contact.started_at >= since,
-                Contact.started_at < as_of,
-                customer_filter(Contact.customer_id),
-            )
-            .group_by(Contact.customer_id)
-        ).all()
-    ]
+    ``recent_days`` before ``as_of``, contacts with a reason in ``complaint_reasons``) — the
+    statement, run by the caller's engine (``db.query.Rows``)."""
+    return (
+        select(
+            Contact.customer_id,
+            func.sum(func.cast(Contact.started_at >= as_of - timedelta(days=recent_days), _int())),
+            func.count(distinct(ContactReason.contact_id)),
+        )
+        .outerjoin(
+            ContactReason,
+            and_(
+                ContactReason.contact_id == Contact.id,
+                ContactReason.reason.in_(complaint_reasons),
+            ),
+        )
+        .where(
+            Contact.customer_id.is_not(None),
+            Contact.started_at >= since,
+            Contact.started_at < as_of,
+            customer_filter(Contact.customer_id),
+        )
+        .group_by(Contact.customer_id)
+    )
 
 
 def matters_query(

@@ -4,10 +4,11 @@ empty database gives them, so a benchmark can make worlds of millions of custome
 database (issue 24, point 3).
 
 The ids follow the importer: customers numbered in file order from 1, orders in the order of
-their first line, lines, contracts, contacts, their reasons and surveys in file order; a line's total is the importer's
-(quantity × unit price in ten-thousandths, rounded to the cent half away from zero,
-``importer.line_totals``) and a fee is rounded to the cent the same way. Written block by block
-(memory stays at one block) beside the target and renamed into place when complete.
+their first line, lines, contracts, contacts, their reasons and surveys in file order; a
+line's total is the importer's (quantity × unit price in ten-thousandths, rounded to the cent
+half away from zero, ``importer.line_totals``) and a fee is rounded to the cent the same way.
+Written block by block (memory stays at one block) beside the target and renamed into place
+when complete.
 """
 
 from __future__ import annotations
@@ -179,7 +180,7 @@ def write_plan_parquet(
 
 def _customer_ids(index: pd.Index, external: pd.Series) -> pa.Array:
     """Database ids of external customer ids (null for an anonymous contact)."""
-    at = index.get_indexer(external)
+    at = index.get_indexer(pd.Index(external))
     return pa.array(at + 1, type=pa.int64(), mask=at < 0)
 
 

@@ -54,6 +54,7 @@ from valuecenter.contracts.models import Contract
 from valuecenter.customers.models import Customer
 from valuecenter.db.base import UTCDateTime, utcnow
 from valuecenter.db.bulk import Db, StageColumn
+from valuecenter.db.query import Rows, database_rows
 from valuecenter.decisions.facts import Facts
 from valuecenter.formatting import grouped
 from valuecenter.i18n import _
@@ -139,17 +140,23 @@ def compute_features(
     customer_ids: Ids = None,
     products: Sequence[int] | None = None,
     ending_within_days: int = 90,
+    read: Rows | None = None,
 ) -> pd.DataFrame:
     """One row per customer (``customer_id``, ``account_manager_id``, ``phone``, ``facts``)
-    from what happened before ``as_of``. ``customer_ids`` narrows to those customers."""
+    from what happened before ``as_of``. ``customer_ids`` narrows to those customers.
+
+    The company's tables are read by ``read`` (default: the session's database; on Spark,
+    the same statements compiled to Spark SQL: ``spark.statements``); the action catalogue
+    and the phone numbers (personal data, not in a lake) always from the session."""
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
+    run = database_rows(session) if read is None else read
     since = as_of - YEAR
     day = as_of.astimezone(UTC).date()
     tracked = tracked_products(session) if products is None else list(products)
 
     customers = pd.DataFrame(
-        session.execute(
+        run(
             select(
                 Customer.id,
                 Customer.kind,
@@ -158,11 +165,19 @@ def compute_features(
                 Customer.language,
                 Customer.customer_since,
                 Customer.account_manager_id,
-                Customer.phone,
-            ).where(_ids_filter(Customer.id, customer_ids))
-        ).all(),
-        columns=["id", "kind", "segment", "country", "language", "since", "am", "phone"],
+            ).where(_ids_filter(Customer.id, customer_ids)),
+            None,
+        ),
+        columns=["id", "kind", "segment", "country", "language", "since", "am"],
     )
+    phones: dict[int, str | None] = {
+        int(c): p
+        for c, p in session.execute(
+            select(Customer.id, Customer.phone).where(
+                Customer.phone.is_not(None), _ids_filter(Customer.id, customer_ids)
+            )
+        ).all()
+    }
     if customers.empty:
         return pd.DataFrame(columns=["customer_id", "account_manager_id", "phone", "facts"])
     ids: Ids = (
@@ -174,7 +189,7 @@ def compute_features(
     recent = and_(Order.ordered_at >= since, Order.ordered_at < as_of)
     orders = {
         int(c): (int(n), int(v or 0))
-        for c, n, v in session.execute(
+        for c, n, v in run(
             select(
                 Order.customer_id,
                 func.count(distinct(Order.id)),
@@ -182,28 +197,31 @@ def compute_features(
             )
             .join(OrderLine, OrderLine.order_id == Order.id)
             .where(recent, _ids_filter(Order.customer_id, ids))
-            .group_by(Order.customer_id)
-        ).all()
+            .group_by(Order.customer_id),
+            None,
+        )
     }
     last_order = {
         int(c): t
-        for c, t in session.execute(
+        for c, t in run(
             select(Order.customer_id, func.max(Order.ordered_at))
             .where(Order.ordered_at < as_of, _ids_filter(Order.customer_id, ids))
-            .group_by(Order.customer_id)
-        ).all()
+            .group_by(Order.customer_id),
+            None,
+        )
     }
     # One expression object in SELECT and GROUP BY (PostgreSQL compares them as written).
     category = func.coalesce(Category.code, literal_column("'other'"))
-    cat_rows = session.execute(
+    cat_rows = run(
         select(Order.customer_id, category, func.count())
         .select_from(OrderLine)
         .join(Order, Order.id == OrderLine.order_id)
         .join(Product, Product.id == OrderLine.product_id)
         .outerjoin(Category, Category.id == Product.category_id)
         .where(recent, _ids_filter(Order.customer_id, ids))
-        .group_by(Order.customer_id, category)
-    ).all()
+        .group_by(Order.customer_id, category),
+        None,
+    )
     lines: dict[int, dict[str, int]] = {}
     cat_totals: dict[str, int] = {}
     for c, code, n in cat_rows:
@@ -212,29 +230,33 @@ def compute_features(
     categories = _category_columns(session, cat_totals)
     held: dict[int, set[str]] = {}
     if tracked:
-        for c, code in session.execute(
+        for c, code in run(
             select(Order.customer_id, Product.external_id)
             .distinct()
             .select_from(OrderLine)
             .join(Order, Order.id == OrderLine.order_id)
             .join(Product, Product.id == OrderLine.product_id)
             .where(recent, OrderLine.product_id.in_(tracked), _ids_filter(Order.customer_id, ids))
-            .group_by(Order.customer_id, Product.external_id)
-        ).all():
+            .group_by(Order.customer_id, Product.external_id),
+            None,
+        ):
             held.setdefault(int(c), set()).add(str(code))
 
     contracts: dict[int, list[tuple[str, date | None]]] = {}
-    for c, plan, end in session.execute(
-        select(Contract.customer_id, Contract.plan, Contract.end_date).where(
+    for c, plan, end in run(
+        select(Contract.customer_id, Contract.plan, Contract.end_date)
+        .where(
             Contract.start_date <= day,
             or_(Contract.end_date.is_(None), Contract.end_date >= day),
             or_(Contract.cancelled_at.is_(None), Contract.cancelled_at > day),
             _ids_filter(Contract.customer_id, ids),
         )
-    ).all():
-        contracts.setdefault(int(c), []).append((str(plan), end))
+        .order_by(Contract.id),
+        None,
+    ):
+        contracts.setdefault(int(c), []).append((str(plan), _as_date(end)))
 
-    open_cases = open_matters(session, as_of, ids)
+    open_cases = open_matters(session if read is None else read, as_of, ids)
 
     ranked = (
         select(
@@ -250,26 +272,28 @@ def compute_features(
     )
     nps = {
         int(c): (int(v), _aware(t))
-        for c, v, t in session.execute(
-            select(ranked.c.c, ranked.c.nps, ranked.c.at).where(ranked.c.k == 1)
-        ).all()
+        for c, v, t in run(
+            select(ranked.c.c, ranked.c.nps, ranked.c.at).where(ranked.c.k == 1), None
+        )
     }
 
     contact_counts = {
         int(c): (int(n90), int(nc))
-        for c, n90, nc in contacts_repository.recent_and_complaint_counts(
-            session,
-            since=since,
-            as_of=as_of,
-            recent_days=90,
-            complaint_reasons=COMPLAINT_REASONS,
-            customer_filter=lambda column: _ids_filter(column, ids),
+        for c, n90, nc in run(
+            contacts_repository.recent_and_complaint_counts(
+                since=since,
+                as_of=as_of,
+                recent_days=90,
+                complaint_reasons=COMPLAINT_REASONS,
+                customer_filter=lambda column: _ids_filter(column, ids),
+            ),
+            None,
         )
     }
 
     campaigns = {
         int(c): (int(n), int(r or 0))
-        for c, n, r in session.execute(
+        for c, n, r in run(
             select(
                 CampaignMember.customer_id,
                 func.count(),
@@ -289,20 +313,22 @@ def compute_features(
                 CampaignMember.contacted_at < as_of,
                 _ids_filter(CampaignMember.customer_id, ids),
             )
-            .group_by(CampaignMember.customer_id)
-        ).all()
+            .group_by(CampaignMember.customer_id),
+            None,
+        )
     }
 
     answers: dict[int, tuple[int, int]] = {}
-    for c, outcome, n in session.execute(
+    for c, outcome, n in run(
         select(DecisionResponse.customer_id, DecisionResponse.outcome, func.count())
         .where(
             DecisionResponse.recorded_at >= since,
             DecisionResponse.recorded_at < as_of,
             _ids_filter(DecisionResponse.customer_id, ids),
         )
-        .group_by(DecisionResponse.customer_id, DecisionResponse.outcome)
-    ).all():
+        .group_by(DecisionResponse.customer_id, DecisionResponse.outcome),
+        None,
+    ):
         acc, rej = answers.get(int(c), (0, 0))
         if outcome == ResponseOutcome.ACCEPTED:
             acc += int(n)
@@ -310,18 +336,19 @@ def compute_features(
             rej += int(n)
         answers[int(c)] = (acc, rej)
 
-    scores = _scores(session, day, ids)
+    scores = _scores(run, day, ids)
     risks = {
         int(c): float(r)
-        for c, r in session.execute(
+        for c, r in run(
             select(Alert.customer_id, func.max(Alert.risk))
             .where(
                 Alert.status == AlertStatus.OPEN,
                 Alert.raised_on <= day,
                 _ids_filter(Alert.customer_id, ids),
             )
-            .group_by(Alert.customer_id)
-        ).all()
+            .group_by(Alert.customer_id),
+            None,
+        )
     }
 
     segments = sorted({str(s) for s in customers["segment"].dropna()})
@@ -332,10 +359,11 @@ def compute_features(
     segment_keys = [(label, f"segment={label}") for label in segments]
     country_keys = [(code, f"country={code}") for code in countries]
     rows: list[dict[str, Any]] = []
-    for cid, kind, segment, country, language, since_day, am, phone in customers.itertuples(
+    for cid, kind, segment, country, language, since_day, am in customers.itertuples(
         index=False, name=None
     ):
         cid = int(cid)
+        phone = phones.get(cid)
         n_orders, revenue = orders.get(cid, (0, 0))
         last = last_order.get(cid)
         days_since = None if last is None else max(0, (as_of - _aware(last)).days)
@@ -434,7 +462,7 @@ def _matters_statement(ids: Ids) -> Any:
     return matters_query(lambda column: _ids_filter(column, ids))
 
 
-def open_matters(session: Session, as_of: datetime, ids: Ids) -> dict[int, bool]:
+def open_matters(reader: Session | Rows, as_of: datetime, ids: Ids) -> dict[int, bool]:
     """Customers with an open matter as of ``as_of``, and whether it is a complaint.
 
     A matter is a case (the contacts sharing a case id) or a contact without a case, with a
@@ -452,7 +480,9 @@ def open_matters(session: Session, as_of: datetime, ids: Ids) -> dict[int, bool]
         params["ids"] = list(ids)
         if not params["ids"]:
             return {}
-    return open_of(session.connection().execute(stmt, params), as_of)
+    if isinstance(reader, Session):
+        return open_of(reader.connection().execute(stmt, params), as_of)
+    return open_of(reader(stmt, params), as_of)
 
 
 MatterRow = tuple[Any, Any, Any, Any, Any, Any, Any]
@@ -513,27 +543,30 @@ def _category_columns(session: Session, totals: dict[str, int]) -> list[str]:
 
 
 def _scores(
-    session: Session, day: date, ids: Ids
+    read: Rows, day: date, ids: Ids
 ) -> dict[int, tuple[int | None, float | None, str | None]]:
     """CLV, P(alive) and value segment of the latest score run made as of ``day`` or before."""
-    run = session.scalar(
+    latest = read(
         select(ScoreRun.id)
         .where(ScoreRun.as_of <= day)
         .order_by(ScoreRun.as_of.desc(), ScoreRun.id.desc())
-        .limit(1)
+        .limit(1),
+        None,
     )
-    if run is None:
+    if not latest:
         return {}
+    run = int(latest[0][0])
     return {
         int(c): (None if clv is None else int(clv), p, seg)
-        for c, clv, p, seg in session.execute(
+        for c, clv, p, seg in read(
             select(
                 CustomerScore.customer_id,
                 CustomerScore.clv_cents,
                 CustomerScore.p_alive,
                 CustomerScore.segment,
-            ).where(CustomerScore.run_id == run, _ids_filter(CustomerScore.customer_id, ids))
-        ).all()
+            ).where(CustomerScore.run_id == run, _ids_filter(CustomerScore.customer_id, ids)),
+            None,
+        )
     }
 
 
@@ -612,9 +645,11 @@ def refresh_features(
     *,
     as_of: datetime | None = None,
     progress: Progress | None = None,
+    read: Rows | None = None,
 ) -> Refresh:
     """Recompute every customer's feature row as of ``as_of`` (default now) in the caller's
-    transaction, in batches of customers."""
+    transaction, in batches of customers; the company's tables read by ``read`` (default the
+    session's database; ``offers features --engine spark``: Spark)."""
     started = time.perf_counter()
     as_of = as_of or utcnow()
     settings = repository.engine_settings(session)
@@ -632,6 +667,7 @@ def refresh_features(
             customer_ids=None if len(ids) == len(all_ids) else range(ids[0], ids[-1] + 1),
             products=products,
             ending_within_days=settings.ending_within_days,
+            read=read,
         )
         write_features(session, frame, as_of=as_of)
         done += len(frame)

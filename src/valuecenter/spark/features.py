@@ -43,6 +43,12 @@ LAKE = ("customers", "orders", "order_lines", "contracts")  # every job reads th
 # by ``alerts run`` and by a score run where that model competes for the risk axis; a lake
 # without them can still be scored where it does not (a wholesaler).
 CONTACT_TABLES = ("contacts", "contact_reasons", "surveys")
+# What the next-best-action feature rows read besides (``offers.features``).
+NBA_TABLES = (
+    "products", "categories", "cases", "campaign_members", "decision_responses", "score_runs",
+    "customer_scores", "alerts",
+)  # fmt: skip
+OPTIONAL = (*CONTACT_TABLES, *NBA_TABLES)
 Batches = Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]
 
 SUMMARY_SCHEMA = (
@@ -65,17 +71,29 @@ _CONTRACTS_SQL = (
 
 # The columns the jobs read: ids and facts, no personal data.
 LAKE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "customers": ("id", "country"),
+    "customers": (
+        "id", "country", "kind", "segment", "language", "customer_since", "account_manager_id",
+    ),
     "orders": ("id", "customer_id", "ordered_at"),
-    "order_lines": ("id", "order_id", "total_cents"),
+    "order_lines": ("id", "order_id", "total_cents", "product_id"),
     "contracts": (
         "id", "customer_id", "monthly_fee_cents", "start_date", "end_date", "cancelled_at",
-        "renewed_at", "status",
+        "renewed_at", "status", "plan",
     ),
-    "contacts": ("id", "customer_id", "started_at", "abandoned"),
+    "contacts": ("id", "customer_id", "started_at", "abandoned", "case_id", "resolved"),
     "contact_reasons": ("id", "contact_id", "position", "reason"),
     "surveys": ("id", "customer_id", "answered_at", "nps"),
+    "products": ("id", "external_id", "category_id"),
+    "categories": ("id", "code"),
+    "cases": ("id", "closed_at"),
+    "campaign_members": ("id", "customer_id", "arm", "contacted_at", "responded_at"),
+    "decision_responses": ("id", "customer_id", "outcome", "recorded_at"),
+    "score_runs": ("id", "as_of"),
+    "customer_scores": ("id", "run_id", "customer_id", "clv_cents", "p_alive", "segment"),
+    "alerts": ("id", "customer_id", "risk", "status", "raised_on"),
 }  # fmt: skip
+"""The columns a job reads of each table (a lake's files may hold more: ``export parquet``
+writes every column that is not personal; JDBC reads only these)."""
 JDBC_JAR = Path("/usr/share/java/postgresql.jar")  # Debian's libpostgresql-jdbc-java
 FETCH_SIZE = 10_000  # rows per round trip of a JDBC read
 
@@ -148,12 +166,12 @@ class Source:
             )
         return (JDBC_JAR,)
 
-    def _parquet(self, spark: SparkSession, name: str, columns: list[str]) -> DataFrame:
+    def _parquet(self, spark: SparkSession, name: str) -> DataFrame:
         from pyspark.errors import AnalysisException
 
         where = f"{self.directory}/{name}"
         try:
-            return spark.read.parquet(where).select(*columns)
+            return spark.read.parquet(where)
         except AnalysisException as exc:
             first = str(exc).strip().splitlines()[0][:300]
             raise InvalidInput(
@@ -162,19 +180,20 @@ class Source:
 
     def _present(self, name: str) -> bool:
         """Whether the lake has the table (a lake's URI and the database: assumed so)."""
-        if self.jdbc is not None or name in LAKE or "://" in (self.directory or ""):
+        if self.jdbc is not None or name not in OPTIONAL or "://" in (self.directory or ""):
             return True
         return (Path(self.directory or "") / name).is_dir()
 
     def register(self, spark: SparkSession) -> None:
-        """The tables as temporary views; a lake's missing contact tables are left out (a
-        statement that reads one says so: :func:`spark_query`)."""
-        for name in (*LAKE, *CONTACT_TABLES):
+        """The tables as temporary views — a lake's with its files' columns, the database's
+        with :data:`LAKE_COLUMNS` — and a lake's missing optional tables left out (a statement
+        that reads one says so: :func:`missing_table`)."""
+        for name in (*LAKE, *OPTIONAL):
             if not self._present(name):
                 continue
             columns = list(LAKE_COLUMNS[name])
             if self.jdbc is None:
-                frame = self._parquet(spark, name, columns)
+                frame = self._parquet(spark, name)
             else:
                 low, high = self.jdbc.bounds.get(name, (0, 0))
                 properties = {"driver": "org.postgresql.Driver", "fetchsize": str(FETCH_SIZE)}
@@ -204,19 +223,36 @@ def spark_query(spark: SparkSession) -> Query:
         try:
             return spark.sql(sql, args=dict(params)).toPandas()
         except AnalysisException as exc:
-            if getattr(exc, "getCondition", lambda: None)() != "TABLE_OR_VIEW_NOT_FOUND":
-                raise
-            missing = [n for n in CONTACT_TABLES if not spark.catalog.tableExists(n)]
-            raise InvalidInput(
-                "--source",
-                _(
-                    "the source has no %(table)s table, which the contract churn model "
-                    "reads; export it with valuecenter export parquet DIR",
-                    table=missing[0] if missing else "?",
-                ),
-            ) from None
+            raise missing_table(spark, exc) from None
 
     return run
+
+
+def missing_table(spark: SparkSession, exc: Exception) -> Exception:
+    """A statement's failure as one line when the source lacks a table or a column the job
+    reads (a lake exported before, or by hand); any other failure as it is."""
+    condition = getattr(exc, "getCondition", lambda: None)()
+    if condition == "TABLE_OR_VIEW_NOT_FOUND":
+        missing = [n for n in OPTIONAL if not spark.catalog.tableExists(n)]
+        return InvalidInput(
+            "--source",
+            _(
+                "the source has no %(table)s table, which this job reads; export it with "
+                "valuecenter export parquet DIR",
+                table=missing[0] if missing else "?",
+            ),
+        )
+    if condition is not None and condition.startswith("UNRESOLVED_COLUMN"):
+        parameters: dict[str, str] = getattr(exc, "getMessageParameters", lambda: {})() or {}
+        return InvalidInput(
+            "--source",
+            _(
+                "the source has no column %(column)s, which this job reads; export it with "
+                "valuecenter export parquet DIR",
+                column=str(parameters.get("objectName", "?")).replace("`", ""),
+            ),
+        )
+    return exc
 
 
 def partitions(spark: SparkSession) -> int:
