@@ -293,8 +293,8 @@ def test_a_lake_without_the_contact_tables_is_one_line_where_they_are_needed(
     )
     assert code == 2
     assert err.strip().splitlines()[-1] == (
-        "error: --source: the source has no contacts table, which the contract churn model "
-        "reads; export it with valuecenter export parquet DIR"
+        "error: --source: the source has no contacts table, which this job reads; export it "
+        "with valuecenter export parquet DIR"
     )
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(ScoreRun)) == 0

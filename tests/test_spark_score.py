@@ -229,3 +229,32 @@ def test_the_alert_runs_churn_scores_are_identical_on_spark(
     raised = plain.models["raised"]
     assert isinstance(raised, dict)
     assert raised["order-rhythm"] > 100  # the learned rhythm warning on 20,000 customers
+
+
+def test_the_next_best_action_feature_rows_are_identical_on_spark(
+    lake_source: SparkSession, wholesale_lake: tuple[Path, Path]
+) -> None:
+    """``offers features --engine spark``: every customer's feature row — the rules' facts and
+    the models' ``x`` — from the same statements run by Spark SQL on the lake is the row the
+    database computes (the catalogue's tracked products and the phones from the database)."""
+    from datetime import UTC, datetime
+
+    import valuecenter.models  # noqa: F401
+    from valuecenter.offers.features import compute_features
+    from valuecenter.spark.statements import spark_rows
+
+    engine = make_engine(f"sqlite:///{wholesale_lake[0]}")
+    as_of = datetime(2026, 10, 1, tzinfo=UTC)
+    with make_sessionmaker(engine)() as session:
+        plain = compute_features(session, as_of=as_of)
+        spark = compute_features(session, as_of=as_of, read=spark_rows(lake_source))
+    engine.dispose()
+    assert len(plain) == len(spark) == 20_000
+    for column in ("customer_id", "account_manager_id", "phone"):
+        assert plain[column].fillna(-1).tolist() == spark[column].fillna(-1).tolist(), column
+    dumped = [json.dumps(f) for f in plain["facts"]]
+    assert [json.dumps(f) for f in spark["facts"]] == dumped
+    facts = list(plain["facts"])
+    assert sum(f["orders_12m"] > 0 for f in facts) > 10_000
+    assert sum(f["contract"] != "none" for f in facts) > 500
+    assert sum(f["open_case"] for f in facts) > 100

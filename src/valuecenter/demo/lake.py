@@ -76,6 +76,11 @@ _SCHEMAS = {
 }
 
 
+def schema_of(table: str) -> pa.Schema:
+    """The columns and types the demo's lake writes of ``table`` (a subset of the export's)."""
+    return _SCHEMAS[table]
+
+
 def _units(amounts: pd.Series, scale: int) -> np.ndarray:
     """Amounts in integer units of 1/``scale`` as the importer reads a number
     (``importer.convert``: the product rounded; the demo writes no finer amounts)."""

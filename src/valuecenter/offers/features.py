@@ -407,7 +407,7 @@ def compute_features(
             "log_clv": 0.0 if clv is None else round(math.log1p(max(clv, 0) / 100), 4),
             "p_alive": -1.0 if p_alive is None else round(float(p_alive), 4),
         }
-        for product in held.get(cid, ()):
+        for product in sorted(held.get(cid, ())):  # a set: its order differs per process
             x[f"held:{product}"] = 1.0
         for code, key in share_keys:
             x[key] = round(per_cat.get(code, 0) / total_lines, 4) if total_lines else 0.0

@@ -232,18 +232,19 @@ def missing_table(spark: SparkSession, exc: Exception) -> Exception:
     """A statement's failure as one line when the source lacks a table or a column the job
     reads (a lake exported before, or by hand); any other failure as it is."""
     condition = getattr(exc, "getCondition", lambda: None)()
+    parameters: dict[str, str] = getattr(exc, "getMessageParameters", lambda: {})() or {}
     if condition == "TABLE_OR_VIEW_NOT_FOUND":
         missing = [n for n in OPTIONAL if not spark.catalog.tableExists(n)]
+        named = str(parameters.get("relationName", "")).replace("`", "")
         return InvalidInput(
             "--source",
             _(
                 "the source has no %(table)s table, which this job reads; export it with "
                 "valuecenter export parquet DIR",
-                table=missing[0] if missing else "?",
+                table=named or (missing[0] if missing else "?"),
             ),
         )
     if condition is not None and condition.startswith("UNRESOLVED_COLUMN"):
-        parameters: dict[str, str] = getattr(exc, "getMessageParameters", lambda: {})() or {}
         return InvalidInput(
             "--source",
             _(
