@@ -10,6 +10,7 @@ import typer
 
 from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive, parse_day
+from valuecenter.cli.score_spark import ENGINE_OPTION, MASTER_OPTION, SOURCE_OPTION
 from valuecenter.db.uow import unit_of_work
 from valuecenter.errors import InvalidInput
 from valuecenter.formatting import grouped
@@ -55,21 +56,9 @@ def run(
         "--backfill-months",
         help=N_("First replay the run every four weeks over this many past months."),
     ),
-    engine: str = typer.Option(
-        "database",
-        "--engine",
-        help=N_("database (one machine) or spark (a Spark cluster: docs/scale-out.md)."),
-    ),
-    master: str | None = typer.Option(
-        None,
-        "--master",
-        help=N_("With --engine spark: the Spark master (default: spark-submit's, else local[*])."),
-    ),
-    source: str | None = typer.Option(
-        None,
-        "--source",
-        help=N_("With --engine spark: db (JDBC, PostgreSQL) or parquet:DIR (default db)."),
-    ),
+    engine: str = ENGINE_OPTION,
+    master: str | None = MASTER_OPTION,
+    source: str | None = SOURCE_OPTION,
     as_json: bool = typer.Option(False, "--json", help=N_("Print one JSON summary.")),
 ) -> None:
     from valuecenter.alerts.service import AlertOptions, database_history

@@ -21,6 +21,7 @@ import typer
 
 from valuecenter.cli import context
 from valuecenter.cli.progress import parse_day
+from valuecenter.cli.score_spark import ENGINE_OPTION, MASTER_OPTION, SOURCE_OPTION
 from valuecenter.db.uow import unit_of_work
 from valuecenter.decisions.facts import MAX_WAIT_MINUTES
 from valuecenter.formatting import grouped
@@ -143,21 +144,9 @@ def list_actions(
 )
 def features(
     as_of: str | None = typer.Option(None, "--as-of", help=N_("Day (UTC midnight); default now.")),
-    engine: str = typer.Option(
-        "database",
-        "--engine",
-        help=N_("database (one machine) or spark (a Spark cluster: docs/scale-out.md)."),
-    ),
-    master: str | None = typer.Option(
-        None,
-        "--master",
-        help=N_("With --engine spark: the Spark master (default: spark-submit's, else local[*])."),
-    ),
-    source: str | None = typer.Option(
-        None,
-        "--source",
-        help=N_("With --engine spark: db (JDBC, PostgreSQL) or parquet:DIR (default db)."),
-    ),
+    engine: str = ENGINE_OPTION,
+    master: str | None = MASTER_OPTION,
+    source: str | None = SOURCE_OPTION,
     as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
 ) -> None:
     from valuecenter.cli.demo import _steps

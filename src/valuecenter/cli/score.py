@@ -10,7 +10,13 @@ import typer
 
 from valuecenter.cli import context
 from valuecenter.cli.progress import StepLines, interactive, parse_day
-from valuecenter.cli.score_spark import check_engine, run_summary
+from valuecenter.cli.score_spark import (
+    ENGINE_OPTION,
+    MASTER_OPTION,
+    SOURCE_OPTION,
+    check_engine,
+    run_summary,
+)
 from valuecenter.db.uow import unit_of_work
 from valuecenter.formatting import grouped
 from valuecenter.i18n import N_, _, format_date, format_number, ngettext
@@ -35,21 +41,9 @@ def score(
     ),
     horizon_months: int = typer.Option(12, "--horizon-months", help=N_("CLV horizon in months.")),
     discount_rate: float = typer.Option(0.10, "--discount-rate", help=N_("Yearly discount rate.")),
-    engine: str = typer.Option(
-        "database",
-        "--engine",
-        help=N_("database (one machine) or spark (a Spark cluster: docs/scale-out.md)."),
-    ),
-    master: str | None = typer.Option(
-        None,
-        "--master",
-        help=N_("With --engine spark: the Spark master (default: spark-submit's, else local[*])."),
-    ),
-    source: str | None = typer.Option(
-        None,
-        "--source",
-        help=N_("With --engine spark: db (JDBC, PostgreSQL) or parquet:DIR (default db)."),
-    ),
+    engine: str = ENGINE_OPTION,
+    master: str | None = MASTER_OPTION,
+    source: str | None = SOURCE_OPTION,
     out: str | None = typer.Option(
         None,
         "--out",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import typer
 from sqlalchemy import func, select
 
 from valuecenter.cli import context
@@ -29,6 +30,22 @@ from valuecenter.value.service import ScoreOptions
 
 Step = Callable[[str], None]
 ENGINES = ("database", "spark")
+# The options of every command with a Spark path (score, alerts run, offers features).
+ENGINE_OPTION: Any = typer.Option(
+    "database",
+    "--engine",
+    help=N_("database (one machine) or spark (a Spark cluster: docs/scale-out.md)."),
+)
+MASTER_OPTION: Any = typer.Option(
+    None,
+    "--master",
+    help=N_("With --engine spark: the Spark master (default: spark-submit's, else local[*])."),
+)
+SOURCE_OPTION: Any = typer.Option(
+    None,
+    "--source",
+    help=N_("With --engine spark: db (JDBC, PostgreSQL) or parquet:DIR (default db)."),
+)
 
 
 def check_engine(engine: str, spark_only: dict[str, str | None]) -> None:
