@@ -4,6 +4,7 @@ its day, and its alert threshold is the lowest score whose list is right often e
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -110,6 +111,15 @@ def test_integer_ids_take_the_sorting_path_with_the_same_orders(
     for name in ("customer", "day", "amount"):
         np.testing.assert_array_equal(getattr(fast, name), getattr(grouped, name))
         assert getattr(fast, name).dtype == getattr(grouped, name).dtype
+    # Given back already sorted and one per customer-day, they take the counting path (no sort,
+    # no copy of the days): the same orders again.
+    ids = np.asarray(list(grouped.ids), dtype=np.int64)[grouped.customer]
+    again = customer_days(ids, grouped.day, grouped.amount)
+    assert list(again.ids) == list(grouped.ids)
+    assert all(type(i) is int for i in again.ids)
+    for name in ("customer", "day", "amount"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(grouped, name))
+        assert getattr(again, name).dtype == getattr(grouped, name).dtype
 
 
 def test_the_training_cut_features_given_fit_the_same_warning() -> None:
@@ -125,3 +135,51 @@ def test_the_training_cut_features_given_fit_the_same_warning() -> None:
         np.testing.assert_array_equal(getattr(given_fit, name), value, err_msg=name)
     with pytest.raises(InputError, match="training cut"):
         fit_warning(orders, as_of, h, m, table=table.iloc[1:])
+
+
+@settings(max_examples=15, deadline=None)
+@given(block=st.integers(1, 60), seed=st.integers(0, 3))
+def test_features_in_blocks_of_customers_are_the_whole_tables_rows(block: int, seed: int) -> None:
+    """Every feature is a customer's own, so the table computed a block of customers at a
+    time (the score run's driver: ``FEATURE_BLOCK``) is the one computed at once, bit for bit
+    — also for customers given out of order."""
+    import valuecenter.analytics.rhythm_warning as module
+
+    orders = _orders(seed)
+    judged = population(orders, 360, 90, 3)
+    shuffled = np.random.default_rng(seed).permutation(judged)
+    cases = (("sorted", judged), ("shuffled", shuffled))
+    whole = {name: features(orders, c, 360, 90) for name, c in cases}
+    saved = module.FEATURE_BLOCK
+    module.FEATURE_BLOCK = block
+    try:
+        for name, customers in cases:
+            blocked = features(orders, customers, 360, 90)
+            assert blocked.index.tolist() == customers.tolist()
+            np.testing.assert_array_equal(blocked.to_numpy(), whole[name].to_numpy())
+    finally:
+        module.FEATURE_BLOCK = saved
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 50), as_of=st.integers(-5, 560), horizon=st.integers(1, 200))
+def test_population_and_rfm_read_off_the_sort_as_a_grouping_would(
+    seed: int, as_of: int, horizon: int
+) -> None:
+    """``population`` and the BG/NBD inputs are read off the orders' sort (first row, count of
+    rows on or before the day) without copying the orders: the same as grouping them."""
+    from valuecenter.analytics.rhythm_warning import _rfm
+
+    orders = _orders(seed % 4)
+    seen = orders.day <= as_of
+    frame = pd.DataFrame({"c": orders.customer[seen], "d": orders.day[seen]})
+    g = frame.groupby("c")["d"].agg(["count", "min", "max"]).reindex(range(orders.customers))
+    count = g["count"].fillna(0).to_numpy(np.int64)
+    first = g["min"].fillna(as_of + 1).to_numpy(np.int64)
+    last = g["max"].fillna(as_of + 1).to_numpy(np.int64)
+    x, t_x, age = _rfm(orders, as_of)
+    np.testing.assert_array_equal(x, np.maximum(count - 1, 0).astype(float))
+    np.testing.assert_array_equal(t_x, np.where(count > 0, last - first, 0).astype(float))
+    np.testing.assert_array_equal(age, (as_of - first).astype(float))
+    expected = np.flatnonzero((count >= 3) & (count > 0) & (first <= as_of - horizon))
+    np.testing.assert_array_equal(population(orders, as_of, horizon, 3), expected)

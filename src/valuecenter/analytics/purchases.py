@@ -98,6 +98,15 @@ def purchase_days_of(customer: IntArray, day: IntArray, cents: IntArray) -> Purc
     if len(customer) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return PurchaseDays(customer_id=empty, day=empty, cents=empty)
+    same = customer[1:] == customer[:-1]
+    if np.all((customer[1:] > customer[:-1]) | (same & (day[1:] > day[:-1]))):
+        # Already one row per customer-day in order (a sorted engine's result): no copies.
+        return PurchaseDays(
+            customer_id=customer.astype(np.int64, copy=False),
+            day=day.astype(np.int64, copy=False),
+            cents=cents.astype(np.int64, copy=False),
+        )
+    del same
     order = np.lexsort((day, customer))
     customer, day = customer[order], day[order]
     starts = np.flatnonzero(np.r_[True, (customer[1:] != customer[:-1]) | (day[1:] != day[:-1])])

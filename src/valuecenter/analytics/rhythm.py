@@ -135,7 +135,9 @@ def order_rhythm(
     if len(customer) and (customer.min() < 0 or customer.max() >= n):
         raise InputError(N_("customer: an index outside the markets given"))
     keep = day < as_of
-    customer, day, value = customer[keep], day[keep], value[keep]
+    if not keep.all():  # the score run passes only days before as_of: no copies then
+        customer, day, value = customer[keep], day[keep], value[keep]
+    del keep
     w = o.window_days
     start = as_of - w
     base_from = start - o.baseline_days

@@ -96,6 +96,23 @@ def customer_days(customer: npt.ArrayLike, day: npt.ArrayLike, amount: npt.Array
         raise InputError(N_("customer: no orders"))
     if not np.isfinite(amounts).all():
         raise InputError(N_("amount: has missing or infinite values"))
+    if ids.dtype.kind in "iu" and len(ids) > 1:
+        new_customer = ids[1:] != ids[:-1]
+        if np.all(new_customer | (days[1:] > days[:-1])) and np.all(ids[1:] >= ids[:-1]):
+            # Already one order per customer-day in order (the score run's purchase days):
+            # the codes by counting the customers, no sort and no copy of the days.
+            codes = np.empty(len(ids), dtype=np.int64)
+            codes[0] = 0
+            np.cumsum(new_customer, out=codes[1:])
+            del new_customer
+            starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+            return Orders(
+                ids=np.asarray(ids[starts], dtype=object),
+                customer=codes,
+                day=days,
+                amount=amounts,
+            )
+        del new_customer
     if ids.dtype.kind in "iu":
         # Integer ids already one per customer-day (the score run's purchase days): the same
         # orders by a sort alone, without the grouping below.
@@ -126,12 +143,21 @@ def customer_days(customer: npt.ArrayLike, day: npt.ArrayLike, amount: npt.Array
 def population(orders: Orders, as_of: int, horizon: int, min_orders: int) -> IntArray:
     """Customers (codes) with ≥ ``min_orders`` orders on or before ``as_of`` whose first order
     is ≥ ``horizon`` days before it (the protocol of ``valuecenter rhythm evaluate``)."""
-    seen = orders.day <= as_of
-    count = np.bincount(orders.customer[seen], minlength=orders.customers)
-    first = np.full(orders.customers, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, orders.customer[seen], orders.day[seen])
+    starts, count = _seen(orders, as_of)
+    first = np.where(count > 0, orders.day[starts], np.iinfo(np.int64).max)
     keep = (count >= min_orders) & (first <= as_of - horizon)
     return np.flatnonzero(keep).astype(np.int64)
+
+
+def _seen(orders: Orders, as_of: int) -> tuple[IntArray, IntArray]:
+    """Each customer's first row in ``orders`` and how many of his orders fall on or before
+    ``as_of`` — read off the sort (by customer, then day) without copying the orders: the
+    score run's driver holds millions of them (docs/scale-out.md)."""
+    starts = np.searchsorted(orders.customer, np.arange(orders.customers))
+    if len(orders.day) == 0:
+        return starts.astype(np.int64), np.zeros(orders.customers, dtype=np.int64)
+    count = np.add.reduceat(orders.day <= as_of, starts, dtype=np.int64)
+    return starts.astype(np.int64), np.asarray(count, dtype=np.int64)
 
 
 def stopped(orders: Orders, customers: IntArray, as_of: int, horizon: int) -> BoolArray:
@@ -157,17 +183,22 @@ def fit_population_bgnbd(orders: Orders, as_of: int) -> BgNbdFit:
 def _rfm(orders: Orders, as_of: int) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Repeat orders, days first→last order and days first order→``as_of`` of every customer
     (age −1 for customers without an order by then)."""
-    seen = orders.day <= as_of
-    c, d = orders.customer[seen], orders.day[seen]
-    count = np.bincount(c, minlength=orders.customers).astype(np.float64)
-    first = np.full(orders.customers, as_of + 1, dtype=np.int64)
-    last = np.full(orders.customers, as_of + 1, dtype=np.int64)
-    np.minimum.at(first, c, d)
-    last[c] = d  # sorted by customer then day: the last write is the latest day
+    starts, seen = _seen(orders, as_of)
+    # Sorted by customer then day: his first order is his first row, his latest one on or
+    # before as_of the row ``seen − 1`` after it.
+    first = np.where(seen > 0, orders.day[starts], as_of + 1)
+    last = np.where(seen > 0, orders.day[starts + np.maximum(seen - 1, 0)], as_of + 1)
+    count = seen.astype(np.float64)
     x = np.maximum(count - 1.0, 0.0)
     t_x = np.where(count > 0, last - first, 0).astype(np.float64)
     age = (as_of - first).astype(np.float64)
     return x, t_x, age
+
+
+FEATURE_BLOCK = 50_000
+"""Customers whose features are computed at once: every feature is a customer's own, so the
+table is the same in blocks, and the work arrays stay those of one block (the score run's
+driver, docs/scale-out.md)."""
 
 
 def features(orders: Orders, customers: IntArray, as_of: int, horizon: int) -> pd.DataFrame:
@@ -175,6 +206,34 @@ def features(orders: Orders, customers: IntArray, as_of: int, horizon: int) -> p
     or before it only; one row per customer, in the order given. Each customer needs at least
     two orders by then."""
     fit = fit_population_bgnbd(orders, as_of)
+    customers = np.asarray(customers, dtype=np.int64)
+    if len(customers) <= FEATURE_BLOCK:
+        return _features(orders, customers, as_of, horizon, fit)
+    blocks = [
+        _features(orders, customers[start : start + FEATURE_BLOCK], as_of, horizon, fit)
+        for start in range(0, len(customers), FEATURE_BLOCK)
+    ]
+    return pd.concat(blocks)
+
+
+def _rows_of(orders: Orders, customers: IntArray) -> slice:
+    """The rows of ``orders`` (sorted by customer) that can belong to ``customers``."""
+    low, high = int(customers.min()), int(customers.max())
+    start = int(np.searchsorted(orders.customer, low, side="left"))
+    stop = int(np.searchsorted(orders.customer, high, side="right"))
+    return slice(start, stop)
+
+
+def _features(
+    all_orders: Orders, customers: IntArray, as_of: int, horizon: int, fit: BgNbdFit
+) -> pd.DataFrame:
+    rows = _rows_of(all_orders, customers) if len(customers) else slice(0, 0)
+    orders = Orders(
+        all_orders.ids,
+        all_orders.customer[rows],
+        all_orders.day[rows],
+        all_orders.amount[rows],
+    )
     seen = (orders.day <= as_of) & np.isin(orders.customer, customers)
     frame = pd.DataFrame(
         {"c": orders.customer[seen], "d": orders.day[seen], "a": orders.amount[seen]}

@@ -170,6 +170,9 @@ def spark_session(
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # toPandas frees each Arrow batch as it is converted: the driver holds one copy of a
+        # collected frame, not two (its peak memory: docs/benchmarks.md, "Scale-out on Spark").
+        .config("spark.sql.execution.arrow.pyspark.selfDestruct.enabled", "true")
         .config("spark.sql.shuffle.partitions", "8")
         # The driver collects the fits' inputs and the customer-days by design (a few GB at
         # millions of customers: docs/scale-out.md); Spark's default stops at 1 GB.

@@ -172,13 +172,15 @@ def customer_days(spark: SparkSession, as_of: date) -> PurchaseDays:
         spark.sql(order_days_sql("spark", ":end"), args={"end": end})
         .groupBy("customer_id", "d")
         .agg(F.sum("v").alias("v"))
+        .orderBy("customer_id", "d")  # sorted by Spark: the driver keeps one copy of each
         .toArrow()
     )
-    return purchase_days_of(
-        rows.column("customer_id").to_numpy().astype(np.int64),
-        rows.column("d").to_numpy().astype(np.int64),
-        rows.column("v").to_numpy().astype(np.int64),
-    )
+    columns = []
+    for name in ("customer_id", "d", "v"):  # each column's Arrow buffers freed once read
+        columns.append(np.asarray(rows.column(name).to_numpy(), dtype=np.int64))
+        rows = rows.drop_columns([name])
+    del rows
+    return purchase_days_of(*columns)
 
 
 def countries(spark: SparkSession) -> tuple[np.ndarray, list[str | None]]:
@@ -215,7 +217,9 @@ def spark_score(
     if run.buyers == 0:
         raise no_buyers(as_of)
     step(_("value columns of every customer…"))
-    frame = run.columns.toPandas().sort_values("customer_id", kind="stable")
+    frame = run.columns.toPandas()
+    if not frame["customer_id"].is_monotonic_increasing:  # range partitions: usually sorted
+        frame = frame.sort_values("customer_id", kind="stable")
     frame = frame.reset_index(drop=True)
     step(_("risk axis and segments…"))
     days = customer_days(spark, as_of)

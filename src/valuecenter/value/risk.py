@@ -276,10 +276,11 @@ def _rhythm_missing(inp: RiskInput, as_of_day: int, mask: npt.NDArray[np.bool_])
     the recent window (1 when he has no usual revenue), as the alert run prices it."""
     ids, markets = inp.markets
     d = inp.days
+    whole = bool(mask.all())  # today: every day, read without copies
     res = order_rhythm(
-        np.searchsorted(ids, d.customer_id[mask]),
-        d.day[mask],
-        d.cents[mask],
+        np.searchsorted(ids, d.customer_id if whole else d.customer_id[mask]),
+        d.day if whole else d.day[mask],
+        d.cents if whole else d.cents[mask],
         markets,
         as_of_day,
         RhythmOptions(),
