@@ -32,7 +32,6 @@ from sqlalchemy import (
     Subquery,
     and_,
     bindparam,
-    case,
     distinct,
     exists,
     func,
@@ -169,35 +168,6 @@ def primary_reasons() -> Subquery:
         .where(ContactReason.position == 1)
         .subquery()
     )
-
-
-def customer_contact_counts(
-    session: Session, *, since: datetime, until: datetime, reasons: Sequence[str]
-) -> list[tuple[Any, ...]]:
-    """Per customer with a contact in [since, until): (customer id, contacts, then per code of
-    ``reasons`` the contacts whose primary reason it is, then the abandoned contacts).
-    Anonymous contacts are left out."""
-    first_reason = primary_reasons()
-
-    def count_of(reason: str) -> ColumnElement[int]:
-        return func.sum(case((first_reason.c.reason == reason, 1), else_=0))
-
-    rows = session.execute(
-        select(
-            Contact.customer_id,
-            func.count(),
-            *(count_of(r) for r in reasons),
-            func.sum(case((Contact.abandoned.is_(True), 1), else_=0)),
-        )
-        .outerjoin(first_reason, first_reason.c.contact_id == Contact.id)
-        .where(
-            Contact.customer_id.is_not(None),
-            Contact.started_at >= since,
-            Contact.started_at < until,
-        )
-        .group_by(Contact.customer_id)
-    ).all()
-    return [tuple(r) for r in rows]
 
 
 @cache
